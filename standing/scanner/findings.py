@@ -1,0 +1,84 @@
+"""What a rule reports: severity, framework references, and the finding record itself."""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field
+
+from standing.scanner.model import Provider, Record
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; used for sorting and for ``--fail-on``."""
+        return _RANK[self]
+
+
+_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+
+class Framework(StrEnum):
+    OWASP_NHI = "OWASP Non-Human Identities Top 10"
+    OWASP_AGENTIC = "OWASP Top 10 for Agentic Applications"
+    CIS_AWS = "CIS AWS Foundations Benchmark"
+    NIST_800_53 = "NIST SP 800-53"
+
+
+class FrameworkRef(Record):
+    """A control in a framework. Versions and controls are strings: CIS "1.10" is not 1.1."""
+
+    framework: Framework
+    version: str
+    control: str
+
+    def __str__(self) -> str:
+        return f"{self.framework.value} {self.version} {self.control}"
+
+
+def nhi(number: int) -> FrameworkRef:
+    return FrameworkRef(framework=Framework.OWASP_NHI, version="2025", control=f"NHI{number}:2025")
+
+
+def cis_aws(control: str, version: str = "3.0.0") -> FrameworkRef:
+    return FrameworkRef(framework=Framework.CIS_AWS, version=version, control=control)
+
+
+def nist(control: str) -> FrameworkRef:
+    return FrameworkRef(framework=Framework.NIST_800_53, version="Rev. 5", control=control)
+
+
+class Finding(Record):
+    rule_id: str
+    title: str
+    severity: Severity
+    subject: str = Field(description="canonical id of the identity or credential at fault")
+    subject_name: str
+    identity: str = Field(description="canonical id of the identity that holds the subject")
+    provider: Provider
+    account: str
+    message: str
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    frameworks: list[FrameworkRef] = Field(default_factory=list)
+    fingerprint: str
+
+
+def fingerprint(rule_id: str, subject: str, discriminator: str = "") -> str:
+    """Stable across scans so history and baselines can match the same finding again."""
+    digest = hashlib.sha256(f"{rule_id}\x1f{subject}\x1f{discriminator}".encode()).hexdigest()
+    return digest[:24]
