@@ -1,0 +1,45 @@
+"""Facts several rule families judge the same way, written once for every provider."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from standing.scanner.model import Credential, CredentialKind, Identity, IdentityKind
+
+# Secrets a workload keeps and presents; federated and managed credentials are not standing.
+LONG_LIVED_SECRETS = frozenset(
+    {
+        CredentialKind.ACCESS_KEY,
+        CredentialKind.SA_KEY,
+        CredentialKind.CLIENT_SECRET,
+        CredentialKind.CERTIFICATE,
+    }
+)
+
+_NHI_KINDS = frozenset(
+    {
+        IdentityKind.USER,
+        IdentityKind.ROLE,
+        IdentityKind.SERVICE_ACCOUNT,
+        IdentityKind.SERVICE_PRINCIPAL,
+        IdentityKind.MANAGED_IDENTITY,
+    }
+)
+
+
+def days_since(when: datetime, now: datetime) -> int:
+    """Whole days elapsed; a date in the future (clock skew, a fixed --as-of) counts as 0."""
+    return max(0, (now - when).days)
+
+
+def is_standing_secret(credential: Credential) -> bool:
+    return credential.active and credential.user_managed and credential.kind in LONG_LIVED_SECRETS
+
+
+def is_nhi(identity: Identity) -> bool:
+    """A workload identity we can hold to account: not a person, not provider-governed."""
+    return identity.kind in _NHI_KINDS and identity.human is not True and not identity.provider_managed
+
+
+def describe(credential: Credential) -> str:
+    return f"{credential.kind.value.replace('_', ' ')} {credential.id}"

@@ -1,0 +1,185 @@
+"""Long-lived secrets: their age, their use, how many, and who holds them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from standing.rules._shared import days_since, describe, is_standing_secret
+from standing.scanner.engine import Hit, Rule
+from standing.scanner.findings import Severity, cis_aws, nhi, nist
+from standing.scanner.graph import PrivilegeGraph
+from standing.scanner.model import CredentialKind, IdentityKind, UsageStatus
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
+
+
+class KeyTooOld(Rule):
+    """An active long-lived secret older than the rotation window.
+
+    Every day a key lives is a day a copy of it (in a CI variable, a laptop, a log) can be
+    used by someone else. Replace it with federation or short-lived tokens; until then,
+    rotate it within the window.
+    """
+
+    id = "key-too-old"
+    title = "Long-lived secret older than the rotation window"
+    severity = Severity.HIGH
+    frameworks = (nhi(7), cis_aws("1.14"), nist("IA-5"))
+
+    class Params(BaseModel):
+        model_config = ConfigDict(frozen=True, extra="forbid")
+        max_age_days: int = Field(default=90, ge=1, description="oldest acceptable age of an active secret")
+
+    def evaluate(self, graph: PrivilegeGraph, params: Params, now: datetime) -> Iterable[Hit]:
+        for cred in graph.credentials():
+            if not is_standing_secret(cred) or cred.created is None:
+                continue
+            age = days_since(cred.created, now)
+            if age > params.max_age_days:
+                identity = graph.identity(cred.identity_id)
+                if identity is None:
+                    continue
+                yield Hit(
+                    identity=identity,
+                    subject=cred.id,
+                    message=f"{describe(cred)} of {identity.name} is {age} days old "
+                    f"(limit {params.max_age_days})",
+                    evidence={
+                        "created": _iso(cred.created),
+                        "age_days": age,
+                        "max_age_days": params.max_age_days,
+                        "last_used": _iso(cred.last_used),
+                    },
+                )
+
+
+class KeyUnused(Rule):
+    """An active long-lived secret nobody uses: unused for too long, or never used past a grace period.
+
+    An unused key is pure exposure: deleting it breaks nothing. Keys whose use the provider
+    cannot report (used before tracking began) are not judged.
+    """
+
+    id = "key-unused"
+    title = "Active secret not used"
+    severity = Severity.MEDIUM
+    frameworks = (nhi(1), cis_aws("1.12"), nist("AC-2"))
+
+    class Params(BaseModel):
+        model_config = ConfigDict(frozen=True, extra="forbid")
+        unused_days: int = Field(default=45, ge=1, description="days without use before a key is stale")
+        grace_days: int = Field(default=7, ge=0, description="age a never-used key may reach")
+
+    def evaluate(self, graph: PrivilegeGraph, params: Params, now: datetime) -> Iterable[Hit]:
+        for cred in graph.credentials():
+            if not is_standing_secret(cred):
+                continue
+            identity = graph.identity(cred.identity_id)
+            if identity is None:
+                continue
+            if cred.last_used_status is UsageStatus.USED and cred.last_used is not None:
+                idle = days_since(cred.last_used, now)
+                if idle > params.unused_days:
+                    yield Hit(
+                        identity=identity,
+                        subject=cred.id,
+                        message=f"{describe(cred)} of {identity.name} was last used {idle} days ago "
+                        f"(limit {params.unused_days})",
+                        evidence={"last_used": _iso(cred.last_used), "idle_days": idle,
+                                  "last_used_service": cred.last_used_service},
+                    )
+            elif cred.last_used_status is UsageStatus.NEVER and cred.created is not None:
+                age = days_since(cred.created, now)
+                if age > params.grace_days:
+                    yield Hit(
+                        identity=identity,
+                        subject=cred.id,
+                        message=f"{describe(cred)} of {identity.name} has never been used in "
+                        f"{age} days",
+                        evidence={"created": _iso(cred.created), "age_days": age, "last_used": None},
+                    )
+
+
+class TwoActiveKeys(Rule):
+    """More than one active long-lived secret on one identity.
+
+    Two live keys double the places a secret can leak from, and usually mean a rotation that
+    never finished or one identity shared by several workloads.
+    """
+
+    id = "two-active-keys"
+    title = "Several active secrets on one identity"
+    severity = Severity.MEDIUM
+    frameworks = (nhi(9), cis_aws("1.13"), nist("IA-5"))
+
+    def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
+        for identity in graph.identities():
+            active = sorted(c.id for c in graph.credentials_of(identity.id) if is_standing_secret(c))
+            if len(active) > 1:
+                yield Hit(
+                    identity=identity,
+                    message=f"{identity.name} has {len(active)} active long-lived secrets",
+                    evidence={"credentials": active},
+                )
+
+
+class RootAccessKey(Rule):
+    """Access keys on an AWS account's root user.
+
+    The root user cannot be limited by IAM policy; a root key is a standing, unrestricted
+    credential to the whole account. Delete it.
+    """
+
+    id = "root-access-key"
+    title = "Root user has access keys"
+    severity = Severity.CRITICAL
+    frameworks = (nhi(7), cis_aws("1.4"), nist("AC-6"))
+
+    def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
+        for identity in graph.identities():
+            if identity.kind is not IdentityKind.ROOT:
+                continue
+            for cred in graph.credentials_of(identity.id):
+                if cred.kind is CredentialKind.ACCESS_KEY and cred.active:
+                    yield Hit(
+                        identity=identity,
+                        subject=cred.id,
+                        message=f"the root user of account {identity.account} has an active access key",
+                        evidence={"created": _iso(cred.created), "last_used": _iso(cred.last_used)},
+                    )
+
+
+class ConsoleAndKeys(Rule):
+    """An IAM user with both a console password and an active access key.
+
+    Either a person is using a workload's identity, or a workload's identity has a password
+    nobody should type. Split it: people sign in through the identity provider, workloads
+    federate.
+    """
+
+    id = "console-and-keys"
+    title = "User has both a console password and access keys"
+    severity = Severity.MEDIUM
+    frameworks = (nhi(10), cis_aws("1.11"), nist("AC-2"))
+
+    def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
+        for identity in graph.identities():
+            if identity.kind is not IdentityKind.USER:
+                continue
+            creds = graph.credentials_of(identity.id)
+            has_password = identity.console_access or any(
+                c.kind is CredentialKind.PASSWORD and c.active for c in creds
+            )
+            keys = sorted(c.id for c in creds if c.kind is CredentialKind.ACCESS_KEY and c.active)
+            if has_password and keys:
+                yield Hit(
+                    identity=identity,
+                    message=f"{identity.name} signs in to the console and also holds "
+                    f"{len(keys)} active access key(s)",
+                    evidence={"access_keys": keys, "mfa_active": identity.mfa_active},
+                )

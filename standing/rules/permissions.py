@@ -1,0 +1,52 @@
+"""Over-broad standing grants held by workloads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable
+
+from standing.rules._shared import is_nhi, is_standing_secret
+from standing.scanner.engine import Hit, Rule
+from standing.scanner.findings import Severity, cis_aws, nhi, nist
+from standing.scanner.graph import PrivilegeGraph
+from standing.scanner.privilege import PrivilegeLevel
+
+
+class AdminEquivalent(Rule):
+    """A non-human identity that holds admin, or can grant itself admin, all the time.
+
+    Admin-equivalent means ``*`` on ``*`` (AdministratorAccess and its copies), or IAM write
+    on every resource, which lets the holder attach any policy or mint keys for any user.
+    Judged against AWS's own action catalogue, through groups and capped by permission
+    boundaries. Held through a long-lived secret it is critical: one leaked key is the account.
+    """
+
+    id = "admin-equivalent"
+    title = "Workload holds admin-equivalent standing permissions"
+    severity = Severity.HIGH
+    frameworks = (nhi(5), cis_aws("1.16"), nist("AC-6"))
+
+    def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
+        for identity in graph.identities():
+            if not is_nhi(identity):
+                continue
+            assessment = graph.privilege_of(identity.id)
+            if assessment.level < PrivilegeLevel.PRIVILEGE_MANAGEMENT:
+                continue
+            secrets = [c.id for c in graph.credentials_of(identity.id) if is_standing_secret(c)]
+            severity = (
+                Severity.CRITICAL
+                if assessment.level is PrivilegeLevel.ADMIN and secrets
+                else Severity.HIGH
+            )
+            via = f" through long-lived secret(s) {', '.join(sorted(secrets))}" if secrets else ""
+            yield Hit(
+                identity=identity,
+                severity=severity,
+                message=f"{identity.name} holds {assessment.level.label} permissions{via}",
+                evidence={
+                    "privilege": assessment.level.label,
+                    "because": list(assessment.evidence),
+                    "long_lived_secrets": sorted(secrets),
+                },
+            )

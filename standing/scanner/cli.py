@@ -1,0 +1,245 @@
+"""The ``standing`` command line.
+
+Exit codes (also in the README): 0 clean, 1 findings at or above ``--fail-on``,
+2 usage or input error, 3 scan incomplete (some source could not be read).
+The wall clock is read here and only here; everything below takes ``now`` as a value.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from standing import __version__
+from standing.scanner.config import ScanConfig, load_config
+from standing.scanner.errors import ExitCode, UserError
+from standing.scanner.findings import Severity
+from standing.scanner.model import Inventory
+from standing.scanner.pipeline import exit_code, scan_inventory
+from standing.scanner.snapshot import read_snapshot, write_snapshot
+
+_FAIL_ON = [s.value for s in Severity] + ["none"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _stdout() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _parse_as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date or time") from None
+    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+
+
+def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """One line on stderr and the documented exit code, never a traceback, for bad input."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UserError as exc:
+            click.echo(f"standing: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def aws_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--profile", help="AWS profile (default: boto3's credential chain)."),
+        click.option("--region", help="Region for API calls (IAM is global)."),
+        click.option("--endpoint-url", help="Send every AWS call here (an AWS-compatible endpoint such as moto)."),
+        click.option("--organization", "--org", "organization", is_flag=True,
+                     help="Scan every active account of the AWS Organization."),
+        click.option("--member-role", default="standing-readonly", show_default=True,
+                     help="Read-only role assumed in each member account with --organization."),
+        click.option("--external-id", help="sts:ExternalId for the member role."),
+        click.option("--max-workers", default=8, show_default=True, type=click.IntRange(1, 64),
+                     help="Accounts scanned at once."),
+        click.option("--no-key-ids", is_flag=True,
+                     help="Skip ListAccessKeys per key holder (fewer calls; keys named by slot, not id)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
+                     help="Write findings.json and snapshot.json here."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="TOML file: thresholds, disabled rules, severity overrides."),
+        click.option("--fail-on", type=click.Choice(_FAIL_ON), default=None,
+                     help="Exit 1 when a finding is at least this severe [default: config, else high]."),
+        click.option("--as-of", callback=_parse_as_of,
+                     help="Measure ages as of this ISO time (reproduce a past scan)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _collect_aws(params: dict[str, Any], now: Callable[[], datetime]) -> Inventory:
+    from standing.collectors.aws import AwsScanOptions, collect_aws
+
+    options = AwsScanOptions(
+        profile=params["profile"],
+        region=params["region"],
+        endpoint_url=params["endpoint_url"],
+        organization=params["organization"],
+        member_role_name=params["member_role"],
+        external_id=params["external_id"],
+        max_workers=params["max_workers"],
+        resolve_key_ids=not params["no_key_ids"],
+    )
+    return collect_aws(options, now=now, progress=_stderr())
+
+
+def run_analysis(inventory: Inventory, params: dict[str, Any]) -> None:
+    """Analyse, write, summarise, and exit with the documented code."""
+    config = load_config(params["config_path"]) if params["config_path"] else ScanConfig()
+    fail_on_name = params["fail_on"] or (config.fail_on.value if config.fail_on else Severity.HIGH.value)
+    fail_on = None if fail_on_name == "none" else Severity(fail_on_name)
+    generated = utc_now()
+    result = scan_inventory(
+        inventory,
+        config,
+        as_of=params["as_of"] or generated,
+        generated_at=generated,
+        output_dir=params["output_dir"],
+    )
+    from standing.reports.terminal import render_summary
+
+    render_summary(_stdout(), result.document, written=result.written)
+    sys.exit(exit_code(result, fail_on))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="standing")
+def main() -> None:
+    """Find the standing privilege of non-human identities and plan its replacement with JIT access."""
+
+
+@main.group()
+def collect() -> None:
+    """Read an estate into a snapshot file, to analyse later or elsewhere."""
+
+
+@collect.command("aws")
+@aws_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Snapshot file to write.")
+@user_errors
+def collect_aws_command(output: Path, **params: Any) -> None:
+    """Collect AWS identities, credentials, policies and trusts (read-only calls)."""
+    inventory = _collect_aws(params, utc_now)
+    write_snapshot(inventory, output)
+    console = _stdout()
+    console.print(Text(f"Wrote {output}: {len(inventory.identities)} identities, "
+                       f"{len(inventory.credentials)} credentials"))
+    if not inventory.complete:
+        console.print(Text(f"PARTIAL: {len(inventory.gaps)} source(s) could not be read "
+                           "(listed in the snapshot's coverage)", style="bold yellow"))
+        sys.exit(ExitCode.INCOMPLETE)
+
+
+@main.group(invoke_without_command=True)
+@click.option("--snapshot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Analyse a snapshot written by `standing collect`.")
+@analysis_options
+@click.pass_context
+@user_errors
+def scan(ctx: click.Context, snapshot: Path | None, **params: Any) -> None:
+    """Scan a live estate (`standing scan aws`) or a snapshot (`standing scan --snapshot FILE`)."""
+    if ctx.invoked_subcommand is not None:
+        if snapshot is not None:
+            raise click.UsageError("--snapshot reads a file; it cannot be combined with a live scan")
+        ctx.obj = params
+        return
+    if snapshot is None:
+        raise click.UsageError("give --snapshot FILE, or a provider: standing scan aws")
+    run_analysis(read_snapshot(snapshot), params)
+
+
+@scan.command("aws")
+@aws_options
+@analysis_options
+@click.pass_context
+@user_errors
+def scan_aws_command(ctx: click.Context, **params: Any) -> None:
+    """Scan AWS live: collect with read-only calls, then analyse."""
+    # Analysis options may come before or after `aws`; the ones after win.
+    for key, value in (ctx.obj or {}).items():
+        if params.get(key) is None:
+            params[key] = value
+    run_analysis(_collect_aws(params, utc_now), params)
+
+
+@main.command()
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("standing-demo"), show_default=True, help="Where to write the outputs.")
+@user_errors
+def demo(output_dir: Path) -> None:
+    """Seed a realistic AWS estate in a local moto server and scan it end to end."""
+    from standing.demo.runner import run_demo
+
+    result = run_demo(output_dir=output_dir, now=utc_now(), progress=_stderr())
+    from standing.reports.terminal import render_summary
+
+    render_summary(_stdout(), result.document, written=result.written)
+
+
+@main.command("rules")
+def rules_command() -> None:
+    """List every rule with its default severity, parameters and framework references."""
+    from standing.scanner.engine import load_rules
+
+    table = Table(title="Rules")
+    for column in ("Id", "Severity", "Title", "Parameters", "Frameworks"):
+        table.add_column(column, overflow="fold")
+    for rule_id, rule in load_rules().items():
+        params = ", ".join(f"{name}={field.default}" for name, field in rule.Params.model_fields.items())
+        table.add_row(rule_id, rule.severity.value, rule.title, params or "-",
+                      "; ".join(ref.control for ref in rule.frameworks))
+    _stdout().print(table)
+
+
+@main.command("policy")
+@click.argument("provider", type=click.Choice(["aws"]))
+def policy_command(provider: str) -> None:
+    """Print the read-only IAM policy the scanner needs, generated from the calls it declares."""
+    from standing.collectors.aws.operations import read_only_policy
+
+    click.echo(json.dumps(read_only_policy(), indent=2))
+
+
+@main.command("schema")
+@click.argument("document", type=click.Choice(["findings"]))
+def schema_command(document: str) -> None:
+    """Print the JSON Schema of an output document."""
+    from standing.reports.findings_json import json_schema
+
+    click.echo(json_schema(), nl=False)

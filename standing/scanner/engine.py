@@ -1,0 +1,122 @@
+"""The rule engine: discovers rules, applies configuration, turns hits into findings.
+
+A rule is a class in any module under ``standing.rules``; defining it registers it. The
+rule says what is wrong (``Hit``); the engine adds what is the same for every rule: the
+configured severity, framework references, and a stable fingerprint.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any, ClassVar, Iterable
+
+from pydantic import BaseModel, ConfigDict
+
+from standing.scanner.findings import Finding, FrameworkRef, Severity, fingerprint
+from standing.scanner.graph import PrivilegeGraph
+from standing.scanner.model import Identity
+
+
+class NoParams(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hit:
+    """One thing a rule found wrong with one subject."""
+
+    identity: Identity
+    message: str
+    subject: str | None = None  # defaults to the identity; a credential id for key rules
+    evidence: dict[str, Any] = field(default_factory=dict)
+    discriminator: str = ""  # tells apart two hits of one rule on one subject
+    severity: Severity | None = None  # a rule may grade its own hits (e.g. '*' worse than one account)
+
+
+_REGISTRY: dict[str, type["Rule"]] = {}
+
+
+class Rule:
+    """Subclass, set the class attributes, write ``evaluate``; the docstring is the rule's help."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    severity: ClassVar[Severity]
+    frameworks: ClassVar[tuple[FrameworkRef, ...]]
+    Params: ClassVar[type[BaseModel]] = NoParams
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "id" not in cls.__dict__:
+            return  # an abstract helper base
+        if cls.id in _REGISTRY and _REGISTRY[cls.id] is not cls:
+            raise RuntimeError(f"rule id {cls.id!r} is defined twice")
+        _REGISTRY[cls.id] = cls
+
+    def evaluate(self, graph: PrivilegeGraph, params: Any, now: datetime) -> Iterable[Hit]:
+        raise NotImplementedError
+
+
+@cache
+def load_rules() -> dict[str, type[Rule]]:
+    """Import every module of ``standing.rules`` so its rules register; ids in sorted order."""
+    import standing.rules as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    return dict(sorted(_REGISTRY.items()))
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    enabled: bool
+    params: BaseModel
+    severity: Severity | None = None  # None: the rule's own severity and grading
+
+
+def default_settings() -> dict[str, RuleSettings]:
+    return {
+        rule_id: RuleSettings(enabled=True, params=rule.Params())
+        for rule_id, rule in load_rules().items()
+    }
+
+
+def run_rules(
+    graph: PrivilegeGraph, settings: dict[str, RuleSettings], now: datetime
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule_id, rule_cls in load_rules().items():
+        setting = settings[rule_id]
+        if not setting.enabled:
+            continue
+        for hit in rule_cls().evaluate(graph, setting.params, now):
+            findings.append(_finding(rule_cls, setting, hit))
+    return rank(findings)
+
+
+def _finding(rule: type[Rule], setting: RuleSettings, hit: Hit) -> Finding:
+    subject = hit.subject or hit.identity.id
+    severity = setting.severity or hit.severity or rule.severity
+    return Finding(
+        rule_id=rule.id,
+        title=rule.title,
+        severity=severity,
+        subject=subject,
+        subject_name=hit.identity.name if subject == hit.identity.id else f"{hit.identity.name}: {subject}",
+        identity=hit.identity.id,
+        provider=hit.identity.provider,
+        account=hit.identity.account,
+        message=hit.message,
+        evidence=hit.evidence,
+        frameworks=list(rule.frameworks),
+        fingerprint=fingerprint(rule.id, subject, hit.discriminator),
+    )
+
+
+def rank(findings: list[Finding]) -> list[Finding]:
+    """Worst first; ties broken by rule and subject so output is stable across runs."""
+    return sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id, f.subject, f.fingerprint))

@@ -1,0 +1,170 @@
+"""The privilege graph: who holds what credential, who can become whom, what role on which scope.
+
+A typed wrapper over ``networkx.MultiDiGraph`` so rules ask questions ("credentials of",
+"grants of, through groups too", "who can assume") instead of walking raw node dicts.
+Derived facts (privilege level of an identity) are computed here, offline, and cached.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from typing import Iterator
+
+import networkx as nx
+
+from standing.scanner.model import (
+    Credential,
+    FederationProvider,
+    Grant,
+    Identity,
+    IdentityKind,
+    Inventory,
+    Provider,
+    Role,
+    Scope,
+    ScopeKind,
+    Trust,
+)
+from standing.scanner.privilege import (
+    NONE,
+    PrivilegeAssessment,
+    PrivilegeLevel,
+    assess_aws_policies,
+    cap,
+)
+
+
+class NodeKind(StrEnum):
+    IDENTITY = "identity"
+    CREDENTIAL = "credential"
+    ROLE = "role"
+    SCOPE = "scope"
+    EXTERNAL = "external"
+
+
+class EdgeKind(StrEnum):
+    HAS_CREDENTIAL = "has_credential"
+    MEMBER_OF = "member_of"
+    GRANTED = "granted"
+    CAN_ASSUME = "can_assume"
+
+
+class PrivilegeGraph:
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self.g = nx.MultiDiGraph()
+        for scope in inventory.scopes:
+            self.g.add_node(scope.id, kind=NodeKind.SCOPE, record=scope)
+        for role in inventory.roles:
+            self.g.add_node(role.id, kind=NodeKind.ROLE, record=role)
+        for identity in inventory.identities:
+            self.g.add_node(identity.id, kind=NodeKind.IDENTITY, record=identity)
+        for cred in inventory.credentials:
+            self.g.add_node(cred.id, kind=NodeKind.CREDENTIAL, record=cred)
+            self.g.add_edge(cred.identity_id, cred.id, key=EdgeKind.HAS_CREDENTIAL)
+        for m in inventory.memberships:
+            self.g.add_edge(m.member_id, m.group_id, key=EdgeKind.MEMBER_OF)
+        for grant in inventory.grants:
+            self.g.add_edge(
+                grant.principal_id, grant.role_id, key=(EdgeKind.GRANTED, grant.scope_id), grant=grant
+            )
+        for trust in inventory.trusts:
+            if trust.principal not in self.g:
+                self.g.add_node(trust.principal, kind=NodeKind.EXTERNAL)
+            self.g.add_edge(
+                trust.principal, trust.target_id, key=(EdgeKind.CAN_ASSUME, len(self.g)), trust=trust
+            )
+        self._privilege: dict[str, PrivilegeAssessment] = {}
+
+    # -- records -------------------------------------------------------------------------
+    def _records(self, kind: NodeKind) -> Iterator:
+        for _, data in self.g.nodes(data=True):
+            if data.get("kind") is kind:
+                yield data["record"]
+
+    def identities(self) -> Iterator[Identity]:
+        return self._records(NodeKind.IDENTITY)
+
+    def credentials(self) -> Iterator[Credential]:
+        return self._records(NodeKind.CREDENTIAL)
+
+    def identity(self, identity_id: str) -> Identity | None:
+        data = self.g.nodes.get(identity_id)
+        return data["record"] if data and data.get("kind") is NodeKind.IDENTITY else None
+
+    def role(self, role_id: str) -> Role | None:
+        data = self.g.nodes.get(role_id)
+        return data["record"] if data and data.get("kind") is NodeKind.ROLE else None
+
+    def scope(self, scope_id: str) -> Scope | None:
+        data = self.g.nodes.get(scope_id)
+        return data["record"] if data and data.get("kind") is NodeKind.SCOPE else None
+
+    @cached_property
+    def federation(self) -> dict[str, FederationProvider]:
+        return {fp.id: fp for fp in self.inventory.federation}
+
+    @cached_property
+    def known_accounts(self) -> frozenset[str]:
+        """Accounts this scan covers (an organization's members are not "external")."""
+        return frozenset(
+            s.id.rsplit(":", 1)[-1]
+            for s in self.inventory.scopes
+            if s.kind is ScopeKind.ACCOUNT
+        ) | frozenset(i.account for i in self.inventory.identities)
+
+    # -- edges -----------------------------------------------------------------------------
+    def credentials_of(self, identity_id: str) -> list[Credential]:
+        return [
+            self.g.nodes[target]["record"]
+            for _, target, key in self.g.out_edges(identity_id, keys=True)
+            if key == EdgeKind.HAS_CREDENTIAL
+        ]
+
+    def groups_of(self, identity_id: str) -> list[str]:
+        return [t for _, t, key in self.g.out_edges(identity_id, keys=True) if key == EdgeKind.MEMBER_OF]
+
+    def grants_of(self, identity_id: str, *, inherited: bool = True) -> list[Grant]:
+        """Direct grants, plus those held through group membership."""
+        holders = [identity_id] + (self.groups_of(identity_id) if inherited else [])
+        return [
+            data["grant"]
+            for holder in holders
+            if holder in self.g
+            for _, _, key, data in self.g.out_edges(holder, keys=True, data=True)
+            if isinstance(key, tuple) and key[0] == EdgeKind.GRANTED
+        ]
+
+    def trusts_into(self, identity_id: str) -> list[Trust]:
+        return [
+            data["trust"]
+            for _, _, key, data in self.g.in_edges(identity_id, keys=True, data=True)
+            if isinstance(key, tuple) and key[0] == EdgeKind.CAN_ASSUME
+        ]
+
+    # -- derived ---------------------------------------------------------------------------
+    def privilege_of(self, identity_id: str) -> PrivilegeAssessment:
+        """Effective privilege from every grant, capped by a permissions boundary."""
+        if identity_id not in self._privilege:
+            self._privilege[identity_id] = self._assess(identity_id)
+        return self._privilege[identity_id]
+
+    def _assess(self, identity_id: str) -> PrivilegeAssessment:
+        identity = self.identity(identity_id)
+        if identity is None:
+            return NONE
+        if identity.kind is IdentityKind.ROOT:
+            return PrivilegeAssessment(PrivilegeLevel.ADMIN, ("the root user can do anything",))
+        if identity.provider is not Provider.AWS:
+            return NONE  # other providers' role catalogues arrive with their collectors
+        roles = [self.role(g.role_id) for g in self.grants_of(identity_id)]
+        assessment = assess_aws_policies(
+            (role.name, doc) for role in roles if role is not None for doc in role.documents
+        )
+        boundary = self.role(identity.permissions_boundary) if identity.permissions_boundary else None
+        if boundary is not None:
+            assessment = cap(
+                assessment, assess_aws_policies((boundary.name, d) for d in boundary.documents)
+            )
+        return assessment

@@ -1,0 +1,60 @@
+"""Inventory in, findings and files out: the analysis half of every scan.
+
+Shared by ``scan aws``, ``scan --snapshot`` and ``demo`` so a live scan and a scan of the
+snapshot it wrote cannot diverge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from standing.reports.findings_json import FindingsDocument, build_document, write_findings
+from standing.scanner.config import ScanConfig
+from standing.scanner.engine import run_rules
+from standing.scanner.errors import ExitCode
+from standing.scanner.findings import Finding, Severity
+from standing.scanner.graph import PrivilegeGraph
+from standing.scanner.model import Inventory
+from standing.scanner.snapshot import write_snapshot
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    inventory: Inventory
+    findings: list[Finding]
+    document: FindingsDocument
+    written: list[Path]
+
+
+def analyse(inventory: Inventory, config: ScanConfig, *, as_of: datetime) -> list[Finding]:
+    return run_rules(PrivilegeGraph(inventory), config.rules, as_of)
+
+
+def scan_inventory(
+    inventory: Inventory,
+    config: ScanConfig,
+    *,
+    as_of: datetime,
+    generated_at: datetime,
+    output_dir: Path | None,
+) -> ScanResult:
+    findings = analyse(inventory, config, as_of=as_of)
+    document = build_document(inventory, findings, as_of=as_of, generated_at=generated_at)
+    written: list[Path] = []
+    if output_dir is not None:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        write_findings(document, output_dir / "findings.json")
+        write_snapshot(inventory, output_dir / "snapshot.json")
+        written = [output_dir / "findings.json", output_dir / "snapshot.json"]
+    return ScanResult(inventory, findings, document, written)
+
+
+def exit_code(result: ScanResult, fail_on: Severity | None) -> ExitCode:
+    """1 when findings reach ``fail_on`` (even on a partial scan); else 3 if the scan was partial."""
+    if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in result.findings):
+        return ExitCode.FINDINGS
+    if not result.inventory.complete:
+        return ExitCode.INCOMPLETE
+    return ExitCode.CLEAN

@@ -1,0 +1,149 @@
+"""Each rule against a small typed estate: the whole set of (rule, subject) pairs is asserted."""
+
+from __future__ import annotations
+
+from standing.scanner.config import ScanConfig, parse_config
+from standing.scanner.findings import Severity
+from standing.scanner.model import CredentialKind, Identity, IdentityKind, Membership, Provider, TrustKind
+from standing.scanner.pipeline import analyse
+from tests.builders import (ACCOUNT, NOW, allow, arn, grant, group, inventory, key, policy, role,
+                            trust, user)
+
+
+def pairs(inv, config: ScanConfig | None = None) -> set[tuple[str, str]]:
+    return {(f.rule_id, f.subject) for f in analyse(inv, config or ScanConfig(), as_of=NOW)}
+
+
+def test_key_age_and_use_rules_judge_each_key_once_and_never_guess_unknown_use():
+    ci = user("ci")
+    inv = inventory(
+        ci,
+        key(ci, "AKIAOLDUSED", age=200, used=1),          # old, in use
+        key(ci, "AKIAFRESHIDLE", age=60, used=50, active=True),  # idle 50 > 45
+        key(ci, "AKIANEVER", age=30, used=None),          # never used past grace
+        key(ci, "AKIANEWNEVER", age=3, used=None),        # within grace
+        key(ci, "AKIAUNKNOWN", age=10, used="unknown"),   # provider can't say
+        key(ci, "AKIAOLDINACTIVE", age=900, used=None, active=False),
+    )
+    assert pairs(inv) == {
+        ("key-too-old", "AKIAOLDUSED"),
+        ("key-unused", "AKIAFRESHIDLE"),
+        ("key-unused", "AKIANEVER"),
+        ("two-active-keys", ci.id),
+    }
+
+
+def test_thresholds_come_from_config():
+    svc = user("svc")
+    inv = inventory(svc, key(svc, "AKIA1", age=70, used=1))
+    assert pairs(inv) == set()
+    config = parse_config({"rules": {"key-too-old": {"max_age_days": 60}}}, "test.toml")
+    assert pairs(inv, config) == {("key-too-old", "AKIA1")}
+    disabled = parse_config({"rules": {"key-too-old": {"max_age_days": 60, "enabled": False}}}, "t")
+    assert pairs(inv, disabled) == set()
+
+
+def test_severity_override_replaces_the_rules_own_grading():
+    svc = user("svc")
+    inv = inventory(svc, key(svc, "AKIA1", age=700, used=1))
+    [finding] = analyse(inv, parse_config({"rules": {"key-too-old": {"severity": "low"}}}, "t"), as_of=NOW)
+    assert finding.severity is Severity.LOW
+
+
+def test_root_key_and_console_users():
+    root = Identity(id=f"arn:aws:iam::{ACCOUNT}:root", provider=Provider.AWS, kind=IdentityKind.ROOT,
+                    account=ACCOUNT, name="root", human=True)
+    mixed = user("alice-or-bot", console_access=True, human=None)
+    console_only = user("bob", console_access=True, human=True)
+    inv = inventory(
+        root, key(root, f"{root.id}/access-key-1", age=5, used=1),
+        mixed, key(mixed, "AKIAMIXED", age=5, used=1),
+        console_only,
+    )
+    assert pairs(inv) == {
+        ("root-access-key", f"{root.id}/access-key-1"),
+        ("console-and-keys", mixed.id),
+    }
+
+
+def test_admin_equivalence_through_groups_boundaries_and_humans():
+    admin_policy = policy("Admin", allow("*"))
+    iam_write = policy("IamWrite", allow(["iam:AttachUserPolicy", "iam:PutRolePolicy"]))
+    scoped_iam = policy("ScopedIam", allow("iam:PutRolePolicy", arn("role", "app-*")))
+    read_only = policy("ReadOnly", allow(["s3:Get*", "ec2:Describe*"]))
+    boundary = policy("Boundary", allow("s3:*"))
+    admins = group("admins")
+    via_group = user("deployer")
+    keyed_admin = user("terraform")
+    capped = role("capped", permissions_boundary=boundary.id)
+    iam_role = role("iam-manager")
+    scoped = role("scoped")
+    reader = role("reader")
+    sso = role("AWSReservedSSO_Admin_1234", human=True, provider_managed=True)
+    inv = inventory(
+        admin_policy, iam_write, scoped_iam, read_only, boundary,
+        admins, via_group, Membership(member_id=via_group.id, group_id=admins.id), grant(admins, admin_policy),
+        keyed_admin, grant(keyed_admin, admin_policy), key(keyed_admin, "AKIATF", age=10, used=1),
+        capped, grant(capped, admin_policy),
+        iam_role, grant(iam_role, iam_write),
+        scoped, grant(scoped, scoped_iam),
+        reader, grant(reader, read_only),
+        sso, grant(sso, admin_policy),
+    )
+    findings = {f.subject: f for f in analyse(inv, ScanConfig(), as_of=NOW) if f.rule_id == "admin-equivalent"}
+    assert set(findings) == {via_group.id, keyed_admin.id, iam_role.id}
+    assert findings[keyed_admin.id].severity is Severity.CRITICAL  # admin behind a long-lived key
+    assert findings[via_group.id].severity is Severity.HIGH
+    assert findings[iam_role.id].evidence["privilege"] == "privilege-management"
+    assert any("iam:AttachUserPolicy" in e for e in findings[iam_role.id].evidence["because"])
+
+
+def test_open_trusts_and_oidc_subjects():
+    gh = "token.actions.githubusercontent.com"
+    gh_provider = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{gh}"
+    wild = role("open-to-all")
+    ext = role("vendor")
+    ext_ok = role("vendor-with-external-id")
+    internal = role("sibling-account")
+    no_sub = role("gha-no-sub")
+    wild_sub = role("gha-wild-sub")
+    pinned = role("gha-pinned")
+    branch_wild = role("gha-any-branch")
+    web = "sts:AssumeRoleWithWebIdentity"
+    inv = inventory(
+        wild, trust(wild, "*", TrustKind.ANY),
+        ext, trust(ext, "arn:aws:iam::999988887777:root", TrustKind.ACCOUNT),
+        ext_ok, trust(ext_ok, "arn:aws:iam::999988887777:root", TrustKind.ACCOUNT,
+                      {"StringEquals": {"sts:ExternalId": "x-123"}}),
+        internal, trust(internal, f"arn:aws:iam::{ACCOUNT}:root", TrustKind.ACCOUNT),
+        no_sub, trust(no_sub, gh_provider, TrustKind.OIDC,
+                      {"StringEquals": {f"{gh}:aud": "sts.amazonaws.com"}}, issuer=gh, action=web),
+        wild_sub, trust(wild_sub, gh_provider, TrustKind.OIDC,
+                        {"StringLike": {f"{gh}:sub": "repo:acme/*"}}, issuer=gh, action=web),
+        pinned, trust(pinned, gh_provider, TrustKind.OIDC,
+                      {"StringEquals": {f"{gh}:sub": "repo:acme/api:ref:refs/heads/main"}}, issuer=gh, action=web),
+        branch_wild, trust(branch_wild, gh_provider, TrustKind.OIDC,
+                           {"StringLike": {f"{gh}:sub": "repo:acme/api:*"}}, issuer=gh, action=web),
+    )
+    findings = {(f.rule_id, f.subject): f for f in analyse(inv, ScanConfig(), as_of=NOW)}
+    assert set(findings) == {
+        ("open-trust", wild.id),
+        ("open-trust", ext.id),
+        ("oidc-subject-unpinned", no_sub.id),
+        ("oidc-subject-unpinned", wild_sub.id),
+    }
+    assert findings[("open-trust", wild.id)].severity is Severity.CRITICAL
+    assert findings[("oidc-subject-unpinned", no_sub.id)].severity is Severity.CRITICAL
+
+
+def test_findings_are_ranked_worst_first_with_stable_fingerprints():
+    svc = user("svc")
+    root = Identity(id=f"arn:aws:iam::{ACCOUNT}:root", provider=Provider.AWS, kind=IdentityKind.ROOT,
+                    account=ACCOUNT, name="root", human=True)
+    inv = inventory(svc, key(svc, "AKIA1", age=30, used=None), root,
+                    key(root, "rootkey", age=1, used=1, kind=CredentialKind.ACCESS_KEY))
+    first = analyse(inv, ScanConfig(), as_of=NOW)
+    again = analyse(inv, ScanConfig(), as_of=NOW)
+    assert [f.severity for f in first] == [Severity.CRITICAL, Severity.MEDIUM]
+    assert [f.fingerprint for f in first] == [f.fingerprint for f in again]
+    assert len({f.fingerprint for f in first}) == 2
