@@ -1,0 +1,86 @@
+"""The CLI over snapshots: exit codes, outputs, and one-line errors with no traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from standing.scanner.cli import main
+from standing.scanner.model import CoverageEntry, CoverageStatus, Provider
+from standing.scanner.snapshot import dump_snapshot
+from tests.builders import inventory, key, user
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def snapshot_file(tmp_path, inv):
+    path = tmp_path / "snap.json"
+    path.write_text(dump_snapshot(inv))
+    return path
+
+
+def estate():
+    ci = user("ci-[bold]deploy[/bold]")
+    return inventory(ci, key(ci, "AKIAOLD", age=400, used=1), key(ci, "AKIANEW", age=3, used=1))
+
+
+def test_scan_snapshot_writes_findings_and_exits_on_fail_on(runner, tmp_path):
+    snap = snapshot_file(tmp_path, estate())
+    out = tmp_path / "out"
+    args = ["scan", "--snapshot", str(snap), "--output-dir", str(out), "--as-of", "2026-06-01T12:00:00Z"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 1, result.output  # a HIGH finding meets the default fail-on
+    doc = json.loads((out / "findings.json").read_text())
+    assert doc["schema"] == "standing.findings" and doc["version"] == 1
+    assert {(f["rule_id"], f["subject"]) for f in doc["findings"]} == {
+        ("key-too-old", "AKIAOLD"),
+        ("two-active-keys", "arn:aws:iam::111122223333:user/ci-[bold]deploy[/bold]"),
+    }
+    assert "ci-[bold]deploy[/bold]" in result.output  # cloud names are printed literally, not as markup
+    assert runner.invoke(main, args + ["--fail-on", "critical"]).exit_code == 0
+    assert runner.invoke(main, args + ["--fail-on", "medium"]).exit_code == 1
+
+
+def test_partial_scan_says_what_it_missed_and_exits_3(runner, tmp_path):
+    inv = estate()
+    gap = CoverageEntry(provider=Provider.AWS, scope="111122223333", operation="iam:GetCredentialReport",
+                        status=CoverageStatus.DENIED, detail="AccessDenied")
+    snap = snapshot_file(tmp_path, inv.model_copy(update={"coverage": [gap]}))
+    result = runner.invoke(main, ["scan", "--snapshot", str(snap), "--fail-on", "none"])
+    assert result.exit_code == 3
+    assert "PARTIAL SCAN" in result.output and "iam:GetCredentialReport: denied" in result.output
+    # blocking findings still win over a partial scan
+    assert runner.invoke(main, ["scan", "--snapshot", str(snap)]).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["scan", "--snapshot", "{tmp}/missing.json"], "missing.json: no such file"),
+        (["scan", "--snapshot", "{tmp}/bad.json"], "bad.json: not valid JSON"),
+        (["scan", "--snapshot", "{tmp}/snap.json", "--config", "{tmp}/bad.toml"], "unknown key 'colour'"),
+        (["scan"], "give --snapshot FILE"),
+        (["scan", "--snapshot", "{tmp}/snap.json", "--as-of", "yesterday"], "not an ISO 8601"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_no_traceback(runner, tmp_path, args, expected):
+    snapshot_file(tmp_path, estate())
+    (tmp_path / "bad.json").write_text("{not json")
+    (tmp_path / "bad.toml").write_text("colour = 'blue'\n")
+    result = runner.invoke(main, [a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert result.exit_code == 2
+    assert expected in result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_schema_file_matches_the_code(runner):
+    from pathlib import Path
+
+    committed = Path(__file__).parents[1] / "docs" / "findings.schema.json"
+    assert committed.read_text() == runner.invoke(main, ["schema", "findings"]).output
