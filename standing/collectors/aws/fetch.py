@@ -186,24 +186,24 @@ def fetch_account(
     log.record(operation("sts", "GetCallerIdentity"), CoverageStatus.OK)
 
     iam = make_client(session, "iam", options)
-    details = _fetch_authorization_details(iam, log)
-    report = _fetch_credential_report(iam, log, sleep)
+    details = fetch_authorization_details(iam, log)
+    report = fetch_credential_report(iam, log, sleep)
     access_keys: dict[str, list[AccessKeyMetadata]] = {}
-    if report is not None and options.resolve_key_ids:
-        access_keys = _fetch_access_keys(iam, log, report)
+    if options.resolve_key_ids:
+        access_keys = fetch_access_keys(iam, log, _key_holders(report, details))
     return RawAccount(
         account_id=account_id,
         caller_arn=str(identity["Arn"]),
         authorization_details=details,
         credential_report=report,
         access_keys=access_keys,
-        oidc_providers=_fetch_oidc_providers(iam, log),
-        saml_providers=_fetch_saml_providers(iam, log),
+        oidc_providers=fetch_oidc_providers(iam, log),
+        saml_providers=fetch_saml_providers(iam, log),
         coverage=log.entries,
     )
 
 
-def _fetch_authorization_details(iam: Any, log: CoverageLog) -> AuthorizationDetails | None:
+def fetch_authorization_details(iam: Any, log: CoverageLog) -> AuthorizationDetails | None:
     op = operation("iam", "GetAccountAuthorizationDetails")
 
     def call() -> dict[str, Any]:
@@ -221,7 +221,7 @@ def _fetch_authorization_details(iam: Any, log: CoverageLog) -> AuthorizationDet
     )
 
 
-def _fetch_credential_report(
+def fetch_credential_report(
     iam: Any, log: CoverageLog, sleep: Callable[[float], None]
 ) -> CredentialReport | None:
     generate = operation("iam", "GenerateCredentialReport")
@@ -252,27 +252,43 @@ def _fetch_credential_report(
     )
 
 
-def _fetch_access_keys(
-    iam: Any, log: CoverageLog, report: CredentialReport
+def _key_holders(
+    report: CredentialReport | None, details: AuthorizationDetails | None
+) -> list[tuple[str, str]]:
+    """(user name, user ARN) of every user whose keys must be listed.
+
+    Normally the report's key holders only. Without a report nobody is known to hold a key,
+    so every user from GAAD is asked: keys are what this scan is for, and the extra calls
+    happen only in that degraded case.
+    """
+    if report is not None:
+        return [
+            (row["user"], row["arn"])
+            for row in report.rows
+            if row.get("user") != ROOT_ROW_USER and (has_key_slot(row, 1) or has_key_slot(row, 2))
+        ]
+    if details is not None:
+        return [(str(user["UserName"]), str(user["Arn"])) for user in details.users]
+    return []
+
+
+def fetch_access_keys(
+    iam: Any, log: CoverageLog, holders: list[tuple[str, str]]
 ) -> dict[str, list[AccessKeyMetadata]]:
-    """Key ids for key holders only: there is no bulk call, so this is one call per holder."""
+    """Key ids per user ARN: there is no bulk call, so this is the one per-user loop."""
     op = operation("iam", "ListAccessKeys")
     keys: dict[str, list[AccessKeyMetadata]] = {}
-    for row in report.rows:
-        if row.get("user") == ROOT_ROW_USER or not (has_key_slot(row, 1) or has_key_slot(row, 2)):
-            continue
-        user_name = row["user"]
+    for user_name, user_arn in holders:
 
         def call(user_name: str = user_name) -> list[dict[str, Any]]:
             paginator = iam.get_paginator("list_access_keys")
-            return paginator.paginate(UserName=user_name).build_full_result().get(
-                "AccessKeyMetadata", []
-            )
+            result = paginator.paginate(UserName=user_name).build_full_result()
+            return list(result.get("AccessKeyMetadata", []))
 
         listed = log.attempt(op, call, record_ok=False)
         if listed is None:
             continue
-        keys[row["arn"]] = [
+        keys[user_arn] = [
             AccessKeyMetadata(
                 user_name=str(item["UserName"]),
                 access_key_id=str(item["AccessKeyId"]),
@@ -282,11 +298,11 @@ def _fetch_access_keys(
             for item in listed
         ]
     if keys:
-        log.record(op, CoverageStatus.OK, f"{len(keys)} key holders")
+        log.record(op, CoverageStatus.OK, f"keys listed for {len(keys)} users")
     return keys
 
 
-def _fetch_oidc_providers(iam: Any, log: CoverageLog) -> list[OidcProviderDetails] | None:
+def fetch_oidc_providers(iam: Any, log: CoverageLog) -> list[OidcProviderDetails] | None:
     listed = log.attempt(
         operation("iam", "ListOpenIDConnectProviders"), iam.list_open_id_connect_providers
     )
@@ -321,7 +337,7 @@ def _fetch_oidc_providers(iam: Any, log: CoverageLog) -> list[OidcProviderDetail
     return providers
 
 
-def _fetch_saml_providers(iam: Any, log: CoverageLog) -> list[SamlProviderDetails] | None:
+def fetch_saml_providers(iam: Any, log: CoverageLog) -> list[SamlProviderDetails] | None:
     listed = log.attempt(operation("iam", "ListSAMLProviders"), iam.list_saml_providers)
     if listed is None:
         return None

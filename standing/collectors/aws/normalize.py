@@ -231,7 +231,7 @@ class _AccountNormalizer:
     def _user(self, user: dict[str, Any], group_arns: dict[str, str]) -> None:
         arn = user["Arn"]
         row = self.rows_by_arn.get(arn)
-        credentials = self._user_credentials(arn, row) if row is not None else []
+        credentials = self._user_credentials(arn, row or {})
         self.credentials.extend(credentials)
         usage = latest_usage(_credential_usage(credentials))
         self.identities.append(
@@ -355,6 +355,7 @@ class _AccountNormalizer:
     # --- credential report ------------------------------------------------------------
 
     def _user_credentials(self, user_arn: str, row: dict[str, str]) -> list[Credential]:
+        """Password and keys from the report row ({} when the report is missing)."""
         credentials: list[Credential] = []
         if row.get("password_enabled") == "true":
             changed = parse_report_time(row.get("password_last_changed"))
