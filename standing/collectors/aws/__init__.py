@@ -23,6 +23,7 @@ from standing.collectors.aws.normalize import normalize_account
 from standing.collectors.aws.operations import OPERATIONS, AwsOperation, read_only_policy
 from standing.collectors.aws.organization import scan_organization
 from standing.collectors.aws.session import (
+    CREDENTIAL_ERRORS,
     AwsScanOptions,
     UndeclaredOperationError,
     install_guard,
@@ -86,6 +87,9 @@ def _caller_errors(options: AwsScanOptions) -> Iterator[None]:
         yield
     except NoCredentialsError as err:
         raise UserError(source, "no credentials found") from err
+    except CREDENTIAL_ERRORS as err:
+        # Refreshable credentials (SSO, assume-role profiles) load at the first call.
+        raise UserError(source, f"credentials could not be loaded ({err})") from err
     except ClientError as err:
         error = err.response.get("Error", {})
         raise UserError(

@@ -11,7 +11,14 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ProfileNotFound
+from botocore.exceptions import (
+    CredentialRetrievalError,
+    InvalidConfigError,
+    PartialCredentialsError,
+    ProfileNotFound,
+    SSOError,
+    TokenRetrievalError,
+)
 from botocore.model import OperationModel
 
 from standing.collectors.aws.operations import OPERATIONS
@@ -19,6 +26,14 @@ from standing.scanner.errors import UserError
 
 DEFAULT_REGION = "us-east-1"
 _GUARD_ID = "standing-aws-read-only-guard"
+# Credential problems the user fixes (log in again, complete the profile), never a bug.
+CREDENTIAL_ERRORS = (
+    CredentialRetrievalError,
+    InvalidConfigError,
+    PartialCredentialsError,
+    SSOError,
+    TokenRetrievalError,
+)
 # Adaptive mode backs off on throttling client-side, which matters when many accounts are
 # scanned at once against the same per-account IAM limits.
 _RETRIES = {"mode": "adaptive", "max_attempts": 10}
@@ -101,7 +116,11 @@ def session_from_credentials(
 def require_credentials(session: boto3.Session, options: AwsScanOptions) -> None:
     """Fail early, with a line the user can act on, when no credentials can be found."""
     source = f"AWS profile '{options.profile}'" if options.profile else "AWS credentials"
-    if session.get_credentials() is None:
+    try:
+        credentials = session.get_credentials()
+    except CREDENTIAL_ERRORS as err:
+        raise UserError(source, f"credentials could not be loaded ({err})") from err
+    if credentials is None:
         raise UserError(
             source,
             "no credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "

@@ -87,3 +87,11 @@ def test_scan_runs_against_an_endpoint_url(moto_server: str) -> None:
     )
     assert {i.id for i in inv.identities} == {f"arn:aws:iam::{ACCT}:user/over-http"}
     assert inv.complete, inv.gaps
+
+
+def test_incomplete_profile_is_a_user_error(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    config = tmp_path / "config"
+    config.write_text("[profile half]\naws_access_key_id = AKIAEXAMPLEEXAMPLE00\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    with pytest.raises(UserError, match="AWS profile 'half': credentials could not be loaded"):
+        collect_aws(AwsScanOptions(profile="half"), now=fixed_now, sleep=no_sleep)
