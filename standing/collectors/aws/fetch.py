@@ -1,0 +1,351 @@
+"""Per-account raw fetch: SDK calls only, into a JSON-able bundle with per-operation coverage.
+
+Nothing here interprets what it reads (that is ``normalize.py``). Every call is wrapped so a
+denied, throttled or failed operation becomes a ``CoverageEntry`` and the scan goes on with
+what it has. No secret value is read here: ListAccessKeys returns key ids and metadata only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import boto3
+from botocore.exceptions import ClientError, ReadTimeoutError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
+from pydantic import BaseModel, ConfigDict, Field
+
+from standing.collectors.aws.operations import AwsOperation, operation
+from standing.collectors.aws.session import AwsScanOptions, make_client
+from standing.scanner.model import CoverageEntry, CoverageStatus, Provider, UtcDatetime
+
+T = TypeVar("T")
+
+ROOT_ROW_USER = "<root_account>"
+REPORT_POLL_SECONDS = 2.0
+REPORT_MAX_ATTEMPTS = 60  # about two minutes of polling: large accounts take a while
+
+_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+_THROTTLED_CODES = frozenset(
+    {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
+)
+# Values the report uses where a key slot is empty.
+_EMPTY_SLOT_VALUES = frozenset({"", "N/A", "not_supported"})
+
+
+class _Raw(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AuthorizationDetails(_Raw):
+    """The four lists of GetAccountAuthorizationDetails, exactly as botocore returns them."""
+
+    users: list[dict[str, Any]] = Field(default_factory=list)
+    groups: list[dict[str, Any]] = Field(default_factory=list)
+    roles: list[dict[str, Any]] = Field(default_factory=list)
+    policies: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class CredentialReport(_Raw):
+    """Rows of the IAM credential report (CSV columns -> strings) and when IAM built it.
+
+    AWS caches the report for up to four hours, so ``generated_time`` bounds how fresh every
+    last-used value in it can be.
+    """
+
+    generated_time: UtcDatetime
+    rows: list[dict[str, str]]
+
+
+class AccessKeyMetadata(_Raw):
+    """One ListAccessKeys entry: the key id and status, never the secret."""
+
+    user_name: str
+    access_key_id: str
+    status: str
+    created: UtcDatetime | None = None
+
+
+class OidcProviderDetails(_Raw):
+    arn: str
+    url: str | None = None
+    client_ids: list[str] = Field(default_factory=list)
+    thumbprints: list[str] = Field(default_factory=list)
+    created: UtcDatetime | None = None
+
+
+class SamlProviderDetails(_Raw):
+    arn: str
+    created: UtcDatetime | None = None
+    valid_until: UtcDatetime | None = None
+
+
+class RawAccount(_Raw):
+    """Everything read from one account. ``None`` means the read failed (see ``coverage``)."""
+
+    account_id: str
+    caller_arn: str
+    authorization_details: AuthorizationDetails | None = None
+    credential_report: CredentialReport | None = None
+    access_keys: dict[str, list[AccessKeyMetadata]] = Field(
+        default_factory=dict,
+        description="user ARN -> keys; a user is absent when its keys were not listed",
+    )
+    oidc_providers: list[OidcProviderDetails] | None = None
+    saml_providers: list[SamlProviderDetails] | None = None
+    coverage: list[CoverageEntry] = Field(default_factory=list)
+
+
+def coverage_status(error_code: str) -> CoverageStatus:
+    """How a botocore error code reads in the coverage report."""
+    if error_code in _DENIED_CODES:
+        return CoverageStatus.DENIED
+    if error_code in _THROTTLED_CODES:
+        return CoverageStatus.THROTTLED
+    return CoverageStatus.FAILED
+
+
+def client_error_entry(op: AwsOperation, scope: str, err: ClientError) -> CoverageEntry:
+    error = err.response.get("Error", {})
+    code = str(error.get("Code", "Unknown"))
+    message = str(error.get("Message", ""))
+    return CoverageEntry(
+        provider=Provider.AWS,
+        scope=scope,
+        operation=op.action,
+        status=coverage_status(code),
+        detail=f"{code}: {message}" if message else code,
+    )
+
+
+class CoverageLog:
+    """Runs one operation at a time and records how it went, for one scope (account)."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        self.entries: list[CoverageEntry] = []
+
+    def record(self, op: AwsOperation, status: CoverageStatus, detail: str | None = None) -> None:
+        self.entries.append(
+            CoverageEntry(
+                provider=Provider.AWS,
+                scope=self.scope,
+                operation=op.action,
+                status=status,
+                detail=detail,
+            )
+        )
+
+    def attempt(self, op: AwsOperation, call: Callable[[], T], *, record_ok: bool = True) -> T | None:
+        """``call()``'s result, or ``None`` after recording why it failed."""
+        try:
+            result = call()
+        except ClientError as err:
+            self.entries.append(client_error_entry(op, self.scope, err))
+            return None
+        except (BotocoreConnectionError, ReadTimeoutError) as err:
+            # botocore's message names the endpoint and the cause; it never holds credentials.
+            self.record(op, CoverageStatus.FAILED, f"{type(err).__name__}: {err}")
+            return None
+        if record_ok:
+            self.record(op, CoverageStatus.OK)
+        return result
+
+
+def parse_credential_report(content: bytes | str) -> list[dict[str, str]]:
+    """CSV rows of the report, keyed by column name, values as IAM wrote them."""
+    text = content.decode("utf-8") if isinstance(content, bytes) else content
+    return [dict(row) for row in csv.DictReader(io.StringIO(text))]
+
+
+def has_key_slot(row: dict[str, str], slot: int) -> bool:
+    """Whether report slot ``access_key_<slot>`` holds a key (active or not)."""
+    return row.get(f"access_key_{slot}_active") == "true" or (
+        row.get(f"access_key_{slot}_last_rotated", "N/A") not in _EMPTY_SLOT_VALUES
+    )
+
+
+def fetch_account(
+    session: boto3.Session,
+    options: AwsScanOptions,
+    *,
+    sleep: Callable[[float], None],
+) -> RawAccount:
+    """Read one account through ``session``.
+
+    GetCallerIdentity is not wrapped: without the account id nothing else can be named, so
+    its errors (and a missing-credentials error) propagate to the caller, which decides
+    whether that is a user error (single account) or a gap (one member of an organization).
+    """
+    sts = make_client(session, "sts", options)
+    identity = sts.get_caller_identity()
+    account_id = str(identity["Account"])
+    log = CoverageLog(account_id)
+    log.record(operation("sts", "GetCallerIdentity"), CoverageStatus.OK)
+
+    iam = make_client(session, "iam", options)
+    details = fetch_authorization_details(iam, log)
+    report = fetch_credential_report(iam, log, sleep)
+    access_keys: dict[str, list[AccessKeyMetadata]] = {}
+    if options.resolve_key_ids:
+        access_keys = fetch_access_keys(iam, log, _key_holders(report, details))
+    return RawAccount(
+        account_id=account_id,
+        caller_arn=str(identity["Arn"]),
+        authorization_details=details,
+        credential_report=report,
+        access_keys=access_keys,
+        oidc_providers=fetch_oidc_providers(iam, log),
+        saml_providers=fetch_saml_providers(iam, log),
+        coverage=log.entries,
+    )
+
+
+def fetch_authorization_details(iam: Any, log: CoverageLog) -> AuthorizationDetails | None:
+    op = operation("iam", "GetAccountAuthorizationDetails")
+
+    def call() -> dict[str, Any]:
+        paginator = iam.get_paginator("get_account_authorization_details")
+        return paginator.paginate().build_full_result()
+
+    result = log.attempt(op, call)
+    if result is None:
+        return None
+    return AuthorizationDetails(
+        users=result.get("UserDetailList", []),
+        groups=result.get("GroupDetailList", []),
+        roles=result.get("RoleDetailList", []),
+        policies=result.get("Policies", []),
+    )
+
+
+def fetch_credential_report(
+    iam: Any, log: CoverageLog, sleep: Callable[[float], None]
+) -> CredentialReport | None:
+    generate = operation("iam", "GenerateCredentialReport")
+    for attempt in range(REPORT_MAX_ATTEMPTS):
+        state = log.attempt(generate, iam.generate_credential_report, record_ok=False)
+        if state is None:
+            # Generation denied or failed: an existing report may still be readable.
+            break
+        if state.get("State") == "COMPLETE":
+            log.record(generate, CoverageStatus.OK)
+            break
+        if attempt + 1 < REPORT_MAX_ATTEMPTS:
+            sleep(REPORT_POLL_SECONDS)
+    else:
+        log.record(
+            generate,
+            CoverageStatus.FAILED,
+            f"report not COMPLETE after {REPORT_MAX_ATTEMPTS} attempts",
+        )
+        return None
+
+    response = log.attempt(operation("iam", "GetCredentialReport"), iam.get_credential_report)
+    if response is None:
+        return None
+    return CredentialReport(
+        generated_time=response["GeneratedTime"],
+        rows=parse_credential_report(response["Content"]),
+    )
+
+
+def _key_holders(
+    report: CredentialReport | None, details: AuthorizationDetails | None
+) -> list[tuple[str, str]]:
+    """(user name, user ARN) of every user whose keys must be listed.
+
+    Normally the report's key holders only. Without a report nobody is known to hold a key,
+    so every user from GAAD is asked: keys are what this scan is for, and the extra calls
+    happen only in that degraded case.
+    """
+    if report is not None:
+        return [
+            (row["user"], row["arn"])
+            for row in report.rows
+            if row.get("user") != ROOT_ROW_USER and (has_key_slot(row, 1) or has_key_slot(row, 2))
+        ]
+    if details is not None:
+        return [(str(user["UserName"]), str(user["Arn"])) for user in details.users]
+    return []
+
+
+def fetch_access_keys(
+    iam: Any, log: CoverageLog, holders: list[tuple[str, str]]
+) -> dict[str, list[AccessKeyMetadata]]:
+    """Key ids per user ARN: there is no bulk call, so this is the one per-user loop."""
+    op = operation("iam", "ListAccessKeys")
+    keys: dict[str, list[AccessKeyMetadata]] = {}
+    for user_name, user_arn in holders:
+
+        def call(user_name: str = user_name) -> list[dict[str, Any]]:
+            paginator = iam.get_paginator("list_access_keys")
+            result = paginator.paginate(UserName=user_name).build_full_result()
+            return list(result.get("AccessKeyMetadata", []))
+
+        listed = log.attempt(op, call, record_ok=False)
+        if listed is None:
+            continue
+        keys[user_arn] = [
+            AccessKeyMetadata(
+                user_name=str(item["UserName"]),
+                access_key_id=str(item["AccessKeyId"]),
+                status=str(item["Status"]),
+                created=item.get("CreateDate"),
+            )
+            for item in listed
+        ]
+    if keys:
+        log.record(op, CoverageStatus.OK, f"keys listed for {len(keys)} users")
+    return keys
+
+
+def fetch_oidc_providers(iam: Any, log: CoverageLog) -> list[OidcProviderDetails] | None:
+    listed = log.attempt(
+        operation("iam", "ListOpenIDConnectProviders"), iam.list_open_id_connect_providers
+    )
+    if listed is None:
+        return None
+    get_op = operation("iam", "GetOpenIDConnectProvider")
+    providers: list[OidcProviderDetails] = []
+    got_any = False
+    for item in listed.get("OpenIDConnectProviderList", []):
+        arn = str(item["Arn"])
+
+        def call(arn: str = arn) -> dict[str, Any]:
+            return iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+
+        detail = log.attempt(get_op, call, record_ok=False)
+        if detail is None:
+            # Still list it: the provider exists even if its details could not be read.
+            providers.append(OidcProviderDetails(arn=arn))
+            continue
+        got_any = True
+        providers.append(
+            OidcProviderDetails(
+                arn=arn,
+                url=detail.get("Url"),
+                client_ids=list(detail.get("ClientIDList", [])),
+                thumbprints=list(detail.get("ThumbprintList", [])),
+                created=detail.get("CreateDate"),
+            )
+        )
+    if got_any:
+        log.record(get_op, CoverageStatus.OK)
+    return providers
+
+
+def fetch_saml_providers(iam: Any, log: CoverageLog) -> list[SamlProviderDetails] | None:
+    listed = log.attempt(operation("iam", "ListSAMLProviders"), iam.list_saml_providers)
+    if listed is None:
+        return None
+    return [
+        SamlProviderDetails(
+            arn=str(item["Arn"]),
+            created=item.get("CreateDate"),
+            valid_until=item.get("ValidUntil"),
+        )
+        for item in listed.get("SAMLProviderList", [])
+    ]

@@ -1,0 +1,118 @@
+"""Every AWS operation the collector may call, and the read-only policy derived from them.
+
+The list is the single source of truth for three things that must agree: the calls the
+collector makes (a runtime guard refuses anything else, see ``session.py``), the
+least-privilege policy the README prints, and the permissions a user grants the scanner role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class AwsOperation:
+    """One API operation the collector calls, with the IAM action that authorizes it."""
+
+    service: str
+    """boto3 client name and IAM action prefix, e.g. ``"iam"``."""
+    api: str
+    """Operation name as botocore spells it, e.g. ``"GetAccountAuthorizationDetails"``."""
+    why: str
+    """One line for the README: what the scan learns from this call."""
+    action: str = field(init=False)
+    """IAM action that authorizes the call, e.g. ``"iam:GetAccountAuthorizationDetails"``."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "action", f"{self.service}:{self.api}")
+
+
+OPERATIONS: tuple[AwsOperation, ...] = (
+    AwsOperation(
+        service="iam",
+        api="GetAccountAuthorizationDetails",
+        why="users, groups, roles, trust policies and policy documents in one paginated call",
+    ),
+    AwsOperation(
+        service="iam",
+        api="GenerateCredentialReport",
+        why="asks IAM to (re)build the credential report; creates no principal or credential",
+    ),
+    AwsOperation(
+        service="iam",
+        api="GetCredentialReport",
+        why="console passwords, MFA, access key status and last use for every user",
+    ),
+    AwsOperation(
+        service="iam",
+        api="ListAccessKeys",
+        why="access key ids (never secrets) for users the credential report shows with a key",
+    ),
+    AwsOperation(
+        service="iam",
+        api="ListOpenIDConnectProviders",
+        why="OIDC federation already in place (keyless CI and workloads)",
+    ),
+    AwsOperation(
+        service="iam",
+        api="GetOpenIDConnectProvider",
+        why="issuer URL and audiences of each OIDC provider",
+    ),
+    AwsOperation(
+        service="iam",
+        api="ListSAMLProviders",
+        why="SAML federation already in place (human sign-in)",
+    ),
+    AwsOperation(
+        service="sts",
+        api="GetCallerIdentity",
+        why="which account the credentials belong to",
+    ),
+    AwsOperation(
+        service="sts",
+        api="AssumeRole",
+        why="organization scans: enter the read-only role in each member account",
+    ),
+    AwsOperation(
+        service="organizations",
+        api="ListAccounts",
+        why="organization scans: the member accounts to scan",
+    ),
+    AwsOperation(
+        service="organizations",
+        api="DescribeOrganization",
+        why="organization scans: the organization id that parents every account scope",
+    ),
+)
+
+
+def operation(service: str, api: str) -> AwsOperation:
+    """The declared operation, or ``KeyError``: collector code names only declared calls."""
+    for op in OPERATIONS:
+        if op.service == service and op.api == api:
+            return op
+    raise KeyError(f"{service}:{api} is not a declared AWS operation")
+
+
+def declared_actions() -> frozenset[str]:
+    return frozenset(op.action for op in OPERATIONS)
+
+
+def read_only_policy() -> dict[str, Any]:
+    """IAM policy document allowing exactly the declared actions, for the scanner's role.
+
+    Every action is read-only except ``iam:GenerateCredentialReport`` (builds a cached report)
+    and ``sts:AssumeRole`` (only needed in the account that runs an organization scan).
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "StandingReadOnlyScan",
+                "Effect": "Allow",
+                "Action": sorted(declared_actions()),
+                "Resource": "*",
+            }
+        ],
+    }

@@ -1,0 +1,21 @@
+"""Constants and helpers shared by the AWS collector tests (importable, unlike conftest)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
+REGION = "us-east-1"
+ACCT = "123456789012"  # moto's default account
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+def fixed_now() -> datetime:
+    return NOW
+
+
+def no_sleep(seconds: float) -> None:
+    del seconds

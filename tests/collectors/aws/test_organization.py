@@ -1,0 +1,153 @@
+"""Organization fan-out against moto: every member account scanned through AssumeRole."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import boto3
+from aws_support import ACCT, REGION, fixed_now, no_sleep
+from rich.console import Console
+
+from standing.collectors.aws import AwsScanOptions, collect_aws
+from standing.collectors.aws.operations import declared_actions
+from standing.scanner.model import CoverageStatus, CredentialKind, ScopeKind, TrustKind
+from test_fetch_errors import error_response
+
+
+def assumed_iam(account_id: str) -> Any:
+    """An IAM client inside ``account_id`` (moto keeps a backend per account)."""
+    creds = boto3.client("sts", region_name=REGION).assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/seed", RoleSessionName="seed"
+    )["Credentials"]
+    return boto3.client(
+        "iam",
+        region_name=REGION,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+
+
+def seed_organization() -> tuple[str, dict[str, str], str]:
+    """Management account + prod + dev, each with one key-holding user; one closed account."""
+    org = boto3.client("organizations", region_name=REGION)
+    org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    members = {
+        name: org.create_account(AccountName=name, Email=f"{name}@example.com")["CreateAccountStatus"][
+            "AccountId"
+        ]
+        for name in ("prod", "dev", "closed")
+    }
+    org.close_account(AccountId=members["closed"])
+    clients = {"mgmt": boto3.client("iam", region_name=REGION)}
+    clients.update({name: assumed_iam(members[name]) for name in ("prod", "dev")})
+    for name, iam in clients.items():
+        iam.create_user(UserName=f"svc-{name}")
+        iam.create_access_key(UserName=f"svc-{name}")
+    return org_id, members, f"aws:organization:{org_id}"
+
+
+def test_organization_scan_merges_every_account(session: boto3.Session) -> None:
+    org_id, members, org_scope = seed_organization()
+    prod, dev, closed = members["prod"], members["dev"], members["closed"]
+    assumed: list[dict[str, Any]] = []
+    calls: list[str] = []
+    session.events.register("before-call.sts.AssumeRole", lambda params, **_: assumed.append(params["body"]))
+    session.events.register(
+        "before-call", lambda model, **_: calls.append(f"{model.service_model.service_name}:{model.name}")
+    )
+    console_out = io.StringIO()
+
+    inv = collect_aws(
+        AwsScanOptions(organization=True, external_id="ext-1234", max_workers=2),
+        session=session,
+        now=fixed_now,
+        sleep=no_sleep,
+        progress=Console(file=console_out, force_terminal=True),
+    )
+
+    # moto creates OrganizationAccountAccessRole in each new member, trusted by the management account.
+    access_role = "role/OrganizationAccountAccessRole"
+    assert {i.id for i in inv.identities} == {
+        f"arn:aws:iam::{ACCT}:user/svc-mgmt",
+        f"arn:aws:iam::{prod}:user/svc-prod",
+        f"arn:aws:iam::{dev}:user/svc-dev",
+        f"arn:aws:iam::{prod}:{access_role}",
+        f"arn:aws:iam::{dev}:{access_role}",
+    }
+    assert {(t.target_id, t.principal, t.kind) for t in inv.trusts} == {
+        (f"arn:aws:iam::{a}:{access_role}", f"arn:aws:iam::{ACCT}:root", TrustKind.ACCOUNT)
+        for a in (prod, dev)
+    }
+    assert {(c.identity_id.split(":")[4], c.kind) for c in inv.credentials} == {
+        (ACCT, CredentialKind.ACCESS_KEY), (prod, CredentialKind.ACCESS_KEY), (dev, CredentialKind.ACCESS_KEY)
+    }
+    assert {(s.id, s.kind, s.name, s.parent_id) for s in inv.scopes} == {
+        (org_scope, ScopeKind.ORGANIZATION, org_id, None),
+        (f"aws:account:{ACCT}", ScopeKind.ACCOUNT, "master", org_scope),
+        (f"aws:account:{prod}", ScopeKind.ACCOUNT, "prod", org_scope),
+        (f"aws:account:{dev}", ScopeKind.ACCOUNT, "dev", org_scope),
+    }
+    assert [(g.scope, g.operation, g.status) for g in inv.gaps] == [
+        (closed, "sts:AssumeRole", CoverageStatus.SKIPPED)
+    ]
+    # The management account is scanned with the caller's own session, members via AssumeRole.
+    assert sorted(p["RoleArn"] for p in assumed) == sorted(
+        f"arn:aws:iam::{a}:role/standing-readonly" for a in (prod, dev)
+    )
+    assert {(p["RoleSessionName"], p["ExternalId"]) for p in assumed} == {("standing-scan", "ext-1234")}
+    assert set(calls) <= declared_actions()
+    assert set(inv.meta.source_times) == {
+        f"aws:{a}:credential-report" for a in (ACCT, prod, dev)
+    }
+    assert "SecretAccessKey" not in inv.model_dump_json()
+
+
+def test_one_account_failing_does_not_stop_the_others(session: boto3.Session) -> None:
+    _, members, org_scope = seed_organization()
+    prod, dev = members["prod"], members["dev"]
+
+    def deny_dev(params: dict[str, Any], **_: Any) -> Any:
+        if dev in params["body"]["RoleArn"]:
+            return error_response(403, "AccessDenied", "not authorized to perform: sts:AssumeRole")
+        return None
+
+    session.events.register("before-call.sts.AssumeRole", deny_dev)
+    inv = collect_aws(AwsScanOptions(organization=True), session=session, now=fixed_now, sleep=no_sleep)
+
+    assert {i.id for i in inv.identities} == {
+        f"arn:aws:iam::{ACCT}:user/svc-mgmt",
+        f"arn:aws:iam::{prod}:user/svc-prod",
+        f"arn:aws:iam::{prod}:role/OrganizationAccountAccessRole",
+    }
+    assert (f"aws:account:{dev}", "dev", org_scope) in {(s.id, s.name, s.parent_id) for s in inv.scopes}
+    assert {(g.scope, g.operation, g.status) for g in inv.gaps} == {
+        (members["closed"], "sts:AssumeRole", CoverageStatus.SKIPPED),
+        (dev, "sts:AssumeRole", CoverageStatus.DENIED),
+    }
+
+
+def test_without_organizations_access_the_own_account_is_still_scanned(session: boto3.Session) -> None:
+    seed_organization()
+    session.events.register(
+        "before-call.organizations.ListAccounts",
+        lambda **_: error_response(400, "AccessDeniedException", "not the management account"),
+    )
+    inv = collect_aws(AwsScanOptions(organization=True), session=session, now=fixed_now, sleep=no_sleep)
+    assert {i.name for i in inv.identities} == {"svc-mgmt"}
+    assert [(g.scope, g.operation, g.status) for g in inv.gaps] == [
+        (ACCT, "organizations:ListAccounts", CoverageStatus.DENIED)
+    ]
+    assert {s.id for s in inv.scopes} >= {f"aws:account:{ACCT}"}
+
+
+def test_outside_an_organization_the_gap_is_recorded(session: boto3.Session) -> None:
+    # Real AWS also refuses ListAccounts here; moto answers it with an empty list.
+    boto3.client("iam", region_name=REGION).create_user(UserName="solo")
+    inv = collect_aws(AwsScanOptions(organization=True), session=session, now=fixed_now, sleep=no_sleep)
+    assert {i.name for i in inv.identities} == {"solo"}
+    assert [(g.operation, g.status, g.detail.split(":")[0]) for g in inv.gaps] == [
+        ("organizations:DescribeOrganization", CoverageStatus.FAILED, "AWSOrganizationsNotInUseException")
+    ]
+    assert [(s.id, s.parent_id) for s in inv.scopes] == [(f"aws:account:{ACCT}", None)]
