@@ -1,0 +1,25 @@
+"""The README's policy block is the policy the collector declares, and its commands are the real ones."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from standing.collectors.aws import read_only_policy
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_readme_policy_is_generated_from_declared_operations():
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"<!-- policy:aws:start -->\n```json\n(.*?)```\n<!-- policy:aws:end -->", readme, re.S)
+    assert block, "README lacks the generated policy block"
+    assert json.loads(block.group(1)) == read_only_policy()
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    command = "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/pytest -q"
+    assert command in readme and command in ci
