@@ -73,27 +73,33 @@ def test_admin_equivalence_through_groups_boundaries_and_humans():
     read_only = policy("ReadOnly", allow(["s3:Get*", "ec2:Describe*"]))
     boundary = policy("Boundary", allow("s3:*"))
     admins = group("admins")
-    via_group = user("deployer")
+    via_group = user("deployer")  # a workload user: it holds a key
     keyed_admin = user("terraform")
     capped = role("capped", permissions_boundary=boundary.id)
     iam_role = role("iam-manager")
     scoped = role("scoped")
     reader = role("reader")
+    admin_role = role("admin-role")
+    keyless_user = user("dormant-admin")  # no live secret: cannot act as a workload
     sso = role("AWSReservedSSO_Admin_1234", human=True, provider_managed=True)
     inv = inventory(
         admin_policy, iam_write, scoped_iam, read_only, boundary,
         admins, via_group, Membership(member_id=via_group.id, group_id=admins.id), grant(admins, admin_policy),
+        key(via_group, "AKIADEPLOY", age=10, used=1, active=False), key(via_group, "AKIADEPLOY2", age=1, used=1),
         keyed_admin, grant(keyed_admin, admin_policy), key(keyed_admin, "AKIATF", age=10, used=1),
         capped, grant(capped, admin_policy),
         iam_role, grant(iam_role, iam_write),
         scoped, grant(scoped, scoped_iam),
         reader, grant(reader, read_only),
         sso, grant(sso, admin_policy),
+        keyless_user, grant(keyless_user, admin_policy),
+        admin_role, grant(admin_role, admin_policy),
     )
     findings = {f.subject: f for f in analyse(inv, ScanConfig(), as_of=NOW) if f.rule_id == "admin-equivalent"}
-    assert set(findings) == {via_group.id, keyed_admin.id, iam_role.id}
+    assert set(findings) == {via_group.id, keyed_admin.id, iam_role.id, admin_role.id}
     assert findings[keyed_admin.id].severity is Severity.CRITICAL  # admin behind a long-lived key
-    assert findings[via_group.id].severity is Severity.HIGH
+    assert findings[via_group.id].severity is Severity.CRITICAL
+    assert findings[admin_role.id].severity is Severity.HIGH  # admin, but no secret to leak
     assert findings[iam_role.id].evidence["privilege"] == "privilege-management"
     assert any("iam:AttachUserPolicy" in e for e in findings[iam_role.id].evidence["because"])
 

@@ -42,13 +42,14 @@ def render_summary(
         table = Table(title=f"Findings ({len(findings)}), worst first", title_justify="left")
         table.add_column("Severity", no_wrap=True)
         table.add_column("Rule", no_wrap=True)
-        table.add_column("Subject", overflow="fold")
+        table.add_column("Identity", overflow="fold")
         table.add_column("Why", overflow="fold")
         for finding in findings[:limit]:
             table.add_row(
                 Text(finding.severity.value.upper(), style=_STYLE[finding.severity]),
                 Text(finding.rule_id),
-                Text(finding.subject_name),
+                Text(finding.identity_name if len(document.scan.accounts) < 2
+                     else f"{finding.identity_name} ({finding.account})"),
                 Text(finding.message),
             )
         console.print(table)

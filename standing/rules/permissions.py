@@ -9,6 +9,7 @@ from standing.rules._shared import is_nhi, is_standing_secret
 from standing.scanner.engine import Hit, Rule
 from standing.scanner.findings import Severity, cis_aws, nhi, nist
 from standing.scanner.graph import PrivilegeGraph
+from standing.scanner.model import IdentityKind
 from standing.scanner.privilege import PrivilegeLevel
 
 
@@ -30,10 +31,12 @@ class AdminEquivalent(Rule):
         for identity in graph.identities():
             if not is_nhi(identity):
                 continue
+            secrets = [c.id for c in graph.credentials_of(identity.id) if is_standing_secret(c)]
+            if identity.kind is IdentityKind.USER and not secrets:
+                continue  # a user with no live secret cannot authenticate as a workload
             assessment = graph.privilege_of(identity.id)
             if assessment.level < PrivilegeLevel.PRIVILEGE_MANAGEMENT:
                 continue
-            secrets = [c.id for c in graph.credentials_of(identity.id) if is_standing_secret(c)]
             severity = (
                 Severity.CRITICAL
                 if assessment.level is PrivilegeLevel.ADMIN and secrets

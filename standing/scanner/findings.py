@@ -68,8 +68,8 @@ class Finding(Record):
     title: str
     severity: Severity
     subject: str = Field(description="canonical id of the identity or credential at fault")
-    subject_name: str
     identity: str = Field(description="canonical id of the identity that holds the subject")
+    identity_name: str
     provider: Provider
     account: str
     message: str

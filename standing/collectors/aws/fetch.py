@@ -24,8 +24,13 @@ from standing.scanner.model import CoverageEntry, CoverageStatus, Provider, UtcD
 T = TypeVar("T")
 
 ROOT_ROW_USER = "<root_account>"
-REPORT_POLL_SECONDS = 2.0
 REPORT_MAX_ATTEMPTS = 60  # about two minutes of polling: large accounts take a while
+
+
+def report_poll_delay(attempt: int) -> float:
+    """Seconds before poll ``attempt + 1``: a small account's report is ready within a
+    second, a large one's takes minutes, so start short and back off to 2 s."""
+    return min(2.0, 0.25 * 2**attempt)
 
 _DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 _THROTTLED_CODES = frozenset(
@@ -234,7 +239,7 @@ def fetch_credential_report(
             log.record(generate, CoverageStatus.OK)
             break
         if attempt + 1 < REPORT_MAX_ATTEMPTS:
-            sleep(REPORT_POLL_SECONDS)
+            sleep(report_poll_delay(attempt))
     else:
         log.record(
             generate,
