@@ -15,7 +15,14 @@ from typing import Literal
 from pydantic import Field
 
 from standing.scanner.findings import Finding, Severity
-from standing.scanner.model import CoverageEntry, Inventory, Provider, Record, UtcDatetime
+from standing.scanner.model import (
+    CoverageEntry,
+    Inventory,
+    Provider,
+    Record,
+    ScopeKind,
+    UtcDatetime,
+)
 
 FINDINGS_VERSION = 1
 
@@ -52,7 +59,9 @@ def build_document(
         scan=ScanSummary(
             complete=inventory.complete,
             providers=sorted(inventory.meta.providers),
-            accounts=sorted({s.id.rsplit(":", 1)[-1] for s in inventory.scopes}),
+            accounts=sorted(
+                {s.id.rsplit(":", 1)[-1] for s in inventory.scopes if s.kind is ScopeKind.ACCOUNT}
+            ),
             identities=len(inventory.identities),
             credentials=len(inventory.credentials),
             gaps=inventory.gaps,

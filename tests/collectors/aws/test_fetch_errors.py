@@ -92,6 +92,7 @@ def test_credential_report_polling_is_bounded() -> None:
         stub.assert_no_pending_responses()
     assert report is None
     assert len(sleeps) == REPORT_MAX_ATTEMPTS - 1
+    assert sleeps[:4] == [0.25, 0.5, 1.0, 2.0] and max(sleeps) == 2.0  # backs off, then steady
     assert log.entries == [
         CoverageEntry(provider=Provider.AWS, scope=ACCT, operation="iam:GenerateCredentialReport",
                       status=CoverageStatus.FAILED,
