@@ -968,7 +968,8 @@ def synthetic_estate(n_identities: int, *, seed: int = 0) -> EstateSpec:
         n_memberships = min(len(groups), rng.choice((0, 0, 1, 2)))
         member_of = tuple(sorted(rng.sample(sorted(group_is_admin), k=n_memberships)))
         policies = _pick_policies(rng, 0, 2)
-        non_human = any(k.active for k in keys) and not console
+        # A user with a live key acts as a workload whether or not it also has a password.
+        non_human = any(k.active for k in keys)
         admin = bool(_ADMIN_POLICY_NAMES.intersection(policies)) or any(
             group_is_admin[g] for g in member_of
         )

@@ -20,6 +20,7 @@ class AdminEquivalent(Rule):
     on every resource, which lets the holder attach any policy or mint keys for any user.
     Judged against AWS's own action catalogue, through groups and capped by permission
     boundaries. Held through a long-lived secret it is critical: one leaked key is the account.
+    An IAM user counts when it holds a live secret, console password or not: the key acts alone.
     """
 
     id = "admin-equivalent"

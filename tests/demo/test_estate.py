@@ -331,7 +331,7 @@ def _derived_expect(estate: EstateSpec) -> dict[str, frozenset[str]]:
     derived = {}
     for user in estate.users:
         rules = set(expected_key_rules(user.keys, console_password=user.console_password))
-        non_human = any(k.active for k in user.keys) and not user.console_password
+        non_human = any(k.active for k in user.keys)
         if non_human and (
             admin(user.managed_policies, user.inline_policies)
             or any(groups[g] for g in user.groups)
