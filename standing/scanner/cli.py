@@ -223,7 +223,7 @@ def rules_command() -> None:
     for rule_id, rule in load_rules().items():
         params = ", ".join(f"{name}={field.default}" for name, field in rule.Params.model_fields.items())
         table.add_row(rule_id, rule.severity.value, rule.title, params or "-",
-                      "; ".join(ref.control for ref in rule.frameworks))
+                      "; ".join(ref.short for ref in rule.frameworks))
     _stdout().print(table)
 
 

@@ -50,6 +50,19 @@ class FrameworkRef(Record):
     def __str__(self) -> str:
         return f"{self.framework.value} {self.version} {self.control}"
 
+    @property
+    def short(self) -> str:
+        """For narrow columns: ``NHI7:2025``, ``CIS AWS 3.0.0 1.14``, ``NIST AC-6``."""
+        return _SHORT[self.framework].format(ref=self)
+
+
+_SHORT = {
+    Framework.OWASP_NHI: "{ref.control}",
+    Framework.OWASP_AGENTIC: "{ref.control}",
+    Framework.CIS_AWS: "CIS AWS {ref.version} {ref.control}",
+    Framework.NIST_800_53: "NIST {ref.control}",
+}
+
 
 def nhi(number: int) -> FrameworkRef:
     return FrameworkRef(framework=Framework.OWASP_NHI, version="2025", control=f"NHI{number}:2025")
