@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.model import Credential, CredentialKind, Identity, IdentityKind
 
 # Secrets a workload keeps and presents; federated and managed credentials are not standing.
@@ -34,6 +35,11 @@ def days_since(when: datetime, now: datetime) -> int:
 
 def is_standing_secret(credential: Credential) -> bool:
     return credential.active and credential.user_managed and credential.kind in LONG_LIVED_SECRETS
+
+
+def standing_secrets_of(graph: PrivilegeGraph, identity_id: str) -> list[str]:
+    """Ids of the live long-lived secrets an identity holds, sorted."""
+    return sorted(c.id for c in graph.credentials_of(identity_id) if is_standing_secret(c))
 
 
 def is_nhi(identity: Identity) -> bool:

@@ -7,7 +7,7 @@ from typing import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from standing.rules._shared import days_since, describe, is_standing_secret
+from standing.rules._shared import days_since, describe, is_standing_secret, standing_secrets_of
 from standing.scanner.engine import Hit, Rule
 from standing.scanner.findings import Severity, cis_aws, nhi, nist
 from standing.scanner.graph import PrivilegeGraph
@@ -119,7 +119,7 @@ class TwoActiveKeys(Rule):
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():
-            active = sorted(c.id for c in graph.credentials_of(identity.id) if is_standing_secret(c))
+            active = standing_secrets_of(graph, identity.id)
             if len(active) > 1:
                 yield Hit(
                     identity=identity,

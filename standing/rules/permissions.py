@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable
 
-from standing.rules._shared import is_nhi, is_standing_secret
+from standing.rules._shared import is_nhi, standing_secrets_of
 from standing.scanner.engine import Hit, Rule
 from standing.scanner.findings import Severity, cis_aws, nhi, nist
 from standing.scanner.graph import PrivilegeGraph
@@ -32,7 +32,7 @@ class AdminEquivalent(Rule):
         for identity in graph.identities():
             if not is_nhi(identity):
                 continue
-            secrets = [c.id for c in graph.credentials_of(identity.id) if is_standing_secret(c)]
+            secrets = standing_secrets_of(graph, identity.id)
             if identity.kind is IdentityKind.USER and not secrets:
                 continue  # a user with no live secret cannot authenticate as a workload
             assessment = graph.privilege_of(identity.id)
@@ -43,7 +43,7 @@ class AdminEquivalent(Rule):
                 if assessment.level is PrivilegeLevel.ADMIN and secrets
                 else Severity.HIGH
             )
-            via = f" through long-lived secret(s) {', '.join(sorted(secrets))}" if secrets else ""
+            via = f" through long-lived secret(s) {', '.join(secrets)}" if secrets else ""
             yield Hit(
                 identity=identity,
                 severity=severity,
@@ -51,6 +51,6 @@ class AdminEquivalent(Rule):
                 evidence={
                     "privilege": assessment.level.label,
                     "because": list(assessment.evidence),
-                    "long_lived_secrets": sorted(secrets),
+                    "long_lived_secrets": secrets,
                 },
             )

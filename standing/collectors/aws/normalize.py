@@ -230,7 +230,30 @@ class _AccountNormalizer:
 
     def _user(self, user: dict[str, Any], group_arns: dict[str, str]) -> None:
         arn = user["Arn"]
-        row = self.rows_by_arn.get(arn)
+        self._user_identity(
+            arn,
+            user["UserName"],
+            self.rows_by_arn.get(arn),
+            created=_utc(user.get("CreateDate")),
+            path=user.get("Path"),
+            tags=_tags(user.get("Tags")),
+            permissions_boundary=_boundary(user),
+        )
+        self._permissions(arn, user, "UserPolicyList")
+        for group_name in user.get("GroupList", []):
+            # GroupList holds names; a group missing from the listing is still a membership.
+            group_arn = group_arns.get(group_name) or f"arn:{self.partition}:iam::{self.account}:group/{group_name}"
+            self.memberships.append(Membership(member_id=arn, group_id=group_arn))
+
+    def _user_from_report(self, arn: str, row: dict[str, str]) -> None:
+        self._user_identity(
+            arn, row["user"], row, created=parse_report_time(row.get("user_creation_time"))
+        )
+
+    def _user_identity(
+        self, arn: str, name: str, row: dict[str, str] | None, **fields: Any
+    ) -> None:
+        """A user and its credentials; ``row`` is its credential-report line, if any."""
         credentials = self._user_credentials(arn, row or {})
         self.credentials.extend(credentials)
         usage = latest_usage(_credential_usage(credentials))
@@ -240,41 +263,13 @@ class _AccountNormalizer:
                 provider=Provider.AWS,
                 kind=IdentityKind.USER,
                 account=self.account,
-                name=user["UserName"],
-                path=user.get("Path"),
-                created=_utc(user.get("CreateDate")),
+                name=name,
                 last_used=usage.at,
                 last_used_status=usage.status,
-                tags=_tags(user.get("Tags")),
                 human=_user_is_human(row, credentials),
                 console_access=row is not None and row.get("password_enabled") == "true",
                 mfa_active=_report_bool(row.get("mfa_active")) if row is not None else None,
-                permissions_boundary=_boundary(user),
-            )
-        )
-        self._permissions(arn, user, "UserPolicyList")
-        for group_name in user.get("GroupList", []):
-            # GroupList holds names; a group missing from the listing is still a membership.
-            group_arn = group_arns.get(group_name) or f"arn:{self.partition}:iam::{self.account}:group/{group_name}"
-            self.memberships.append(Membership(member_id=arn, group_id=group_arn))
-
-    def _user_from_report(self, arn: str, row: dict[str, str]) -> None:
-        credentials = self._user_credentials(arn, row)
-        self.credentials.extend(credentials)
-        usage = latest_usage(_credential_usage(credentials))
-        self.identities.append(
-            Identity(
-                id=arn,
-                provider=Provider.AWS,
-                kind=IdentityKind.USER,
-                account=self.account,
-                name=row["user"],
-                created=parse_report_time(row.get("user_creation_time")),
-                last_used=usage.at,
-                last_used_status=usage.status,
-                human=_user_is_human(row, credentials),
-                console_access=row.get("password_enabled") == "true",
-                mfa_active=_report_bool(row.get("mfa_active")),
+                **fields,
             )
         )
 
