@@ -153,3 +153,23 @@ def test_findings_are_ranked_worst_first_with_stable_fingerprints():
     assert [f.severity for f in first] == [Severity.CRITICAL, Severity.MEDIUM]
     assert [f.fingerprint for f in first] == [f.fingerprint for f in again]
     assert len({f.fingerprint for f in first}) == 2
+
+
+def test_secret_lifecycle_rules_judge_only_secrets_that_can_expire():
+    from datetime import timedelta
+
+    sa = user("sa@p.iam.gserviceaccount.com")
+    never = key(sa, "k-never", age=10, used=1, kind=CredentialKind.SA_KEY)
+    long_lived = key(sa, "k-long", age=10, used=1, kind=CredentialKind.CLIENT_SECRET).model_copy(
+        update={"expires": NOW + timedelta(days=700)})
+    short = key(sa, "k-short", age=10, used=1, kind=CredentialKind.CERTIFICATE).model_copy(
+        update={"expires": NOW + timedelta(days=30)})
+    leaked = short.model_copy(update={"id": "k-leaked", "compromised": "exposed"})
+    leaked_disabled = leaked.model_copy(update={"id": "k-leaked-off", "active": False})
+    aws_key = key(sa, "AKIA-no-expiry-by-design", age=10, used=1)
+    inv = inventory(sa, never, long_lived, short, leaked, leaked_disabled, aws_key)
+    assert {p for p in pairs(inv) if p[0] != "two-active-keys"} == {
+        ("secret-never-expires", "k-never"),
+        ("secret-lifetime-too-long", "k-long"),
+        ("compromised-secret-active", "k-leaked"),
+    }

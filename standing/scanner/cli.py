@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from standing import __version__
+from standing.collectors.command import ProviderCommand, provider_commands
 from standing.scanner.config import ScanConfig, load_config
 from standing.scanner.errors import ExitCode, UserError
 from standing.scanner.findings import Severity
@@ -66,26 +67,6 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def aws_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--profile", help="AWS profile (default: boto3's credential chain)."),
-        click.option("--region", help="Region for API calls (IAM is global)."),
-        click.option("--endpoint-url", help="Send every AWS call here (an AWS-compatible endpoint such as moto)."),
-        click.option("--organization", "--org", "organization", is_flag=True,
-                     help="Scan every active account of the AWS Organization."),
-        click.option("--member-role", default="standing-readonly", show_default=True,
-                     help="Read-only role assumed in each member account with --organization."),
-        click.option("--external-id", help="sts:ExternalId for the member role."),
-        click.option("--max-workers", default=8, show_default=True, type=click.IntRange(1, 64),
-                     help="Accounts scanned at once."),
-        click.option("--no-key-ids", is_flag=True,
-                     help="Skip ListAccessKeys per key holder (fewer calls; keys named by slot, not id)."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
 def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -100,22 +81,6 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         func = option(func)
     return func
-
-
-def _collect_aws(params: dict[str, Any], now: Callable[[], datetime]) -> Inventory:
-    from standing.collectors.aws import AwsScanOptions, collect_aws
-
-    options = AwsScanOptions(
-        profile=params["profile"],
-        region=params["region"],
-        endpoint_url=params["endpoint_url"],
-        organization=params["organization"],
-        member_role_name=params["member_role"],
-        external_id=params["external_id"],
-        max_workers=params["max_workers"],
-        resolve_key_ids=not params["no_key_ids"],
-    )
-    return collect_aws(options, now=now, progress=_stderr())
 
 
 def run_analysis(inventory: Inventory, params: dict[str, Any]) -> None:
@@ -148,24 +113,6 @@ def collect() -> None:
     """Read an estate into a snapshot file, to analyse later or elsewhere."""
 
 
-@collect.command("aws")
-@aws_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Snapshot file to write.")
-@user_errors
-def collect_aws_command(output: Path, **params: Any) -> None:
-    """Collect AWS identities, credentials, policies and trusts (read-only calls)."""
-    inventory = _collect_aws(params, utc_now)
-    write_snapshot(inventory, output)
-    console = _stdout()
-    console.print(Text(f"Wrote {output}: {len(inventory.identities)} identities, "
-                       f"{len(inventory.credentials)} credentials"))
-    if not inventory.complete:
-        console.print(Text(f"PARTIAL: {len(inventory.gaps)} source(s) could not be read "
-                           "(listed in the snapshot's coverage)", style="bold yellow"))
-        sys.exit(ExitCode.INCOMPLETE)
-
-
 @main.group(invoke_without_command=True)
 @click.option("--snapshot", type=click.Path(dir_okay=False, path_type=Path),
               help="Analyse a snapshot written by `standing collect`.")
@@ -184,18 +131,38 @@ def scan(ctx: click.Context, snapshot: Path | None, **params: Any) -> None:
     run_analysis(read_snapshot(snapshot), params)
 
 
-@scan.command("aws")
-@aws_options
-@analysis_options
-@click.pass_context
-@user_errors
-def scan_aws_command(ctx: click.Context, **params: Any) -> None:
-    """Scan AWS live: collect with read-only calls, then analyse."""
-    # Analysis options may come before or after `aws`; the ones after win.
-    for key, value in (ctx.obj or {}).items():
-        if params.get(key) is None:
-            params[key] = value
-    run_analysis(_collect_aws(params, utc_now), params)
+def _add_provider(command: ProviderCommand) -> None:
+    @collect.command(command.name, help=f"Collect {command.summary}.")
+    @command.options
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+                  help="Snapshot file to write.")
+    @user_errors
+    def collect_command(output: Path, **params: Any) -> None:
+        inventory = command.collect(params, utc_now, _stderr())
+        write_snapshot(inventory, output)
+        console = _stdout()
+        console.print(Text(f"Wrote {output}: {len(inventory.identities)} identities, "
+                           f"{len(inventory.credentials)} credentials"))
+        if not inventory.complete:
+            console.print(Text(f"PARTIAL: {len(inventory.gaps)} source(s) could not be read "
+                               "(listed in the snapshot's coverage)", style="bold yellow"))
+            sys.exit(ExitCode.INCOMPLETE)
+
+    @scan.command(command.name, help=f"Scan {command.summary}, then analyse.")
+    @command.options
+    @analysis_options
+    @click.pass_context
+    @user_errors
+    def scan_command(ctx: click.Context, **params: Any) -> None:
+        # Analysis options may come before or after the provider name; the ones after win.
+        for key, value in (ctx.obj or {}).items():
+            if params.get(key) is None:
+                params[key] = value
+        run_analysis(command.collect(params, utc_now, _stderr()), params)
+
+
+for _command in provider_commands():
+    _add_provider(_command)
 
 
 @main.command()

@@ -17,6 +17,7 @@ from standing.scanner.model import (
     Credential,
     FederationProvider,
     Grant,
+    GrantDuration,
     Identity,
     IdentityKind,
     Inventory,
@@ -32,6 +33,7 @@ from standing.scanner.privilege import (
     PrivilegeLevel,
     assess_aws_policies,
     cap,
+    provider_assessor,
 )
 
 
@@ -136,6 +138,10 @@ class PrivilegeGraph:
             if isinstance(key, tuple) and key[0] == EdgeKind.GRANTED
         ]
 
+    def standing_grants_of(self, identity_id: str) -> list[Grant]:
+        """Grants in force all the time: not PIM-eligible, not ending with a condition."""
+        return [g for g in self.grants_of(identity_id) if g.duration is GrantDuration.STANDING]
+
     def trusts_into(self, identity_id: str) -> list[Trust]:
         return [
             data["trust"]
@@ -156,12 +162,15 @@ class PrivilegeGraph:
             return NONE
         if identity.kind is IdentityKind.ROOT:
             return PrivilegeAssessment(PrivilegeLevel.ADMIN, ("the root user can do anything",))
+        held = [
+            (grant, role)
+            for grant in self.standing_grants_of(identity_id)
+            if (role := self.role(grant.role_id)) is not None
+        ]
         if identity.provider is not Provider.AWS:
-            return NONE  # other providers' role catalogues arrive with their collectors
-        roles = [self.role(g.role_id) for g in self.grants_of(identity_id)]
-        assessment = assess_aws_policies(
-            (role.name, doc) for role in roles if role is not None for doc in role.documents
-        )
+            assessor = provider_assessor(identity.provider.value)
+            return assessor(held) if assessor else NONE
+        assessment = assess_aws_policies((role.name, doc) for _, role in held for doc in role.documents)
         boundary = self.role(identity.permissions_boundary) if identity.permissions_boundary else None
         if boundary is not None:
             assessment = cap(

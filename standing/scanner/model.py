@@ -87,6 +87,7 @@ class ScopeKind(StrEnum):
     ORGANIZATION = "organization"
     SUBSCRIPTION = "subscription"
     MANAGEMENT_GROUP = "management_group"
+    TENANT = "tenant"
 
 
 class GrantDuration(StrEnum):
@@ -105,6 +106,7 @@ class TrustKind(StrEnum):
     OIDC = "oidc"  # web identity federation
     SAML = "saml"  # SAML federation, usually humans
     IMPERSONATION = "impersonation"  # GCP token creator / actAs
+    OWNER = "owner"  # can add credentials to the identity (Azure app owners, GCP key admins)
 
 
 class FederationKind(StrEnum):
@@ -144,6 +146,9 @@ class Identity(Record):
     )
     console_access: bool = False
     mfa_active: bool | None = None
+    disabled: bool = Field(
+        default=False, description="cannot sign in at all (GCP disabled SA, Azure accountEnabled=false)"
+    )
     permissions_boundary: str | None = Field(
         default=None, description="id of the Role that caps this identity's permissions"
     )
@@ -165,6 +170,9 @@ class Credential(Record):
     last_used_status: UsageStatus = UsageStatus.UNKNOWN
     last_used_service: str | None = None
     user_managed: bool = True
+    compromised: str | None = Field(
+        default=None, description="why the provider flags this secret as exposed or compromised"
+    )
 
 
 class Role(Record):
@@ -224,6 +232,16 @@ class FederationProvider(Record):
     created: UtcDatetime | None = None
 
 
+class ScopePolicy(Record):
+    """A guardrail set on a scope, such as a GCP organization policy constraint."""
+
+    provider: Provider
+    scope_id: str
+    constraint: str  # e.g. "iam.disableServiceAccountKeyCreation"
+    enforced: bool
+    detail: str | None = None
+
+
 class CoverageEntry(Record):
     """One thing the scan tried to read, and how it went."""
 
@@ -255,6 +273,7 @@ class Inventory(Record):
     memberships: list[Membership] = Field(default_factory=list)
     trusts: list[Trust] = Field(default_factory=list)
     federation: list[FederationProvider] = Field(default_factory=list)
+    scope_policies: list[ScopePolicy] = Field(default_factory=list)
     coverage: list[CoverageEntry] = Field(default_factory=list)
 
     @property

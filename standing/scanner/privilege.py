@@ -10,9 +10,10 @@ on request context we do not have.
 from __future__ import annotations
 
 import fnmatch
+import importlib
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from standing.scanner import catalogue
 from standing.scanner.catalogue import AccessLevel, CatalogueAction
@@ -185,3 +186,22 @@ def cap(assessment: PrivilegeAssessment, boundary: PrivilegeAssessment) -> Privi
         boundary.level,
         assessment.evidence + (f"capped by permissions boundary at {boundary.level.label}",),
     )
+
+
+Assessor = Callable[[Sequence[tuple[Any, Any]]], PrivilegeAssessment]
+
+
+def provider_assessor(provider: str) -> Assessor | None:
+    """The judge of another provider's roles: ``assess`` in ``standing.scanner.privilege_<provider>``.
+
+    It receives the identity's standing (grant, role) pairs and returns one assessment; the
+    grant's scope matters there (Owner of one resource group is not Owner of the tenant).
+    """
+    name = f"standing.scanner.privilege_{provider}"
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None
+    return module.assess
