@@ -40,6 +40,7 @@ ADMIN = RuleId.ADMIN_EQUIVALENT.value
 OPEN_TRUST = RuleId.OPEN_TRUST.value
 OIDC_UNPINNED = RuleId.OIDC_SUBJECT_UNPINNED.value
 CONSOLE_KEYS = RuleId.CONSOLE_AND_KEYS.value
+PATH = RuleId.PATH_TO_ADMIN.value
 
 
 # --- documents -----------------------------------------------------------------------
@@ -201,7 +202,8 @@ TRAINING_JOBS = PolicySpec(
         _allow(["sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob"]),
         _allow(["s3:GetObject", "s3:PutObject"], "arn:aws:s3:::acme-ml-datasets/*"),
         _allow(["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]),
-        _allow("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/service-role/sagemaker-training-exec"),
+        # Meant for the training role; the wildcard also passes the admin notebook role.
+        _allow("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/service-role/sagemaker-*"),
     ),
 )
 NOTEBOOK_BROAD = PolicySpec(
@@ -268,8 +270,11 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             path="/ci/",
             keys=(_key(412, 0),),
             groups=("ci-runners",),
+            # Deploys by hopping through the orchestrator role, which may assume acme-admin.
+            inline_policies=(("assume-deploy-orchestrator", _doc(
+                _allow("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/deploy-orchestrator"))),),
             tags=(("owner", "platform"), ("workload", "ci")),
-            expect=_expect(KEY_TOO_OLD),
+            expect=_expect(KEY_TOO_OLD, PATH),
         ),
         UserSpec(
             name="ci-github-legacy",
@@ -337,7 +342,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             keys=(_key(104, 0),),
             managed_policies=("SageMakerTrainingJobs",),
             tags=(("workload", "training"),),
-            expect=_expect(KEY_TOO_OLD),
+            expect=_expect(KEY_TOO_OLD, PATH),
         ),
         # Mid-rotation: both keys active and in use.
         UserSpec(
@@ -470,6 +475,14 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             last_used_days_ago=3,
             tags=(("owner", "platform"),),
             expect=_expect(ADMIN),
+        ),
+        RoleSpec(
+            name="deploy-orchestrator",
+            trust_policy=_trust({"AWS": own_account}),
+            inline_policies=(("assume-admin-for-deploys", _doc(
+                _allow("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/acme-admin"))),),
+            last_used_days_ago=1,
+            tags=(("owner", "platform"),),
         ),
         RoleSpec(
             name="legacy-cross-account-open",
@@ -761,6 +774,14 @@ def _test_estate() -> EstateSpec:
                 expect=_expect(KEY_TOO_OLD),
             ),
             UserSpec(name="svc-never-used", keys=(_key(30),), expect=_expect(KEY_UNUSED)),
+            # Modest on paper; but it may assume the account's admin role.
+            UserSpec(
+                name="svc-hopper",
+                keys=(_key(10, 1),),
+                inline_policies=(("assume-admin", _doc(
+                    _allow("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/admin"))),),
+                expect=_expect(PATH),
+            ),
             UserSpec(name="svc-stale", keys=(_key(70, 60),), expect=_expect(KEY_UNUSED)),
             UserSpec(
                 name="svc-two-keys",

@@ -32,6 +32,7 @@ class RuleId(StrEnum):
     OPEN_TRUST = "open-trust"
     OIDC_SUBJECT_UNPINNED = "oidc-subject-unpinned"
     CONSOLE_AND_KEYS = "console-and-keys"
+    PATH_TO_ADMIN = "path-to-admin"
 
 
 # The scanner's default thresholds, in days. Only ``expected_key_rules`` reads them; the

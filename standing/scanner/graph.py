@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import cached_property
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import networkx as nx
 
@@ -35,6 +35,9 @@ from standing.scanner.privilege import (
     cap,
     provider_assessor,
 )
+
+if TYPE_CHECKING:
+    from standing.scanner.escalation import Hop
 
 
 class NodeKind(StrEnum):
@@ -150,6 +153,20 @@ class PrivilegeGraph:
         ]
 
     # -- derived ---------------------------------------------------------------------------
+    @cached_property
+    def escalation_hops(self) -> list["Hop"]:
+        """Every way one identity can become, or empower, another (see ``escalation``)."""
+        from standing.scanner.escalation import all_hops
+
+        return all_hops(self)
+
+    @cached_property
+    def paths_to_admin(self) -> dict[str, list["Hop"]]:
+        """Shortest escalation path from each identity that has one to an admin position."""
+        from standing.scanner.escalation import paths_to_admin
+
+        return paths_to_admin(self)
+
     def privilege_of(self, identity_id: str) -> PrivilegeAssessment:
         """Effective privilege from every grant, capped by a permissions boundary."""
         if identity_id not in self._privilege:

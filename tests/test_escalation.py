@@ -1,0 +1,118 @@
+"""Escalation edges on small known graphs: each kind found, each near miss not found."""
+
+from __future__ import annotations
+
+import pytest
+
+from standing.scanner.config import ScanConfig
+from standing.scanner.escalation import ADMIN_SINK, HopKind
+from standing.scanner.graph import PrivilegeGraph
+from standing.scanner.model import TrustKind
+from standing.scanner.pipeline import analyse
+from tests.builders import ACCOUNT, NOW, allow, arn, grant, inventory, key, policy, role, trust, user
+
+ADMIN_ROLE = role("admin")
+ADMIN_POLICY = policy("Admin", allow("*"))
+
+
+def hops(*records):
+    graph = PrivilegeGraph(inventory(ADMIN_ROLE, ADMIN_POLICY, grant(ADMIN_ROLE, ADMIN_POLICY), *records))
+    return {(h.source.rsplit("/", 1)[-1], h.target.rsplit("/", 1)[-1], h.kind)
+            for h in graph.escalation_hops if h.source != ADMIN_ROLE.id}, graph
+
+
+def with_policy(identity, name, *statements):
+    pol = policy(name, *statements)
+    return [identity, pol, grant(identity, pol)]
+
+
+def account_trust(target):
+    return trust(target, f"arn:aws:iam::{ACCOUNT}:root", TrustKind.ACCOUNT)
+
+
+@pytest.mark.parametrize(
+    "statements, expected",
+    [
+        ([allow("sts:AssumeRole", arn("role", "admin"))], True),
+        ([allow("sts:AssumeRole", arn("role", "adm*"))], True),
+        ([allow("sts:AssumeRole", arn("role", "other"))], False),  # resource restriction
+        ([allow("sts:AssumeRole"), {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": arn("role", "admin")}],
+         False),  # explicit deny
+        ([allow("s3:*")], False),
+    ],
+)
+def test_assume_role_needs_trust_and_permission(statements, expected):
+    ci = user("ci")
+    found, _ = hops(account_trust(ADMIN_ROLE), *with_policy(ci, "CiPolicy", *statements))
+    assert (("ci", "admin", HopKind.ASSUME_ROLE) in found) is expected
+
+
+def test_trust_naming_a_same_account_principal_needs_no_identity_permission():
+    ci = user("ci")
+    found, _ = hops(ci, trust(ADMIN_ROLE, ci.id, TrustKind.PRINCIPAL))
+    assert found == {("ci", "admin", HopKind.ASSUME_ROLE)}
+
+
+def test_boundary_blocks_and_condition_is_marked():
+    boundary = policy("Boundary", allow("s3:*"))
+    capped = user("capped", permissions_boundary=boundary.id)
+    conditional = user("conditional")
+    found, graph = hops(
+        account_trust(ADMIN_ROLE), boundary,
+        *with_policy(capped, "P1", allow("sts:AssumeRole")),
+        *with_policy(conditional, "P2", {**allow("sts:AssumeRole"), "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}),
+    )
+    assert ("capped", "admin", HopKind.ASSUME_ROLE) not in found
+    [hop] = [h for h in graph.escalation_hops if h.source == conditional.id]
+    assert hop.conditional and "under a condition" in hop.reason
+
+
+def test_pass_role_needs_a_launcher_the_role_trusts():
+    lambda_admin = role("lambda-admin")
+    ec2_only = user("ec2-only")
+    lambda_dev = user("lambda-dev")
+    found, _ = hops(
+        lambda_admin, *with_policy(lambda_admin, "LambdaAdmin", allow("*"))[1:],
+        trust(lambda_admin, "lambda.amazonaws.com", TrustKind.SERVICE),
+        *with_policy(ec2_only, "E", allow(["iam:PassRole", "ec2:RunInstances"])),
+        *with_policy(lambda_dev, "L", allow("iam:PassRole", arn("role", "lambda-*")), allow("lambda:CreateFunction")),
+    )
+    assert ("lambda-dev", "lambda-admin", HopKind.PASS_ROLE) in found
+    assert not any(src == "ec2-only" and kind is HopKind.PASS_ROLE for src, _, kind in found)
+
+
+def test_credential_minting_trust_rewrite_and_self_policy():
+    minter = user("minter")
+    rewriter = user("rewriter")
+    self_editor = user("self-editor")
+    victim = user("victim")
+    found, _ = hops(
+        victim,
+        *with_policy(minter, "M", allow("iam:CreateAccessKey", arn("user", "victim"))),
+        *with_policy(rewriter, "R", allow("iam:UpdateAssumeRolePolicy", arn("role", "admin"))),
+        *with_policy(self_editor, "S", allow("iam:PutUserPolicy", arn("user", "self-editor"))),
+    )
+    assert found == {
+        ("minter", "victim", HopKind.CREATE_CREDENTIALS),
+        ("rewriter", "admin", HopKind.REWRITE_TRUST),
+        ("self-editor", ADMIN_SINK, HopKind.SELF_POLICY),
+    }
+
+
+def test_path_to_admin_rule_reports_multi_hop_paths_from_standing_keys_only():
+    ci = user("ci")
+    middle = role("middle")
+    keyless = user("keyless")
+    records = [
+        key(ci, "AKIACI", age=5, used=1),
+        *with_policy(ci, "CiAssume", allow("sts:AssumeRole", arn("role", "middle"))),
+        account_trust(middle),
+        *with_policy(middle, "MiddleAssume", allow("sts:AssumeRole", arn("role", "admin"))),
+        account_trust(ADMIN_ROLE),
+        *with_policy(keyless, "KeylessAssume", allow("sts:AssumeRole", arn("role", "admin"))),
+    ]
+    inv = inventory(ADMIN_ROLE, ADMIN_POLICY, grant(ADMIN_ROLE, ADMIN_POLICY), *records)
+    findings = [f for f in analyse(inv, ScanConfig(), as_of=NOW) if f.rule_id == "path-to-admin"]
+    assert [(f.identity, [h["to"] for h in f.evidence["hops"]]) for f in findings] == [
+        (ci.id, [middle.id, ADMIN_ROLE.id])]
+    assert "ci -> middle -> admin" in findings[0].message
