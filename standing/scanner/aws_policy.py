@@ -13,8 +13,10 @@ Service control policies and resource policies are not read here.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from functools import lru_cache
+from typing import Any, Callable, Iterable
 
 
 def _as_list(value: Any) -> list[str]:
@@ -23,13 +25,18 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in (value if isinstance(value, list) else [value])]
 
 
+@lru_cache(maxsize=65536)
+def _compiled(pattern: str) -> Callable[[str], re.Match[str] | None]:
+    return re.compile(fnmatch.translate(pattern)).match
+
+
 def _action_matches(patterns: Iterable[str], action: str) -> bool:
     action = action.lower()
-    return any(fnmatch.fnmatchcase(action, "*" if p == "*" else p.lower()) for p in patterns)
+    return any(_compiled(p.lower())(action) for p in patterns)
 
 
 def _resource_matches(patterns: Iterable[str], resource: str) -> bool:
-    return any(fnmatch.fnmatchcase(resource, p) for p in patterns)
+    return any(_compiled(p)(resource) for p in patterns)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Iterable
 
-from standing.scanner.aws_policy import PolicySet, statements
+from standing.scanner.aws_policy import PolicySet, Verdict, statements
 from standing.scanner.model import Identity, IdentityKind, Provider, TrustKind
 from standing.scanner.privilege import PrivilegeLevel
 
@@ -81,6 +81,13 @@ class _AwsHops:
             if i.provider is Provider.AWS and i.kind in (IdentityKind.USER, IdentityKind.ROLE)
         ]
         self.policies = {i.id: self._policy_set(i) for i in self.identities}
+        # An admin-equivalent identity can already do everything its account allows; listing
+        # its hops adds nothing to "who can reach admin" and is quadratic in the account size.
+        self.sources = [
+            i for i in self.identities
+            if graph.privilege_of(i.id).level < PrivilegeLevel.PRIVILEGE_MANAGEMENT
+        ]
+        self._admin_group_cache: dict[str, list[str]] = {}
 
     def _policy_set(self, identity: Identity) -> PolicySet:
         graph = self.graph
@@ -95,13 +102,13 @@ class _AwsHops:
     def hops(self) -> Iterable[Hop]:
         yield from self._assume_role()
         yield from self._pass_role()
-        for source in self.identities:
+        for source in self.sources:
             yield from self._on_others(source)
             yield from self._on_self(source)
 
     def _assume_role(self) -> Iterable[Hop]:
         by_id = {i.id: i for i in self.identities}
-        assumers = [i for i in self.identities if self.policies[i.id].may("sts:AssumeRole")]
+        assumers = [i for i in self.sources if self.policies[i.id].may("sts:AssumeRole")]
         for role in self.identities:
             if role.kind is not IdentityKind.ROLE:
                 continue
@@ -134,33 +141,41 @@ class _AwsHops:
                                   conditional or verdict.conditional)
 
     def _pass_role(self) -> Iterable[Hop]:
-        passers = [i for i in self.identities if self.policies[i.id].may("iam:PassRole")]
-        if not passers:
+        # What each would-be passer can launch is worked out once, not once per role.
+        launchers: dict[str, dict[str, tuple[str, Verdict]]] = {}
+        for source in self.sources:
+            policy = self.policies[source.id]
+            if not policy.may("iam:PassRole"):
+                continue
+            can_launch = {}
+            for service, actions in _LAUNCHERS.items():
+                for action in actions:
+                    if (verdict := policy.allows(action, "*")) is not None:
+                        can_launch[service] = (action, verdict)
+                        break
+            if can_launch:
+                launchers[source.id] = can_launch
+        if not launchers:
             return
         for role in self.identities:
             if role.kind is not IdentityKind.ROLE:
                 continue
             services = {t.principal for t in self.graph.trusts_into(role.id)
                         if t.kind is TrustKind.SERVICE and t.principal in _LAUNCHERS}
-            for source in passers:
-                if source.id == role.id:
+            if not services:
+                continue
+            for source_id, can_launch in launchers.items():
+                usable = sorted(services & can_launch.keys())
+                if source_id == role.id or not usable:
                     continue
-                passing = self.policies[source.id].allows("iam:PassRole", role.id)
+                passing = self.policies[source_id].allows("iam:PassRole", role.id)
                 if passing is None:
                     continue
-                for service in sorted(services):
-                    launch = next(
-                        ((a, v) for a in _LAUNCHERS[service]
-                         if (v := self.policies[source.id].allows(a, "*")) is not None),
-                        None,
-                    )
-                    if launch is not None:
-                        action, verdict = launch
-                        yield Hop(source.id, role.id, HopKind.PASS_ROLE,
-                                  f"{passing.describe('iam:PassRole', role.name)} and "
-                                  f"{verdict.describe(action, '*')}; {role.name} trusts {service}",
-                                  passing.conditional or verdict.conditional)
-                        break
+                action, verdict = can_launch[usable[0]]
+                yield Hop(source_id, role.id, HopKind.PASS_ROLE,
+                          f"{passing.describe('iam:PassRole', role.name)} and "
+                          f"{verdict.describe(action, '*')}; {role.name} trusts {usable[0]}",
+                          passing.conditional or verdict.conditional)
 
     def _on_others(self, source: Identity) -> Iterable[Hop]:
         policy = self.policies[source.id]
@@ -201,6 +216,11 @@ class _AwsHops:
                     return
 
     def _admin_groups(self, account: str) -> list[str]:
+        if account not in self._admin_group_cache:
+            self._admin_group_cache[account] = self._find_admin_groups(account)
+        return self._admin_group_cache[account]
+
+    def _find_admin_groups(self, account: str) -> list[str]:
         from standing.scanner.privilege import assess_aws_policies
 
         groups = []
