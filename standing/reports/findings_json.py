@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from standing.scanner.findings import Finding, Severity
+from standing.scanner.findings import Exposure, Finding, Severity
 from standing.scanner.model import (
     CoverageEntry,
     Inventory,
@@ -44,11 +44,17 @@ class FindingsDocument(Record):
     as_of: UtcDatetime = Field(description="the time ages and idle periods were measured against")
     scan: ScanSummary
     counts: dict[Severity, int]
-    findings: list[Finding] = Field(description="worst first")
+    exposure: Exposure
+    findings: list[Finding] = Field(description="worst first: by severity, then risk")
 
 
 def build_document(
-    inventory: Inventory, findings: list[Finding], *, as_of: datetime, generated_at: datetime
+    inventory: Inventory,
+    findings: list[Finding],
+    *,
+    exposure: Exposure,
+    as_of: datetime,
+    generated_at: datetime,
 ) -> FindingsDocument:
     from standing import __version__
 
@@ -67,6 +73,7 @@ def build_document(
             gaps=inventory.gaps,
         ),
         counts={s: sum(1 for f in findings if f.severity is s) for s in Severity},
+        exposure=exposure,
         findings=findings,
     )
 

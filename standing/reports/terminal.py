@@ -39,14 +39,16 @@ def render_summary(
     )
     findings = document.findings
     if findings:
-        table = Table(title=f"Findings ({len(findings)}), worst first", title_justify="left")
+        table = Table(title=f"Findings ({len(findings)}), worst first (risk 0-100)", title_justify="left")
         table.add_column("Severity", no_wrap=True)
+        table.add_column("Risk", justify="right", no_wrap=True)
         table.add_column("Rule", no_wrap=True)
         table.add_column("Identity", overflow="fold")
         table.add_column("Why", overflow="fold")
         for finding in findings[:limit]:
             table.add_row(
                 Text(finding.severity.value.upper(), style=_STYLE[finding.severity]),
+                Text(str(finding.risk) if finding.risk is not None else "-"),
                 Text(finding.rule_id),
                 Text(finding.identity_name if len(document.scan.accounts) < 2
                      else f"{finding.identity_name} ({finding.account})"),
@@ -61,6 +63,12 @@ def render_summary(
     for severity in Severity:
         counts.append(f"{severity.value} {document.counts.get(severity, 0)}  ", style=_STYLE[severity])
     console.print(counts)
+    exposure = document.exposure
+    console.print(
+        Text(f"Standing exposure: {exposure.standing_secrets} live long-lived secrets, "
+             f"{exposure.standing_secret_days} secret-days; {exposure.admin_secrets} reach admin "
+             f"({exposure.admin_secret_days} admin secret-days)")
+    )
     if scan.complete:
         console.print(Text("Scan complete: every source was read.", style="green"))
     else:

@@ -76,6 +76,24 @@ def nist(control: str) -> FrameworkRef:
     return FrameworkRef(framework=Framework.NIST_800_53, version="Rev. 5", control=control)
 
 
+class BlastRadius(Record):
+    """What an identity could do or become, from what it holds now."""
+
+    reachable: list[str] = Field(description="identities it can become, directly or in several hops")
+    reaches_admin: bool
+    accounts: list[str] = Field(description="accounts, projects or subscriptions it reaches")
+    sensitive: list[str] = Field(description="kinds of sensitive data it can read")
+
+
+class Exposure(Record):
+    """Time-weighted standing exposure of the estate, for trends and leadership."""
+
+    standing_secrets: int
+    standing_secret_days: int = Field(description="sum of the ages of every live long-lived secret")
+    admin_secrets: int = Field(description="live long-lived secrets whose holder reaches admin")
+    admin_secret_days: int
+
+
 class Finding(Record):
     rule_id: str
     title: str
@@ -89,6 +107,8 @@ class Finding(Record):
     evidence: dict[str, Any] = Field(default_factory=dict)
     frameworks: list[FrameworkRef] = Field(default_factory=list)
     fingerprint: str
+    risk: int | None = Field(default=None, ge=0, le=100, description="see standing/scanner/risk.py")
+    blast_radius: BlastRadius | None = None
 
 
 def fingerprint(rule_id: str, subject: str, discriminator: str = "") -> str:

@@ -14,9 +14,10 @@ from standing.reports.findings_json import FindingsDocument, build_document, wri
 from standing.scanner.config import ScanConfig
 from standing.scanner.engine import run_rules
 from standing.scanner.errors import ExitCode
-from standing.scanner.findings import Finding, Severity
+from standing.scanner.findings import Exposure, Finding, Severity
 from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.model import Inventory
+from standing.scanner.risk import RiskModel, enrich
 from standing.scanner.snapshot import write_snapshot
 
 
@@ -28,8 +29,20 @@ class ScanResult:
     written: list[Path]
 
 
+@dataclass(frozen=True)
+class Analysis:
+    findings: list[Finding]
+    exposure: Exposure
+
+
+def analyse_estate(inventory: Inventory, config: ScanConfig, *, as_of: datetime) -> Analysis:
+    graph = PrivilegeGraph(inventory)
+    model = RiskModel(graph, as_of)
+    return Analysis(enrich(run_rules(graph, config.rules, as_of), model), model.exposure())
+
+
 def analyse(inventory: Inventory, config: ScanConfig, *, as_of: datetime) -> list[Finding]:
-    return run_rules(PrivilegeGraph(inventory), config.rules, as_of)
+    return analyse_estate(inventory, config, as_of=as_of).findings
 
 
 def scan_inventory(
@@ -40,8 +53,11 @@ def scan_inventory(
     generated_at: datetime,
     output_dir: Path | None,
 ) -> ScanResult:
-    findings = analyse(inventory, config, as_of=as_of)
-    document = build_document(inventory, findings, as_of=as_of, generated_at=generated_at)
+    analysis = analyse_estate(inventory, config, as_of=as_of)
+    findings = analysis.findings
+    document = build_document(
+        inventory, findings, exposure=analysis.exposure, as_of=as_of, generated_at=generated_at
+    )
     written: list[Path] = []
     if output_dir is not None:
         output_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,47 @@
+"""Blast radius, risk score and exposure on a small known estate."""
+
+from __future__ import annotations
+
+from standing.scanner.config import ScanConfig
+from standing.scanner.pipeline import analyse_estate
+from standing.scanner.model import TrustKind
+from tests.builders import ACCOUNT, NOW, allow, arn, grant, inventory, key, policy, role, trust, user
+
+
+def estate():
+    admin = role("admin")
+    admin_policy = policy("Admin", allow("*"))
+    ci = user("ci")
+    ci_policy = policy("CiAssume", allow("sts:AssumeRole", arn("role", "admin")))
+    reader = user("reader")
+    reader_policy = policy("Reader", allow("s3:GetObject", "arn:aws:s3:::reports/*"))
+    return inventory(
+        admin, admin_policy, grant(admin, admin_policy),
+        trust(admin, f"arn:aws:iam::{ACCOUNT}:root", TrustKind.ACCOUNT),
+        ci, ci_policy, grant(ci, ci_policy), key(ci, "AKIACI", age=400, used=1),
+        reader, reader_policy, grant(reader, reader_policy), key(reader, "AKIAREADER", age=100, used=1),
+    ), admin, ci, reader
+
+
+def test_blast_radius_and_score_follow_the_documented_formula():
+    inv, admin, ci, reader = estate()
+    analysis = analyse_estate(inv, ScanConfig(), as_of=NOW)
+    by = {(f.rule_id, f.identity): f for f in analysis.findings}
+    path = by[("path-to-admin", ci.id)]
+    assert path.blast_radius.reachable == [admin.id]
+    assert path.blast_radius.reaches_admin and path.blast_radius.accounts == [ACCOUNT]
+    # critical 40 + admin 25 + secret 15 + age 400d -> 10 + no outsider 0 + sensitive 5
+    assert path.risk == 95
+    old_reader = by[("key-too-old", reader.id)]
+    assert old_reader.blast_radius.reachable == [] and not old_reader.blast_radius.reaches_admin
+    assert old_reader.blast_radius.sensitive == ["storage"]
+    # high 28 + secret 15 + 100d -> 2 + sensitive 5
+    assert old_reader.risk == 50
+    assert [f.rule_id for f in analysis.findings][:1] == ["path-to-admin"]
+
+
+def test_exposure_counts_secret_days_and_those_reaching_admin():
+    inv, *_ = estate()
+    exposure = analyse_estate(inv, ScanConfig(), as_of=NOW).exposure
+    assert (exposure.standing_secrets, exposure.standing_secret_days) == (2, 500)
+    assert (exposure.admin_secrets, exposure.admin_secret_days) == (1, 400)
