@@ -33,7 +33,7 @@ def test_scan_snapshot_writes_findings_and_exits_on_fail_on(runner, tmp_path):
     snap = snapshot_file(tmp_path, estate())
     out = tmp_path / "out"
     args = ["scan", "--snapshot", str(snap), "--output-dir", str(out), "--as-of", "2026-06-01T12:00:00Z"]
-    result = runner.invoke(main, args)
+    result = runner.invoke(main, args, env={"COLUMNS": "200"})
     assert result.exit_code == 1, result.output  # a HIGH finding meets the default fail-on
     doc = json.loads((out / "findings.json").read_text())
     assert doc["schema"] == "standing.findings" and doc["version"] == 1
@@ -84,3 +84,23 @@ def test_schema_file_matches_the_code(runner):
 
     committed = Path(__file__).parents[1] / "docs" / "findings.schema.json"
     assert committed.read_text() == runner.invoke(main, ["schema", "findings"]).output
+
+
+def test_explain_shows_credentials_grants_path_and_findings(runner, tmp_path):
+    from standing.scanner.model import TrustKind
+    from tests.builders import ACCOUNT, allow, arn, grant, policy, role, trust
+
+    admin, admin_policy = role("admin"), policy("Admin", allow("*"))
+    ci, ci_policy = user("ci"), policy("CiAssume", allow("sts:AssumeRole", arn("role", "admin")))
+    inv = inventory(admin, admin_policy, grant(admin, admin_policy),
+                    trust(admin, f"arn:aws:iam::{ACCOUNT}:root", TrustKind.ACCOUNT),
+                    ci, ci_policy, grant(ci, ci_policy), key(ci, "AKIACI", age=400, used=1))
+    snap = snapshot_file(tmp_path, inv)
+    result = runner.invoke(main, ["explain", "ci", "--snapshot", str(snap), "--as-of", "2026-06-01"])
+    assert result.exit_code == 0, result.output
+    for expected in ("AKIACI", "CiAssume", "Path to admin: ci -> admin", "path-to-admin", "key-too-old"):
+        assert expected in result.output
+    incoming = runner.invoke(main, ["explain", admin.id, "--snapshot", str(snap)])
+    assert "Who can become it:" in incoming.output and "ci by assume-role" in incoming.output
+    missing = runner.invoke(main, ["explain", "nobody", "--snapshot", str(snap)])
+    assert missing.exit_code == 2 and "no identity with id or name 'nobody'" in missing.output

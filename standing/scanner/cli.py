@@ -179,6 +179,28 @@ def demo(output_dir: Path) -> None:
     render_summary(_stdout(), result.document, written=result.written)
 
 
+@main.command()
+@click.argument("identity")
+@click.option("--snapshot", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Snapshot to read (from `standing collect` or a scan's --output-dir).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file: thresholds, disabled rules, severity overrides.")
+@click.option("--as-of", callback=_parse_as_of, help="Measure ages as of this ISO time.")
+@user_errors
+def explain(identity: str, snapshot: Path, config_path: Path | None, as_of: datetime | None) -> None:
+    """Everything known about one identity (id or unique name): credentials, grants, paths, findings."""
+    from standing.reports.explain import find_identity, render_explanation
+    from standing.scanner.graph import PrivilegeGraph
+    from standing.scanner.pipeline import analyse
+
+    inventory = read_snapshot(snapshot)
+    config = load_config(config_path) if config_path else ScanConfig()
+    graph = PrivilegeGraph(inventory)
+    subject = find_identity(graph, identity, str(snapshot))
+    findings = analyse(inventory, config, as_of=as_of or utc_now())
+    render_explanation(_stdout(), graph, subject, findings)
+
+
 @main.command("rules")
 def rules_command() -> None:
     """List every rule with its default severity, parameters and framework references."""

@@ -269,6 +269,7 @@ class _AccountNormalizer:
                 human=_user_is_human(row, credentials),
                 console_access=row is not None and row.get("password_enabled") == "true",
                 mfa_active=_report_bool(row.get("mfa_active")) if row is not None else None,
+                workload=role_workload(fields.get("tags", {}), []),  # users: only a tag can say
                 **fields,
             )
         )

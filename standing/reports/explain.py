@@ -1,0 +1,116 @@
+"""``standing explain IDENTITY``: one identity, everything the scan knows about it.
+
+Reads the graph and the findings; computes nothing new. Every cloud-supplied string is
+printed as ``Text``, never as markup.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from standing.scanner.errors import UserError
+from standing.scanner.escalation import ADMIN_SINK
+from standing.scanner.findings import Finding
+from standing.scanner.graph import PrivilegeGraph
+from standing.scanner.model import Identity
+
+
+def find_identity(graph: PrivilegeGraph, wanted: str, source: str) -> Identity:
+    """By canonical id, or by name when the name is unique."""
+    exact = graph.identity(wanted)
+    if exact is not None:
+        return exact
+    named = sorted((i for i in graph.identities() if i.name == wanted), key=lambda i: i.id)
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise UserError(source, f"{len(named)} identities are named {wanted!r}; give one id: "
+                                + ", ".join(i.id for i in named))
+    raise UserError(source, f"no identity with id or name {wanted!r}")
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%d") if value else "-"
+
+
+def _name(graph: PrivilegeGraph, identity_id: str) -> str:
+    if identity_id == ADMIN_SINK:
+        return "administrator"
+    identity = graph.identity(identity_id)
+    return identity.name if identity else identity_id
+
+
+def render_explanation(
+    console: Console, graph: PrivilegeGraph, identity: Identity, findings: list[Finding]
+) -> None:
+    privilege = graph.privilege_of(identity.id)
+    console.print(Text.assemble((identity.name, "bold"), f"  {identity.id}"))
+    facts = [
+        f"{identity.provider.value} {identity.kind.value} in {identity.account}",
+        f"workload {identity.workload.value}",
+        "person" if identity.human else ("workload" if identity.human is False else "person or workload unknown"),
+        f"created {_when(identity.created)}",
+        f"last used {_when(identity.last_used)} ({identity.last_used_status.value})",
+    ]
+    if identity.disabled:
+        facts.append("DISABLED")
+    console.print(Text(", ".join(facts)))
+    if identity.tags:
+        console.print(Text("tags: " + ", ".join(f"{k}={v}" for k, v in sorted(identity.tags.items()))))
+    console.print(Text(f"privilege: {privilege.level.label}"
+                       + (f" ({'; '.join(privilege.evidence)})" if privilege.evidence else "")))
+
+    creds = graph.credentials_of(identity.id)
+    if creds:
+        table = Table(title="Credentials", title_justify="left")
+        for column in ("Id", "Kind", "Active", "Created", "Expires", "Last used"):
+            table.add_column(column, overflow="fold")
+        for c in sorted(creds, key=lambda c: c.id):
+            table.add_row(Text(c.id), c.kind.value, "yes" if c.active else "no", _when(c.created),
+                          _when(c.expires) if c.expires else "never",
+                          f"{_when(c.last_used)} ({c.last_used_status.value})")
+        console.print(table)
+
+    grants = graph.grants_of(identity.id)
+    if grants:
+        table = Table(title="Grants (direct and through groups)", title_justify="left")
+        for column in ("Role or policy", "Scope", "Held by", "Duration"):
+            table.add_column(column, overflow="fold")
+        for g in sorted(grants, key=lambda g: (g.role_id, g.scope_id)):
+            role = graph.role(g.role_id)
+            duration = g.duration.value + (f" until {_when(g.expires)}" if g.expires else "")
+            table.add_row(Text(role.name if role else g.role_id), Text(g.scope_id),
+                          Text(_name(graph, g.principal_id)), duration)
+        console.print(table)
+
+    incoming = [h for h in graph.escalation_hops if h.target == identity.id]
+    trusts = graph.trusts_into(identity.id)
+    if trusts or incoming:
+        console.print(Text("Who can become it:", style="bold"))
+        for t in trusts:
+            cond = " (with conditions)" if t.conditions else ""
+            console.print(Text(f"  trust: {t.kind.value} {t.principal}{cond}"))
+        for h in incoming:
+            console.print(Text(f"  {_name(graph, h.source)} by {h.kind.value}: {h.reason}"))
+    outgoing = [h for h in graph.escalation_hops if h.source == identity.id]
+    if outgoing:
+        console.print(Text("What it can become:", style="bold"))
+        for h in outgoing:
+            console.print(Text(f"  {_name(graph, h.target)} by {h.kind.value}: {h.reason}"))
+    path = graph.paths_to_admin.get(identity.id)
+    if path:
+        console.print(Text("Path to admin: " + " -> ".join(
+            [identity.name] + [_name(graph, h.target) for h in path]), style="bold red"))
+
+    mine = [f for f in findings if f.identity == identity.id]
+    if mine:
+        table = Table(title="Findings", title_justify="left")
+        for column in ("Severity", "Risk", "Rule", "Why"):
+            table.add_column(column, overflow="fold")
+        for f in mine:
+            table.add_row(f.severity.value, str(f.risk or "-"), f.rule_id, Text(f.message))
+        console.print(table)
+    else:
+        console.print(Text("No findings.", style="green"))
