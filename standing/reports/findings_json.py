@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from standing.scanner.findings import Exposure, Finding, Severity
+from standing.scanner.findings import Exposure, Finding, Severity, Waiver
 from standing.scanner.model import (
     CoverageEntry,
     Inventory,
@@ -45,6 +45,9 @@ class FindingsDocument(Record):
     scan: ScanSummary
     counts: dict[Severity, int]
     exposure: Exposure
+    expired_waivers: list[Waiver] = Field(
+        description="waivers past their expiry: they waive nothing and need renewing or removing"
+    )
     findings: list[Finding] = Field(description="worst first: by severity, then risk")
 
 
@@ -53,6 +56,7 @@ def build_document(
     findings: list[Finding],
     *,
     exposure: Exposure,
+    expired_waivers: list[Waiver],
     as_of: datetime,
     generated_at: datetime,
 ) -> FindingsDocument:
@@ -74,6 +78,7 @@ def build_document(
         ),
         counts={s: sum(1 for f in findings if f.severity is s) for s in Severity},
         exposure=exposure,
+        expired_waivers=expired_waivers,
         findings=findings,
     )
 

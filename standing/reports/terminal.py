@@ -47,7 +47,8 @@ def render_summary(
         table.add_column("Why", overflow="fold")
         for finding in findings[:limit]:
             table.add_row(
-                Text(finding.severity.value.upper(), style=_STYLE[finding.severity]),
+                Text(finding.severity.value.upper() + (" (waived)" if finding.waiver else ""),
+                     style="dim" if finding.waiver else _STYLE[finding.severity]),
                 Text(str(finding.risk) if finding.risk is not None else "-"),
                 Text(finding.rule_id),
                 Text(finding.identity_name if len(document.scan.accounts) < 2
@@ -69,6 +70,12 @@ def render_summary(
              f"{exposure.standing_secret_days} secret-days; {exposure.admin_secrets} reach admin "
              f"({exposure.admin_secret_days} admin secret-days)")
     )
+    for waiver in document.expired_waivers:
+        console.print(Text(f"EXPIRED WAIVER ({waiver.expires}): {waiver.rule} on {waiver.subject}, "
+                           f"owner {waiver.owner}: it no longer waives anything", style="bold yellow"))
+    waived = sum(1 for f in findings if f.waiver)
+    if waived:
+        console.print(Text(f"{waived} finding(s) waived (kept above, marked; they do not fail the scan)"))
     if scan.complete:
         console.print(Text("Scan complete: every source was read.", style="green"))
     else:

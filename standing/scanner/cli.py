@@ -27,6 +27,7 @@ from standing.scanner.findings import Severity
 from standing.scanner.model import Inventory
 from standing.scanner.pipeline import exit_code, scan_inventory
 from standing.scanner.snapshot import read_snapshot, write_snapshot
+from standing.scanner.waivers import load_waivers
 
 _FAIL_ON = [s.value for s in Severity] + ["none"]
 
@@ -77,6 +78,8 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Exit 1 when a finding is at least this severe [default: config, else high]."),
         click.option("--as-of", callback=_parse_as_of,
                      help="Measure ages as of this ISO time (reproduce a past scan)."),
+        click.option("--waivers", "waivers_path", type=click.Path(dir_okay=False, path_type=Path),
+                     help="TOML file of accepted risks, each with an owner and an expiry."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -86,6 +89,7 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def run_analysis(inventory: Inventory, params: dict[str, Any]) -> None:
     """Analyse, write, summarise, and exit with the documented code."""
     config = load_config(params["config_path"]) if params["config_path"] else ScanConfig()
+    waivers = load_waivers(params["waivers_path"]) if params["waivers_path"] else []
     fail_on_name = params["fail_on"] or (config.fail_on.value if config.fail_on else Severity.HIGH.value)
     fail_on = None if fail_on_name == "none" else Severity(fail_on_name)
     generated = utc_now()
@@ -95,6 +99,7 @@ def run_analysis(inventory: Inventory, params: dict[str, Any]) -> None:
         as_of=params["as_of"] or generated,
         generated_at=generated,
         output_dir=params["output_dir"],
+        waivers=waivers,
     )
     from standing.reports.terminal import render_summary
 

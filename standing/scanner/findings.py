@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+from datetime import date, datetime, time, timezone
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from standing.scanner.model import Provider, Record
 
@@ -94,6 +96,32 @@ class Exposure(Record):
     admin_secret_days: int
 
 
+class Waiver(Record):
+    rule: str
+    subject: str = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    justification: str = Field(min_length=1)
+    expires: date
+
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _date_only(cls, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.date()
+        return value
+
+    def matches(self, finding: "Finding") -> bool:
+        if self.rule != "*" and self.rule != finding.rule_id:
+            return False
+        return fnmatch.fnmatchcase(finding.subject, self.subject) or fnmatch.fnmatchcase(
+            finding.identity, self.subject
+        )
+
+    def expired(self, now: datetime) -> bool:
+        """A waiver holds through the whole of its expiry day, UTC."""
+        return now > datetime.combine(self.expires, time.max, tzinfo=timezone.utc)
+
+
 class Finding(Record):
     rule_id: str
     title: str
@@ -109,6 +137,7 @@ class Finding(Record):
     fingerprint: str
     risk: int | None = Field(default=None, ge=0, le=100, description="see standing/scanner/risk.py")
     blast_radius: BlastRadius | None = None
+    waiver: Waiver | None = Field(default=None, description="the accepted-risk waiver covering it, if any")
 
 
 def fingerprint(rule_id: str, subject: str, discriminator: str = "") -> str:

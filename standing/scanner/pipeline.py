@@ -14,11 +14,12 @@ from standing.reports.findings_json import FindingsDocument, build_document, wri
 from standing.scanner.config import ScanConfig
 from standing.scanner.engine import run_rules
 from standing.scanner.errors import ExitCode
-from standing.scanner.findings import Exposure, Finding, Severity
+from standing.scanner.findings import Exposure, Finding, Severity, Waiver
 from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.model import Inventory
 from standing.scanner.risk import RiskModel, enrich
 from standing.scanner.snapshot import write_snapshot
+from standing.scanner.waivers import apply_waivers
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class ScanResult:
     findings: list[Finding]
     document: FindingsDocument
     written: list[Path]
+    expired_waivers: list[Waiver]
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,17 @@ def scan_inventory(
     as_of: datetime,
     generated_at: datetime,
     output_dir: Path | None,
+    waivers: list[Waiver] | None = None,
 ) -> ScanResult:
     analysis = analyse_estate(inventory, config, as_of=as_of)
-    findings = analysis.findings
+    findings, expired = apply_waivers(analysis.findings, waivers or [], as_of)
     document = build_document(
-        inventory, findings, exposure=analysis.exposure, as_of=as_of, generated_at=generated_at
+        inventory,
+        findings,
+        exposure=analysis.exposure,
+        expired_waivers=expired,
+        as_of=as_of,
+        generated_at=generated_at,
     )
     written: list[Path] = []
     if output_dir is not None:
@@ -64,12 +72,16 @@ def scan_inventory(
         write_findings(document, output_dir / "findings.json")
         write_snapshot(inventory, output_dir / "snapshot.json")
         written = [output_dir / "findings.json", output_dir / "snapshot.json"]
-    return ScanResult(inventory, findings, document, written)
+    return ScanResult(inventory, findings, document, written, expired)
 
 
 def exit_code(result: ScanResult, fail_on: Severity | None) -> ExitCode:
-    """1 when findings reach ``fail_on`` (even on a partial scan); else 3 if the scan was partial."""
-    if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in result.findings):
+    """1 when unwaived findings reach ``fail_on``, or a waiver expired (even on a partial scan);
+    else 3 if the scan was partial."""
+    blocking = [f for f in result.findings if f.waiver is None]
+    if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in blocking):
+        return ExitCode.FINDINGS
+    if fail_on is not None and result.expired_waivers:
         return ExitCode.FINDINGS
     if not result.inventory.complete:
         return ExitCode.INCOMPLETE
