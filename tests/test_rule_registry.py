@@ -30,6 +30,8 @@ def test_rules_are_discovered_with_complete_metadata():
                 assert CIS_AWS_SECTION_1.match(ref.control) and ref.version == "3.0.0"
             elif ref.framework is Framework.NIST_800_53:
                 assert NIST_CONTROL.match(ref.control)
+            elif ref.framework is Framework.OWASP_AGENTIC:
+                assert ref.control == "ASI03:2026" and ref.version == "2026"  # the identity item
 
 
 def test_every_rule_id_is_exercised_by_a_test():

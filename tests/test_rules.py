@@ -173,3 +173,23 @@ def test_secret_lifecycle_rules_judge_only_secrets_that_can_expire():
         ("secret-lifetime-too-long", "k-long"),
         ("compromised-secret-active", "k-leaked"),
     }
+
+
+def test_ai_workloads_with_static_keys_or_model_invocation_on_everything():
+    from standing.scanner.model import WorkloadKind
+
+    trainer = user("trainer", workload=WorkloadKind.TRAINING)
+    agent = role("agent", workload=WorkloadKind.AGENT)
+    pinned_agent = role("pinned-agent", workload=WorkloadKind.AGENT)
+    app = role("app", workload=WorkloadKind.APP)
+    invoke_any = policy("InvokeAny", allow("bedrock:InvokeModel"))
+    invoke_one = policy("InvokeOne", allow("bedrock:InvokeModel",
+                                           "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v2"))
+    inv = inventory(trainer, key(trainer, "AKIATRAIN", age=5, used=1),
+                    agent, invoke_any, grant(agent, invoke_any),
+                    pinned_agent, invoke_one, grant(pinned_agent, invoke_one),
+                    app, grant(app, invoke_any))
+    assert {p for p in pairs(inv)} == {
+        ("ai-workload-standing-access", trainer.id),
+        ("ai-workload-standing-access", agent.id),
+    }

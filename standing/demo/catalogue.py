@@ -41,6 +41,7 @@ OPEN_TRUST = RuleId.OPEN_TRUST.value
 OIDC_UNPINNED = RuleId.OIDC_SUBJECT_UNPINNED.value
 CONSOLE_KEYS = RuleId.CONSOLE_AND_KEYS.value
 PATH = RuleId.PATH_TO_ADMIN.value
+AI = RuleId.AI_WORKLOAD_STANDING_ACCESS.value
 
 
 # --- documents -----------------------------------------------------------------------
@@ -342,7 +343,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             keys=(_key(104, 0),),
             managed_policies=("SageMakerTrainingJobs",),
             tags=(("workload", "training"),),
-            expect=_expect(KEY_TOO_OLD, PATH),
+            expect=_expect(KEY_TOO_OLD, PATH, AI),
         ),
         # Mid-rotation: both keys active and in use.
         UserSpec(
@@ -610,6 +611,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             managed_policies=("NotebookBroadAccess",),
             last_used_days_ago=1,
             tags=(("workload", "notebook"), ("team", "ml")),
+            expect=_expect(AI),
         ),
         RoleSpec(
             name="sagemaker-notebook-datascience",
@@ -618,7 +620,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             managed_policies=("AdminEverything",),
             last_used_days_ago=12,
             tags=(("workload", "notebook"), ("team", "data-science")),
-            expect=_expect(ADMIN),
+            expect=_expect(ADMIN, AI),
         ),
         RoleSpec(
             name="bedrock-agent-support",
@@ -630,7 +632,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             managed_policies=("BedrockAgentBroad",),
             last_used_days_ago=0,
             tags=(("workload", "agent"), ("team", "support")),
-            expect=_expect(ADMIN),
+            expect=_expect(ADMIN, AI),
         ),
         RoleSpec(
             name="lambda-orders-api",
@@ -831,6 +833,13 @@ def _test_estate() -> EstateSpec:
                 expect=_expect(ADMIN),
             ),
             RoleSpec(
+                name="support-agent",
+                trust_policy=_service("bedrock.amazonaws.com"),
+                inline_policies=(("invoke-any-model", _doc(_allow("bedrock:InvokeModel"))),),
+                tags=(("workload", "agent"),),
+                expect=_expect(AI),
+            ),
+            RoleSpec(
                 name="open-to-anyone",
                 trust_policy=_trust({"AWS": "*"}),
                 managed_policies=("ReadOnlyObservability",),
@@ -893,6 +902,8 @@ _SYNTHETIC_POLICIES: tuple[tuple[PolicySpec, bool], ...] = (
     (BEDROCK_AGENT_BROAD, True),
 )
 _ADMIN_POLICY_NAMES = frozenset(p.name for p, admin in _SYNTHETIC_POLICIES if admin)
+# Policies that let their holder invoke any model or endpoint ("*", sagemaker:*, bedrock:*).
+_INVOKE_ANY_POLICY_NAMES = frozenset({ADMIN_EVERYTHING.name, NOTEBOOK_BROAD.name, BEDROCK_AGENT_BROAD.name})
 # Key ages and last-used days, all clear of the 7/45/90-day thresholds.
 _KEY_AGES = (3, 20, 60, 150, 400)
 _LAST_USED = (0, 1, 10, 30, 70, 200, None)
@@ -1017,14 +1028,20 @@ def synthetic_estate(n_identities: int, *, seed: int = 0) -> EstateSpec:
         expect = set(trust_rules)
         if _ADMIN_POLICY_NAMES.intersection(policies):
             expect.add(ADMIN)
+        # Drawn in the order the generator always drew them, so estates stay the same.
+        path = rng.choice(("/", "/service/", "/ci/"))
+        last_used = rng.choice((0, 1, 5, 30, 120, None))
+        workload = rng.choice(("app", "ci", "training", "agent"))
+        if workload in ("training", "agent") and _INVOKE_ANY_POLICY_NAMES.intersection(policies):
+            expect.add(AI)
         roles.append(
             RoleSpec(
                 name=f"syn-role-{i:05d}",
-                path=rng.choice(("/", "/service/", "/ci/")),
+                path=path,
                 trust_policy=trust,
                 managed_policies=policies,
-                last_used_days_ago=rng.choice((0, 1, 5, 30, 120, None)),
-                tags=(("workload", rng.choice(("app", "ci", "training", "agent"))),),
+                last_used_days_ago=last_used,
+                tags=(("workload", workload),),
                 expect=frozenset(expect),
             )
         )

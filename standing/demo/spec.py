@@ -33,6 +33,7 @@ class RuleId(StrEnum):
     OIDC_SUBJECT_UNPINNED = "oidc-subject-unpinned"
     CONSOLE_AND_KEYS = "console-and-keys"
     PATH_TO_ADMIN = "path-to-admin"
+    AI_WORKLOAD_STANDING_ACCESS = "ai-workload-standing-access"
 
 
 # The scanner's default thresholds, in days. Only ``expected_key_rules`` reads them; the

@@ -70,6 +70,11 @@ def nhi(number: int) -> FrameworkRef:
     return FrameworkRef(framework=Framework.OWASP_NHI, version="2025", control=f"NHI{number}:2025")
 
 
+def asi(number: int) -> FrameworkRef:
+    """OWASP Top 10 for Agentic Applications, 2026 (ASI03 is identity and privilege abuse)."""
+    return FrameworkRef(framework=Framework.OWASP_AGENTIC, version="2026", control=f"ASI{number:02d}:2026")
+
+
 def cis_aws(control: str, version: str = "3.0.0") -> FrameworkRef:
     return FrameworkRef(framework=Framework.CIS_AWS, version=version, control=control)
 

@@ -1,0 +1,62 @@
+"""AI workloads (training, notebooks, inference, agents) with standing access."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable
+
+from standing.rules._shared import is_nhi, standing_secrets_of
+from standing.scanner.aws_policy import PolicySet, statements
+from standing.scanner.engine import Hit, Rule
+from standing.scanner.findings import Severity, asi, nhi, nist
+from standing.scanner.graph import PrivilegeGraph
+from standing.scanner.model import Provider, WorkloadKind
+
+AI_WORKLOADS = frozenset({WorkloadKind.TRAINING, WorkloadKind.NOTEBOOK, WorkloadKind.INFERENCE,
+                          WorkloadKind.AGENT})
+# Invoking any model or endpoint: what a stolen credential is used for in LLMjacking.
+MODEL_INVOCATION = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream",
+                    "sagemaker:InvokeEndpoint")
+
+
+class AiWorkloadStandingAccess(Rule):
+    """An AI workload that holds a static key, or may invoke any model.
+
+    Agents, notebooks and training jobs run briefly and often act on untrusted input; a
+    static key or a standing ``bedrock:InvokeModel`` on ``*`` outlives every run and is what
+    attackers resell (LLMjacking). Give each run or tool call short-lived, scoped credentials
+    and name the models it may invoke.
+    """
+
+    id = "ai-workload-standing-access"
+    title = "AI workload with a static key or model invocation on every resource"
+    severity = Severity.HIGH
+    frameworks = (asi(3), nhi(5), nhi(7), nist("AC-6"))
+
+    def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
+        for identity in graph.identities():
+            if identity.workload not in AI_WORKLOADS or not is_nhi(identity):
+                continue
+            secrets = standing_secrets_of(graph, identity.id)
+            invoke = self._invocation_on_everything(graph, identity.id) \
+                if identity.provider is Provider.AWS else []
+            if not secrets and not invoke:
+                continue
+            problems = []
+            if secrets:
+                problems.append(f"holds long-lived secret(s) {', '.join(secrets)}")
+            if invoke:
+                problems.append(f"may call {', '.join(invoke)} on any model or endpoint")
+            yield Hit(
+                identity=identity,
+                message=f"{identity.workload.value} workload {identity.name} " + " and ".join(problems),
+                evidence={"workload": identity.workload.value, "long_lived_secrets": secrets,
+                          "model_invocation_on_any_resource": invoke},
+            )
+
+    @staticmethod
+    def _invocation_on_everything(graph: PrivilegeGraph, identity_id: str) -> list[str]:
+        docs = [(r.name, d) for g in graph.standing_grants_of(identity_id)
+                if (r := graph.role(g.role_id)) is not None for d in r.documents]
+        policy = PolicySet(own=statements(docs))
+        return [a for a in MODEL_INVOCATION if policy.allows(a, "*") is not None]
