@@ -193,3 +193,18 @@ def test_ai_workloads_with_static_keys_or_model_invocation_on_everything():
         ("ai-workload-standing-access", trainer.id),
         ("ai-workload-standing-access", agent.id),
     }
+
+
+def test_shared_identity_from_ownership_tags_or_concurrent_use_from_several_services():
+    two_teams = user("two-teams", tags={"team": "checkout", "owner-secondary": "billing"})
+    one_team = user("one-team", tags={"team": "checkout", "owner": "checkout"})
+    busy = user("busy")
+    rotating = user("rotating")
+    used_from = lambda cred, service: cred.model_copy(update={"last_used_service": service})  # noqa: E731
+    inv = inventory(
+        two_teams, one_team,
+        busy, used_from(key(busy, "AKIAB1", age=30, used=1), "s3"), used_from(key(busy, "AKIAB2", age=30, used=2), "sqs"),
+        rotating, used_from(key(rotating, "AKIAR1", age=30, used=1), "s3"), used_from(key(rotating, "AKIAR2", age=3, used=0), "s3"),
+    )
+    assert {p for p in pairs(inv) if p[0] == "shared-identity"} == {
+        ("shared-identity", two_teams.id), ("shared-identity", busy.id)}

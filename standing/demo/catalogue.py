@@ -42,6 +42,7 @@ OIDC_UNPINNED = RuleId.OIDC_SUBJECT_UNPINNED.value
 CONSOLE_KEYS = RuleId.CONSOLE_AND_KEYS.value
 PATH = RuleId.PATH_TO_ADMIN.value
 AI = RuleId.AI_WORKLOAD_STANDING_ACCESS.value
+SHARED = RuleId.SHARED_IDENTITY.value
 
 
 # --- documents -----------------------------------------------------------------------
@@ -300,7 +301,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             keys=(_key(301, 1), _key(38, 2)),
             managed_policies=("DeployPayments",),
             tags=(("team", "payments"), ("team-secondary", "ledger"), ("workload", "ci")),
-            expect=_expect(KEY_TOO_OLD, TWO_KEYS),
+            expect=_expect(KEY_TOO_OLD, TWO_KEYS, SHARED),
         ),
         UserSpec(
             name="etl-nightly",
@@ -788,7 +789,8 @@ def _test_estate() -> EstateSpec:
             UserSpec(
                 name="svc-two-keys",
                 keys=(_key(20, 1), _key(10, 0)),
-                expect=_expect(TWO_KEYS),
+                tags=(("team", "checkout"), ("team-secondary", "billing")),
+                expect=_expect(TWO_KEYS, SHARED),
             ),
             UserSpec(
                 name="dev.person",

@@ -34,6 +34,7 @@ class RuleId(StrEnum):
     CONSOLE_AND_KEYS = "console-and-keys"
     PATH_TO_ADMIN = "path-to-admin"
     AI_WORKLOAD_STANDING_ACCESS = "ai-workload-standing-access"
+    SHARED_IDENTITY = "shared-identity"
 
 
 # The scanner's default thresholds, in days. Only ``expected_key_rules`` reads them; the
