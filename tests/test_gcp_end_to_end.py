@@ -221,6 +221,29 @@ def test_folder_scope_reaches_the_projects_beneath(tmp_path, home):
     assert pairs(tmp_path) == {p for p in EXPECTED if "acme-dev" not in p[1]}
 
 
+def test_missing_application_default_credentials_is_one_line_exit_2(tmp_path, home):
+    env_free = ["scan", "gcp", "--organization", ORG, *analysis(tmp_path)]
+    proc = subprocess.run([STANDING, *env_free], capture_output=True, text=True, timeout=60, env={
+        "PATH": os.environ.get("PATH", ""), "HOME": str(home), "NO_GCE_CHECK": "True",
+        "CLOUDSDK_CONFIG": str(home / "gcloud"), "GCE_METADATA_HOST": "127.0.0.1:9",
+        "STANDING_GCP_TEST_TOKEN": "ignored-without-an-endpoint-override",
+        "GOOGLE_APPLICATION_CREDENTIALS": str(home / "no-adc.json")})
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "Application Default Credentials" in proc.stderr
+
+
+def test_collect_then_scan_snapshot_gives_the_live_findings(live, tmp_path, home):
+    snap = tmp_path / "snap.json"
+    with GcpWire() as wire:
+        collected = cli("collect", "gcp", "--organization", ORG, *wire.cli_args(), "-o", str(snap),
+                        out_dir=tmp_path, home=home)
+    assert collected.code == 3  # partial, said so
+    out = tmp_path / "from-snapshot"
+    again = cli("scan", "--snapshot", str(snap), *analysis(out), out_dir=out, home=home)
+    assert again.code == 3
+    assert judged(out) == judged(live[0].out_dir)
+
+
 def test_no_secret_value_in_any_output_or_log(live):
     """Runs last: the private key data planted in a key listing never reaches any output."""
     assert len(RUNS) >= 5
