@@ -15,9 +15,10 @@ query succeeded: no entry there means "never used"), ``workloadIdentityPools`` (
 
 from __future__ import annotations
 
+import importlib
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -134,8 +135,7 @@ class GcpClients:
 
     def _gapic(self, name: str, module: str, cls: str) -> Any:
         def build() -> Any:
-            mod = __import__(module, fromlist=[cls])
-            return getattr(mod, cls)(credentials=self.credentials, transport="rest",
+            return getattr(importlib.import_module(module), cls)(credentials=self.credentials, transport="rest",
                                      client_options=self._rest_options())
         return self._cached(name, build)
 
@@ -357,8 +357,3 @@ def _org_policies(clients: GcpClients, scope: str, log: CoverageLog) -> list[dic
             result.append({"scope": scope, "constraint": constraint, "policy": message_json(policy)})
     return result
 
-
-def iter_members(policy: dict[str, Any]) -> Iterable[tuple[dict[str, Any], str]]:
-    for binding in policy.get("bindings", []):
-        for member in binding.get("members", []):
-            yield binding, member

@@ -25,7 +25,7 @@ from standing.scanner.pipeline import analyse
 from standing.scanner.privilege import PrivilegeLevel
 from standing.scanner.privilege_gcp import assess
 from tests.support.gcp_wire import GcpWire
-from tests.test_gcp_end_to_end import AS_OF, COMPUTE, EXPECTED, sa
+from tests.test_gcp_end_to_end import AS_OF, EXPECTED, sa
 
 
 def clock() -> datetime:
