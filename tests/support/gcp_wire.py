@@ -159,12 +159,17 @@ class GcpGrpcServer:
         self.server.stop(grace=None)
 
 
-class GcpWire:
-    """Both servers, one call log."""
+def http_routes() -> dict[str, Any]:
+    """A fresh copy of the REST routes, for a test that changes an answer."""
+    return json.loads((FIXTURES / "api" / "http.json").read_text())
 
-    def __init__(self) -> None:
+
+class GcpWire:
+    """Both servers, one call log; ``http_routes`` replaces the REST answers."""
+
+    def __init__(self, http_routes: dict[str, Any] | None = None) -> None:
         self.log = CallLog()
-        self.http = GcpHttpServer(self.log)
+        self.http = GcpHttpServer(self.log, http_routes)
         self.grpc = GcpGrpcServer(self.log)
 
     def __enter__(self) -> "GcpWire":

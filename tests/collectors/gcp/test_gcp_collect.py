@@ -24,8 +24,8 @@ from standing.scanner.model import (
 from standing.scanner.pipeline import analyse
 from standing.scanner.privilege import PrivilegeLevel
 from standing.scanner.privilege_gcp import assess
-from tests.support.gcp_wire import GcpWire
-from tests.test_gcp_end_to_end import AS_OF, EXPECTED, sa
+from tests.support.gcp_wire import GcpWire, http_routes
+from tests.test_gcp_end_to_end import AS_OF, COMPUTE, EXPECTED, sa
 
 
 def clock() -> datetime:
@@ -146,3 +146,20 @@ def test_gcp_privilege_depends_on_role_and_scope(held, level):
 
 def test_gcp_privilege_evidence_names_role_and_scope():
     assert assess([_held("roles/owner", "projects/p")]).evidence == ("roles/owner on projects/p",)
+
+
+def test_policy_analyzer_denied_makes_last_use_unknown_and_the_rest_is_still_judged():
+    routes = http_routes()
+    for route in [r for r in routes if "/projects/acme-prod/" in r and r.endswith("activities:query")]:
+        routes[route] = {"status": 403, "body": {"error": {
+            "code": 403, "status": "PERMISSION_DENIED", "message": "Policy Analyzer API has not been used"}}}
+    with GcpWire(routes) as wire:
+        options = GcpScanOptions(projects=("acme-prod",), api_endpoint=wire.http.url, grpc_endpoint=wire.grpc.target)
+        inventory = collect_gcp(options, credentials=Credentials(token="test-token"), now=clock)
+    assert {(g.scope, g.operation) for g in inventory.gaps} == {
+        ("projects/acme-prod", "policyanalyzer:projects.locations.activityTypes.activities.query")}
+    assert {c.last_used_status for c in inventory.credentials if c.user_managed} == {UsageStatus.UNKNOWN}
+    found = {(f.rule_id, f.identity) for f in analyse(inventory, ScanConfig(), as_of=AS_OF)}
+    # key-unused cannot be judged without last use; project-level findings need no hierarchy
+    assert found == {p for p in EXPECTED if "acme-prod" in p[1] or p[1] == COMPUTE} - {
+        ("key-unused", sa("unused-key"))}
