@@ -63,6 +63,11 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
             raise UserError("gcp scan", "--from-* files and live scope flags cannot be combined")
         return import_gcp(ImportFiles(**{flag[len("from_"):]: tuple(params[flag]) for flag in _IMPORT_FLAGS}),
                           now=now)
+    try:  # the offline import above needs no SDK; the live scan does
+        import google.cloud.iam_admin_v1  # noqa: F401
+        import googleapiclient.discovery  # noqa: F401
+    except ImportError as err:
+        raise UserError("gcp scan", f"needs the gcp extra: pip install 'standing[gcp]' ({err})") from None
     options = GcpScanOptions(
         organization=params["organization"],
         folders=tuple(params["folders"]),
