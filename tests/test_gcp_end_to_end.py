@@ -244,6 +244,13 @@ def test_collect_then_scan_snapshot_gives_the_live_findings(live, tmp_path, home
     assert judged(out) == judged(live[0].out_dir)
 
 
+def test_unreachable_endpoint_is_one_line_exit_2(tmp_path, home):
+    run = cli("scan", "gcp", "--organization", ORG, "--api-endpoint", "http://127.0.0.1:9",
+              "--grpc-endpoint", "127.0.0.1:9", *analysis(tmp_path), out_dir=tmp_path, home=home)
+    assert run.code == 2 and "cannot connect" in run.stderr
+    assert run.stderr.strip().count("\n") == 0 and "Traceback" not in run.stderr
+
+
 def test_no_secret_value_in_any_output_or_log(live):
     """Runs last: the private key data planted in a key listing never reaches any output."""
     assert len(RUNS) >= 5

@@ -7,7 +7,8 @@ API method the collector may call.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -52,9 +53,29 @@ def collect_gcp(options: GcpScanOptions, *, credentials: Any, now: Callable[[], 
     if not (options.organization or options.folders or options.projects):
         raise UserError("gcp scan", "name a scope: --organization, --folder or --project")
     started = now()
-    raw = fetch_estate(GcpClients(credentials, options), options, progress)
+    with _connection_errors(options):
+        raw = fetch_estate(GcpClients(credentials, options), options, progress)
     inventory = normalize_estate(raw, now=started)
     return inventory.model_copy(update={"meta": inventory.meta.model_copy(update={"finished_at": now()})})
+
+
+@contextmanager
+def _connection_errors(options: GcpScanOptions) -> Iterator[None]:
+    """No token, no network: the user's to fix, in one line. API errors are coverage, not these."""
+    import httplib2
+    from google.auth.exceptions import GoogleAuthError, RefreshError
+
+    try:
+        yield
+    except RefreshError as err:
+        raise UserError("GCP credentials", f"could not obtain an access token ({_first_line(err)})") from None
+    except (OSError, httplib2.HttpLib2Error, GoogleAuthError) as err:
+        # requests' ConnectionError is an OSError
+        raise UserError(options.api_endpoint or "Google APIs", f"cannot connect ({_first_line(err)})") from None
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
 
 
 def import_gcp(files: ImportFiles, *, now: Callable[[], datetime]) -> Inventory:

@@ -8,6 +8,7 @@ instead of Application Default Credentials. Production endpoints always use ADC.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from datetime import datetime
 from pathlib import Path
@@ -53,6 +54,17 @@ _IMPORT_FLAGS = ("from_asset_search", "from_asset_export", "from_service_account
                  "from_activity", "from_wif_providers", "from_org_policy")
 
 
+_SDK_MODULES = ("google.cloud.iam_admin_v1", "google.cloud.resourcemanager_v3", "google.cloud.orgpolicy_v2",
+                "googleapiclient.discovery")
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
 def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Console) -> Inventory:
     from standing.collectors.gcp import ImportFiles, collect_gcp, default_credentials, import_gcp
     from standing.collectors.gcp.fetch import GcpScanOptions
@@ -63,11 +75,9 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
             raise UserError("gcp scan", "--from-* files and live scope flags cannot be combined")
         return import_gcp(ImportFiles(**{flag[len("from_"):]: tuple(params[flag]) for flag in _IMPORT_FLAGS}),
                           now=now)
-    try:  # the offline import above needs no SDK; the live scan does
-        import google.cloud.iam_admin_v1  # noqa: F401
-        import googleapiclient.discovery  # noqa: F401
-    except ImportError as err:
-        raise UserError("gcp scan", f"needs the gcp extra: pip install 'standing[gcp]' ({err})") from None
+    missing = [m for m in _SDK_MODULES if not _importable(m)]
+    if missing:  # the offline import above needs no SDK; the live scan does
+        raise UserError("gcp scan", f"needs the gcp extra: pip install 'standing[gcp]' (missing {', '.join(missing)})")
     options = GcpScanOptions(
         organization=params["organization"],
         folders=tuple(params["folders"]),

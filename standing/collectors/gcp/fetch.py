@@ -205,6 +205,8 @@ def fetch_estate(clients: GcpClients, options: GcpScanOptions, progress: Console
     _walk(clients, containers, raw, log)
     for project_id in options.projects:
         name = scope_name("projects", project_id)
+        if any(p.get("projectId") == name.split("/", 1)[1] for p in raw["projects"]):
+            continue  # already beneath a scanned organization or folder
         found = log.attempt(name, "cloudresourcemanager:projects.get",
                             lambda name=name: clients.projects().get_project(name=name))
         raw["projects"].append(message_json(found) if found is not None

@@ -163,3 +163,13 @@ def test_policy_analyzer_denied_makes_last_use_unknown_and_the_rest_is_still_jud
     # key-unused cannot be judged without last use; project-level findings need no hierarchy
     assert found == {p for p in EXPECTED if "acme-prod" in p[1] or p[1] == COMPUTE} - {
         ("key-unused", sa("unused-key"))}
+
+
+def test_a_project_named_twice_is_read_once():
+    with GcpWire() as wire:
+        options = GcpScanOptions(folders=("456",), projects=("acme-prod",),
+                                 api_endpoint=wire.http.url, grpc_endpoint=wire.grpc.target)
+        inventory = collect_gcp(options, credentials=Credentials(token="test-token"), now=clock)
+    assert wire.log.calls.count("POST /v3/projects/acme-prod:getIamPolicy") == 1
+    assert sorted(s.id for s in inventory.scopes if s.kind is ScopeKind.PROJECT) == [
+        "projects/acme-locked", "projects/acme-prod"]
