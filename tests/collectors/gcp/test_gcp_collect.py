@@ -173,3 +173,25 @@ def test_a_project_named_twice_is_read_once():
     assert wire.log.calls.count("POST /v3/projects/acme-prod:getIamPolicy") == 1
     assert sorted(s.id for s in inventory.scopes if s.kind is ScopeKind.PROJECT) == [
         "projects/acme-locked", "projects/acme-prod"]
+
+
+@pytest.mark.parametrize("member, flagged", [
+    ("principalSet://iam.googleapis.com/projects/9/locations/global/workloadIdentityPools/gh/*", True),
+    ("principalSet://iam.googleapis.com/projects/9/locations/global/workloadIdentityPools/gh/attribute.repository/acme/app",
+     False),
+    ("principal://iam.googleapis.com/projects/9/locations/global/workloadIdentityPools/gh/subject/repo:acme/app:ref:refs/heads/main",
+     False),
+])
+def test_a_pool_member_that_names_a_subject_or_attribute_pins_the_trust(member, flagged):
+    account = "deploy@p.iam.gserviceaccount.com"
+    raw = {
+        "projects": [{"name": "projects/9", "projectId": "p"}],
+        "serviceAccounts": [{"name": f"projects/p/serviceAccounts/{account}", "projectId": "p", "email": account}],
+        "policies": [{"resource": f"projects/p/serviceAccounts/{account}", "policy": {"bindings": [
+            {"role": "roles/iam.workloadIdentityUser", "members": [member]}]}}],
+        "workloadIdentityPools": [{"name": "projects/9/locations/global/workloadIdentityPools/gh", "providers": [
+            {"name": "projects/9/locations/global/workloadIdentityPools/gh/providers/github",
+             "oidc": {"issuerUri": "https://token.actions.githubusercontent.com"}}]}],
+    }
+    found = {(f.rule_id, f.identity) for f in analyse(normalize_estate(raw, now=AS_OF), ScanConfig(), as_of=AS_OF)}
+    assert found == ({("oidc-subject-unpinned", account)} if flagged else set())
