@@ -102,6 +102,8 @@ class OidcSubjectUnpinned(Rule):
     @staticmethod
     def _problem(trust: Trust) -> tuple[Severity, str] | None:
         issuer = trust.issuer or ""
+        if trust.conditions.get("attributeCondition") or trust.conditions.get("member"):
+            return None  # GCP workload identity federation: provider condition or pinned principal
         if issuer == "cognito-identity.amazonaws.com":
             if not condition_values(trust.conditions, f"{issuer}:aud"):
                 return Severity.HIGH, "with no identity-pool (aud) condition"

@@ -1,0 +1,105 @@
+"""``standing collect gcp`` / ``standing scan gcp``: flags and the call into the collector.
+
+For emulators and tests only: ``--api-endpoint`` sends every REST and discovery call to one
+base URL and ``--grpc-endpoint`` sends the IAM admin API to an insecure gRPC server; with an
+endpoint override (and only then) a bearer token may come from ``STANDING_GCP_TEST_TOKEN``
+instead of Application Default Credentials. Production endpoints always use ADC.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+from rich.console import Console
+
+from standing.collectors.command import ProviderCommand, click_options
+from standing.scanner.model import Inventory
+
+TEST_TOKEN_ENV = "STANDING_GCP_TEST_TOKEN"
+
+_file = click.Path(dir_okay=False, exists=True, path_type=Path)
+
+gcp_options = click_options(
+    click.option("--organization", help="Organization id (123 or organizations/123): everything beneath it."),
+    click.option("--folder", "folders", multiple=True, help="Folder id: everything beneath it (repeatable)."),
+    click.option("--project", "projects", multiple=True, help="Project id (repeatable)."),
+    click.option("--impersonate-service-account", "impersonate",
+                 help="Scanner service account to impersonate from ADC (no key file needed)."),
+    click.option("--max-workers", default=8, show_default=True, type=click.IntRange(1, 64),
+                 help="Projects read at once."),
+    click.option("--api-endpoint", hidden=True, help="Emulators/tests: base URL for every REST call."),
+    click.option("--grpc-endpoint", hidden=True, help="Emulators/tests: insecure host:port for the IAM admin API."),
+    click.option("--from-asset-search", multiple=True, type=_file,
+                 help="Offline: `gcloud asset search-all-iam-policies --format=json` output."),
+    click.option("--from-asset-export", multiple=True, type=_file,
+                 help="Offline: Cloud Asset export with --content-type=iam-policy (JSON lines)."),
+    click.option("--from-service-accounts", multiple=True, type=_file,
+                 help="Offline: `gcloud iam service-accounts list --format=json` output."),
+    click.option("--from-keys", multiple=True, type=_file,
+                 help="Offline: `gcloud iam service-accounts keys list --format=json` output."),
+    click.option("--from-activity", multiple=True, type=_file,
+                 help="Offline: `gcloud policy-intelligence query-activity --format=json` output."),
+    click.option("--from-wif-providers", multiple=True, type=_file,
+                 help="Offline: `gcloud iam workload-identity-pools providers list --format=json` output."),
+    click.option("--from-org-policy", multiple=True, type=_file,
+                 help="Offline: `gcloud org-policies describe CONSTRAINT --effective --format=json` output."),
+)
+
+_IMPORT_FLAGS = ("from_asset_search", "from_asset_export", "from_service_accounts", "from_keys",
+                 "from_activity", "from_wif_providers", "from_org_policy")
+
+
+_SDK_MODULES = ("google.cloud.iam_admin_v1", "google.cloud.resourcemanager_v3", "google.cloud.orgpolicy_v2",
+                "googleapiclient.discovery")
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
+def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Console) -> Inventory:
+    from standing.collectors.gcp import ImportFiles, collect_gcp, default_credentials, import_gcp
+    from standing.collectors.gcp.fetch import GcpScanOptions
+    from standing.scanner.errors import UserError
+
+    if any(params[flag] for flag in _IMPORT_FLAGS):
+        if params["organization"] or params["folders"] or params["projects"]:
+            raise UserError("gcp scan", "--from-* files and live scope flags cannot be combined")
+        return import_gcp(ImportFiles(**{flag[len("from_"):]: tuple(params[flag]) for flag in _IMPORT_FLAGS}),
+                          now=now)
+    missing = [m for m in _SDK_MODULES if not _importable(m)]
+    if missing:  # the offline import above needs no SDK; the live scan does
+        raise UserError("gcp scan", f"needs the gcp extra: pip install 'standing[gcp]' (missing {', '.join(missing)})")
+    options = GcpScanOptions(
+        organization=params["organization"],
+        folders=tuple(params["folders"]),
+        projects=tuple(params["projects"]),
+        impersonate=params["impersonate"],
+        max_workers=params["max_workers"],
+        api_endpoint=params["api_endpoint"],
+        grpc_endpoint=params["grpc_endpoint"],
+    )
+    token = os.environ.get(TEST_TOKEN_ENV)
+    if token and (options.api_endpoint or options.grpc_endpoint):
+        from google.oauth2.credentials import Credentials
+
+        credentials: Any = Credentials(token=token)
+    else:
+        credentials = default_credentials(options.impersonate)
+    return collect_gcp(options, credentials=credentials, now=now, progress=progress)
+
+
+COMMAND = ProviderCommand(
+    name="gcp",
+    summary="GCP service accounts, keys, IAM policies and federation (read-only calls, or exported files)",
+    options=gcp_options,
+    collect=collect,
+)

@@ -1,0 +1,192 @@
+"""Offline import: the files a team hands over instead of API access -> the fetch bundle.
+
+Accepted (all JSON as gcloud writes it with ``--format=json``):
+
+- ``gcloud asset search-all-iam-policies --scope=organizations/N`` (a list of results);
+- a Cloud Asset export with ``--content-type=iam-policy`` (one JSON asset per line; a JSON list
+  also works; snake_case or camelCase field names);
+- ``gcloud iam service-accounts list``; ``gcloud iam service-accounts keys list`` (one file per
+  account, or several concatenated into one list);
+- ``gcloud policy-intelligence query-activity`` for ``serviceAccountKeyLastAuthentication`` /
+  ``serviceAccountLastAuthentication``: when any is given, a key or account with no activity
+  in them counts as never used;
+- ``gcloud iam workload-identity-pools providers list``;
+- ``gcloud org-policies describe CONSTRAINT --effective``.
+
+Project numbers (used by Cloud Asset) are turned into project ids from what the files show
+together: service-account resource names, ``projectId`` of accounts, and the number in the
+default compute account's email. A malformed or truncated file is a ``UserError`` naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from standing.scanner.errors import UserError
+
+_COMPUTE_SA = re.compile(r"^(\d+)-compute@developer\.gserviceaccount\.com$")
+_FULL_NAME = re.compile(r"^//[^/]+/(.+)$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportFiles:
+    asset_search: tuple[Path, ...] = ()
+    asset_export: tuple[Path, ...] = ()
+    service_accounts: tuple[Path, ...] = ()
+    keys: tuple[Path, ...] = ()
+    activity: tuple[Path, ...] = ()
+    wif_providers: tuple[Path, ...] = ()
+    org_policy: tuple[Path, ...] = ()
+
+
+def _read(path: Path, *, lines: bool = False) -> list[dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise UserError(str(path), f"cannot be read ({err})") from None
+    try:
+        if lines and not text.lstrip().startswith("["):
+            data: Any = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise UserError(str(path), f"is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise UserError(str(path), "expected a JSON list of objects, as gcloud --format=json writes")
+    return data
+
+
+def _require(path: Path, index: int, item: dict[str, Any], *fields: str) -> None:
+    for name in fields:
+        if not isinstance(item.get(name), str) or not item[name]:
+            raise UserError(str(path), f"entry {index + 1} has no {name!r}; is this the right file?")
+
+
+def _field(item: dict[str, Any], camel: str) -> Any:
+    snake = re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), camel)
+    return item.get(camel, item.get(snake))
+
+
+class _Estate:
+    def __init__(self) -> None:
+        self.number_to_id: dict[str, str] = {}
+        self.project_parent: dict[str, str] = {}  # project ref (number or id) -> parent
+        self.folder_parent: dict[str, str | None] = {}
+        self.organization: str | None = None
+        self.unique_to_email: dict[str, str] = {}
+
+    def project_id(self, ref: str) -> str:
+        return self.number_to_id.get(ref, ref)
+
+
+def load_files(files: ImportFiles) -> dict[str, Any]:
+    estate = _Estate()
+    raw: dict[str, Any] = {"organization": None, "folders": [], "projects": [], "policies": [],
+                           "serviceAccounts": [], "keys": [], "activities": [], "activityScopes": [],
+                           "workloadIdentityPools": [], "orgPolicies": [], "coverage": []}
+    for path in files.service_accounts:
+        for i, account in enumerate(_read(path)):
+            _require(path, i, account, "email", "name")
+            raw["serviceAccounts"].append(account)
+            project = account.get("projectId") or account["name"].split("/")[1]
+            if account.get("uniqueId"):
+                estate.unique_to_email[account["uniqueId"]] = account["email"]
+            compute = _COMPUTE_SA.match(account["email"])
+            if compute:
+                estate.number_to_id[compute.group(1)] = project
+    for path in files.keys:
+        for i, key in enumerate(_read(path)):
+            _require(path, i, key, "name")
+            if "/keys/" not in key["name"]:
+                raise UserError(str(path), f"entry {i + 1} is not a service account key")
+            raw["keys"].append(key)
+    for path in files.asset_search:
+        for i, result in enumerate(_read(path)):
+            _require(path, i, result, "resource")
+            _hierarchy(estate, result["resource"], result.get("project"),
+                       [*(result.get("folders") or []), *([result["organization"]] if result.get("organization") else [])])
+            raw["policies"].append({"resource": result["resource"], "policy": result.get("policy") or {}})
+    for path in files.asset_export:
+        for i, asset in enumerate(_read(path, lines=True)):
+            _require(path, i, asset, "name")
+            ancestors = list(_field(asset, "ancestors") or [])
+            project = next((a for a in ancestors if a.startswith("projects/")), None)
+            _hierarchy(estate, asset["name"], project, [a for a in ancestors if not a.startswith("projects/")])
+            raw["policies"].append({"resource": asset["name"], "policy": _field(asset, "iamPolicy") or {}})
+    for path in files.activity:
+        for i, item in enumerate(_read(path)):
+            _require(path, i, item, "activityType", "fullResourceName")
+            raw["activities"].append(item)
+    pools: dict[str, dict[str, Any]] = {}
+    for path in files.wif_providers:
+        for i, provider in enumerate(_read(path)):
+            _require(path, i, provider, "name")
+            pool = provider["name"].split("/providers/", 1)[0]
+            pools.setdefault(pool, {"name": pool, "state": "ACTIVE", "providers": []})["providers"].append(provider)
+    raw["workloadIdentityPools"] = list(pools.values())
+    for path in files.org_policy:
+        for i, policy in enumerate(_read(path)):
+            _require(path, i, policy, "name")
+            scope, _, constraint = policy["name"].partition("/policies/")
+            raw["orgPolicies"].append({"scope": scope, "constraint": constraint, "policy": policy})
+    _finish(estate, raw, bool(files.activity))
+    return raw
+
+
+def _hierarchy(estate: _Estate, full_name: str, project: str | None, containers: list[str]) -> None:
+    """Learn parents from one asset: its own project and the folder/organization chain above it."""
+    name = _short_name(full_name)
+    parts = name.split("/")
+    if project and parts[0] == "projects" and len(parts) > 1 and not parts[1].isdigit():
+        estate.number_to_id[project.split("/", 1)[1]] = parts[1]
+    chain = [c for c in containers if c != name]
+    for child, parent in zip(chain, chain[1:]):
+        if child.startswith("folders/"):
+            estate.folder_parent[child] = parent
+    if chain and chain[-1].startswith("organizations/"):
+        estate.organization = chain[-1]
+    if chain and chain[-1].startswith("folders/"):
+        estate.folder_parent.setdefault(chain[-1], None)
+    if name.startswith("folders/") and len(parts) == 2:
+        estate.folder_parent[name] = chain[0] if chain else estate.folder_parent.get(name)
+    if name.startswith("organizations/") and len(parts) == 2:
+        estate.organization = name
+    if project and chain:
+        estate.project_parent[project.split("/", 1)[1]] = chain[0]
+    if parts[0] == "projects" and len(parts) == 2 and chain:
+        estate.project_parent[parts[1]] = chain[0]
+
+
+def _short_name(full_name: str) -> str:
+    match = _FULL_NAME.match(full_name)
+    return match.group(1) if match else full_name
+
+
+def _finish(estate: _Estate, raw: dict[str, Any], activity_given: bool) -> None:
+    for entry in raw["policies"]:
+        name = _short_name(entry["resource"])
+        parts = name.split("/")
+        if len(parts) == 4 and parts[0] == "projects" and parts[2] == "serviceAccounts":
+            parts[3] = estate.unique_to_email.get(parts[3], parts[3])
+        entry["resource"] = "/".join(parts)
+    projects: dict[str, dict[str, Any]] = {}
+    refs = set(estate.project_parent) | {a.get("projectId") or a["name"].split("/")[1]
+                                          for a in raw["serviceAccounts"]}
+    id_to_number = {pid: number for number, pid in estate.number_to_id.items()}
+    for ref in refs:
+        pid = estate.project_id(ref)
+        parent = estate.project_parent.get(ref) or estate.project_parent.get(id_to_number.get(pid, ""), None)
+        entry = projects.setdefault(pid, {"name": f"projects/{id_to_number.get(pid, pid)}", "projectId": pid})
+        if parent:
+            entry["parent"] = parent
+    raw["projects"] = sorted(projects.values(), key=lambda p: p["projectId"])
+    raw["folders"] = [{"name": f, **({"parent": p} if p else {})} for f, p in sorted(estate.folder_parent.items())]
+    raw["organization"] = {"name": estate.organization} if estate.organization else None
+    if activity_given:
+        raw["activityScopes"] = [f"projects/{p}" for p in projects]

@@ -1,0 +1,88 @@
+"""Every GCP API method the collector may call, with the permission that authorizes it.
+
+The list is the single source of truth for the README's permission table and for the
+read-only test, which records every method a full scan calls on the wire and fails on any
+that is undeclared or whose verb is not get, list, search or query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+READ_VERBS = ("get", "list", "search", "query")
+
+
+@dataclass(frozen=True, kw_only=True)
+class GcpOperation:
+    """One API method, named as it appears on the wire (the gRPC method or REST verb)."""
+
+    api: str
+    """Service host prefix, e.g. ``"iam"`` or ``"cloudresourcemanager"``."""
+    method: str
+    """Method as the API names it, e.g. ``"ListServiceAccountKeys"`` or ``"projects.getIamPolicy"``."""
+    permission: str
+    """IAM permission checked by Google for this call."""
+    why: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.api}:{self.method}"
+
+
+OPERATIONS: tuple[GcpOperation, ...] = (
+    GcpOperation(api="cloudresourcemanager", method="organizations.get",
+                 permission="resourcemanager.organizations.get",
+                 why="the organization scanned with --organization"),
+    GcpOperation(api="cloudresourcemanager", method="folders.get",
+                 permission="resourcemanager.folders.get", why="the folder scanned with --folder"),
+    GcpOperation(api="cloudresourcemanager", method="folders.list",
+                 permission="resourcemanager.folders.list", why="folders beneath the scanned scope"),
+    GcpOperation(api="cloudresourcemanager", method="projects.list",
+                 permission="resourcemanager.projects.list", why="projects beneath the scanned scope"),
+    GcpOperation(api="cloudresourcemanager", method="projects.get",
+                 permission="resourcemanager.projects.get", why="projects named with --project"),
+    GcpOperation(api="cloudresourcemanager", method="organizations.getIamPolicy",
+                 permission="resourcemanager.organizations.getIamPolicy",
+                 why="organization-level bindings, at policy version 3 (conditions kept)"),
+    GcpOperation(api="cloudresourcemanager", method="folders.getIamPolicy",
+                 permission="resourcemanager.folders.getIamPolicy", why="folder-level bindings (version 3)"),
+    GcpOperation(api="cloudresourcemanager", method="projects.getIamPolicy",
+                 permission="resourcemanager.projects.getIamPolicy", why="project-level bindings (version 3)"),
+    GcpOperation(api="iam", method="ListServiceAccounts", permission="iam.serviceAccounts.list",
+                 why="service accounts of each project, disabled flag included"),
+    GcpOperation(api="iam", method="ListServiceAccountKeys", permission="iam.serviceAccountKeys.list",
+                 why="keys: type, origin, algorithm, validity window, disabled state (gRPC)"),
+    GcpOperation(api="iam", method="GetIamPolicy", permission="iam.serviceAccounts.getIamPolicy",
+                 why="who can impersonate each service account"),
+    GcpOperation(api="iam", method="projects.serviceAccounts.keys.list",
+                 permission="iam.serviceAccountKeys.list",
+                 why="REST key listing for disableReason / extendedStatus (exposed or compromised keys)"),
+    GcpOperation(api="iam", method="projects.locations.workloadIdentityPools.list",
+                 permission="iam.workloadIdentityPools.list", why="workload identity pools"),
+    GcpOperation(api="iam", method="projects.locations.workloadIdentityPools.providers.list",
+                 permission="iam.workloadIdentityPoolProviders.list",
+                 why="pool providers: issuer and attribute condition"),
+    GcpOperation(api="policyanalyzer", method="projects.locations.activityTypes.activities.query",
+                 permission="policyanalyzer.serviceAccountKeyLastAuthenticationActivities.query",
+                 why="last authentication of each service account and key "
+                     "(also policyanalyzer.serviceAccountLastAuthenticationActivities.query)"),
+    GcpOperation(api="orgpolicy", method="policies.getEffectivePolicy", permission="orgpolicy.policy.get",
+                 why="effective key creation / upload / expiry constraints on each project"),
+)
+
+# Read-only role grants that cover every permission above (README).
+READ_ONLY_ROLES = (
+    "roles/iam.securityReviewer",
+    "roles/browser",
+    "roles/policyanalyzer.activityAnalysisViewer",
+    "roles/orgpolicy.policyViewer",
+)
+
+
+def declared_methods() -> frozenset[str]:
+    return frozenset(op.name for op in OPERATIONS)
+
+
+def is_read_only(method: str) -> bool:
+    """``projects.getIamPolicy`` / ``ListServiceAccounts``: the last segment's verb decides."""
+    return method.rsplit(".", 1)[-1].lower().startswith(READ_VERBS)

@@ -1,0 +1,197 @@
+"""The GCP collector in-process, with the real clients against the local fixture servers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from google.oauth2.credentials import Credentials
+
+from standing.collectors.gcp import GcpScanOptions, collect_gcp
+from standing.collectors.gcp.normalize import grant_duration, normalize_estate
+from standing.scanner.config import ScanConfig
+from standing.scanner.errors import UserError
+from standing.scanner.model import (
+    CredentialKind,
+    Grant,
+    GrantDuration,
+    Provider,
+    Role,
+    ScopeKind,
+    TrustKind,
+    UsageStatus,
+)
+from standing.scanner.pipeline import analyse
+from standing.scanner.privilege import PrivilegeLevel
+from standing.scanner.privilege_gcp import assess
+from tests.support.gcp_wire import GcpWire, http_routes
+from tests.test_gcp_end_to_end import AS_OF, COMPUTE, EXPECTED, sa
+
+
+def clock() -> datetime:
+    return AS_OF
+
+
+@pytest.fixture(scope="module")
+def inventory():
+    with GcpWire() as wire:
+        options = GcpScanOptions(organization="organizations/123456789012", max_workers=3,
+                                 api_endpoint=wire.http.url, grpc_endpoint=wire.grpc.target)
+        return collect_gcp(options, credentials=Credentials(token="test-token"), now=clock)
+
+
+def test_findings_are_exactly_the_planted_ones(inventory):
+    assert {(f.rule_id, f.identity) for f in analyse(inventory, ScanConfig(), as_of=AS_OF)} == EXPECTED
+
+
+def test_hierarchy_is_organization_folder_projects(inventory):
+    scopes = {s.id: (s.kind, s.parent_id) for s in inventory.scopes if s.kind is not ScopeKind.RESOURCE}
+    assert scopes == {
+        "organizations/123456789012": (ScopeKind.ORGANIZATION, None),
+        "folders/456": (ScopeKind.FOLDER, "organizations/123456789012"),
+        "projects/acme-prod": (ScopeKind.PROJECT, "folders/456"),
+        "projects/acme-locked": (ScopeKind.PROJECT, "folders/456"),
+        "projects/acme-dev": (ScopeKind.PROJECT, "organizations/123456789012"),
+    }
+
+
+def test_keys_are_normalized(inventory):
+    creds = {c.identity_id: c for c in inventory.credentials if c.user_managed}
+    assert all(c.kind is CredentialKind.SA_KEY for c in inventory.credentials)
+    assert creds[sa("forever-key")].expires is None  # valid_before 9999-12-31
+    assert creds[sa("old-key")].expires == datetime(2026, 6, 20, tzinfo=timezone.utc)
+    assert creds[sa("exposed-key")].compromised == "key exposed" and creds[sa("exposed-key")].active
+    assert not creds[sa("disabled-sa")].active  # a disabled account's key cannot authenticate
+    assert creds[sa("disabled-sa")].last_used_status is UsageStatus.NEVER
+    assert creds[sa("unused-key")].last_used == datetime(2026, 4, 2, 7, tzinfo=timezone.utc)
+    system = [c for c in inventory.credentials if not c.user_managed]
+    assert {c.identity_id for c in system} == {sa("old-key"), sa("clean-control")}
+    assert {i.id for i in inventory.identities if i.disabled} == {sa("disabled-sa")}
+
+
+def test_time_bound_binding_is_not_standing(inventory):
+    grants = [g for g in inventory.grants if g.principal_id == sa("temp-admin")]
+    assert [(g.role_id, g.duration, g.expires) for g in grants] == [
+        ("roles/owner", GrantDuration.TIME_BOUND, datetime(2026, 7, 1, tzinfo=timezone.utc))]
+
+
+def test_folder_token_creator_reaches_every_service_account_beneath(inventory):
+    reached = {t.target_id for t in inventory.trusts
+               if t.principal == sa("ci-deployer", "acme-dev") and t.kind is TrustKind.IMPERSONATION}
+    beneath = {i.id for i in inventory.identities if i.account == "acme-prod"}
+    assert reached == beneath and sa("gh-open", "acme-dev") not in reached
+
+
+def test_workload_identity_providers_become_oidc_trusts(inventory):
+    oidc = {(t.target_id, t.issuer, tuple(t.conditions)) for t in inventory.trusts if t.kind is TrustKind.OIDC}
+    assert oidc == {
+        (sa("gh-open", "acme-dev"), "token.actions.githubusercontent.com", ()),
+        (sa("gh-pinned", "acme-dev"), "token.actions.githubusercontent.com", ("attributeCondition",)),
+    }
+    assert {f.account for f in inventory.federation} == {"acme-dev"}
+
+
+def test_org_policies_are_recorded(inventory):
+    policies = {(p.scope_id, p.constraint): p.enforced for p in inventory.scope_policies}
+    assert policies[("projects/acme-prod", "iam.disableServiceAccountKeyCreation")] is False
+    assert policies[("projects/acme-prod", "iam.disableServiceAccountKeyUpload")] is True
+    assert policies[("projects/acme-dev", "iam.serviceAccountKeyExpiryHours")] is False
+
+
+def test_a_scope_is_required():
+    with pytest.raises(UserError, match="--organization"):
+        collect_gcp(GcpScanOptions(), credentials=None, now=clock)
+
+
+@pytest.mark.parametrize("expression, duration", [
+    ('request.time < timestamp("2026-07-01T00:00:00Z")', GrantDuration.TIME_BOUND),
+    ("request.time <= timestamp('2026-07-01T00:00:00.000Z') && resource.name.startsWith('x')",
+     GrantDuration.TIME_BOUND),
+    ('request.time < timestamp("2026-07-01T00:00:00Z") || true', GrantDuration.STANDING),
+    ("resource.name.startsWith('projects/_/buckets/logs')", GrantDuration.STANDING),
+    (None, GrantDuration.STANDING),
+])
+def test_grant_duration_from_condition(expression, duration):
+    assert grant_duration(expression)[0] is duration
+
+
+def test_deleted_members_are_dropped_and_service_accounts_lowercased():
+    raw = {"policies": [{"resource": "projects/p", "policy": {"bindings": [
+        {"role": "roles/viewer", "members": ["deleted:serviceAccount:x@p.iam.gserviceaccount.com?uid=1",
+                                             "serviceAccount:Y@p.iam.gserviceaccount.com", "allUsers"]}]}}]}
+    inventory = normalize_estate(raw, now=AS_OF)
+    assert {g.principal_id for g in inventory.grants} == {"y@p.iam.gserviceaccount.com", "allUsers"}
+
+
+def _held(role_id: str, scope: str, permissions: tuple[str, ...] = ()) -> tuple[Grant, Role]:
+    return (Grant(principal_id="a@p.iam.gserviceaccount.com", role_id=role_id, scope_id=scope),
+            Role(id=role_id, provider=Provider.GCP, name=role_id, permissions=list(permissions)))
+
+
+@pytest.mark.parametrize("held, level", [
+    ([_held("roles/owner", "organizations/1")], PrivilegeLevel.ADMIN),
+    ([_held("roles/owner", "projects/p/serviceAccounts/b@p.iam.gserviceaccount.com")], PrivilegeLevel.WRITE),
+    ([_held("roles/iam.serviceAccountTokenCreator", "folders/4")], PrivilegeLevel.PRIVILEGE_MANAGEMENT),
+    ([_held("roles/resourcemanager.projectIamAdmin", "projects/p")], PrivilegeLevel.PRIVILEGE_MANAGEMENT),
+    ([_held("projects/p/roles/custom", "projects/p", ("resourcemanager.projects.setIamPolicy",))],
+     PrivilegeLevel.PRIVILEGE_MANAGEMENT),
+    ([_held("roles/editor", "projects/p")], PrivilegeLevel.WRITE),
+    ([_held("roles/viewer", "projects/p"), _held("roles/iam.securityReviewer", "organizations/1")],
+     PrivilegeLevel.READ),
+    ([], PrivilegeLevel.NONE),
+])
+def test_gcp_privilege_depends_on_role_and_scope(held, level):
+    assert assess(held).level is level
+
+
+def test_gcp_privilege_evidence_names_role_and_scope():
+    assert assess([_held("roles/owner", "projects/p")]).evidence == ("roles/owner on projects/p",)
+
+
+def test_policy_analyzer_denied_makes_last_use_unknown_and_the_rest_is_still_judged():
+    routes = http_routes()
+    for route in [r for r in routes if "/projects/acme-prod/" in r and r.endswith("activities:query")]:
+        routes[route] = {"status": 403, "body": {"error": {
+            "code": 403, "status": "PERMISSION_DENIED", "message": "Policy Analyzer API has not been used"}}}
+    with GcpWire(routes) as wire:
+        options = GcpScanOptions(projects=("acme-prod",), api_endpoint=wire.http.url, grpc_endpoint=wire.grpc.target)
+        inventory = collect_gcp(options, credentials=Credentials(token="test-token"), now=clock)
+    assert {(g.scope, g.operation) for g in inventory.gaps} == {
+        ("projects/acme-prod", "policyanalyzer:projects.locations.activityTypes.activities.query")}
+    assert {c.last_used_status for c in inventory.credentials if c.user_managed} == {UsageStatus.UNKNOWN}
+    found = {(f.rule_id, f.identity) for f in analyse(inventory, ScanConfig(), as_of=AS_OF)}
+    # key-unused cannot be judged without last use; project-level findings need no hierarchy
+    assert found == {p for p in EXPECTED if "acme-prod" in p[1] or p[1] == COMPUTE} - {
+        ("key-unused", sa("unused-key"))}
+
+
+def test_a_project_named_twice_is_read_once():
+    with GcpWire() as wire:
+        options = GcpScanOptions(folders=("456",), projects=("acme-prod",),
+                                 api_endpoint=wire.http.url, grpc_endpoint=wire.grpc.target)
+        inventory = collect_gcp(options, credentials=Credentials(token="test-token"), now=clock)
+    assert wire.log.calls.count("POST /v3/projects/acme-prod:getIamPolicy") == 1
+    assert sorted(s.id for s in inventory.scopes if s.kind is ScopeKind.PROJECT) == [
+        "projects/acme-locked", "projects/acme-prod"]
+
+
+@pytest.mark.parametrize("member, flagged", [
+    ("principalSet://iam.googleapis.com/projects/9/locations/global/workloadIdentityPools/gh/*", True),
+    ("principalSet://iam.googleapis.com/projects/9/locations/global/workloadIdentityPools/gh/attribute.repository/acme/app",
+     False),
+    ("principal://iam.googleapis.com/projects/9/locations/global/workloadIdentityPools/gh/subject/repo:acme/app:ref:refs/heads/main",
+     False),
+])
+def test_a_pool_member_that_names_a_subject_or_attribute_pins_the_trust(member, flagged):
+    account = "deploy@p.iam.gserviceaccount.com"
+    raw = {
+        "projects": [{"name": "projects/9", "projectId": "p"}],
+        "serviceAccounts": [{"name": f"projects/p/serviceAccounts/{account}", "projectId": "p", "email": account}],
+        "policies": [{"resource": f"projects/p/serviceAccounts/{account}", "policy": {"bindings": [
+            {"role": "roles/iam.workloadIdentityUser", "members": [member]}]}}],
+        "workloadIdentityPools": [{"name": "projects/9/locations/global/workloadIdentityPools/gh", "providers": [
+            {"name": "projects/9/locations/global/workloadIdentityPools/gh/providers/github",
+             "oidc": {"issuerUri": "https://token.actions.githubusercontent.com"}}]}],
+    }
+    found = {(f.rule_id, f.identity) for f in analyse(normalize_estate(raw, now=AS_OF), ScanConfig(), as_of=AS_OF)}
+    assert found == ({("oidc-subject-unpinned", account)} if flagged else set())

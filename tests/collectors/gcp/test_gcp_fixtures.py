@@ -1,0 +1,131 @@
+"""The hand-built fixtures are held to Google's own schemas, so they cannot drift from the wire.
+
+REST and file fixtures are checked field by field against the discovery documents that
+google-api-python-client ships (unknown fields, wrong types and unknown enum values fail);
+gRPC fixtures must parse strictly into the IAM admin protos.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from functools import cache
+from typing import Any
+
+import googleapiclient
+import pytest
+from google.cloud.iam_admin_v1.types import iam as T
+from google.iam.v1 import policy_pb2
+from google.protobuf import json_format
+
+from tests.support.gcp_wire import FIXTURES
+
+DOCS = os.path.join(os.path.dirname(googleapiclient.__file__), "discovery_cache", "documents")
+
+
+@cache
+def schemas(doc: str) -> dict[str, Any]:
+    with open(os.path.join(DOCS, f"{doc}.json")) as handle:
+        return json.load(handle)["schemas"]
+
+
+def conform(value: Any, schema: dict[str, Any], doc: str, where: str) -> None:
+    if "$ref" in schema:
+        schema = schemas(doc)[schema["$ref"]]
+    kind = schema.get("type")
+    if kind == "object":
+        assert isinstance(value, dict), where
+        props = schema.get("properties")
+        if props is not None:
+            unknown = set(value) - set(props)
+            assert not unknown, f"{where}: fields not in {doc}: {sorted(unknown)}"
+            for name, item in value.items():
+                conform(item, props[name], doc, f"{where}.{name}")
+        elif isinstance(schema.get("additionalProperties"), dict):
+            for name, item in value.items():
+                conform(item, schema["additionalProperties"], doc, f"{where}.{name}")
+    elif kind == "array":
+        assert isinstance(value, list), where
+        for i, item in enumerate(value):
+            conform(item, schema["items"], doc, f"{where}[{i}]")
+    elif kind == "string":
+        assert isinstance(value, str), where
+        if "enum" in schema:
+            assert value in schema["enum"], f"{where}: {value!r} not in {schema['enum']}"
+    elif kind == "boolean":
+        assert isinstance(value, bool), where
+    elif kind == "integer":
+        assert isinstance(value, int) or (isinstance(value, str) and value.isdigit()), where
+
+
+def check(value: Any, doc: str, schema: str, where: str) -> None:
+    conform(value, {"$ref": schema}, doc, where)
+
+
+RM, IAM, PA, OP, ASSET = "cloudresourcemanager.v3", "iam.v1", "policyanalyzer.v1", "orgpolicy.v2", "cloudasset.v1"
+HTTP_SCHEMAS = [  # route pattern -> (document, schema)
+    (r"^GET /v3/organizations/\d+$", (RM, "Organization")),
+    (r"^GET /v3/folders/\d+$", (RM, "Folder")),
+    (r"^GET /v3/folders\?parent=", (RM, "ListFoldersResponse")),
+    (r"^GET /v3/projects/[a-z][-a-z0-9]+$", (RM, "Project")),
+    (r"^GET /v3/projects\?parent=", (RM, "ListProjectsResponse")),
+    (r"^POST /v3/.+:getIamPolicy$", (RM, "Policy")),
+    (r":getEffectivePolicy$", (OP, "GoogleCloudOrgpolicyV2Policy")),
+    (r"/keys\?keyTypes=USER_MANAGED$", (IAM, "ListServiceAccountKeysResponse")),
+    (r"/workloadIdentityPools$", (IAM, "ListWorkloadIdentityPoolsResponse")),
+    (r"/providers$", (IAM, "ListWorkloadIdentityPoolProvidersResponse")),
+    (r"/activities:query$", (PA, "GoogleCloudPolicyanalyzerV1QueryActivityResponse")),
+]
+
+
+def test_http_fixtures_match_google_schemas():
+    routes = json.loads((FIXTURES / "api" / "http.json").read_text())
+    for route, entry in routes.items():
+        matches = [target for pattern, target in HTTP_SCHEMAS if re.search(pattern, route)]
+        assert len(matches) == 1, f"no single schema for {route}"
+        if "status" in entry:
+            assert entry["body"]["error"]["code"] == entry["status"] == 403
+            continue
+        for token, page in entry["pages"].items():
+            check(page, *matches[0], f"{route} page {token!r}")
+
+
+def test_grpc_fixtures_parse_strictly_into_the_iam_protos():
+    responses = json.loads((FIXTURES / "api" / "grpc.json").read_text())
+    types = {"ListServiceAccounts": T.ListServiceAccountsResponse,
+             "ListServiceAccountKeys": T.ListServiceAccountKeysResponse}
+    for method, table in responses.items():
+        for name, pages in table.items():
+            for page in ([] if "error" in pages else pages.values()):
+                if method == "GetIamPolicy":
+                    json_format.ParseDict(page, policy_pb2.Policy())
+                else:
+                    types[method].from_json(json.dumps(page))  # unknown fields raise
+
+
+def _camel(name: str) -> str:
+    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
+
+
+@pytest.mark.parametrize("pattern, doc, schema", [
+    ("asset-search.json", ASSET, "IamPolicySearchResult"),
+    ("service-accounts.json", IAM, "ServiceAccount"),
+    ("keys-*.json", IAM, "ServiceAccountKey"),
+    ("activity-*.json", PA, "GoogleCloudPolicyanalyzerV1Activity"),
+    ("wif-providers-*.json", IAM, "WorkloadIdentityPoolProvider"),
+    ("org-policy-*.json", OP, "GoogleCloudOrgpolicyV2Policy"),
+])
+def test_import_files_match_google_schemas(pattern, doc, schema):
+    paths = sorted((FIXTURES / "import").glob(pattern))
+    assert paths
+    for path in paths:
+        data = json.loads(path.read_text())
+        for i, item in enumerate(data if isinstance(data, list) else [data]):
+            check(item, doc, schema, f"{path.name}[{i}]")
+
+
+def test_asset_export_lines_are_cloud_asset_assets():
+    for i, line in enumerate((FIXTURES / "import" / "asset-export.jsonl").read_text().splitlines()):
+        asset = {_camel(k): v for k, v in json.loads(line).items()}
+        check(asset, ASSET, "Asset", f"asset-export.jsonl line {i + 1}")
