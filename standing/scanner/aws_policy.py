@@ -25,18 +25,24 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in (value if isinstance(value, list) else [value])]
 
 
+_NEVER = re.compile(r"(?!)")
+
+
 @lru_cache(maxsize=65536)
-def _compiled(pattern: str) -> Callable[[str], re.Match[str] | None]:
-    return re.compile(fnmatch.translate(pattern)).match
+def _matcher(patterns: tuple[str, ...], lower: bool) -> re.Pattern[str]:
+    """One regular expression for a statement's whole pattern list (IAM globs: * and ?)."""
+    if not patterns:
+        return _NEVER
+    return re.compile("|".join(f"(?:{fnmatch.translate(p.lower() if lower else p)})" for p in patterns))
 
 
-def _action_matches(patterns: Iterable[str], action: str) -> bool:
+@lru_cache(maxsize=262144)
+def _action_hit(actions: tuple[str, ...], not_actions: tuple[str, ...], action: str) -> bool:
+    """Statements repeat across identities that share a policy: remember each answer."""
     action = action.lower()
-    return any(_compiled(p.lower())(action) for p in patterns)
-
-
-def _resource_matches(patterns: Iterable[str], resource: str) -> bool:
-    return any(_compiled(p)(resource) for p in patterns)
+    if not_actions:
+        return _matcher(not_actions, True).match(action) is None
+    return _matcher(actions, True).match(action) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,21 +55,19 @@ class Statement:
     not_resources: tuple[str, ...]
     conditional: bool
 
+    def _action_hit(self, action: str) -> bool:
+        return _action_hit(self.actions, self.not_actions, action)
+
     def covers(self, action: str, resource: str) -> bool:
-        if self.not_actions:
-            if _action_matches(self.not_actions, action):
-                return False
-        elif not _action_matches(self.actions, action):
+        if not self._action_hit(action):
             return False
         if self.not_resources:
-            return not _resource_matches(self.not_resources, resource)
-        return _resource_matches(self.resources, resource)
+            return _matcher(self.not_resources, False).match(resource) is None
+        return _matcher(self.resources, False).match(resource) is not None
 
     def mentions(self, action: str) -> bool:
         """Whether the statement could apply to ``action`` on some resource."""
-        if self.not_actions:
-            return not _action_matches(self.not_actions, action)
-        return _action_matches(self.actions, action)
+        return self._action_hit(action)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,22 +101,36 @@ def statements(named_documents: Iterable[tuple[str, dict[str, Any]]]) -> tuple[S
     return tuple(found)
 
 
-@dataclass(frozen=True)
 class PolicySet:
-    """An identity's own statements, and its boundary's if it has one."""
+    """An identity's own statements, and its boundary's if it has one.
 
-    own: tuple[Statement, ...]
-    boundary: tuple[Statement, ...] | None = None
+    Statements are filtered by action once per action and remembered: the escalation
+    search asks the same action about many resources.
+    """
+
+    __slots__ = ("own", "boundary", "_for_action")
+
+    def __init__(self, own: tuple[Statement, ...], boundary: tuple[Statement, ...] | None = None) -> None:
+        self.own = own
+        self.boundary = boundary
+        self._for_action: dict[tuple[str, bool], tuple[Statement, ...]] = {}
+
+    def _relevant(self, action: str, boundary: bool = False) -> tuple[Statement, ...]:
+        key = (action, boundary)
+        if key not in self._for_action:
+            stmts = self.boundary if boundary else self.own
+            self._for_action[key] = tuple(s for s in stmts or () if s.mentions(action))
+        return self._for_action[key]
 
     def may(self, action: str) -> bool:
         """Cheap pre-filter: some Allow could grant ``action`` on some resource."""
-        return any(s.allow and s.mentions(action) for s in self.own)
+        return any(s.allow for s in self._relevant(action))
 
     def allows(self, action: str, resource: str) -> Verdict | None:
-        verdict = _decide(self.own, action, resource)
+        verdict = _decide(self._relevant(action), action, resource)
         if verdict is None or self.boundary is None:
             return verdict
-        capped = _decide(self.boundary, action, resource)
+        capped = _decide(self._relevant(action, boundary=True), action, resource)
         if capped is None:
             return None
         return Verdict(verdict.policy, verdict.conditional or capped.conditional)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Iterable
 
-from standing.scanner.aws_policy import PolicySet, Verdict, statements
+from standing.scanner.aws_policy import PolicySet, Statement, Verdict, statements
 from standing.scanner.model import Identity, IdentityKind, Provider, TrustKind
 from standing.scanner.privilege import PrivilegeLevel
 
@@ -69,17 +69,46 @@ _SELF_POLICY_ACTIONS = {
 }
 
 
+def _narrow(
+    stmt: Statement, candidates: list[Identity], key: object,
+    cache: dict[object, dict[str, list[Identity]]],
+) -> list[Identity]:
+    """Only the candidates in the accounts a statement names: most ARNs pin the account."""
+    if stmt.not_resources:
+        return candidates
+    accounts = set()
+    for resource in stmt.resources:
+        parts = resource.split(":")
+        if len(parts) < 6 or any(ch in parts[4] for ch in "*?"):
+            return candidates  # "*", or a wildcard account: every candidate may match
+        accounts.add(parts[4])
+    if key not in cache:
+        grouped: dict[str, list[Identity]] = {}
+        for target in candidates:
+            grouped.setdefault(target.account, []).append(target)
+        cache[key] = grouped
+    return [t for account in sorted(accounts) for t in cache[key].get(account, [])]
+
+
 def _trust_allows_assume(actions: list[str]) -> bool:
     return not actions or any(a in ("*", "sts:*", "sts:AssumeRole") for a in actions)
 
 
 class _AwsHops:
+    """Finds AWS hops in time proportional to the edges found, not to sources x targets.
+
+    Policies are shared by many identities, so statements are parsed once per policy and
+    each statement is matched against the candidate targets once; an identity's candidates
+    are the union of its statements' matches, then checked in full (denies, boundary).
+    """
+
     def __init__(self, graph: "PrivilegeGraph") -> None:
         self.graph = graph
         self.identities = [
             i for i in graph.identities()
             if i.provider is Provider.AWS and i.kind in (IdentityKind.USER, IdentityKind.ROLE)
         ]
+        self._role_statements: dict[str, tuple[Statement, ...]] = {}
         self.policies = {i.id: self._policy_set(i) for i in self.identities}
         # An admin-equivalent identity can already do everything its account allows; listing
         # its hops adds nothing to "who can reach admin" and is quadratic in the account size.
@@ -87,115 +116,144 @@ class _AwsHops:
             i for i in self.identities
             if graph.privilege_of(i.id).level < PrivilegeLevel.PRIVILEGE_MANAGEMENT
         ]
+        self._matches: dict[tuple[int, str, object], list[Identity]] = {}
+        self._by_account_cache: dict[object, dict[str, list[Identity]]] = {}
         self._admin_group_cache: dict[str, list[str]] = {}
 
+    def _statements_of(self, role_id: str) -> tuple[Statement, ...]:
+        if role_id not in self._role_statements:
+            role = self.graph.role(role_id)
+            self._role_statements[role_id] = (
+                statements((role.name, d) for d in role.documents) if role else ()
+            )
+        return self._role_statements[role_id]
+
     def _policy_set(self, identity: Identity) -> PolicySet:
-        graph = self.graph
-        docs = [(r.name, d) for g in graph.standing_grants_of(identity.id)
-                if (r := graph.role(g.role_id)) is not None for d in r.documents]
-        boundary = graph.role(identity.permissions_boundary) if identity.permissions_boundary else None
-        return PolicySet(
-            own=statements(docs),
-            boundary=statements((boundary.name, d) for d in boundary.documents) if boundary else None,
-        )
+        own = tuple(s for g in self.graph.standing_grants_of(identity.id) for s in self._statements_of(g.role_id))
+        boundary = self._statements_of(identity.permissions_boundary) if identity.permissions_boundary else None
+        return PolicySet(own=own, boundary=boundary)
+
+    def _targets(
+        self, source: Identity, action: str, key: object, candidates: list[Identity]
+    ) -> Iterable[tuple[Identity, Verdict]]:
+        """Candidates ``source`` may perform ``action`` on, with the verdict for each."""
+        policy = self.policies[source.id]
+        seen: set[str] = {source.id}
+        for stmt in policy._relevant(action):
+            if not stmt.allow:
+                continue
+            memo = (id(stmt), action, key)
+            if memo not in self._matches:
+                self._matches[memo] = [
+                    t for t in _narrow(stmt, candidates, key, self._by_account_cache)
+                    if stmt.covers(action, t.id)
+                ]
+            for target in self._matches[memo]:
+                if target.id in seen:
+                    continue
+                seen.add(target.id)
+                verdict = policy.allows(action, target.id)
+                if verdict is not None:
+                    yield target, verdict
 
     def hops(self) -> Iterable[Hop]:
-        yield from self._assume_role()
-        yield from self._pass_role()
+        roles = [i for i in self.identities if i.kind is IdentityKind.ROLE]
+        yield from self._assume_role(roles)
+        yield from self._pass_role(roles)
+        by_account: dict[tuple[IdentityKind, str], list[Identity]] = {}
+        for identity in self.identities:
+            by_account.setdefault((identity.kind, identity.account), []).append(identity)
         for source in self.sources:
-            yield from self._on_others(source)
+            yield from self._on_others(source, by_account)
             yield from self._on_self(source)
 
-    def _assume_role(self) -> Iterable[Hop]:
+    def _assume_role(self, roles: list[Identity]) -> Iterable[Hop]:
         by_id = {i.id: i for i in self.identities}
-        assumers = [i for i in self.sources if self.policies[i.id].may("sts:AssumeRole")]
-        for role in self.identities:
-            if role.kind is not IdentityKind.ROLE:
-                continue
+        # Who each role's trust admits: anyone, whole accounts, or named principals.
+        admits: dict[str, list[tuple[str, object, bool]]] = {}
+        for role in roles:
             for trust in self.graph.trusts_into(role.id):
                 if not _trust_allows_assume(trust.actions):
                     continue
                 conditional = bool(trust.conditions)
-                named = by_id.get(trust.principal)
-                if trust.kind is TrustKind.PRINCIPAL and named is not None:
-                    if named.account == role.account:
+                if trust.kind is TrustKind.PRINCIPAL and trust.principal in by_id:
+                    named = by_id[trust.principal]
+                    if named.account == role.account and named.id != role.id:
                         yield Hop(named.id, role.id, HopKind.ASSUME_ROLE,
                                   f"trust policy of {role.name} names {named.name}", conditional)
                         continue
-                    candidates = [named]
+                    admits.setdefault(role.id, []).append(("principal", named.id, conditional))
                 elif trust.kind is TrustKind.ACCOUNT:
                     account = trust.principal.split(":")[4] if trust.principal.startswith("arn:") else trust.principal
-                    candidates = [i for i in assumers if i.account == account]
+                    admits.setdefault(role.id, []).append(("account", account, conditional))
                 elif trust.kind is TrustKind.ANY:
-                    candidates = assumers
-                else:
-                    continue
-                for source in candidates:
-                    if source.id == role.id:
-                        continue
-                    verdict = self.policies[source.id].allows("sts:AssumeRole", role.id)
-                    if verdict is not None:
+                    admits.setdefault(role.id, []).append(("any", None, conditional))
+        assumable = [r for r in roles if r.id in admits]
+        for source in self.sources:
+            if not self.policies[source.id].may("sts:AssumeRole"):
+                continue
+            for role, verdict in self._targets(source, "sts:AssumeRole", "assumable", assumable):
+                for how, who, conditional in admits[role.id]:
+                    if how == "any" or (how == "account" and who == source.account) \
+                            or (how == "principal" and who == source.id):
+                        admitted = "*" if how == "any" else str(who)
                         yield Hop(source.id, role.id, HopKind.ASSUME_ROLE,
                                   f"{verdict.describe('sts:AssumeRole', role.name)}; trust of "
-                                  f"{role.name} admits {trust.principal}",
+                                  f"{role.name} admits {admitted}",
                                   conditional or verdict.conditional)
+                        break
 
-    def _pass_role(self) -> Iterable[Hop]:
-        # What each would-be passer can launch is worked out once, not once per role.
-        launchers: dict[str, dict[str, tuple[str, Verdict]]] = {}
+    def _pass_role(self, roles: list[Identity]) -> Iterable[Hop]:
+        launchable: dict[str, set[str]] = {}
+        for role in roles:
+            services = {t.principal for t in self.graph.trusts_into(role.id)
+                        if t.kind is TrustKind.SERVICE and t.principal in _LAUNCHERS}
+            if services:
+                launchable[role.id] = services
+        candidates = [r for r in roles if r.id in launchable]
         for source in self.sources:
             policy = self.policies[source.id]
-            if not policy.may("iam:PassRole"):
+            if not candidates or not policy.may("iam:PassRole"):
                 continue
-            can_launch = {}
+            # What the source can launch is worked out once, not once per role.
+            can_launch: dict[str, tuple[str, Verdict]] = {}
             for service, actions in _LAUNCHERS.items():
                 for action in actions:
                     if (verdict := policy.allows(action, "*")) is not None:
                         can_launch[service] = (action, verdict)
                         break
-            if can_launch:
-                launchers[source.id] = can_launch
-        if not launchers:
-            return
-        for role in self.identities:
-            if role.kind is not IdentityKind.ROLE:
+            if not can_launch:
                 continue
-            services = {t.principal for t in self.graph.trusts_into(role.id)
-                        if t.kind is TrustKind.SERVICE and t.principal in _LAUNCHERS}
-            if not services:
-                continue
-            for source_id, can_launch in launchers.items():
-                usable = sorted(services & can_launch.keys())
-                if source_id == role.id or not usable:
-                    continue
-                passing = self.policies[source_id].allows("iam:PassRole", role.id)
-                if passing is None:
+            for role, passing in self._targets(source, "iam:PassRole", "launchable", candidates):
+                usable = sorted(launchable[role.id] & can_launch.keys())
+                if not usable:
                     continue
                 action, verdict = can_launch[usable[0]]
-                yield Hop(source_id, role.id, HopKind.PASS_ROLE,
+                yield Hop(source.id, role.id, HopKind.PASS_ROLE,
                           f"{passing.describe('iam:PassRole', role.name)} and "
                           f"{verdict.describe(action, '*')}; {role.name} trusts {usable[0]}",
                           passing.conditional or verdict.conditional)
 
-    def _on_others(self, source: Identity) -> Iterable[Hop]:
+    def _on_others(
+        self, source: Identity, by_account: dict[tuple[IdentityKind, str], list[Identity]]
+    ) -> Iterable[Hop]:
+        checks = (
+            (IdentityKind.USER, HopKind.CREATE_CREDENTIALS,
+             ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile")),
+            (IdentityKind.ROLE, HopKind.REWRITE_TRUST, ("iam:UpdateAssumeRolePolicy",)),
+        )
         policy = self.policies[source.id]
-        checks = []
-        if policy.may("iam:CreateAccessKey") or policy.may("iam:CreateLoginProfile") \
-                or policy.may("iam:UpdateLoginProfile"):
-            checks.append((IdentityKind.USER, HopKind.CREATE_CREDENTIALS,
-                           ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile")))
-        if policy.may("iam:UpdateAssumeRolePolicy"):
-            checks.append((IdentityKind.ROLE, HopKind.REWRITE_TRUST, ("iam:UpdateAssumeRolePolicy",)))
         for kind, hop_kind, actions in checks:
-            for target in self.identities:
-                if target.kind is not kind or target.id == source.id or target.account != source.account:
+            done: set[str] = set()
+            for action in actions:
+                if not policy.may(action):
                     continue
-                for action in actions:
-                    verdict = policy.allows(action, target.id)
-                    if verdict is not None:
+                key = (kind, source.account)
+                for target, verdict in self._targets(source, action, key, by_account.get(key, [])):
+                    if target.id not in done:
+                        done.add(target.id)
                         yield Hop(source.id, target.id, hop_kind,
                                   verdict.describe(action, target.name), verdict.conditional)
-                        break
 
     def _on_self(self, source: Identity) -> Iterable[Hop]:
         policy = self.policies[source.id]

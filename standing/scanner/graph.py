@@ -30,9 +30,11 @@ from standing.scanner.model import (
 from standing.scanner.privilege import (
     NONE,
     PrivilegeAssessment,
+    Contribution,
     PrivilegeLevel,
-    assess_aws_policies,
     cap,
+    combine,
+    contribution,
     provider_assessor,
 )
 
@@ -81,6 +83,7 @@ class PrivilegeGraph:
                 trust.principal, trust.target_id, key=(EdgeKind.CAN_ASSUME, len(self.g)), trust=trust
             )
         self._privilege: dict[str, PrivilegeAssessment] = {}
+        self._contributions: dict[str, Contribution] = {}
 
     # -- records -------------------------------------------------------------------------
     def _records(self, kind: NodeKind) -> Iterator:
@@ -173,6 +176,12 @@ class PrivilegeGraph:
             self._privilege[identity_id] = self._assess(identity_id)
         return self._privilege[identity_id]
 
+    def _contribution(self, role: Role) -> Contribution:
+        """A policy's part in any identity's privilege, parsed once however many hold it."""
+        if role.id not in self._contributions:
+            self._contributions[role.id] = contribution(role.name, role.documents)
+        return self._contributions[role.id]
+
     def _assess(self, identity_id: str) -> PrivilegeAssessment:
         identity = self.identity(identity_id)
         if identity is None:
@@ -187,10 +196,8 @@ class PrivilegeGraph:
         if identity.provider is not Provider.AWS:
             assessor = provider_assessor(identity.provider.value)
             return assessor(held) if assessor else NONE
-        assessment = assess_aws_policies((role.name, doc) for _, role in held for doc in role.documents)
+        assessment = combine(self._contribution(role) for _, role in held)
         boundary = self.role(identity.permissions_boundary) if identity.permissions_boundary else None
         if boundary is not None:
-            assessment = cap(
-                assessment, assess_aws_policies((boundary.name, d) for d in boundary.documents)
-            )
+            assessment = cap(assessment, combine([self._contribution(boundary)]))
         return assessment

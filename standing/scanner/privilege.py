@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import importlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from enum import IntEnum
 from typing import Any, Callable, Iterable, Sequence
 
@@ -92,9 +93,24 @@ def _iam_write_actions() -> tuple[CatalogueAction, ...]:
 
 def assess_aws_policies(named_documents: Iterable[tuple[str, dict[str, Any]]]) -> PrivilegeAssessment:
     """Combine every policy an identity holds: what one allows, another's deny can take away."""
+    return combine([contribution(name, [document]) for name, document in named_documents])
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one policy allows and denies, before it is combined with the identity's others.
+
+    Many identities share a policy; callers may compute this once per policy and reuse it.
+    """
+
+    allowed: _Allowed
+    denied: tuple[str, ...]
+
+
+def contribution(name: str, documents: Iterable[dict[str, Any]]) -> Contribution:
     allowed = _Allowed()
     denied: list[str] = []
-    for name, document in named_documents:
+    for document in documents:
         for stmt in _statements(document):
             effect = stmt.get("Effect")
             resources = [str(r) for r in _as_list(stmt.get("Resource"))]
@@ -111,6 +127,19 @@ def assess_aws_policies(named_documents: Iterable[tuple[str, dict[str, Any]]]) -
                 continue
             for pattern in actions:
                 _allow(name, pattern, broad, allowed)
+    return Contribution(allowed, tuple(denied))
+
+
+def combine(parts: Iterable[Contribution]) -> PrivilegeAssessment:
+    allowed = _Allowed()
+    denied: list[str] = []
+    for part in parts:
+        allowed.admin.extend(part.allowed.admin)
+        for action, policy in part.allowed.iam_write.items():
+            allowed.iam_write.setdefault(action, policy)
+        allowed.writes.extend(part.allowed.writes)
+        allowed.reads.extend(part.allowed.reads)
+        denied.extend(part.denied)
     return _judge(allowed, denied)
 
 
@@ -121,15 +150,22 @@ def _allow(policy: str, pattern: str, broad: bool, allowed: _Allowed) -> None:
         else:
             allowed.writes.append(f"{policy} allows '*' on specific resources")
         return
-    matched = catalogue.expand(pattern)
+    iam_write, mutating, known = _profile(pattern)
     if broad:
-        for action in matched:
-            if action.service == "iam" and action.levels & set(_IAM_WRITE):
-                allowed.iam_write.setdefault(action.qualified, policy)
-    if any(a.mutating for a in matched):
+        for action in iam_write:
+            allowed.iam_write.setdefault(action, policy)
+    if mutating:
         allowed.writes.append(f"{policy} allows {pattern}")
-    elif matched:
+    elif known:
         allowed.reads.append(f"{policy} allows {pattern}")
+
+
+@lru_cache(maxsize=65536)
+def _profile(pattern: str) -> tuple[tuple[str, ...], bool, bool]:
+    """(IAM write actions it matches, whether it matches any mutating action, any action at all)."""
+    matched = catalogue.expand(pattern)
+    iam_write = tuple(a.qualified for a in matched if a.service == "iam" and a.levels & set(_IAM_WRITE))
+    return iam_write, any(a.mutating for a in matched), bool(matched)
 
 
 def _allow_not_action(policy: str, stmt: dict[str, Any], broad: bool, allowed: _Allowed) -> None:
