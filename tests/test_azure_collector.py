@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from azure.core.exceptions import ServiceRequestError
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.transport import HttpRequest as TransportRequest
-from azure.core.exceptions import ServiceRequestError
 from azure.core.rest import HttpRequest
 
 from standing.collectors.azure import AzureScanOptions, collect_azure

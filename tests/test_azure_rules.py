@@ -119,7 +119,8 @@ READER_ROLE = arm_role(READER, "Reader")
     (READER_ROLE, SUB, PrivilegeLevel.READ),
     (arm_role("c0ffee00-0000-4000-8000-000000000001", "Custom admin", ["*"], custom=True), SUB, PrivilegeLevel.ADMIN),
     (arm_role("c0ffee00-0000-4000-8000-000000000002", "RBAC writer",
-              ["Microsoft.Authorization/roleAssignments/write"], custom=True), SUB, PrivilegeLevel.PRIVILEGE_MANAGEMENT),
+              ["Microsoft.Authorization/roleAssignments/write"], custom=True), SUB,
+     PrivilegeLevel.PRIVILEGE_MANAGEMENT),
     (arm_role("c0ffee00-0000-4000-8000-000000000003", "Not RBAC", ["*"],
               ["Microsoft.Authorization/*/Write"], custom=True), SUB, PrivilegeLevel.WRITE),
     (graph_role("RoleManagement.ReadWrite.Directory"), ENTRA, PrivilegeLevel.ADMIN),
@@ -132,8 +133,8 @@ READER_ROLE = arm_role(READER, "Reader")
      PrivilegeLevel.ADMIN),
     (directory_role("9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", "Application Administrator"), ENTRA,
      PrivilegeLevel.PRIVILEGE_MANAGEMENT),
-    (directory_role("9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", "Application Administrator"), f"{ENTRA}/administrativeUnits/au",
-     PrivilegeLevel.WRITE),
+    (directory_role("9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", "Application Administrator"),
+     f"{ENTRA}/administrativeUnits/au", PrivilegeLevel.WRITE),
     (directory_role("88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "Directory Readers"), ENTRA, PrivilegeLevel.READ),
 ])
 def test_azure_privilege_levels(role, scope, expected):

@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
 from azure.core.credentials import TokenCredential
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
 from rich.console import Console
 
 import standing
@@ -25,9 +25,9 @@ from standing.collectors.azure.clients import (
     make_credential,
 )
 from standing.collectors.azure.fetch import fetch_tenant, first_call
-from standing.collectors.azure.raw import RawTenant
 from standing.collectors.azure.normalize import normalize_tenant
 from standing.collectors.azure.operations import OPERATIONS, AzureOperation
+from standing.collectors.azure.raw import RawTenant
 from standing.scanner.errors import UserError
 from standing.scanner.model import Inventory, Provider, ScanMeta
 

@@ -135,8 +135,14 @@ def _fetch_graph(graph: GraphReader, log: CoverageLog, workers: int, sign_ins: b
             log, workers, operation("graph:applications.owners"), apps,
             lambda app: graph.list(f"/v1.0/applications/{app['id']}/owners",
                                    {"$select": "id,displayName,userPrincipalName"}))
+    else:
+        for name in ("graph:applications.federatedIdentityCredentials", "graph:applications.owners"):
+            log.record(operation(name), TENANT_SCOPE, CoverageStatus.SKIPPED, "applications were not read")
     graph_sp = next((sp for sp in sps or [] if sp.get("appId") == GRAPH_APP_ID), None)
-    if graph_sp is not None:
+    if graph_sp is None:
+        log.record(operation("graph:servicePrincipals.appRoleAssignedTo"), TENANT_SCOPE, CoverageStatus.SKIPPED,
+                   "the Microsoft Graph service principal was not found, so its app-role grants were not read")
+    else:
         out["graph_app_role_assignments"] = log.attempt(
             operation("graph:servicePrincipals.appRoleAssignedTo"), TENANT_SCOPE,
             lambda: graph.list(f"/v1.0/servicePrincipals/{graph_sp['id']}/appRoleAssignedTo",

@@ -18,15 +18,15 @@ exports cannot tell time-bound PIM assignments apart.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from standing.collectors.azure.raw import RawTenant
 import standing
 from standing.collectors.azure.normalize import normalize_tenant, parse_time
+from standing.collectors.azure.raw import RawTenant
 from standing.scanner.errors import UserError
 from standing.scanner.model import CoverageEntry, CoverageStatus, Inventory, Provider, ScanMeta
 
