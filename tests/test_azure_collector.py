@@ -236,3 +236,20 @@ def test_readme_azure_permissions_are_generated_from_declared_operations():
     assert block, "README lacks the generated Azure permissions block"
     assert json.loads(block.group(1)) == {"graph_application_permissions": graph_permissions(),
                                           "arm_actions": arm_actions()}
+
+
+def test_a_next_link_to_another_host_is_not_followed():
+    class Redirecting(type(fixture_wire(TOKEN))):
+        def answer(self, method, raw_path, authorization):
+            status, headers, body = super().answer(method, raw_path, authorization)
+            if raw_path.startswith("/v1.0/applications?"):
+                body = {**body, "@odata.nextLink": "http://203.0.113.9/v1.0/applications?$skiptoken=x"}
+            return status, headers, body
+
+    wire = Redirecting(token=TOKEN, forbidden_prefixes=[TENANT["forbidden_prefix"]])
+    inv, _ = scan(wire)
+    gap = next(g for g in inv.gaps if g.operation == "graph:applications")
+    assert gap.status is CoverageStatus.FAILED and "203.0.113.9" in (gap.detail or "")
+    assert {(g.operation, g.status) for g in inv.gaps if g.operation.startswith("graph:applications.")} == {
+        ("graph:applications.federatedIdentityCredentials", CoverageStatus.SKIPPED),
+        ("graph:applications.owners", CoverageStatus.SKIPPED)}

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from azure.core import PipelineClient
 from azure.core.credentials import AccessToken, TokenCredential
@@ -39,7 +39,7 @@ from standing.scanner.errors import UserError
 ARM_ENDPOINT = "https://management.azure.com"
 GRAPH_ENDPOINT = "https://graph.microsoft.com"
 TEST_TOKEN_ENV = "STANDING_AZURE_TEST_TOKEN"
-_QUERY_SAFE = "$,()' "
+_QUERY_SAFE = "$,()'"  # OData punctuation stays readable; spaces become %20
 AUTH_MODES = ("default", "managed-identity", "workload-identity", "cli", "environment")
 
 
@@ -238,7 +238,7 @@ class GraphReader:
     def list(self, path: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
         url = self._client.format_url(path)
         if params:
-            url = f"{url}?{urlencode(params, safe=_QUERY_SAFE)}".replace(" ", "%20")
+            url = f"{url}?{urlencode(params, safe=_QUERY_SAFE, quote_via=quote)}"
         items: list[dict[str, Any]] = []
         while url:
             response = self._client.send_request(HttpRequest("GET", url))
