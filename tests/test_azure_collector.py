@@ -58,6 +58,7 @@ def test_identities_are_one_per_app_and_service_principal(tenant):
     inv, _, _ = tenant
     kinds = {i.name: (i.kind, i.provider_managed, i.human) for i in inv.identities}
     apps = set(TENANT["applications"])
+    assert kinds[f"group {TENANT['group']}"] == (IdentityKind.GROUP, False, None)
     assert {n for n, k in kinds.items() if k == (IdentityKind.SERVICE_PRINCIPAL, False, False)} == apps
     assert kinds["mi-deploy"] == (IdentityKind.MANAGED_IDENTITY, False, False)
     assert kinds["Microsoft Graph"] == (IdentityKind.SERVICE_PRINCIPAL, True, False)
@@ -109,7 +110,10 @@ def test_grants_tell_eligible_time_bound_and_standing_apart(tenant):
         ("sp-clean-control", "Application.Read.All", tenant_scope, GrantDuration.STANDING),
         ("sp-clean-control", "Directory Readers", tenant_scope, GrantDuration.STANDING),
         ("app-graph-admin", "RoleManagement.ReadWrite.Directory", tenant_scope, GrantDuration.STANDING),
+        (f"group {TENANT['group']}", "Owner", sub, GrantDuration.STANDING),
     }
+    assert [(name[m.member_id], name[m.group_id]) for m in inv.memberships] == [
+        ("sp-via-group", f"group {TENANT['group']}")]  # the user member is not a workload we track
     timebound = next(g for g in inv.grants if g.duration is GrantDuration.TIME_BOUND)
     assert timebound.expires is not None and timebound.expires > AS_OF
 
@@ -153,7 +157,7 @@ def test_pages_are_followed_and_retry_after_is_honoured(tenant):
     assert slept == [7.0]  # the 429's Retry-After, through the transport's sleep
     assert wire.paths().count("/v1.0/applications") == 2
     assert sum("$skiptoken=page2" in c.query for c in wire.calls) == 2  # Graph and ARM next links
-    assert len([i for i in inv.identities if i.kind is not IdentityKind.USER]) == 16
+    assert len([i for i in inv.identities if i.kind is IdentityKind.SERVICE_PRINCIPAL]) == 16
 
 
 def test_throttling_that_outlasts_the_retries_is_a_gap():

@@ -46,14 +46,18 @@ PLANTED = named(
     ("azure-custom-role-wildcard", "sp-custom-star"),
     ("owner-of-privileged-identity", "app-graph-admin"),
     ("federated-and-secrets", "app-federated-with-secret"),
+    ("admin-equivalent", "sp-via-group"),  # Owner through a group
+    ("azure-standing-privileged-role", "sp-via-group"),
 )
 NEVER_FLAGGED = {SP[n] for n in ("sp-clean-control", "sp-eligible-owner", "sp-timebound-contributor", "mi-deploy")}
-# What `az` exports cannot show (owners, Graph app roles, federated credentials), and the
+# What `az` exports cannot show (owners, Graph app roles, federated credentials, group members), and the
 # PIM time-bound assignment they cannot tell from a standing one.
 IMPORT_BLIND = named(
     ("admin-equivalent", "app-graph-admin"),
     ("owner-of-privileged-identity", "app-graph-admin"),
     ("federated-and-secrets", "app-federated-with-secret"),
+    ("admin-equivalent", "sp-via-group"),
+    ("azure-standing-privileged-role", "sp-via-group"),
 )
 IMPORT_EXTRA = named(("azure-standing-privileged-role", "sp-timebound-contributor"))
 

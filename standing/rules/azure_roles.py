@@ -52,13 +52,14 @@ class AzureStandingPrivilegedRole(Rule):
                 role = graph.role(grant.role_id)
                 role_name = role.name if role else guid
                 where, _ = scope_label(grant.scope_id)
+                via = "" if grant.principal_id == identity.id else f" through group {grant.principal_id}"
                 yield Hit(
                     identity=identity,
                     severity=_BROAD_ROLES[guid],
                     discriminator=f"{grant.role_id}@{grant.scope_id}",
-                    message=f"{identity.name} holds {role_name} on {where} permanently",
+                    message=f"{identity.name} holds {role_name} on {where} permanently{via}",
                     evidence={"role": role_name, "role_id": grant.role_id, "scope": grant.scope_id,
-                              "duration": grant.duration.value},
+                              "duration": grant.duration.value, "held_by": grant.principal_id},
                 )
 
 

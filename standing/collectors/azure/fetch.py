@@ -102,11 +102,24 @@ def fetch_tenant(
     graph = factory.graph()
     try:
         graph_part = _fetch_graph(graph, log, workers, factory.options.sign_in_activity, say)
+        arm_part = _fetch_arm(factory, log, workers, say)
+        groups = _granted_groups(arm_part)
+        members = _per_object(
+            log, workers, operation("graph:groups.transitiveMembers"), [{"id": g} for g in groups],
+            lambda group: graph.list(f"/v1.0/groups/{group['id']}/transitiveMembers",
+                                     {"$select": "id,displayName"}))
     finally:
         graph.close()
-    arm_part = _fetch_arm(factory, log, workers, say)
     return RawTenant(tenant_id=tenant_id, coverage=sorted(log.entries, key=_coverage_order),
-                     **graph_part, **arm_part)
+                     group_members=members, **graph_part, **arm_part)
+
+
+def _granted_groups(arm_part: dict[str, Any]) -> list[str]:
+    """Groups that hold an ARM role: their members hold it too."""
+    records = [r for key in ("role_assignments", "eligibility_schedules", "assignment_schedules")
+               for r in arm_part.get(key) or []]
+    return sorted({str(r["principalId"]).lower() for r in records
+                   if r.get("principalType") == "Group" and r.get("principalId")})
 
 
 def _coverage_order(entry: CoverageEntry) -> tuple[str, str, str]:
@@ -181,7 +194,7 @@ def _per_object(log: CoverageLog, workers: int, op: AzureOperation, objects: lis
     # One entry per operation when all went well; each failure keeps its own entry.
     for entry in failed.entries:
         log.record(op, entry.scope, entry.status, entry.detail)
-    if not failed.entries:
+    if not failed.entries and objects:
         log.record(op, TENANT_SCOPE, CoverageStatus.OK, f"{len(objects)} objects")
     return found
 

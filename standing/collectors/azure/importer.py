@@ -39,6 +39,8 @@ _NOT_IN_EXPORTS = {
                                    "is treated as standing and eligible roles are not seen",
     "arm:userAssignedIdentities": "managed identities' federated credentials are not in these exports",
     "graph:beta.servicePrincipalSignInActivities": "sign-in activity is not in these exports",
+    "graph:groups.transitiveMembers": "group members are not in these exports: roles held through groups "
+                                      "are not seen",
 }
 _REQUIRED = {
     "az ad sp list --all": ("id", "appId"),

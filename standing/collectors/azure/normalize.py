@@ -28,6 +28,7 @@ from standing.scanner.model import (
     Identity,
     IdentityKind,
     Inventory,
+    Membership,
     Provider,
     Role,
     ScanMeta,
@@ -112,6 +113,7 @@ class _Builder:
         self.scopes: dict[str, Scope] = {}
         self.grants: dict[tuple[str, str, str], Grant] = {}
         self.trusts: list[Trust] = []
+        self.memberships: list[Membership] = []
         self.app_to_identity: dict[str, str] = {}  # application object id -> identity id
         self.appid_to_identity: dict[str, str] = {}  # appId -> identity id
 
@@ -263,6 +265,18 @@ class _Builder:
                 self.trusts.append(Trust(target_id=target, principal=owner_id, kind=TrustKind.OWNER,
                                          actions=["add credentials to the application"]))
 
+    def groups(self) -> None:
+        """Groups that hold Azure roles, and the workloads in them (transitively)."""
+        for group_id, members in (self.raw.group_members or {}).items():
+            gid = group_id.lower()
+            self.identities.setdefault(gid, Identity(
+                id=gid, provider=Provider.AZURE, kind=IdentityKind.GROUP, account=self.tenant,
+                name=f"group {gid}", tags={"entra.objectType": "group"}))
+            for member in members:
+                member_id = str(member.get("id") or "").lower()
+                if member_id in self.identities and member_id != gid:
+                    self.memberships.append(Membership(member_id=member_id, group_id=gid))
+
     # -- roles, scopes, grants --------------------------------------------------------------
     def scopes_from_hierarchy(self) -> None:
         parents: dict[str, str] = {}
@@ -385,6 +399,7 @@ def normalize_tenant(raw: RawTenant, *, now: datetime, meta: ScanMeta) -> Invent
     b.secrets()
     b.sign_ins()
     b.owners()
+    b.groups()
     b.scopes_from_hierarchy()
     b.arm_roles()
     b.arm_grants()
@@ -398,6 +413,7 @@ def normalize_tenant(raw: RawTenant, *, now: datetime, meta: ScanMeta) -> Invent
         roles=sorted(b.roles.values(), key=lambda r: r.id),
         scopes=sorted(b.scopes.values(), key=lambda s: s.id),
         grants=sorted(b.grants.values(), key=lambda g: (g.principal_id, g.role_id, g.scope_id, g.duration)),
+        memberships=sorted(b.memberships, key=lambda m: (m.member_id, m.group_id)),
         trusts=b.trusts,
         coverage=list(raw.coverage),
     )

@@ -68,6 +68,8 @@ OPERATIONS: tuple[AzureOperation, ...] = (
     _graph("servicePrincipals.appRoleAssignedTo", "/v1.0/servicePrincipals/{id}/appRoleAssignedTo",
            "Application.Read.All",
            "application permissions granted on Microsoft Graph, in one paged list"),
+    _graph("groups.transitiveMembers", "/v1.0/groups/{id}/transitiveMembers", "GroupMember.Read.All",
+           "members of each group that holds an Azure role (they hold it too)"),
     _graph("directory.roleDefinitions", "/v1.0/roleManagement/directory/roleDefinitions",
            "RoleManagement.Read.Directory", "Entra directory roles (names and template ids)"),
     _graph("directory.roleAssignments", "/v1.0/roleManagement/directory/roleAssignments",

@@ -41,6 +41,8 @@ class RawTenant(BaseModel):
     user_assigned_identities: list[dict[str, Any]] | None = None
     identity_federated_credentials: dict[str, list[dict[str, Any]]] | None = Field(
         default=None, description="user-assigned identity resource id -> its federated credentials")
+    group_members: dict[str, list[dict[str, Any]]] | None = Field(
+        default=None, description="object id of a group holding an ARM role -> its transitive members")
     coverage: list[CoverageEntry] = Field(default_factory=list)
 
 
