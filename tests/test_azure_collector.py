@@ -177,7 +177,8 @@ def test_sign_in_reports_unavailable_degrade_to_a_coverage_note():
     notes = {(g.operation, g.status) for g in inv.gaps if g.operation.startswith("graph:beta")}
     assert notes == {("graph:beta.servicePrincipalSignInActivities", CoverageStatus.SKIPPED),
                      ("graph:beta.appCredentialSignInActivities", CoverageStatus.SKIPPED)}
-    assert all("P1/P2" in (g.detail or "") for g in inv.gaps if g.operation.startswith("graph:beta"))
+    assert all("P1/P2" in (g.detail or "") and "403 AuthorizationFailed" in (g.detail or "")
+               for g in inv.gaps if g.operation.startswith("graph:beta"))
     assert all(c.last_used_status is UsageStatus.UNKNOWN for c in inv.credentials)
 
 

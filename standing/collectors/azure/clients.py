@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from azure.core import PipelineClient
 from azure.core.credentials import AccessToken, TokenCredential
-from azure.core.exceptions import HttpResponseError, ServiceRequestError
+from azure.core.exceptions import HttpResponseError, ODataV4Format, ServiceRequestError
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import (
     BearerTokenCredentialPolicy,
@@ -242,7 +242,9 @@ class GraphReader:
         items: list[dict[str, Any]] = []
         while url:
             response = self._client.send_request(HttpRequest("GET", url))
-            response.raise_for_status()
+            if response.status_code >= 400:
+                # Graph errors are OData v4 ({"error": {"code", "message"}}): keep code and message.
+                raise HttpResponseError(response=response, error_format=ODataV4Format)
             body = response.json()
             items.extend(body.get("value", []))
             url = body.get("@odata.nextLink")
