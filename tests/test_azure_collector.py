@@ -111,11 +111,14 @@ def test_grants_tell_eligible_time_bound_and_standing_apart(tenant):
         ("sp-clean-control", "Directory Readers", tenant_scope, GrantDuration.STANDING),
         ("app-graph-admin", "RoleManagement.ReadWrite.Directory", tenant_scope, GrantDuration.STANDING),
         (f"group {TENANT['group']}", "Owner", sub, GrantDuration.STANDING),
+        # Entra PIM: an eligible Global Administrator, an activated (time-bound) Application Administrator
+        ("sp-eligible-owner", "Global Administrator", tenant_scope, GrantDuration.ELIGIBLE),
+        ("sp-timebound-contributor", "Application Administrator", tenant_scope, GrantDuration.TIME_BOUND),
     }
     assert [(name[m.member_id], name[m.group_id]) for m in inv.memberships] == [
         ("sp-via-group", f"group {TENANT['group']}")]  # the user member is not a workload we track
-    timebound = next(g for g in inv.grants if g.duration is GrantDuration.TIME_BOUND)
-    assert timebound.expires is not None and timebound.expires > AS_OF
+    assert all(g.expires is not None and g.expires > AS_OF
+               for g in inv.grants if g.duration is not GrantDuration.STANDING)
 
 
 def test_scopes_form_the_management_group_tree(tenant):
@@ -258,3 +261,19 @@ def test_a_next_link_to_another_host_is_not_followed():
     assert {(g.operation, g.status) for g in inv.gaps if g.operation.startswith("graph:applications.")} == {
         ("graph:applications.federatedIdentityCredentials", CoverageStatus.SKIPPED),
         ("graph:applications.owners", CoverageStatus.SKIPPED)}
+
+
+def test_without_entra_pim_active_directory_roles_count_as_standing():
+    wire = fixture_wire(TOKEN)
+    wire.forbidden_prefixes += ["/v1.0/roleManagement/directory/roleAssignmentScheduleInstances",
+                                "/v1.0/roleManagement/directory/roleEligibilitySchedules"]
+    inv, _ = scan(wire)
+    assert {(g.operation, g.status) for g in inv.gaps if g.operation.startswith("graph:")} == {
+        ("graph:directory.roleAssignmentScheduleInstances", CoverageStatus.SKIPPED),
+        ("graph:directory.roleEligibilitySchedules", CoverageStatus.SKIPPED)}
+    name = {i.id: i.name for i in inv.identities}
+    role = {r.id: r.name for r in inv.roles}
+    directory = {(name[g.principal_id], role[g.role_id], g.duration) for g in inv.grants
+                 if g.role_id.startswith("directoryrole:")}
+    assert directory == {("sp-clean-control", "Directory Readers", GrantDuration.STANDING),
+                         ("sp-timebound-contributor", "Application Administrator", GrantDuration.STANDING)}

@@ -167,6 +167,13 @@ def _fetch_graph(graph: GraphReader, log: CoverageLog, workers: int, sign_ins: b
     out["directory_role_assignments"] = log.attempt(
         operation("graph:directory.roleAssignments"), TENANT_SCOPE,
         lambda: graph.list("/v1.0/roleManagement/directory/roleAssignments"))
+    pim = "Entra PIM unavailable (needs Entra ID P2); every active directory role counts as standing"
+    out["directory_assignment_instances"] = log.attempt(
+        operation("graph:directory.roleAssignmentScheduleInstances"), TENANT_SCOPE,
+        lambda: graph.list("/v1.0/roleManagement/directory/roleAssignmentScheduleInstances"), unavailable=pim)
+    out["directory_eligibility_schedules"] = log.attempt(
+        operation("graph:directory.roleEligibilitySchedules"), TENANT_SCOPE,
+        lambda: graph.list("/v1.0/roleManagement/directory/roleEligibilitySchedules"), unavailable=pim)
     if sign_ins:
         note = "sign-in activity unavailable (beta reports need Entra ID P1/P2 and AuditLog.Read.All); last use unknown"
         out["sp_sign_ins"] = log.attempt(

@@ -372,23 +372,47 @@ class _Builder:
                                                                 scope_id=tenant_scope)
 
     def directory_grants(self) -> None:
+        """Entra directory roles: active assignments, classified by PIM instances; eligible schedules."""
         definitions = {d["id"]: d for d in self.raw.directory_role_definitions or []}
+        bounded: dict[tuple[str, str, str], datetime | None] = {}
+        for instance in self.raw.directory_assignment_instances or []:
+            end = parse_time(instance.get("endDateTime"))
+            if end is not None or instance.get("assignmentType") == "Activated":
+                bounded[_directory_key(instance)] = end
+        for schedule in self.raw.directory_eligibility_schedules or []:
+            end = (schedule.get("scheduleInfo") or {}).get("expiration") or {}
+            self._directory_grant(schedule, definitions, GrantDuration.ELIGIBLE, parse_time(end.get("endDateTime")))
         for assignment in self.raw.directory_role_assignments or []:
-            principal = str(assignment.get("principalId") or "").lower()
-            if principal not in self.identities:
-                continue
-            definition = assignment.get("roleDefinition") or definitions.get(assignment.get("roleDefinitionId"), {})
-            template = str(definition.get("templateId") or assignment.get("roleDefinitionId") or "").lower()
-            rid = f"directoryrole:{template}"
-            self.roles.setdefault(rid, Role(
-                id=rid, provider=Provider.AZURE, name=definition.get("displayName") or template,
-                documents=[{"kind": "directory-role", "templateId": template}],
-                provider_managed=bool(definition.get("isBuiltIn", True))))
-            scope = entra_scope(self.tenant, assignment.get("directoryScopeId") or "/")
-            if scope not in self.scopes:
-                self.scopes[scope] = Scope(id=scope, provider=Provider.AZURE, kind=ScopeKind.RESOURCE,
-                                           name=scope, parent_id=entra_scope(self.tenant))
-            self.grants[(principal, rid, scope)] = Grant(principal_id=principal, role_id=rid, scope_id=scope)
+            key = _directory_key(assignment)
+            if key in bounded:
+                self._directory_grant(assignment, definitions, GrantDuration.TIME_BOUND, bounded[key])
+            else:
+                self._directory_grant(assignment, definitions, GrantDuration.STANDING, None)
+
+    def _directory_grant(self, record: dict[str, Any], definitions: dict[str, dict[str, Any]],
+                         duration: GrantDuration, expires: datetime | None) -> None:
+        principal = str(record.get("principalId") or "").lower()
+        if principal not in self.identities:
+            return
+        definition = record.get("roleDefinition") or definitions.get(record.get("roleDefinitionId"), {})
+        template = str(definition.get("templateId") or record.get("roleDefinitionId") or "").lower()
+        rid = f"directoryrole:{template}"
+        self.roles.setdefault(rid, Role(
+            id=rid, provider=Provider.AZURE, name=definition.get("displayName") or template,
+            documents=[{"kind": "directory-role", "templateId": template}],
+            provider_managed=bool(definition.get("isBuiltIn", True))))
+        scope = entra_scope(self.tenant, record.get("directoryScopeId") or "/")
+        if scope not in self.scopes:
+            self.scopes[scope] = Scope(id=scope, provider=Provider.AZURE, kind=ScopeKind.RESOURCE,
+                                       name=scope, parent_id=entra_scope(self.tenant))
+        suffix = "#eligible" if duration is GrantDuration.ELIGIBLE else ""
+        self.grants[(principal, rid, scope + suffix)] = Grant(
+            principal_id=principal, role_id=rid, scope_id=scope, duration=duration, expires=expires)
+
+
+def _directory_key(record: dict[str, Any]) -> tuple[str, str, str]:
+    return (str(record.get("principalId") or "").lower(), str(record.get("roleDefinitionId") or "").lower(),
+            record.get("directoryScopeId") or "/")
 
 
 def normalize_tenant(raw: RawTenant, *, now: datetime, meta: ScanMeta) -> Inventory:

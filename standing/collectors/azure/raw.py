@@ -30,6 +30,9 @@ class RawTenant(BaseModel):
     graph_app_role_assignments: list[dict[str, Any]] | None = None
     directory_role_definitions: list[dict[str, Any]] | None = None
     directory_role_assignments: list[dict[str, Any]] | None = None
+    directory_assignment_instances: list[dict[str, Any]] | None = Field(
+        default=None, description="Entra PIM: active role assignment instances (Assigned or Activated)")
+    directory_eligibility_schedules: list[dict[str, Any]] | None = None
     sp_sign_ins: list[dict[str, Any]] | None = None
     credential_sign_ins: list[dict[str, Any]] | None = None
     management_groups: list[dict[str, Any]] | None = None
