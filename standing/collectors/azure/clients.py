@@ -40,7 +40,6 @@ ARM_ENDPOINT = "https://management.azure.com"
 GRAPH_ENDPOINT = "https://graph.microsoft.com"
 TEST_TOKEN_ENV = "STANDING_AZURE_TEST_TOKEN"
 _QUERY_SAFE = "$,()'"  # OData punctuation stays readable; spaces become %20
-AUTH_MODES = ("default", "managed-identity", "workload-identity", "cli", "environment")
 
 
 @dataclass(frozen=True, kw_only=True)

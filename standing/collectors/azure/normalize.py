@@ -185,13 +185,13 @@ class _Builder:
     def secrets(self) -> None:
         for app in self.raw.applications or []:
             owner = self.app_to_identity[app["id"]]
-            self._secrets(owner, app, source="application")
+            self._secrets(owner, app)
             for fic in (self.raw.app_federated_credentials or {}).get(app["id"], []):
                 self._federated(owner, str(fic["id"]).lower(), fic)
         for sp in self.raw.service_principals or []:
-            self._secrets(sp["id"].lower(), sp, source="servicePrincipal")
+            self._secrets(sp["id"].lower(), sp)
 
-    def _secrets(self, owner: str, obj: dict[str, Any], *, source: str) -> None:
+    def _secrets(self, owner: str, obj: dict[str, Any]) -> None:
         identity = self.identities[owner]
         # SAML token-signing certificates (usage Sign) and the Verify key and password
         # generated with them authenticate nobody to Entra; they share a customKeyIdentifier.
