@@ -189,6 +189,30 @@ def test_rejected_token_is_one_line_exit_2(runs, tmp_path):
     assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
 
 
+def test_unreachable_endpoint_is_one_line_exit_2(runs):
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    proc = runs.cli("scan", "azure", "--arm-endpoint", url, "--graph-endpoint", url)
+    assert proc.returncode == 2 and url in proc.stderr and "cannot connect" in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+
+
+def test_collect_writes_a_snapshot_that_scans(runs, tmp_path):
+    snap = tmp_path / "snap.json"
+    with AzureWireServer(fixture_wire(TOKEN)) as url:
+        proc = runs.cli("collect", "azure", "--arm-endpoint", url, "--graph-endpoint", url, "-o", str(snap))
+    assert proc.returncode == 3 and "PARTIAL" in proc.stdout, proc.stdout + proc.stderr
+    out = tmp_path / "from-snapshot"
+    again = runs.cli("scan", "--snapshot", str(snap), out=out)
+    assert again.returncode == 3, again.stdout + again.stderr
+    # Collected without --as-of, expiry is judged on today's clock; the roles do not expire.
+    role_rules = {"azure-standing-privileged-role", "azure-custom-role-wildcard"}
+    assert {p for p in pairs(out) if p[0] in role_rules} == {p for p in PLANTED if p[0] in role_rules}
+
+
 def test_no_secret_value_in_any_output(runs, live):
     """Runs last: the planted secret text and the test token appear in no output or file."""
     haystacks = list(runs.outputs)
