@@ -175,6 +175,13 @@ def test_plain_http_endpoint_off_loopback_is_refused(runs):
     assert "Traceback" not in proc.stderr
 
 
+def test_plain_http_endpoint_never_gets_a_real_credential(runs):
+    proc = runs.cli("scan", "azure", "--arm-endpoint", "http://127.0.0.1:9", "--graph-endpoint",
+                    "http://127.0.0.1:9", token=None)
+    assert proc.returncode == 2 and "STANDING_AZURE_TEST_TOKEN" in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+
+
 def test_test_token_is_refused_with_real_endpoints(runs):
     proc = runs.cli("scan", "azure")  # default https endpoints, token in the environment
     assert proc.returncode == 2 and "STANDING_AZURE_TEST_TOKEN" in proc.stderr

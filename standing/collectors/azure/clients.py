@@ -2,8 +2,9 @@
 
 Production talks to ``https`` endpoints with azure-core's own bearer-token policies, which
 refuse to send a token over plain ``http``. An ``http`` endpoint is accepted only on a
-loopback address (an emulator or a test server on this machine); there, and only there, a
-policy that checks every request's host stays loopback sets the token header itself.
+loopback address (an emulator or a test server on this machine) and only with the static
+test token (``STANDING_AZURE_TEST_TOKEN``), never a real credential; there, and only there,
+a policy that checks every request's host stays loopback sets the token header itself.
 Every client carries a guard that refuses any request that is not a declared read
 (``operations.py``): a bug that would write fails loudly instead of reaching Azure.
 """
@@ -173,6 +174,14 @@ class ClientFactory:
     options: AzureScanOptions
     sleep: Callable[[float], None] = time.sleep
 
+    def __post_init__(self) -> None:
+        # A real Azure token never travels over plain http, not even to this machine.
+        for flag, url in (("--arm-endpoint", self.options.arm_endpoint),
+                          ("--graph-endpoint", self.options.graph_endpoint)):
+            if url.startswith("http://") and not isinstance(self.credential, StaticTokenCredential):
+                raise UserError(flag, f"{url} is plain http: it takes only the test token ({TEST_TOKEN_ENV}), "
+                                "never a real credential")
+
     def _arm_kwargs(self) -> dict[str, Any]:
         base = self.options.arm_endpoint
         scope = f"{ARM_ENDPOINT if base.startswith('http://') else base}/.default"
@@ -206,7 +215,9 @@ class ClientFactory:
 
         return ManagedServiceIdentityClient(self.credential, subscription_id, **self._arm_kwargs())
 
-    def graph(self) -> "GraphReader":
+    def graph(self, *, connect_retries: int = 3) -> "GraphReader":
+        """``connect_retries``: the first call retries a refused connection once, at once, then
+        reports it; later calls ride out blips with azure-core's back-off."""
         base = self.options.graph_endpoint
         scope = f"{GRAPH_ENDPOINT if base.startswith('http://') else base}/.default"
         auth: SansIOHTTPPolicy | BearerTokenCredentialPolicy  # type: ignore[type-arg]
@@ -217,7 +228,7 @@ class ClientFactory:
         client: PipelineClient = PipelineClient(  # type: ignore[type-arg]
             base_url=base,
             policies=[HeadersPolicy(), UserAgentPolicy(f"standing/{standing.__version__}"),
-                      RetryPolicy(), auth, ReadOnlyGuardPolicy()],
+                      RetryPolicy(retry_connect=connect_retries), auth, ReadOnlyGuardPolicy()],
             transport=make_transport(self.sleep),
         )
         return GraphReader(client, base)

@@ -68,7 +68,7 @@ def collect_azure(
 
 def _tenant_id(factory: ClientFactory, options: AzureScanOptions) -> str:
     """The first call, Graph ``/organization``: its errors are the user's to fix."""
-    graph = factory.graph()
+    graph = factory.graph(connect_retries=1)
     try:
         orgs = first_call(graph)
     except ClientAuthenticationError as err:
