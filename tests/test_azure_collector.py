@@ -1,0 +1,279 @@
+"""The Azure collector in-process: real SDK clients against the loopback ARM/Graph server."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from azure.core.exceptions import ServiceRequestError
+from azure.core.pipeline import PipelineRequest
+from azure.core.pipeline.transport import HttpRequest as TransportRequest
+from azure.core.rest import HttpRequest
+
+from standing.collectors.azure import AzureScanOptions, collect_azure
+from standing.collectors.azure.clients import (
+    ClientFactory,
+    LoopbackBearerPolicy,
+    StaticTokenCredential,
+    UndeclaredRequestError,
+    make_credential,
+)
+from standing.collectors.azure.normalize import normalize_tenant
+from standing.collectors.azure.raw import RawTenant
+from standing.scanner.errors import UserError
+from standing.scanner.model import (
+    CoverageStatus,
+    CredentialKind,
+    GrantDuration,
+    IdentityKind,
+    ScanMeta,
+    TrustKind,
+    UsageStatus,
+)
+from tests.support.azure_wire import TENANT, AzureWireServer, Throttle, fixture_wire
+
+AS_OF = datetime.fromisoformat(TENANT["as_of"])
+TOKEN = "in-process-test-token"
+SUB_A = TENANT["subscriptions"]["prod"]
+ROOT_MG = f"/providers/microsoft.management/managementgroups/{TENANT['tenant_id']}"
+MG = "/providers/microsoft.management/managementgroups/mg-platform"
+
+
+def scan(wire, **options):
+    slept: list[float] = []
+    with AzureWireServer(wire) as url:
+        inv = collect_azure(AzureScanOptions(arm_endpoint=url, graph_endpoint=url, **options),
+                            credential=StaticTokenCredential(TOKEN), now=lambda: AS_OF, sleep=slept.append)
+    return inv, slept
+
+
+@pytest.fixture(scope="module")
+def tenant():
+    wire = fixture_wire(TOKEN, retry_after="7")
+    inv, slept = scan(wire)
+    return inv, slept, wire
+
+
+def test_identities_are_one_per_app_and_service_principal(tenant):
+    inv, _, _ = tenant
+    kinds = {i.name: (i.kind, i.provider_managed, i.human) for i in inv.identities}
+    apps = set(TENANT["applications"])
+    assert kinds[f"group {TENANT['group']}"] == (IdentityKind.GROUP, False, None)
+    assert {n for n, k in kinds.items() if k == (IdentityKind.SERVICE_PRINCIPAL, False, False)} == apps
+    assert kinds["mi-deploy"] == (IdentityKind.MANAGED_IDENTITY, False, False)
+    assert kinds["Microsoft Graph"] == (IdentityKind.SERVICE_PRINCIPAL, True, False)
+    assert kinds["alice@contoso.example"] == (IdentityKind.USER, False, True)  # an app owner
+    old = next(i for i in inv.identities if i.name == "app-old-secret")
+    assert old.id == TENANT["service_principals"]["app-old-secret"]
+    assert old.tags["entra.applicationObjectId"] == TENANT["applications"]["app-old-secret"]
+    mi = next(i for i in inv.identities if i.name == "mi-deploy")
+    assert mi.tags["azure.resourceId"].endswith("/userassignedidentities/mi-deploy")
+
+
+def test_credentials_keep_dates_and_expiry_without_secret_values(tenant):
+    inv, _, _ = tenant
+    name = {i.id: i.name for i in inv.identities}
+    creds = {(name[c.identity_id], c.kind, c.active, c.expires is None) for c in inv.credentials}
+    assert creds == {
+        ("app-old-secret", CredentialKind.CLIENT_SECRET, True, False),
+        ("app-two-year-secret", CredentialKind.CLIENT_SECRET, True, False),
+        ("app-never-expiring-cert", CredentialKind.CERTIFICATE, True, True),
+        ("app-expired-secret", CredentialKind.CLIENT_SECRET, False, False),
+        ("app-two-secrets", CredentialKind.CLIENT_SECRET, True, False),
+        ("sp-owner-subscription", CredentialKind.CERTIFICATE, True, False),
+        ("app-graph-admin", CredentialKind.CLIENT_SECRET, True, False),
+        ("app-federated-with-secret", CredentialKind.CLIENT_SECRET, True, False),
+        ("app-federated-with-secret", CredentialKind.FEDERATED, True, True),
+        ("sp-clean-control", CredentialKind.CLIENT_SECRET, True, False),
+        ("mi-deploy", CredentialKind.FEDERATED, True, True),
+    }
+    assert len([c for c in inv.credentials if name[c.identity_id] == "app-two-secrets"]) == 2
+    clean = next(c for c in inv.credentials if name[c.identity_id] == "sp-clean-control")
+    assert clean.last_used_status is UsageStatus.USED  # from the beta credential sign-in report
+
+
+def test_grants_tell_eligible_time_bound_and_standing_apart(tenant):
+    inv, _, _ = tenant
+    name = {i.id: i.name for i in inv.identities}
+    role = {r.id: r.name for r in inv.roles}
+    sub = f"/subscriptions/{SUB_A}"
+    tenant_scope = f"entra:{TENANT['tenant_id']}"
+    assert {(name[g.principal_id], role[g.role_id], g.scope_id, g.duration) for g in inv.grants} == {
+        ("sp-owner-subscription", "Owner", sub, GrantDuration.STANDING),
+        ("sp-active-owner", "Owner", sub, GrantDuration.STANDING),  # active PIM schedule, no end
+        ("sp-eligible-owner", "Owner", sub, GrantDuration.ELIGIBLE),
+        ("sp-timebound-contributor", "Contributor", sub, GrantDuration.TIME_BOUND),
+        ("sp-mg-access-admin", "User Access Administrator", MG, GrantDuration.STANDING),
+        ("sp-custom-star", "Everything But RBAC", f"{sub}/resourcegroups/rg-app", GrantDuration.STANDING),
+        ("mi-deploy", "Reader", f"{sub}/resourcegroups/rg-identity", GrantDuration.STANDING),
+        ("sp-clean-control", "Reader", f"{sub}/resourcegroups/rg-app", GrantDuration.STANDING),
+        ("sp-clean-control", "Application.Read.All", tenant_scope, GrantDuration.STANDING),
+        ("sp-clean-control", "Directory Readers", tenant_scope, GrantDuration.STANDING),
+        ("app-graph-admin", "RoleManagement.ReadWrite.Directory", tenant_scope, GrantDuration.STANDING),
+        (f"group {TENANT['group']}", "Owner", sub, GrantDuration.STANDING),
+        # Entra PIM: an eligible Global Administrator, an activated (time-bound) Application Administrator
+        ("sp-eligible-owner", "Global Administrator", tenant_scope, GrantDuration.ELIGIBLE),
+        ("sp-timebound-contributor", "Application Administrator", tenant_scope, GrantDuration.TIME_BOUND),
+    }
+    assert [(name[m.member_id], name[m.group_id]) for m in inv.memberships] == [
+        ("sp-via-group", f"group {TENANT['group']}")]  # the user member is not a workload we track
+    assert all(g.expires is not None and g.expires > AS_OF
+               for g in inv.grants if g.duration is not GrantDuration.STANDING)
+
+
+def test_scopes_form_the_management_group_tree(tenant):
+    inv, _, _ = tenant
+    parents = {s.id: s.parent_id for s in inv.scopes}
+    assert parents[f"/subscriptions/{SUB_A}"] == MG
+    assert parents[MG] == ROOT_MG
+    assert parents[f"/subscriptions/{SUB_A}/resourcegroups/rg-app"] == f"/subscriptions/{SUB_A}"
+
+
+def test_owners_and_federation_become_trusts(tenant):
+    inv, _, _ = tenant
+    name = {i.id: i.name for i in inv.identities}
+    assert {(name.get(t.principal, t.principal), name[t.target_id], t.kind) for t in inv.trusts
+            if t.kind is TrustKind.OWNER} == {
+        ("alice@contoso.example", "app-graph-admin", TrustKind.OWNER),
+        ("bob@contoso.example", "sp-clean-control", TrustKind.OWNER),
+    }
+    oidc = {(name[t.target_id], t.issuer, t.conditions["StringEquals"][f"{t.issuer}:sub"])
+            for t in inv.trusts if t.kind is TrustKind.OIDC}
+    assert oidc == {
+        ("app-federated-with-secret", "token.actions.githubusercontent.com", "repo:contoso/deploy:ref:refs/heads/main"),
+        ("mi-deploy", "token.actions.githubusercontent.com", "repo:contoso/infra:environment:prod"),
+    }
+
+
+def test_forbidden_subscription_is_a_gap_and_the_rest_is_read(tenant):
+    inv, _, _ = tenant
+    restricted = f"/subscriptions/{TENANT['subscriptions']['restricted']}"
+    assert {(g.operation, g.scope, g.status) for g in inv.gaps} == {
+        (op, restricted, CoverageStatus.DENIED) for op in (
+            "arm:roleAssignments", "arm:roleDefinitions", "arm:roleEligibilitySchedules",
+            "arm:roleAssignmentSchedules", "arm:userAssignedIdentities")}
+    assert all("AuthorizationFailed" in (g.detail or "") for g in inv.gaps)
+
+
+def test_pages_are_followed_and_retry_after_is_honoured(tenant):
+    inv, slept, wire = tenant
+    assert slept == [7.0]  # the 429's Retry-After, through the transport's sleep
+    assert wire.paths().count("/v1.0/applications") == 2
+    assert sum("$skiptoken=page2" in c.query for c in wire.calls) == 2  # Graph and ARM next links
+    assert len([i for i in inv.identities if i.kind is IdentityKind.SERVICE_PRINCIPAL]) == 16
+
+
+def test_throttling_that_outlasts_the_retries_is_a_gap():
+    wire = fixture_wire(TOKEN)
+    wire.throttles.append(Throttle("/v1.0/servicePrincipals", 100, "1"))
+    inv, slept = scan(wire)
+    gaps = {(g.operation, g.status) for g in inv.gaps}
+    assert ("graph:servicePrincipals", CoverageStatus.THROTTLED) in gaps
+    assert slept.count(1.0) >= 3  # every retry waited as told
+    assert any(i.name == "app-old-secret" for i in inv.identities)  # applications still read
+
+
+def test_sign_in_reports_unavailable_degrade_to_a_coverage_note():
+    wire = fixture_wire(TOKEN)
+    wire.forbidden_prefixes.append("/beta/")
+    inv, _ = scan(wire)
+    notes = {(g.operation, g.status) for g in inv.gaps if g.operation.startswith("graph:beta")}
+    assert notes == {("graph:beta.servicePrincipalSignInActivities", CoverageStatus.SKIPPED),
+                     ("graph:beta.appCredentialSignInActivities", CoverageStatus.SKIPPED)}
+    assert all("P1/P2" in (g.detail or "") and "403 AuthorizationFailed" in (g.detail or "")
+               for g in inv.gaps if g.operation.startswith("graph:beta"))
+    assert all(c.last_used_status is UsageStatus.UNKNOWN for c in inv.credentials)
+
+
+def test_guard_refuses_writes_before_they_leave_the_process():
+    wire = fixture_wire(TOKEN)
+    with AzureWireServer(wire) as url:
+        options = AzureScanOptions(arm_endpoint=url, graph_endpoint=url)
+        factory = ClientFactory(StaticTokenCredential(TOKEN), options)
+        graph = factory.graph()
+        with pytest.raises(UndeclaredRequestError):
+            graph._client.send_request(HttpRequest("POST", f"{url}/v1.0/applications/x/addPassword"))
+        auth = factory.authorization(SUB_A)
+        with pytest.raises(UndeclaredRequestError):
+            auth.role_assignments.delete(f"/subscriptions/{SUB_A}", "00000000-0000-0000-0000-000000000001")
+    assert wire.calls == []
+
+
+def test_loopback_token_policy_never_sends_a_token_elsewhere():
+    policy = LoopbackBearerPolicy(StaticTokenCredential(TOKEN), "https://management.azure.com/.default")
+    request = PipelineRequest(TransportRequest("GET", "http://management.example.com/subscriptions"), None)
+    with pytest.raises(ServiceRequestError):
+        policy.on_request(request)
+    assert "Authorization" not in request.http_request.headers
+
+
+def test_test_token_only_with_loopback_endpoints():
+    env = {"STANDING_AZURE_TEST_TOKEN": "t"}
+    assert isinstance(make_credential(AzureScanOptions(arm_endpoint="http://127.0.0.1:1",
+                                                       graph_endpoint="http://127.0.0.1:2"), env),
+                      StaticTokenCredential)
+    with pytest.raises(UserError):
+        make_credential(AzureScanOptions(), env)
+
+
+def test_disabled_service_principal_has_no_active_credentials():
+    raw = RawTenant(
+        tenant_id=TENANT["tenant_id"],
+        applications=[{"id": "a1", "appId": "app-1", "displayName": "retired", "passwordCredentials": [
+            {"keyId": "11111111-2222-4333-8444-555555555555", "startDateTime": "2026-05-01T00:00:00Z",
+             "endDateTime": "2026-07-01T00:00:00Z"}]}],
+        service_principals=[{"id": "s1", "appId": "app-1", "displayName": "retired", "accountEnabled": False,
+                             "appOwnerOrganizationId": TENANT["tenant_id"]}],
+    )
+    meta = ScanMeta(tool_version="t", started_at=AS_OF, finished_at=AS_OF)
+    inv = normalize_tenant(raw, now=AS_OF, meta=meta)
+    assert [(i.id, i.disabled) for i in inv.identities] == [("s1", True)]
+    assert [(c.identity_id, c.active) for c in inv.credentials] == [("s1", False)]
+
+
+def test_readme_azure_permissions_are_generated_from_declared_operations():
+    import json
+    import re
+    from pathlib import Path
+
+    from standing.collectors.azure.operations import arm_actions, graph_permissions
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    block = re.search(r"<!-- permissions:azure:start -->\n```json\n(.*?)```\n<!-- permissions:azure:end -->",
+                      readme, re.S)
+    assert block, "README lacks the generated Azure permissions block"
+    assert json.loads(block.group(1)) == {"graph_application_permissions": graph_permissions(),
+                                          "arm_actions": arm_actions()}
+
+
+def test_a_next_link_to_another_host_is_not_followed():
+    class Redirecting(type(fixture_wire(TOKEN))):
+        def answer(self, method, raw_path, authorization):
+            status, headers, body = super().answer(method, raw_path, authorization)
+            if raw_path.startswith("/v1.0/applications?"):
+                body = {**body, "@odata.nextLink": "http://203.0.113.9/v1.0/applications?$skiptoken=x"}
+            return status, headers, body
+
+    wire = Redirecting(token=TOKEN, forbidden_prefixes=[TENANT["forbidden_prefix"]])
+    inv, _ = scan(wire)
+    gap = next(g for g in inv.gaps if g.operation == "graph:applications")
+    assert gap.status is CoverageStatus.FAILED and "203.0.113.9" in (gap.detail or "")
+    assert {(g.operation, g.status) for g in inv.gaps if g.operation.startswith("graph:applications.")} == {
+        ("graph:applications.federatedIdentityCredentials", CoverageStatus.SKIPPED),
+        ("graph:applications.owners", CoverageStatus.SKIPPED)}
+
+
+def test_without_entra_pim_active_directory_roles_count_as_standing():
+    wire = fixture_wire(TOKEN)
+    wire.forbidden_prefixes += ["/v1.0/roleManagement/directory/roleAssignmentScheduleInstances",
+                                "/v1.0/roleManagement/directory/roleEligibilitySchedules"]
+    inv, _ = scan(wire)
+    assert {(g.operation, g.status) for g in inv.gaps if g.operation.startswith("graph:")} == {
+        ("graph:directory.roleAssignmentScheduleInstances", CoverageStatus.SKIPPED),
+        ("graph:directory.roleEligibilitySchedules", CoverageStatus.SKIPPED)}
+    name = {i.id: i.name for i in inv.identities}
+    role = {r.id: r.name for r in inv.roles}
+    directory = {(name[g.principal_id], role[g.role_id], g.duration) for g in inv.grants
+                 if g.role_id.startswith("directoryrole:")}
+    assert directory == {("sp-clean-control", "Directory Readers", GrantDuration.STANDING),
+                         ("sp-timebound-contributor", "Application Administrator", GrantDuration.STANDING)}

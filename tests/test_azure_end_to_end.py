@@ -1,0 +1,232 @@
+"""`standing scan azure` as a user runs it: the installed command against a loopback Azure.
+
+The CLI runs in a subprocess pointed at ``tests/support/azure_wire.py`` (ARM and Graph
+answered from ``fixtures/azure/wire``) with ``--arm-endpoint`` / ``--graph-endpoint`` and
+a static test token from ``STANDING_AZURE_TEST_TOKEN``. The fixture tenant has two
+subscriptions under a management group; one answers 403; one Graph list answers 429 once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from standing.collectors.azure.operations import declared
+from tests.support.azure_wire import FIXTURES, TENANT, AzureWireServer, fixture_wire
+
+STANDING = str(Path(sys.executable).parent / "standing")
+AS_OF = TENANT["as_of"]
+TOKEN = "test-token-for-the-loopback-server"
+SP = TENANT["service_principals"]
+EXPORT = FIXTURES / "export"
+
+
+def named(*pairs: tuple[str, str]) -> set[tuple[str, str]]:
+    return {(rule, SP[name]) for rule, name in pairs}
+
+
+PLANTED = named(
+    ("key-too-old", "app-old-secret"),
+    ("secret-lifetime-too-long", "app-two-year-secret"),
+    ("secret-never-expires", "app-never-expiring-cert"),
+    ("expired-secret-present", "app-expired-secret"),
+    ("two-active-keys", "app-two-secrets"),
+    ("admin-equivalent", "sp-owner-subscription"),
+    ("admin-equivalent", "sp-active-owner"),
+    ("admin-equivalent", "sp-mg-access-admin"),
+    ("admin-equivalent", "app-graph-admin"),
+    ("azure-standing-privileged-role", "sp-owner-subscription"),
+    ("azure-standing-privileged-role", "sp-active-owner"),
+    ("azure-standing-privileged-role", "sp-mg-access-admin"),
+    ("azure-custom-role-wildcard", "sp-custom-star"),
+    ("owner-of-privileged-identity", "app-graph-admin"),
+    ("federated-and-secrets", "app-federated-with-secret"),
+    ("admin-equivalent", "sp-via-group"),  # Owner through a group
+    ("azure-standing-privileged-role", "sp-via-group"),
+)
+NEVER_FLAGGED = {SP[n] for n in ("sp-clean-control", "sp-eligible-owner", "sp-timebound-contributor", "mi-deploy")}
+# What `az` exports cannot show (owners, Graph app roles, federated credentials, group members), and the
+# PIM time-bound assignment they cannot tell from a standing one.
+IMPORT_BLIND = named(
+    ("admin-equivalent", "app-graph-admin"),
+    ("owner-of-privileged-identity", "app-graph-admin"),
+    ("federated-and-secrets", "app-federated-with-secret"),
+    ("admin-equivalent", "sp-via-group"),
+    ("azure-standing-privileged-role", "sp-via-group"),
+)
+IMPORT_EXTRA = named(("azure-standing-privileged-role", "sp-timebound-contributor"))
+
+
+class Runs:
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.outputs: list[str] = []
+        self.dirs: list[Path] = []
+
+    def cli(self, *args: str, out: Path | None = None, token: str | None = TOKEN) -> subprocess.CompletedProcess:
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(self.home), "COLUMNS": "200"}
+        if token:
+            env["STANDING_AZURE_TEST_TOKEN"] = token
+        argv = [STANDING, *args]
+        if out is not None:
+            argv += ["--output-dir", str(out), "--as-of", AS_OF, "--fail-on", "none"]
+            self.dirs.append(out)
+        proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+        self.outputs += [proc.stdout, proc.stderr]
+        return proc
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    return Runs(tmp_path_factory.mktemp("home"))
+
+
+def findings(out: Path) -> list[dict]:
+    return json.loads((out / "findings.json").read_text())["findings"]
+
+
+def pairs(out: Path) -> set[tuple[str, str]]:
+    return {(f["rule_id"], f["identity"]) for f in findings(out)}
+
+
+@pytest.fixture(scope="module")
+def live(runs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("live")
+    wire = fixture_wire(TOKEN)
+    with AzureWireServer(wire) as url:
+        proc = runs.cli("scan", "azure", "--arm-endpoint", url, "--graph-endpoint", url, out=out)
+    return proc, out, wire
+
+
+def test_scan_finds_every_planted_issue_and_nothing_on_the_clean_control(live):
+    proc, out, _ = live
+    assert proc.returncode == 3, proc.stdout + proc.stderr  # partial: one subscription answered 403
+    assert pairs(out) == PLANTED
+    assert not {f["identity"] for f in findings(out)} & NEVER_FLAGGED
+    doc = json.loads((out / "findings.json").read_text())
+    restricted = f"/subscriptions/{TENANT['subscriptions']['restricted']}"
+    assert {(g["operation"], g["scope"], g["status"]) for g in doc["scan"]["gaps"]} == {
+        (op, restricted, "denied") for op in (
+            "arm:roleAssignments", "arm:roleDefinitions", "arm:roleEligibilitySchedules",
+            "arm:roleAssignmentSchedules", "arm:userAssignedIdentities")}
+    assert "PARTIAL SCAN" in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_scan_pages_retries_and_makes_only_declared_reads(live):
+    _, _, wire = live
+    queries = {(c.path, c.query.split("$skiptoken=")[-1]) for c in wire.calls if "$skiptoken=" in c.query}
+    assert queries == {
+        ("/v1.0/servicePrincipals", "page2"),
+        (f"/subscriptions/{TENANT['subscriptions']['prod']}/providers/Microsoft.Authorization/roleAssignments",
+         "page2"),
+    }
+    assert wire.paths().count("/v1.0/applications") == 2  # the 429 was retried after Retry-After
+    assert all(c.method == "GET" for c in wire.calls)
+    assert [c.path for c in wire.calls if declared(c.method, c.path) is None] == []
+    assert {c.authorization for c in wire.calls} == {f"Bearer {TOKEN}"}
+
+
+def test_offline_import_gives_the_same_findings_as_the_api(runs, live, tmp_path):
+    _, api_out, _ = live
+    out = tmp_path / "import"
+    proc = runs.cli("scan", "azure", "--from-sp-list", str(EXPORT / "az-ad-sp-list.json"),
+                    "--from-app-list", str(EXPORT / "az-ad-app-list.json"),
+                    "--from-role-assignments", str(EXPORT / "az-role-assignment-list.json"),
+                    "--from-role-definitions", str(EXPORT / "az-role-definition-list.json"),
+                    out=out, token=None)
+    assert proc.returncode == 3, proc.stdout + proc.stderr  # the exports lack sources: said, not hidden
+    assert pairs(out) - IMPORT_EXTRA == pairs(api_out) - IMPORT_BLIND
+    assert pairs(out) & IMPORT_EXTRA == IMPORT_EXTRA
+    # The findings both paths see are the same findings: same subjects, same fingerprints.
+    common = pairs(out) & pairs(api_out)
+    keep = lambda out_dir: sorted(  # noqa: E731
+        (f["rule_id"], f["subject"], f["fingerprint"]) for f in findings(out_dir)
+        if (f["rule_id"], f["identity"]) in common)
+    assert keep(out) == keep(api_out)
+    gaps = json.loads((out / "findings.json").read_text())["scan"]["gaps"]
+    assert {g["operation"] for g in gaps} >= {"arm:roleAssignmentSchedules", "graph:applications.owners"}
+
+
+@pytest.mark.parametrize("content, problem", [
+    ('[{"id": "x", "appId": "y"', "is not valid JSON"),
+    ('{"value": []}', "expected the JSON array"),
+    ('[{"id": "x", "appId": "y", "passwordCredentials": [{"keyId": "k", "endDateTime": "soon"}]}]',
+     "is not a date"),
+])
+def test_bad_export_is_one_line_exit_2(runs, tmp_path, content, problem):
+    bad = tmp_path / "sp.json"
+    bad.write_text(content)
+    proc = runs.cli("scan", "azure", "--from-sp-list", str(bad),
+                    "--from-app-list", str(EXPORT / "az-ad-app-list.json"),
+                    "--from-role-assignments", str(EXPORT / "az-role-assignment-list.json"), token=None)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and str(bad) in proc.stderr and problem in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_plain_http_endpoint_off_loopback_is_refused(runs):
+    proc = runs.cli("scan", "azure", "--arm-endpoint", "http://management.example.com")
+    assert proc.returncode == 2 and "--arm-endpoint" in proc.stderr and "https" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_plain_http_endpoint_never_gets_a_real_credential(runs):
+    proc = runs.cli("scan", "azure", "--arm-endpoint", "http://127.0.0.1:9", "--graph-endpoint",
+                    "http://127.0.0.1:9", token=None)
+    assert proc.returncode == 2 and "STANDING_AZURE_TEST_TOKEN" in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+
+
+def test_test_token_is_refused_with_real_endpoints(runs):
+    proc = runs.cli("scan", "azure")  # default https endpoints, token in the environment
+    assert proc.returncode == 2 and "STANDING_AZURE_TEST_TOKEN" in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0
+
+
+def test_rejected_token_is_one_line_exit_2(runs, tmp_path):
+    with AzureWireServer(fixture_wire("another-token")) as url:
+        proc = runs.cli("scan", "azure", "--arm-endpoint", url, "--graph-endpoint", url)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Microsoft Graph" in proc.stderr and "401" in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+
+
+def test_unreachable_endpoint_is_one_line_exit_2(runs):
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    proc = runs.cli("scan", "azure", "--arm-endpoint", url, "--graph-endpoint", url)
+    assert proc.returncode == 2 and url in proc.stderr and "cannot connect" in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+
+
+def test_collect_writes_a_snapshot_that_scans(runs, tmp_path):
+    snap = tmp_path / "snap.json"
+    with AzureWireServer(fixture_wire(TOKEN)) as url:
+        proc = runs.cli("collect", "azure", "--arm-endpoint", url, "--graph-endpoint", url, "-o", str(snap))
+    assert proc.returncode == 3 and "PARTIAL" in proc.stdout, proc.stdout + proc.stderr
+    out = tmp_path / "from-snapshot"
+    again = runs.cli("scan", "--snapshot", str(snap), out=out)
+    assert again.returncode == 3, again.stdout + again.stderr
+    # Collected without --as-of, expiry is judged on today's clock; the roles do not expire.
+    role_rules = {"azure-standing-privileged-role", "azure-custom-role-wildcard"}
+    assert {p for p in pairs(out) if p[0] in role_rules} == {p for p in PLANTED if p[0] in role_rules}
+
+
+def test_no_secret_value_in_any_output(runs, live):
+    """Runs last: the planted secret text and the test token appear in no output or file."""
+    haystacks = list(runs.outputs)
+    for out in runs.dirs:
+        haystacks += [p.read_text(errors="replace") for p in out.rglob("*") if p.is_file()]
+    assert len(haystacks) > 10
+    for secret in [*TENANT["planted_secret_values"], TOKEN]:
+        assert not any(secret in text for text in haystacks)
+    # the planted value is really in the fixtures the scan read, so the search above means something
+    assert TENANT["planted_secret_values"][0] in (FIXTURES / "wire" / "v1.0" / "applications.json").read_text()
