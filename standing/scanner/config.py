@@ -46,17 +46,21 @@ def _severity(source: str, where: str, value: Any) -> Severity:
         raise UserError(source, f"{where}: {value!r} is not a severity ({choices})") from None
 
 
-def load_config(path: Path) -> ScanConfig:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's table, or one ``UserError`` naming the file and what is wrong with it."""
     source = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UserError(source, "no such file") from None
     except tomllib.TOMLDecodeError as exc:
         raise UserError(source, f"not valid TOML ({exc})") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(source, f"cannot read config ({exc.__class__.__name__})") from None
-    return parse_config(data, source)
+        raise UserError(source, f"cannot read file ({exc.__class__.__name__})") from None
+
+
+def load_config(path: Path) -> ScanConfig:
+    return parse_config(read_toml(path), str(path))
 
 
 def parse_config(data: dict[str, Any], source: str) -> ScanConfig:

@@ -14,12 +14,12 @@ cannot quietly become permanent.
 
 from __future__ import annotations
 
-import tomllib
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from standing.scanner.config import read_toml
 from standing.scanner.engine import load_rules
 from standing.scanner.errors import UserError
 from standing.scanner.findings import Finding, Waiver
@@ -27,14 +27,7 @@ from standing.scanner.findings import Finding, Waiver
 
 def load_waivers(path: Path) -> list[Waiver]:
     source = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(source, "no such file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(source, f"not valid TOML ({exc})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(source, f"cannot read waivers ({exc.__class__.__name__})") from None
+    data = read_toml(path)
     unknown = sorted(set(data) - {"waivers"})
     if unknown:
         raise UserError(source, f"unknown key {unknown[0]!r} (waivers go in [[waivers]] tables)")
