@@ -8,7 +8,7 @@ from typing import Iterable
 from standing.rules._shared import is_nhi, standing_secrets_of
 from standing.scanner.aws_policy import PolicySet, statements
 from standing.scanner.engine import Hit, Rule
-from standing.scanner.findings import Severity, asi, nhi, nist
+from standing.scanner.findings import Severity
 from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.model import Provider, WorkloadKind
 
@@ -31,7 +31,6 @@ class AiWorkloadStandingAccess(Rule):
     id = "ai-workload-standing-access"
     title = "AI workload with a static key or model invocation on every resource"
     severity = Severity.HIGH
-    frameworks = (asi(3), nhi(5), nhi(7), nist("AC-6"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():

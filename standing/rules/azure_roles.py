@@ -7,7 +7,7 @@ from typing import Iterable
 
 from standing.rules._shared import is_nhi
 from standing.scanner.engine import Hit, Rule
-from standing.scanner.findings import Severity, nhi, nist
+from standing.scanner.findings import Severity
 from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.model import GrantDuration, IdentityKind, Provider, ScopeKind
 from standing.scanner.privilege_azure import (
@@ -36,7 +36,6 @@ class AzureStandingPrivilegedRole(Rule):
     id = "azure-standing-privileged-role"
     title = "Workload holds a standing privileged Azure role at broad scope"
     severity = Severity.HIGH
-    frameworks = (nhi(5), nist("AC-6"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():
@@ -74,7 +73,6 @@ class AzureCustomRoleWildcard(Rule):
     id = "azure-custom-role-wildcard"
     title = "Custom Azure role allows every action"
     severity = Severity.HIGH
-    frameworks = (nhi(5), nist("AC-6"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from standing.rules._shared import days_since, describe, is_standing_secret, standing_secrets_of
 from standing.scanner.engine import Hit, Rule
-from standing.scanner.findings import Severity, cis_aws, nhi, nist
+from standing.scanner.findings import Severity
 from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.model import CredentialKind, IdentityKind, UsageStatus
 
@@ -29,7 +29,6 @@ class KeyTooOld(Rule):
     id = "key-too-old"
     title = "Long-lived secret older than the rotation window"
     severity = Severity.HIGH
-    frameworks = (nhi(7), cis_aws("1.14"), nist("IA-5"))
 
     class Params(BaseModel):
         model_config = ConfigDict(frozen=True, extra="forbid")
@@ -68,7 +67,6 @@ class KeyUnused(Rule):
     id = "key-unused"
     title = "Active secret not used"
     severity = Severity.MEDIUM
-    frameworks = (nhi(1), cis_aws("1.12"), nist("AC-2"))
 
     class Params(BaseModel):
         model_config = ConfigDict(frozen=True, extra="forbid")
@@ -115,7 +113,6 @@ class TwoActiveKeys(Rule):
     id = "two-active-keys"
     title = "Several active secrets on one identity"
     severity = Severity.MEDIUM
-    frameworks = (nhi(9), cis_aws("1.13"), nist("IA-5"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():
@@ -138,7 +135,6 @@ class RootAccessKey(Rule):
     id = "root-access-key"
     title = "Root user has access keys"
     severity = Severity.CRITICAL
-    frameworks = (nhi(7), cis_aws("1.4"), nist("AC-6"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():
@@ -165,7 +161,6 @@ class ConsoleAndKeys(Rule):
     id = "console-and-keys"
     title = "User has both a console password and access keys"
     severity = Severity.MEDIUM
-    frameworks = (nhi(10), cis_aws("1.11"), nist("AC-2"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():

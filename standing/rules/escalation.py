@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from standing.rules._shared import is_nhi, standing_secrets_of
 from standing.scanner.engine import Hit, Rule
 from standing.scanner.escalation import ADMIN_SINK
-from standing.scanner.findings import Severity, nhi, nist
+from standing.scanner.findings import Severity
 from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.model import TrustKind
 from standing.scanner.privilege import PrivilegeLevel
@@ -29,7 +29,6 @@ class PathToAdmin(Rule):
     id = "path-to-admin"
     title = "Standing credential has an escalation path to admin"
     severity = Severity.CRITICAL
-    frameworks = (nhi(5), nhi(7), nist("AC-6"))
 
     class Params(BaseModel):
         model_config = ConfigDict(frozen=True, extra="forbid")
@@ -73,7 +72,6 @@ class OwnerOfPrivilegedIdentity(Rule):
     id = "owner-of-privileged-identity"
     title = "Privileged identity can be taken over by its owners"
     severity = Severity.HIGH
-    frameworks = (nhi(5), nist("AC-6"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():

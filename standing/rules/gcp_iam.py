@@ -12,7 +12,7 @@ from typing import Iterable
 
 from standing.rules._shared import is_nhi, standing_secrets_of
 from standing.scanner.engine import Hit, Rule
-from standing.scanner.findings import Severity, nhi, nist
+from standing.scanner.findings import Severity
 from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.model import Grant, Identity, Provider, ScopeKind
 from standing.scanner.privilege_gcp import is_container_scope
@@ -51,7 +51,6 @@ class GcpBasicOrAdminRole(Rule):
     id = "gcp-basic-or-admin-role"
     title = "Service account holds a basic or admin role"
     severity = Severity.HIGH
-    frameworks = (nhi(5), nist("AC-6"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in _service_accounts(graph):
@@ -78,7 +77,6 @@ class GcpDefaultServiceAccountEditor(Rule):
     id = "gcp-default-sa-editor"
     title = "Default service account with Editor"
     severity = Severity.HIGH
-    frameworks = (nhi(5), nhi(6), nist("AC-6"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in _service_accounts(graph):
@@ -104,7 +102,6 @@ class GcpImpersonationGrantedBroadly(Rule):
     id = "gcp-impersonation-granted-broadly"
     title = "Impersonation of every service account in a scope"
     severity = Severity.HIGH
-    frameworks = (nhi(5), nist("AC-6"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in _service_accounts(graph):
@@ -134,7 +131,6 @@ class GcpKeyCreationUnrestricted(Rule):
     id = "gcp-key-creation-unrestricted"
     title = "Key creation not restricted by organization policy"
     severity = Severity.MEDIUM
-    frameworks = (nhi(7), nist("IA-5"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         policies = {(p.scope_id, p.constraint): p for p in graph.inventory.scope_policies

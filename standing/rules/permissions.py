@@ -7,7 +7,7 @@ from typing import Iterable
 
 from standing.rules._shared import is_nhi, standing_secrets_of
 from standing.scanner.engine import Hit, Rule
-from standing.scanner.findings import Severity, cis_aws, nhi, nist
+from standing.scanner.findings import Severity
 from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.model import IdentityKind
 from standing.scanner.privilege import PrivilegeLevel
@@ -26,7 +26,6 @@ class AdminEquivalent(Rule):
     id = "admin-equivalent"
     title = "Workload holds admin-equivalent standing permissions"
     severity = Severity.HIGH
-    frameworks = (nhi(5), cis_aws("1.16"), nist("AC-6"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():

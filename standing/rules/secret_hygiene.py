@@ -11,7 +11,7 @@ from typing import Iterable
 
 from standing.rules._shared import LONG_LIVED_SECRETS, describe, is_nhi, standing_secrets_of
 from standing.scanner.engine import Hit, Rule
-from standing.scanner.findings import Severity, nhi, nist
+from standing.scanner.findings import Severity
 from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.model import CredentialKind
 
@@ -27,7 +27,6 @@ class ExpiredSecretPresent(Rule):
     id = "expired-secret-present"
     title = "Expired secret still attached"
     severity = Severity.LOW
-    frameworks = (nhi(1), nist("IA-5"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for cred in graph.credentials():
@@ -59,7 +58,6 @@ class FederatedButKeepsSecrets(Rule):
     id = "federated-and-secrets"
     title = "Federated identity still holds long-lived secrets"
     severity = Severity.MEDIUM
-    frameworks = (nhi(7), nist("IA-5"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():

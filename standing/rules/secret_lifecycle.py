@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from standing.rules._shared import days_since, describe, is_standing_secret
 from standing.scanner.engine import Hit, Rule
-from standing.scanner.findings import Severity, nhi, nist
+from standing.scanner.findings import Severity
 from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.model import Credential, CredentialKind
 
@@ -40,7 +40,6 @@ class SecretNeverExpires(Rule):
     id = "secret-never-expires"
     title = "Secret with no expiry"
     severity = Severity.MEDIUM
-    frameworks = (nhi(7), nist("IA-5"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for cred, identity in _expiring_secrets(graph):
@@ -63,7 +62,6 @@ class SecretLifetimeTooLong(Rule):
     id = "secret-lifetime-too-long"
     title = "Secret issued for longer than the maximum lifetime"
     severity = Severity.MEDIUM
-    frameworks = (nhi(7), nist("IA-5"))
 
     class Params(BaseModel):
         model_config = ConfigDict(frozen=True, extra="forbid")
@@ -95,7 +93,6 @@ class CompromisedSecretActive(Rule):
     id = "compromised-secret-active"
     title = "Secret flagged as exposed or compromised is still enabled"
     severity = Severity.CRITICAL
-    frameworks = (nhi(2), nist("IA-5"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for cred in graph.credentials():

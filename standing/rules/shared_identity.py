@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from standing.rules._shared import days_since, is_nhi, is_standing_secret
 from standing.scanner.engine import Hit, Rule
-from standing.scanner.findings import Severity, nhi, nist
+from standing.scanner.findings import Severity
 from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.model import UsageStatus
 
@@ -30,7 +30,6 @@ class SharedIdentity(Rule):
     id = "shared-identity"
     title = "Workload identity shared by several consumers"
     severity = Severity.MEDIUM
-    frameworks = (nhi(9), nist("AC-2"))
 
     class Params(BaseModel):
         model_config = ConfigDict(frozen=True, extra="forbid")

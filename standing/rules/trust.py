@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from standing.scanner.engine import Hit, Rule
-from standing.scanner.findings import Severity, nhi, nist
+from standing.scanner.findings import Severity
 from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.model import Trust, TrustKind
 
@@ -40,7 +40,6 @@ class OpenTrust(Rule):
     id = "open-trust"
     title = "Role trust open to anyone or to a whole external account"
     severity = Severity.HIGH
-    frameworks = (nhi(6), nhi(5), nist("AC-3"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         known = graph.known_accounts
@@ -80,7 +79,6 @@ class OidcSubjectUnpinned(Rule):
     id = "oidc-subject-unpinned"
     title = "Web-identity trust without a pinned subject"
     severity = Severity.HIGH
-    frameworks = (nhi(6), nhi(4), nist("AC-3"))
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():

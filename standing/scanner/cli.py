@@ -210,6 +210,7 @@ def explain(identity: str, snapshot: Path, config_path: Path | None, as_of: date
 def rules_command() -> None:
     """List every rule with its default severity, parameters and framework references."""
     from standing.scanner.engine import load_rules
+    from standing.scanner.frameworks import frameworks_for
 
     table = Table(title="Rules")
     for column in ("Id", "Severity", "Title", "Parameters", "Frameworks"):
@@ -217,7 +218,7 @@ def rules_command() -> None:
     for rule_id, rule in load_rules().items():
         params = ", ".join(f"{name}={field.default}" for name, field in rule.Params.model_fields.items())
         table.add_row(rule_id, rule.severity.value, rule.title, params or "-",
-                      "; ".join(ref.short for ref in rule.frameworks))
+                      "; ".join(ref.short for ref in frameworks_for(rule_id)))
     _stdout().print(table)
 
 

@@ -16,7 +16,8 @@ from typing import Any, ClassVar, Iterable
 
 from pydantic import BaseModel, ConfigDict
 
-from standing.scanner.findings import Finding, FrameworkRef, Severity, fingerprint
+from standing.scanner.findings import Finding, Severity, fingerprint
+from standing.scanner.frameworks import frameworks_for
 from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.model import Identity
 
@@ -41,12 +42,14 @@ _REGISTRY: dict[str, type["Rule"]] = {}
 
 
 class Rule:
-    """Subclass, set the class attributes, write ``evaluate``; the docstring is the rule's help."""
+    """Subclass, set the class attributes, write ``evaluate``; the docstring is the rule's help.
+
+    Framework references live in ``standing/frameworks/*.toml``, not on the rule.
+    """
 
     id: ClassVar[str]
     title: ClassVar[str]
     severity: ClassVar[Severity]
-    frameworks: ClassVar[tuple[FrameworkRef, ...]]
     Params: ClassVar[type[BaseModel]] = NoParams
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -112,7 +115,7 @@ def _finding(rule: type[Rule], setting: RuleSettings, hit: Hit) -> Finding:
         account=hit.identity.account,
         message=hit.message,
         evidence=hit.evidence,
-        frameworks=list(rule.frameworks),
+        frameworks=list(frameworks_for(rule.id)),
         fingerprint=fingerprint(rule.id, subject, hit.discriminator),
     )
 

@@ -39,6 +39,7 @@ class Framework(StrEnum):
     OWASP_NHI = "OWASP Non-Human Identities Top 10"
     OWASP_AGENTIC = "OWASP Top 10 for Agentic Applications"
     CIS_AWS = "CIS AWS Foundations Benchmark"
+    CIS_GCP = "CIS Google Cloud Platform Foundation Benchmark"
     NIST_800_53 = "NIST SP 800-53"
 
 
@@ -62,25 +63,9 @@ _SHORT = {
     Framework.OWASP_NHI: "{ref.control}",
     Framework.OWASP_AGENTIC: "{ref.control}",
     Framework.CIS_AWS: "CIS AWS {ref.version} {ref.control}",
+    Framework.CIS_GCP: "CIS GCP {ref.version} {ref.control}",
     Framework.NIST_800_53: "NIST {ref.control}",
 }
-
-
-def nhi(number: int) -> FrameworkRef:
-    return FrameworkRef(framework=Framework.OWASP_NHI, version="2025", control=f"NHI{number}:2025")
-
-
-def asi(number: int) -> FrameworkRef:
-    """OWASP Top 10 for Agentic Applications, 2026 (ASI03 is identity and privilege abuse)."""
-    return FrameworkRef(framework=Framework.OWASP_AGENTIC, version="2026", control=f"ASI{number:02d}:2026")
-
-
-def cis_aws(control: str, version: str = "3.0.0") -> FrameworkRef:
-    return FrameworkRef(framework=Framework.CIS_AWS, version=version, control=control)
-
-
-def nist(control: str) -> FrameworkRef:
-    return FrameworkRef(framework=Framework.NIST_800_53, version="Rev. 5", control=control)
 
 
 class BlastRadius(Record):
