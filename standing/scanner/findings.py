@@ -72,6 +72,9 @@ class BlastRadius(Record):
     """What an identity could do or become, from what it holds now."""
 
     reachable: list[str] = Field(description="identities it can become, directly or in several hops")
+    truncated: bool = Field(
+        default=False, description="the search stopped at its size limit; more may be reachable"
+    )
     reaches_admin: bool
     accounts: list[str] = Field(description="accounts, projects or subscriptions it reaches")
     sensitive: list[str] = Field(description="kinds of sensitive data it can read")

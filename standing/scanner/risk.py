@@ -28,6 +28,9 @@ from standing.scanner.privilege import PrivilegeLevel
 
 _BASE = {Severity.CRITICAL: 40, Severity.HIGH: 28, Severity.MEDIUM: 16, Severity.LOW: 8, Severity.INFO: 0}
 _OUTSIDER_RULES = frozenset({"open-trust", "oidc-subject-unpinned"})
+# A blast radius beyond this many identities is reported as "at least this many": the
+# difference changes no decision, and an unbounded search is quadratic on dense estates.
+MAX_REACHABLE = 500
 
 # A representative read of each kind of sensitive data; any one allowed counts.
 SENSITIVE_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -62,10 +65,13 @@ class RiskModel:
         return self._blast[identity_id]
 
     def _compute(self, identity_id: str) -> BlastRadius:
-        seen, queue = {identity_id}, deque([identity_id])
-        while queue:
+        seen, queue, truncated = {identity_id}, deque([identity_id]), False
+        while queue and not truncated:
             for target in self._out.get(queue.popleft(), ()):
                 if target not in seen and self.graph.identity(target) is not None:
+                    if len(seen) > MAX_REACHABLE:
+                        truncated = True
+                        break
                     seen.add(target)
                     queue.append(target)
         reachable = sorted(seen - {identity_id})
@@ -73,7 +79,8 @@ class RiskModel:
         members = [self.graph.identity(i) for i in [identity_id, *reachable]]
         accounts = sorted({m.account for m in members if m is not None})
         sensitive = sorted(SENSITIVE_ACTIONS) if admin else self._sensitive([identity_id, *reachable])
-        return BlastRadius(reachable=reachable, reaches_admin=admin, accounts=accounts, sensitive=sensitive)
+        return BlastRadius(reachable=reachable, truncated=truncated, reaches_admin=admin,
+                           accounts=accounts, sensitive=sensitive)
 
     def _sensitive(self, identity_ids: list[str]) -> list[str]:
         found: set[str] = set()
