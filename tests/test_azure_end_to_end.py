@@ -184,19 +184,23 @@ def test_basic_exports_report_what_they_cannot_see(runs, live, tmp_path):
     assert set(whole(out)) - {f for f in whole(out) if (f[0], f[1]) in IMPORT_EXTRA} <= set(whole(api_out))
 
 
-@pytest.mark.parametrize("content, problem", [
-    ('[{"id": "x", "appId": "y"', "is not valid JSON"),
-    ('{"value": []}', "expected the JSON array"),
-    ('[{"id": "x", "appId": "y", "passwordCredentials": [{"keyId": "k", "endDateTime": "soon"}]}]',
+@pytest.mark.parametrize("flag, content, problem", [
+    ("--from-sp-list", '[{"id": "x", "appId": "y"', "is not valid JSON"),
+    ("--from-sp-list", '{"value": []}', "expected the JSON array"),
+    ("--from-sp-list", '[{"id": "x", "appId": "y", "passwordCredentials": [{"keyId": "k", "endDateTime": "soon"}]}]',
      "is not a date"),
+    # the optional exports (every other malformed shape: test_azure_collector.py, in process)
+    ("--from-app-owners", '{"a": [{"displayName": "no id"}]}', "a: item 0 lacks id"),
+    ("--from-role-assignment-schedules", '{"value": [{"id": "s", "properties": {"scope": "/"}}]}',
+     "lacks principalId, roleDefinitionId"),
 ])
-def test_bad_export_is_one_line_exit_2(runs, tmp_path, content, problem):
-    bad = tmp_path / "sp.json"
+def test_bad_export_is_one_line_exit_2(runs, tmp_path, flag, content, problem):
+    bad = tmp_path / "bad.json"
     bad.write_text(content)
-    proc = runs.cli("scan", "azure", "--from-sp-list", str(bad),
-                    "--from-app-list", str(EXPORT / "az-ad-app-list.json"),
-                    "--from-role-assignments", str(EXPORT / "az-role-assignment-list.json"), token=None)
-    assert proc.returncode == 2
+    args = [str(a) for a in ALL_EXPORTS]
+    args[args.index(flag) + 1] = str(bad)
+    proc = runs.cli("scan", "azure", *args, token=None)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and str(bad) in proc.stderr and problem in proc.stderr
     assert "Traceback" not in proc.stderr
 
