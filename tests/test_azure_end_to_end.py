@@ -130,9 +130,8 @@ ALL_EXPORTS = (*BASIC_EXPORTS,
                "--from-federated-credentials", str(EXPORT / "az-ad-app-federated-credential-list.json"),
                "--from-app-role-assignments", str(EXPORT / "az-rest-graph-app-role-assigned-to.json"),
                "--from-group-members", str(EXPORT / "az-rest-group-transitive-members.json"),
-               *(arg for scope in ("prod", "mg-platform") for arg in (
-                   "--from-role-assignment-schedules", str(EXPORT / f"az-rest-role-assignment-schedules-{scope}.json"),
-                   "--from-role-eligibility-schedules", str(EXPORT / f"az-rest-role-eligibility-schedules-{scope}.json"))))
+               *(arg for scope in ("prod", "mg-platform") for kind in ("assignment", "eligibility") for arg in (
+                   f"--from-role-{kind}-schedules", str(EXPORT / f"az-rest-role-{kind}-schedules-{scope}.json"))))
 # Sources no export file carries: directory roles, managed identities and sign-in activity (none changes
 # a finding in the fixture tenant).
 NEVER_IMPORTED = {"graph:directory.roleAssignments", "arm:userAssignedIdentities",

@@ -38,10 +38,10 @@ azure_options = click_options(
                  help="Offline: `az role definition list` JSON (judges custom roles)."),
     click.option("--from-app-owners", type=_FILE,
                  help="Offline: app owners, one JSON object {\"<app object id>\": `az ad app owner list "
-                      "--id <app object id>`, ...} (see README)."),
+                      "--id <app object id>`, ...} (README: the loop that writes it)."),
     click.option("--from-federated-credentials", type=_FILE,
                  help="Offline: federated credentials, one JSON object {\"<app object id>\": `az ad app "
-                      "federated-credential list --id <app object id>`, ...}."),
+                      "federated-credential list --id <app object id>`, ...} (README: the loop)."),
     click.option("--from-app-role-assignments", type=_FILE,
                  help="Offline: Graph application permissions: `az rest --url \"https://graph.microsoft.com/"
                       "v1.0/servicePrincipals/$(az ad sp show --id 00000003-0000-0000-c000-000000000000 "
