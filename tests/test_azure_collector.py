@@ -291,6 +291,8 @@ def test_without_entra_pim_active_directory_roles_count_as_standing():
     ("assignment_schedules", '{"value": [{"id": "s", "properties": {"scope": "/"}}]}',
      "lacks principalId, roleDefinitionId"),
     ("eligibility_schedules", '"schedules"', "expected the JSON that `az rest"),
+    ("assignment_schedules", '{"value": [{"id": "s", "properties": {"scope": "/", "principalId": "p", '
+     '"roleDefinitionId": "r", "endDateTime": "next week"}}]}', "endDateTime 'next week' of s is not a date"),
     ("eligibility_schedules", '{"value": [1]}', "expected the JSON that `az rest"),
 ])
 def test_malformed_optional_export_names_the_file(tmp_path, field, content, problem):

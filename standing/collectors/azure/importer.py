@@ -65,7 +65,8 @@ _REQUIRED = {
     "az role definition list": ("name", "roleName"),
 }
 
-# The optional exports: command shown in errors, coverage operation it stands for, required fields.
+# The optional exports, each named by the command that writes it (shown in errors); then the
+# coverage operation each stands in for, and the fields each item needs.
 APP_OWNERS = "az ad app owner list --id <app object id>"
 FEDERATED = "az ad app federated-credential list --id <app object id>"
 APP_ROLES = "az rest --url https://graph.microsoft.com/v1.0/servicePrincipals/<Graph SP id>/appRoleAssignedTo"
@@ -133,6 +134,12 @@ def _items(source: str, data: Any, command: str, where: str = "") -> list[dict[s
         missing = [k for k in fields if not item.get(k)]
         if missing:
             raise UserError(source, f"{where}item {index} lacks {', '.join(missing)} (expected `{command}` output)")
+        if command in (ASSIGNMENT_SCHEDULES, ELIGIBILITY_SCHEDULES):
+            try:
+                parse_time(item.get("endDateTime"))
+            except (TypeError, ValueError):
+                raise UserError(source, f"endDateTime {item.get('endDateTime')!r} of {item['id']} "
+                                "is not a date") from None
     return items
 
 
