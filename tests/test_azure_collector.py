@@ -277,3 +277,64 @@ def test_without_entra_pim_active_directory_roles_count_as_standing():
                  if g.role_id.startswith("directoryrole:")}
     assert directory == {("sp-clean-control", "Directory Readers", GrantDuration.STANDING),
                          ("sp-timebound-contributor", "Application Administrator", GrantDuration.STANDING)}
+
+
+@pytest.mark.parametrize("field, content, problem", [
+    ("app_owners", '[{"id": "u"}]', "expected a JSON object keyed by object id"),
+    ("app_owners", '{"value": []}', "expected a JSON object keyed by object id"),
+    ("federated_credentials", '{"a": [{"id": "f"', "is not valid JSON"),
+    ("federated_credentials", '{"a": [{"id": "f"}]}', "a: item 0 lacks issuer"),
+    ("app_role_assignments", '{"value": [], "@odata.nextLink": "https://graph.example/next"}',
+     "one page of several"),
+    ("app_role_assignments", '{"value": [{"principalId": "p"}]}', "item 0 lacks resourceId, appRoleId"),
+    ("group_members", '{"g": {"value": "members"}}', "g: expected the JSON that `az rest"),
+    ("assignment_schedules", '{"value": [{"id": "s", "properties": {"scope": "/"}}]}',
+     "lacks principalId, roleDefinitionId"),
+    ("eligibility_schedules", '"schedules"', "expected the JSON that `az rest"),
+    ("assignment_schedules", '{"value": [{"id": "s", "properties": {"scope": "/", "principalId": "p", '
+     '"roleDefinitionId": "r", "endDateTime": "next week"}}]}', "endDateTime 'next week' of s is not a date"),
+    ("eligibility_schedules", '{"value": [1]}', "expected the JSON that `az rest"),
+])
+def test_malformed_optional_export_names_the_file(tmp_path, field, content, problem):
+    from pathlib import Path
+
+    from standing.collectors.azure.importer import Extras, import_exports
+
+    export = Path(__file__).parents[1] / "fixtures" / "azure" / "export"
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    value = (bad,) if field.endswith("schedules") else bad
+    with pytest.raises(UserError) as err:
+        import_exports(sp_list=export / "az-ad-sp-list.json", app_list=export / "az-ad-app-list.json",
+                       role_assignments=[export / "az-role-assignment-list.json"],
+                       extras=Extras(**{field: value}))
+    assert err.value.source == str(bad) and problem in err.value.problem
+    assert "\n" not in str(err.value)
+
+
+def test_optional_exports_fill_the_raw_bundle_in_the_api_shape():
+    """Each optional file lands where the API path puts the same data; keys follow the app list's ids."""
+    from pathlib import Path
+
+    from standing.collectors.azure.importer import Extras, import_exports
+
+    export = Path(__file__).parents[1] / "fixtures" / "azure" / "export"
+    raw = import_exports(
+        sp_list=export / "az-ad-sp-list.json", app_list=export / "az-ad-app-list.json",
+        role_assignments=[export / "az-role-assignment-list.json"],
+        extras=Extras(
+            app_owners=export / "az-ad-app-owner-list.json",
+            app_role_assignments=export / "az-rest-graph-app-role-assigned-to.json",
+            assignment_schedules=(export / "az-rest-role-assignment-schedules-prod.json",
+                                  export / "az-rest-role-assignment-schedules-prod.json")))
+    assert set(raw.app_owners) == {a["id"] for a in raw.applications}
+    assert {a["principalId"] for a in raw.graph_app_role_assignments} == {
+        TENANT["service_principals"]["app-graph-admin"], TENANT["service_principals"]["sp-clean-control"]}
+    # flattened as fetch.py flattens ARM records, and one per id across repeated files
+    assert sorted((s["principalId"], s["endDateTime"]) for s in raw.assignment_schedules) == [
+        (TENANT["service_principals"]["sp-active-owner"], None),
+        (TENANT["service_principals"]["sp-timebound-contributor"], "2026-06-06T12:00:00Z")]
+    assert raw.app_federated_credentials is None and raw.group_members is None  # not given
+    skipped = {c.operation for c in raw.coverage if c.status is CoverageStatus.SKIPPED}
+    assert "graph:applications.owners" not in skipped and "arm:roleAssignmentSchedules" not in skipped
+    assert {"graph:applications.federatedIdentityCredentials", "arm:roleEligibilitySchedules"} <= skipped

@@ -36,7 +36,31 @@ azure_options = click_options(
                  help="Offline: `az role assignment list --all --include-inherited` JSON (repeatable)."),
     click.option("--from-role-definitions", type=_FILE,
                  help="Offline: `az role definition list` JSON (judges custom roles)."),
+    click.option("--from-app-owners", type=_FILE,
+                 help="Offline: app owners, one JSON object {\"<app object id>\": `az ad app owner list "
+                      "--id <app object id>`, ...} (README: the loop that writes it)."),
+    click.option("--from-federated-credentials", type=_FILE,
+                 help="Offline: federated credentials, one JSON object {\"<app object id>\": `az ad app "
+                      "federated-credential list --id <app object id>`, ...} (README: the loop)."),
+    click.option("--from-app-role-assignments", type=_FILE,
+                 help="Offline: Graph application permissions: `az rest --url \"https://graph.microsoft.com/"
+                      "v1.0/servicePrincipals/$(az ad sp show --id 00000003-0000-0000-c000-000000000000 "
+                      "--query id -o tsv)/appRoleAssignedTo?\\$top=999\"`."),
+    click.option("--from-group-members", type=_FILE,
+                 help="Offline: members of groups holding Azure roles, one JSON object {\"<group id>\": "
+                      "`az rest --url https://graph.microsoft.com/v1.0/groups/<group id>/transitiveMembers`, "
+                      "...}."),
+    click.option("--from-role-assignment-schedules", type=_FILE, multiple=True,
+                 help="Offline: PIM active schedules at a scope (repeatable): `az rest --url \"https://"
+                      "management.azure.com/subscriptions/<id>/providers/Microsoft.Authorization/"
+                      "roleAssignmentSchedules?api-version=2020-10-01\"`; tells time-bound assignments."),
+    click.option("--from-role-eligibility-schedules", type=_FILE, multiple=True,
+                 help="Offline: PIM eligible schedules at a scope (repeatable): `az rest --url \"https://"
+                      "management.azure.com/subscriptions/<id>/providers/Microsoft.Authorization/"
+                      "roleEligibilitySchedules?api-version=2020-10-01\"`."),
 )
+_EXTRAS = ("from_role_definitions", "from_app_owners", "from_federated_credentials", "from_app_role_assignments",
+           "from_group_members", "from_role_assignment_schedules", "from_role_eligibility_schedules")
 
 
 def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Console) -> Inventory:
@@ -44,16 +68,22 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
 
     as_of = params.get("as_of")  # `scan` measures expiry as of --as-of, like every age
     offline = [params["from_sp_list"], params["from_app_list"], params["from_role_assignments"]]
-    if any(offline):
+    if any(offline) or any(params.get(k) for k in _EXTRAS):
         if not all(offline):
             raise UserError("standing scan azure",
                             "offline import needs --from-sp-list, --from-app-list and --from-role-assignments")
-        from standing.collectors.azure import import_azure
+        from standing.collectors.azure.importer import Extras, import_azure
 
+        extras = Extras(app_owners=params["from_app_owners"],
+                        federated_credentials=params["from_federated_credentials"],
+                        app_role_assignments=params["from_app_role_assignments"],
+                        group_members=params["from_group_members"],
+                        assignment_schedules=tuple(params["from_role_assignment_schedules"]),
+                        eligibility_schedules=tuple(params["from_role_eligibility_schedules"]))
         return import_azure(sp_list=params["from_sp_list"], app_list=params["from_app_list"],
                             role_assignments=list(params["from_role_assignments"]),
                             role_definitions=params["from_role_definitions"],
-                            tenant_id=params["tenant_id"], now=now, as_of=as_of)
+                            tenant_id=params["tenant_id"], extras=extras, now=now, as_of=as_of)
     from standing.collectors.azure import AzureScanOptions, collect_azure
     from standing.collectors.azure.clients import check_endpoint
 

@@ -9,10 +9,23 @@ Accepted files (each the JSON array the command prints):
 - optionally ``az role definition list``: role definitions (custom roles' actions); without
   it, built-in roles are judged from their well-known ids and custom roles cannot be.
 
-The exports carry no federated credentials, owners, Graph app-role or directory-role
-grants, PIM schedules, managed identities or sign-in activity; each missing source is a
-``skipped`` coverage entry, and every role assignment counts as standing because the
-exports cannot tell time-bound PIM assignments apart.
+Optional files for what those three cannot show, each in the wire shape the API path reads
+(``--help`` and the README give the command that writes each):
+
+- app owners and federated credentials: one JSON object keyed by application object id,
+  each value what ``az ad app owner list --id <id>`` / ``az ad app federated-credential
+  list --id <id>`` prints;
+- Graph application permissions: ``az rest`` of the Microsoft Graph service principal's
+  ``appRoleAssignedTo`` (``{"value": [...]}``);
+- members of role-holding groups: one object keyed by group object id, each value ``az
+  rest`` of ``/v1.0/groups/<id>/transitiveMembers``;
+- ARM PIM schedules: ``az rest`` of ``roleAssignmentSchedules`` / ``roleEligibilitySchedules``
+  at a scope (repeatable), flattened as the API path flattens them.
+
+Each source not given (and directory roles, managed identities and sign-in activity, which
+no file carries) is a ``skipped`` coverage entry; without assignment schedules every role
+assignment counts as standing, because ``az role assignment list`` cannot tell a
+time-bound PIM assignment apart.
 """
 
 from __future__ import annotations
@@ -20,13 +33,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import standing
 from standing.collectors.azure.normalize import normalize_tenant, parse_time
-from standing.collectors.azure.raw import RawTenant
+from standing.collectors.azure.raw import RawTenant, flatten
 from standing.scanner.errors import UserError
 from standing.scanner.model import CoverageEntry, CoverageStatus, Inventory, Provider, ScanMeta
 
@@ -36,7 +50,9 @@ _NOT_IN_EXPORTS = {
     "graph:servicePrincipals.appRoleAssignedTo": "Graph application permissions are not in `az ad sp list`",
     "graph:directory.roleAssignments": "Entra directory roles are not in these exports",
     "arm:roleAssignmentSchedules": "PIM schedules are not in `az role assignment list`; every assignment "
-                                   "is treated as standing and eligible roles are not seen",
+                                   "is treated as standing",
+    "arm:roleEligibilitySchedules": "PIM eligibility schedules are not in these exports: eligible roles are "
+                                    "not seen",
     "arm:userAssignedIdentities": "managed identities' federated credentials are not in these exports",
     "graph:beta.servicePrincipalSignInActivities": "sign-in activity is not in these exports",
     "graph:groups.transitiveMembers": "group members are not in these exports: roles held through groups "
@@ -49,8 +65,35 @@ _REQUIRED = {
     "az role definition list": ("name", "roleName"),
 }
 
+# The optional exports, each named by the command that writes it (shown in errors); then the
+# coverage operation each stands in for, and the fields each item needs.
+APP_OWNERS = "az ad app owner list --id <app object id>"
+FEDERATED = "az ad app federated-credential list --id <app object id>"
+APP_ROLES = "az rest --url https://graph.microsoft.com/v1.0/servicePrincipals/<Graph SP id>/appRoleAssignedTo"
+GROUP_MEMBERS = "az rest --url https://graph.microsoft.com/v1.0/groups/<group id>/transitiveMembers"
+ASSIGNMENT_SCHEDULES = "az rest --url https://management.azure.com/<scope>/providers/" \
+                       "Microsoft.Authorization/roleAssignmentSchedules?api-version=2020-10-01"
+ELIGIBILITY_SCHEDULES = "az rest --url https://management.azure.com/<scope>/providers/" \
+                        "Microsoft.Authorization/roleEligibilitySchedules?api-version=2020-10-01"
+_SOURCE = {
+    APP_OWNERS: "graph:applications.owners",
+    FEDERATED: "graph:applications.federatedIdentityCredentials",
+    APP_ROLES: "graph:servicePrincipals.appRoleAssignedTo",
+    GROUP_MEMBERS: "graph:groups.transitiveMembers",
+    ASSIGNMENT_SCHEDULES: "arm:roleAssignmentSchedules",
+    ELIGIBILITY_SCHEDULES: "arm:roleEligibilitySchedules",
+}
+_FIELDS = {
+    APP_OWNERS: ("id",),
+    FEDERATED: ("id", "issuer"),
+    APP_ROLES: ("principalId", "resourceId", "appRoleId"),
+    GROUP_MEMBERS: ("id",),
+    ASSIGNMENT_SCHEDULES: ("id", "principalId", "roleDefinitionId", "scope"),
+    ELIGIBILITY_SCHEDULES: ("id", "principalId", "roleDefinitionId", "scope"),
+}
 
-def _read(path: Path, command: str) -> list[dict[str, Any]]:
+
+def _load(path: Path) -> Any:
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -59,9 +102,14 @@ def _read(path: Path, command: str) -> list[dict[str, Any]]:
     except UnicodeDecodeError as err:
         raise UserError(source, "is not UTF-8 text") from err
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as err:
         raise UserError(source, f"is not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})") from err
+
+
+def _read(path: Path, command: str) -> list[dict[str, Any]]:
+    source = str(path)
+    data = _load(path)
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise UserError(source, f"expected the JSON array that `{command}` prints")
     for index, item in enumerate(data):
@@ -69,6 +117,42 @@ def _read(path: Path, command: str) -> list[dict[str, Any]]:
         if missing:
             raise UserError(source, f"item {index} lacks {', '.join(missing)} (expected `{command}` output)")
     return data
+
+
+def _items(source: str, data: Any, command: str, where: str = "") -> list[dict[str, Any]]:
+    """A list as ``az`` prints it, or one page as ``az rest`` prints it (``{"value": [...]}``)."""
+    if isinstance(data, dict) and "value" in data:
+        if data.get("@odata.nextLink") or data.get("nextLink"):
+            raise UserError(source, f"{where}holds one page of several (a nextLink is present): "
+                            "export every page (Graph: add $top=999) and merge them")
+        data = data["value"]
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise UserError(source, f"{where}expected the JSON that `{command}` prints")
+    fields = _FIELDS[command]
+    items = [flatten(item) for item in data] if command in (ASSIGNMENT_SCHEDULES, ELIGIBILITY_SCHEDULES) else data
+    for index, item in enumerate(items):
+        missing = [k for k in fields if not item.get(k)]
+        if missing:
+            raise UserError(source, f"{where}item {index} lacks {', '.join(missing)} (expected `{command}` output)")
+        if command in (ASSIGNMENT_SCHEDULES, ELIGIBILITY_SCHEDULES):
+            try:
+                parse_time(item.get("endDateTime"))
+            except (TypeError, ValueError):
+                raise UserError(source, f"endDateTime {item.get('endDateTime')!r} of {item['id']} "
+                                "is not a date") from None
+    return items
+
+
+def _read_list(path: Path, command: str) -> list[dict[str, Any]]:
+    return _items(str(path), _load(path), command)
+
+
+def _read_keyed(path: Path, command: str) -> dict[str, list[dict[str, Any]]]:
+    """``{"<object id>": <what the command prints for that object>, ...}``."""
+    data = _load(path)
+    if not isinstance(data, dict) or "value" in data:
+        raise UserError(str(path), f"expected a JSON object keyed by object id, each value what `{command}` prints")
+    return {str(key): _items(str(path), value, command, where=f"{key}: ") for key, value in data.items()}
 
 
 def _check_dates(path: Path, objects: list[dict[str, Any]]) -> None:
@@ -96,6 +180,41 @@ def _tenant(service_principals: list[dict[str, Any]], applications: list[dict[st
     return counts.most_common(1)[0][0] if counts else None
 
 
+@dataclass(frozen=True)
+class Extras:
+    """The optional exports (see the module docstring); ``None`` / empty: not given."""
+
+    app_owners: Path | None = None
+    federated_credentials: Path | None = None
+    app_role_assignments: Path | None = None
+    group_members: Path | None = None
+    assignment_schedules: tuple[Path, ...] = ()
+    eligibility_schedules: tuple[Path, ...] = ()
+
+    def files(self) -> list[tuple[Path, str]]:
+        single = [(self.app_owners, APP_OWNERS), (self.federated_credentials, FEDERATED),
+                  (self.app_role_assignments, APP_ROLES), (self.group_members, GROUP_MEMBERS)]
+        return ([(p, c) for p, c in single if p is not None]
+                + [(p, ASSIGNMENT_SCHEDULES) for p in self.assignment_schedules]
+                + [(p, ELIGIBILITY_SCHEDULES) for p in self.eligibility_schedules])
+
+
+def _by_app(keyed: dict[str, list[dict[str, Any]]], apps: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Keys matched to the exported applications' object ids (ids compare case-insensitively)."""
+    ids = {str(a["id"]).lower(): a["id"] for a in apps}
+    return {ids.get(key.lower(), key): value for key, value in keyed.items()}
+
+
+def _schedules(paths: tuple[Path, ...], command: str) -> list[dict[str, Any]] | None:
+    if not paths:
+        return None
+    seen: dict[str, dict[str, Any]] = {}
+    for path in paths:  # inherited schedules appear under every scope below theirs
+        for item in _read_list(path, command):
+            seen.setdefault(str(item["id"]).lower(), item)
+    return list(seen.values())
+
+
 def import_exports(
     *,
     sp_list: Path,
@@ -103,6 +222,7 @@ def import_exports(
     role_assignments: list[Path],
     role_definitions: Path | None = None,
     tenant_id: str | None = None,
+    extras: Extras = Extras(),
 ) -> RawTenant:
     sps = _read(sp_list, "az ad sp list --all")
     apps = _read(app_list, "az ad app list --all")
@@ -113,17 +233,26 @@ def import_exports(
         for item in _read(path, "az role assignment list --all --include-inherited"):
             assignments.setdefault(str(item.get("id") or len(assignments)).lower(), item)
     definitions = _read(role_definitions, "az role definition list") if role_definitions else None
+    owners = _by_app(_read_keyed(extras.app_owners, APP_OWNERS), apps) if extras.app_owners else None
+    federated = (_by_app(_read_keyed(extras.federated_credentials, FEDERATED), apps)
+                 if extras.federated_credentials else None)
+    app_roles = _read_list(extras.app_role_assignments, APP_ROLES) if extras.app_role_assignments else None
+    members = _read_keyed(extras.group_members, GROUP_MEMBERS) if extras.group_members else None
     tenant = tenant_id or _tenant(sps, apps)
     if not tenant:
         raise UserError(str(sp_list), "cannot tell the tenant id from the exports; pass --tenant-id")
+    given = ([(sp_list, "az ad sp list"), (app_list, "az ad app list")]
+             + [(p, "az role assignment list") for p in role_assignments]
+             + ([(role_definitions, "az role definition list")] if role_definitions else [])
+             + extras.files())
     coverage = [
         CoverageEntry(provider=Provider.AZURE, scope=str(path), operation=f"import:{command}",
                       status=CoverageStatus.OK)
-        for path, command in [(sp_list, "az ad sp list"), (app_list, "az ad app list")]
-        + [(p, "az role assignment list") for p in role_assignments]
-        + ([(role_definitions, "az role definition list")] if role_definitions else [])
+        for path, command in given
     ]
     missing = dict(_NOT_IN_EXPORTS)
+    for _, command in extras.files():
+        missing.pop(_SOURCE[command], None)
     if definitions is None:
         missing["arm:roleDefinitions"] = "no `az role definition list` export: custom roles cannot be judged"
     coverage += [
@@ -135,8 +264,14 @@ def import_exports(
         tenant_id=tenant,
         applications=apps,
         service_principals=sps,
+        app_owners=owners,
+        app_federated_credentials=federated,
+        graph_app_role_assignments=app_roles,
+        group_members=members,
         role_assignments=list(assignments.values()),
         role_definitions=definitions,
+        assignment_schedules=_schedules(extras.assignment_schedules, ASSIGNMENT_SCHEDULES),
+        eligibility_schedules=_schedules(extras.eligibility_schedules, ELIGIBILITY_SCHEDULES),
         coverage=coverage,
     )
 
@@ -148,13 +283,14 @@ def import_azure(
     role_assignments: list[Path],
     role_definitions: Path | None = None,
     tenant_id: str | None = None,
+    extras: Extras = Extras(),
     now: Callable[[], datetime],
     as_of: datetime | None = None,
 ) -> Inventory:
-    """The inventory of ``az`` CLI exports (see ``importer.py`` for what they cannot show)."""
+    """The inventory of ``az`` CLI exports (see ``importer.py`` for what each file adds)."""
     started = now()
     raw = import_exports(sp_list=sp_list, app_list=app_list, role_assignments=role_assignments,
-                         role_definitions=role_definitions, tenant_id=tenant_id)
+                         role_definitions=role_definitions, tenant_id=tenant_id, extras=extras)
     meta = ScanMeta(tool_version=standing.__version__, started_at=started, finished_at=now(),
                     providers=[Provider.AZURE])
     return normalize_tenant(raw, now=as_of or started, meta=meta)
