@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Iterable
 
 from standing.rules._shared import is_nhi, standing_secrets_of
-from standing.scanner.aws_policy import PolicySet, statements
 from standing.scanner.engine import Hit, Rule
 from standing.scanner.findings import Severity
 from standing.scanner.graph import PrivilegeGraph
@@ -55,7 +54,5 @@ class AiWorkloadStandingAccess(Rule):
 
     @staticmethod
     def _invocation_on_everything(graph: PrivilegeGraph, identity_id: str) -> list[str]:
-        docs = [(r.name, d) for g in graph.standing_grants_of(identity_id)
-                if (r := graph.role(g.role_id)) is not None for d in r.documents]
-        policy = PolicySet(own=statements(docs))
+        policy = graph.aws_policy_set(identity_id)
         return [a for a in MODEL_INVOCATION if policy.allows(a, "*") is not None]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Iterable
 
-from standing.scanner.aws_policy import PolicySet, Statement, Verdict, statements
+from standing.scanner.aws_policy import Statement, Verdict
 from standing.scanner.model import Identity, IdentityKind, Provider, TrustKind
 from standing.scanner.privilege import PrivilegeLevel
 
@@ -108,8 +108,7 @@ class _AwsHops:
             i for i in graph.identities()
             if i.provider is Provider.AWS and i.kind in (IdentityKind.USER, IdentityKind.ROLE)
         ]
-        self._role_statements: dict[str, tuple[Statement, ...]] = {}
-        self.policies = {i.id: self._policy_set(i) for i in self.identities}
+        self.policies = {i.id: graph.aws_policy_set(i.id) for i in self.identities}
         # An admin-equivalent identity can already do everything its account allows; listing
         # its hops adds nothing to "who can reach admin" and is quadratic in the account size.
         self.sources = [
@@ -119,19 +118,6 @@ class _AwsHops:
         self._matches: dict[tuple[int, str, object], list[Identity]] = {}
         self._by_account_cache: dict[object, dict[str, list[Identity]]] = {}
         self._admin_group_cache: dict[str, list[str]] = {}
-
-    def _statements_of(self, role_id: str) -> tuple[Statement, ...]:
-        if role_id not in self._role_statements:
-            role = self.graph.role(role_id)
-            self._role_statements[role_id] = (
-                statements((role.name, d) for d in role.documents) if role else ()
-            )
-        return self._role_statements[role_id]
-
-    def _policy_set(self, identity: Identity) -> PolicySet:
-        own = tuple(s for g in self.graph.standing_grants_of(identity.id) for s in self._statements_of(g.role_id))
-        boundary = self._statements_of(identity.permissions_boundary) if identity.permissions_boundary else None
-        return PolicySet(own=own, boundary=boundary)
 
     def _targets(
         self, source: Identity, action: str, key: object, candidates: list[Identity]

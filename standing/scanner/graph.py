@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import networkx as nx
 
+from standing.scanner.aws_policy import PolicySet, Statement, statements
 from standing.scanner.model import (
     Credential,
     FederationProvider,
@@ -84,6 +85,8 @@ class PrivilegeGraph:
             )
         self._privilege: dict[str, PrivilegeAssessment] = {}
         self._contributions: dict[str, Contribution] = {}
+        self._policy_sets: dict[str, PolicySet] = {}
+        self._role_statements: dict[str, tuple[Statement, ...]] = {}
 
     # -- records -------------------------------------------------------------------------
     def _records(self, kind: NodeKind) -> Iterator:
@@ -175,6 +178,29 @@ class PrivilegeGraph:
         if identity_id not in self._privilege:
             self._privilege[identity_id] = self._assess(identity_id)
         return self._privilege[identity_id]
+
+    def aws_policy_set(self, identity_id: str) -> PolicySet:
+        """The identity's standing AWS statements (and boundary), parsed once per policy."""
+        if identity_id not in self._policy_sets:
+            identity = self.identity(identity_id)
+            own = tuple(
+                stmt for g in self.standing_grants_of(identity_id) for stmt in self._statements_of(g.role_id)
+            )
+            boundary = (
+                self._statements_of(identity.permissions_boundary)
+                if identity is not None and identity.permissions_boundary
+                else None
+            )
+            self._policy_sets[identity_id] = PolicySet(own=own, boundary=boundary)
+        return self._policy_sets[identity_id]
+
+    def _statements_of(self, role_id: str) -> tuple[Statement, ...]:
+        if role_id not in self._role_statements:
+            role = self.role(role_id)
+            self._role_statements[role_id] = (
+                statements((role.name, d) for d in role.documents) if role else ()
+            )
+        return self._role_statements[role_id]
 
     def _contribution(self, role: Role) -> Contribution:
         """A policy's part in any identity's privilege, parsed once however many hold it."""

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from standing.rules._shared import days_since, is_standing_secret
-from standing.scanner.aws_policy import PolicySet, statements
 from standing.scanner.findings import BlastRadius, Exposure, Finding, Severity
 from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.model import Provider, TrustKind
@@ -52,6 +51,7 @@ class RiskModel:
         for hop in self.graph.escalation_hops:
             self._out.setdefault(hop.source, []).append(hop.target)
         self._blast: dict[str, BlastRadius] = {}
+        self._kinds: dict[str, frozenset[str]] = {}
 
     def reaches_admin(self, identity_id: str) -> bool:
         return (
@@ -85,16 +85,19 @@ class RiskModel:
     def _sensitive(self, identity_ids: list[str]) -> list[str]:
         found: set[str] = set()
         for identity_id in identity_ids:
-            identity = self.graph.identity(identity_id)
-            if identity is None or identity.provider is not Provider.AWS:
-                continue
-            docs = [(r.name, d) for g in self.graph.standing_grants_of(identity_id)
-                    if (r := self.graph.role(g.role_id)) is not None for d in r.documents]
-            policy = PolicySet(own=statements(docs))
-            for kind, actions in SENSITIVE_ACTIONS.items():
-                if kind not in found and any(policy.may(a) for a in actions):
-                    found.add(kind)
+            found |= self._sensitive_of(identity_id)
         return sorted(found)
+
+    def _sensitive_of(self, identity_id: str) -> frozenset[str]:
+        if identity_id not in self._kinds:
+            identity = self.graph.identity(identity_id)
+            kinds: frozenset[str] = frozenset()
+            if identity is not None and identity.provider is Provider.AWS:
+                policy = self.graph.aws_policy_set(identity_id)
+                kinds = frozenset(k for k, actions in SENSITIVE_ACTIONS.items()
+                                  if any(policy.may(a) for a in actions))
+            self._kinds[identity_id] = kinds
+        return self._kinds[identity_id]
 
     def score(self, finding: Finding, outsider_identities: set[str]) -> int:
         secrets = [c for c in self.graph.credentials_of(finding.identity) if is_standing_secret(c)]
