@@ -89,7 +89,11 @@ def synthetic_inventory(n: int, seed: int = 0) -> Inventory:
                 picks[0] = policies[-1]
             grants += [Grant(principal_id=ident_id, role_id=p.id, scope_id=scope) for p in picks]
             if is_role:
-                principal = rng.choice([f"arn:aws:iam::{account}:root", "lambda.amazonaws.com", "*"])
+                # Roughly what estates look like: mostly service roles, a third trusting their
+                # own account, a few partners, and the rare role open to anyone.
+                principal = rng.choices(
+                    [f"arn:aws:iam::{account}:root", "lambda.amazonaws.com", "arn:aws:iam::999988887777:root", "*"],
+                    weights=[35, 60, 4, 1])[0]
                 kind_ = {"*": TrustKind.ANY, "lambda.amazonaws.com": TrustKind.SERVICE}.get(principal, TrustKind.ACCOUNT)
                 trusts.append(Trust(target_id=ident_id, principal=principal, kind=kind_,
                                     actions=["sts:AssumeRole"],

@@ -104,23 +104,34 @@ def statements(named_documents: Iterable[tuple[str, dict[str, Any]]]) -> tuple[S
 class PolicySet:
     """An identity's own statements, and its boundary's if it has one.
 
-    Statements are filtered by action once per action and remembered: the escalation
-    search asks the same action about many resources.
+    Statements come in chunks, one per policy; policies are shared by many identities, so
+    which statements of a chunk concern an action is worked out once per chunk and action,
+    and an identity's answer is the concatenation.
     """
 
-    __slots__ = ("own", "boundary", "_for_action")
+    __slots__ = ("chunks", "boundary", "_for_action")
 
-    def __init__(self, own: tuple[Statement, ...], boundary: tuple[Statement, ...] | None = None) -> None:
-        self.own = own
+    def __init__(
+        self,
+        own: tuple[Statement, ...] = (),
+        boundary: tuple[Statement, ...] | None = None,
+        *,
+        chunks: tuple[tuple[Statement, ...], ...] | None = None,
+    ) -> None:
+        self.chunks = chunks if chunks is not None else (own,)
         self.boundary = boundary
-        self._for_action: dict[tuple[str, bool], tuple[Statement, ...]] = {}
+        self._for_action: dict[str, tuple[Statement, ...]] = {}
 
-    def _relevant(self, action: str, boundary: bool = False) -> tuple[Statement, ...]:
-        key = (action, boundary)
-        if key not in self._for_action:
-            stmts = self.boundary if boundary else self.own
-            self._for_action[key] = tuple(s for s in stmts or () if s.mentions(action))
-        return self._for_action[key]
+    @property
+    def own(self) -> tuple[Statement, ...]:
+        return tuple(stmt for chunk in self.chunks for stmt in chunk)
+
+    def _relevant(self, action: str) -> tuple[Statement, ...]:
+        if action not in self._for_action:
+            self._for_action[action] = tuple(
+                stmt for chunk in self.chunks for stmt in _chunk_relevant(chunk, action)
+            )
+        return self._for_action[action]
 
     def may(self, action: str) -> bool:
         """Cheap pre-filter: some Allow could grant ``action`` on some resource."""
@@ -130,10 +141,15 @@ class PolicySet:
         verdict = _decide(self._relevant(action), action, resource)
         if verdict is None or self.boundary is None:
             return verdict
-        capped = _decide(self._relevant(action, boundary=True), action, resource)
+        capped = _decide(_chunk_relevant(self.boundary, action), action, resource)
         if capped is None:
             return None
         return Verdict(verdict.policy, verdict.conditional or capped.conditional)
+
+
+@lru_cache(maxsize=1 << 20)
+def _chunk_relevant(chunk: tuple[Statement, ...], action: str) -> tuple[Statement, ...]:
+    return tuple(s for s in chunk if s.mentions(action))
 
 
 def _decide(stmts: tuple[Statement, ...], action: str, resource: str) -> Verdict | None:

@@ -196,10 +196,14 @@ class _AwsHops:
                         if t.kind is TrustKind.SERVICE and t.principal in _LAUNCHERS}
             if services:
                 launchable[role.id] = services
-        candidates = [r for r in roles if r.id in launchable]
+        # A role can only be passed within its own account.
+        candidates: dict[str, list[Identity]] = {}
+        for role in roles:
+            if role.id in launchable:
+                candidates.setdefault(role.account, []).append(role)
         for source in self.sources:
             policy = self.policies[source.id]
-            if not candidates or not policy.may("iam:PassRole"):
+            if source.account not in candidates or not policy.may("iam:PassRole"):
                 continue
             # What the source can launch is worked out once, not once per role.
             can_launch: dict[str, tuple[str, Verdict]] = {}
@@ -210,7 +214,8 @@ class _AwsHops:
                         break
             if not can_launch:
                 continue
-            for role, passing in self._targets(source, "iam:PassRole", "launchable", candidates):
+            key = ("launchable", source.account)
+            for role, passing in self._targets(source, "iam:PassRole", key, candidates[source.account]):
                 usable = sorted(launchable[role.id] & can_launch.keys())
                 if not usable:
                     continue
@@ -306,15 +311,17 @@ def paths_to_admin(graph: "PrivilegeGraph") -> dict[str, list[Hop]]:
     """
     admins = {i.id for i in graph.identities()
               if graph.privilege_of(i.id).level >= PrivilegeLevel.PRIVILEGE_MANAGEMENT}
-    incoming: dict[str, list[Hop]] = {}
+    # Hops arrive sorted by source; unconditional ones are tried first, then conditional.
+    firm: dict[str, list[Hop]] = {}
+    conditional: dict[str, list[Hop]] = {}
     for hop in graph.escalation_hops:
-        incoming.setdefault(hop.target, []).append(hop)
+        (conditional if hop.conditional else firm).setdefault(hop.target, []).append(hop)
     next_hop: dict[str, Hop] = {}
     queue = deque(sorted(admins | {ADMIN_SINK}))
     reached = set(queue)
     while queue:
         node = queue.popleft()
-        for hop in sorted(incoming.get(node, ()), key=lambda h: (h.conditional, h.source, h.kind)):
+        for hop in firm.get(node, []) + conditional.get(node, []):
             if hop.source not in reached:
                 reached.add(hop.source)
                 next_hop[hop.source] = hop

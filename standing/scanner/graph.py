@@ -183,15 +183,13 @@ class PrivilegeGraph:
         """The identity's standing AWS statements (and boundary), parsed once per policy."""
         if identity_id not in self._policy_sets:
             identity = self.identity(identity_id)
-            own = tuple(
-                stmt for g in self.standing_grants_of(identity_id) for stmt in self._statements_of(g.role_id)
-            )
+            chunks = tuple(self._statements_of(g.role_id) for g in self.standing_grants_of(identity_id))
             boundary = (
                 self._statements_of(identity.permissions_boundary)
                 if identity is not None and identity.permissions_boundary
                 else None
             )
-            self._policy_sets[identity_id] = PolicySet(own=own, boundary=boundary)
+            self._policy_sets[identity_id] = PolicySet(chunks=chunks, boundary=boundary)
         return self._policy_sets[identity_id]
 
     def _statements_of(self, role_id: str) -> tuple[Statement, ...]:
