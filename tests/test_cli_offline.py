@@ -104,3 +104,18 @@ def test_explain_shows_credentials_grants_path_and_findings(runner, tmp_path):
     assert "Who can become it:" in incoming.output and "ci by assume-role" in incoming.output
     missing = runner.invoke(main, ["explain", "nobody", "--snapshot", str(snap)])
     assert missing.exit_code == 2 and "no identity with id or name 'nobody'" in missing.output
+
+
+@pytest.mark.parametrize("provider, extra_modules", [
+    ("gcp", ("google.cloud.iam_admin_v1",)), ("azure", ("azure.core", "azure.identity"))])
+def test_live_scan_without_its_sdk_names_the_extra(runner, monkeypatch, provider, extra_modules):
+    """The base install runs the demo and AWS; GCP and Azure live scans say what to install."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name.startswith(extra_modules) else real(name, *a))
+    args = ["scan", provider] + (["--organization", "123"] if provider == "gcp" else [])
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2
+    assert f"pip install 'standing[{provider}]'" in result.output and "Traceback" not in result.output

@@ -8,6 +8,7 @@ the provider's SDKs are imported inside ``collect``, not at CLI start-up.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from typing import Any, Callable, TypeVar
 
 from rich.console import Console
 
+from standing.scanner.errors import UserError
 from standing.scanner.model import Inventory
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,6 +39,22 @@ def click_options(*options: Callable[[F], F]) -> Callable[[F], F]:
         return func
 
     return apply
+
+
+def require_extra(source: str, extra: str, modules: tuple[str, ...]) -> None:
+    """A live scan whose SDKs are not installed: one line saying which extra to install."""
+    missing = [m for m in modules if not _importable(m)]
+    if missing:
+        raise UserError(
+            source, f"needs the {extra} extra: pip install 'standing[{extra}]' (missing {', '.join(missing)})"
+        )
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
 
 
 def provider_commands() -> list[ProviderCommand]:

@@ -9,7 +9,7 @@ from typing import Any, Callable
 import click
 from rich.console import Console
 
-from standing.collectors.command import ProviderCommand, click_options
+from standing.collectors.command import ProviderCommand, click_options, require_extra
 from standing.scanner.model import Inventory
 
 _AUTH = ("default", "managed-identity", "workload-identity", "cli", "environment")
@@ -84,6 +84,8 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
                             role_assignments=list(params["from_role_assignments"]),
                             role_definitions=params["from_role_definitions"],
                             tenant_id=params["tenant_id"], extras=extras, now=now, as_of=as_of)
+    # The offline import above needs no SDK; the live scan does.
+    require_extra("azure scan", "azure", _SDK_MODULES)
     from standing.collectors.azure import AzureScanOptions, collect_azure
     from standing.collectors.azure.clients import check_endpoint
 
@@ -99,6 +101,9 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
     )
     return collect_azure(options, now=now, as_of=as_of, progress=progress)
 
+
+_SDK_MODULES = ("azure.core", "azure.identity", "azure.mgmt.authorization", "azure.mgmt.managementgroups",
+                "azure.mgmt.msi", "azure.mgmt.resource.subscriptions")
 
 COMMAND = ProviderCommand(
     name="azure",

@@ -8,7 +8,6 @@ instead of Application Default Credentials. Production endpoints always use ADC.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any, Callable
 import click
 from rich.console import Console
 
-from standing.collectors.command import ProviderCommand, click_options
+from standing.collectors.command import ProviderCommand, click_options, require_extra
 from standing.scanner.model import Inventory
 
 TEST_TOKEN_ENV = "STANDING_GCP_TEST_TOKEN"
@@ -58,13 +57,6 @@ _SDK_MODULES = ("google.cloud.iam_admin_v1", "google.cloud.resourcemanager_v3", 
                 "googleapiclient.discovery")
 
 
-def _importable(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:  # a parent package is missing
-        return False
-
-
 def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Console) -> Inventory:
     from standing.collectors.gcp import ImportFiles, collect_gcp, default_credentials, import_gcp
     from standing.collectors.gcp.fetch import GcpScanOptions
@@ -75,9 +67,7 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
             raise UserError("gcp scan", "--from-* files and live scope flags cannot be combined")
         return import_gcp(ImportFiles(**{flag[len("from_"):]: tuple(params[flag]) for flag in _IMPORT_FLAGS}),
                           now=now)
-    missing = [m for m in _SDK_MODULES if not _importable(m)]
-    if missing:  # the offline import above needs no SDK; the live scan does
-        raise UserError("gcp scan", f"needs the gcp extra: pip install 'standing[gcp]' (missing {', '.join(missing)})")
+    require_extra("gcp scan", "gcp", _SDK_MODULES)  # the offline import above needs no SDK
     options = GcpScanOptions(
         organization=params["organization"],
         folders=tuple(params["folders"]),
