@@ -23,3 +23,19 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     command = "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/pytest -q"
     assert command in readme and command in ci
+
+
+def test_policy_command_prints_each_providers_declared_permissions():
+    from click.testing import CliRunner
+
+    from standing.collectors.azure.operations import arm_actions, graph_permissions
+    from standing.collectors.gcp.operations import READ_ONLY_ROLES
+    from standing.scanner.cli import main
+
+    runner = CliRunner()
+    assert json.loads(runner.invoke(main, ["policy", "aws"]).output) == read_only_policy()
+    assert json.loads(runner.invoke(main, ["policy", "gcp"]).output)["roles"] == list(READ_ONLY_ROLES)
+    azure = json.loads(runner.invoke(main, ["policy", "azure"]).output)
+    assert azure["azure_role_definition"]["Actions"] == arm_actions()
+    assert all(a.endswith("/read") for a in azure["azure_role_definition"]["Actions"])
+    assert azure["graph_application_permissions"] == graph_permissions()

@@ -28,6 +28,8 @@ class ProviderCommand:
     summary: str
     options: Callable[[F], F]  # adds the provider's collection flags to a click command
     collect: Callable[[dict[str, Any], Callable[[], datetime], Console], Inventory]
+    # The least privilege the scanner needs, generated from the operations it declares.
+    permissions: Callable[[], dict[str, Any]] | None = None
 
 
 def click_options(*options: Callable[[F], F]) -> Callable[[F], F]:

@@ -166,7 +166,8 @@ def _add_provider(command: ProviderCommand) -> None:
         run_analysis(command.collect(params, utc_now, _stderr()), params)
 
 
-for _command in provider_commands():
+_PROVIDERS = provider_commands()
+for _command in _PROVIDERS:
     _add_provider(_command)
 
 
@@ -222,13 +223,14 @@ def rules_command() -> None:
     _stdout().print(table)
 
 
-@main.command("policy")
-@click.argument("provider", type=click.Choice(["aws"]))
-def policy_command(provider: str) -> None:
-    """Print the read-only IAM policy the scanner needs, generated from the calls it declares."""
-    from standing.collectors.aws.operations import read_only_policy
+_PERMISSIONS = {c.name: c.permissions for c in _PROVIDERS if c.permissions is not None}
 
-    click.echo(json.dumps(read_only_policy(), indent=2))
+
+@main.command("policy")
+@click.argument("provider", type=click.Choice(sorted(_PERMISSIONS)))
+def policy_command(provider: str) -> None:
+    """Print the read-only permissions the scanner needs, generated from the calls it declares."""
+    click.echo(json.dumps(_PERMISSIONS[provider](), indent=2))
 
 
 @main.command("schema")

@@ -44,9 +44,17 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
     return collect_aws(options, now=now, progress=progress)
 
 
+def permissions() -> dict[str, Any]:
+    """The IAM policy for the scanner's role: exactly the operations the collector declares."""
+    from standing.collectors.aws.operations import read_only_policy
+
+    return read_only_policy()
+
+
 COMMAND = ProviderCommand(
     name="aws",
     summary="AWS identities, credentials, policies and trusts (read-only calls)",
     options=aws_options,
     collect=collect,
+    permissions=permissions,
 )

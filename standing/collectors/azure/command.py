@@ -102,6 +102,24 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
     return collect_azure(options, now=now, as_of=as_of, progress=progress)
 
 
+def permissions() -> dict[str, Any]:
+    """A custom ARM role and the Graph application permissions, from the declared reads."""
+    from standing.collectors.azure.operations import arm_actions, graph_permissions
+
+    return {
+        "azure_role_definition": {
+            "Name": "standing-reader",
+            "IsCustom": True,
+            "Description": "Read-only access for the standing scanner",
+            "Actions": arm_actions(),
+            "NotActions": [],
+            "DataActions": [],
+            "AssignableScopes": ["/providers/Microsoft.Management/managementGroups/<tenant-root-group-id>"],
+        },
+        "graph_application_permissions": graph_permissions(),
+    }
+
+
 _SDK_MODULES = ("azure.core", "azure.identity", "azure.mgmt.authorization", "azure.mgmt.managementgroups",
                 "azure.mgmt.msi", "azure.mgmt.resource.subscriptions")
 
@@ -110,4 +128,5 @@ COMMAND = ProviderCommand(
     summary="Azure (Entra ID and ARM) identities, credentials, owners and role grants (read-only calls)",
     options=azure_options,
     collect=collect,
+    permissions=permissions,
 )

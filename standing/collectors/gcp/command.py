@@ -87,9 +87,18 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
     return collect_gcp(options, credentials=credentials, now=now, progress=progress)
 
 
+def permissions() -> dict[str, Any]:
+    """Predefined read-only roles that cover every method the collector declares."""
+    from standing.collectors.gcp.operations import READ_ONLY_ROLES
+
+    return {"grant_to_the_scanner": "on the organization, or on each folder or project scanned",
+            "roles": list(READ_ONLY_ROLES)}
+
+
 COMMAND = ProviderCommand(
     name="gcp",
     summary="GCP service accounts, keys, IAM policies and federation (read-only calls, or exported files)",
     options=gcp_options,
     collect=collect,
+    permissions=permissions,
 )
