@@ -208,3 +208,21 @@ def test_shared_identity_from_ownership_tags_or_concurrent_use_from_several_serv
     )
     assert {p for p in pairs(inv) if p[0] == "shared-identity"} == {
         ("shared-identity", two_teams.id), ("shared-identity", busy.id)}
+
+
+def test_identity_unused_judges_dead_identities_without_secrets_and_never_guesses():
+    from standing.scanner.model import UsageStatus
+
+    from tests.builders import days_ago
+
+    dead = role("dead", last_used=days_ago(200), last_used_status=UsageStatus.USED)
+    busy = role("busy", last_used=days_ago(3), last_used_status=UsageStatus.USED)
+    never_old = role("never-old", created=days_ago(60), last_used_status=UsageStatus.NEVER)
+    never_new = role("never-new", created=days_ago(5), last_used_status=UsageStatus.NEVER)
+    unknown = role("unknown", created=days_ago(900))
+    disabled = role("disabled", last_used=days_ago(300), last_used_status=UsageStatus.USED, disabled=True)
+    keyed = user("keyed", last_used=days_ago(300), last_used_status=UsageStatus.USED)
+    inv = inventory(dead, busy, never_old, never_new, unknown, disabled, keyed,
+                    key(keyed, "AKIAKEYED", age=300, used=1))
+    assert {p for p in pairs(inv) if p[0] == "identity-unused"} == {
+        ("identity-unused", dead.id), ("identity-unused", never_old.id)}

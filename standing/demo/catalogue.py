@@ -43,6 +43,7 @@ CONSOLE_KEYS = RuleId.CONSOLE_AND_KEYS.value
 PATH = RuleId.PATH_TO_ADMIN.value
 AI = RuleId.AI_WORKLOAD_STANDING_ACCESS.value
 SHARED = RuleId.SHARED_IDENTITY.value
+UNUSED = RuleId.IDENTITY_UNUSED.value
 
 
 # --- documents -----------------------------------------------------------------------
@@ -379,6 +380,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             path="/automation/",
             keys=(_key(700, 480, active=False),),
             managed_policies=("AdminEverything",),
+            expect=_expect(UNUSED),  # dead, but still an admin identity
         ),
         # An old inactive key next to a fresh active one: one active key only.
         UserSpec(
@@ -842,6 +844,13 @@ def _test_estate() -> EstateSpec:
                 expect=_expect(AI),
             ),
             RoleSpec(
+                name="retired-batch",
+                trust_policy=_trust({"AWS": own_account}),
+                managed_policies=("ReadOnlyObservability",),
+                last_used_days_ago=200,
+                expect=_expect(UNUSED),
+            ),
+            RoleSpec(
                 name="open-to-anyone",
                 trust_policy=_trust({"AWS": "*"}),
                 managed_policies=("ReadOnlyObservability",),
@@ -950,6 +959,14 @@ def _synthetic_trust(rng: random.Random, account: str) -> tuple[PolicyDocument, 
     return _github(account, sub="repo:acme/*", like=True), _expect(OIDC_UNPINNED)
 
 
+def _dead(keys: tuple[KeySpec, ...]) -> bool:
+    """A user whose keys are all inactive is unused after 90 days idle, or 30 never used."""
+    used = [k.last_used_days_ago for k in keys if k.last_used_days_ago is not None]
+    if used:
+        return min(used) > 90
+    return max(k.age_days for k in keys) + 1 > 30  # the seeder creates users a day before their oldest key
+
+
 def _synthetic_keys(rng: random.Random) -> tuple[KeySpec, ...]:
     keys = []
     for _ in range(rng.choice((1, 1, 1, 2))):
@@ -1010,6 +1027,8 @@ def synthetic_estate(n_identities: int, *, seed: int = 0) -> EstateSpec:
         expect = set(expected_key_rules(keys, console_password=console))
         if admin and non_human:
             expect.add(ADMIN)
+        if keys and not non_human and not console and _dead(keys):
+            expect.add(UNUSED)
         users.append(
             UserSpec(
                 name=f"syn-user-{i:05d}",
@@ -1036,6 +1055,8 @@ def synthetic_estate(n_identities: int, *, seed: int = 0) -> EstateSpec:
         workload = rng.choice(("app", "ci", "training", "agent"))
         if workload in ("training", "agent") and _INVOKE_ANY_POLICY_NAMES.intersection(policies):
             expect.add(AI)
+        if last_used is not None and last_used > 90:
+            expect.add(UNUSED)
         roles.append(
             RoleSpec(
                 name=f"syn-role-{i:05d}",

@@ -35,6 +35,7 @@ class RuleId(StrEnum):
     PATH_TO_ADMIN = "path-to-admin"
     AI_WORKLOAD_STANDING_ACCESS = "ai-workload-standing-access"
     SHARED_IDENTITY = "shared-identity"
+    IDENTITY_UNUSED = "identity-unused"
 
 
 # The scanner's default thresholds, in days. Only ``expected_key_rules`` reads them; the

@@ -352,7 +352,7 @@ def test_expect_sets_follow_the_rule_definitions(name: str) -> None:
     # Escalation paths and AI workloads are planted on purpose and checked end to end by the
     # scanner's tests; this reading covers the per-identity rules.
     planted = {RuleId.PATH_TO_ADMIN.value, RuleId.AI_WORKLOAD_STANDING_ACCESS.value,
-               RuleId.SHARED_IDENTITY.value}
+               RuleId.SHARED_IDENTITY.value, RuleId.IDENTITY_UNUSED.value}
     declared = {u.arn(estate.account_id): u.expect - planted for u in estate.users}
     declared |= {r.arn(estate.account_id): r.expect - planted for r in estate.roles}
     assert declared == _derived_expect(estate)
