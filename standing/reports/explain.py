@@ -49,8 +49,9 @@ def render_explanation(
     console.print(Text.assemble((identity.name, "bold"), f"  {identity.id}"))
     facts = [
         f"{identity.provider.value} {identity.kind.value} in {identity.account}",
-        f"workload {identity.workload.value}",
-        "person" if identity.human else ("workload" if identity.human is False else "person or workload unknown"),
+        f"workload kind: {identity.workload.value}",
+        "used by a person" if identity.human else (
+            "used by a workload" if identity.human is False else "person or workload: unknown"),
         f"created {_when(identity.created)}",
         f"last used {_when(identity.last_used)} ({identity.last_used_status.value})",
     ]
