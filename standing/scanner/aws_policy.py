@@ -109,7 +109,7 @@ class PolicySet:
     and an identity's answer is the concatenation.
     """
 
-    __slots__ = ("chunks", "boundary", "_for_action")
+    __slots__ = ("chunks", "boundary", "_for_action", "_shared")
 
     def __init__(
         self,
@@ -117,10 +117,21 @@ class PolicySet:
         boundary: tuple[Statement, ...] | None = None,
         *,
         chunks: tuple[tuple[Statement, ...], ...] | None = None,
+        shared: dict[tuple[int, str], tuple[Statement, ...]] | None = None,
     ) -> None:
         self.chunks = chunks if chunks is not None else (own,)
         self.boundary = boundary
         self._for_action: dict[str, tuple[Statement, ...]] = {}
+        # Relevance per (chunk, action), shared by every identity holding the chunk; keyed by
+        # identity of the chunk object, which its owner (the graph) keeps alive.
+        self._shared = shared if shared is not None else {}
+
+    def _chunk(self, chunk: tuple[Statement, ...], action: str) -> tuple[Statement, ...]:
+        key = (id(chunk), action)
+        found = self._shared.get(key)
+        if found is None:
+            found = self._shared[key] = tuple(s for s in chunk if s.mentions(action))
+        return found
 
     @property
     def own(self) -> tuple[Statement, ...]:
@@ -129,7 +140,7 @@ class PolicySet:
     def _relevant(self, action: str) -> tuple[Statement, ...]:
         if action not in self._for_action:
             self._for_action[action] = tuple(
-                stmt for chunk in self.chunks for stmt in _chunk_relevant(chunk, action)
+                stmt for chunk in self.chunks for stmt in self._chunk(chunk, action)
             )
         return self._for_action[action]
 
@@ -141,15 +152,10 @@ class PolicySet:
         verdict = _decide(self._relevant(action), action, resource)
         if verdict is None or self.boundary is None:
             return verdict
-        capped = _decide(_chunk_relevant(self.boundary, action), action, resource)
+        capped = _decide(self._chunk(self.boundary, action), action, resource)
         if capped is None:
             return None
         return Verdict(verdict.policy, verdict.conditional or capped.conditional)
-
-
-@lru_cache(maxsize=1 << 20)
-def _chunk_relevant(chunk: tuple[Statement, ...], action: str) -> tuple[Statement, ...]:
-    return tuple(s for s in chunk if s.mentions(action))
 
 
 def _decide(stmts: tuple[Statement, ...], action: str, resource: str) -> Verdict | None:

@@ -83,10 +83,29 @@ class PrivilegeGraph:
             self.g.add_edge(
                 trust.principal, trust.target_id, key=(EdgeKind.CAN_ASSUME, len(self.g)), trust=trust
             )
+        # The networkx graph is the structure; these indexes answer the hot per-identity
+        # questions without walking edge views (the rules and escalation ask them millions
+        # of times on a large estate).
+        self._identity_list = [
+            data["record"] for _, data in self.g.nodes(data=True) if data.get("kind") is NodeKind.IDENTITY
+        ]
+        self._credentials: dict[str, list[Credential]] = {}
+        for cred in inventory.credentials:
+            self._credentials.setdefault(cred.identity_id, []).append(cred)
+        self._groups: dict[str, list[str]] = {}
+        for m in inventory.memberships:
+            self._groups.setdefault(m.member_id, []).append(m.group_id)
+        self._grants: dict[str, list[Grant]] = {}
+        for grant in inventory.grants:
+            self._grants.setdefault(grant.principal_id, []).append(grant)
+        self._trusts: dict[str, list[Trust]] = {}
+        for trust in inventory.trusts:
+            self._trusts.setdefault(trust.target_id, []).append(trust)
         self._privilege: dict[str, PrivilegeAssessment] = {}
         self._contributions: dict[str, Contribution] = {}
         self._policy_sets: dict[str, PolicySet] = {}
         self._role_statements: dict[str, tuple[Statement, ...]] = {}
+        self._relevance: dict[tuple[int, str], tuple[Statement, ...]] = {}
 
     # -- records -------------------------------------------------------------------------
     def _records(self, kind: NodeKind) -> Iterator:
@@ -95,7 +114,7 @@ class PrivilegeGraph:
                 yield data["record"]
 
     def identities(self) -> Iterator[Identity]:
-        return self._records(NodeKind.IDENTITY)
+        return iter(self._identity_list)
 
     def credentials(self) -> Iterator[Credential]:
         return self._records(NodeKind.CREDENTIAL)
@@ -127,36 +146,25 @@ class PrivilegeGraph:
 
     # -- edges -----------------------------------------------------------------------------
     def credentials_of(self, identity_id: str) -> list[Credential]:
-        return [
-            self.g.nodes[target]["record"]
-            for _, target, key in self.g.out_edges(identity_id, keys=True)
-            if key == EdgeKind.HAS_CREDENTIAL
-        ]
+        return list(self._credentials.get(identity_id, ()))
 
     def groups_of(self, identity_id: str) -> list[str]:
-        return [t for _, t, key in self.g.out_edges(identity_id, keys=True) if key == EdgeKind.MEMBER_OF]
+        return list(self._groups.get(identity_id, ()))
 
     def grants_of(self, identity_id: str, *, inherited: bool = True) -> list[Grant]:
         """Direct grants, plus those held through group membership."""
-        holders = [identity_id] + (self.groups_of(identity_id) if inherited else [])
-        return [
-            data["grant"]
-            for holder in holders
-            if holder in self.g
-            for _, _, key, data in self.g.out_edges(holder, keys=True, data=True)
-            if isinstance(key, tuple) and key[0] == EdgeKind.GRANTED
-        ]
+        grants = list(self._grants.get(identity_id, ()))
+        if inherited:
+            for group_id in self._groups.get(identity_id, ()):
+                grants.extend(self._grants.get(group_id, ()))
+        return grants
 
     def standing_grants_of(self, identity_id: str) -> list[Grant]:
         """Grants in force all the time: not PIM-eligible, not ending with a condition."""
         return [g for g in self.grants_of(identity_id) if g.duration is GrantDuration.STANDING]
 
     def trusts_into(self, identity_id: str) -> list[Trust]:
-        return [
-            data["trust"]
-            for _, _, key, data in self.g.in_edges(identity_id, keys=True, data=True)
-            if isinstance(key, tuple) and key[0] == EdgeKind.CAN_ASSUME
-        ]
+        return list(self._trusts.get(identity_id, ()))
 
     # -- derived ---------------------------------------------------------------------------
     @cached_property
@@ -189,7 +197,9 @@ class PrivilegeGraph:
                 if identity is not None and identity.permissions_boundary
                 else None
             )
-            self._policy_sets[identity_id] = PolicySet(chunks=chunks, boundary=boundary)
+            self._policy_sets[identity_id] = PolicySet(
+                chunks=chunks, boundary=boundary, shared=self._relevance
+            )
         return self._policy_sets[identity_id]
 
     def _statements_of(self, role_id: str) -> tuple[Statement, ...]:
