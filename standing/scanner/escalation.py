@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from functools import partial
+from operator import attrgetter
 from enum import StrEnum
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from standing.scanner.aws_policy import Statement, Verdict
 from standing.scanner.model import Identity, IdentityKind, Provider, TrustKind
@@ -43,8 +45,12 @@ class Hop:
     source: str
     target: str
     kind: HopKind
-    reason: str
+    why: str | Callable[[], str]  # a callable is formatted on demand: most hops are never shown
     conditional: bool = False
+
+    @property
+    def reason(self) -> str:
+        return self.why() if callable(self.why) else self.why
 
     def as_evidence(self) -> dict[str, object]:
         return {"from": self.source, "to": self.target, "how": self.kind.value,
@@ -88,6 +94,10 @@ def _narrow(
             grouped.setdefault(target.account, []).append(target)
         cache[key] = grouped
     return [t for account in sorted(accounts) for t in cache[key].get(account, [])]
+
+
+def _assume_reason(verdict: Verdict, role_name: str, admitted: str) -> str:
+    return f"{verdict.describe('sts:AssumeRole', role_name)}; trust of {role_name} admits {admitted}"
 
 
 def _trust_allows_assume(actions: list[str]) -> bool:
@@ -182,10 +192,8 @@ class _AwsHops:
                 for how, who, conditional in admits[role.id]:
                     if how == "any" or (how == "account" and who == source.account) \
                             or (how == "principal" and who == source.id):
-                        admitted = "*" if how == "any" else str(who)
                         yield Hop(source.id, role.id, HopKind.ASSUME_ROLE,
-                                  f"{verdict.describe('sts:AssumeRole', role.name)}; trust of "
-                                  f"{role.name} admits {admitted}",
+                                  partial(_assume_reason, verdict, role.name, "*" if how == "any" else str(who)),
                                   conditional or verdict.conditional)
                         break
 
@@ -299,7 +307,7 @@ def all_hops(graph: "PrivilegeGraph") -> list[Hop]:
     found = {(h.source, h.target, h.kind): h for h in _AwsHops(graph).hops()}
     for hop in _trust_hops(graph):
         found.setdefault((hop.source, hop.target, hop.kind), hop)
-    return sorted(found.values(), key=lambda h: (h.source, h.target, h.kind))
+    return sorted(found.values(), key=attrgetter("source", "target", "kind"))
 
 
 def paths_to_admin(graph: "PrivilegeGraph") -> dict[str, list[Hop]]:
