@@ -7,11 +7,11 @@ from typing import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from standing.rules._shared import days_since, describe, is_standing_secret, standing_secrets_of
+from standing.rules._shared import days_since, describe, idleness, is_standing_secret, standing_secrets_of
 from standing.scanner.engine import Hit, Rule
 from standing.scanner.findings import Severity
 from standing.scanner.graph import PrivilegeGraph
-from standing.scanner.model import CredentialKind, IdentityKind, UsageStatus
+from standing.scanner.model import CredentialKind, IdentityKind
 
 
 def _iso(when: datetime | None) -> str | None:
@@ -80,27 +80,25 @@ class KeyUnused(Rule):
             identity = graph.identity(cred.identity_id)
             if identity is None:
                 continue
-            if cred.last_used_status is UsageStatus.USED and cred.last_used is not None:
-                idle = days_since(cred.last_used, now)
-                if idle > params.unused_days:
-                    yield Hit(
-                        identity=identity,
-                        subject=cred.id,
-                        message=f"{describe(cred)} of {identity.name} was last used {idle} days ago "
-                        f"(limit {params.unused_days})",
-                        evidence={"last_used": _iso(cred.last_used), "idle_days": idle,
-                                  "last_used_service": cred.last_used_service},
-                    )
-            elif cred.last_used_status is UsageStatus.NEVER and cred.created is not None:
-                age = days_since(cred.created, now)
-                if age > params.grace_days:
-                    yield Hit(
-                        identity=identity,
-                        subject=cred.id,
-                        message=f"{describe(cred)} of {identity.name} has never been used in "
-                        f"{age} days",
-                        evidence={"created": _iso(cred.created), "age_days": age, "last_used": None},
-                    )
+            idle = idleness(cred, now, unused_days=params.unused_days, grace_days=params.grace_days)
+            if idle is None:
+                continue
+            if idle.never:
+                yield Hit(
+                    identity=identity,
+                    subject=cred.id,
+                    message=f"{describe(cred)} of {identity.name} has never been used in {idle.days} days",
+                    evidence={"created": _iso(cred.created), "age_days": idle.days, "last_used": None},
+                )
+            else:
+                yield Hit(
+                    identity=identity,
+                    subject=cred.id,
+                    message=f"{describe(cred)} of {identity.name} was last used {idle.days} days ago "
+                    f"(limit {params.unused_days})",
+                    evidence={"last_used": _iso(cred.last_used), "idle_days": idle.days,
+                              "last_used_service": cred.last_used_service},
+                )
 
 
 class TwoActiveKeys(Rule):

@@ -7,11 +7,10 @@ from typing import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from standing.rules._shared import days_since, is_nhi, standing_secrets_of
+from standing.rules._shared import idleness, is_nhi, standing_secrets_of
 from standing.scanner.engine import Hit, Rule
 from standing.scanner.findings import Severity
 from standing.scanner.graph import PrivilegeGraph
-from standing.scanner.model import UsageStatus
 
 
 class IdentityUnused(Rule):
@@ -36,15 +35,14 @@ class IdentityUnused(Rule):
         for identity in graph.identities():
             if not is_nhi(identity) or identity.disabled or standing_secrets_of(graph, identity.id):
                 continue
-            if identity.last_used_status is UsageStatus.USED and identity.last_used is not None:
-                idle = days_since(identity.last_used, now)
-                if idle > params.unused_days:
-                    yield Hit(identity=identity,
-                              message=f"{identity.name} was last used {idle} days ago (limit {params.unused_days})",
-                              evidence={"last_used": identity.last_used.isoformat(), "idle_days": idle})
-            elif identity.last_used_status is UsageStatus.NEVER and identity.created is not None:
-                age = days_since(identity.created, now)
-                if age > params.grace_days:
-                    yield Hit(identity=identity,
-                              message=f"{identity.name} has never been used in {age} days",
-                              evidence={"created": identity.created.isoformat(), "age_days": age})
+            idle = idleness(identity, now, unused_days=params.unused_days, grace_days=params.grace_days)
+            if idle is None:
+                continue
+            if idle.never:
+                yield Hit(identity=identity,
+                          message=f"{identity.name} has never been used in {idle.days} days",
+                          evidence={"created": identity.created.isoformat(), "age_days": idle.days})
+            else:
+                yield Hit(identity=identity,
+                          message=f"{identity.name} was last used {idle.days} days ago (limit {params.unused_days})",
+                          evidence={"last_used": identity.last_used.isoformat(), "idle_days": idle.days})

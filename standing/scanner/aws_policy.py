@@ -16,7 +16,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 
 def _as_list(value: Any) -> list[str]:
