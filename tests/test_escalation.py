@@ -116,3 +116,16 @@ def test_path_to_admin_rule_reports_multi_hop_paths_from_standing_keys_only():
     assert [(f.identity, [h["to"] for h in f.evidence["hops"]]) for f in findings] == [
         (ci.id, [middle.id, ADMIN_ROLE.id])]
     assert "ci -> middle -> admin" in findings[0].message
+
+
+def test_joining_an_admin_group_is_a_hop_to_admin_but_joining_another_group_is_not():
+    from tests.builders import group
+
+    admins, readers = group("admins"), group("readers")
+    joiner, near_miss = user("joiner"), user("near-miss")
+    found, _ = hops(
+        admins, grant(admins, ADMIN_POLICY), readers,
+        *with_policy(joiner, "J", allow("iam:AddUserToGroup", arn("group", "admins"))),
+        *with_policy(near_miss, "N", allow("iam:AddUserToGroup", arn("group", "readers"))),
+    )
+    assert found == {("joiner", ADMIN_SINK, HopKind.JOIN_GROUP)}

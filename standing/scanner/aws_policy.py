@@ -102,7 +102,7 @@ def statements(named_documents: Iterable[tuple[str, dict[str, Any]]]) -> tuple[S
 
 
 class PolicySet:
-    """An identity's own statements, and its boundary's if it has one.
+    """An identity's own statements (one chunk per policy), and its boundary's if it has one.
 
     Statements come in chunks, one per policy; policies are shared by many identities, so
     which statements of a chunk concern an action is worked out once per chunk and action,
@@ -113,13 +113,12 @@ class PolicySet:
 
     def __init__(
         self,
-        own: tuple[Statement, ...] = (),
+        chunks: tuple[tuple[Statement, ...], ...],
         boundary: tuple[Statement, ...] | None = None,
         *,
-        chunks: tuple[tuple[Statement, ...], ...] | None = None,
         shared: dict[tuple[int, str], tuple[Statement, ...]] | None = None,
     ) -> None:
-        self.chunks = chunks if chunks is not None else (own,)
+        self.chunks = chunks
         self.boundary = boundary
         self._for_action: dict[str, tuple[Statement, ...]] = {}
         # Relevance per (chunk, action), shared by every identity holding the chunk; keyed by
@@ -132,10 +131,6 @@ class PolicySet:
         if found is None:
             found = self._shared[key] = tuple(s for s in chunk if s.mentions(action))
         return found
-
-    @property
-    def own(self) -> tuple[Statement, ...]:
-        return tuple(stmt for chunk in self.chunks for stmt in chunk)
 
     def _relevant(self, action: str) -> tuple[Statement, ...]:
         if action not in self._for_action:

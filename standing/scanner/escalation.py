@@ -278,16 +278,12 @@ class _AwsHops:
         return self._admin_group_cache[account]
 
     def _find_admin_groups(self, account: str) -> list[str]:
-        from standing.scanner.privilege import assess_aws_policies
-
-        groups = []
-        for identity in self.graph.identities():
-            if identity.kind is IdentityKind.GROUP and identity.account == account:
-                docs = [(r.name, d) for g in self.graph.grants_of(identity.id, inherited=False)
-                        if (r := self.graph.role(g.role_id)) is not None for d in r.documents]
-                if assess_aws_policies(docs).level >= PrivilegeLevel.PRIVILEGE_MANAGEMENT:
-                    groups.append(identity.id)
-        return groups
+        # A group's privilege is judged like any identity's: its own grants, cached by the graph.
+        return [
+            i.id for i in self.graph.identities()
+            if i.kind is IdentityKind.GROUP and i.account == account
+            and self.graph.privilege_of(i.id).level >= PrivilegeLevel.PRIVILEGE_MANAGEMENT
+        ]
 
 
 def _trust_hops(graph: "PrivilegeGraph") -> Iterable[Hop]:
