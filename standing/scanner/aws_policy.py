@@ -116,28 +116,36 @@ class PolicySet:
         chunks: tuple[tuple[Statement, ...], ...],
         boundary: tuple[Statement, ...] | None = None,
         *,
-        shared: dict[tuple[int, str], tuple[Statement, ...]] | None = None,
+        shared: dict[str, dict[int, tuple[Statement, ...]]] | None = None,
     ) -> None:
         self.chunks = chunks
         self.boundary = boundary
         self._for_action: dict[str, tuple[Statement, ...]] = {}
-        # Relevance per (chunk, action), shared by every identity holding the chunk; keyed by
+        # Relevance per action and chunk, shared by every identity holding the chunk; keyed by
         # identity of the chunk object, which its owner (the graph) keeps alive.
         self._shared = shared if shared is not None else {}
 
     def _chunk(self, chunk: tuple[Statement, ...], action: str) -> tuple[Statement, ...]:
-        key = (id(chunk), action)
-        found = self._shared.get(key)
+        per_chunk = self._shared.setdefault(action, {})
+        found = per_chunk.get(id(chunk))
         if found is None:
-            found = self._shared[key] = tuple(s for s in chunk if s.mentions(action))
+            found = per_chunk[id(chunk)] = tuple(s for s in chunk if s.mentions(action))
         return found
 
     def _relevant(self, action: str) -> tuple[Statement, ...]:
-        if action not in self._for_action:
-            self._for_action[action] = tuple(
-                stmt for chunk in self.chunks for stmt in self._chunk(chunk, action)
-            )
-        return self._for_action[action]
+        found = self._for_action.get(action)
+        if found is None:
+            # The hot loop of escalation search: one dict probe per chunk, no tuple keys.
+            per_chunk = self._shared.setdefault(action, {})
+            gathered: list[Statement] = []
+            for chunk in self.chunks:
+                hit = per_chunk.get(id(chunk))
+                if hit is None:
+                    hit = per_chunk[id(chunk)] = tuple(s for s in chunk if s.mentions(action))
+                if hit:
+                    gathered.extend(hit)
+            found = self._for_action[action] = tuple(gathered)
+        return found
 
     def may(self, action: str) -> bool:
         """Cheap pre-filter: some Allow could grant ``action`` on some resource."""

@@ -128,14 +128,20 @@ class _AwsHops:
         self._matches: dict[tuple[int, str, object], list[Identity]] = {}
         self._by_account_cache: dict[object, dict[str, list[Identity]]] = {}
         self._admin_group_cache: dict[str, list[str]] = {}
+        self._verdicts: dict[int, Verdict] = {}
 
     def _targets(
         self, source: Identity, action: str, key: object, candidates: list[Identity]
     ) -> Iterable[tuple[Identity, Verdict]]:
         """Candidates ``source`` may perform ``action`` on, with the verdict for each."""
         policy = self.policies[source.id]
+        relevant = policy._relevant(action)
+        # Usually every statement that mentions the action is an unconditional Allow and no
+        # boundary applies: then the first statement matching a target is the verdict, the
+        # same one ``allows`` would reach, and the full check per target can be skipped.
+        plain = policy.boundary is None and all(s.allow and not s.conditional for s in relevant)
         seen: set[str] = {source.id}
-        for stmt in policy._relevant(action):
+        for stmt in relevant:
             if not stmt.allow:
                 continue
             memo = (id(stmt), action, key)
@@ -144,13 +150,21 @@ class _AwsHops:
                     t for t in _narrow(stmt, candidates, key, self._by_account_cache)
                     if stmt.covers(action, t.id)
                 ]
+            shared = self._verdict(stmt) if plain else None
             for target in self._matches[memo]:
                 if target.id in seen:
                     continue
                 seen.add(target.id)
-                verdict = policy.allows(action, target.id)
+                verdict = shared or policy.allows(action, target.id)
                 if verdict is not None:
                     yield target, verdict
+
+    def _verdict(self, stmt: Statement) -> Verdict:
+        """One verdict object per statement, so reasons built from it can be shared too."""
+        found = self._verdicts.get(id(stmt))
+        if found is None:
+            found = self._verdicts[id(stmt)] = Verdict(stmt.policy, stmt.conditional)
+        return found
 
     def hops(self) -> Iterable[Hop]:
         roles = [i for i in self.identities if i.kind is IdentityKind.ROLE]
@@ -185,6 +199,7 @@ class _AwsHops:
                 elif trust.kind is TrustKind.ANY:
                     admits.setdefault(role.id, []).append(("any", None, conditional))
         assumable = [r for r in roles if r.id in admits]
+        reasons: dict[tuple[int, str, str, object], Callable[[], str]] = {}
         for source in self.sources:
             if not self.policies[source.id].may("sts:AssumeRole"):
                 continue
@@ -192,8 +207,14 @@ class _AwsHops:
                 for how, who, conditional in admits[role.id]:
                     if how == "any" or (how == "account" and who == source.account) \
                             or (how == "principal" and who == source.id):
-                        yield Hop(source.id, role.id, HopKind.ASSUME_ROLE,
-                                  partial(_assume_reason, verdict, role.name, "*" if how == "any" else str(who)),
+                        # The reason never names the source: sources let in by the same
+                        # statement and trust share one.
+                        why_key = (id(verdict), role.id, how, who)
+                        why = reasons.get(why_key)
+                        if why is None:
+                            why = reasons[why_key] = partial(
+                                _assume_reason, verdict, role.name, "*" if how == "any" else str(who))
+                        yield Hop(source.id, role.id, HopKind.ASSUME_ROLE, why,
                                   conditional or verdict.conditional)
                         break
 

@@ -1,8 +1,9 @@
 """The privilege graph: who holds what credential, who can become whom, what role on which scope.
 
-A typed wrapper over ``networkx.MultiDiGraph`` so rules ask questions ("credentials of",
-"grants of, through groups too", "who can assume") instead of walking raw node dicts.
-Derived facts (privilege level of an identity) are computed here, offline, and cached.
+Rules ask it questions ("credentials of", "grants of, through groups too", "who can
+assume") instead of walking raw records; the same relations are available as a
+``networkx.MultiDiGraph`` for graph algorithms. Derived facts (privilege level of an
+identity, escalation hops, paths to admin) are computed here, offline, and cached.
 """
 
 from __future__ import annotations
@@ -59,36 +60,20 @@ class EdgeKind(StrEnum):
 
 
 class PrivilegeGraph:
+    """Per-identity indexes for the hot questions, and the networkx graph when it is wanted.
+
+    Rules, escalation search and risk ask "credentials of", "grants of" and "trusts into"
+    millions of times on a large estate; plain dicts answer that without walking edge views.
+    The full ``networkx`` structure (``g``) is built on first use, for graph algorithms and
+    exports, so a scan does not pay a million-edge graph it never walks.
+    """
+
     def __init__(self, inventory: Inventory) -> None:
         self.inventory = inventory
-        self.g = nx.MultiDiGraph()
-        for scope in inventory.scopes:
-            self.g.add_node(scope.id, kind=NodeKind.SCOPE, record=scope)
-        for role in inventory.roles:
-            self.g.add_node(role.id, kind=NodeKind.ROLE, record=role)
-        for identity in inventory.identities:
-            self.g.add_node(identity.id, kind=NodeKind.IDENTITY, record=identity)
-        for cred in inventory.credentials:
-            self.g.add_node(cred.id, kind=NodeKind.CREDENTIAL, record=cred)
-            self.g.add_edge(cred.identity_id, cred.id, key=EdgeKind.HAS_CREDENTIAL)
-        for m in inventory.memberships:
-            self.g.add_edge(m.member_id, m.group_id, key=EdgeKind.MEMBER_OF)
-        for grant in inventory.grants:
-            self.g.add_edge(
-                grant.principal_id, grant.role_id, key=(EdgeKind.GRANTED, grant.scope_id), grant=grant
-            )
-        for trust in inventory.trusts:
-            if trust.principal not in self.g:
-                self.g.add_node(trust.principal, kind=NodeKind.EXTERNAL)
-            self.g.add_edge(
-                trust.principal, trust.target_id, key=(EdgeKind.CAN_ASSUME, len(self.g)), trust=trust
-            )
-        # The networkx graph is the structure; these indexes answer the hot per-identity
-        # questions without walking edge views (the rules and escalation ask them millions
-        # of times on a large estate).
-        self._identity_list = [
-            data["record"] for _, data in self.g.nodes(data=True) if data.get("kind") is NodeKind.IDENTITY
-        ]
+        self._scopes = {s.id: s for s in inventory.scopes}
+        self._roles = {r.id: r for r in inventory.roles}
+        self._identities = {i.id: i for i in inventory.identities}
+        self._identity_list = list(self._identities.values())
         self._credentials: dict[str, list[Credential]] = {}
         for cred in inventory.credentials:
             self._credentials.setdefault(cred.identity_id, []).append(cred)
@@ -105,31 +90,47 @@ class PrivilegeGraph:
         self._contributions: dict[str, Contribution] = {}
         self._policy_sets: dict[str, PolicySet] = {}
         self._role_statements: dict[str, tuple[Statement, ...]] = {}
-        self._relevance: dict[tuple[int, str], tuple[Statement, ...]] = {}
+        self._relevance: dict[str, dict[int, tuple[Statement, ...]]] = {}
+
+    @cached_property
+    def g(self) -> nx.MultiDiGraph:
+        """Every record as a node and every relation as a keyed edge."""
+        inventory = self.inventory
+        g = nx.MultiDiGraph()
+        for scope in inventory.scopes:
+            g.add_node(scope.id, kind=NodeKind.SCOPE, record=scope)
+        for role in inventory.roles:
+            g.add_node(role.id, kind=NodeKind.ROLE, record=role)
+        for identity in self._identity_list:
+            g.add_node(identity.id, kind=NodeKind.IDENTITY, record=identity)
+        for cred in inventory.credentials:
+            g.add_node(cred.id, kind=NodeKind.CREDENTIAL, record=cred)
+            g.add_edge(cred.identity_id, cred.id, key=EdgeKind.HAS_CREDENTIAL)
+        for m in inventory.memberships:
+            g.add_edge(m.member_id, m.group_id, key=EdgeKind.MEMBER_OF)
+        for grant in inventory.grants:
+            g.add_edge(grant.principal_id, grant.role_id, key=(EdgeKind.GRANTED, grant.scope_id), grant=grant)
+        for trust in inventory.trusts:
+            if trust.principal not in g:
+                g.add_node(trust.principal, kind=NodeKind.EXTERNAL)
+            g.add_edge(trust.principal, trust.target_id, key=(EdgeKind.CAN_ASSUME, len(g)), trust=trust)
+        return g
 
     # -- records -------------------------------------------------------------------------
-    def _records(self, kind: NodeKind) -> Iterator:
-        for _, data in self.g.nodes(data=True):
-            if data.get("kind") is kind:
-                yield data["record"]
-
     def identities(self) -> Iterator[Identity]:
         return iter(self._identity_list)
 
     def credentials(self) -> Iterator[Credential]:
-        return self._records(NodeKind.CREDENTIAL)
+        return iter(self.inventory.credentials)
 
     def identity(self, identity_id: str) -> Identity | None:
-        data = self.g.nodes.get(identity_id)
-        return data["record"] if data and data.get("kind") is NodeKind.IDENTITY else None
+        return self._identities.get(identity_id)
 
     def role(self, role_id: str) -> Role | None:
-        data = self.g.nodes.get(role_id)
-        return data["record"] if data and data.get("kind") is NodeKind.ROLE else None
+        return self._roles.get(role_id)
 
     def scope(self, scope_id: str) -> Scope | None:
-        data = self.g.nodes.get(scope_id)
-        return data["record"] if data and data.get("kind") is NodeKind.SCOPE else None
+        return self._scopes.get(scope_id)
 
     @cached_property
     def federation(self) -> dict[str, FederationProvider]:
