@@ -6,6 +6,9 @@ snapshot it wrote cannot diverge.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,10 +40,30 @@ class Analysis:
     exposure: Exposure
 
 
+@contextmanager
+def long_lived_heap() -> Iterator[None]:
+    """Keep Python's cycle collector off the inventory while it is analysed.
+
+    An estate is millions of long-lived records, and analysis allocates millions of small
+    objects (hops, verdicts, findings) that form almost no cycles. Left alone, the collector
+    re-scans the whole inventory at every full collection: a fifth of the analysis time of a
+    100,000-identity estate. Freezing what exists and collecting less often removes that.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(threshold[0], 100_000), threshold[1], max(threshold[2], 100))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def analyse_estate(inventory: Inventory, config: ScanConfig, *, as_of: datetime) -> Analysis:
-    graph = PrivilegeGraph(inventory)
-    model = RiskModel(graph, as_of)
-    return Analysis(enrich(run_rules(graph, config.rules, as_of), model), model.exposure())
+    with long_lived_heap():
+        graph = PrivilegeGraph(inventory)
+        model = RiskModel(graph, as_of)
+        return Analysis(enrich(run_rules(graph, config.rules, as_of), model), model.exposure())
 
 
 def analyse(inventory: Inventory, config: ScanConfig, *, as_of: datetime) -> list[Finding]:
