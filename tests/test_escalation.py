@@ -7,7 +7,7 @@ import pytest
 from standing.scanner.config import ScanConfig
 from standing.scanner.escalation import ADMIN_SINK, HopKind
 from standing.scanner.graph import PrivilegeGraph
-from standing.scanner.model import TrustKind
+from standing.scanner.model import Credential, CredentialKind, Identity, IdentityKind, Provider, TrustKind
 from standing.scanner.pipeline import analyse
 from tests.builders import ACCOUNT, NOW, allow, arn, grant, inventory, key, policy, role, trust, user
 
@@ -129,3 +129,50 @@ def test_joining_an_admin_group_is_a_hop_to_admin_but_joining_another_group_is_n
         *with_policy(near_miss, "N", allow("iam:AddUserToGroup", arn("group", "readers"))),
     )
     assert found == {("joiner", ADMIN_SINK, HopKind.JOIN_GROUP)}
+
+
+def _gcp_sa(name: str, unique_id: str) -> Identity:
+    email = f"{name}@ml-prod.iam.gserviceaccount.com"
+    return Identity(id=email, provider=Provider.GCP, kind=IdentityKind.SERVICE_ACCOUNT, account="ml-prod",
+                    name=email, human=False, aliases=[unique_id])
+
+
+def _google_trust(target, condition):
+    return trust(target, "accounts.google.com", TrustKind.OIDC, condition, issuer="accounts.google.com",
+                 action="sts:AssumeRoleWithWebIdentity")
+
+
+@pytest.mark.parametrize("condition, crosses", [
+    ({"StringEquals": {"accounts.google.com:sub": "1044001"}}, True),
+    ({"StringEquals": {"accounts.google.com:sub": "1044999"}}, False),  # another account's subject
+    ({"StringLike": {"accounts.google.com:sub": "1044*"}}, False),  # a pattern names no one
+    ({"StringEquals": {"accounts.google.com:aud": "1044001"}}, False),  # audience is not who signs in
+])
+def test_a_gcp_key_reaches_aws_admin_through_a_role_trusting_its_google_subject(condition, crosses):
+    """The cross-cloud path: GCP key -> service account -> AWS role (Google token) -> admin."""
+    trainer = _gcp_sa("trainer", "1044001")
+    sa_key = Credential(id="projects/ml-prod/serviceAccounts/trainer/keys/k1", identity_id=trainer.id,
+                        kind=CredentialKind.SA_KEY, active=True, created=NOW, user_managed=True)
+    inv = inventory(ADMIN_ROLE, ADMIN_POLICY, grant(ADMIN_ROLE, ADMIN_POLICY), trainer, sa_key,
+                    _google_trust(ADMIN_ROLE, condition))
+    graph = PrivilegeGraph(inv)
+    path = graph.paths_to_admin.get(trainer.id)
+    if not crosses:
+        assert path is None
+        return
+    assert [(h.source, h.target, h.kind) for h in path] == [(trainer.id, ADMIN_ROLE.id, HopKind.FEDERATE)]
+    assert "subject 1044001" in path[0].reason
+    findings = {(f.rule_id, f.identity) for f in analyse(inv, ScanConfig(), as_of=NOW)}
+    assert ("path-to-admin", trainer.id) in findings
+
+
+def test_an_entra_principal_federating_into_an_aws_role_is_a_hop_and_only_from_that_principal():
+    tenant = "72f988bf-0000-0000-0000-2d7cd011db47"
+    sp = Identity(id="5b1f0000-aaaa-bbbb-cccc-000000000001", provider=Provider.AZURE,
+                  kind=IdentityKind.MANAGED_IDENTITY, account=tenant, name="mi-batch", human=False)
+    other = Identity(id="5b1f0000-aaaa-bbbb-cccc-000000000002", provider=Provider.AZURE,
+                     kind=IdentityKind.SERVICE_PRINCIPAL, account=tenant, name="sp-other", human=False)
+    issuer = f"sts.windows.net/{tenant}/"
+    found, _ = hops(sp, other, trust(ADMIN_ROLE, f"arn:aws:iam::{ACCOUNT}:oidc-provider/{issuer}", TrustKind.OIDC,
+                                     {"StringEquals": {f"{issuer}:sub": sp.id}}, issuer=issuer))
+    assert found == {(sp.id, "admin", HopKind.FEDERATE)}

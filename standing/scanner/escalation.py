@@ -7,20 +7,24 @@ policy and condition that allow it, so a path can be read and checked hop by hop
 
 AWS hops are derived here from policies and trust documents (see ``aws_policy`` for how
 conditions and wildcards are treated). Other providers contribute their hops as
-``Trust`` records (impersonation, ownership), which are followed as they are.
+``Trust`` records (impersonation, ownership), which are followed as they are. Federation
+trusts that name an identity of another cloud (a Google or Entra subject, a GCP pool that
+accepts AWS callers) become hops between clouds, so a path can cross from one to another.
 """
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass
 from functools import partial
+from itertools import chain
 from operator import attrgetter
 from enum import StrEnum
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from standing.scanner.aws_policy import Statement, Verdict
-from standing.scanner.model import Identity, IdentityKind, Provider, TrustKind
+from standing.scanner.model import Identity, IdentityKind, Provider, Trust, TrustKind
 from standing.scanner.privilege import PrivilegeLevel
 
 if TYPE_CHECKING:
@@ -38,6 +42,7 @@ class HopKind(StrEnum):
     JOIN_GROUP = "join-group"
     IMPERSONATE = "impersonate"
     OWNER = "owner"
+    FEDERATE = "federate"  # signs in with a token one cloud issues to it, as an identity of another
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,9 +325,78 @@ def _trust_hops(graph: "PrivilegeGraph") -> Iterable[Hop]:
                           bool(trust.conditions))
 
 
+# Token issuers that are themselves clouds whose identities we inventory: a trust pinned to
+# one of their subjects is a door from that cloud's identity into this one.
+_TOKEN_CLOUDS = {
+    "accounts.google.com": Provider.GCP,  # Google-signed ID tokens; sub = service account unique id
+    "sts.windows.net": Provider.AZURE,  # Entra ID tokens; sub = service principal object id
+    "login.microsoftonline.com": Provider.AZURE,
+}
+_SUBJECT_MEMBER = re.compile(r"/subject/(.+)$")
+
+
+def _pinned_subjects(trust: Trust) -> list[str]:
+    """Subjects a federation trust admits by exact value (wildcards admit no one we can name)."""
+    found: list[str] = []
+    for operator in ("StringEquals", "ForAnyValue:StringEquals"):
+        for key, value in (trust.conditions.get(operator) or {}).items():
+            if key.endswith(":sub"):
+                found += [str(v) for v in (value if isinstance(value, list) else [value])]
+    member = _SUBJECT_MEMBER.search(str(trust.conditions.get("member", "")))
+    if member is not None:
+        found.append(member.group(1))
+    return [f for f in found if "*" not in f and "?" not in f]
+
+
+def _federation_hops(graph: "PrivilegeGraph") -> Iterable[Hop]:
+    """Doors between clouds: a role, pool or app that accepts another cloud's identity.
+
+    - an OIDC trust whose issuer is Google or Entra ID and whose subject condition names one
+      of our GCP service accounts or Azure principals (by id or ``aliases``);
+    - a GCP workload identity pool that accepts AWS callers: a named role, or, when the
+      binding names none, every user and role of the account (conditional when the
+      provider has an attribute condition);
+    - a trust naming an identity of another provider outright.
+    """
+    identities = list(graph.identities())
+    by_name: dict[str, list[Identity]] = {}
+    aws_by_account: dict[str, list[Identity]] = {}
+    for identity in identities:
+        for name in (identity.id, *identity.aliases):
+            by_name.setdefault(name.lower(), []).append(identity)
+        if identity.provider is Provider.AWS and identity.kind in (IdentityKind.USER, IdentityKind.ROLE):
+            aws_by_account.setdefault(identity.account, []).append(identity)
+    for target in identities:
+        for trust in graph.trusts_into(target.id):
+            if trust.kind is TrustKind.OIDC:
+                cloud = _TOKEN_CLOUDS.get((trust.issuer or "").split("/", 1)[0])
+                if cloud is None:
+                    continue
+                for subject in _pinned_subjects(trust):
+                    for source in by_name.get(subject.lower(), []):
+                        if source.provider is cloud and source.id != target.id:
+                            yield Hop(source.id, target.id, HopKind.FEDERATE,
+                                      f"{target.name} trusts tokens {trust.issuer} issues to {source.name} "
+                                      f"(subject {subject})", "attributeCondition" in trust.conditions)
+            elif trust.kind is TrustKind.PRINCIPAL and target.provider is not Provider.AWS:
+                source = graph.identity(trust.principal)
+                if source is not None and source.provider is not target.provider:
+                    yield Hop(source.id, target.id, HopKind.FEDERATE,
+                              f"{target.name} admits {source.name} through {trust.issuer or 'federation'}"
+                              + (f" ({', '.join(trust.actions)})" if trust.actions else ""),
+                              bool(trust.conditions))
+            elif trust.kind is TrustKind.ACCOUNT and target.provider is not Provider.AWS:
+                account = trust.principal.split(":")[4] if trust.principal.startswith("arn:") else trust.principal
+                for source in aws_by_account.get(account, []):
+                    yield Hop(source.id, target.id, HopKind.FEDERATE,
+                              f"{target.name} admits any caller from AWS account {account}"
+                              + (f" ({', '.join(trust.actions)})" if trust.actions else ""),
+                              bool(trust.conditions))
+
+
 def all_hops(graph: "PrivilegeGraph") -> list[Hop]:
     found = {(h.source, h.target, h.kind): h for h in _AwsHops(graph).hops()}
-    for hop in _trust_hops(graph):
+    for hop in chain(_trust_hops(graph), _federation_hops(graph)):
         found.setdefault((hop.source, hop.target, hop.kind), hop)
     return sorted(found.values(), key=attrgetter("source", "target", "kind"))
 

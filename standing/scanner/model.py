@@ -112,6 +112,7 @@ class TrustKind(StrEnum):
 class FederationKind(StrEnum):
     OIDC = "oidc"
     SAML = "saml"
+    AWS = "aws"  # a GCP workload identity pool provider that accepts AWS callers
 
 
 class CoverageStatus(StrEnum):
@@ -154,6 +155,11 @@ class Identity(Record):
     )
     trust_policy: dict[str, Any] | None = Field(
         default=None, description="raw trust document, kept as evidence for trust findings"
+    )
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="other ids the provider's tokens carry for it (a GCP service account's unique id, "
+                    "an Azure application's app id): how another cloud's federation trust names it",
     )
 
 

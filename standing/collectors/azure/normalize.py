@@ -142,6 +142,7 @@ class _Builder:
                 human=False,
                 provider_managed=(owner_org or "").lower() == MICROSOFT_TENANT,
                 disabled=sp.get("accountEnabled") is False,
+                aliases=[sp["appId"].lower()] if sp.get("appId") else [],
             )
             self.identities[identity.id] = identity
             if app is not None:
@@ -177,6 +178,7 @@ class _Builder:
                 account=self.tenant, name=mi.get("name") or principal, human=False,
                 tags={**(known.tags if known else {}), **tags},
                 disabled=known.disabled if known else False,
+                aliases=sorted({*(known.aliases if known else []), *([mi["clientId"].lower()] if mi.get("clientId") else [])}),
             )
             for fic in (self.raw.identity_federated_credentials or {}).get(mi["id"], []):
                 self._federated(principal, arm_id(fic["id"]), fic)

@@ -22,6 +22,7 @@ Judgements made here, once:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlparse
@@ -232,6 +233,7 @@ def _identity(account: dict[str, Any], raw: dict[str, Any]) -> Identity:
         human=False,
         disabled=bool(account.get("disabled")),
         tags={"displayName": account["displayName"]} if account.get("displayName") else {},
+        aliases=[account["uniqueId"]] if account.get("uniqueId") else [],
     )
 
 
@@ -298,13 +300,14 @@ def _federation(raw: dict[str, Any], projects: _Projects, bindings: list[tuple[s
         if pool.get("disabled") or pool.get("state", "ACTIVE") != "ACTIVE":
             continue
         for provider in pool.get("providers", []):
-            oidc = provider.get("oidc")
-            if not oidc or provider.get("disabled") or provider.get("state", "ACTIVE") != "ACTIVE":
+            if provider.get("disabled") or provider.get("state", "ACTIVE") != "ACTIVE":
                 continue
-            issuer = oidc.get("issuerUri", "")
+            source = _pool_source(provider)
+            if source is None:
+                continue  # SAML and X.509 providers: no identity of ours signs in through them
             federation.append(FederationProvider(
-                id=provider["name"], provider=Provider.GCP, kind=FederationKind.OIDC, account=pool_project,
-                url=issuer, audiences=list(oidc.get("allowedAudiences", []))))
+                id=provider["name"], provider=Provider.GCP, kind=source.kind, account=pool_project,
+                url=source.issuer_url, audiences=source.audiences))
             for member, target, role in bindings:
                 match = _POOL_MEMBER.match(member)
                 if match is None or match.group(2) != pool_id or projects.canonical(match.group(1)) != pool_project:
@@ -314,10 +317,45 @@ def _federation(raw: dict[str, Any], projects: _Projects, bindings: list[tuple[s
                     conditions["attributeCondition"] = provider["attributeCondition"]
                 if match.group(3) != "*":
                     conditions["member"] = member  # principal://.../subject/S or .../attribute.X/V
-                trusts.append(Trust(target_id=target, principal=provider["name"], kind=TrustKind.OIDC,
-                                    actions=[role], conditions=conditions,
-                                    issuer=urlparse(issuer).netloc or issuer))
+                trusts.append(_pool_trust(source, provider["name"], target, role, conditions, match.group(3)))
     return federation, trusts
+
+
+@dataclass(frozen=True)
+class _PoolSource:
+    """Who signs in through a pool provider: an OIDC issuer, or an AWS account."""
+
+    kind: FederationKind
+    issuer_url: str
+    audiences: list[str]
+    aws_account: str | None = None
+
+
+def _pool_source(provider: dict[str, Any]) -> _PoolSource | None:
+    if provider.get("oidc"):
+        oidc = provider["oidc"]
+        return _PoolSource(FederationKind.OIDC, oidc.get("issuerUri", ""), list(oidc.get("allowedAudiences", [])))
+    if provider.get("aws", {}).get("accountId"):
+        return _PoolSource(FederationKind.AWS, "sts.amazonaws.com", [], aws_account=provider["aws"]["accountId"])
+    return None
+
+
+_AWS_ROLE_MEMBER = re.compile(r"^attribute\.aws_role/arn:aws:sts::(\d{12}):assumed-role/([^/]+)")
+
+
+def _pool_trust(source: _PoolSource, provider: str, target: str, role: str,
+                conditions: dict[str, Any], member_tail: str) -> Trust:
+    if source.aws_account is None:
+        return Trust(target_id=target, principal=provider, kind=TrustKind.OIDC, actions=[role],
+                     conditions=conditions, issuer=urlparse(source.issuer_url).netloc or source.issuer_url)
+    # AWS callers: a member naming one assumed role admits that role; otherwise the account.
+    pinned = _AWS_ROLE_MEMBER.match(member_tail)
+    if pinned is not None and pinned.group(1) == source.aws_account:
+        conditions = {k: v for k, v in conditions.items() if k != "member"}
+        return Trust(target_id=target, principal=f"arn:aws:iam::{pinned.group(1)}:role/{pinned.group(2)}",
+                     kind=TrustKind.PRINCIPAL, actions=[role], conditions=conditions, issuer=source.issuer_url)
+    return Trust(target_id=target, principal=f"arn:aws:iam::{source.aws_account}:root", kind=TrustKind.ACCOUNT,
+                 actions=[role], conditions=conditions, issuer=source.issuer_url)
 
 
 def _scope_policy(entry: dict[str, Any], projects: _Projects) -> ScopePolicy:

@@ -20,10 +20,13 @@ from standing.scanner.model import (
     ScopeKind,
     TrustKind,
     UsageStatus,
+    merge_inventories,
 )
+from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.pipeline import analyse
 from standing.scanner.privilege import PrivilegeLevel
 from standing.scanner.privilege_gcp import assess
+from tests.builders import inventory as aws_inventory, role, user
 from tests.support.gcp_wire import GcpWire, http_routes
 from tests.test_gcp_end_to_end import AS_OF, COMPUTE, EXPECTED, sa
 
@@ -195,3 +198,29 @@ def test_a_pool_member_that_names_a_subject_or_attribute_pins_the_trust(member, 
     }
     found = {(f.rule_id, f.identity) for f in analyse(normalize_estate(raw, now=AS_OF), ScanConfig(), as_of=AS_OF)}
     assert found == ({("oidc-subject-unpinned", account)} if flagged else set())
+
+
+@pytest.mark.parametrize("member, source", [
+    ("principalSet://iam.googleapis.com/projects/9/locations/global/workloadIdentityPools/aws/"
+     "attribute.aws_role/arn:aws:sts::111122223333:assumed-role/etl", "arn:aws:iam::111122223333:role/etl"),
+    ("principalSet://iam.googleapis.com/projects/9/locations/global/workloadIdentityPools/aws/*", None),
+])
+def test_a_pool_that_accepts_aws_callers_is_a_door_from_aws_into_the_service_account(member, source):
+    """A pool with an ``aws`` provider: the named assumed role, or every caller of the account."""
+    account = "loader@p.iam.gserviceaccount.com"
+    aws = normalize_estate({
+        "projects": [{"name": "projects/9", "projectId": "p"}],
+        "serviceAccounts": [{"name": f"projects/p/serviceAccounts/{account}", "projectId": "p", "email": account,
+                             "uniqueId": "104470000000000000001"}],
+        "policies": [{"resource": f"projects/p/serviceAccounts/{account}", "policy": {"bindings": [
+            {"role": "roles/iam.workloadIdentityUser", "members": [member]}]}}],
+        "workloadIdentityPools": [{"name": "projects/9/locations/global/workloadIdentityPools/aws", "providers": [
+            {"name": "projects/9/locations/global/workloadIdentityPools/aws/providers/prod",
+             "aws": {"accountId": "111122223333"}}]}],
+    }, now=AS_OF)
+    estate = merge_inventories([aws_inventory(role("etl"), user("report")), aws], aws.meta)
+    hops = {(h.source, h.kind.value) for h in PrivilegeGraph(estate).escalation_hops if h.target == account}
+    expected = {source} if source else {"arn:aws:iam::111122223333:role/etl", "arn:aws:iam::111122223333:user/report"}
+    assert hops == {(s, "federate") for s in expected}
+    assert aws.identities[0].aliases == ["104470000000000000001"]
+    assert [f.kind.value for f in aws.federation] == ["aws"]
