@@ -226,3 +226,43 @@ def test_identity_unused_judges_dead_identities_without_secrets_and_never_guesse
                     key(keyed, "AKIAKEYED", age=300, used=1))
     assert {p for p in pairs(inv) if p[0] == "identity-unused"} == {
         ("identity-unused", dead.id), ("identity-unused", never_old.id)}
+
+
+def test_identity_without_owner_is_off_until_enabled_then_flags_only_unowned_standing_access():
+    writes = policy("Writes", allow("s3:PutObject"))
+    unowned_key = user("unowned-key")
+    unowned_writer = role("unowned-writer")
+    tagged = user("tagged", tags={"Team": "payments"})  # key case ignored
+    namespaced = user("namespaced", tags={"acme:owner": "data-eng"})
+    blank = user("blank", tags={"owner": "  "})  # an empty tag names no one
+    fielded = user("fielded", owner="platform@acme.example")
+    reader = role("reader")  # no secret, nothing beyond read: nothing standing to answer for
+    reads = policy("Reads", allow("s3:GetObject"))
+    records = [unowned_key, unowned_writer, tagged, namespaced, blank, fielded, reader, writes, reads,
+               grant(unowned_writer, writes), grant(reader, reads)]
+    records += [key(u, f"AKIA{u.name.upper().replace('-', '')}", age=10, used=1)
+                for u in (unowned_key, tagged, namespaced, blank, fielded)]
+    inv = inventory(*records)
+    assert {p for p in pairs(inv) if p[0] == "identity-without-owner"} == set()
+    config = parse_config({"rules": {"identity-without-owner": {"enabled": True}}}, "test.toml")
+    assert {p for p in pairs(inv, config) if p[0] == "identity-without-owner"} == {
+        ("identity-without-owner", unowned_key.id), ("identity-without-owner", unowned_writer.id),
+        ("identity-without-owner", blank.id)}
+    narrower = parse_config({"rules": {"identity-without-owner": {"enabled": True, "owner_tags": ["team"]}}},
+                            "test.toml")
+    assert ("identity-without-owner", namespaced.id) in pairs(inv, narrower)
+
+
+def test_an_azure_application_owned_by_a_person_has_an_owner():
+    tenant = "72f988bf-0000-0000-0000-2d7cd011db47"
+    app = Identity(id="app-1", provider=Provider.AZURE, kind=IdentityKind.SERVICE_PRINCIPAL, account=tenant,
+                   name="billing-sync", human=False)
+    orphan = Identity(id="app-2", provider=Provider.AZURE, kind=IdentityKind.SERVICE_PRINCIPAL, account=tenant,
+                      name="orphan-sync", human=False)
+    person = Identity(id="user-1", provider=Provider.AZURE, kind=IdentityKind.USER, account=tenant,
+                      name="dana@acme.example", human=True)
+    secrets = [key(i, f"secret-{i.id}", age=10, used=1, kind=CredentialKind.CLIENT_SECRET) for i in (app, orphan)]
+    inv = inventory(app, orphan, person, *secrets, trust(app, person.id, TrustKind.OWNER))
+    config = parse_config({"rules": {"identity-without-owner": {"enabled": True}}}, "test.toml")
+    assert {p for p in pairs(inv, config) if p[0] == "identity-without-owner"} == {
+        ("identity-without-owner", orphan.id)}

@@ -218,7 +218,8 @@ def rules_command() -> None:
         table.add_column(column, overflow="fold")
     for rule_id, rule in load_rules().items():
         params = ", ".join(f"{name}={field.default}" for name, field in rule.Params.model_fields.items())
-        table.add_row(rule_id, rule.severity.value, rule.title, params or "-",
+        title = rule.title if rule.enabled_by_default else f"{rule.title} (off unless enabled in the config)"
+        table.add_row(rule_id, rule.severity.value, title, params or "-",
                       "; ".join(ref.short for ref in frameworks_for(rule_id)))
     _stdout().print(table)
 

@@ -51,6 +51,9 @@ class Rule:
     title: ClassVar[str]
     severity: ClassVar[Severity]
     Params: ClassVar[type[BaseModel]] = NoParams
+    # A rule whose judgement depends on a local convention (tag names, say) waits to be
+    # switched on in the config rather than flooding a first scan with noise.
+    enabled_by_default: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -83,7 +86,7 @@ class RuleSettings:
 
 def default_settings() -> dict[str, RuleSettings]:
     return {
-        rule_id: RuleSettings(enabled=True, params=rule.Params())
+        rule_id: RuleSettings(enabled=rule.enabled_by_default, params=rule.Params())
         for rule_id, rule in load_rules().items()
     }
 
