@@ -45,3 +45,46 @@ def test_exposure_counts_secret_days_and_those_reaching_admin():
     exposure = analyse_estate(inv, ScanConfig(), as_of=NOW).exposure
     assert (exposure.standing_secrets, exposure.standing_secret_days) == (2, 500)
     assert (exposure.admin_secrets, exposure.admin_secret_days) == (1, 400)
+
+
+def test_sensitive_data_is_judged_in_every_cloud_by_what_the_grants_hand_out():
+    from standing.scanner.graph import PrivilegeGraph
+    from standing.scanner.model import Grant, Identity, IdentityKind, Provider, Role
+    from standing.scanner.privilege_azure import CONTRIBUTOR
+    from standing.scanner.sensitive import sensitive_kinds
+
+    def holder(provider, name, *roles, scope):
+        who = Identity(id=name, provider=provider, kind=IdentityKind.SERVICE_ACCOUNT, account="a", name=name)
+        return [who, *[Grant(principal_id=name, role_id=r.id, scope_id=scope) for r in roles]]
+
+    secrets_role = Role(id="roles/secretmanager.secretAccessor", provider=Provider.GCP, name="accessor")
+    custom = Role(id="projects/p/roles/predictor", provider=Provider.GCP, name="predictor",
+                  permissions=["aiplatform.endpoints.predict", "logging.logEntries.create"])
+    viewer = Role(id="roles/viewer", provider=Provider.GCP, name="viewer")
+    blob_reader = Role(id="/providers/Microsoft.Authorization/roleDefinitions/blob", provider=Provider.AZURE,
+                       name="Blob Reader", documents=[{"permissions": [{"actions": [], "dataActions": [
+                           "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"]}]}])
+    contributor = Role(id=f"/providers/Microsoft.Authorization/roleDefinitions/{CONTRIBUTOR}",
+                       provider=Provider.AZURE, name="Contributor")
+    vault_reader = Role(id="/providers/Microsoft.Authorization/roleDefinitions/kv", provider=Provider.AZURE,
+                        name="KV no secrets", documents=[{"permissions": [{"actions": ["Microsoft.KeyVault/*/read"],
+                                                                          "dataActions": ["Microsoft.KeyVault/*"],
+                                                                          "notDataActions": [
+                            "Microsoft.KeyVault/vaults/secrets/getSecret/action"]}]}])
+    records = [
+        *holder(Provider.GCP, "gcp-secrets", secrets_role, scope="projects/p"),
+        *holder(Provider.GCP, "gcp-predict", custom, viewer, scope="projects/p"),
+        *holder(Provider.AZURE, "az-blob", blob_reader, scope="/subscriptions/s"),
+        *holder(Provider.AZURE, "az-contrib", contributor, scope="/subscriptions/s"),
+        *holder(Provider.AZURE, "az-kv", vault_reader, scope="/subscriptions/s"),
+        secrets_role, custom, viewer, blob_reader, contributor, vault_reader,
+    ]
+    graph = PrivilegeGraph(inventory(*records))
+    assert {i.id: sorted(sensitive_kinds(graph, i)) for i in graph.identities()} == {
+        "gcp-secrets": ["secrets"],
+        "gcp-predict": ["ai-models"],
+        "az-blob": ["storage"],
+        # Contributor lists storage, Cosmos and Cognitive Services keys and rewrites vault policies.
+        "az-contrib": ["ai-models", "databases", "keys", "secrets", "storage"],
+        "az-kv": ["keys"],  # decrypt allowed, secret reads carved out
+    }

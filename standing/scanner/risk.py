@@ -22,24 +22,15 @@ from datetime import datetime
 from standing.rules._shared import days_since, is_standing_secret
 from standing.scanner.findings import BlastRadius, Exposure, Finding, Severity
 from standing.scanner.graph import PrivilegeGraph
-from standing.scanner.model import Provider, TrustKind
+from standing.scanner.model import TrustKind
 from standing.scanner.privilege import PrivilegeLevel
+from standing.scanner.sensitive import KINDS, sensitive_kinds
 
 _BASE = {Severity.CRITICAL: 40, Severity.HIGH: 28, Severity.MEDIUM: 16, Severity.LOW: 8, Severity.INFO: 0}
 _OUTSIDER_RULES = frozenset({"open-trust", "oidc-subject-unpinned"})
 # A blast radius beyond this many identities is reported as "at least this many": the
 # difference changes no decision, and an unbounded search is quadratic on dense estates.
 MAX_REACHABLE = 500
-
-# A representative read of each kind of sensitive data; any one allowed counts.
-SENSITIVE_ACTIONS: dict[str, tuple[str, ...]] = {
-    "secrets": ("secretsmanager:GetSecretValue", "ssm:GetParameter"),
-    "keys": ("kms:Decrypt",),
-    "storage": ("s3:GetObject",),
-    "databases": ("dynamodb:GetItem", "rds-data:ExecuteStatement", "rds:CreateDBSnapshot"),
-    "ai-models": ("bedrock:InvokeModel", "sagemaker:InvokeEndpoint"),
-}
-
 
 @dataclass
 class RiskModel:
@@ -78,7 +69,7 @@ class RiskModel:
         admin = self.reaches_admin(identity_id)
         members = [self.graph.identity(i) for i in [identity_id, *reachable]]
         accounts = sorted({m.account for m in members if m is not None})
-        sensitive = sorted(SENSITIVE_ACTIONS) if admin else self._sensitive([identity_id, *reachable])
+        sensitive = sorted(KINDS) if admin else self._sensitive([identity_id, *reachable])
         return BlastRadius(reachable=reachable, truncated=truncated, reaches_admin=admin,
                            accounts=accounts, sensitive=sensitive)
 
@@ -91,12 +82,7 @@ class RiskModel:
     def _sensitive_of(self, identity_id: str) -> frozenset[str]:
         if identity_id not in self._kinds:
             identity = self.graph.identity(identity_id)
-            kinds: frozenset[str] = frozenset()
-            if identity is not None and identity.provider is Provider.AWS:
-                policy = self.graph.aws_policy_set(identity_id)
-                kinds = frozenset(k for k, actions in SENSITIVE_ACTIONS.items()
-                                  if any(policy.may(a) for a in actions))
-            self._kinds[identity_id] = kinds
+            self._kinds[identity_id] = sensitive_kinds(self.graph, identity) if identity else frozenset()
         return self._kinds[identity_id]
 
     def score(self, finding: Finding, outsider_identities: set[str]) -> int:
