@@ -86,6 +86,14 @@ def test_schema_file_matches_the_code(runner):
     assert committed.read_text() == runner.invoke(main, ["schema", "findings"]).output
 
 
+def with_minting_intern(victim):
+    """A user who can mint the victim a key: one hop short of whatever the victim reaches."""
+    from tests.builders import allow, grant, policy
+
+    intern, mint = user("intern"), policy("Mint", allow("iam:CreateAccessKey", victim.id))
+    return [intern, mint, grant(intern, mint)]
+
+
 def test_explain_shows_credentials_grants_path_and_findings(runner, tmp_path):
     from standing.scanner.model import TrustKind
     from tests.builders import ACCOUNT, allow, arn, grant, policy, role, trust
@@ -94,7 +102,8 @@ def test_explain_shows_credentials_grants_path_and_findings(runner, tmp_path):
     ci, ci_policy = user("ci"), policy("CiAssume", allow("sts:AssumeRole", arn("role", "admin")))
     inv = inventory(admin, admin_policy, grant(admin, admin_policy),
                     trust(admin, f"arn:aws:iam::{ACCOUNT}:root", TrustKind.ACCOUNT),
-                    ci, ci_policy, grant(ci, ci_policy), key(ci, "AKIACI", age=400, used=1))
+                    ci, ci_policy, grant(ci, ci_policy), key(ci, "AKIACI", age=400, used=1),
+                    *with_minting_intern(ci))
     snap = snapshot_file(tmp_path, inv)
     result = runner.invoke(main, ["explain", "ci", "--snapshot", str(snap), "--as-of", "2026-06-01"])
     assert result.exit_code == 0, result.output
@@ -102,6 +111,8 @@ def test_explain_shows_credentials_grants_path_and_findings(runner, tmp_path):
         assert expected in result.output
     incoming = runner.invoke(main, ["explain", admin.id, "--snapshot", str(snap)])
     assert "Who can become it:" in incoming.output and "ci by assume-role" in incoming.output
+    assert "Who can reach it through others (1):" in incoming.output
+    assert "intern -> ci -> admin (create-credentials, assume-role)" in incoming.output
     missing = runner.invoke(main, ["explain", "nobody", "--snapshot", str(snap)])
     assert missing.exit_code == 2 and "no identity with id or name 'nobody'" in missing.output
 

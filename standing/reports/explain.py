@@ -16,6 +16,8 @@ from standing.scanner.findings import Finding
 from standing.scanner.graph import PrivilegeGraph
 from standing.scanner.model import Identity
 
+_MAX_LISTED = 20  # a long tail of indirect paths says "this identity is widely reachable"; the count says it
+
 
 def find_identity(graph: PrivilegeGraph, wanted: str, source: str) -> Identity:
     """By canonical id, or by name when the name is unique."""
@@ -95,6 +97,14 @@ def render_explanation(
             console.print(Text(f"  trust: {t.kind.value} {t.principal}{cond}"))
         for h in incoming:
             console.print(Text(f"  {_name(graph, h.source)} by {h.kind.value}: {h.reason}"))
+    indirect = {source: path for source, path in graph.who_can_reach(identity.id).items() if len(path) > 1}
+    if indirect:
+        console.print(Text(f"Who can reach it through others ({len(indirect)}):", style="bold"))
+        for source, path in list(indirect.items())[:_MAX_LISTED]:
+            console.print(Text("  " + " -> ".join([_name(graph, source)] + [_name(graph, h.target) for h in path])
+                               + " (" + ", ".join(h.kind.value for h in path) + ")"))
+        if len(indirect) > _MAX_LISTED:
+            console.print(Text(f"  ... and {len(indirect) - _MAX_LISTED} more"))
     outgoing = [h for h in graph.escalation_hops if h.source == identity.id]
     if outgoing:
         console.print(Text("What it can become:", style="bold"))

@@ -176,6 +176,28 @@ class PrivilegeGraph:
         return all_hops(self)
 
     @cached_property
+    def escalation_network(self) -> nx.DiGraph:
+        """Identities joined by escalation hops (one per ordered pair, unconditional preferred)."""
+        network = nx.DiGraph()
+        for hop in self.escalation_hops:
+            known = network.get_edge_data(hop.source, hop.target)
+            if known is None or (known["hop"].conditional and not hop.conditional):
+                network.add_edge(hop.source, hop.target, hop=hop)
+        return network
+
+    def who_can_reach(self, identity_id: str) -> dict[str, list["Hop"]]:
+        """Every identity with an escalation path to this one, and its shortest path."""
+        network = self.escalation_network
+        if identity_id not in network:
+            return {}
+        paths = nx.single_target_shortest_path(network, identity_id)
+        return {
+            source: [network.edges[a, b]["hop"] for a, b in zip(nodes, nodes[1:])]
+            for source, nodes in sorted(paths.items())
+            if source != identity_id
+        }
+
+    @cached_property
     def paths_to_admin(self) -> dict[str, list["Hop"]]:
         """Shortest escalation path from each identity that has one to an admin position."""
         from standing.scanner.escalation import paths_to_admin
