@@ -176,3 +176,25 @@ def test_an_entra_principal_federating_into_an_aws_role_is_a_hop_and_only_from_t
     found, _ = hops(sp, other, trust(ADMIN_ROLE, f"arn:aws:iam::{ACCOUNT}:oidc-provider/{issuer}", TrustKind.OIDC,
                                      {"StringEquals": {f"{issuer}:sub": sp.id}}, issuer=issuer))
     assert found == {(sp.id, "admin", HopKind.FEDERATE)}
+
+
+def test_rewriting_a_policy_it_holds_or_its_group_is_a_hop_to_admin_but_not_someone_elses():
+    from tests.builders import group
+    from standing.scanner.model import Membership
+
+    versioner, near_versioner = user("versioner"), user("near-versioner")
+    held = policy("Held", allow("s3:GetObject"))
+    other = policy("Other", allow("s3:GetObject"))
+    crew, outsiders = group("crew"), group("outsiders")
+    grouper, near_grouper = user("grouper"), user("near-grouper")
+    found, _ = hops(
+        held, other, crew, outsiders,
+        *with_policy(versioner, "V", allow("iam:CreatePolicyVersion", held.id)), grant(versioner, held),
+        *with_policy(near_versioner, "NV", allow("iam:CreatePolicyVersion", other.id)),
+        grant(near_versioner, held),
+        *with_policy(grouper, "G", allow("iam:PutGroupPolicy", arn("group", "crew"))),
+        Membership(member_id=grouper.id, group_id=crew.id),
+        *with_policy(near_grouper, "NG", allow("iam:AttachGroupPolicy", arn("group", "outsiders"))),
+        Membership(member_id=near_grouper.id, group_id=crew.id),
+    )
+    assert found == {("versioner", ADMIN_SINK, HopKind.SELF_POLICY), ("grouper", ADMIN_SINK, HopKind.SELF_POLICY)}

@@ -289,6 +289,27 @@ class _AwsHops:
                           f"{verdict.describe(action, source.name)}: it can grant itself anything",
                           verdict.conditional)
                 return
+        if policy.may("iam:CreatePolicyVersion"):
+            # A new default version of a customer-managed policy it holds rewrites its own rights.
+            for grant in self.graph.standing_grants_of(source.id):
+                held = grant.role_id
+                if ":policy/" not in held or held.split(":")[4] != source.account:
+                    continue  # inline, or AWS-managed (which nobody can version)
+                verdict = policy.allows("iam:CreatePolicyVersion", held)
+                if verdict is not None:
+                    yield Hop(source.id, ADMIN_SINK, HopKind.SELF_POLICY,
+                              f"{verdict.describe('iam:CreatePolicyVersion', held)}, a policy it holds: "
+                              "it can rewrite its own permissions", verdict.conditional)
+                    return
+        for group_id in self.graph.groups_of(source.id):
+            # A policy on a group it belongs to is its own.
+            for action in ("iam:AttachGroupPolicy", "iam:PutGroupPolicy"):
+                verdict = policy.allows(action, group_id) if policy.may(action) else None
+                if verdict is not None:
+                    yield Hop(source.id, ADMIN_SINK, HopKind.SELF_POLICY,
+                              f"{verdict.describe(action, group_id)}, a group it belongs to: "
+                              "it can grant itself anything", verdict.conditional)
+                    return
         if source.kind is IdentityKind.USER and policy.may("iam:AddUserToGroup"):
             for group_id in self._admin_groups(source.account):
                 verdict = policy.allows("iam:AddUserToGroup", group_id)
