@@ -266,3 +266,30 @@ def test_an_azure_application_owned_by_a_person_has_an_owner():
     config = parse_config({"rules": {"identity-without-owner": {"enabled": True}}}, "test.toml")
     assert {p for p in pairs(inv, config) if p[0] == "identity-without-owner"} == {
         ("identity-without-owner", orphan.id)}
+
+
+def test_ai_workloads_are_recognised_from_roles_names_and_tags_in_every_cloud():
+    from standing.scanner.graph import PrivilegeGraph
+    from standing.scanner.model import Grant, Role
+    from standing.scanner.workloads import judge_workload
+
+    def sa(name, **fields):
+        return Identity(id=f"{name}@p.iam.gserviceaccount.com", provider=Provider.GCP,
+                        kind=IdentityKind.SERVICE_ACCOUNT, account="p", name=f"{name}@p.iam.gserviceaccount.com",
+                        human=False, **fields)
+
+    vertex = Role(id="roles/aiplatform.user", provider=Provider.GCP, name="Vertex AI User")
+    holder, trainer, notebook, support_agent = sa("batch-7"), sa("vertexTrainer"), sa("x", tags={
+        "displayName": "Jupyter workbench"}), sa("support-ai-agent")
+    monitoring, tagged, mgmt = sa("monitoring-agent"), sa("etl", tags={"workload": "inference"}), sa("management")
+    records = [vertex, Grant(principal_id=holder.id, role_id=vertex.id, scope_id="projects/p"),
+               holder, trainer, notebook, support_agent, monitoring, tagged, mgmt]
+    graph = PrivilegeGraph(inventory(*records))
+    assert {i.name.split("@")[0]: graph.workload_of(i.id).kind.value for i in graph.identities()} == {
+        "batch-7": "inference", "vertexTrainer": "training", "x": "notebook", "support-ai-agent": "agent",
+        "monitoring-agent": "unknown", "etl": "inference", "management": "unknown"}
+    assert judge_workload(holder, [vertex]).reason == "holds Vertex AI User"
+    keyed = [key(i, f"{i.name}/keys/k", age=10, used=1, kind=CredentialKind.SA_KEY) for i in (trainer, monitoring)]
+    inv = inventory(*records, *keyed)
+    assert {p for p in pairs(inv) if p[0] == "ai-workload-standing-access"} == {
+        ("ai-workload-standing-access", trainer.id)}

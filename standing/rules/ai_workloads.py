@@ -33,7 +33,10 @@ class AiWorkloadStandingAccess(Rule):
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():
-            if identity.workload not in AI_WORKLOADS or not is_nhi(identity):
+            if not is_nhi(identity):
+                continue
+            workload = graph.workload_of(identity.id)
+            if workload.kind not in AI_WORKLOADS:
                 continue
             secrets = standing_secrets_of(graph, identity.id)
             invoke = self._invocation_on_everything(graph, identity.id) \
@@ -47,9 +50,9 @@ class AiWorkloadStandingAccess(Rule):
                 problems.append(f"may call {', '.join(invoke)} on any model or endpoint")
             yield Hit(
                 identity=identity,
-                message=f"{identity.workload.value} workload {identity.name} " + " and ".join(problems),
-                evidence={"workload": identity.workload.value, "long_lived_secrets": secrets,
-                          "model_invocation_on_any_resource": invoke},
+                message=f"{workload.kind.value} workload {identity.name} " + " and ".join(problems),
+                evidence={"workload": workload.kind.value, "workload_evidence": workload.reason,
+                          "long_lived_secrets": secrets, "model_invocation_on_any_resource": invoke},
             )
 
     @staticmethod

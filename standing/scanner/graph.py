@@ -29,6 +29,7 @@ from standing.scanner.model import (
     ScopeKind,
     Trust,
 )
+from standing.scanner.workloads import WorkloadJudgement, judge_workload
 from standing.scanner.privilege import (
     NONE,
     PrivilegeAssessment,
@@ -91,6 +92,7 @@ class PrivilegeGraph:
         self._policy_sets: dict[str, PolicySet] = {}
         self._role_statements: dict[str, tuple[Statement, ...]] = {}
         self._relevance: dict[str, dict[int, tuple[Statement, ...]]] = {}
+        self._workloads: dict[str, WorkloadJudgement] = {}
 
     @cached_property
     def g(self) -> nx.MultiDiGraph:
@@ -168,6 +170,14 @@ class PrivilegeGraph:
         return list(self._trusts.get(identity_id, ()))
 
     # -- derived ---------------------------------------------------------------------------
+    def workload_of(self, identity_id: str) -> "WorkloadJudgement":
+        """The collector's workload kind, else one inferred from tags, roles held and name."""
+        if identity_id not in self._workloads:
+            identity = self._identities[identity_id]
+            roles = [r for g in self.grants_of(identity_id) if (r := self.role(g.role_id)) is not None]
+            self._workloads[identity_id] = judge_workload(identity, roles)
+        return self._workloads[identity_id]
+
     @cached_property
     def escalation_hops(self) -> list["Hop"]:
         """Every way one identity can become, or empower, another (see ``escalation``)."""
