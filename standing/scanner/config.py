@@ -86,7 +86,7 @@ def parse_config(data: dict[str, Any], source: str) -> ScanConfig:
                 allowed = ", ".join(sorted(_RULE_KEYS | param_names))
                 raise UserError(source, f"{where} unknown setting {key!r} (allowed: {allowed})")
         current = settings[rule_id]
-        enabled = table.get("enabled", True)
+        enabled = table.get("enabled", current.enabled)
         if not isinstance(enabled, bool):
             raise UserError(source, f"{where} enabled must be true or false")
         severity = (

@@ -51,6 +51,7 @@ class Rule:
     title: ClassVar[str]
     severity: ClassVar[Severity]
     Params: ClassVar[type[BaseModel]] = NoParams
+    enabled_by_default: ClassVar[bool] = True  # False: runs only when a config or command enables it
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -83,7 +84,7 @@ class RuleSettings:
 
 def default_settings() -> dict[str, RuleSettings]:
     return {
-        rule_id: RuleSettings(enabled=True, params=rule.Params())
+        rule_id: RuleSettings(enabled=rule.enabled_by_default, params=rule.Params())
         for rule_id, rule in load_rules().items()
     }
 

@@ -1,0 +1,51 @@
+"""The gate's sources: a snapshot (analysed here), a findings.json (taken as written), or an IaC change."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from standing.gate.judge import GateInput
+from standing.iac.change import IacChange
+from standing.reports.findings_json import FindingsDocument
+from standing.scanner.config import ScanConfig
+from standing.scanner.errors import UserError
+from standing.scanner.model import Inventory
+from standing.scanner.pipeline import analyse
+
+
+def from_inventory(inventory: Inventory, path: Path, config: ScanConfig, as_of: datetime) -> GateInput:
+    return GateInput(label=f"snapshot {path}", findings=analyse(inventory, config, as_of=as_of),
+                     artifact=str(path), gaps=inventory.gaps)
+
+
+def from_change(change: IacChange, config: ScanConfig, as_of: datetime) -> GateInput:
+    label = f"{'Terraform plan' if change.kind == 'terraform-plan' else 'CloudFormation template'} {change.source}"
+    return GateInput(label=label, findings=change.new_findings(config, as_of),
+                     artifact=change.source, gaps=change.unknowns, change=change)
+
+
+def read_findings(path: Path) -> GateInput:
+    """A findings.json as a scan wrote it; its rules ran with that scan's config."""
+    source = str(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(source, "no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(source, f"cannot read file ({exc.__class__.__name__})") from None
+    except json.JSONDecodeError as exc:
+        raise UserError(source, f"not valid JSON, truncated? (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(data, dict) or data.get("schema") != "standing.findings":
+        raise UserError(source, "not a standing findings.json (write one with `standing scan --output-dir`)")
+    try:
+        document = FindingsDocument.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise UserError(source, f"invalid findings document at {where}: {first['msg']}") from None
+    return GateInput(label=f"findings {source}", findings=document.findings, artifact=source,
+                     gaps=document.scan.gaps)
