@@ -1,0 +1,241 @@
+"""IaC changes through the same rules: what a Terraform plan or a CloudFormation template creates.
+
+The fixtures are `terraform show -json` documents (AWS, Google and Azure providers, a module
+with `count`, `for_each`, values known only after apply, an untouched existing role) and
+templates in both CloudFormation syntaxes with intrinsic functions.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from standing.gate.judge import gate_config
+from standing.iac.cloudformation import convert_template, parse_template, read_template
+from standing.iac.plan import parse_plan, read_plan
+from standing.iac.terraform import convert_plan
+from standing.scanner.config import ScanConfig
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "iac"
+PLAN = FIXTURES / "terraform" / "standing-keys.plan.json"
+CLEAN_PLAN = FIXTURES / "terraform" / "short-lived.plan.json"
+CONFIG = gate_config(ScanConfig())
+
+
+def plan_change(path: Path = PLAN):
+    return convert_plan(read_plan(path), NOW)
+
+
+def found(change) -> set[tuple[str, str]]:
+    return {(f.rule_id, f.subject) for f in change.new_findings(CONFIG, NOW)}
+
+
+def line_of(path: Path, needle: str) -> int:
+    """The 1-based line of the first line containing needle after the resource_changes / Resources key."""
+    lines = path.read_text().splitlines()
+    start = next(n for n, line in enumerate(lines) if '"resource_changes"' in line or line.startswith("Resources")
+                 or '"Resources"' in line)
+    return next(n for n, line in enumerate(lines) if n > start and needle in line) + 1
+
+
+def test_terraform_plan_findings_are_exactly_what_the_change_creates():
+    assert found(plan_change()) == {
+        # AWS: a key on a new user, keys from a module with count = 2, admin attached to a GitHub OIDC
+        # role that does not pin the subject, a role open to '*', '*:*' inline on one for_each instance
+        ("long-lived-secret", "aws_iam_access_key.ci"),
+        ("long-lived-secret", "module.ci_bots.aws_iam_access_key.bot[0]"),
+        ("long-lived-secret", "module.ci_bots.aws_iam_access_key.bot[1]"),
+        ("oidc-subject-unpinned", "aws_iam_role.deploy"),
+        ("admin-equivalent", "aws_iam_role.deploy"),
+        ("open-trust", "aws_iam_role.open"),
+        ("admin-equivalent", 'aws_iam_role.readers["billing"]'),
+        # Google: a key (never expires) on a service account made Owner of the project
+        ("long-lived-secret", "google_service_account_key.ci"),
+        ("secret-never-expires", "google_service_account_key.ci"),
+        ("admin-equivalent", "google_service_account.ci"),
+        ("gcp-basic-or-admin-role", "google_service_account.ci"),
+        # Azure: a two-year app password, Owner of a subscription for the app's service principal
+        ("long-lived-secret", "azuread_application_password.ci"),
+        ("secret-lifetime-too-long", "azuread_application_password.ci"),
+        ("admin-equivalent", "azuread_service_principal.ci"),
+        ("azure-standing-privileged-role", "azuread_service_principal.ci"),
+    }
+
+
+def test_existing_resources_the_plan_leaves_alone_are_not_findings_of_the_change():
+    change = plan_change()
+    after = {(f.rule_id, f.subject) for f in change.new_findings(CONFIG, NOW)}
+    # the untouched legacy role trusts '*' too, but it was there before this change
+    assert ("open-trust", "aws_iam_role.legacy") not in after
+    assert "aws_iam_role.legacy" in {i.id for i in change.before.identities}
+
+
+def test_unknown_after_apply_references_are_followed_to_the_resource_in_the_plan():
+    change = plan_change()
+    holders = {c.id: c.identity_id for c in change.after.credentials}
+    assert holders == {
+        "aws_iam_access_key.ci": "aws_iam_user.ci",  # user = "ci-deploy", known, matched by name
+        "module.ci_bots.aws_iam_access_key.bot[0]": "module.ci_bots.aws_iam_user.bot[0]",  # count.index
+        "module.ci_bots.aws_iam_access_key.bot[1]": "module.ci_bots.aws_iam_user.bot[1]",
+        "google_service_account_key.ci": "google_service_account.ci",  # service_account_id unknown
+        "azuread_application_password.ci": "azuread_service_principal.ci",  # app's password, on its principal
+    }
+    grants = {(g.principal_id, g.role_id) for g in change.after.grants}
+    assert ("google_service_account.ci", "roles/owner") in grants  # member = "serviceAccount:${...email}"
+    assert ("azuread_service_principal.ci",
+            "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635") in grants
+    assert change.unknowns == []  # everything that mattered could be resolved
+
+
+def test_a_plan_that_creates_nothing_long_lived_has_no_findings_and_nothing_unknown():
+    change = plan_change(CLEAN_PLAN)
+    assert found(change) == set()
+    assert change.unknowns == []
+    # ...though it does create identities: a Lambda role, a pinned OIDC role, two service accounts
+    # from a module with count, a managed identity, and a twelve-hour certificate
+    assert len(change.after.identities) == 7
+    assert {c.kind.value for c in change.after.credentials} == {"certificate"}
+
+
+def _single_change_plan(resources: list[dict], configuration: dict | None = None) -> str:
+    return json.dumps({"format_version": "1.2", "terraform_version": "1.9.8", "planned_values": {"root_module": {}},
+                       "resource_changes": resources,
+                       "configuration": configuration or {"root_module": {"resources": []}}})
+
+
+def _change(address: str, type_: str, after: dict, unknown: dict, actions=("create",), before=None) -> dict:
+    return {"address": address, "mode": "managed", "type": type_, "name": address.split(".")[1],
+            "provider_name": "registry.terraform.io/hashicorp/aws",
+            "change": {"actions": list(actions), "before": before, "after": after, "after_unknown": unknown}}
+
+
+def test_a_policy_known_only_after_apply_is_recorded_unknown_not_judged_either_way():
+    text = _single_change_plan([
+        _change("aws_iam_policy.generated", "aws_iam_policy", {"name": "generated"}, {"policy": True, "arn": True}),
+        _change("aws_iam_role_policy_attachment.app", "aws_iam_role_policy_attachment", {"role": "app"},
+                {"policy_arn": True}),
+    ], {"root_module": {"resources": [{
+        "address": "aws_iam_role_policy_attachment.app", "mode": "managed", "type": "aws_iam_role_policy_attachment",
+        "name": "app", "expressions": {"policy_arn": {"references": ["aws_iam_policy.generated.arn",
+                                                                      "aws_iam_policy.generated"]}}}]}})
+    change = convert_plan(parse_plan(text, "plan.json"), NOW)
+    assert found(change) == set()
+    assert {(g.scope, g.operation) for g in change.unknowns} == {
+        ("aws_iam_policy.generated", "policy"),
+        ("aws_iam_role_policy_attachment.app", "policy_arn"),
+    }
+
+
+def test_an_update_that_widens_an_existing_policy_is_a_finding_of_the_change():
+    narrow = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                                                  "Resource": "*"}]})
+    wide = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    role = {"name": "app", "assume_role_policy": json.dumps({"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+            "Principal": {"Service": "ec2.amazonaws.com"}}]})}
+    text = _single_change_plan([
+        _change("aws_iam_role.app", "aws_iam_role", role, {}, actions=("no-op",), before=role),
+        _change("aws_iam_role_policy.app", "aws_iam_role_policy", {"name": "app", "role": "app", "policy": wide}, {},
+                actions=("update",), before={"name": "app", "role": "app", "policy": narrow}),
+    ])
+    assert found(convert_plan(parse_plan(text, "plan.json"), NOW)) == {("admin-equivalent", "aws_iam_role.app")}
+
+
+def test_a_key_whose_user_cannot_be_resolved_still_counts_and_says_why():
+    text = _single_change_plan([
+        _change("aws_iam_access_key.orphan", "aws_iam_access_key", {"status": "Active"}, {"user": True}),
+    ])
+    change = convert_plan(parse_plan(text, "plan.json"), NOW)
+    assert found(change) == {("long-lived-secret", "aws_iam_access_key.orphan")}
+    assert [(g.scope, g.operation) for g in change.unknowns] == [("aws_iam_access_key.orphan", "user")]
+
+
+def test_plan_locations_are_the_lines_of_each_resource_change():
+    change = plan_change()
+    by_subject = {f.subject: f for f in change.new_findings(CONFIG, NOW)}
+    key = change.locations(by_subject["module.ci_bots.aws_iam_access_key.bot[1]"])
+    assert [(r.address, r.line) for r in key] == [
+        ("module.ci_bots.aws_iam_access_key.bot[1]",
+         line_of(PLAN, '"address": "module.ci_bots.aws_iam_access_key.bot[1]"')),
+        ("module.ci_bots.aws_iam_user.bot[1]", line_of(PLAN, '"address": "module.ci_bots.aws_iam_user.bot[1]"')),
+    ]
+    admin = [f for f in change.new_findings(CONFIG, NOW)
+             if f.rule_id == "admin-equivalent" and f.subject == "aws_iam_role.deploy"][0]
+    assert [r.address for r in change.locations(admin)] == [
+        "aws_iam_role.deploy", "aws_iam_role_policy_attachment.deploy_admin"]
+
+
+# --- CloudFormation ---------------------------------------------------------------------------
+
+YAML_TEMPLATE = FIXTURES / "cloudformation" / "ci-user.yaml"
+JSON_TEMPLATE = FIXTURES / "cloudformation" / "lambda-only.json"
+
+
+def template_change(path: Path):
+    return convert_template(read_template(path), NOW)
+
+
+def test_yaml_template_with_short_intrinsics_creates_a_key_admin_and_open_trusts():
+    change = template_change(YAML_TEMPLATE)
+    assert found(change) == {
+        ("long-lived-secret", "DeployUserKey"),
+        ("admin-equivalent", "DeployUser"),  # '*:*' through AWS::IAM::Policy, behind the key: critical
+        ("open-trust", "PartnerRole"),
+        ("oidc-subject-unpinned", "GithubDeployRole"),
+        ("admin-equivalent", "GithubDeployRole"),  # !Sub arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess
+    }
+    names = {i.id: i.name for i in change.after.identities}
+    assert names == {"DeployUser": "ci-deploy-prod", "PartnerRole": "partner-prod", "GithubDeployRole": "github-deploy"}
+    assert change.unknowns == []
+
+
+def test_json_template_that_creates_no_keys_and_pins_its_trusts_passes():
+    change = template_change(JSON_TEMPLATE)
+    assert found(change) == set()
+    assert change.unknowns == []
+    assert {i.name for i in change.after.identities} == {"report-builder", "github-release"}
+
+
+def test_template_locations_are_the_lines_of_each_resource():
+    change = template_change(YAML_TEMPLATE)
+    key = [f for f in change.new_findings(CONFIG, NOW) if f.subject == "DeployUserKey"][0]
+    assert [(r.address, r.line) for r in change.locations(key)] == [
+        ("DeployUserKey", line_of(YAML_TEMPLATE, "  DeployUserKey:")),
+        ("DeployUser", line_of(YAML_TEMPLATE, "  DeployUser:")),
+    ]
+    json_change = template_change(JSON_TEMPLATE)
+    assert json_change.refs["GithubReleaseRole"].line == line_of(JSON_TEMPLATE, '"GithubReleaseRole"')
+
+
+def test_a_parameter_with_no_default_inside_a_policy_is_unknown_not_harmless():
+    text = """
+Parameters:
+  AllowedAction: {Type: String}
+Resources:
+  AppRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: app
+          PolicyDocument:
+            Statement: [{Effect: Allow, Action: !Ref AllowedAction, Resource: "*"}]
+"""
+    change = convert_template(parse_template(text, "t.yaml"), NOW)
+    assert [(g.scope, g.operation) for g in change.unknowns] == [("AppRole", "Policies.app")]
+    assert "parameter AllowedAction has no default" in change.unknowns[0].detail
+
+
+@pytest.mark.parametrize("text", [
+    "Resources:\n  Key:\n    Type: AWS::IAM::AccessKey\n    Properties:\n      UserName: !GetAtt [Bot, Arn]\n"
+    "  Bot:\n    Type: AWS::IAM::User\n",
+    '{"Resources": {"Key": {"Type": "AWS::IAM::AccessKey", "Properties": {"UserName": {"Ref": "Bot"}}},'
+    ' "Bot": {"Type": "AWS::IAM::User"}}}',
+])
+def test_both_syntaxes_resolve_a_key_to_its_user(text):
+    change = convert_template(parse_template(text, "t"), NOW)
+    assert [(c.id, c.identity_id) for c in change.after.credentials] == [("Key", "Bot")]
