@@ -239,3 +239,40 @@ Resources:
 def test_both_syntaxes_resolve_a_key_to_its_user(text):
     change = convert_template(parse_template(text, "t"), NOW)
     assert [(c.id, c.identity_id) for c in change.after.credentials] == [("Key", "Bot")]
+
+
+def test_identity_resources_standing_does_not_convert_are_reported_not_passed():
+    text = _single_change_plan([
+        _change("google_service_account_iam_member.ci_token", "google_service_account_iam_member",
+                {"role": "roles/iam.serviceAccountTokenCreator", "member": "group:ci@example.com"}, {"id": True}),
+        _change("aws_iam_instance_profile.app", "aws_iam_instance_profile", {"name": "app"}, {"arn": True}),
+        _change("aws_s3_bucket.logs", "aws_s3_bucket", {"bucket": "logs"}, {"arn": True}),
+    ])
+    change = convert_plan(parse_plan(text, "plan.json"), NOW)
+    assert [(g.scope, g.operation) for g in change.unknowns] == [
+        ("google_service_account_iam_member.ci_token", "google_service_account_iam_member")]
+    template = ("Resources:\n  Join:\n    Type: AWS::IAM::UserToGroupAddition\n    Properties:\n"
+                "      GroupName: admins\n      Users: [ci]\n  Profile:\n    Type: AWS::IAM::InstanceProfile\n"
+                "    Properties:\n      Roles: [app]\n")
+    assert [(g.scope, g.operation) for g in convert_template(parse_template(template, "t"), NOW).unknowns] == [
+        ("Join", "AWS::IAM::UserToGroupAddition")]
+
+
+def test_gate_on_a_change_with_only_unknowns_exits_3_and_says_what_was_not_judged(tmp_path):
+    from click.testing import CliRunner
+
+    from standing.scanner.cli import main
+
+    plan = tmp_path / "plan.json"
+    plan.write_text(_single_change_plan([
+        _change("aws_iam_role_policy.app", "aws_iam_role_policy", {"name": "app", "role": "app"}, {"policy": True}),
+    ]))
+    markdown = tmp_path / "comment.md"
+    result = CliRunner().invoke(main, ["gate", "--terraform-plan", str(plan), "--markdown", str(markdown)],
+                                env={"COLUMNS": "200"})
+    assert result.exit_code == 3, result.output
+    assert "INCOMPLETE" in result.output
+    assert "not judged: aws_iam_role_policy.app policy" in result.output
+    text = markdown.read_text()
+    assert text.startswith("⚠️ **standing gate could not judge everything**")
+    assert "- aws\\_iam\\_role\\_policy.app `policy`: the policy document is known only after apply" in text

@@ -28,6 +28,12 @@ from standing.scanner.model import CredentialKind, IdentityKind, Provider
 PSEUDO = {"AWS::AccountId": DEPLOY_ACCOUNT, "AWS::Partition": "aws", "AWS::Region": "deploy-region",
           "AWS::StackName": "stack", "AWS::URLSuffix": "amazonaws.com", "AWS::NoValue": None}
 _SUB_VAR = re.compile(r"\$\{([^}!]+)\}")
+CONVERTED = frozenset({"AWS::IAM::User", "AWS::IAM::Role", "AWS::IAM::ManagedPolicy", "AWS::IAM::AccessKey",
+                       "AWS::IAM::Policy", "AWS::IAM::RolePolicy", "AWS::IAM::UserPolicy"})
+# IAM resources that hold or grant nothing by themselves; any other unconverted one is reported.
+GRANTS_NOTHING = frozenset({"AWS::IAM::Group", "AWS::IAM::InstanceProfile", "AWS::IAM::OIDCProvider",
+                            "AWS::IAM::SAMLProvider", "AWS::IAM::ServiceLinkedRole", "AWS::IAM::ServerCertificate",
+                            "AWS::IAM::VirtualMFADevice"})
 
 
 class Template:
@@ -121,6 +127,11 @@ class _Stack:
                 if resource["Type"] in wanted:
                     getattr(self, "_" + resource["Type"].rsplit("::", 1)[1].lower())(
                         logical_id, resource.get("Properties") or {})
+        for logical_id, resource in self.t.resources.items():
+            kind = resource["Type"]
+            if kind.startswith("AWS::IAM::") and kind not in CONVERTED and kind not in GRANTS_NOTHING:
+                self.out.unknown(Provider.AWS, logical_id, kind,
+                                 "this resource type is not converted by standing; what it grants is not judged")
         return self.out
 
     # -- resolving intrinsics ----------------------------------------------------------------

@@ -77,6 +77,11 @@ class _View:
         for instance in self.instances:
             if _GCP_IAM.match(instance.type):
                 self._gcp_iam(instance)
+            elif instance.changed and _IDENTITY_TYPES.match(instance.type) and instance.type not in SUPPORTED_TYPES \
+                    and instance.type not in GRANTS_NOTHING:
+                provider = _PROVIDER_OF.get(instance.type.split("_")[0], Provider.AWS)
+                self.out.unknown(provider, instance.address, instance.type,
+                                 "this resource type is not converted by standing; what it grants is not judged")
         return self.out
 
     # -- resolving what an attribute points at --------------------------------------------
@@ -387,6 +392,19 @@ _LINKS: dict[str, Handler] = {
     "azurerm_role_assignment": _View.azure_role_assignment,
 }
 SUPPORTED_TYPES = frozenset(_PRINCIPALS) | frozenset(_POLICIES) | frozenset(_LINKS)
+# Identity-family resources that hold or grant nothing by themselves; any other unconverted
+# identity resource a change creates is reported as not judged rather than passed.
+GRANTS_NOTHING = frozenset({
+    "aws_iam_account_alias", "aws_iam_account_password_policy", "aws_iam_group", "aws_iam_instance_profile",
+    "aws_iam_openid_connect_provider", "aws_iam_saml_provider", "aws_iam_server_certificate",
+    "aws_iam_service_linked_role", "aws_iam_virtual_mfa_device", "google_project_iam_custom_role",
+    "google_organization_iam_custom_role", "google_project_iam_audit_config", "azuread_group", "azuread_user",
+    "azuread_application_identifier_uri", "azuread_application_redirect_uris", "azuread_application_api_access",
+    "azuread_application_federated_identity_credential", "azurerm_role_definition",
+})
+_IDENTITY_TYPES = re.compile(r"^(aws_iam_|google_(project|folder|organization|service_account)_iam_|"
+                             r"google_service_account|azuread_|azurerm_role_|azurerm_user_assigned_identity)")
+_PROVIDER_OF = {"aws": Provider.AWS, "google": Provider.GCP, "azuread": Provider.AZURE, "azurerm": Provider.AZURE}
 
 
 def _azure_scope_kind(scope: str) -> ScopeKind:
