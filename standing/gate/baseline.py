@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError
 from standing.scanner.errors import UserError
 from standing.scanner.findings import Finding, Severity
 from standing.scanner.model import Record
+from standing.scanner.textfiles import parse_json, read_text
 
 BASELINE_VERSION = 1
 
@@ -62,14 +63,7 @@ def write_baseline(baseline: Baseline, path: Path) -> None:
 
 def read_baseline(path: Path) -> Baseline:
     source = str(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(source, "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(source, f"cannot read file ({exc.__class__.__name__})") from None
-    except json.JSONDecodeError as exc:
-        raise UserError(source, f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    data = parse_json(read_text(path), source)
     if not isinstance(data, dict) or data.get("schema") != "standing.baseline":
         raise UserError(source, "not a standing baseline (write one with `standing baseline`)")
     try:

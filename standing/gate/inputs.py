@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from standing.scanner.config import ScanConfig
 from standing.scanner.errors import UserError
 from standing.scanner.model import Inventory
 from standing.scanner.pipeline import analyse
+from standing.scanner.textfiles import parse_json, read_text
 
 
 def from_inventory(inventory: Inventory, path: Path, config: ScanConfig, as_of: datetime) -> GateInput:
@@ -31,14 +31,7 @@ def from_change(change: IacChange, config: ScanConfig, as_of: datetime) -> GateI
 def read_findings(path: Path) -> GateInput:
     """A findings.json as a scan wrote it; its rules ran with that scan's config."""
     source = str(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(source, "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(source, f"cannot read file ({exc.__class__.__name__})") from None
-    except json.JSONDecodeError as exc:
-        raise UserError(source, f"not valid JSON, truncated? (line {exc.lineno}: {exc.msg})") from None
+    data = parse_json(read_text(path), source, hint="truncated?")
     if not isinstance(data, dict) or data.get("schema") != "standing.findings":
         raise UserError(source, "not a standing findings.json (write one with `standing scan --output-dir`)")
     try:

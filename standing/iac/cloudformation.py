@@ -23,6 +23,7 @@ from cfn_tools import CfnYamlLoader
 from standing.iac.change import IacChange
 from standing.iac.estate import DEPLOY_ACCOUNT, Estate, SourceRef
 from standing.scanner.errors import UserError
+from standing.scanner.textfiles import parse_json, read_text
 from standing.scanner.model import CredentialKind, IdentityKind, Provider
 
 PSEUDO = {"AWS::AccountId": DEPLOY_ACCOUNT, "AWS::Partition": "aws", "AWS::Region": "deploy-region",
@@ -47,23 +48,12 @@ class Template:
 
 
 def read_template(path: Path) -> Template:
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(source, "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(source, f"cannot read file ({exc.__class__.__name__})") from None
-    return parse_template(text, source)
+    return parse_template(read_text(path), str(path))
 
 
 def parse_template(text: str, source: str) -> Template:
     if text.lstrip().startswith("{"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UserError(source, f"not valid JSON, truncated or not a template (line {exc.lineno} "
-                                    f"column {exc.colno}: {exc.msg})") from None
+        data = parse_json(text, source, hint="truncated or not a template")
         lines = _json_lines(text, data)
     else:
         try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from standing.scanner.errors import UserError
+from standing.scanner.textfiles import parse_json, read_text
 
 _INDEX = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
 _RESOURCE_REF = re.compile(r"^([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_-]*)")
@@ -110,22 +111,11 @@ def _config_path(module: str) -> str:
 
 
 def read_plan(path: Path) -> Plan:
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(source, "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(source, f"cannot read file ({exc.__class__.__name__})") from None
-    return parse_plan(text, source)
+    return parse_plan(read_text(path), str(path))
 
 
 def parse_plan(text: str, source: str) -> Plan:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(source, f"not valid JSON, truncated or not a plan (line {exc.lineno} column "
-                                f"{exc.colno}: {exc.msg})") from None
+    data = parse_json(text, source, hint="truncated or not a plan")
     if not isinstance(data, dict) or "format_version" not in data:
         raise UserError(source, NOT_A_PLAN)
     if "values" in data and "planned_values" not in data and "resource_changes" not in data:

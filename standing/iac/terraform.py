@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from standing.iac.change import IacChange
 from standing.iac.estate import DEPLOY_ACCOUNT, Estate, SourceRef
+from standing.collectors.azure.normalize import arm_scope_kind
 from standing.iac.plan import Instance, Plan
 from standing.scanner.model import CredentialKind, IdentityKind, Provider, Role, ScopeKind
 from standing.scanner.privilege_azure import CONTRIBUTOR, OWNER, READER, RBAC_ADMINISTRATOR, USER_ACCESS_ADMINISTRATOR
@@ -324,7 +325,7 @@ class _View:
             (n for n, g in AZURE_BUILT_IN_ROLES.items() if g == guid), str(role_id))
         definition = f"/providers/Microsoft.Authorization/roleDefinitions/{guid or name}"
         self.out.role(Role(id=definition, provider=Provider.AZURE, name=name, provider_managed=guid is not None))
-        scope_id = self.out.scope(str(scope), Provider.AZURE, _azure_scope_kind(str(scope)))
+        scope_id = self.out.scope(str(scope), Provider.AZURE, arm_scope_kind(str(scope)))
         holder = self._azure_principal(instance)
         if holder is not None:
             self.out.grant(instance.address, holder, definition, scope_id)
@@ -405,17 +406,6 @@ GRANTS_NOTHING = frozenset({
 _IDENTITY_TYPES = re.compile(r"^(aws_iam_|google_(project|folder|organization|service_account)_iam_|"
                              r"google_service_account|azuread_|azurerm_role_|azurerm_user_assigned_identity)")
 _PROVIDER_OF = {"aws": Provider.AWS, "google": Provider.GCP, "azuread": Provider.AZURE, "azurerm": Provider.AZURE}
-
-
-def _azure_scope_kind(scope: str) -> ScopeKind:
-    parts = [p for p in scope.lower().split("/") if p]
-    if not parts:
-        return ScopeKind.TENANT
-    if parts[:3] == ["providers", "microsoft.management", "managementgroups"] and len(parts) == 4:
-        return ScopeKind.MANAGEMENT_GROUP
-    if parts[0] == "subscriptions" and len(parts) == 2:
-        return ScopeKind.SUBSCRIPTION
-    return ScopeKind.RESOURCE
 
 
 def _tags(value: Any) -> dict[str, str]:
