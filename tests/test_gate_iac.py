@@ -180,14 +180,15 @@ def template_change(path: Path):
 
 def test_yaml_template_with_short_intrinsics_creates_a_key_admin_and_open_trusts():
     change = template_change(YAML_TEMPLATE)
+    at = f"{YAML_TEMPLATE}:"  # ids are FILE:LogicalId, as logical ids repeat across templates
     assert found(change) == {
-        ("long-lived-secret", "DeployUserKey"),
-        ("admin-equivalent", "DeployUser"),  # '*:*' through AWS::IAM::Policy, behind the key: critical
-        ("open-trust", "PartnerRole"),
-        ("oidc-subject-unpinned", "GithubDeployRole"),
-        ("admin-equivalent", "GithubDeployRole"),  # !Sub arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess
+        ("long-lived-secret", at + "DeployUserKey"),
+        ("admin-equivalent", at + "DeployUser"),  # '*:*' through AWS::IAM::Policy, behind the key: critical
+        ("open-trust", at + "PartnerRole"),
+        ("oidc-subject-unpinned", at + "GithubDeployRole"),
+        ("admin-equivalent", at + "GithubDeployRole"),  # !Sub arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess
     }
-    names = {i.id: i.name for i in change.after.identities}
+    names = {i.id.removeprefix(at): i.name for i in change.after.identities}
     assert names == {"DeployUser": "ci-deploy-prod", "PartnerRole": "partner-prod", "GithubDeployRole": "github-deploy"}
     assert change.unknowns == []
 
@@ -201,13 +202,14 @@ def test_json_template_that_creates_no_keys_and_pins_its_trusts_passes():
 
 def test_template_locations_are_the_lines_of_each_resource():
     change = template_change(YAML_TEMPLATE)
-    key = [f for f in change.new_findings(CONFIG, NOW) if f.subject == "DeployUserKey"][0]
+    at = f"{YAML_TEMPLATE}:"
+    key = [f for f in change.new_findings(CONFIG, NOW) if f.subject == at + "DeployUserKey"][0]
     assert [(r.address, r.line) for r in change.locations(key)] == [
-        ("DeployUserKey", line_of(YAML_TEMPLATE, "  DeployUserKey:")),
-        ("DeployUser", line_of(YAML_TEMPLATE, "  DeployUser:")),
+        (at + "DeployUserKey", line_of(YAML_TEMPLATE, "  DeployUserKey:")),
+        (at + "DeployUser", line_of(YAML_TEMPLATE, "  DeployUser:")),
     ]
     json_change = template_change(JSON_TEMPLATE)
-    assert json_change.refs["GithubReleaseRole"].line == line_of(JSON_TEMPLATE, '"GithubReleaseRole"')
+    assert json_change.refs[f"{JSON_TEMPLATE}:GithubReleaseRole"].line == line_of(JSON_TEMPLATE, '"GithubReleaseRole"')
 
 
 def test_a_parameter_with_no_default_inside_a_policy_is_unknown_not_harmless():
@@ -226,7 +228,7 @@ Resources:
             Statement: [{Effect: Allow, Action: !Ref AllowedAction, Resource: "*"}]
 """
     change = convert_template(parse_template(text, "t.yaml"), NOW)
-    assert [(g.scope, g.operation) for g in change.unknowns] == [("AppRole", "Policies.app")]
+    assert [(g.scope, g.operation) for g in change.unknowns] == [("t.yaml:AppRole", "Policies.app")]
     assert "parameter AllowedAction has no default" in change.unknowns[0].detail
 
 
@@ -238,7 +240,7 @@ Resources:
 ])
 def test_both_syntaxes_resolve_a_key_to_its_user(text):
     change = convert_template(parse_template(text, "t"), NOW)
-    assert [(c.id, c.identity_id) for c in change.after.credentials] == [("Key", "Bot")]
+    assert [(c.id, c.identity_id) for c in change.after.credentials] == [("t:Key", "t:Bot")]
 
 
 def test_identity_resources_standing_does_not_convert_are_reported_not_passed():
@@ -255,7 +257,7 @@ def test_identity_resources_standing_does_not_convert_are_reported_not_passed():
                 "      GroupName: admins\n      Users: [ci]\n  Profile:\n    Type: AWS::IAM::InstanceProfile\n"
                 "    Properties:\n      Roles: [app]\n")
     assert [(g.scope, g.operation) for g in convert_template(parse_template(template, "t"), NOW).unknowns] == [
-        ("Join", "AWS::IAM::UserToGroupAddition")]
+        ("t:Join", "AWS::IAM::UserToGroupAddition")]
 
 
 def test_gate_on_a_change_with_only_unknowns_exits_3_and_says_what_was_not_judged(tmp_path):
@@ -276,3 +278,25 @@ def test_gate_on_a_change_with_only_unknowns_exits_3_and_says_what_was_not_judge
     text = markdown.read_text()
     assert text.startswith("⚠️ **standing gate could not judge everything**")
     assert "- aws\\_iam\\_role\\_policy.app `policy`: the policy document is known only after apply" in text
+
+
+def test_several_templates_as_pre_commit_passes_them_keep_their_findings_apart(tmp_path):
+    from click.testing import CliRunner
+
+    from standing.scanner.cli import main
+
+    keyed = ("Resources:\n  Bot:\n    Type: AWS::IAM::User\n  Key:\n    Type: AWS::IAM::AccessKey\n"
+             "    Properties:\n      UserName: !Ref Bot\n")
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(keyed)
+    second.write_text(keyed)
+    sarif = tmp_path / "out.sarif"
+    result = CliRunner().invoke(main, ["gate", "--sarif", str(sarif), "--as-of", NOW.isoformat(),
+                                       str(first), str(second)])
+    assert result.exit_code == 1, result.output
+    results = json.loads(sarif.read_text())["runs"][0]["results"]
+    assert {(r["ruleId"], r["properties"]["subject"]) for r in results} == {
+        ("long-lived-secret", f"{first}:Key"), ("long-lived-secret", f"{second}:Key")}
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {
+        first.as_uri(), second.as_uri()}
+    assert CliRunner().invoke(main, ["gate", str(JSON_TEMPLATE), "--cloudformation", str(JSON_TEMPLATE)]).exit_code == 0

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from standing.gate.baseline import baseline_of
-from standing.gate.inputs import from_change
+from standing.gate.inputs import from_changes
 from standing.gate.judge import judge
 from standing.gate.markdown import render_markdown
 from standing.gate.policy import GatePolicy
@@ -36,7 +36,7 @@ def assert_valid_sarif(log: dict) -> None:
 
 def plan_result(baseline=None):
     change = convert_plan(read_plan(PLAN), NOW)
-    return judge(from_change(change, CONFIG, NOW), baseline, GatePolicy.parse("high"), waivers=[], as_of=NOW)
+    return judge(from_changes([change], CONFIG, NOW), baseline, GatePolicy.parse("high"), waivers=[], as_of=NOW)
 
 
 def test_the_vendored_schema_is_oasis_sarif_2_1_0_and_rejects_a_broken_log():
@@ -89,13 +89,13 @@ def test_sarif_for_a_template_points_at_yaml_lines_and_notes_what_was_not_known(
     path = tmp_path / "stack.yaml"
     path.write_text(text)
     change = convert_template(parse_template(text, str(path)), NOW)
-    result = judge(from_change(change, CONFIG, NOW), None, GatePolicy.parse("high"), waivers=[], as_of=NOW)
+    result = judge(from_changes([change], CONFIG, NOW), None, GatePolicy.parse("high"), waivers=[], as_of=NOW)
     log = sarif_log(result)
     assert_valid_sarif(log)
-    key = next(r for r in log["runs"][0]["results"] if r["properties"]["subject"] == "DeployUserKey")
+    key = next(r for r in log["runs"][0]["results"] if r["properties"]["subject"] == f"{path}:DeployUserKey")
     assert key["locations"][0]["physicalLocation"]["region"]["startLine"] == line_of(path, "  DeployUserKey:")
     notes = [n["message"]["text"] for n in log["runs"][0]["invocations"][0]["toolExecutionNotifications"]]
-    assert notes == ["DeployUserKey UserName: the key's user is known only at deploy time"]
+    assert notes == [f"{path}:DeployUserKey UserName: the key's user is known only at deploy time"]
 
 
 def test_sarif_for_a_live_snapshot_is_valid(tmp_path):
@@ -118,14 +118,14 @@ def test_sarif_for_a_live_snapshot_is_valid(tmp_path):
 def test_markdown_summary_leads_with_the_verdict_and_escapes_names():
     text = YAML_TEMPLATE.read_text().replace('RoleName: github-deploy', 'RoleName: "gh|<img src=x>*deploy*"')
     change = convert_template(parse_template(text, "stack.yaml"), NOW)
-    result = judge(from_change(change, CONFIG, NOW), None, GatePolicy.parse("high"), waivers=[], as_of=NOW)
+    result = judge(from_changes([change], CONFIG, NOW), None, GatePolicy.parse("high"), waivers=[], as_of=NOW)
     markdown = render_markdown(result)
     assert markdown.startswith("❌ **standing gate failed**\n\n5 new finding(s), 5 blocking.")
     assert "<img" not in markdown and "&lt;img src=x&gt;" in markdown
     assert "gh\\|&lt;img src=x&gt;\\*deploy\\*" in markdown  # cannot break the table or add emphasis
     rows = [line for line in markdown.splitlines() if line.startswith("| 🚫")]
     assert len(rows) == 5 and all(row.count(" | ") == 5 - 1 for row in rows)
-    assert "DeployUserKey (stack.yaml:" in markdown
+    assert "stack.yaml:DeployUserKey (stack.yaml:" in markdown
 
 
 def test_junit_has_one_failure_per_blocking_finding(tmp_path):
@@ -137,4 +137,4 @@ def test_junit_has_one_failure_per_blocking_finding(tmp_path):
     suite = ElementTree.parse(junit).getroot().find("testsuite")
     assert (suite.get("tests"), suite.get("failures")) == ("5", "1")
     failed = [case.get("name") for case in suite.iter("testcase") if case.find("failure") is not None]
-    assert len(failed) == 1 and failed[0].startswith("DeployUserKey [")
+    assert len(failed) == 1 and failed[0].startswith(f"{YAML_TEMPLATE}:DeployUserKey [")

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from standing.gate.baseline import Baseline, baseline_of, read_baseline, write_baseline
-from standing.gate.inputs import from_change, from_inventory, read_findings
+from standing.gate.inputs import from_changes, from_inventory, read_findings
 from standing.gate.judge import GateInput, GateResult, gate_config, judge
 from standing.gate.policy import FAIL_ON_CHOICES, GatePolicy
 from standing.scanner.config import ScanConfig, load_config
@@ -33,9 +33,11 @@ def source_options(func: Any) -> Any:
         click.option("--snapshot", type=_PATH, help="A snapshot from `standing collect` or a scan's --output-dir."),
         click.option("--findings", "findings_path", type=_PATH, help="A findings.json written by a scan."),
         click.option("--terraform-plan", type=_PATH, help="Output of `terraform show -json PLANFILE`."),
-        click.option("--cloudformation", type=_PATH, help="A CloudFormation template, JSON or YAML."),
+        click.option("--cloudformation", type=_PATH, multiple=True,
+                     help="A CloudFormation template, JSON or YAML (repeatable)."),
         click.option("--config", "config_path", type=_PATH, help="TOML file: thresholds, rules, severities."),
         click.option("--as-of", callback=_as_of, help="Measure ages as of this ISO time."),
+        click.argument("templates", nargs=-1, type=_PATH),
     ]
     for option in reversed(options):
         func = option(func)
@@ -49,7 +51,9 @@ def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
 
 
 def _load_source(params: dict[str, Any], now: datetime) -> GateInput:
-    given = [name for name in ("snapshot", "findings_path", "terraform_plan", "cloudformation") if params[name]]
+    templates = [*params["cloudformation"], *params["templates"]]
+    given = [name for name in ("snapshot", "findings_path", "terraform_plan") if params[name]] + (
+        ["cloudformation"] if templates else [])
     if len(given) != 1:
         raise click.UsageError("give exactly one of --snapshot, --findings, --terraform-plan, --cloudformation")
     base = load_config(params["config_path"]) if params["config_path"] else ScanConfig()
@@ -63,10 +67,10 @@ def _load_source(params: dict[str, Any], now: datetime) -> GateInput:
         from standing.iac.plan import read_plan
         from standing.iac.terraform import convert_plan
 
-        return from_change(convert_plan(read_plan(params["terraform_plan"]), as_of), config, as_of)
+        return from_changes([convert_plan(read_plan(params["terraform_plan"]), as_of)], config, as_of)
     from standing.iac.cloudformation import convert_template, read_template
 
-    return from_change(convert_template(read_template(params["cloudformation"]), as_of), config, as_of)
+    return from_changes([convert_template(read_template(path), as_of) for path in templates], config, as_of)
 
 
 def baseline_command() -> click.Command:
@@ -107,12 +111,14 @@ def gate_command() -> click.Command:
              sarif: Path | None, markdown: Path | None, junit: Path | None, **params: Any) -> None:
         """Fail (exit 1) only on findings new since the baseline, or that an IaC change creates.
 
+        TEMPLATES are CloudFormation templates, as with --cloudformation (the form pre-commit passes).
+
         Exit codes: 0 nothing new blocks; 1 a new blocking finding (or an expired waiver);
         2 bad input; 3 nothing blocks but something could not be judged (a value known only
         after apply, a partial scan).
         """
         now = utc_now()
-        iac = bool(params["terraform_plan"] or params["cloudformation"])
+        iac = bool(params["terraform_plan"] or params["cloudformation"] or params["templates"])
         if not iac and baseline_path is None and (params["snapshot"] or params["findings_path"]):
             raise click.UsageError("--snapshot and --findings need --baseline (write one with `standing baseline`)")
         baseline: Baseline | None = read_baseline(baseline_path) if baseline_path else None

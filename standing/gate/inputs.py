@@ -22,10 +22,12 @@ def from_inventory(inventory: Inventory, path: Path, config: ScanConfig, as_of: 
                      artifact=str(path), gaps=inventory.gaps)
 
 
-def from_change(change: IacChange, config: ScanConfig, as_of: datetime) -> GateInput:
-    label = f"{'Terraform plan' if change.kind == 'terraform-plan' else 'CloudFormation template'} {change.source}"
-    return GateInput(label=label, findings=change.new_findings(config, as_of),
-                     artifact=change.source, gaps=change.unknowns, change=change)
+def from_changes(changes: list[IacChange], config: ScanConfig, as_of: datetime) -> GateInput:
+    kinds = {"terraform-plan": "Terraform plan", "cloudformation": "CloudFormation template"}
+    label = ", ".join(f"{kinds[c.kind]} {c.source}" for c in changes)
+    return GateInput(label=label, findings=[f for c in changes for f in c.new_findings(config, as_of)],
+                     artifact=changes[0].source if len(changes) == 1 else None,
+                     gaps=[g for c in changes for g in c.unknowns], changes=tuple(changes))
 
 
 def read_findings(path: Path) -> GateInput:

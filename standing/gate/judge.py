@@ -13,6 +13,7 @@ from datetime import datetime
 from standing.gate.baseline import Baseline, BaselineEntry
 from standing.gate.policy import GatePolicy
 from standing.iac.change import IacChange
+from standing.iac.estate import SourceRef
 from standing.scanner.config import ScanConfig
 from standing.scanner.errors import ExitCode
 from standing.scanner.findings import Finding, Waiver
@@ -38,7 +39,15 @@ class GateInput:
     findings: list[Finding]
     artifact: str | None = None  # the file the findings came from, for locations
     gaps: list[CoverageEntry] = field(default_factory=list)
-    change: IacChange | None = None
+    changes: tuple[IacChange, ...] = ()
+
+    def locations(self, finding: Finding) -> list[SourceRef]:
+        """Where in the IaC files a finding comes from; empty for a live estate."""
+        for change in self.changes:
+            refs = change.locations(finding)
+            if refs:
+                return refs
+        return []
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,7 @@ def escape(text: str) -> str:
 
 
 def _where(result: GateResult, finding: Finding) -> str:
-    change = result.input.change
-    refs = change.locations(finding) if change is not None else []
+    refs = result.input.locations(finding)
     if not refs:
         return escape(finding.subject)
     ref = refs[0]

@@ -64,8 +64,7 @@ def _location(ref: SourceRef) -> dict[str, Any]:
 
 
 def _result(finding: Finding, result: GateResult, rule_index: dict[str, int], new: bool) -> dict[str, Any]:
-    change = result.input.change
-    refs = change.locations(finding) if change is not None else []
+    refs = result.input.locations(finding)
     if refs:
         locations = [_location(ref) for ref in refs[:1]]
         related = [dict(_location(ref), id=n) for n, ref in enumerate(refs[1:], start=1)]

@@ -46,6 +46,11 @@ class Template:
         self.parameters: dict[str, Any] = data.get("Parameters") or {}
         self.lines = lines
 
+    def address(self, logical_id: str) -> str:
+        """``FILE:LogicalId``: logical ids repeat across templates (every stack has a ``DeployRole``),
+        so ids, fingerprints and baselines carry the template's path as given (run from the repo root)."""
+        return f"{self.source}:{logical_id}"
+
 
 def read_template(path: Path) -> Template:
     return parse_template(read_text(path), str(path))
@@ -97,7 +102,8 @@ def _json_lines(text: str, data: Any) -> dict[str, int]:
 
 def convert_template(template: Template, now: datetime) -> IacChange:
     after = _Stack(template, now).estate()
-    refs = {lid: SourceRef(file=template.source, address=lid, line=template.lines.get(lid))
+    refs = {template.address(lid): SourceRef(file=template.source, address=template.address(lid),
+                                             line=template.lines.get(lid))
             for lid in template.resources}
     before = Estate(now=now).inventory()
     return IacChange(source=template.source, kind="cloudformation", before=before, after=after.inventory(),
@@ -116,11 +122,11 @@ class _Stack:
             for logical_id, resource in self.t.resources.items():
                 if resource["Type"] in wanted:
                     getattr(self, "_" + resource["Type"].rsplit("::", 1)[1].lower())(
-                        logical_id, resource.get("Properties") or {})
+                        self.t.address(logical_id), resource.get("Properties") or {})
         for logical_id, resource in self.t.resources.items():
             kind = resource["Type"]
             if kind.startswith("AWS::IAM::") and kind not in CONVERTED and kind not in GRANTS_NOTHING:
-                self.out.unknown(Provider.AWS, logical_id, kind,
+                self.out.unknown(Provider.AWS, self.t.address(logical_id), kind,
                                  "this resource type is not converted by standing; what it grants is not judged")
         return self.out
 
@@ -130,10 +136,10 @@ class _Stack:
         if isinstance(value, dict) and len(value) == 1:
             (function, argument), = value.items()
             if function == "Ref" and argument in self.t.resources:
-                return str(argument)
+                return self.t.address(str(argument))
             if function == "Fn::GetAtt":
                 name = argument[0] if isinstance(argument, list) else str(argument).split(".", 1)[0]
-                return name if name in self.t.resources else None
+                return self.t.address(name) if name in self.t.resources else None
         return None
 
     def literal(self, value: Any, where: str, attribute: str) -> Any:
@@ -184,10 +190,12 @@ class _Stack:
 
         return _SUB_VAR.sub(replace, str(text))
 
-    def name_of(self, logical_id: str, properties: dict[str, Any], key: str) -> str:
+    def name_of(self, address: str, properties: dict[str, Any], key: str) -> str:
+        """The physical name a property gives, else the logical id (CloudFormation generates one from it)."""
+        logical_id = address.rsplit(":", 1)[-1]
         if key not in properties:
             return logical_id
-        value = self.literal(properties[key], logical_id, key)
+        value = self.literal(properties[key], address, key)
         return value if isinstance(value, str) else logical_id
 
     def principal(self, value: Any, kind: IdentityKind) -> str | None:
@@ -199,8 +207,9 @@ class _Stack:
             label = "user" if kind is IdentityKind.USER else "role"
             for lid, resource in self.t.resources.items():
                 props = resource.get("Properties") or {}
-                if self.name_of(lid, props, "UserName" if label == "user" else "RoleName") == value:
-                    return lid
+                address = self.t.address(lid)
+                if self.name_of(address, props, "UserName" if label == "user" else "RoleName") == value:
+                    return address
             return self.out.identity(None, id=f"aws:{label}/{value}", provider=Provider.AWS, kind=kind,
                                      name=value, account=DEPLOY_ACCOUNT)
         return None
