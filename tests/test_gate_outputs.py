@@ -138,3 +138,33 @@ def test_junit_has_one_failure_per_blocking_finding(tmp_path):
     assert (suite.get("tests"), suite.get("failures")) == ("5", "1")
     failed = [case.get("name") for case in suite.iter("testcase") if case.find("failure") is not None]
     assert len(failed) == 1 and failed[0].startswith(f"{YAML_TEMPLATE}:DeployUserKey [")
+
+
+def test_secret_values_in_a_plan_never_reach_any_output(tmp_path):
+    """`terraform show -json` prints sensitive values in clear, e.g. an existing key's secret."""
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    password = "Q~8f.zK2EXAMPLEclientSECRETvalue"
+    data = json.loads(PLAN.read_text())
+    existing = {"id": "AKIAEXISTING0000001", "secret": secret, "status": "Active", "user": "ci-deploy",
+                "ses_smtp_password_v4": secret}
+    data["resource_changes"].append({
+        "address": "aws_iam_access_key.old", "mode": "managed", "type": "aws_iam_access_key", "name": "old",
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "change": {"actions": ["update"], "before": existing, "after": dict(existing, status="Active"),
+                   "after_unknown": {}}})
+    for change in data["resource_changes"]:
+        if change["type"] == "azuread_application_password":
+            change["change"]["after"]["value"] = password
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(data))
+    outputs = {name: tmp_path / name for name in ("o.sarif", "o.md", "o.xml")}
+    result = CliRunner().invoke(main, ["gate", "--terraform-plan", str(plan), "--sarif", str(outputs["o.sarif"]),
+                                       "--markdown", str(outputs["o.md"]), "--junit", str(outputs["o.xml"]),
+                                       "--as-of", NOW.isoformat()], env={"COLUMNS": "300"})
+    assert result.exit_code == 1
+    results = json.loads(outputs["o.sarif"].read_text())["runs"][0]["results"]
+    # the existing key was there before the change; the new key beside it makes two on one user
+    assert ("two-active-keys", "aws_iam_user.ci") in {(r["ruleId"], r["properties"]["subject"]) for r in results}
+    assert "aws_iam_access_key.old" not in {r["properties"]["subject"] for r in results}
+    for text in [result.output] + [path.read_text() for path in outputs.values()]:
+        assert secret not in text and password not in text
