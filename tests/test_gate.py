@@ -171,3 +171,15 @@ def test_reordered_plan_gives_the_same_fingerprints():
     random.Random(3).shuffle(data["resource_changes"])
     reordered = convert_plan(parse_plan(json.dumps(data), "p"), NOW).new_findings(CONFIG, NOW)
     assert {f.fingerprint for f in reordered} == original and len(original) == 15
+
+
+def test_a_baseline_from_a_partial_scan_is_written_but_says_so(runner, tmp_path):
+    from standing.scanner.model import CoverageEntry, CoverageStatus, Provider
+
+    gap = CoverageEntry(provider=Provider.AWS, scope="111122223333", operation="iam:GetCredentialReport",
+                        status=CoverageStatus.DENIED)
+    out = tmp_path / "baseline.json"
+    result = runner.invoke(main, ["baseline", "--snapshot", write(tmp_path, "s.json", estate().model_copy(
+        update={"coverage": [gap]})), "-o", str(out), *AS_OF])
+    assert result.exit_code == 3 and "PARTIAL" in result.output
+    assert len(json.loads(out.read_text())["entries"]) == 5

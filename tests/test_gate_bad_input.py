@@ -31,6 +31,9 @@ def files(tmp: Path) -> None:
     (tmp / "truncated.json").write_text('{"Resources": {"Key": {"Type": "AWS::IAM::AccessKey"')
     (tmp / "baseline.json").write_text('{"schema": "standing.baseline", "version": 1, "entries": [{"rule": "x"}]}')
     (tmp / "snap.json").write_text("{}")
+    (tmp / "odd.plan.json").write_text(json.dumps({"format_version": "1.2", "resource_changes": [
+        {"address": "aws_iam_user.x", "type": "aws_iam_user", "name": "x", "change": {"actions": ["create"],
+                                                                                     "after": ["a", "list"]}}]}))
 
 
 @pytest.mark.parametrize("args, expected", [
@@ -40,6 +43,7 @@ def files(tmp: Path) -> None:
     (["--terraform-plan", "{t}/empty.json"], "empty.json: not valid JSON"),
     (["--terraform-plan", f"{TERRAFORM}/state.json"], "state.json: a Terraform state, not a plan"),
     (["--terraform-plan", "{t}/missing.json"], "missing.json: no such file"),
+    (["--terraform-plan", "{t}/odd.plan.json"], "odd.plan.json: resource_changes[0] is not a resource change"),
     (["--cloudformation", "{t}/tabs.yaml"], "tabs.yaml: not readable YAML at line 3"),
     (["--cloudformation", "{t}/unclosed.yaml"], "unclosed.yaml: not readable YAML at line 3"),
     (["--cloudformation", "{t}/bad-tag.yaml"], "bad-tag.yaml: not readable YAML at line 4"),

@@ -300,3 +300,16 @@ def test_several_templates_as_pre_commit_passes_them_keep_their_findings_apart(t
     assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {
         first.as_uri(), second.as_uri()}
     assert CliRunner().invoke(main, ["gate", str(JSON_TEMPLATE), "--cloudformation", str(JSON_TEMPLATE)]).exit_code == 0
+
+
+def test_resources_of_an_unexpected_shape_are_not_judged_rather_than_crashing_or_passing():
+    text = _single_change_plan([
+        _change("aws_iam_user.odd", "aws_iam_user", {"name": ["not", "a", "name"]}, {}),
+        _change("aws_iam_access_key.odd", "aws_iam_access_key", {"user": "odd", "status": "Active"}, {}),
+    ])
+    change = convert_plan(parse_plan(text, "plan.json"), NOW)
+    assert [(g.scope, g.operation) for g in change.unknowns] == [("aws_iam_user.odd", "aws_iam_user")]
+    assert found(change) == {("long-lived-secret", "aws_iam_access_key.odd")}  # the key still counts
+    template = "Resources:\n  Odd:\n    Type: AWS::IAM::Role\n    Properties: [1, 2]\n"
+    assert [(g.scope, g.operation) for g in convert_template(parse_template(template, "t"), NOW).unknowns] == [
+        ("t:Odd", "AWS::IAM::Role")]

@@ -88,6 +88,7 @@ def baseline_command() -> click.Command:
         click.echo(f"Wrote {output}: {len(document.entries)} accepted finding(s) from {source.label}")
         if source.gaps:
             click.echo(f"PARTIAL: {len(source.gaps)} thing(s) could not be judged; the baseline may be incomplete")
+            sys.exit(ExitCode.INCOMPLETE)
 
     return baseline
 

@@ -121,14 +121,23 @@ class _Stack:
                        ("AWS::IAM::AccessKey", "AWS::IAM::Policy", "AWS::IAM::RolePolicy", "AWS::IAM::UserPolicy")):
             for logical_id, resource in self.t.resources.items():
                 if resource["Type"] in wanted:
-                    getattr(self, "_" + resource["Type"].rsplit("::", 1)[1].lower())(
-                        self.t.address(logical_id), resource.get("Properties") or {})
+                    self._guarded(logical_id, resource)
         for logical_id, resource in self.t.resources.items():
             kind = resource["Type"]
             if kind.startswith("AWS::IAM::") and kind not in CONVERTED and kind not in GRANTS_NOTHING:
                 self.out.unknown(Provider.AWS, self.t.address(logical_id), kind,
                                  "this resource type is not converted by standing; what it grants is not judged")
         return self.out
+
+    def _guarded(self, logical_id: str, resource: dict[str, Any]) -> None:
+        """A resource whose properties have an unexpected shape is reported as not judged, never skipped."""
+        address = self.t.address(logical_id)
+        handler = getattr(self, "_" + resource["Type"].rsplit("::", 1)[1].lower())
+        try:
+            handler(address, resource.get("Properties") or {})
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            self.out.unknown(Provider.AWS, address, resource["Type"],
+                             f"its properties could not be read ({exc.__class__.__name__}); not judged")
 
     # -- resolving intrinsics ----------------------------------------------------------------
     def resource_of(self, value: Any) -> str | None:

@@ -152,6 +152,9 @@ def _instances(change: dict[str, Any]) -> tuple[list[Instance], list[Instance]]:
     common = dict(address=change["address"], module=change.get("module_address", ""),
                   type=change["type"], name=change["name"], index=change.get("index"))
     changed = "create" in actions or "update" in actions
+    for side in ("before", "after"):
+        if not isinstance(body.get(side), (dict, type(None))):
+            raise TypeError(f"{side} is not an object")
     before = [] if body.get("before") is None else [
         Instance(**common, values=body["before"], unknown={}, changed=False)]
     after = [] if body.get("after") is None or actions == ["delete"] else [

@@ -74,16 +74,25 @@ class _View:
         for order in (_PRINCIPALS, _POLICIES, _LINKS):
             for type_name, handler in order.items():
                 for instance in self.by_type.get(type_name, []):
-                    handler(self, instance)
+                    self._guarded(handler, instance)
         for instance in self.instances:
             if _GCP_IAM.match(instance.type):
-                self._gcp_iam(instance)
+                self._guarded(_View._gcp_iam, instance)
             elif instance.changed and _IDENTITY_TYPES.match(instance.type) and instance.type not in SUPPORTED_TYPES \
                     and instance.type not in GRANTS_NOTHING:
                 provider = _PROVIDER_OF.get(instance.type.split("_")[0], Provider.AWS)
                 self.out.unknown(provider, instance.address, instance.type,
                                  "this resource type is not converted by standing; what it grants is not judged")
         return self.out
+
+    def _guarded(self, handler: "Handler", instance: Instance) -> None:
+        """A resource whose values have an unexpected shape is reported as not judged, never skipped."""
+        try:
+            handler(self, instance)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            provider = _PROVIDER_OF.get(instance.type.split("_")[0], Provider.AWS)
+            self.out.unknown(provider, instance.address, instance.type,
+                             f"its values could not be read ({exc.__class__.__name__}); not judged")
 
     # -- resolving what an attribute points at --------------------------------------------
     def target(self, instance: Instance, attribute: str, types: tuple[str, ...]) -> Instance | None:
@@ -121,13 +130,12 @@ class _View:
 
     def aws_role(self, instance: Instance) -> None:
         trust = instance.known("assume_role_policy")
+        parsed = self.out.aws_trust(instance.address, instance.address, trust) if trust is not None else None
         self.out.identity(instance.address, id=instance.address, provider=Provider.AWS, kind=IdentityKind.ROLE,
                           name=instance.known("name") or instance.address, account=self.account,
-                          tags=_tags(instance.known("tags")), trust_policy=None)
+                          tags=_tags(instance.known("tags")), trust_policy=parsed)
         if trust is None:
             self.unresolved(instance, "assume_role_policy", "the trust policy", Provider.AWS)
-        else:
-            self.out.aws_trust(instance.address, instance.address, trust)
         for block in instance.known("inline_policy") or []:
             if isinstance(block, dict) and block.get("policy"):
                 policy_id = f"{instance.address}#inline:{block.get('name') or 'policy'}"
