@@ -313,3 +313,55 @@ def test_resources_of_an_unexpected_shape_are_not_judged_rather_than_crashing_or
     template = "Resources:\n  Odd:\n    Type: AWS::IAM::Role\n    Properties: [1, 2]\n"
     assert [(g.scope, g.operation) for g in convert_template(parse_template(template, "t"), NOW).unknowns] == [
         ("t:Odd", "AWS::IAM::Role")]
+
+
+def test_a_certificate_with_a_long_end_date_is_a_standing_secret_and_a_short_one_is_not():
+    def cert(address: str, end: str) -> dict:
+        return dict(_change(address, "azuread_application_certificate",
+                            {"application_id": f"/applications/{address.rsplit('.', 1)[1]}",
+                             "end_date": end, "type": "AsymmetricX509Cert"}, {"id": True, "key_id": True}),
+                    provider_name="registry.terraform.io/hashicorp/azuread")
+    text = _single_change_plan([cert("azuread_application_certificate.long", "2028-11-28T00:00:00Z"),
+                                cert("azuread_application_certificate.day", "2026-11-29T00:00:00Z")])
+    assert found(convert_plan(parse_plan(text, "plan.json"), NOW)) == {
+        ("long-lived-secret", "azuread_application_certificate.long"),
+        ("secret-lifetime-too-long", "azuread_application_certificate.long"),
+    }
+
+
+def test_gate_passes_the_plan_that_creates_nothing_long_lived_and_fails_the_other():
+    from click.testing import CliRunner
+
+    from standing.scanner.cli import main
+
+    runner = CliRunner()
+    clean = runner.invoke(main, ["gate", "--terraform-plan", str(CLEAN_PLAN), "--as-of", NOW.isoformat()])
+    assert clean.exit_code == 0, clean.output
+    assert clean.output.startswith("PASS: 0 blocking of 0 new finding(s)")
+    keys = runner.invoke(main, ["gate", "--terraform-plan", str(PLAN), "--as-of", NOW.isoformat()],
+                         env={"COLUMNS": "300"})
+    assert keys.exit_code == 1 and keys.output.startswith("FAIL: 15 blocking of 15 new finding(s)")
+    # --fail-on keys lets the admin grants and open trusts through, but not the five new secrets
+    # (seven credential findings: each is long-lived; the Google key never expires, the Azure one lasts 2 years)
+    only_keys = runner.invoke(main, ["gate", "--terraform-plan", str(PLAN), "--fail-on", "keys",
+                                     "--as-of", NOW.isoformat()], env={"COLUMNS": "300"})
+    assert only_keys.exit_code == 1 and only_keys.output.startswith("FAIL: 7 blocking of 15 new finding(s)")
+
+
+def test_the_pre_commit_hook_runs_the_gate_over_the_files_pre_commit_passes(tmp_path):
+    import re
+
+    import yaml
+    from click.testing import CliRunner
+
+    from standing.scanner.cli import main
+
+    hooks = yaml.safe_load((Path(__file__).parents[1] / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "standing-cloudformation")
+    assert re.search(hook["files"], "infra/cloudformation/ci-user.yaml")
+    assert not re.search(hook["files"], ".github/workflows/ci.yaml")
+    program, *args = hook["entry"].split()
+    assert program == "standing"
+    runner = CliRunner()
+    assert runner.invoke(main, [*args, str(JSON_TEMPLATE)]).exit_code == 0
+    assert runner.invoke(main, [*args, str(JSON_TEMPLATE), str(YAML_TEMPLATE)]).exit_code == 1
