@@ -183,3 +183,16 @@ def test_a_baseline_from_a_partial_scan_is_written_but_says_so(runner, tmp_path)
         update={"coverage": [gap]})), "-o", str(out), *AS_OF])
     assert result.exit_code == 3 and "PARTIAL" in result.output
     assert len(json.loads(out.read_text())["entries"]) == 5
+
+
+def test_a_waived_new_key_does_not_block_until_its_waiver_expires(runner, tmp_path):
+    baseline = make_baseline(runner, tmp_path, estate())
+    newcomer = user("svc-partner")
+    current = write(tmp_path, "now.json", estate(newcomer, key(newcomer, "AKIAPARTNER00001", age=1, used=None)))
+    waivers = tmp_path / "waivers.toml"
+    waivers.write_text('[[waivers]]\nrule = "*"\nsubject = "AKIAPARTNER*"\nowner = "partners@example.com"\n'
+                       'justification = "SFTP partner accepts only static keys"\nexpires = 2026-06-30\n')
+    args = ["gate", "--baseline", baseline, "--snapshot", current, "--waivers", str(waivers)]
+    assert runner.invoke(main, args + AS_OF).exit_code == 0
+    later = runner.invoke(main, args + ["--as-of", "2026-07-01T00:00:00+00:00"], env={"COLUMNS": "250"})
+    assert later.exit_code == 1 and "expired waiver" in later.output

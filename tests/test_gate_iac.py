@@ -365,3 +365,19 @@ def test_the_pre_commit_hook_runs_the_gate_over_the_files_pre_commit_passes(tmp_
     runner = CliRunner()
     assert runner.invoke(main, [*args, str(JSON_TEMPLATE)]).exit_code == 0
     assert runner.invoke(main, [*args, str(JSON_TEMPLATE), str(YAML_TEMPLATE)]).exit_code == 1
+
+
+def test_a_time_bound_gcp_binding_is_not_standing_and_an_unbounded_condition_is():
+    def owner(address: str, expression: str) -> dict:
+        return _change(address, "google_project_iam_member",
+                       {"project": "payments-prod", "role": "roles/owner",
+                        "member": f"serviceAccount:{address.rsplit('.', 1)[1]}@payments-prod.iam.gserviceaccount.com",
+                        "condition": [{"title": "c", "description": None, "expression": expression}]}, {"id": True})
+    text = _single_change_plan([
+        owner("google_project_iam_member.until_friday", 'request.time < timestamp("2026-12-04T18:00:00Z")'),
+        owner("google_project_iam_member.by_resource", 'resource.name.startsWith("projects/_/buckets/tmp")'),
+    ])
+    assert found(convert_plan(parse_plan(text, "plan.json"), NOW)) == {
+        ("admin-equivalent", "by_resource@payments-prod.iam.gserviceaccount.com"),
+        ("gcp-basic-or-admin-role", "by_resource@payments-prod.iam.gserviceaccount.com"),
+    }

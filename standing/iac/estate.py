@@ -23,6 +23,7 @@ from standing.scanner.model import (
     Credential,
     CredentialKind,
     Grant,
+    GrantDuration,
     Identity,
     IdentityKind,
     Inventory,
@@ -91,9 +92,12 @@ class Estate:
         self.scopes.setdefault(scope_id, Scope(id=scope_id, provider=provider, kind=kind, name=scope_id))
         return scope_id
 
-    def grant(self, address: str, principal_id: str, role_id: str, scope_id: str) -> None:
+    def grant(self, address: str, principal_id: str, role_id: str, scope_id: str, *,
+              duration: GrantDuration = GrantDuration.STANDING, expires: datetime | None = None,
+              condition: str | None = None) -> None:
         self.grants[(principal_id, role_id, scope_id)] = Grant(
-            principal_id=principal_id, role_id=role_id, scope_id=scope_id
+            principal_id=principal_id, role_id=role_id, scope_id=scope_id, duration=duration, expires=expires,
+            condition=condition,
         )
         self.involve(principal_id, address)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from standing.collectors.gcp.normalize import grant_duration
 from standing.iac.plan import Instance
 from standing.iac.terraform_view import PlanView, timestamp
 from standing.scanner.model import CredentialKind, IdentityKind, Provider, Role, ScopeKind
@@ -69,9 +70,10 @@ class GoogleResources(PlanView):
             members = members if isinstance(members, list) else [members]
             holders = [self._gcp_account(m.split(":", 1)[1]) for m in map(str, members)
                        if m.startswith("serviceAccount:")]
-        condition = instance.known("condition")
+        blocks = instance.known("condition") or []
+        expression = str(blocks[0].get("expression") or "") if blocks and isinstance(blocks[0], dict) else None
+        duration, expires = grant_duration(expression)  # judged as a scan judges the same binding
         for holder in holders:
-            if condition:
-                continue  # a conditional binding (often time-bound) is not standing
-            self.out.grant(instance.address, holder, str(role), scope_id)
+            self.out.grant(instance.address, holder, str(role), scope_id, duration=duration, expires=expires,
+                           condition=expression or None)
 
