@@ -241,3 +241,13 @@ def schema_command(document: str) -> None:
     from standing.reports.findings_json import json_schema
 
     click.echo(json_schema(), nl=False)
+
+
+def _add_gate_commands() -> None:
+    from standing.gate.cli import baseline_command, gate_command
+
+    main.add_command(baseline_command())
+    main.add_command(gate_command())
+
+
+_add_gate_commands()

@@ -51,8 +51,8 @@ class Rule:
     title: ClassVar[str]
     severity: ClassVar[Severity]
     Params: ClassVar[type[BaseModel]] = NoParams
-    # A rule whose judgement depends on a local convention (tag names, say) waits to be
-    # switched on in the config rather than flooding a first scan with noise.
+    # A rule whose judgement depends on a local convention (tag names, say), or that only
+    # some commands want (the gate's long-lived-secret), runs only when enabled.
     enabled_by_default: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
