@@ -240,3 +240,8 @@ def schema_command(document: str) -> None:
     from standing.reports.findings_json import json_schema
 
     click.echo(json_schema(), nl=False)
+
+
+from standing.planner.cli import plan_command  # noqa: E402  (imports this module's helpers)
+
+main.add_command(plan_command)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from standing.reports.findings_json import FindingsDocument, build_document, write_findings
 from standing.scanner.config import ScanConfig
@@ -21,6 +22,9 @@ from standing.scanner.risk import RiskModel, enrich
 from standing.scanner.snapshot import write_snapshot
 from standing.scanner.waivers import apply_waivers
 
+if TYPE_CHECKING:
+    from standing.planner.document import PlansDocument
+
 
 @dataclass(frozen=True)
 class ScanResult:
@@ -29,6 +33,7 @@ class ScanResult:
     document: FindingsDocument
     written: list[Path]
     expired_waivers: list[Waiver]
+    plans: "PlansDocument | None" = None  # written beside findings.json when there is an output dir
 
 
 @dataclass(frozen=True)
@@ -67,12 +72,17 @@ def scan_inventory(
         generated_at=generated_at,
     )
     written: list[Path] = []
+    plans = None
     if output_dir is not None:
+        from standing.planner.document import plan_estate, write_plans
+
         output_dir.mkdir(parents=True, exist_ok=True)
         write_findings(document, output_dir / "findings.json")
         write_snapshot(inventory, output_dir / "snapshot.json")
         written = [output_dir / "findings.json", output_dir / "snapshot.json"]
-    return ScanResult(inventory, findings, document, written, expired)
+        plans = plan_estate(inventory, findings, as_of=as_of, generated_at=generated_at)
+        written += write_plans(plans, output_dir)
+    return ScanResult(inventory, findings, document, written, expired, plans)
 
 
 def exit_code(result: ScanResult, fail_on: Severity | None) -> ExitCode:
