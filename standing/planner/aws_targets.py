@@ -95,7 +95,7 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
         trust = docs.oidc_trust(account, ci, subject)
         present = docs.CI_HOST[ci] in ctx.federation_hosts
         switch = ("In the workflow, grant `id-token: write` and use aws-actions/configure-aws-credentials with "
-                  f"role-to-assume = the new role; remove the stored key from the CI secrets."
+                  "role-to-assume = the new role; remove the stored key from the CI secrets."
                   if ci == "github" else "In .gitlab-ci.yml, request an id_token with aud https://gitlab.com and "
                   "call `aws sts assume-role-with-web-identity`; remove the stored key from CI variables.")
         if gated:

@@ -104,10 +104,14 @@ def _aws(ctx: PlanContext) -> Choice:
 
 def _gcp(ctx: PlanContext) -> Choice:
     identity = ctx.identity
+    broad_impersonation = "gcp-impersonation-granted-broadly" in ctx.rules
+    if broad_impersonation and not ctx.rules & {"gcp-basic-or-admin-role", "gcp-default-sa-editor"}:
+        return Choice(P.GCP_IMPERSONATION, "impersonates every account in a scope: it gets a time-bound "
+                      "token-creator grant on the one account it needs, for short-lived tokens")
     if ctx.rules & _PRIVILEGED_RULES or ctx.admin:
         return Choice(P.GCP_PAM_ENTITLEMENT, "holds a privileged role: it becomes a Privileged Access "
                       "Manager entitlement granted for a bounded time on approved request")
-    if "gcp-impersonation-granted-broadly" in ctx.rules or _is_person(ctx):
+    if _is_person(ctx):
         return Choice(P.GCP_IMPERSONATION, "used by people or impersonated broadly: one named principal "
                       "impersonates it for short-lived tokens")
     if ctx.words & _K8S_WORDS or identity.workload in _AI_RUNS or identity.workload is WorkloadKind.APP:
