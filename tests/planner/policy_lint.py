@@ -44,5 +44,5 @@ def iam_accepts(policies: list[AwsPolicyDocument]) -> int:
 
 
 def is_error(finding: tuple[str, Any]) -> bool:
-    """parliament grades each issue; LOW ones (e.g. RESOURCE_STAR, "not ideal") are warnings."""
-    return parliament_config.get(finding[0], {}).get("severity") != "LOW"
+    """parliament groups its issues; only NOT_IDEAL ones (e.g. RESOURCE_STAR) are advice, not errors."""
+    return parliament_config.get(finding[0], {}).get("group") != "NOT_IDEAL"
