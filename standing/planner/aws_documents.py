@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from standing.planner.model import AwsPolicyDocument, PolicyKind
+from standing.scanner import catalogue
 
 VERSION = "2012-10-17"
 BROKER_ROLE = "standing-jit-broker"
@@ -144,3 +145,22 @@ def source_conditions(documents: tuple[dict, ...]) -> list[str]:
                     if key.lower() in ("aws:sourceip", "aws:sourcevpce", "aws:sourcevpc"):
                         found.append(f"{operator} {key} {', '.join(map(str, _list(value)))}")
     return sorted(set(found))
+
+
+def without_unknown_actions(document: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The document minus actions AWS's catalogue does not know (typos IAM would accept and ignore).
+
+    Carried-over policies must not carry a typo onto the new path; wildcards are kept.
+    """
+    dropped: list[str] = []
+    statements = []
+    for statement in _list(document.get("Statement", [])):
+        if isinstance(statement, dict) and "Action" in statement:
+            actions = _list(statement["Action"])
+            known = [a for a in actions if "*" in str(a) or catalogue.lookup(str(a)) is not None]
+            dropped += [str(a) for a in actions if a not in known]
+            if not known:
+                continue
+            statement = {**statement, "Action": known if isinstance(statement["Action"], list) else known[0]}
+        statements.append(statement)
+    return {**document, "Statement": statements}, sorted(set(dropped))

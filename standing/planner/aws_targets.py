@@ -51,8 +51,11 @@ def _permissions(ctx: PlanContext) -> tuple[list[str], list[AwsPolicyDocument]]:
         narrowed = docs.narrowed_policy(ctx.policy_documents, ctx.services_in_use)
         if narrowed is not None:
             return [], [narrowed]
-    carried = [AwsPolicyDocument(kind=PolicyKind.CARRIED, name=name, document=doc)
-               for name, doc in ctx.inline_policies]
+    carried = []
+    for name, doc in ctx.inline_policies:
+        cleaned, _ = docs.without_unknown_actions(doc)
+        if cleaned["Statement"]:
+            carried.append(AwsPolicyDocument(kind=PolicyKind.CARRIED, name=name, document=cleaned))
     return list(ctx.managed_policy_ids), carried
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
+from standing.planner.aws_documents import without_unknown_actions
 from standing.planner.aws_targets import aws_compensate, aws_retire, aws_target
 from standing.planner.azure_targets import azure_compensate, azure_retire, azure_target
 from standing.planner.context import PlanContext, build_context
@@ -57,10 +58,11 @@ def _permissions(ctx: PlanContext) -> Permissions:
         return Permissions(basis=UsageBasis.USAGE_DATA, services_in_use=services, note=(
             "narrowed to the services the identity's credentials were last used with ("
             + ", ".join(services) + "); confirm with service-last-accessed data before removing the rest"))
+    dropped = sorted({a for _, doc in ctx.inline_policies for a in without_unknown_actions(doc)[1]})
     return Permissions(basis=UsageBasis.NO_USAGE_DATA, note=(
         "the inventory has no usage data for this identity, so its permissions are carried over unchanged; "
         "collect usage (AWS service last accessed, GCP activity / Policy Analyzer, Entra sign-in logs) to "
-        "narrow them"))
+        "narrow them" + (f"; actions AWS does not know are left behind: {', '.join(dropped)}" if dropped else "")))
 
 
 def _watch_days(ctx: PlanContext) -> int:

@@ -257,3 +257,14 @@ def resources(parsed: list[dict[str, Any]]) -> set[str]:
 
 
 _ = timedelta  # kept for readers adapting the cases to relative dates
+
+
+def narrowed_case() -> Plan:
+    """A key whose last use is known (the credential report's last-used service): usage data."""
+    u = user("svc-reports-uploader")
+    mixed = policy("ReportsMixed",
+                   allow(["s3:PutObject", "s3:GetObject"], "arn:aws:s3:::acme-reports/*"),
+                   allow(["dynamodb:PutItem"], f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/reports"),
+                   allow("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{ACCOUNT}:reports"))
+    used = key(u, "AKIAREPORTSUPLOADER1", age=200, used=0).model_copy(update={"last_used_service": "s3"})
+    return plans_of(aws(u, used, mixed, grant(u, mixed)))["svc-reports-uploader"]

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from standing.planner.model import AwsPolicyDocument, PolicyKind, TargetPattern as P
-from tests.planner.cases import CASES, case_plan
+from tests.planner.cases import CASES, case_plan, narrowed_case
 from tests.planner.policy_lint import iam_accepts, is_error, parliament_findings
 
 
@@ -19,12 +19,12 @@ def no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _all_case_policies() -> list[AwsPolicyDocument]:
-    return [p for pattern in CASES for p in case_plan(pattern).aws_policies]
+    return [p for pattern in CASES for p in case_plan(pattern).aws_policies] + narrowed_case().aws_policies
 
 
 def test_every_kind_of_document_is_emitted_by_some_pattern() -> None:
     kinds = {p.kind for p in _all_case_policies()}
-    assert kinds == {PolicyKind.TRUST, PolicyKind.SESSION, PolicyKind.GUARDRAIL}
+    assert kinds == {PolicyKind.TRUST, PolicyKind.SESSION, PolicyKind.GUARDRAIL, PolicyKind.NARROWED}
     aws_patterns = {p for p in P if p.value.startswith("aws-")}
     assert all(any(d.kind is PolicyKind.TRUST for d in case_plan(p).aws_policies)
                for p in aws_patterns - {P.AWS_IDENTITY_CENTER})
@@ -32,7 +32,7 @@ def test_every_kind_of_document_is_emitted_by_some_pattern() -> None:
 
 def test_iam_accepts_every_document() -> None:
     policies = _all_case_policies()
-    assert iam_accepts(policies) == len(policies) >= 11
+    assert iam_accepts(policies) == len(policies) >= 12
 
 
 def test_parliament_finds_no_error_in_any_document() -> None:
@@ -48,3 +48,12 @@ def test_the_linter_is_not_vacuous() -> None:
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "*"}]})
     assert {f[0] for f in parliament_findings(bad) if is_error(f)} == {"UNKNOWN_ACTION"}
     assert os.environ["AWS_EC2_METADATA_DISABLED"] == "true"
+
+
+def test_usage_data_narrows_the_policy_to_the_services_in_use() -> None:
+    plan = narrowed_case()
+    assert plan.permissions.basis.value == "usage-data" and plan.permissions.services_in_use == ["s3"]
+    [narrowed] = [p.document for p in plan.aws_policies if p.kind is PolicyKind.NARROWED]
+    assert narrowed["Statement"] == [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+                                      "Resource": "arn:aws:s3:::acme-reports/*"}]
+    assert "aws_iam_role_policy_attachment" not in plan.iac[0].terraform  # the broad policy is not attached
