@@ -30,7 +30,7 @@ def _doc(*statements: dict[str, Any]) -> dict[str, Any]:
     return {"Version": VERSION, "Statement": list(statements)}
 
 
-def _list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
@@ -95,9 +95,9 @@ def allowed_actions(documents: tuple[dict, ...]) -> list[str]:
     """The actions the identity's Allow statements name today, as written."""
     actions: set[str] = set()
     for document in documents:
-        for statement in _list(document.get("Statement", [])):
+        for statement in as_list(document.get("Statement", [])):
             if isinstance(statement, dict) and statement.get("Effect") == "Allow":
-                actions.update(str(a) for a in _list(statement.get("Action", [])))
+                actions.update(str(a) for a in as_list(statement.get("Action", [])))
     return sorted(actions)
 
 
@@ -114,10 +114,10 @@ def narrowed_policy(documents: tuple[dict, ...], services: tuple[str, ...]) -> A
     """The current Allow statements cut down to the services seen in use; None if nothing is left."""
     kept: list[dict[str, Any]] = []
     for document in documents:
-        for statement in _list(document.get("Statement", [])):
+        for statement in as_list(document.get("Statement", [])):
             if not isinstance(statement, dict) or statement.get("Effect") != "Allow" or "Action" not in statement:
                 continue
-            actions = [a for a in _list(statement["Action"])
+            actions = [a for a in as_list(statement["Action"])
                        if a == "*" or str(a).split(":", 1)[0].lower() in services]
             actions = [f"{s}:*" for s in services] if "*" in actions else actions
             if actions:
@@ -137,13 +137,13 @@ def source_conditions(documents: tuple[dict, ...]) -> list[str]:
     """Source-network conditions already on the identity's statements (SourceIp, VPC endpoint)."""
     found = []
     for document in documents:
-        for statement in _list(document.get("Statement", [])):
+        for statement in as_list(document.get("Statement", [])):
             if not isinstance(statement, dict):
                 continue
             for operator, block in (statement.get("Condition") or {}).items():
                 for key, value in (block or {}).items():
                     if key.lower() in ("aws:sourceip", "aws:sourcevpce", "aws:sourcevpc"):
-                        found.append(f"{operator} {key} {', '.join(map(str, _list(value)))}")
+                        found.append(f"{operator} {key} {', '.join(map(str, as_list(value)))}")
     return sorted(set(found))
 
 
@@ -154,9 +154,9 @@ def without_unknown_actions(document: dict[str, Any]) -> tuple[dict[str, Any], l
     """
     dropped: list[str] = []
     statements = []
-    for statement in _list(document.get("Statement", [])):
+    for statement in as_list(document.get("Statement", [])):
         if isinstance(statement, dict) and "Action" in statement:
-            actions = _list(statement["Action"])
+            actions = as_list(statement["Action"])
             known = [a for a in actions if "*" in str(a) or catalogue.lookup(str(a)) is not None]
             dropped += [str(a) for a in actions if a not in known]
             if not known:

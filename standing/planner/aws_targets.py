@@ -134,7 +134,7 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
                     "credential_process in its AWS config, and remove the key from the host.", 4)
     if pattern is P.AWS_IDENTITY_CENTER:
         merged = {"Version": docs.VERSION, "Statement": [s for p in inline for s in
-                                                         docs._list(p.document.get("Statement", []))]}
+                                                         docs.as_list(p.document.get("Statement", []))]}
         policies = [AwsPolicyDocument(kind=PolicyKind.CARRIED, name="permission-set-inline", document=merged)] if merged["Statement"] else []
         snippet = render("aws-identity-center", AWS, f"{label(identity.name)}.tf", session_duration="PT1H",
                          inline_policy=merged if merged["Statement"] else None,

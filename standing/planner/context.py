@@ -97,7 +97,7 @@ def build_context(
         trusts=tuple(graph.trusts_into(identity.id)),
         federation_hosts=frozenset(
             (fp.url or "").removeprefix("https://") for fp in graph.inventory.federation
-            if fp.account == identity.account or fp.provider is not identity.provider
+            if fp.provider is identity.provider and fp.account == identity.account
         ),
         scope_policies=tuple(p for p in graph.inventory.scope_policies if p.provider is identity.provider),
         admin=model.reaches_admin(identity.id),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any, Callable
 
 import hcl2
@@ -255,8 +254,6 @@ def parsed_terraform(plan: Plan) -> list[dict[str, Any]]:
 def resources(parsed: list[dict[str, Any]]) -> set[str]:
     return {kind.strip('"') for doc in parsed for block in doc.get("resource", []) for kind in block}
 
-
-_ = timedelta  # kept for readers adapting the cases to relative dates
 
 
 def narrowed_case() -> Plan:
