@@ -28,6 +28,7 @@ from standing.planner.model import (
     UsageBasis,
 )
 from standing.planner.patterns import Choice, choose
+from standing.planner.progress import new_path_evidence
 from standing.planner.targets import Target
 from standing.planner.verify import new_path_query, old_credential_query
 from standing.rules._shared import days_since, describe
@@ -72,7 +73,7 @@ def _watch_days(ctx: PlanContext) -> int:
     return 14
 
 
-def _steps(ctx: PlanContext, choice: Choice, target: Target, watch: int) -> list[Step]:
+def _steps(ctx: PlanContext, choice: Choice, target: Target, watch: int, built: str | None) -> list[Step]:
     old = ", ".join(describe(c) for c in ctx.secrets) or f"the current standing access of {ctx.identity.name}"
     query = old_credential_query(ctx).query
     steps: list[tuple[StepKind, str, str, str, int | None]] = []
@@ -95,7 +96,9 @@ def _steps(ctx: PlanContext, choice: Choice, target: Target, watch: int) -> list
          "Not reversible; it is safe because the credential was unused and deactivated for the whole window. "
          "If something breaks now, give it the new path, not a new standing credential.", None),
     ]
-    return [Step(order=i, kind=kind, title=title, instruction=text, rollback=rollback, watch_days=days)
+    return [Step(order=i, kind=kind, title=title, instruction=text, rollback=rollback, watch_days=days,
+                 done=kind is StepKind.CREATE_NEW_PATH and built is not None,
+                 done_evidence=built if kind is StepKind.CREATE_NEW_PATH else None)
             for i, (kind, title, text, rollback, days) in enumerate(steps, start=1)]
 
 
@@ -128,7 +131,8 @@ def _current_state(ctx: PlanContext) -> list[str]:
     return lines
 
 
-def plan_identity(ctx: PlanContext) -> Plan:
+def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
+    """``built``: evidence that the new path already exists (see ``progress``)."""
     choice = choose(ctx)
     target = _target(ctx, choice)
     risk = max((f.risk or 0) for f in ctx.findings)
@@ -155,7 +159,7 @@ def plan_identity(ctx: PlanContext) -> Plan:
         current_state=_current_state(ctx), pattern=choice.pattern, reason=choice.reason,
         target=target.description, placeholders=target.placeholders, ttl_seconds=target.ttl_seconds,
         approval=approval, permissions=_permissions(ctx), verify=verify,
-        steps=_steps(ctx, choice, target, watch), iac=target.iac, aws_policies=target.policies,
+        steps=_steps(ctx, choice, target, watch, built if choice.pattern is not TargetPattern.RETIRE else None), iac=target.iac, aws_policies=target.policies,
         controls=controls, agentic=target.agentic, phase=phase, risk=risk, residual_risk=residual,
         effort=target.effort,
     )
@@ -174,5 +178,6 @@ def build_plans(inventory: Inventory, findings: list[Finding], *, as_of: datetim
         identity = graph.identity(identity_id)
         if identity is None:
             continue
-        plans.append(plan_identity(build_context(graph, model, identity, merged, as_of)))
+        ctx = build_context(graph, model, identity, merged, as_of)
+        plans.append(plan_identity(ctx, new_path_evidence(graph, ctx)))
     return sorted(plans, key=lambda p: (-p.priority, -p.risk, p.identity))

@@ -13,7 +13,8 @@ from typing import Literal
 from pydantic import Field
 
 from standing.planner.builder import build_plans
-from standing.planner.model import Plan, Roadmap
+from standing.planner.model import CompletedPlan, Plan, Roadmap
+from standing.planner.progress import completed_since, previous_plans
 from standing.planner.roadmap import build_roadmap
 from standing.scanner.findings import Finding
 from standing.scanner.graph import PrivilegeGraph
@@ -30,15 +31,19 @@ class PlansDocument(Record):
     as_of: UtcDatetime
     plans: list[Plan] = Field(description="one per identity with findings, most risk removed per effort first")
     roadmap: Roadmap
+    completed: list[CompletedPlan] = Field(
+        default_factory=list, description="plans of the previous scan (same output dir) with no findings left")
 
 
 def plan_estate(inventory: Inventory, findings: list[Finding], *, as_of: datetime, generated_at: datetime,
-                graph: PrivilegeGraph | None = None) -> PlansDocument:
+                graph: PrivilegeGraph | None = None, previous: list[Plan] | None = None) -> PlansDocument:
     from standing import __version__
 
+    graph = graph or PrivilegeGraph(inventory)
     plans = build_plans(inventory, findings, as_of=as_of, graph=graph)
     return PlansDocument(tool_version=__version__, generated_at=generated_at, as_of=as_of, plans=plans,
-                         roadmap=build_roadmap(inventory, plans, as_of=as_of))
+                         roadmap=build_roadmap(inventory, plans, as_of=as_of),
+                         completed=completed_since(previous or [], plans, graph))
 
 
 def plans_json(document: PlansDocument) -> str:
@@ -52,3 +57,11 @@ def write_plans(document: PlansDocument, output_dir: Path) -> list[Path]:
     json_path.write_text(plans_json(document), encoding="utf-8")
     md_path.write_text(render_markdown(document), encoding="utf-8")
     return [json_path, md_path]
+
+
+def write_scan_plans(inventory: Inventory, findings: list[Finding], output_dir: Path, *, as_of: datetime,
+                     generated_at: datetime) -> tuple[PlansDocument, list[Path]]:
+    """A scan's plans beside its findings, marking what the previous scan's plans got done."""
+    document = plan_estate(inventory, findings, as_of=as_of, generated_at=generated_at,
+                           previous=previous_plans(output_dir))
+    return document, write_plans(document, output_dir)

@@ -73,7 +73,8 @@ def _plan(plan: Plan) -> list[str]:
                 lines += ["", _code(c.query, "sql" if "SELECT" in c.query else ""), ""]
     lines += ["", "### Steps", ""]
     for step in plan.steps:
-        lines += [f"{step.order}. **{_text(step.title)}** ({step.kind.value}). {_text(step.instruction)}",
+        done = f" Done: {_text(step.done_evidence)}." if step.done else ""
+        lines += [f"{step.order}. **{_text(step.title)}** ({step.kind.value}).{done} {_text(step.instruction)}",
                   f"   Rollback: {_text(step.rollback)}"]
     lines += ["", "### Verify in the logs", ""]
     for check in plan.verify:
@@ -100,6 +101,9 @@ def render_markdown(document: PlansDocument) -> str:
                   f"- Exposure after: {_exposure(phase.exposure_after)}", ""]
         names = {p.identity: p.identity_name for p in document.plans}
         lines += [f"{i}. {_text(names[identity])}" for i, identity in enumerate(phase.plans, start=1)] + [""]
+    if document.completed:
+        lines += ["## Done since the previous scan", ""] + [
+            f"- {_text(c.identity_name)} ({c.pattern.value}): {_text(c.how)}" for c in document.completed] + [""]
     for plan in document.plans:
         lines += _plan(plan) + [""]
     return "\n".join(lines).rstrip() + "\n"

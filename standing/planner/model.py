@@ -66,6 +66,8 @@ class Step(Record):
     instruction: str
     rollback: str = Field(description="how to undo this step if the consumer breaks")
     watch_days: int | None = None
+    done: bool = Field(default=False, description="this scan shows the step already carried out")
+    done_evidence: str | None = None
 
 
 class PolicyKind(StrEnum):
@@ -204,3 +206,12 @@ class RoadmapPhase(Record):
 
 class Roadmap(Record):
     phases: list[RoadmapPhase]
+
+
+class CompletedPlan(Record):
+    """A plan from the previous scan whose identity no longer has findings: the work is done."""
+
+    identity: str
+    identity_name: str
+    pattern: TargetPattern
+    how: str

@@ -74,14 +74,14 @@ def scan_inventory(
     written: list[Path] = []
     plans = None
     if output_dir is not None:
-        from standing.planner.document import plan_estate, write_plans
+        from standing.planner.document import write_scan_plans
 
         output_dir.mkdir(parents=True, exist_ok=True)
         write_findings(document, output_dir / "findings.json")
         write_snapshot(inventory, output_dir / "snapshot.json")
         written = [output_dir / "findings.json", output_dir / "snapshot.json"]
-        plans = plan_estate(inventory, findings, as_of=as_of, generated_at=generated_at)
-        written += write_plans(plans, output_dir)
+        plans, paths = write_scan_plans(inventory, findings, output_dir, as_of=as_of, generated_at=generated_at)
+        written += paths
     return ScanResult(inventory, findings, document, written, expired, plans)
 
 
