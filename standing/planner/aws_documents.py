@@ -22,8 +22,15 @@ NO_NEW_STANDING_ACCESS = [
 ]
 GITHUB_HOST = "token.actions.githubusercontent.com"
 GITLAB_HOST = "gitlab.com"
-CI_AUDIENCE = {"github": "sts.amazonaws.com", "gitlab": "https://gitlab.com"}
-CI_HOST = {"github": GITHUB_HOST, "gitlab": GITLAB_HOST}
+
+
+def ci_issuer(ci: str, org: str) -> tuple[str, str]:
+    """(issuer host as IAM names it, audience) of a CI system's OIDC tokens; CircleCI's are per organisation."""
+    if ci == "gitlab":
+        return GITLAB_HOST, "https://gitlab.com"
+    if ci == "circleci":
+        return f"oidc.circleci.com/org/{org}", org
+    return GITHUB_HOST, "sts.amazonaws.com"
 
 
 def _doc(*statements: dict[str, Any]) -> dict[str, Any]:
@@ -34,13 +41,18 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def oidc_trust(account: str, ci: str, subject: str) -> AwsPolicyDocument:
-    host = CI_HOST[ci]
+def oidc_trust(account: str, ci: str, host: str, audience: str, subject: str) -> AwsPolicyDocument:
+    """Exact audience; exact subject, except a CircleCI subject's trailing ``user/*`` (any user of one project)."""
+    condition: dict[str, Any] = {"StringEquals": {f"{host}:aud": audience}}
+    if "*" in subject:
+        condition["StringLike"] = {f"{host}:sub": subject}
+    else:
+        condition["StringEquals"][f"{host}:sub"] = subject
     return AwsPolicyDocument(kind=PolicyKind.TRUST, name=f"{ci}-oidc-trust", document=_doc({
         "Effect": "Allow",
         "Principal": {"Federated": f"arn:aws:iam::{account}:oidc-provider/{host}"},
         "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {"StringEquals": {f"{host}:aud": CI_AUDIENCE[ci], f"{host}:sub": subject}},
+        "Condition": condition,
     }))
 
 

@@ -59,6 +59,17 @@ def _permissions(ctx: PlanContext) -> tuple[list[str], list[AwsPolicyDocument]]:
     return list(ctx.managed_policy_ids), carried
 
 
+def org_id(ctx: PlanContext, holes: list[str]) -> str:
+    """The CircleCI organisation id: in the issuer, the audience and the subject alike."""
+    found = tag(ctx, "circleci-org-id")
+    if found:
+        return found
+    value = "REPLACE-WITH-ORG-ID"
+    if not any(h.startswith(value + ":") for h in holes):
+        placeholder(holes, "ORG-ID", "the CircleCI organisation id")
+    return value
+
+
 def _subject(ctx: PlanContext, ci: str, gated: bool, holes: list[str]) -> str:
     """The exact OIDC subject: kept from a pinned trust, else built from tags, else a placeholder."""
     subjects = [str(v) for t in ctx.trusts if t.kind is TrustKind.OIDC
@@ -69,9 +80,12 @@ def _subject(ctx: PlanContext, ci: str, gated: bool, holes: list[str]) -> str:
         return pinned[0]
     org_match = next((m.group(1) for s in subjects if (m := re.match(r"repo:([^/*:]+)/", s))), None)
     repository = tag(ctx, "repository", "repo", "github-repository", "gitlab-project")
-    if repository is None:
+    if repository is None and ci != "circleci":
         org = org_match or tag(ctx, "org", "github-org") or placeholder(holes, "ORG", "the CI organisation")
         repository = f"{org}/" + placeholder(holes, "REPOSITORY", "the repository whose jobs use this identity")
+    if ci == "circleci":
+        project = tag(ctx, "circleci-project-id") or placeholder(holes, "PROJECT-ID", "the CircleCI project id")
+        return f"org/{org_id(ctx, holes)}/project/{project}/user/*"
     if ci == "gitlab":
         return f"project_path:{repository}:ref_type:branch:ref:main"
     return f"repo:{repository}:environment:production" if gated else f"repo:{repository}:ref:refs/heads/main"
@@ -95,18 +109,22 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
     if pattern is P.AWS_CI_OIDC_ROLE:
         ci = choice.ci or "github"
         subject = _subject(ctx, ci, gated, holes)
-        trust = docs.oidc_trust(account, ci, subject)
-        present = docs.CI_HOST[ci] in ctx.federation_hosts
-        switch = ("In the workflow, grant `id-token: write` and use aws-actions/configure-aws-credentials with "
-                  "role-to-assume = the new role; remove the stored key from the CI secrets."
-                  if ci == "github" else "In .gitlab-ci.yml, request an id_token with aud https://gitlab.com and "
-                  "call `aws sts assume-role-with-web-identity`; remove the stored key from CI variables.")
+        host, audience = docs.ci_issuer(ci, org_id(ctx, holes) if ci == "circleci" else "")
+        trust = docs.oidc_trust(account, ci, host, audience, subject)
+        present = host in ctx.federation_hosts
+        switch = {
+            "github": "In the workflow, grant `id-token: write` and use aws-actions/configure-aws-credentials "
+                      "with role-to-assume = the new role; remove the stored key from the CI secrets.",
+            "gitlab": "In .gitlab-ci.yml, request an id_token with aud https://gitlab.com and call "
+                      "`aws sts assume-role-with-web-identity`; remove the stored key from CI variables.",
+            "circleci": "In .circleci/config.yml, give the aws-cli orb's setup the new role_arn (it exchanges "
+                        "$CIRCLE_OIDC_TOKEN_V2); remove the stored key from the project's environment variables.",
+        }[ci]
         if gated:
             switch += " Protect the `production` environment with required reviewers: that is the approval."
         return role("aws-ci-oidc-role", trust, 3600,
                     f"IAM role {common['role_name']} trusted only by {ci} OIDC tokens with subject {subject}",
-                    switch, 2, provider_present=present, issuer_url=f"https://{docs.CI_HOST[ci]}",
-                    audience=docs.CI_AUDIENCE[ci])
+                    switch, 2, provider_present=present, issuer_url=f"https://{host}", audience=audience)
     if pattern is P.AWS_EKS_POD_ROLE:
         sub = next((str(v) for t in ctx.trusts for b in t.conditions.values() if isinstance(b, dict)
                     for k, v in b.items() if k.endswith(":sub") and str(v).startswith("system:serviceaccount:")), "")

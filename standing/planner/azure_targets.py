@@ -6,7 +6,7 @@ from standing.planner.context import PlanContext
 from standing.planner.iac import label, render
 from standing.planner.model import AgenticControls, AgenticMode, TargetPattern as P, TerraformProvider
 from standing.planner.patterns import Choice
-from standing.planner.targets import Target, placeholder, tag
+from standing.planner.targets import Target, ci_token, placeholder, tag
 
 AZUREAD = [TerraformProvider.AZUREAD]
 AZURERM = [TerraformProvider.AZURERM]
@@ -52,10 +52,10 @@ def azure_target(ctx: PlanContext, choice: Choice) -> Target:
             subject = f"system:serviceaccount:{namespace}:{ksa}"
             switch = "Enable workload identity on the pod (azure.workload.identity/use label); remove the secret."
         else:
-            issuer = "https://token.actions.githubusercontent.com"
-            repository = tag(ctx, "repository", "repo") or placeholder(holes, "ORG/REPOSITORY", "the repository that uses the app")
-            subject = f"repo:{repository}:environment:production"
-            switch = "Use azure/login with client-id, tenant-id and `id-token: write`; delete the secret from CI."
+            token = ci_token(ctx, choice.ci or "github", holes)
+            issuer, subject = token.issuer_url, token.subject
+            switch = ("Log in with the app's client id and tenant id using the CI job's OIDC token (azure/login "
+                      "with `id-token: write` on GitHub); delete the secret from CI.")
         return target("azure-federated-credential", AZUREAD, 3600,
                       f"federated identity credential on the app for issuer {issuer} and subject {subject}",
                       switch, 2, application_object_id=_app_object_id(ctx), credential_name="standing-jit",

@@ -8,11 +8,9 @@ from standing.planner.context import PlanContext
 from standing.planner.iac import label, render
 from standing.planner.model import AgenticControls, AgenticMode, TargetPattern as P, TerraformProvider
 from standing.planner.patterns import Choice
-from standing.planner.targets import Target, placeholder, tag
+from standing.planner.targets import Target, ci_token, placeholder, tag
 
 GOOGLE = [TerraformProvider.GOOGLE]
-_ISSUERS = {"github": ("https://token.actions.githubusercontent.com", "assertion.repository"),
-            "gitlab": ("https://gitlab.com", "assertion.project_path")}
 
 
 def _project(ctx: PlanContext) -> str:
@@ -52,15 +50,14 @@ def gcp_target(ctx: PlanContext, choice: Choice) -> Target:
                       placeholders=holes)
 
     if pattern is P.GCP_WORKLOAD_IDENTITY_FEDERATION:
-        ci = choice.ci if choice.ci in _ISSUERS else "github"
-        issuer, claim = _ISSUERS[ci]
-        repository = tag(ctx, "repository", "repo") or placeholder(holes, "ORG/REPOSITORY", "the repository whose jobs use this account")
+        ci = choice.ci or "github"
+        token = ci_token(ctx, ci, holes)
         return target("gcp-workload-identity-federation", 3600,
-                      f"workload identity pool provider for {ci} limited to {repository}, impersonating {email}",
+                      f"workload identity pool provider for {ci} limited to {token.value}, impersonating {email}",
                       "Use google-github-actions/auth (or `gcloud iam workload-identity-pools create-cred-config`) "
                       "with the pool provider; remove the key file from the CI secrets.", 3, ci=ci,
-                      pool_id="ci-pool", issuer_url=issuer, repository_claim=claim, repository=repository,
-                      attribute_condition=f'{claim} == "{repository}"')
+                      pool_id="ci-pool", issuer_url=token.issuer_url, repository_claim=token.claim,
+                      repository=token.value, attribute_condition=f'{token.claim} == "{token.value}"')
     if pattern is P.GCP_ATTACHED_SERVICE_ACCOUNT:
         namespace = tag(ctx, "namespace") or placeholder(holes, "NAMESPACE", "the workload's Kubernetes namespace")
         ksa = tag(ctx, "service-account") or placeholder(holes, "KSA", "the workload's Kubernetes service account")

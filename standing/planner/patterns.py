@@ -15,8 +15,9 @@ from standing.planner.model import TargetPattern as P
 from standing.scanner.model import IdentityKind, Provider, TrustKind, WorkloadKind
 
 # CI systems that issue OIDC tokens a cloud can trust: issuer host -> name.
-CI_ISSUERS = {"token.actions.githubusercontent.com": "github", "gitlab.com": "gitlab"}
-_CI_WORDS = {"github": "github", "gha": "github", "gitlab": "gitlab"}
+CI_ISSUERS = {"token.actions.githubusercontent.com": "github", "gitlab.com": "gitlab",
+              "oidc.circleci.com": "circleci"}
+_CI_WORDS = {"github": "github", "gha": "github", "gitlab": "gitlab", "circleci": "circleci"}
 _SERVICE_WORDS = {"lambda": "lambda", "ecs": "ecs-tasks", "fargate": "ecs-tasks", "ec2": "ec2",
                   "batch": "ecs-tasks"}
 _AWS_COMPUTE = ("lambda", "ecs-tasks", "ec2")
@@ -30,7 +31,7 @@ _PRIVILEGED_RULES = frozenset({"admin-equivalent", "path-to-admin", "gcp-basic-o
 class Choice:
     pattern: P
     reason: str
-    ci: str | None = None  # github | gitlab, for CI patterns
+    ci: str | None = None  # github | gitlab | circleci (| kubernetes for Azure), for CI patterns
     service: str | None = None  # lambda | ecs-tasks | ec2, for AWS service roles
 
 

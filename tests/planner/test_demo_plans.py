@@ -45,8 +45,8 @@ EXPECTED = {
     "bedrock-agent-support": P.AWS_AGENT_PER_CALL,
     "jane.doe": P.AWS_IDENTITY_CENTER,
     "svc-ledger-batch": P.AWS_SERVICE_ROLE,
-    "deploy-shared": P.AWS_ROLES_ANYWHERE,
-    "ci-circleci-mobile": P.AWS_ROLES_ANYWHERE,  # no OIDC issuer we can trust for it
+    "deploy-shared": P.AWS_ROLES_ANYWHERE,  # a CI key, but no sign of which CI system
+    "ci-circleci-mobile": P.AWS_CI_OIDC_ROLE,  # CircleCI's per-organisation issuer
     "svc-cost-reporter": P.AWS_ROLES_ANYWHERE,
 }
 

@@ -132,3 +132,33 @@ def test_a_hostile_name_cannot_break_out_of_the_terraform() -> None:
     [parsed] = parsed_terraform(plan)
     assert resources([parsed]) == {"aws_iam_role", "aws_iam_openid_connect_provider"}
     assert "$${file" in plan.iac[0].terraform and "${file" not in plan.iac[0].terraform.replace("$${", "")
+
+
+def test_circleci_gets_its_organisations_issuer_and_one_projects_subject() -> None:
+    from tests.builders import key, user
+    from tests.planner.cases import aws
+
+    u = user("ci-circleci-mobile", path="/ci/", workload="ci",
+             tags={"circleci-org-id": "8f1e0c2a", "circleci-project-id": "5d4c3b2a"})
+    plan = plans_of(aws(u, key(u, "AKIACIRCLECI00000001", age=200, used=0)))["ci-circleci-mobile"]
+    [trust] = [p.document for p in plan.aws_policies if p.kind.value == "trust"]
+    host = "oidc.circleci.com/org/8f1e0c2a"
+    assert trust["Statement"][0]["Principal"] == {"Federated": f"arn:aws:iam::111122223333:oidc-provider/{host}"}
+    assert trust["Statement"][0]["Condition"] == {"StringEquals": {f"{host}:aud": "8f1e0c2a"},
+                                                  "StringLike": {f"{host}:sub": "org/8f1e0c2a/project/5d4c3b2a/user/*"}}
+    assert plan.placeholders == []
+    assert 'url            = "https://oidc.circleci.com/org/8f1e0c2a"' in plan.iac[0].terraform
+
+
+@pytest.mark.parametrize("name,issuer,subject", [
+    ("gitlab-deployer", "https://gitlab.com", "project_path:acme/api:ref_type:branch:ref:main"),
+    ("github-deployer", "https://token.actions.githubusercontent.com", "repo:acme/api:environment:production"),
+])
+def test_azure_federated_credentials_follow_the_ci_system(name: str, issuer: str, subject: str) -> None:
+    from tests.planner.cases import azure, client_secret, sp
+
+    app = sp(name).model_copy(update={"tags": {"repository": "acme/api"}})
+    plan = plans_of(azure(app, client_secret(app, "s1")))[name]
+    [parsed] = parsed_terraform(plan)
+    [body] = parsed["resource"][0]['"azuread_application_federated_identity_credential"'].values()
+    assert (body["issuer"], body["subject"]) == (f'"{issuer}"', f'"{subject}"')
