@@ -135,6 +135,8 @@ def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
     """``built``: evidence that the new path already exists (see ``progress``)."""
     choice = choose(ctx)
     target = _target(ctx, choice)
+    if "shared-identity" in ctx.rules and choice.pattern not in (TargetPattern.RETIRE, TargetPattern.COMPENSATE):
+        target.description += "; one per consumer, since several consumers share this identity today"
     risk = max((f.risk or 0) for f in ctx.findings)
     controls = compensating_controls(ctx) if choice.pattern is TargetPattern.COMPENSATE else []
     approval = _approval(ctx, choice)

@@ -162,3 +162,33 @@ def test_azure_federated_credentials_follow_the_ci_system(name: str, issuer: str
     [parsed] = parsed_terraform(plan)
     [body] = parsed["resource"][0]['"azuread_application_federated_identity_credential"'].values()
     assert (body["issuer"], body["subject"]) == (f'"{issuer}"', f'"{subject}"')
+
+
+def test_markdown_escapes_names_and_fences_code_from_the_cloud() -> None:
+    from standing.planner.document import plan_estate
+    from standing.planner.markdown import render_markdown
+    from tests.builders import NOW, key, user
+    from tests.planner.cases import aws
+
+    u = user("svc-x", tags={"repository": "acme/<img src=x onerror=alert(1)>```\n# pwned"})
+    inventory = aws(u, key(u, "AKIAHOSTILE000000001", age=200, used=0))
+    from standing.scanner.config import ScanConfig
+    from standing.scanner.pipeline import analyse_estate
+
+    findings = analyse_estate(inventory, ScanConfig(), as_of=NOW).findings
+    text = render_markdown(plan_estate(inventory, findings, as_of=NOW, generated_at=NOW))
+    assert "<img" not in text.replace("&lt;img", "")
+    assert not any(line.startswith("# pwned") for line in text.splitlines())
+    fences = [line for line in text.splitlines() if line.startswith("```")]
+    assert len(fences) % 2 == 0
+
+
+def test_a_shared_identity_gets_one_new_path_per_consumer() -> None:
+    from tests.builders import key, user
+    from tests.planner.cases import aws
+
+    u = user("deploy-shared", tags={"team": "payments", "team-secondary": "ledger"})
+    plan = plans_of(aws(u, key(u, "AKIASHARED0000000001", age=30, used=1),
+                        key(u, "AKIASHARED0000000002", age=20, used=1)))["deploy-shared"]
+    assert {f.rule_id for f in plan.findings} == {"shared-identity", "two-active-keys"}
+    assert plan.target.endswith("one per consumer, since several consumers share this identity today")
