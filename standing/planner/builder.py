@@ -43,6 +43,9 @@ _SENSITIVE_ROLES = ("secret", "kms", "storage", "bigquery", "keyvault", "key vau
 def _approval(ctx: PlanContext, choice: Choice) -> Approval:
     if choice.pattern is TargetPattern.RETIRE:
         return Approval(required=False, reason="grants nothing: it only removes access")
+    if choice.pattern is TargetPattern.COMPENSATE:
+        return Approval(required=True, reason="the exception itself: its owner approves it, and renews it "
+                        "explicitly before it expires")
     if ctx.admin:
         return Approval(required=True, reason="admin-equivalent (or a path to admin): every elevation is approved")
     if ctx.sensitive:
@@ -79,7 +82,8 @@ def _steps(ctx: PlanContext, choice: Choice, target: Target, watch: int, built: 
     steps: list[tuple[StepKind, str, str, str, int | None]] = []
     if choice.pattern is not TargetPattern.RETIRE:
         steps += [
-            (StepKind.CREATE_NEW_PATH, "Create the new path",
+            (StepKind.CREATE_NEW_PATH, "Put the controls in place and issue the rotated key"
+             if choice.pattern is TargetPattern.COMPENSATE else "Create the new path",
              f"Apply the Terraform below: {target.description}. The old credential keeps working meanwhile.",
              "Destroy the new resources (`terraform destroy -target ...`); nothing else changed.", None),
             (StepKind.SWITCH_CONSUMER, "Switch the consumer", target.switch,
