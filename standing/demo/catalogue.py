@@ -332,6 +332,23 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             ),
             expect=_expect(KEY_TOO_OLD, KEY_UNUSED),
         ),
+        # A SaaS CRM that only accepts a static key: it cannot be made ephemeral. Its key is
+        # limited to the vendor's egress range (a control already in place) and the plan
+        # adds the rest (rotation, alerting, an exception expiry).
+        UserSpec(
+            name="svc-salesforce-sync",
+            path="/integrations/",
+            keys=(_key(190, 0),),
+            inline_policies=(
+                (
+                    "crm-export-drop",
+                    _doc({**_allow("s3:PutObject", "arn:aws:s3:::acme-crm-exports/*"),
+                          "Condition": {"IpAddress": {"aws:SourceIp": ["13.108.0.0/14"]}}}),
+                ),
+            ),
+            tags=(("owner", "revenue-ops"), ("third-party", "salesforce")),
+            expect=_expect(KEY_TOO_OLD),
+        ),
         UserSpec(
             name="svc-cost-reporter",
             path="/automation/",

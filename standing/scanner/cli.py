@@ -243,11 +243,14 @@ def schema_command(document: str) -> None:
     click.echo(json_schema(), nl=False)
 
 
-def _add_gate_commands() -> None:
+def _add_feature_commands() -> None:
+    """Commands living beside their feature; imported late because they use this module's helpers."""
     from standing.gate.cli import baseline_command, gate_command
+    from standing.planner.cli import plan_command
 
     main.add_command(baseline_command())
     main.add_command(gate_command())
+    main.add_command(plan_command)
 
 
-_add_gate_commands()
+_add_feature_commands()

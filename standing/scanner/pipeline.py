@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from standing.reports.findings_json import FindingsDocument, build_document, write_findings
 from standing.scanner.config import ScanConfig
@@ -24,6 +25,9 @@ from standing.scanner.risk import RiskModel, enrich
 from standing.scanner.snapshot import write_snapshot
 from standing.scanner.waivers import apply_waivers
 
+if TYPE_CHECKING:
+    from standing.planner.document import PlansDocument
+
 
 @dataclass(frozen=True)
 class ScanResult:
@@ -32,6 +36,7 @@ class ScanResult:
     document: FindingsDocument
     written: list[Path]
     expired_waivers: list[Waiver]
+    plans: "PlansDocument | None" = None  # written beside findings.json when there is an output dir
 
 
 @dataclass(frozen=True)
@@ -90,12 +95,17 @@ def scan_inventory(
         generated_at=generated_at,
     )
     written: list[Path] = []
+    plans = None
     if output_dir is not None:
+        from standing.planner.document import write_scan_plans
+
         output_dir.mkdir(parents=True, exist_ok=True)
         write_findings(document, output_dir / "findings.json")
         write_snapshot(inventory, output_dir / "snapshot.json")
         written = [output_dir / "findings.json", output_dir / "snapshot.json"]
-    return ScanResult(inventory, findings, document, written, expired)
+        plans, paths = write_scan_plans(inventory, findings, output_dir, as_of=as_of, generated_at=generated_at)
+        written += paths
+    return ScanResult(inventory, findings, document, written, expired, plans)
 
 
 def exit_code(result: ScanResult, fail_on: Severity | None) -> ExitCode:

@@ -1,0 +1,189 @@
+"""Findings in, one plan per flagged identity out.
+
+Every plan merges its identity's findings, names a target pattern with the evidence for it,
+states TTL, approval, permissions, the logs that verify it, steps in the safe order with a
+rollback each, and Terraform. Risk and effort are documented in ``Plan`` and ``controls``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from standing.planner.aws_documents import without_unknown_actions
+from standing.planner.aws_targets import aws_compensate, aws_retire, aws_target
+from standing.planner.azure_targets import azure_compensate, azure_retire, azure_target
+from standing.planner.context import PlanContext, build_context
+from standing.planner.controls import ROTATION_DAYS, compensating_controls, risk_after
+from standing.planner.gcp_targets import gcp_compensate, gcp_retire, gcp_target
+from standing.planner.model import (
+    Approval,
+    Permissions,
+    Phase,
+    Plan,
+    PlanFinding,
+    Step,
+    StepKind,
+    TargetPattern,
+    UsageBasis,
+)
+from standing.planner.patterns import Choice, choose
+from standing.planner.progress import new_path_evidence
+from standing.planner.targets import Target
+from standing.planner.verify import new_path_query, old_credential_query
+from standing.rules._shared import days_since, describe
+from standing.scanner.findings import Finding
+from standing.scanner.graph import PrivilegeGraph
+from standing.scanner.model import Inventory, Provider
+from standing.scanner.risk import RiskModel
+
+_SENSITIVE_ROLES = ("secret", "kms", "storage", "bigquery", "keyvault", "key vault", "sql")
+
+
+def _approval(ctx: PlanContext, choice: Choice) -> Approval:
+    if choice.pattern is TargetPattern.RETIRE:
+        return Approval(required=False, reason="grants nothing: it only removes access")
+    if choice.pattern is TargetPattern.COMPENSATE:
+        return Approval(required=True, reason="the exception itself: its owner approves it, and renews it "
+                        "explicitly before it expires")
+    if ctx.admin:
+        return Approval(required=True, reason="admin-equivalent (or a path to admin): every elevation is approved")
+    if ctx.sensitive:
+        return Approval(required=True, reason="reaches sensitive data: " + ", ".join(ctx.sensitive))
+    if any(word in role.lower() for _, role in ctx.standing_grants for word in _SENSITIVE_ROLES):
+        return Approval(required=True, reason="holds a role over secrets, keys or data stores")
+    return Approval(required=False, reason="neither admin-equivalent nor sensitive-data access: "
+                    "issued automatically on the workload's own proof of identity")
+
+
+def _permissions(ctx: PlanContext) -> Permissions:
+    services = list(ctx.services_in_use)
+    if services:
+        return Permissions(basis=UsageBasis.USAGE_DATA, services_in_use=services, note=(
+            "narrowed to the services the identity's credentials were last used with ("
+            + ", ".join(services) + "); confirm with service-last-accessed data before removing the rest"))
+    dropped = sorted({a for _, doc in ctx.inline_policies for a in without_unknown_actions(doc)[1]})
+    return Permissions(basis=UsageBasis.NO_USAGE_DATA, note=(
+        "the inventory has no usage data for this identity, so its permissions are carried over unchanged; "
+        "collect usage (AWS service last accessed, GCP activity / Policy Analyzer, Entra sign-in logs) to "
+        "narrow them" + (f"; actions AWS does not know are left behind: {', '.join(dropped)}" if dropped else "")))
+
+
+def _watch_days(ctx: PlanContext) -> int:
+    """Long enough to see a consumer that runs weekly or monthly, not only daily."""
+    if any(c.last_used and days_since(c.last_used, ctx.as_of) > 3 for c in ctx.secrets):
+        return 30
+    return 14
+
+
+def _steps(ctx: PlanContext, choice: Choice, target: Target, watch: int, built: str | None) -> list[Step]:
+    old = ", ".join(describe(c) for c in ctx.secrets) or f"the current standing access of {ctx.identity.name}"
+    query = old_credential_query(ctx).query
+    steps: list[tuple[StepKind, str, str, str, int | None]] = []
+    if choice.pattern is not TargetPattern.RETIRE:
+        steps += [
+            (StepKind.CREATE_NEW_PATH, "Put the controls in place and issue the rotated key"
+             if choice.pattern is TargetPattern.COMPENSATE else "Create the new path",
+             f"Apply the Terraform below: {target.description}. The old credential keeps working meanwhile.",
+             "Destroy the new resources (`terraform destroy -target ...`); nothing else changed.", None),
+            (StepKind.SWITCH_CONSUMER, "Switch the consumer", target.switch,
+             "Point the consumer back at the old credential, which is still active.", None),
+        ]
+    steps += [
+        (StepKind.WATCH_UNUSED, f"Watch the old credential stay unused for {watch} days",
+         f"Watch {old}: this query must return nothing for {watch} days: {query}",
+         "Nothing to undo. If it shows use, find the consumer from the source address and switch it too, "
+         "then restart the watch.", watch),
+        (StepKind.DEACTIVATE, "Deactivate the old credential", target.deactivate, target.reactivate, None),
+        (StepKind.DELETE, "Delete the old credential",
+         f"After {watch} quiet days deactivated: {target.delete}",
+         "Not reversible; it is safe because the credential was unused and deactivated for the whole window. "
+         "If something breaks now, give it the new path, not a new standing credential.", None),
+    ]
+    return [Step(order=i, kind=kind, title=title, instruction=text, rollback=rollback, watch_days=days,
+                 done=kind is StepKind.CREATE_NEW_PATH and built is not None,
+                 done_evidence=built if kind is StepKind.CREATE_NEW_PATH else None)
+            for i, (kind, title, text, rollback, days) in enumerate(steps, start=1)]
+
+
+def _target(ctx: PlanContext, choice: Choice) -> Target:
+    provider = ctx.identity.provider
+    if choice.pattern is TargetPattern.RETIRE:
+        return {Provider.AWS: aws_retire, Provider.GCP: gcp_retire, Provider.AZURE: azure_retire}[provider](ctx)
+    if choice.pattern is TargetPattern.COMPENSATE:
+        if provider is Provider.AWS:
+            sources = any(c.in_place and c.kind.value == "source-restriction" for c in compensating_controls(ctx))
+            return aws_compensate(ctx, ROTATION_DAYS, sources)
+        return {Provider.GCP: gcp_compensate, Provider.AZURE: azure_compensate}[provider](ctx, ROTATION_DAYS)
+    gated = _approval(ctx, choice).required
+    if provider is Provider.AWS:
+        return aws_target(ctx, choice, gated)
+    return (gcp_target if provider is Provider.GCP else azure_target)(ctx, choice)
+
+
+def _current_state(ctx: PlanContext) -> list[str]:
+    lines = []
+    for cred in ctx.secrets:
+        age = f"{days_since(cred.created, ctx.as_of)} days old" if cred.created else "age unknown"
+        used = (f"last used {days_since(cred.last_used, ctx.as_of)} days ago" if cred.last_used
+                else f"use {cred.last_used_status.value}")
+        lines.append(f"{describe(cred)}: {age}, {used}")
+    for scope, role in ctx.standing_grants:
+        lines.append(f"standing grant of {role} on {scope}")
+    for finding in ctx.findings:
+        lines.append(f"{finding.rule_id} ({finding.severity.value}): {finding.message}")
+    return lines
+
+
+def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
+    """``built``: evidence that the new path already exists (see ``progress``)."""
+    choice = choose(ctx)
+    target = _target(ctx, choice)
+    if "shared-identity" in ctx.rules and choice.pattern not in (TargetPattern.RETIRE, TargetPattern.COMPENSATE):
+        target.description += "; one per consumer, since several consumers share this identity today"
+    risk = max((f.risk or 0) for f in ctx.findings)
+    controls = compensating_controls(ctx) if choice.pattern is TargetPattern.COMPENSATE else []
+    approval = _approval(ctx, choice)
+    if choice.pattern is TargetPattern.RETIRE:
+        phase, residual = Phase.QUICK_WIN, 0
+    elif choice.pattern is TargetPattern.COMPENSATE:
+        phase, residual = Phase.COMPENSATION, risk_after(risk, controls, planned=True)
+        risk = risk_after(risk, controls, planned=False)
+    else:
+        # Still reachable on approved request: a small remainder, not zero.
+        phase, residual = Phase.MIGRATION, min(risk, 5 if approval.required else 0)
+    identity = ctx.identity
+    watch = 7 if choice.pattern is TargetPattern.RETIRE else _watch_days(ctx)
+    verify = [old_credential_query(ctx)]
+    if choice.pattern not in (TargetPattern.RETIRE, TargetPattern.COMPENSATE):
+        verify.append(new_path_query(ctx, f"{identity.name[:56]}-jit"))
+    return Plan(
+        identity=identity.id, identity_name=identity.name, provider=identity.provider, account=identity.account,
+        identity_kind=identity.kind, workload=ctx.workload,
+        findings=[PlanFinding(rule_id=f.rule_id, severity=f.severity, subject=f.subject, fingerprint=f.fingerprint,
+                              risk=f.risk, waived=f.waiver is not None) for f in ctx.findings],
+        current_state=_current_state(ctx), pattern=choice.pattern, reason=choice.reason,
+        target=target.description, placeholders=target.placeholders, ttl_seconds=target.ttl_seconds,
+        approval=approval, permissions=_permissions(ctx), verify=verify,
+        steps=_steps(ctx, choice, target, watch, built if choice.pattern is not TargetPattern.RETIRE else None), iac=target.iac, aws_policies=target.policies,
+        controls=controls, agentic=target.agentic, phase=phase, risk=risk, residual_risk=residual,
+        effort=target.effort,
+    )
+
+
+def build_plans(inventory: Inventory, findings: list[Finding], *, as_of: datetime,
+                graph: PrivilegeGraph | None = None) -> list[Plan]:
+    """One plan per identity with findings, highest risk removed per unit of effort first."""
+    graph = graph or PrivilegeGraph(inventory)
+    model = RiskModel(graph, as_of)
+    by_identity: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        by_identity[finding.identity].append(finding)
+    plans = []
+    for identity_id, merged in by_identity.items():
+        identity = graph.identity(identity_id)
+        if identity is None:
+            continue
+        ctx = build_context(graph, model, identity, merged, as_of)
+        plans.append(plan_identity(ctx, new_path_evidence(graph, ctx)))
+    return sorted(plans, key=lambda p: (-p.priority, -p.risk, p.identity))

@@ -1,0 +1,113 @@
+"""What the pattern chooser may look at for one identity, gathered once from the graph.
+
+The chooser decides from evidence only (provider, kind, workload, tags, names, trusts,
+last-used services, federation providers present); this record is that evidence, so a
+test can state it and a plan can quote it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from standing.rules._shared import is_standing_secret
+from standing.scanner.findings import Finding
+from standing.scanner.graph import PrivilegeGraph
+from standing.scanner.model import Credential, Identity, ScopePolicy, Trust, TrustKind, WorkloadKind
+from standing.scanner.risk import RiskModel
+
+# Tags that declare an identity's static credential an accepted exception, and why.
+THIRD_PARTY_TAGS = ("third-party", "thirdparty", "saas", "vendor-integration")
+EXCEPTION_TAG = "standing:exception"  # third-party | legacy | long-running | break-glass
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    identity: Identity
+    workload: WorkloadKind  # the collector's, else inferred from tags, roles and name (graph.workload_of)
+    findings: tuple[Finding, ...]
+    secrets: tuple[Credential, ...]
+    trusts: tuple[Trust, ...]
+    federation_hosts: frozenset[str]
+    scope_policies: tuple[ScopePolicy, ...]
+    admin: bool
+    sensitive: tuple[str, ...]
+    managed_policy_ids: tuple[str, ...]
+    policy_documents: tuple[dict, ...]
+    inline_policies: tuple[tuple[str, dict], ...]
+    standing_grants: tuple[tuple[str, str], ...]  # (scope id, role id)
+    as_of: datetime
+
+    @property
+    def rules(self) -> frozenset[str]:
+        return frozenset(f.rule_id for f in self.findings)
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Lower-case words of the name, path and tags: the consumer's fingerprints."""
+        identity = self.identity
+        text = " ".join([identity.name, identity.path or "",
+                         *identity.tags.keys(), *identity.tags.values()]).lower()
+        return frozenset(_WORDS.findall(text))
+
+    @property
+    def services(self) -> frozenset[str]:
+        """Cloud services trusted to act as the identity (``lambda``, ``ecs-tasks``...)."""
+        return frozenset(t.principal.split(".", 1)[0] for t in self.trusts if t.kind is TrustKind.SERVICE)
+
+    @property
+    def issuers(self) -> frozenset[str]:
+        return frozenset(t.issuer for t in self.trusts if t.kind is TrustKind.OIDC and t.issuer)
+
+    @property
+    def services_in_use(self) -> tuple[str, ...]:
+        return tuple(sorted({c.last_used_service for c in self.secrets if c.last_used_service}))
+
+    @property
+    def exception(self) -> str | None:
+        """Why the credential must stay static, when the identity's tags say so."""
+        tags = {k.lower(): v for k, v in self.identity.tags.items()}
+        if tags.get(EXCEPTION_TAG):
+            return tags[EXCEPTION_TAG].strip().lower() or None
+        for key in THIRD_PARTY_TAGS:
+            if key in tags:
+                return "third-party"
+        return None
+
+    @property
+    def unused_only(self) -> bool:
+        """Nothing it holds is in use: every live secret is flagged unused, or it is dead."""
+        if "identity-unused" in self.rules:
+            return True
+        unused = {f.subject for f in self.findings if f.rule_id == "key-unused"}
+        return bool(self.secrets) and all(c.id in unused for c in self.secrets)
+
+
+def build_context(
+    graph: PrivilegeGraph, model: RiskModel, identity: Identity, findings: list[Finding], as_of: datetime
+) -> PlanContext:
+    grants = graph.standing_grants_of(identity.id)
+    roles = [r for g in grants if (r := graph.role(g.role_id)) is not None]
+    return PlanContext(
+        identity=identity,
+        workload=graph.workload_of(identity.id).kind,
+        findings=tuple(findings),
+        secrets=tuple(sorted((c for c in graph.credentials_of(identity.id) if is_standing_secret(c)),
+                             key=lambda c: c.id)),
+        trusts=tuple(graph.trusts_into(identity.id)),
+        federation_hosts=frozenset(
+            (fp.url or "").removeprefix("https://") for fp in graph.inventory.federation
+            if fp.provider is identity.provider and fp.account == identity.account
+        ),
+        scope_policies=tuple(p for p in graph.inventory.scope_policies if p.provider is identity.provider),
+        admin=model.reaches_admin(identity.id),
+        sensitive=tuple(model.blast_radius(identity.id).sensitive),
+        managed_policy_ids=tuple(sorted({r.id for r in roles if "#inline/" not in r.id})),
+        policy_documents=tuple(d for r in roles for d in r.documents),
+        inline_policies=tuple((r.id.split("#inline/", 1)[1], d) for r in roles if "#inline/" in r.id
+                              for d in r.documents),
+        standing_grants=tuple(sorted({(g.scope_id, g.role_id) for g in grants})),
+        as_of=as_of,
+    )

@@ -1,0 +1,67 @@
+"""``plans.json``: the versioned plans document, and where it and ``plans.md`` are written.
+
+Bump ``PLANS_VERSION`` on any change a consumer could notice.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from standing.planner.builder import build_plans
+from standing.planner.model import CompletedPlan, Plan, Roadmap
+from standing.planner.progress import completed_since, previous_plans
+from standing.planner.roadmap import build_roadmap
+from standing.scanner.findings import Finding
+from standing.scanner.graph import PrivilegeGraph
+from standing.scanner.model import Inventory, Record, UtcDatetime
+
+PLANS_VERSION = 1
+
+
+class PlansDocument(Record):
+    schema_: Literal["standing.plans"] = Field(default="standing.plans", alias="schema")
+    version: Literal[1] = PLANS_VERSION
+    tool_version: str
+    generated_at: UtcDatetime
+    as_of: UtcDatetime
+    plans: list[Plan] = Field(description="one per identity with findings, most risk removed per effort first")
+    roadmap: Roadmap
+    completed: list[CompletedPlan] = Field(
+        default_factory=list, description="plans of the previous scan (same output dir) with no findings left")
+
+
+def plan_estate(inventory: Inventory, findings: list[Finding], *, as_of: datetime, generated_at: datetime,
+                graph: PrivilegeGraph | None = None, previous: list[Plan] | None = None) -> PlansDocument:
+    from standing import __version__
+
+    graph = graph or PrivilegeGraph(inventory)
+    plans = build_plans(inventory, findings, as_of=as_of, graph=graph)
+    return PlansDocument(tool_version=__version__, generated_at=generated_at, as_of=as_of, plans=plans,
+                         roadmap=build_roadmap(inventory, plans, as_of=as_of),
+                         completed=completed_since(previous or [], plans, graph))
+
+
+def plans_json(document: PlansDocument) -> str:
+    return json.dumps(document.model_dump(mode="json", by_alias=True), indent=2) + "\n"
+
+
+def write_plans(document: PlansDocument, output_dir: Path) -> list[Path]:
+    from standing.planner.markdown import render_markdown
+
+    json_path, md_path = output_dir / "plans.json", output_dir / "plans.md"
+    json_path.write_text(plans_json(document), encoding="utf-8")
+    md_path.write_text(render_markdown(document), encoding="utf-8")
+    return [json_path, md_path]
+
+
+def write_scan_plans(inventory: Inventory, findings: list[Finding], output_dir: Path, *, as_of: datetime,
+                     generated_at: datetime) -> tuple[PlansDocument, list[Path]]:
+    """A scan's plans beside its findings, marking what the previous scan's plans got done."""
+    document = plan_estate(inventory, findings, as_of=as_of, generated_at=generated_at,
+                           previous=previous_plans(output_dir))
+    return document, write_plans(document, output_dir)

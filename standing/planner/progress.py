@@ -1,0 +1,55 @@
+"""Progress across scans: steps the inventory shows done, and plans the previous scan had.
+
+The new path is recognised by what the plan's own Terraform leaves behind (the
+``standing:replaces`` tag on the new role or permission set), or by the provider's own
+record of it (an eligible Azure assignment, a federated credential, a federation trust).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from standing.planner.context import PlanContext
+from standing.planner.model import CompletedPlan, Plan
+from standing.scanner.graph import PrivilegeGraph
+from standing.scanner.model import CredentialKind, GrantDuration, Provider, TrustKind
+
+REPLACES_TAG = "standing:replaces"
+
+
+def new_path_evidence(graph: PrivilegeGraph, ctx: PlanContext) -> str | None:
+    identity = ctx.identity
+    for other in graph.identities():
+        if other.id != identity.id and other.tags.get(REPLACES_TAG) == identity.id:
+            return f"{other.id} carries {REPLACES_TAG}={identity.id}"
+    if identity.provider is Provider.AZURE:
+        eligible = {(g.scope_id, g.role_id) for g in graph.grants_of(identity.id)
+                    if g.duration is GrantDuration.ELIGIBLE}
+        if ctx.standing_grants and set(ctx.standing_grants) <= eligible:
+            return "an eligible assignment exists for each active one"
+        if ctx.secrets and any(c.kind is CredentialKind.FEDERATED for c in graph.credentials_of(identity.id)):
+            return "a federated identity credential exists"
+    if identity.provider is Provider.GCP and ctx.secrets and any(t.kind is TrustKind.OIDC for t in ctx.trusts):
+        return "a workload identity federation binding exists"
+    return None
+
+
+def completed_since(previous: list[Plan], current: list[Plan], graph: PrivilegeGraph) -> list[CompletedPlan]:
+    still_open = {p.identity for p in current}
+    return [CompletedPlan(identity=p.identity, identity_name=p.identity_name, pattern=p.pattern,
+                          how="no findings remain" if graph.identity(p.identity) else "the identity is gone")
+            for p in previous if p.identity not in still_open]
+
+
+def previous_plans(output_dir: Path) -> list[Plan]:
+    """The plans a previous scan left in this directory; none if absent or of another version."""
+    from standing.planner.document import PlansDocument
+
+    path = output_dir / "plans.json"
+    try:
+        return PlansDocument.model_validate(json.loads(path.read_text(encoding="utf-8"))).plans
+    except (OSError, ValueError, ValidationError):
+        return []  # nothing to compare with; this scan's plans replace the file either way

@@ -1,0 +1,69 @@
+"""What the new path is for one pattern: its description, TTL, effort, IaC and policies.
+
+Provider modules (``aws_targets``, ``gcp_targets``, ``azure_targets``) fill a ``Target``;
+the builder turns it into steps and a plan. Values the inventory cannot know (a repository
+name, a CA certificate) are never guessed silently: they appear as ``REPLACE-WITH-...``
+and are listed in ``placeholders``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from standing.planner.context import PlanContext
+from standing.planner.model import AgenticControls, AwsPolicyDocument, IacSnippet
+
+REPLACE = "REPLACE-WITH-"
+
+
+@dataclass
+class Target:
+    description: str
+    ttl_seconds: int | None
+    effort: int
+    iac: list[IacSnippet]
+    switch: str
+    deactivate: str
+    reactivate: str
+    delete: str
+    policies: list[AwsPolicyDocument] = field(default_factory=list)
+    placeholders: list[str] = field(default_factory=list)
+    agentic: AgenticControls | None = None
+
+
+def tag(ctx: PlanContext, *keys: str) -> str | None:
+    tags = {k.lower(): v for k, v in ctx.identity.tags.items()}
+    return next((tags[k] for k in keys if tags.get(k)), None)
+
+
+def placeholder(target_placeholders: list[str], what: str, why: str) -> str:
+    """A stand-in value, recorded so the plan says what must be filled in."""
+    value = REPLACE + what
+    target_placeholders.append(f"{value}: {why}")
+    return value
+
+
+@dataclass(frozen=True)
+class CiToken:
+    """What a CI system's OIDC token says, for GCP and Azure federation."""
+
+    issuer_url: str
+    subject: str  # the exact subject (Azure matches it literally)
+    claim: str  # the GCP attribute expression naming the repository or project
+    value: str  # the repository or project that claim must equal
+
+
+def ci_token(ctx: PlanContext, ci: str, holes: list[str]) -> CiToken:
+    if ci == "circleci":
+        org = tag(ctx, "circleci-org-id") or placeholder(holes, "ORG-ID", "the CircleCI organisation id")
+        project = tag(ctx, "circleci-project-id") or placeholder(holes, "PROJECT-ID", "the CircleCI project id")
+        user = placeholder(holes, "USER-ID", "the CircleCI user whose jobs run (subjects match exactly)")
+        return CiToken(f"https://oidc.circleci.com/org/{org}", f"org/{org}/project/{project}/user/{user}",
+                       "assertion['oidc.circleci.com/project-id']", project)
+    repository = tag(ctx, "repository", "repo", "github-repository", "gitlab-project") or placeholder(
+        holes, "ORG/REPOSITORY", "the repository whose jobs use this identity")
+    if ci == "gitlab":
+        return CiToken("https://gitlab.com", f"project_path:{repository}:ref_type:branch:ref:main",
+                       "assertion.project_path", repository)
+    return CiToken("https://token.actions.githubusercontent.com", f"repo:{repository}:environment:production",
+                   "assertion.repository", repository)

@@ -1,0 +1,113 @@
+"""On the demo estate every flagged identity gets a plan; the third-party CRM user gets controls."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import hcl2
+import pytest
+
+from standing.demo.estate import DEMO_ESTATE
+from standing.demo.runner import run_demo
+from standing.planner.document import PlansDocument
+from standing.planner.model import ControlKind, Phase, TargetPattern as P
+from tests.planner.policy_lint import iam_accepts, is_error, parliament_findings
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+
+# The pattern every flagged demo identity gets, and why it is right for it.
+EXPECTED = {
+    "reporting-export": P.RETIRE,  # its only key unused for 200 days
+    "carol.contractor": P.RETIRE,  # a person's key, never used
+    "etl-nightly": P.RETIRE,
+    "svc-partner-sftp": P.RETIRE,
+    "svc-old-admin": P.RETIRE,  # dead admin user
+    "svc-salesforce-sync": P.COMPENSATE,  # tagged third-party
+    "ci-github-legacy": P.AWS_CI_OIDC_ROLE,
+    "github-actions-deploy": P.AWS_CI_OIDC_ROLE,
+    "github-actions-any-repo": P.AWS_CI_OIDC_ROLE,
+    "github-actions-org-wide": P.AWS_CI_OIDC_ROLE,
+    "github-actions-terraform": P.AWS_CI_OIDC_ROLE,
+    "ci-jenkins": P.AWS_ADMIN_ON_REQUEST,  # reaches acme-admin through the orchestrator
+    "svc-terraform": P.AWS_ADMIN_ON_REQUEST,
+    "svc-iam-provisioner": P.AWS_ADMIN_ON_REQUEST,
+    "acme-admin": P.AWS_ADMIN_ON_REQUEST,
+    "ci-runner-ec2": P.AWS_ADMIN_ON_REQUEST,
+    "lambda-user-provisioner": P.AWS_ADMIN_ON_REQUEST,
+    "legacy-cross-account-open": P.AWS_PINNED_CROSS_ACCOUNT,
+    "legacy-vendor-bare-account": P.AWS_PINNED_CROSS_ACCOUNT,
+    "partner-audit-access": P.AWS_PINNED_CROSS_ACCOUNT,
+    "svc-ml-pipeline": P.AWS_RUN_SCOPED_ROLE,
+    "sagemaker-notebook-exec": P.AWS_RUN_SCOPED_ROLE,
+    "sagemaker-notebook-datascience": P.AWS_RUN_SCOPED_ROLE,
+    "bedrock-agent-support": P.AWS_AGENT_PER_CALL,
+    "jane.doe": P.AWS_IDENTITY_CENTER,
+    "svc-ledger-batch": P.AWS_SERVICE_ROLE,
+    "deploy-shared": P.AWS_ROLES_ANYWHERE,  # a CI key, but no sign of which CI system
+    "ci-circleci-mobile": P.AWS_CI_OIDC_ROLE,  # CircleCI's per-organisation issuer
+    "svc-cost-reporter": P.AWS_ROLES_ANYWHERE,
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, PlansDocument, dict]:
+    out = tmp_path_factory.mktemp("demo-plans")
+    result = run_demo(output_dir=out, now=NOW)
+    assert (out / "plans.json") in result.written and (out / "plans.md") in result.written
+    document = PlansDocument.model_validate_json((out / "plans.json").read_text())
+    assert document == result.plans
+    return out, document, json.loads((out / "findings.json").read_text())
+
+
+def test_every_flagged_identity_gets_exactly_one_plan_with_the_expected_pattern(demo) -> None:
+    _, document, findings = demo
+    flagged = {f["identity"] for f in findings["findings"]}
+    assert flagged == {arn for _, arn in DEMO_ESTATE.expected_findings()}
+    assert [p.identity for p in document.plans if p.identity in flagged] == [p.identity for p in document.plans]
+    assert {p.identity for p in document.plans} == flagged and len(document.plans) == len(flagged)
+    assert {p.identity_name: p.pattern for p in document.plans} == EXPECTED
+    for plan in document.plans:
+        assert {(f.rule_id, f.subject) for f in plan.findings} == {
+            (f["rule_id"], f["subject"]) for f in findings["findings"] if f["identity"] == plan.identity}
+
+
+def test_the_third_party_user_gets_compensating_controls_and_credit_for_its_sourceip(demo) -> None:
+    _, document, _ = demo
+    [crm] = [p for p in document.plans if p.controls]
+    assert crm.identity_name == "svc-salesforce-sync" and crm.phase is Phase.COMPENSATION
+    in_place = {c.kind: c.evidence for c in crm.controls if c.in_place}
+    assert in_place == {ControlKind.SOURCE_RESTRICTION: "IpAddress aws:SourceIp 13.108.0.0/14",
+                        ControlKind.ONE_IDENTITY_PER_CONSUMER: "no sign of sharing in this scan",
+                        ControlKind.OWNER_AND_JUSTIFICATION: "owner revenue-ops"}
+    assert crm.risk == crm.findings[0].risk - 23 and crm.residual_risk < crm.risk
+
+
+def test_roadmap_phases_and_exposure_fall_to_what_stays(demo) -> None:
+    _, document, findings = demo
+    phases = document.roadmap.phases
+    assert [p.phase for p in phases] == [Phase.QUICK_WIN, Phase.MIGRATION, Phase.COMPENSATION]
+    assert phases[0].exposure_before == findings["exposure"] | {} or phases[0].exposure_before.model_dump() == findings["exposure"]
+    for earlier, later in zip(phases, phases[1:]):
+        assert earlier.exposure_after == later.exposure_before
+    planned = {p.identity for p in document.plans if p.pattern is not P.COMPENSATE}
+    remaining = sum(1 for u in DEMO_ESTATE.users if u.arn(DEMO_ESTATE.account_id) not in planned
+                    for k in u.keys if k.active)
+    assert phases[-1].exposure_after.standing_secrets == remaining
+    assert phases[1].exposure_after.admin_secrets == 0
+    by_id = {p.identity: p for p in document.plans}
+    for phase in phases:
+        priorities = [by_id[i].priority for i in phase.plans]
+        assert priorities == sorted(priorities, reverse=True)
+
+
+def test_every_plan_has_parsable_terraform_and_clean_aws_policies(demo) -> None:
+    out, document, _ = demo
+    policies = [policy for plan in document.plans for policy in plan.aws_policies]
+    assert all(hcl2.loads(s.terraform) for plan in document.plans for s in plan.iac)
+    assert iam_accepts(policies) == len(policies)
+    assert {(p.name, f) for p in policies for f in parliament_findings(p) if is_error(f)} == set()
+    markdown = (out / "plans.md").read_text()
+    assert [line[3:] for line in markdown.splitlines() if line.startswith("## ") and line != "## Roadmap"] == [
+        p.identity_name.replace("_", "\\_") for p in document.plans]
