@@ -22,7 +22,14 @@ from pathlib import Path
 import boto3
 import pytest
 
-from standing.demo.estate import EstateSpec, KeySpec, UserSpec, seed_estate, start_moto_server
+from standing.demo.estate import (
+    EstateSpec,
+    KeySpec,
+    UserSpec,
+    iam_client,
+    seed_estate,
+    start_moto_server,
+)
 from tests.support.aws_wire import AwsWireProxy, Fault
 
 AS_OF = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -86,6 +93,9 @@ def organization(tmp_path_factory) -> Iterator[Organization]:
             user = UserSpec(name=f"svc-batch-{account[-4:]}", keys=(KeySpec(age_days=400, last_used_days_ago=2),))
             seed_estate(EstateSpec(account_id=account, users=(user,)), endpoint_url=server.endpoint_url, now=AS_OF)
             seeded.add(user.arn(account))
+        for account in [MANAGEMENT, *members]:
+            # A report exists already, as in a long-lived account: no waiting for it in scans.
+            iam_client(server.endpoint_url, account_id=account).generate_credential_report()
         yield Organization(server.endpoint_url, members, seeded, denied=members[7], env=env)
 
 
@@ -134,3 +144,77 @@ def test_dask_findings_equal_the_thread_pool_findings(organization, thread_run, 
     assert dask_run.document["scan"]["gaps"] == thread_run.document["scan"]["gaps"]
     old_keys = {f["identity"] for f in dask_run.document["findings"] if f["rule_id"] == "key-too-old"}
     assert old_keys == organization.seeded_users
+
+
+def records_without(document: dict, account: str) -> dict[str, list[str]]:
+    """Every inventory record that does not name ``account``, as canonical JSON, in order."""
+    inventory = document["inventory"]
+    return {
+        name: [json.dumps(r, sort_keys=True) for r in records if account not in json.dumps(r)]
+        for name, records in inventory.items()
+        if isinstance(records, list)
+    }
+
+
+def test_refresh_replaces_one_account_and_leaves_the_rest_untouched(
+    organization, dask_run, thread_run, tmp_path
+):
+    """Changes the estate, so it asks for the scans above first, to run after them."""
+    run = lambda *args, endpoint=organization.endpoint_url: subprocess.run(  # noqa: E731
+        [STANDING, "collect", "aws", "--endpoint-url", endpoint, *args], capture_output=True,
+        text=True, timeout=120,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **organization.env})
+    merged, refreshed = thread_run.out_dir / "snapshot.json", tmp_path / "refreshed.json"
+    target, untouched = organization.members[5], organization.members[6]
+    for account in (target, untouched):  # both change; only the target is re-read
+        iam = iam_client(organization.endpoint_url, account_id=account)
+        iam.create_user(UserName="svc-added-later")
+        iam.create_access_key(UserName="svc-added-later")
+
+    with AwsWireProxy(organization.endpoint_url) as proxy:
+        done = run("--refresh-account", target, "--snapshot", str(merged), "-o", str(refreshed),
+                   endpoint=proxy.endpoint_url)
+        calls = list(proxy.log.calls)
+    assert done.returncode == 3, done.stdout + done.stderr  # the denied account is still a gap
+
+    before, after = json.loads(merged.read_text()), json.loads(refreshed.read_text())
+    names = lambda doc, account: {  # noqa: E731
+        i["name"] for i in doc["inventory"]["identities"] if i["account"] == account}
+    assert names(after, target) == names(before, target) | {"svc-added-later"}
+    assert names(after, untouched) == names(before, untouched)
+    assert records_without(after, target) == records_without(before, target)
+    assert len(after["inventory"]["scopes"]) == len(before["inventory"]["scopes"]) == MEMBERS + 2
+    # Only the target was read: one AssumeRole, one GAAD, no organization listing.
+    assert calls.count(("sts", "AssumeRole")) == 1
+    assert calls.count(("iam", "GetAccountAuthorizationDetails")) == 1
+    assert not [c for c in calls if c[0] == "organizations"]
+
+
+def test_refresh_of_an_account_the_snapshot_lacks_is_one_line(organization, tmp_path):
+    from click.testing import CliRunner
+
+    from standing.scanner.cli import main
+    from standing.scanner.snapshot import write_snapshot
+    from tests.builders import inventory
+
+    snap = tmp_path / "merged.json"
+    write_snapshot(inventory(), snap)
+    result = CliRunner().invoke(main, ["collect", "aws", "--refresh-account", "999999999999",
+                                       "--snapshot", str(snap), "-o", str(tmp_path / "out.json")])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"standing: error: {snap}: holds no AWS account 999999999999 to refresh"
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_dask_executor_without_the_extra_names_the_extra(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from standing.scanner.cli import main
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were not installed
+    result = CliRunner().invoke(main, ["scan", "aws", "--organization", "--executor", "dask",
+                                       "--endpoint-url", "http://127.0.0.1:9"])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "standing: error: --executor dask: needs the dask extra: pip install 'standing[dask]' "
+        "(missing distributed)")

@@ -7,6 +7,8 @@ endpoint down, task overrun) becomes a coverage gap for that account and the oth
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -229,7 +231,7 @@ class AccountScan:
 
     def __call__(self, task: AccountTask) -> Inventory:
         """One account's inventory, or its scope plus the gap that stopped the scan."""
-        caller = self.local or self._worker_caller()
+        caller = self.local or _worker_caller(self.options)
         account = task.account
         if account.id == task.caller_account:
             session = caller.session
@@ -249,10 +251,6 @@ class AccountScan:
             raw, now=task.now, account_name=account.name, parent_scope_id=task.parent_scope_id
         )
 
-    def _worker_caller(self) -> CallerSession:
-        session = make_session(self.options)
-        return CallerSession(session=session, sts=make_client(session, "sts", self.options))
-
     def _assume(self, caller: CallerSession, task: AccountTask) -> boto3.Session | CoverageEntry:
         account_id = task.account.id
         role_arn = f"arn:{task.partition}:iam::{account_id}:role/{self.options.member_role_name}"
@@ -269,6 +267,18 @@ class AccountScan:
         return session_from_credentials(
             response["Credentials"], region=region_for(caller.session, self.options)
         )
+
+
+@functools.lru_cache(maxsize=4)
+def _worker_caller(options: AwsScanOptions) -> CallerSession:
+    """The caller's session on a worker, built from the worker's own credential chain once
+    per process and shared by its threads, as the thread pool shares the caller's."""
+    with _WORKER_CALLER_LOCK:  # boto3 sessions are not safe to build clients from concurrently
+        session = make_session(options)
+        return CallerSession(session=session, sts=make_client(session, "sts", options))
+
+
+_WORKER_CALLER_LOCK = threading.Lock()
 
 
 def _failed(task: AccountTask, entry: CoverageEntry) -> Inventory:
