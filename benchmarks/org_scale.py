@@ -94,7 +94,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     cluster = LocalCluster(n_workers=args.dask_workers, threads_per_worker=args.dask_threads,
-                           processes=True, dashboard_address=None)
+                           processes=True, dashboard_address=":0")
     client = Client(cluster)
     print(f"local Dask cluster: {args.dask_workers} processes x {args.dask_threads} threads, "
           f"started in {time.perf_counter() - t0:.1f}s; thread pool: {args.threads}; "

@@ -229,6 +229,6 @@ def _local_client(max_workers: int) -> Iterator[Any]:
     processes = max(1, min(os.cpu_count() or 1, max_workers))
     threads = max(1, -(-max_workers // processes))
     with LocalCluster(
-        n_workers=processes, threads_per_worker=threads, dashboard_address=None
+        n_workers=processes, threads_per_worker=threads, dashboard_address=":0"
     ) as cluster, Client(cluster) as client:
         yield client

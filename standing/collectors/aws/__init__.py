@@ -60,8 +60,9 @@ def collect_aws(
 
     ``session`` lets tests and benchmarks pass their own ``boto3.Session``; the read-only
     guard is installed on it either way. ``executor`` runs the per-account tasks of an
-    organization scan (default: a thread pool of ``options.max_workers``). Raises ``UserError`` when the caller's credentials
-    are missing or rejected; every later failure is a coverage gap in the result.
+    organization scan (default: a thread pool of ``options.max_workers``). Raises
+    ``UserError`` when the caller's credentials are missing or rejected; every later
+    failure is a coverage gap in the result.
     """
     started = now()
     session = _caller_session(options, session)

@@ -113,9 +113,7 @@ def scan_organization(
     ``options.member_role_name``.
     """
     sts = make_client(session, "sts", options)
-    caller = sts.get_caller_identity()
-    caller_account = str(caller["Account"])
-    partition = str(caller["Arn"]).split(":")[1]
+    caller_account, partition = _caller_identity(sts)
     organizations = make_client(session, "organizations", options)
     log = CoverageLog(caller_account)
     org_scope = organization_scope(organizations, log)
@@ -182,16 +180,22 @@ def scan_one_account(
 ) -> Inventory:
     """One account of an organization, entered as a full scan would (used by refresh)."""
     sts = make_client(session, "sts", options)
-    caller = sts.get_caller_identity()
+    caller_account, partition = _caller_identity(sts)
     task = AccountTask(
         account=account,
-        caller_account=str(caller["Account"]),
-        partition=str(caller["Arn"]).split(":")[1],
+        caller_account=caller_account,
+        partition=partition,
         parent_scope_id=parent_scope_id,
         now=now,
     )
     scanner = AccountScan(options=options, sleep=sleep, local=CallerSession(session=session, sts=sts))
     return scanner(task)
+
+
+def _caller_identity(sts: Any) -> tuple[str, str]:
+    """The caller's account id and partition."""
+    caller = sts.get_caller_identity()
+    return str(caller["Account"]), str(caller["Arn"]).split(":")[1]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,6 +7,7 @@ benchmarks can hand in their own ``boto3.Session``.
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +100,8 @@ def make_session(options: AwsScanOptions) -> boto3.Session:
     """The caller's session: the named profile, or boto3's default credential chain."""
     try:
         session = _new_session(profile_name=options.profile)
+        if options.profile is not None and options.profile not in session.available_profiles:
+            raise ProfileNotFound(profile=options.profile)
     except ProfileNotFound as err:
         raise UserError(f"AWS profile '{options.profile}'", "not found in the AWS config files") from err
     return install_guard(session)
@@ -126,9 +129,18 @@ def _new_session(**kwargs: Any) -> boto3.Session:
     An organization scan makes one session per account; each would otherwise parse the
     IAM and STS models from disk again (about 0.3 s of CPU each, under the GIL).
     """
+    loader = _shared_loader()
     core = botocore.session.get_session()
-    core.register_component("data_loader", _shared_loader())
-    return boto3.Session(botocore_session=core, **kwargs)
+    core.register_component("data_loader", loader)
+    with _SESSION_LOCK:
+        session = boto3.Session(botocore_session=core, **kwargs)
+        # boto3 appends its resource-model folder to the loader's search path on every new
+        # session; shared, the path would grow by one entry per account.
+        loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+    return session
+
+
+_SESSION_LOCK = threading.Lock()
 
 
 @functools.lru_cache(maxsize=1)
