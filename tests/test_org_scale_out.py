@@ -22,6 +22,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from standing.collectors.aws.operations import declared_actions
 from standing.demo.estate import (
     EstateSpec,
     KeySpec,
@@ -136,6 +137,8 @@ def test_dask_scan_completes_without_the_denied_account_and_says_so(organization
     # Each member entered once; every account but the denied one read once.
     assert dask_run.calls.count(("sts", "AssumeRole")) == MEMBERS
     assert dask_run.calls.count(("iam", "GetAccountAuthorizationDetails")) == MEMBERS
+    # Workers build their own sessions, each under the read-only guard.
+    assert {f"{service}:{op}" for service, op in dask_run.calls} <= declared_actions()
 
 
 def test_dask_findings_equal_the_thread_pool_findings(organization, thread_run, dask_run):
