@@ -1,13 +1,16 @@
 """Organization fan-out: list member accounts, assume a read-only role in each, scan them all.
 
-Accounts are scanned concurrently; one account failing (role missing, AssumeRole denied,
-endpoint down) becomes a coverage gap for that account and the others go on.
+Accounts are scanned concurrently, each as one task on an executor (``collectors.executors``:
+a thread pool, or a Dask cluster); one account failing (role missing, AssumeRole denied,
+endpoint down, task overrun) becomes a coverage gap for that account and the others go on.
 """
 
 from __future__ import annotations
 
+import functools
+import threading
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,10 +28,13 @@ from standing.collectors.aws.normalize import account_scope_id, normalize_accoun
 from standing.collectors.aws.operations import operation
 from standing.collectors.aws.session import (
     AwsScanOptions,
+    UndeclaredOperationError,
     make_client,
+    make_session,
     region_for,
     session_from_credentials,
 )
+from standing.collectors.executors import TaskExecutor, TaskFailed, ThreadExecutor
 from standing.scanner.model import (
     CoverageEntry,
     CoverageStatus,
@@ -40,6 +46,8 @@ from standing.scanner.model import (
 )
 
 ROLE_SESSION_NAME = "standing-scan"
+# The coverage operation of an account whose task failed or overran every attempt.
+TASK_OPERATION = "task:scan-account"
 _ACTIVE = "ACTIVE"
 
 
@@ -95,16 +103,17 @@ def scan_organization(
     now: Callable[[], datetime],
     sleep: Callable[[float], None],
     progress: Console | None = None,
+    executor: TaskExecutor | None = None,
 ) -> list[Inventory]:
     """Per-account inventories (plus one for the organization itself), sorted by account id.
 
-    The caller's own account is scanned with the caller's session; every other active
-    account through ``AssumeRole`` into ``options.member_role_name``.
+    The organization is listed here, with the caller's session; each active account is
+    then one task on ``executor`` (a thread pool by default). The caller's own account is
+    scanned with the caller's credentials, every other one through ``AssumeRole`` into
+    ``options.member_role_name``.
     """
     sts = make_client(session, "sts", options)
-    caller = sts.get_caller_identity()
-    caller_account = str(caller["Account"])
-    partition = str(caller["Arn"]).split(":")[1]
+    caller_account, partition = _caller_identity(sts)
     organizations = make_client(session, "organizations", options)
     log = CoverageLog(caller_account)
     org_scope = organization_scope(organizations, log)
@@ -126,25 +135,31 @@ def scan_organization(
                     detail=f"account state {account.state}",
                 )
             )
-    active = [a for a in accounts if a.state == _ACTIVE]
     parent_id = org_scope.id if org_scope is not None else None
-    scanner = _AccountScanner(
-        caller_session=session,
-        caller_account=caller_account,
-        sts=sts,
-        partition=partition,
-        options=options,
-        now=now,
-        sleep=sleep,
-        parent_scope_id=parent_id,
-    )
+    started = now()
+    tasks = [
+        AccountTask(
+            account=account,
+            caller_account=caller_account,
+            partition=partition,
+            parent_scope_id=parent_id,
+            now=started,
+        )
+        for account in accounts
+        if account.state == _ACTIVE
+    ]
+    if executor is None:
+        executor = ThreadExecutor(max_workers=options.max_workers)
+    # In this process the caller's session is shared; a remote worker builds its own.
+    local = CallerSession(session=session, sts=sts) if executor.in_process else None
+    scanner = AccountScan(options=options, sleep=sleep, local=local)
     parts: list[Inventory] = []
-    with _progress_bar(progress, len(active)) as advance:
-        with ThreadPoolExecutor(max_workers=max(1, options.max_workers)) as pool:
-            futures = [pool.submit(scanner.scan, account) for account in active]
-            for future in as_completed(futures):
-                parts.append(future.result())
-                advance()
+    with _progress_bar(progress, len(tasks)) as advance:
+        for task, result in executor.run(scanner, tasks, fatal=(UndeclaredOperationError,)):
+            if isinstance(result, TaskFailed):
+                result = _failed(task, _task_failure_entry(task.account.id, result))
+            parts.append(result)
+            advance()
     parts.sort(key=lambda part: part.scopes[0].id)
     org_part = Inventory(
         meta=_meta(now()),
@@ -154,62 +169,141 @@ def scan_organization(
     return [org_part, *parts]
 
 
-@dataclass(frozen=True, kw_only=True)
-class _AccountScanner:
-    caller_session: boto3.Session
-    caller_account: str
-    sts: Any
-    partition: str
-    options: AwsScanOptions
-    now: Callable[[], datetime]
-    sleep: Callable[[float], None]
-    parent_scope_id: str | None
+def scan_one_account(
+    session: boto3.Session,
+    options: AwsScanOptions,
+    account: OrgAccount,
+    *,
+    parent_scope_id: str | None,
+    now: datetime,
+    sleep: Callable[[float], None],
+) -> Inventory:
+    """One account of an organization, entered as a full scan would (used by refresh)."""
+    sts = make_client(session, "sts", options)
+    caller_account, partition = _caller_identity(sts)
+    task = AccountTask(
+        account=account,
+        caller_account=caller_account,
+        partition=partition,
+        parent_scope_id=parent_scope_id,
+        now=now,
+    )
+    scanner = AccountScan(options=options, sleep=sleep, local=CallerSession(session=session, sts=sts))
+    return scanner(task)
 
-    def scan(self, account: OrgAccount) -> Inventory:
+
+def _caller_identity(sts: Any) -> tuple[str, str]:
+    """The caller's account id and partition."""
+    caller = sts.get_caller_identity()
+    return str(caller["Account"]), str(caller["Arn"]).split(":")[1]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountTask:
+    """One account to scan: plain data, so it can travel to a worker in another process."""
+
+    account: OrgAccount
+    caller_account: str
+    partition: str
+    parent_scope_id: str | None
+    now: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallerSession:
+    """The caller's session and STS client, shared by the threads of this process only."""
+
+    session: boto3.Session
+    sts: Any
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a boto3 session must not leave its process; workers build their own")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountScan:
+    """Scans one account wherever the executor runs it.
+
+    With ``local`` (thread pool) it uses the caller's session. Without it (a Dask worker)
+    it builds its own guarded session from ``options.profile`` or the worker's default
+    credential chain, so only names and ids are ever sent to a worker, never credentials.
+    """
+
+    options: AwsScanOptions
+    sleep: Callable[[float], None] = time.sleep
+    local: CallerSession | None = None
+
+    def __call__(self, task: AccountTask) -> Inventory:
         """One account's inventory, or its scope plus the gap that stopped the scan."""
-        if account.id == self.caller_account:
-            session = self.caller_session
+        caller = self.local or _worker_caller(self.options)
+        account = task.account
+        if account.id == task.caller_account:
+            session = caller.session
         else:
-            assumed = self._assume(account)
+            assumed = self._assume(caller, task)
             if isinstance(assumed, CoverageEntry):
-                return self._failed(account, assumed)
+                return _failed(task, assumed)
             session = assumed
         try:
             raw = fetch_account(session, self.options, sleep=self.sleep)
         except ClientError as err:
             entry = client_error_entry(operation("sts", "GetCallerIdentity"), account.id, err)
-            return self._failed(account, entry)
+            return _failed(task, entry)
         except (BotocoreConnectionError, ReadTimeoutError) as err:
-            return self._failed(account, _connection_entry("GetCallerIdentity", account.id, err))
+            return _failed(task, _connection_entry("GetCallerIdentity", account.id, err))
         return normalize_account(
-            raw, now=self.now(), account_name=account.name, parent_scope_id=self.parent_scope_id
+            raw, now=task.now, account_name=account.name, parent_scope_id=task.parent_scope_id
         )
 
-    def _assume(self, account: OrgAccount) -> boto3.Session | CoverageEntry:
-        role_arn = f"arn:{self.partition}:iam::{account.id}:role/{self.options.member_role_name}"
+    def _assume(self, caller: CallerSession, task: AccountTask) -> boto3.Session | CoverageEntry:
+        account_id = task.account.id
+        role_arn = f"arn:{task.partition}:iam::{account_id}:role/{self.options.member_role_name}"
         params: dict[str, str] = {"RoleArn": role_arn, "RoleSessionName": ROLE_SESSION_NAME}
         if self.options.external_id:
             params["ExternalId"] = self.options.external_id
         try:
-            response = self.sts.assume_role(**params)
+            response = caller.sts.assume_role(**params)
         except ClientError as err:
-            return client_error_entry(operation("sts", "AssumeRole"), account.id, err)
+            return client_error_entry(operation("sts", "AssumeRole"), account_id, err)
         except (BotocoreConnectionError, ReadTimeoutError) as err:
-            return _connection_entry("AssumeRole", account.id, err)
+            return _connection_entry("AssumeRole", account_id, err)
         # The secret goes straight into the session and is not kept anywhere else.
         return session_from_credentials(
-            response["Credentials"], region=region_for(self.caller_session, self.options)
+            response["Credentials"], region=region_for(caller.session, self.options)
         )
 
-    def _failed(self, account: OrgAccount, entry: CoverageEntry) -> Inventory:
-        scope = Scope(
-            id=account_scope_id(account.id),
-            provider=Provider.AWS,
-            kind=ScopeKind.ACCOUNT,
-            name=account.name or account.id,
-            parent_id=self.parent_scope_id,
-        )
-        return Inventory(meta=_meta(self.now()), scopes=[scope], coverage=[entry])
+
+@functools.lru_cache(maxsize=4)
+def _worker_caller(options: AwsScanOptions) -> CallerSession:
+    """The caller's session on a worker, built from the worker's own credential chain once
+    per process and shared by its threads, as the thread pool shares the caller's."""
+    with _WORKER_CALLER_LOCK:  # boto3 sessions are not safe to build clients from concurrently
+        session = make_session(options)
+        return CallerSession(session=session, sts=make_client(session, "sts", options))
+
+
+_WORKER_CALLER_LOCK = threading.Lock()
+
+
+def _failed(task: AccountTask, entry: CoverageEntry) -> Inventory:
+    scope = Scope(
+        id=account_scope_id(task.account.id),
+        provider=Provider.AWS,
+        kind=ScopeKind.ACCOUNT,
+        name=task.account.name or task.account.id,
+        parent_id=task.parent_scope_id,
+    )
+    return Inventory(meta=_meta(task.now), scopes=[scope], coverage=[entry])
+
+
+def _task_failure_entry(account_id: str, failure: TaskFailed) -> CoverageEntry:
+    return CoverageEntry(
+        provider=Provider.AWS,
+        scope=account_id,
+        operation=TASK_OPERATION,
+        status=CoverageStatus.FAILED,
+        detail=failure.describe(),
+    )
 
 
 def _connection_entry(api: str, scope: str, err: Exception) -> CoverageEntry:

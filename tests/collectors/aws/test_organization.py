@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import threading
 from typing import Any
 
 import boto3
@@ -11,6 +13,7 @@ from rich.console import Console
 
 from standing.collectors.aws import AwsScanOptions, collect_aws
 from standing.collectors.aws.operations import declared_actions
+from standing.collectors.executors import TaskLimits, ThreadExecutor
 from standing.scanner.model import CoverageStatus, CredentialKind, ScopeKind, TrustKind
 from test_fetch_errors import error_response
 
@@ -151,3 +154,36 @@ def test_outside_an_organization_the_gap_is_recorded(session: boto3.Session) -> 
         ("organizations:DescribeOrganization", CoverageStatus.FAILED, "AWSOrganizationsNotInUseException")
     ]
     assert [(s.id, s.parent_id) for s in inv.scopes] == [(f"aws:account:{ACCT}", None)]
+
+
+def test_an_account_overrunning_its_time_limit_is_a_gap_and_the_bar_counts_it(
+    session: boto3.Session,
+) -> None:
+    _, members, _ = seed_organization()
+    prod, closed = members["prod"], members["closed"]
+    release = threading.Event()
+
+    def stall_prod(params: dict[str, Any], **_: Any) -> Any:
+        if prod in params["body"]["RoleArn"]:
+            release.wait(30)  # until the test ends; then refused, so nothing leaves the process
+            return error_response(403, "AccessDenied", "released after the test")
+        return None
+
+    session.events.register("before-call.sts.AssumeRole", stall_prod)
+    out = io.StringIO()
+    executor = ThreadExecutor(max_workers=2, limits=TaskLimits(time_limit=1.5, retries=0))
+    try:
+        inv = collect_aws(AwsScanOptions(organization=True), session=session, now=fixed_now,
+                          sleep=no_sleep, executor=executor,
+                          progress=Console(file=out, force_terminal=True, color_system=None, width=120))
+    finally:
+        release.set()
+
+    assert {(g.scope, g.operation, g.status, g.detail) for g in inv.gaps} == {
+        (closed, "sts:AssumeRole", CoverageStatus.SKIPPED, "account state SUSPENDED"),
+        (prod, "task:scan-account", CoverageStatus.FAILED, "TaskTimedOut: no result within 1.5s (1 attempt)"),
+    }
+    assert {i.name for i in inv.identities} == {"svc-mgmt", "svc-dev", "OrganizationAccountAccessRole"}
+    assert f"aws:account:{prod}" in {s.id for s in inv.scopes}  # still listed, as not covered
+    # The bar counted every account, the overrun one included, and ended full.
+    assert re.findall(r"(\d+)/(\d+)", out.getvalue())[-1] == ("3", "3")

@@ -1,0 +1,45 @@
+"""Snapshots are streamed record by record, in the same layout, and replaced atomically."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from standing.scanner import snapshot
+from standing.scanner.model import TrustKind
+from standing.scanner.snapshot import dump_snapshot, read_snapshot, write_snapshot
+from tests.builders import allow, grant, inventory, key, policy, role, trust, user
+
+
+def estate():
+    svc = user("svc-deploy", tags={"team": "payments", "note": "line one\nline two"})
+    admin = policy("AdminEverything", allow("*"))
+    runner = role("ci-runner", trust_policy={"Statement": [{"Effect": "Allow"}]})
+    return inventory(svc, runner, admin, key(svc, "AKIA1", age=120, used=3), grant(svc, admin),
+                     trust(runner, "arn:aws:iam::210987654321:root", TrustKind.ACCOUNT))
+
+
+def test_streamed_snapshot_is_the_documented_layout_and_reads_back_exactly(tmp_path):
+    inv = estate()
+    envelope = {"schema": "standing.snapshot", "version": 1, "inventory": inv.model_dump(mode="json")}
+    assert dump_snapshot(inv) == json.dumps(envelope, indent=1, sort_keys=True)
+    path = tmp_path / "snap.json"
+    write_snapshot(inv, path)
+    assert read_snapshot(path) == inv
+
+
+def test_an_interrupted_write_leaves_the_previous_snapshot_whole(tmp_path, monkeypatch):
+    path = tmp_path / "snap.json"
+    write_snapshot(estate(), path)
+    before = path.read_bytes()
+
+    def fail_midway(inv, out):
+        out.write('{\n "inventory": {')
+        raise OSError("disk full")
+
+    monkeypatch.setattr(snapshot, "stream_snapshot", fail_midway)
+    with pytest.raises(OSError, match="disk full"):
+        write_snapshot(estate(), path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["snap.json"]  # no temporary file left
