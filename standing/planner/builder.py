@@ -8,7 +8,6 @@ rollback each, and Terraform. Risk and effort are documented in ``Plan`` and ``c
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 
 from standing.planner.aws_documents import without_unknown_actions
 from standing.planner.aws_targets import aws_compensate, aws_retire, aws_target
@@ -33,8 +32,7 @@ from standing.planner.targets import Target
 from standing.planner.verify import new_path_query, old_credential_query
 from standing.rules._shared import days_since, describe
 from standing.scanner.findings import Finding
-from standing.scanner.graph import PrivilegeGraph
-from standing.scanner.model import Inventory, Provider
+from standing.scanner.model import Provider
 from standing.scanner.risk import RiskModel
 
 _SENSITIVE_ROLES = ("secret", "kms", "storage", "bigquery", "keyvault", "key vault", "sql")
@@ -171,11 +169,9 @@ def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
     )
 
 
-def build_plans(inventory: Inventory, findings: list[Finding], *, as_of: datetime,
-                graph: PrivilegeGraph | None = None) -> list[Plan]:
+def build_plans(model: RiskModel, findings: list[Finding]) -> list[Plan]:
     """One plan per identity with findings, highest risk removed per unit of effort first."""
-    graph = graph or PrivilegeGraph(inventory)
-    model = RiskModel(graph, as_of)
+    graph, as_of = model.graph, model.now
     by_identity: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_identity[finding.identity].append(finding)

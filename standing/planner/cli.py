@@ -28,7 +28,6 @@ def plan_command(snapshot: Path, identity_ref: str | None, output_format: str, c
     from standing.planner.markdown import render_markdown
     from standing.reports.explain import find_identity
     from standing.scanner.config import ScanConfig, load_config
-    from standing.scanner.graph import PrivilegeGraph
     from standing.scanner.pipeline import analyse_estate
     from standing.scanner.snapshot import read_snapshot
     from standing.scanner.waivers import apply_waivers, load_waivers
@@ -37,14 +36,14 @@ def plan_command(snapshot: Path, identity_ref: str | None, output_format: str, c
     config = load_config(config_path) if config_path else ScanConfig()
     now = utc_now()
     when = as_of or now
-    findings, _ = apply_waivers(analyse_estate(inventory, config, as_of=when).findings,
-                                load_waivers(waivers_path) if waivers_path else [], when)
-    graph = PrivilegeGraph(inventory)
+    analysis = analyse_estate(inventory, config, as_of=when)
+    findings, _ = apply_waivers(analysis.findings, load_waivers(waivers_path) if waivers_path else [], when)
+    graph = analysis.model.graph
     if identity_ref is not None:
         subject = find_identity(graph, identity_ref, str(snapshot))
         findings = [f for f in findings if f.identity == subject.id]
         if not findings:
             click.echo(f"{subject.name}: no findings, nothing to plan.")
             return
-    document = plan_estate(inventory, findings, as_of=when, generated_at=now, graph=graph)
+    document = plan_estate(analysis.model, findings, generated_at=now)
     click.echo(plans_json(document) if output_format == "json" else render_markdown(document), nl=False)

@@ -17,8 +17,8 @@ from standing.planner.model import CompletedPlan, Plan, Roadmap
 from standing.planner.progress import completed_since, previous_plans
 from standing.planner.roadmap import build_roadmap
 from standing.scanner.findings import Finding
-from standing.scanner.graph import PrivilegeGraph
-from standing.scanner.model import Inventory, Record, UtcDatetime
+from standing.scanner.model import Record, UtcDatetime
+from standing.scanner.risk import RiskModel
 
 PLANS_VERSION = 1
 
@@ -35,15 +35,15 @@ class PlansDocument(Record):
         default_factory=list, description="plans of the previous scan (same output dir) with no findings left")
 
 
-def plan_estate(inventory: Inventory, findings: list[Finding], *, as_of: datetime, generated_at: datetime,
-                graph: PrivilegeGraph | None = None, previous: list[Plan] | None = None) -> PlansDocument:
+def plan_estate(model: RiskModel, findings: list[Finding], *, generated_at: datetime,
+                previous: list[Plan] | None = None) -> PlansDocument:
+    """Plans from the analysis's own risk model (its graph, hops and blast radii), not a second one."""
     from standing import __version__
 
-    graph = graph or PrivilegeGraph(inventory)
-    plans = build_plans(inventory, findings, as_of=as_of, graph=graph)
-    return PlansDocument(tool_version=__version__, generated_at=generated_at, as_of=as_of, plans=plans,
-                         roadmap=build_roadmap(inventory, plans, as_of=as_of),
-                         completed=completed_since(previous or [], plans, graph))
+    plans = build_plans(model, findings)
+    return PlansDocument(tool_version=__version__, generated_at=generated_at, as_of=model.now, plans=plans,
+                         roadmap=build_roadmap(model, plans),
+                         completed=completed_since(previous or [], plans, model.graph))
 
 
 def plans_json(document: PlansDocument) -> str:
@@ -59,9 +59,8 @@ def write_plans(document: PlansDocument, output_dir: Path) -> list[Path]:
     return [json_path, md_path]
 
 
-def write_scan_plans(inventory: Inventory, findings: list[Finding], output_dir: Path, *, as_of: datetime,
+def write_scan_plans(model: RiskModel, findings: list[Finding], output_dir: Path, *,
                      generated_at: datetime) -> tuple[PlansDocument, list[Path]]:
     """A scan's plans beside its findings, marking what the previous scan's plans got done."""
-    document = plan_estate(inventory, findings, as_of=as_of, generated_at=generated_at,
-                           previous=previous_plans(output_dir))
+    document = plan_estate(model, findings, generated_at=generated_at, previous=previous_plans(output_dir))
     return document, write_plans(document, output_dir)

@@ -2,30 +2,20 @@
 
 Phases run in a fixed order (quick wins, then migrations, then compensations); inside a
 phase, plans are ordered by risk removed per unit of effort. Exposure after a phase is
-``RiskModel.exposure()`` recomputed on the inventory without the secrets that phase removes:
-the same metric findings.json reports, not an estimate of our own.
+``RiskModel.exposure()`` without the secrets that phase removes: the same metric
+findings.json reports, not an estimate of our own.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 
 from standing.planner.model import Phase, Plan, Roadmap, RoadmapPhase, TargetPattern
-from standing.rules._shared import is_standing_secret
-from standing.scanner.findings import Exposure
-from standing.scanner.graph import PrivilegeGraph
-from standing.scanner.model import Inventory
 from standing.scanner.risk import RiskModel
 
 
-def _exposure(inventory: Inventory, removed: set[str], as_of: datetime) -> Exposure:
-    kept = [c for c in inventory.credentials if c.identity_id not in removed or not is_standing_secret(c)]
-    return RiskModel(PrivilegeGraph(inventory.model_copy(update={"credentials": kept})), as_of).exposure()
-
-
-def build_roadmap(inventory: Inventory, plans: list[Plan], *, as_of: datetime) -> Roadmap:
+def build_roadmap(model: RiskModel, plans: list[Plan]) -> Roadmap:
     removed: set[str] = set()
-    before = _exposure(inventory, removed, as_of)
+    before = model.exposure()
     phases = []
     for phase in Phase:
         members = sorted((p for p in plans if p.phase is phase), key=lambda p: (-p.priority, -p.risk, p.identity))
@@ -33,7 +23,7 @@ def build_roadmap(inventory: Inventory, plans: list[Plan], *, as_of: datetime) -
             continue
         # Compensated identities keep their secret: their exposure stays, their risk drops.
         removed |= {p.identity for p in members if p.pattern is not TargetPattern.COMPENSATE}
-        after = _exposure(inventory, removed, as_of) if phase is not Phase.COMPENSATION else before
+        after = model.exposure(without_secrets_of=removed) if phase is not Phase.COMPENSATION else before
         phases.append(RoadmapPhase(phase=phase, plans=[p.identity for p in members],
                                    risk_removed=sum(p.risk - p.residual_risk for p in members),
                                    effort=sum(p.effort for p in members),

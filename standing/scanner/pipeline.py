@@ -43,6 +43,7 @@ class ScanResult:
 class Analysis:
     findings: list[Finding]
     exposure: Exposure
+    model: RiskModel  # its graph and cached hops serve the planner too: an estate is analysed once
 
 
 @contextmanager
@@ -68,7 +69,7 @@ def analyse_estate(inventory: Inventory, config: ScanConfig, *, as_of: datetime)
     with long_lived_heap():
         graph = PrivilegeGraph(inventory)
         model = RiskModel(graph, as_of)
-        return Analysis(enrich(run_rules(graph, config.rules, as_of), model), model.exposure())
+        return Analysis(enrich(run_rules(graph, config.rules, as_of), model), model.exposure(), model)
 
 
 def analyse(inventory: Inventory, config: ScanConfig, *, as_of: datetime) -> list[Finding]:
@@ -103,7 +104,7 @@ def scan_inventory(
         write_findings(document, output_dir / "findings.json")
         write_snapshot(inventory, output_dir / "snapshot.json")
         written = [output_dir / "findings.json", output_dir / "snapshot.json"]
-        plans, paths = write_scan_plans(inventory, findings, output_dir, as_of=as_of, generated_at=generated_at)
+        plans, paths = write_scan_plans(analysis.model, findings, output_dir, generated_at=generated_at)
         written += paths
     return ScanResult(inventory, findings, document, written, expired, plans)
 

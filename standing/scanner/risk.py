@@ -99,10 +99,15 @@ class RiskModel:
         )
         return min(100, total)
 
-    def exposure(self) -> Exposure:
+    def exposure(self, *, without_secrets_of: frozenset[str] | set[str] = frozenset()) -> Exposure:
+        """``without_secrets_of``: holders whose secrets a plan removes (what-if for a roadmap).
+
+        Removing a secret changes no escalation hop (hops come from policies and trusts), so
+        the what-if needs no new graph.
+        """
         standing = admin = standing_days = admin_days = 0
         for cred in self.graph.credentials():
-            if not is_standing_secret(cred):
+            if not is_standing_secret(cred) or cred.identity_id in without_secrets_of:
                 continue
             age = days_since(cred.created, self.now) if cred.created else 0
             standing += 1

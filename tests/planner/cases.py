@@ -41,8 +41,8 @@ GITHUB = FederationProvider(id=f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.acti
 
 
 def plans_of(inventory: Inventory) -> dict[str, Plan]:
-    findings = analyse_estate(inventory, ScanConfig(), as_of=NOW).findings
-    return {p.identity_name: p for p in build_plans(inventory, findings, as_of=NOW)}
+    analysis = analyse_estate(inventory, ScanConfig(), as_of=NOW)
+    return {p.identity_name: p for p in build_plans(analysis.model, analysis.findings)}
 
 
 def _inventory(provider: Provider, records: list[Any], scopes: list[Scope], **extra: Any) -> Inventory:

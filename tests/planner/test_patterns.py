@@ -175,8 +175,8 @@ def test_markdown_escapes_names_and_fences_code_from_the_cloud() -> None:
     from standing.scanner.config import ScanConfig
     from standing.scanner.pipeline import analyse_estate
 
-    findings = analyse_estate(inventory, ScanConfig(), as_of=NOW).findings
-    text = render_markdown(plan_estate(inventory, findings, as_of=NOW, generated_at=NOW))
+    analysis = analyse_estate(inventory, ScanConfig(), as_of=NOW)
+    text = render_markdown(plan_estate(analysis.model, analysis.findings, generated_at=NOW))
     assert "<img" not in text.replace("&lt;img", "")
     assert not any(line.startswith("# pwned") for line in text.splitlines())
     fences = [line for line in text.splitlines() if line.startswith("```")]
