@@ -3,7 +3,8 @@
 Builds synthetic AWS-shaped inventories in memory (no cloud, no moto) with, per identity,
 2 credentials and 10 grants, in accounts of 500 identities (an organization grows by
 accounts): 10k, 30k and 100k identities by default (the last is 200,000 credentials and
-1,000,000 grants in 200 accounts). Prints seconds per stage and the process's peak memory.
+1,000,000 grants in 200 accounts). Prints seconds per stage and the process's peak memory; "total" is the analysis (graph,
+rules, paths, risk) the target is about, and plans-s what `scan --output-dir` adds after it.
 Target from the roadmap: 100k in at most 60 s and 4 GiB on 2 cores, growth about linear.
 
     python benchmarks/analysis_scale.py [--sizes 10000 30000 100000]
@@ -26,6 +27,7 @@ from standing.scanner.model import (
     Credential, CredentialKind, Grant, Identity, IdentityKind, Inventory, Provider, Role, ScanMeta,
     Scope, ScopeKind, Trust, TrustKind, UsageStatus, WorkloadKind,
 )
+from standing.planner.document import plan_estate
 from standing.scanner.pipeline import long_lived_heap
 from standing.scanner.risk import RiskModel, enrich
 
@@ -109,7 +111,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
     args = parser.parse_args()
     print("identities  credentials    grants  generate-s  graph-s  rules-s  paths-s  risk-s  total-s"
-          "  total-cpu-s  findings  peak-MiB")
+          "  total-cpu-s  findings  plans-s  plans  peak-MiB")
     for n in args.sizes:
         t0 = time.perf_counter()
         inventory = synthetic_inventory(n)
@@ -121,14 +123,18 @@ def main() -> None:
             t3 = time.perf_counter()
             findings = run_rules(graph, ScanConfig().rules, NOW)
             t4 = time.perf_counter()
-            enriched = enrich(findings, RiskModel(graph, NOW))
+            model = RiskModel(graph, NOW)
+            enriched = enrich(findings, model)
             t5, c5 = time.perf_counter(), time.process_time()
+            plans = plan_estate(model, enriched, generated_at=NOW)  # what scan --output-dir adds
+            t6 = time.perf_counter()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         # CPU seconds beside wall seconds: on a shared machine the wall figure includes waiting.
         print(f"{len(inventory.identities):10d}  {len(inventory.credentials):11d}  {len(inventory.grants):8d}  "
               f"{t1 - t0:10.1f}  {t2 - t1:7.1f}  {t4 - t3:7.1f}  {t3 - t2:7.1f}  {t5 - t4:6.1f}  "
-              f"{t5 - t1:7.1f}  {c5 - c1:11.1f}  {len(enriched):8d}  {peak:8.0f}", flush=True)
-        del hops, graph, findings, enriched
+              f"{t5 - t1:7.1f}  {c5 - c1:11.1f}  {len(enriched):8d}  {t6 - t5:7.1f}  {len(plans.plans):5d}"
+              f"  {peak:8.0f}", flush=True)
+        del hops, graph, findings, enriched, model, plans
 
 if __name__ == "__main__":
     main()

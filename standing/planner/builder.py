@@ -27,7 +27,7 @@ from standing.planner.model import (
     UsageBasis,
 )
 from standing.planner.patterns import Choice, choose
-from standing.planner.progress import new_path_evidence
+from standing.planner.progress import new_path_evidence, replacements
 from standing.planner.targets import Target
 from standing.planner.verify import new_path_query, old_credential_query
 from standing.rules._shared import days_since, describe
@@ -176,10 +176,11 @@ def build_plans(model: RiskModel, findings: list[Finding]) -> list[Plan]:
     for finding in findings:
         by_identity[finding.identity].append(finding)
     plans = []
+    replaced_by = replacements(graph)
     for identity_id, merged in by_identity.items():
         identity = graph.identity(identity_id)
         if identity is None:
             continue
         ctx = build_context(graph, model, identity, merged, as_of)
-        plans.append(plan_identity(ctx, new_path_evidence(graph, ctx)))
+        plans.append(plan_identity(ctx, new_path_evidence(graph, ctx, replaced_by)))
     return sorted(plans, key=lambda p: (-p.priority, -p.risk, p.identity))

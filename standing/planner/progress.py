@@ -20,11 +20,20 @@ from standing.scanner.model import CredentialKind, GrantDuration, Provider, Trus
 REPLACES_TAG = "standing:replaces"
 
 
-def new_path_evidence(graph: PrivilegeGraph, ctx: PlanContext) -> str | None:
-    identity = ctx.identity
+def replacements(graph: PrivilegeGraph) -> dict[str, str]:
+    """Identity id -> the new identity tagged as replacing it, looked up once per scan."""
+    found: dict[str, str] = {}
     for other in graph.identities():
-        if other.id != identity.id and other.tags.get(REPLACES_TAG) == identity.id:
-            return f"{other.id} carries {REPLACES_TAG}={identity.id}"
+        replaced = other.tags.get(REPLACES_TAG)
+        if replaced and replaced != other.id:
+            found.setdefault(replaced, other.id)
+    return found
+
+
+def new_path_evidence(graph: PrivilegeGraph, ctx: PlanContext, replaced_by: dict[str, str]) -> str | None:
+    identity = ctx.identity
+    if identity.id in replaced_by:
+        return f"{replaced_by[identity.id]} carries {REPLACES_TAG}={identity.id}"
     if identity.provider is Provider.AZURE:
         eligible = {(g.scope_id, g.role_id) for g in graph.grants_of(identity.id)
                     if g.duration is GrantDuration.ELIGIBLE}
