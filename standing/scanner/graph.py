@@ -174,7 +174,8 @@ class PrivilegeGraph:
         """The collector's workload kind, else one inferred from tags, roles held and name."""
         if identity_id not in self._workloads:
             identity = self._identities[identity_id]
-            roles = [r for g in self.grants_of(identity_id) if (r := self.role(g.role_id)) is not None]
+            # A generator: roles are looked up only when tags and the collector could not tell.
+            roles = (r for g in self.grants_of(identity_id) if (r := self.role(g.role_id)) is not None)
             self._workloads[identity_id] = judge_workload(identity, roles)
         return self._workloads[identity_id]
 
