@@ -3,9 +3,10 @@
 The installed ``standing`` command scans a 21-account moto organization (the management
 account and 20 members entered through AssumeRole) through the recording proxy of
 ``tests/support/aws_wire.py``, once with the default thread pool and once on a
-``distributed.LocalCluster`` started here. The CLI is a separate process from the workers,
-so every task travels pickled, as it would to a remote cluster. One member refuses
-AssumeRole.
+``distributed.LocalCluster`` of two worker processes started here. The CLI is a separate
+process from the workers, so every task travels pickled, as it would to a remote cluster.
+(Worker processes, not threads: workers sharing this process's interpreter with the moto
+server once stalled the whole run on a loaded machine.) One member refuses AssumeRole.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def thread_run(organization, tmp_path_factory) -> Run:
 def dask_run(organization, tmp_path_factory) -> Run:
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=2, processes=False, protocol="tcp",
+    with LocalCluster(n_workers=2, threads_per_worker=2, processes=True, protocol="tcp",
                       host="127.0.0.1", dashboard_address=":0") as cluster:
         return scan(organization, tmp_path_factory.mktemp("dask"),
                     "--executor", "dask", "--scheduler", cluster.scheduler_address)
