@@ -251,6 +251,7 @@ def _add_feature_commands() -> None:
     main.add_command(baseline_command())
     main.add_command(gate_command())
     main.add_command(plan_command)
+    from standing.reports.leadership.cli import report_command; main.add_command(report_command)  # noqa: E702
 
 
 _add_feature_commands()
