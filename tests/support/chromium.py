@@ -7,6 +7,7 @@ assert a report is inert: nothing fetched, nothing logged, nothing run that we d
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -24,9 +25,7 @@ def chromium_missing_reason() -> str | None:
     """Why a browser test cannot run here, or None when it can."""
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         return "Debian's chromium is not installed (apt-get install chromium; .ci/run installs it)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("playwright") is None:
         return "the playwright package is missing (pip install -e '.[test]')"
     return None
 

@@ -8,7 +8,6 @@ store, which only has to produce ``TrendPoint`` values.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from pydantic import Field
 
