@@ -105,7 +105,8 @@ def scan_inventory(
         written = [output_dir / "findings.json", output_dir / "snapshot.json"]
         plans, paths = write_scan_plans(inventory, findings, output_dir, as_of=as_of, generated_at=generated_at)
         written += paths
-        from standing.reports.leadership.formats import ReportInput, write_scan_report
+        from standing.reports.leadership.formats import write_scan_report
+        from standing.reports.leadership.model import ReportInput
 
         written.append(write_scan_report(ReportInput(document, inventory, plans), output_dir))
     return ScanResult(inventory, findings, document, written, expired, plans)

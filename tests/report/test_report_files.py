@@ -89,6 +89,14 @@ def test_the_policy_allows_no_network_and_only_the_pages_own_script(scans):
     assert not re.search(r"(src|href)=\"(https?:)?//", html)  # nothing fetched from anywhere
 
 
+def test_with_history_the_trend_line_has_a_point_per_scan(scans):
+    report = from_findings_dir(scans / "now", history_points(scans / "earlier", []))
+    trend = re.search(r'<section id="trend">(.*?)</section>', render_html(report), re.S).group(1)
+    assert re.findall(r"<title>([^<]+)</title></circle>", trend) == [
+        f"{EARLIER:%Y-%m-%d}: {report.trend[0].estate_risk:,}", f"{NOW:%Y-%m-%d}: {report.trend[1].estate_risk:,}"]
+    assert "trend-note" not in trend
+
+
 def test_without_history_the_trend_is_one_point_and_says_so(scans):
     report = from_findings_dir(scans / "now")
     html = render_html(report)
