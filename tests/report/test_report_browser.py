@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.builders import NOW
-from tests.report.estate import FORMULA_NAME, GAP_DETAIL, HOSTILE_NAME, SCRIPT_BREAKER, scan_into
+from tests.report.estate import FORMULA_NAME, GAP_DETAIL, GCP_PROJECT, HOSTILE_NAME, SCRIPT_BREAKER, scan_into
 from tests.support.chromium import chromium_missing_reason, open_in_chromium
 
 pytestmark = pytest.mark.skipif(chromium_missing_reason() is not None, reason=chromium_missing_reason() or "")
@@ -101,6 +101,9 @@ def test_search_filters_sorting_and_paging_act_on_all_findings(scan, opened):
     _wait_shown(page, r"^1 of ")
     assert [(r[2], r[5]) for r in _visible_rows(page)] == [(SCRIPT_BREAKER, "key-unused")]
     page.select_option("#filter-rule", label="all rules")
+    page.select_option("#filter-provider", label="gcp")
+    assert [(r[3], r[4], r[5]) for r in _visible_rows(page)] == [("gcp", GCP_PROJECT, "secret-never-expires")]
+    page.select_option("#filter-provider", label="all providers")
     page.select_option("#filter-severity", label="high")
     expected_high = sum(1 for f in result.findings if f.severity.value == "high")
     assert _shown(page) == f"{expected_high} of {total} findings"

@@ -15,9 +15,9 @@ from standing.reports.leadership.inputs import from_findings_dir, history_points
 from standing.reports.leadership.model import Count, PathHop
 from standing.reports.leadership.page import content_security_policy, render_html
 from standing.scanner.cli import main
-from tests.builders import NOW
+from tests.builders import ACCOUNT, NOW
 from tests.report.estate import (
-    EARLIER, FORMULA_NAME, GAP_DETAIL, HOSTILE_NAME, SCRIPT_BREAKER, scan_into,
+    EARLIER, FORMULA_NAME, GAP_DETAIL, GCP_PROJECT, HOSTILE_NAME, SCRIPT_BREAKER, scan_into,
 )
 
 
@@ -44,15 +44,16 @@ def test_top_of_page_figures_come_from_the_scan_plans_and_history(scans):
     assert figures.trend[0].estate_risk > figures.trend[1].estate_risk  # 60 fewer old keys now
     assert (figures.exposure.admin_secrets, figures.exposure.admin_secret_days) == (1, 400)
     assert figures.by_severity == [Count(label="critical", count=1), Count(label="high", count=64),
-                                   Count(label="medium", count=1), Count(label="low", count=0),
+                                   Count(label="medium", count=2), Count(label="low", count=0),
                                    Count(label="info", count=0)]
-    assert figures.by_provider == [Count(label="aws", count=66)]
+    assert figures.by_provider == [Count(label="aws", count=66), Count(label="gcp", count=1)]
+    assert figures.by_account == [Count(label=ACCOUNT, count=66), Count(label=GCP_PROJECT, count=1)]
     assert [r.name for r in figures.riskiest[:4]] == [HOSTILE_NAME, "acme-admin", SCRIPT_BREAKER, FORMULA_NAME]
     assert len(figures.riskiest) == 10
     top = figures.riskiest[0]
     assert (top.risk, top.findings, top.reaches_admin, top.reachable) == (95, 2, True, 1)
     assert top.path == [PathHop(source=HOSTILE_NAME, target="acme-admin", how="assume-role")]
-    assert figures.credential_ages == [Count(label="< 90 days", count=0), Count(label="90-179 days", count=60),
+    assert figures.credential_ages == [Count(label="< 90 days", count=1), Count(label="90-179 days", count=60),
                                        Count(label="180-364 days", count=1), Count(label="1-2 years", count=1),
                                        Count(label="2 years +", count=1)]
     assert [(g.operation, g.detail) for g in figures.gaps] == [("iam:ListAccessKeys", GAP_DETAIL)]
@@ -76,7 +77,7 @@ def test_cloud_strings_are_escaped_in_the_page_and_cannot_leave_the_data_block(s
     data = json.loads(block)
     names = {row[1] for row in data["identities"]}
     assert {HOSTILE_NAME, SCRIPT_BREAKER, FORMULA_NAME} <= names
-    assert len(data["findings"]) == 66
+    assert len(data["findings"]) == 67
     assert html.count("<script") == 2  # the data block and the page's own script, nothing else
 
 
@@ -112,7 +113,7 @@ def test_cli_writes_every_format_escaped_for_its_reader(scans, tmp_path):
     summary = json.loads((tmp_path / "report.json").read_text())
     assert [p["at"][:10] for p in summary["trend"]] == [EARLIER.date().isoformat(), NOW.date().isoformat()]
     rows = list(csv.DictReader(io.StringIO((tmp_path / "report.csv").read_text())))
-    assert len(rows) == 66
+    assert len(rows) == 67
     assert {r["identity_name"] for r in rows if r["identity_name"].startswith("'")} == {"'" + FORMULA_NAME}
     markdown = (tmp_path / "report.md").read_text()
     assert "<img" not in markdown and "| &lt;img src=x onerror=alert(1)&gt; | aws |" in markdown
