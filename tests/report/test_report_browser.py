@@ -54,7 +54,7 @@ def test_the_page_fetches_nothing_logs_no_error_and_runs_no_injected_code(scan, 
     page.fill("#search", "alert(2)")
     _wait_shown(page, r"^2 of ")
     page.click("#findings-body tr")
-    assert record.requests == [path.resolve().as_uri()]
+    assert record.requests == record.finished == [path.resolve().as_uri()]
     assert (record.console_errors, record.page_errors, record.dialogs) == ([], [], [])
     assert page.evaluate("document.querySelectorAll('img').length") == 0
     assert page.evaluate("document.scripts.length") == 2
@@ -120,3 +120,30 @@ def test_search_filters_sorting_and_paging_act_on_all_findings(scan, opened):
     names = [r[2] for r in _visible_rows(page)]
     assert names == sorted(names, key=str.lower) and names[0] == HOSTILE_NAME
     assert NOW.strftime("%Y-%m-%d") in page.title()
+
+
+def test_the_content_security_policy_blocks_a_script_that_escaping_let_through(scan, opened):
+    """Defence in depth: even markup injected into the page could not run, nor fetch anything."""
+    page = opened.page.context.new_page()  # a page of its own: the violations log console errors
+    already = len(opened.record.finished)
+    try:
+        page.goto(scan[1].resolve().as_uri())
+        violations = page.evaluate("""() => new Promise(resolve => {
+            const seen = [];
+            document.addEventListener("securitypolicyviolation", e => {
+                seen.push(e.effectiveDirective);
+                if (seen.length === 2) resolve(seen.sort());
+            });
+            const script = document.createElement("script");
+            script.textContent = "window.injected = true";
+            document.body.appendChild(script);
+            const image = document.createElement("img");
+            image.src = "https://example.invalid/beacon.png";
+            document.body.appendChild(image);
+        })""")
+        assert violations == ["img-src", "script-src-elem"]
+        assert page.evaluate("window.injected === undefined")
+        assert opened.record.finished[already:] == [scan[1].resolve().as_uri()]
+        assert opened.record.failed == [("https://example.invalid/beacon.png", "csp")]  # blocked by the policy
+    finally:
+        page.close()

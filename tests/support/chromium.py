@@ -32,7 +32,9 @@ def chromium_missing_reason() -> str | None:
 
 @dataclass
 class PageRecord:
-    requests: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)  # every request the page started, even a blocked one
+    finished: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str | None]] = field(default_factory=list)  # (url, Chromium's net error)
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
@@ -59,6 +61,8 @@ def open_in_chromium(path: Path, *, viewport: tuple[int, int] = (1400, 1000)) ->
                 viewport={"width": viewport[0], "height": viewport[1]})
             try:
                 context.on("request", lambda request: record.requests.append(request.url))
+                context.on("requestfinished", lambda request: record.finished.append(request.url))
+                context.on("requestfailed", lambda request: record.failed.append((request.url, request.failure)))
                 page = context.pages[0] if context.pages else context.new_page()
                 page.on("console", lambda m: record.console_errors.append(m.text) if m.type == "error" else None)
                 page.on("pageerror", lambda error: record.page_errors.append(str(error)))

@@ -7,6 +7,7 @@ model and the planner already decided.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from standing.planner.document import PlansDocument
@@ -94,7 +95,7 @@ def _frameworks(open_findings: list[Finding]) -> list[ControlCoverage]:
             for m in mappings() if m.ref.framework in REPORTED_FRAMEWORKS]
 
 
-def credential_ages(inventory: Inventory, as_of: Any) -> list[Count]:
+def credential_ages(inventory: Inventory, as_of: datetime) -> list[Count]:
     """Live long-lived secrets by age, every bucket present so the histogram's axis never shifts."""
     counter: Counter[str] = Counter({label: 0 for _, label in AGE_BUCKETS} | {OLDEST_BUCKET: 0})
     for credential in inventory.credentials:
