@@ -147,3 +147,17 @@ def test_bad_input_is_one_line_naming_the_source(scans, tmp_path, args, message)
     assert result.exit_code == 2
     assert message.format(**fill) in result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_waived_findings_stay_in_the_table_but_leave_the_figures(scans, tmp_path):
+    waivers = tmp_path / "waivers.toml"
+    waivers.write_text('[[waivers]]\nrule = "key-too-old"\nsubject = "*svc-batch-0*"\nowner = "data-team@example.com"\n'
+                       'justification = "batch keys rotate with the nightly job"\nexpires = 2027-01-31\n')
+    result = CliRunner().invoke(main, ["report", "--snapshot", str(scans / "now" / "snapshot.json"), "--as-of",
+                                       NOW.isoformat(), "--waivers", str(waivers), "--format", "json,csv",
+                                       "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert (summary["open_findings"], summary["waived_findings"]) == (57, 10)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "report.csv").read_text())))
+    assert sorted(r["identity_name"] for r in rows if r["waived"] == "yes") == [f"svc-batch-{i:02d}" for i in range(10)]
