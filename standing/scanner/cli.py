@@ -247,10 +247,12 @@ def _add_feature_commands() -> None:
     """Commands living beside their feature; imported late because they use this module's helpers."""
     from standing.gate.cli import baseline_command, gate_command
     from standing.planner.cli import plan_command
+    from standing.reports.leadership.cli import report_command
 
     main.add_command(baseline_command())
     main.add_command(gate_command())
     main.add_command(plan_command)
+    main.add_command(report_command)
 
 
 _add_feature_commands()

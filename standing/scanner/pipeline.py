@@ -84,7 +84,12 @@ def scan_inventory(
     generated_at: datetime,
     output_dir: Path | None,
     waivers: list[Waiver] | None = None,
+    with_plans: bool = False,
 ) -> ScanResult:
+    """Analyse, then write findings, snapshot, plans and report when there is an output dir.
+
+    ``with_plans`` plans without an output dir too (for a report built in memory).
+    """
     analysis = analyse_estate(inventory, config, as_of=as_of)
     findings, expired = apply_waivers(analysis.findings, waivers or [], as_of)
     document = build_document(
@@ -99,6 +104,8 @@ def scan_inventory(
     plans = None
     if output_dir is not None:
         from standing.planner.document import write_scan_plans
+        from standing.reports.leadership.formats import write_scan_report
+        from standing.reports.leadership.model import ReportInput
 
         output_dir.mkdir(parents=True, exist_ok=True)
         write_findings(document, output_dir / "findings.json")
@@ -106,6 +113,11 @@ def scan_inventory(
         written = [output_dir / "findings.json", output_dir / "snapshot.json"]
         plans, paths = write_scan_plans(analysis.model, findings, output_dir, generated_at=generated_at)
         written += paths
+        written.append(write_scan_report(ReportInput(document, inventory, plans), output_dir))
+    elif with_plans:
+        from standing.planner.document import plan_estate
+
+        plans = plan_estate(analysis.model, findings, generated_at=generated_at)
     return ScanResult(inventory, findings, document, written, expired, plans)
 
 

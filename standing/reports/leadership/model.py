@@ -1,0 +1,138 @@
+"""What the risk report is made from, and the figures it shows.
+
+The input is a typed record rather than a findings directory so the report does not care where
+a scan came from: a ``--findings-dir``, a snapshot analysed on the spot, or (later) the history
+store, which only has to produce ``TrendPoint`` values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import Field
+
+from standing.planner.document import PlansDocument
+from standing.planner.model import Phase
+from standing.reports.findings_json import FindingsDocument
+from standing.scanner.findings import Exposure, Finding, Severity
+from standing.scanner.model import CoverageEntry, Inventory, Provider, Record, UtcDatetime
+
+
+class TrendPoint(Record):
+    """The estate at one scan: enough to draw whether standing privilege is going down."""
+
+    at: UtcDatetime
+    open_by_severity: dict[Severity, int]
+    exposure: Exposure
+    estate_risk: int = Field(description="sum over identities of their worst unwaived finding's risk")
+
+
+def identity_risks(findings: list[Finding]) -> dict[str, int]:
+    """Each identity's risk: its worst unwaived finding. One identity is one thing to fix."""
+    worst: dict[str, int] = {}
+    for f in findings:
+        if f.waiver is None:
+            worst[f.identity] = max(worst.get(f.identity, 0), f.risk or 0)
+    return worst
+
+
+def trend_point(document: FindingsDocument) -> TrendPoint:
+    open_findings = [f for f in document.findings if f.waiver is None]
+    return TrendPoint(
+        at=document.as_of,
+        open_by_severity={s: sum(1 for f in open_findings if f.severity is s) for s in Severity},
+        exposure=document.exposure,
+        estate_risk=sum(identity_risks(document.findings).values()),
+    )
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """One scan's results, what it plans, and earlier scans for the trend (oldest first)."""
+
+    findings: FindingsDocument
+    inventory: Inventory | None = None  # for the credential age histogram; absent for a bare findings.json
+    plans: PlansDocument | None = None
+    history: tuple[TrendPoint, ...] = field(default_factory=tuple)
+
+    @property
+    def trend(self) -> list[TrendPoint]:
+        """Earlier points and this scan, one per time (this scan wins a tie), oldest first."""
+        by_time = {p.at: p for p in self.history}
+        by_time[self.findings.as_of] = trend_point(self.findings)
+        return [by_time[at] for at in sorted(by_time)]
+
+
+class Count(Record):
+    label: str
+    count: int
+
+
+class PathHop(Record):
+    source: str
+    target: str
+    how: str
+    conditional: bool = False
+
+
+class RiskyIdentity(Record):
+    identity: str
+    name: str
+    provider: Provider
+    account: str
+    risk: int
+    findings: int
+    rules: list[str]
+    reachable: int
+    reachable_truncated: bool
+    reaches_admin: bool
+    accounts: list[str]
+    sensitive: list[str]
+    path: list[PathHop] = Field(description="the shortest escalation path its findings show, by name")
+
+
+class PhaseProgress(Record):
+    phase: Phase
+    plans: int
+    steps_done: int
+    steps_total: int
+    risk_removed: int
+    exposure_before: Exposure
+    exposure_after: Exposure
+
+    @property
+    def percent_done(self) -> int:
+        return round(100 * self.steps_done / self.steps_total) if self.steps_total else 0
+
+
+class ControlCoverage(Record):
+    framework: str
+    version: str
+    control: str
+    title: str
+    rules: list[str]
+    open_findings: int
+
+
+class ReportFigures(Record):
+    """Everything the top of the page says, computed once; also the ``json`` format."""
+
+    generated_at: UtcDatetime
+    as_of: UtcDatetime
+    complete: bool
+    identities: int
+    credentials: int
+    open_findings: int
+    waived_findings: int
+    estate_risk: int
+    trend: list[TrendPoint]
+    exposure: Exposure
+    by_severity: list[Count]
+    by_provider: list[Count]
+    by_account: list[Count]
+    riskiest: list[RiskyIdentity]
+    roadmap: list[PhaseProgress]
+    plans_completed: int
+    gaps: list[CoverageEntry]
+    frameworks: list[ControlCoverage]
+    credential_ages: list[Count] | None = Field(description="standing secrets by age; None without an inventory")

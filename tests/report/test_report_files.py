@@ -1,0 +1,163 @@
+"""The risk report's figures, files and CLI, without a browser (the browser test is beside this one)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from standing.reports.leadership.figures import compute_figures
+from standing.reports.leadership.inputs import from_findings_dir, history_points
+from standing.reports.leadership.model import Count, PathHop
+from standing.reports.leadership.page import content_security_policy, render_html
+from standing.scanner.cli import main
+from tests.builders import ACCOUNT, NOW
+from tests.report.estate import (
+    EARLIER, FORMULA_NAME, GAP_DETAIL, GCP_PROJECT, HOSTILE_NAME, SCRIPT_BREAKER, scan_into,
+)
+
+
+@pytest.fixture(scope="module")
+def scans(tmp_path_factory):
+    root = tmp_path_factory.mktemp("scans")
+    scan_into(root / "earlier", earlier=True)
+    scan_into(root / "now")
+    return root
+
+
+def _data_block(html: str) -> str:
+    return re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S).group(1)
+
+
+def test_top_of_page_figures_come_from_the_scan_plans_and_history(scans):
+    report = from_findings_dir(scans / "now", history_points(None, [scans / "earlier" / "findings.json"]))
+    figures = compute_figures(report)
+    worst: dict[str, int] = {}
+    for f in report.findings.findings:
+        worst[f.identity] = max(worst.get(f.identity, 0), f.risk)
+    assert figures.estate_risk == sum(worst.values())
+    assert [p.at for p in figures.trend] == [EARLIER, NOW]
+    assert figures.trend[0].estate_risk > figures.trend[1].estate_risk  # 60 fewer old keys now
+    assert (figures.exposure.admin_secrets, figures.exposure.admin_secret_days) == (1, 400)
+    assert figures.by_severity == [Count(label="critical", count=1), Count(label="high", count=64),
+                                   Count(label="medium", count=2), Count(label="low", count=0),
+                                   Count(label="info", count=0)]
+    assert figures.by_provider == [Count(label="aws", count=66), Count(label="gcp", count=1)]
+    assert figures.by_account == [Count(label=ACCOUNT, count=66), Count(label=GCP_PROJECT, count=1)]
+    assert [r.name for r in figures.riskiest[:4]] == [HOSTILE_NAME, "acme-admin", SCRIPT_BREAKER, FORMULA_NAME]
+    assert len(figures.riskiest) == 10
+    top = figures.riskiest[0]
+    assert (top.risk, top.findings, top.reaches_admin, top.reachable) == (95, 2, True, 1)
+    assert top.path == [PathHop(source=HOSTILE_NAME, target="acme-admin", how="assume-role")]
+    assert figures.credential_ages == [Count(label="< 90 days", count=1), Count(label="90-179 days", count=60),
+                                       Count(label="180-364 days", count=1), Count(label="1-2 years", count=1),
+                                       Count(label="2 years +", count=1)]
+    assert [(g.operation, g.detail) for g in figures.gaps] == [("iam:ListAccessKeys", GAP_DETAIL)]
+    assert report.plans is not None
+    assert sum(p.plans for p in figures.roadmap) == len(report.plans.plans) > 0
+    nhi7 = next(c for c in figures.frameworks if c.control == "NHI7:2025")
+    assert nhi7.open_findings == sum(1 for f in report.findings.findings if "NHI7:2025" in
+                                     {ref.control for ref in f.frameworks})
+    assert {c.framework for c in figures.frameworks} == {
+        "OWASP Non-Human Identities Top 10", "CIS AWS Foundations Benchmark",
+        "CIS Google Cloud Platform Foundation Benchmark"}
+
+
+def test_cloud_strings_are_escaped_in_the_page_and_cannot_leave_the_data_block(scans):
+    html = (scans / "now" / "report.html").read_text(encoding="utf-8")  # written by the scan itself
+    assert "<img" not in html and "alert(2)</script>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html  # the riskiest-identities table, server-side
+    assert "&lt;b&gt;AccessDenied&lt;/b&gt;" in html  # the coverage gap
+    block = _data_block(html)
+    assert "<" not in block and ">" not in block and "&" not in block and "\u2028" not in block
+    data = json.loads(block)
+    names = {row[1] for row in data["identities"]}
+    assert {HOSTILE_NAME, SCRIPT_BREAKER, FORMULA_NAME} <= names
+    assert len(data["findings"]) == 67
+    assert html.count("<script") == 2  # the data block and the page's own script, nothing else
+
+
+def test_the_policy_allows_no_network_and_only_the_pages_own_script(scans):
+    html = (scans / "now" / "report.html").read_text(encoding="utf-8")
+    script = re.search(r"<script>(.*?)</script>\s*</body>", html, re.S).group(1)
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    assert policy == content_security_policy(script).replace("'", "&#39;")
+    assert "default-src 'none'" in content_security_policy(script)
+    assert not re.search(r"(src|href)=\"(https?:)?//", html)  # nothing fetched from anywhere
+
+
+def test_with_history_the_trend_line_has_a_point_per_scan(scans):
+    report = from_findings_dir(scans / "now", history_points(scans / "earlier", []))
+    trend = re.search(r'<section id="trend">(.*?)</section>', render_html(report), re.S).group(1)
+    assert re.findall(r"<title>([^<]+)</title></circle>", trend) == [
+        f"{EARLIER:%Y-%m-%d}: {report.trend[0].estate_risk:,}", f"{NOW:%Y-%m-%d}: {report.trend[1].estate_risk:,}"]
+    assert "trend-note" not in trend
+
+
+def test_without_history_the_trend_is_one_point_and_says_so(scans):
+    report = from_findings_dir(scans / "now")
+    html = render_html(report)
+    assert [p.at for p in report.trend] == [NOW]
+    assert 'id="trend-note">Only this scan is on record' in html
+
+
+def test_cli_writes_every_format_escaped_for_its_reader(scans, tmp_path):
+    result = CliRunner().invoke(main, ["report", "--findings-dir", str(scans / "now"), "--history-dir",
+                                       str(scans / "earlier"), "--format", "html,json,csv,md", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "report.html", "report.json", "report.md"]
+    summary = json.loads((tmp_path / "report.json").read_text())
+    assert [p["at"][:10] for p in summary["trend"]] == [EARLIER.date().isoformat(), NOW.date().isoformat()]
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "report.csv").read_text())))
+    assert len(rows) == 67
+    assert {r["identity_name"] for r in rows if r["identity_name"].startswith("'")} == {"'" + FORMULA_NAME}
+    markdown = (tmp_path / "report.md").read_text()
+    assert "<img" not in markdown and "| &lt;img src=x onerror=alert(1)&gt; | aws |" in markdown
+
+
+def test_report_of_a_snapshot_matches_the_report_of_its_scan(scans, tmp_path):
+    result = CliRunner().invoke(main, ["report", "--snapshot", str(scans / "now" / "snapshot.json"),
+                                       "--as-of", NOW.isoformat(), "--format", "json", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    from_snapshot = json.loads((tmp_path / "report.json").read_text())
+    from_dir = json.loads(compute_figures(from_findings_dir(scans / "now")).model_dump_json())
+    for volatile in ("generated_at",):
+        from_snapshot.pop(volatile), from_dir.pop(volatile)
+    assert from_snapshot == from_dir
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--findings-dir", "{tmp}/nowhere"], "{tmp}/nowhere: no such directory"),
+    (["--findings-dir", "{tmp}"], "{tmp}: no findings.json here"),
+    (["--findings-dir", "{scans}/now", "--previous", "{tmp}/bad.json"], "{tmp}/bad.json: not valid JSON"),
+    (["--findings-dir", "{scans}/now", "--previous", "{scans}/now/plans.json"],
+     "{scans}/now/plans.json: not a standing findings.json"),
+    (["--findings-dir", "{scans}/now", "--format", "html,pdf"], "pdf: choose from html, json, csv, md"),
+    (["--findings-dir", "{scans}/now", "--snapshot", "{scans}/now/snapshot.json"],
+     "give exactly one of --findings-dir DIR or --snapshot FILE"),
+])
+def test_bad_input_is_one_line_naming_the_source(scans, tmp_path, args, message):
+    (tmp_path / "bad.json").write_text('{"schema": "standing.findings", ')
+    fill = {"tmp": str(tmp_path), "scans": str(scans)}
+    result = CliRunner().invoke(main, ["report", *[a.format(**fill) for a in args], "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert message.format(**fill) in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+def test_waived_findings_stay_in_the_table_but_leave_the_figures(scans, tmp_path):
+    waivers = tmp_path / "waivers.toml"
+    waivers.write_text('[[waivers]]\nrule = "key-too-old"\nsubject = "*svc-batch-0*"\nowner = "data-team@example.com"\n'
+                       'justification = "batch keys rotate with the nightly job"\nexpires = 2027-01-31\n')
+    result = CliRunner().invoke(main, ["report", "--snapshot", str(scans / "now" / "snapshot.json"), "--as-of",
+                                       NOW.isoformat(), "--waivers", str(waivers), "--format", "json,csv",
+                                       "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert (summary["open_findings"], summary["waived_findings"]) == (57, 10)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "report.csv").read_text())))
+    assert sorted(r["identity_name"] for r in rows if r["waived"] == "yes") == [f"svc-batch-{i:02d}" for i in range(10)]
