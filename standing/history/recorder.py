@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from rich.console import Console
@@ -23,13 +23,16 @@ from standing.scanner.findings import Severity
 from standing.scanner.pipeline import ScanResult
 
 
+BACKOFF_SLEEP: Callable[[float], None] = time.sleep
+
+
 @dataclass
 class ScanRecorder:
     store: HistoryStore
     keep_days: int | None = None
     webhook: str | None = None
     notify_on: Severity = Severity.HIGH
-    sleep: Callable[[float], None] = field(default=time.sleep)
+    sleep: Callable[[float], None] | None = None  # between delivery attempts [default: BACKOFF_SLEEP]
 
     @classmethod
     def open(cls, store: str, *, keep_days: int | None, webhook: str | None, notify_on: Severity) -> "ScanRecorder":
@@ -65,9 +68,11 @@ class ScanRecorder:
             out.print(Text(f"No new findings at or above {self.notify_on.value}: nothing to notify"))
             return
         try:
-            delivery = deliver(webhook, slack_message(scan, findings, self.notify_on), sleep=self.sleep)
+            delivery = deliver(webhook, slack_message(scan, findings, self.notify_on),
+                               sleep=self.sleep or BACKOFF_SLEEP)
         except NotificationFailed as exc:
-            err.print(Text(f"standing: warning: notification webhook: {exc}; the scan is recorded"))
+            err.print(Text(f"standing: warning: notification webhook: {exc}; the scan is recorded"),
+                      soft_wrap=True)
             return
         out.print(Text(f"Notified the webhook of {len(findings)} new finding(s) at or above "
                        f"{self.notify_on.value} (attempt {delivery.attempts})"))

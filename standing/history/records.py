@@ -35,7 +35,21 @@ class FindingState:
     account: str
     message: str
     first_seen: datetime
+    opened_at: datetime  # start of the current open spell: later than first_seen if it came back
     waived: bool
+
+
+@dataclass(frozen=True)
+class FindingLife:
+    """A finding across every stored scan, by fingerprint; outlives pruned scans while open."""
+
+    fingerprint: str
+    rule_id: str
+    subject: str
+    first_seen: datetime
+    opened_at: datetime
+    last_seen: datetime
+    resolved_at: datetime | None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, Table, delete, func, insert, literal,
 
 from standing.collectors.command import require_extra
 from standing.history.database import make_engine, migrate, write_transaction
-from standing.history.records import CredentialState, FindingState, Pruned, ScanDiff, StoredScan
+from standing.history.records import CredentialState, FindingLife, FindingState, Pruned, ScanDiff, StoredScan
 from standing.history.schema import (
     FindingRow,
     RemediationRow,
@@ -137,7 +137,7 @@ class HistoryStore:
     def findings_of(self, scan_id: int) -> dict[str, FindingState]:
         query = (
             select(SEEN, FINDINGS.c.rule_id, FINDINGS.c.subject, FINDINGS.c.identity_name,
-                   FINDINGS.c.account, FINDINGS.c.first_seen)
+                   FINDINGS.c.account, FINDINGS.c.first_seen, FINDINGS.c.opened_at)
             .join(FINDINGS, FINDINGS.c.fingerprint == SEEN.c.fingerprint)
             .where(SEEN.c.scan_id == scan_id)
         )
@@ -145,9 +145,18 @@ class HistoryStore:
             row.fingerprint: FindingState(
                 fingerprint=row.fingerprint, rule_id=row.rule_id, severity=Severity(row.severity),
                 subject=row.subject, identity_name=row.identity_name, account=row.account,
-                message=row.message, first_seen=row.first_seen, waived=row.waiver_owner is not None,
+                message=row.message, first_seen=row.first_seen, opened_at=row.opened_at,
+                waived=row.waiver_owner is not None,
             )
             for row in self._rows(query)
+        }
+
+    def lives(self) -> dict[str, FindingLife]:
+        """Every finding the store remembers, by fingerprint."""
+        return {
+            row.fingerprint: FindingLife(row.fingerprint, row.rule_id, row.subject, row.first_seen, row.opened_at,
+                                         row.last_seen, row.resolved_at)
+            for row in self._rows(select(FINDINGS))
         }
 
     def credentials_of(self, scan_id: int) -> dict[str, CredentialState]:
