@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 import urllib3
 from urllib3.util.retry import Retry
 
-from standing.history.records import FindingState, StoredScan
+from standing.history.records import StoredScan
 from standing.scanner.errors import UserError
-from standing.scanner.findings import Severity
+from standing.scanner.findings import Finding, Severity
 
 SOURCE = "--notify-webhook"
 ATTEMPTS = 4
@@ -61,15 +61,14 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def new_findings(current: dict[str, FindingState], previous: dict[str, FindingState],
-                 threshold: Severity) -> list[FindingState]:
-    """Unwaived findings at or above ``threshold`` that the previous scan did not have, worst first."""
-    fresh = [f for key, f in current.items()
-             if key not in previous and not f.waived and f.severity.rank >= threshold.rank]
+def new_findings(current: Sequence[Finding], previous: Collection[str], threshold: Severity) -> list[Finding]:
+    """Unwaived findings at or above ``threshold`` whose fingerprint the previous scan did not have."""
+    fresh = [f for f in current
+             if f.fingerprint not in previous and f.waiver is None and f.severity.rank >= threshold.rank]
     return sorted(fresh, key=lambda f: (-f.severity.rank, f.rule_id, f.subject))
 
 
-def slack_message(scan: StoredScan, findings: Sequence[FindingState], threshold: Severity) -> dict[str, Any]:
+def slack_message(scan: StoredScan, findings: Sequence[Finding], threshold: Severity) -> dict[str, Any]:
     accounts = ", ".join(scan.accounts) or "-"
     headline = (f"standing: {len(findings)} new finding(s) at or above {threshold.value} "
                 f"in scan {scan.id} of {accounts} (as of {scan.as_of:%Y-%m-%d %H:%M} UTC)")

@@ -17,9 +17,9 @@ from standing.history.notify import (
     new_findings,
     slack_message,
 )
-from standing.history.records import FindingState, StoredScan
+from standing.history.records import StoredScan
 from standing.history.store import HistoryStore
-from standing.scanner.findings import Severity
+from standing.scanner.findings import Finding, Severity
 from standing.scanner.pipeline import ScanResult
 
 
@@ -53,7 +53,8 @@ class ScanRecorder:
                 f"finding(s) {since}"
             ))
             if self.webhook:
-                self._notify(self.webhook, scan, new_findings(current, before, self.notify_on), out, err)
+                fresh = new_findings(result.document.findings, before.keys(), self.notify_on)
+                self._notify(self.webhook, scan, fresh, out, err)
             if self.keep_days:
                 pruned = self.store.prune(before=scan.as_of - timedelta(days=self.keep_days))
                 out.print(Text(f"Pruned {pruned.scans} scan(s) older than {self.keep_days} days; "
@@ -62,7 +63,7 @@ class ScanRecorder:
         finally:
             self.store.close()
 
-    def _notify(self, webhook: str, scan: StoredScan, findings: list[FindingState], out: Console,
+    def _notify(self, webhook: str, scan: StoredScan, findings: list[Finding], out: Console,
                 err: Console) -> None:
         if not findings:
             out.print(Text(f"No new findings at or above {self.notify_on.value}: nothing to notify"))

@@ -48,7 +48,6 @@ class FindingLife:
     subject: str
     first_seen: datetime
     opened_at: datetime
-    last_seen: datetime
     resolved_at: datetime | None
 
 

@@ -1,9 +1,10 @@
 """The history tables, as SQLAlchemy models; the Alembic revisions in ``migrations/`` create them.
 
-Two kinds of table. Per-scan observations (``scan_identities``, ``scan_credentials``,
-``scan_findings``) say what one scan saw; they go when the scan is pruned. Lifecycle tables
-(``findings``, ``remediations``) outlive the scans: a finding's first-seen date, keyed by its
-stable fingerprint, survives retention for as long as the finding is open. A test holds the
+Two kinds of table. Spells (``identity_spells``, ``credential_spells``, ``finding_spells``)
+say what each scan saw, one row per stretch of scans that saw a thing unchanged; they go once
+no kept scan falls in them. Lifecycle tables (``findings``, ``remediations``) outlive the
+scans: a finding's first-seen date, keyed by its stable fingerprint, survives retention for
+as long as the finding is open. A test holds the
 migrations and these models to the same schema on SQLite and PostgreSQL.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, Integer, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -52,33 +53,58 @@ class ScanRow(Base):
     accounts: Mapped[list[str]] = mapped_column(JSON)
     identities: Mapped[int]
     credentials: Mapped[int]
+    findings: Mapped[int]
     standing_secrets: Mapped[int]
     standing_secret_days: Mapped[int]
     admin_secrets: Mapped[int]
     admin_secret_days: Mapped[int]
 
 
-class ScanIdentityRow(Base):
-    __tablename__ = "scan_identities"
+class _Spell:
+    """Seen, unchanged, by every scan from ``from_scan`` up to (not including) ``until_scan``.
 
-    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"), primary_key=True)
-    identity_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    Scan ids rise in commit order and scans are stored in time order, so "what scan S saw"
+    is every spell with ``from_scan <= S < until_scan`` (``until_scan`` NULL: still seen).
+    A month of daily scans of a large estate writes only what changed each day.
+    """
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    from_scan: Mapped[int] = mapped_column(Integer, index=True)
+    until_scan: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class IdentitySpell(_Spell, Base):
+    __tablename__ = "identity_spells"
+
+    identity_id: Mapped[str] = mapped_column(String(ID))
     name: Mapped[str] = mapped_column(String(ID))
     kind: Mapped[str] = mapped_column(String(32))
     provider: Mapped[str] = mapped_column(String(16))
     account: Mapped[str] = mapped_column(String(ID))
 
 
-class ScanCredentialRow(Base):
-    __tablename__ = "scan_credentials"
+class CredentialSpell(_Spell, Base):
+    __tablename__ = "credential_spells"
 
-    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"), primary_key=True)
-    credential_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    credential_id: Mapped[str] = mapped_column(String(ID))
     identity_id: Mapped[str] = mapped_column(String(ID))
+    account: Mapped[str] = mapped_column(String(ID))
     kind: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool]
     standing: Mapped[bool]  # a live long-lived secret (standing.rules._shared.is_standing_secret)
     created: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class FindingSpell(_Spell, Base):
+    """A finding's severity and the waiver applied to it, while they stay the same."""
+
+    __tablename__ = "finding_spells"
+
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    account: Mapped[str] = mapped_column(String(ID))
+    severity: Mapped[str] = mapped_column(String(16))
+    waiver_owner: Mapped[str | None] = mapped_column(String(ID))
+    waiver_expires: Mapped[date | None] = mapped_column(Date)
 
 
 class FindingRow(Base):
@@ -94,29 +120,13 @@ class FindingRow(Base):
     identity_name: Mapped[str] = mapped_column(String(ID))
     provider: Mapped[str] = mapped_column(String(16))
     account: Mapped[str] = mapped_column(String(ID))
+    message: Mapped[str] = mapped_column(Text)  # as of its last opening
     first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     # Scan ids, not foreign keys: the scans may be pruned while the finding lives on.
     first_scan_id: Mapped[int]
-    last_scan_id: Mapped[int]
     resolved_scan_id: Mapped[int | None]
-
-
-class ScanFindingRow(Base):
-    """A finding as one scan saw it, with the waiver that scan applied."""
-
-    __tablename__ = "scan_findings"
-    __table_args__ = (Index("ix_scan_findings_fingerprint", "fingerprint"),)
-
-    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"), primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
-    severity: Mapped[str] = mapped_column(String(16))
-    risk: Mapped[int | None]
-    message: Mapped[str] = mapped_column(Text)
-    waiver_owner: Mapped[str | None] = mapped_column(String(ID))
-    waiver_expires: Mapped[date | None] = mapped_column(Date)
 
 
 class RemediationRow(Base):

@@ -1,29 +1,34 @@
 """The history store: record a scan in one transaction, then read scans, diffs and lifecycles back.
 
+What each scan saw is kept as spells (see ``schema._Spell``): recording a scan compares it
+with the open spells and writes only what changed. Scans are recorded in time order (a scan
+older than the newest stored one is refused), which is what lets a scan id stand for a point
+in time.
+
 A finding's life is kept by fingerprint (``sha256(rule, subject, discriminator)``, stable
-across scans): first seen, the start of its current open spell, last seen, resolved. Only
-the newest scan moves a life forward, and only a complete scan resolves anything: a partial
-scan cannot tell "fixed" from "not read". A scan stored out of order (an older ``--as-of``)
-adds what it saw and can move first-seen dates earlier, nothing else.
+across scans): first seen, the start of its current open spell, resolved. Only a complete
+scan closes anything, and only in the accounts it covered: a partial scan cannot tell "fixed"
+from "not read", and a scan of one account says nothing about another recorded in the same store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, literal, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, literal, or_, select, update
 
 from standing.collectors.command import require_extra
 from standing.history.database import make_engine, migrate, write_transaction
 from standing.history.records import CredentialState, FindingLife, FindingState, Pruned, ScanDiff, StoredScan
 from standing.history.schema import (
+    CredentialSpell,
     FindingRow,
+    FindingSpell,
+    IdentitySpell,
     RemediationRow,
-    ScanCredentialRow,
-    ScanFindingRow,
-    ScanIdentityRow,
     ScanRow,
 )
 from standing.history.url import StoreUrl, parse_store_url
@@ -34,11 +39,26 @@ from standing.scanner.findings import Exposure, Severity
 from standing.scanner.model import Inventory
 
 SCANS: Table = ScanRow.__table__  # type: ignore[assignment]
-IDENTITIES: Table = ScanIdentityRow.__table__  # type: ignore[assignment]
-CREDENTIALS: Table = ScanCredentialRow.__table__  # type: ignore[assignment]
+IDENTITIES: Table = IdentitySpell.__table__  # type: ignore[assignment]
+CREDENTIALS: Table = CredentialSpell.__table__  # type: ignore[assignment]
+SEEN: Table = FindingSpell.__table__  # type: ignore[assignment]
 FINDINGS: Table = FindingRow.__table__  # type: ignore[assignment]
-SEEN: Table = ScanFindingRow.__table__  # type: ignore[assignment]
 REMEDIATIONS: Table = RemediationRow.__table__  # type: ignore[assignment]
+SPELLS = (IDENTITIES, CREDENTIALS, SEEN)
+_CHUNK = 5000  # ids per IN list, well under SQLite's limit on bound parameters
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What one scan did to one kind of spell: keys that opened a spell, keys no longer seen."""
+
+    opened: list[str]
+    vanished: list[str]
+
+
+def covering(table: Table, scan_id: Any) -> Any:
+    """The spells of ``table`` that scan ``scan_id`` saw."""
+    return (table.c.from_scan <= scan_id) & or_(table.c.until_scan.is_(None), table.c.until_scan > scan_id)
 
 
 class HistoryStore:
@@ -81,32 +101,33 @@ class HistoryStore:
     def record(self, document: FindingsDocument, inventory: Inventory) -> StoredScan:
         """Store one scan, all or nothing."""
         with write_transaction(self.engine) as connection:
-            later = connection.execute(
-                select(SCANS.c.id, SCANS.c.as_of, SCANS.c.complete)
-                .where(SCANS.c.as_of > document.as_of)
-                .order_by(SCANS.c.as_of, SCANS.c.id)
-                .limit(1)
-            ).first()
+            newest = connection.execute(select(func.max(SCANS.c.as_of))).scalar()
+            if newest is not None and document.as_of < newest:
+                raise UserError(self.url.display, (
+                    f"already holds a scan as of {newest:%Y-%m-%d %H:%M} UTC, later than this one "
+                    f"({document.as_of:%Y-%m-%d %H:%M} UTC); scans are recorded in time order"))
             scan_id = connection.execute(insert(SCANS).values(**_scan_values(document)).returning(SCANS.c.id)).scalar_one()
-            _write_identities(connection, scan_id, inventory)
-            _write_credentials(connection, scan_id, inventory)
-            _write_findings(connection, scan_id, document)
-            _update_lives(connection, scan_id, document, later)
+            scope = {i.account for i in inventory.identities} | set(document.scan.accounts)
+            _write_identities(connection, scan_id, inventory, scope, document.scan.complete)
+            _write_credentials(connection, scan_id, inventory, scope, document.scan.complete)
+            changes = _write_findings(connection, scan_id, document, scope)
+            _update_lives(connection, scan_id, document, changes)
         return self.scan(scan_id)
 
     def prune(self, *, before: datetime) -> Pruned:
-        """Drop scans measured before ``before`` (never the newest), and the resolved findings
-        and remediation times that ended before it. Open findings keep their first-seen date."""
+        """Drop scans measured before ``before`` (never the newest), the spells no kept scan falls
+        in, and resolved findings and remediation times that ended before it. Open findings keep
+        their first-seen date."""
         with write_transaction(self.engine) as connection:
-            newest = connection.execute(select(func.max(SCANS.c.id)).where(
-                SCANS.c.as_of == select(func.max(SCANS.c.as_of)).scalar_subquery())).scalar()
-            doomed = list(connection.scalars(select(SCANS.c.id).where(SCANS.c.as_of < before, SCANS.c.id != newest)))
-            for table in (SEEN, CREDENTIALS, IDENTITIES):
-                connection.execute(delete(table).where(table.c.scan_id.in_(doomed)))
+            ids = list(connection.execute(select(SCANS.c.id, SCANS.c.as_of).order_by(SCANS.c.as_of, SCANS.c.id)))
+            doomed = [row.id for row in ids[:-1] if row.as_of < before]
             connection.execute(delete(SCANS).where(SCANS.c.id.in_(doomed)))
+            first_kept = connection.execute(select(func.min(SCANS.c.id))).scalar()
+            if first_kept is not None:
+                for table in SPELLS:
+                    connection.execute(delete(table).where(table.c.until_scan <= first_kept))
             forgotten = connection.execute(
                 delete(FINDINGS).where(
-                    FINDINGS.c.resolved_at.is_not(None),
                     FINDINGS.c.resolved_at < before,
                     FINDINGS.c.fingerprint.not_in(select(SEEN.c.fingerprint)),
                 )
@@ -120,7 +141,7 @@ class HistoryStore:
     # -- reading ---------------------------------------------------------------------------
 
     def scans(self) -> list[StoredScan]:
-        """Every stored scan, oldest first (by the time it was measured as of)."""
+        """Every stored scan, oldest first."""
         return self._scans()
 
     def scan(self, scan_id: int) -> StoredScan:
@@ -136,10 +157,9 @@ class HistoryStore:
 
     def findings_of(self, scan_id: int) -> dict[str, FindingState]:
         query = (
-            select(SEEN, FINDINGS.c.rule_id, FINDINGS.c.subject, FINDINGS.c.identity_name,
-                   FINDINGS.c.account, FINDINGS.c.first_seen, FINDINGS.c.opened_at)
+            select(SEEN.c.severity, SEEN.c.waiver_owner, FINDINGS)
             .join(FINDINGS, FINDINGS.c.fingerprint == SEEN.c.fingerprint)
-            .where(SEEN.c.scan_id == scan_id)
+            .where(covering(SEEN, scan_id))
         )
         return {
             row.fingerprint: FindingState(
@@ -151,19 +171,19 @@ class HistoryStore:
             for row in self._rows(query)
         }
 
+    def credentials_of(self, scan_id: int) -> dict[str, CredentialState]:
+        query = select(CREDENTIALS).where(covering(CREDENTIALS, scan_id))
+        return {
+            row.credential_id: CredentialState(row.credential_id, row.identity_id, row.kind, row.standing)
+            for row in self._rows(query)
+        }
+
     def lives(self) -> dict[str, FindingLife]:
         """Every finding the store remembers, by fingerprint."""
         return {
             row.fingerprint: FindingLife(row.fingerprint, row.rule_id, row.subject, row.first_seen, row.opened_at,
-                                         row.last_seen, row.resolved_at)
+                                         row.resolved_at)
             for row in self._rows(select(FINDINGS))
-        }
-
-    def credentials_of(self, scan_id: int) -> dict[str, CredentialState]:
-        query = select(CREDENTIALS).where(CREDENTIALS.c.scan_id == scan_id)
-        return {
-            row.credential_id: CredentialState(row.credential_id, row.identity_id, row.kind, row.standing)
-            for row in self._rows(query)
         }
 
     def diff(self, before_id: int, after_id: int) -> ScanDiff:
@@ -184,22 +204,17 @@ class HistoryStore:
 
     def _rows(self, query: Any) -> list[Any]:
         with self.engine.connect() as connection:
-            return list(connection.execute(query))
+            return connection.execute(query).all()
 
     def _scans(self, scan_id: int | None = None) -> list[StoredScan]:
-        counts = select(SEEN.c.scan_id, func.count().label("n")).group_by(SEEN.c.scan_id).subquery()
-        query = (
-            select(SCANS, func.coalesce(counts.c.n, 0).label("n_findings"))
-            .outerjoin(counts, counts.c.scan_id == SCANS.c.id)
-            .order_by(SCANS.c.as_of, SCANS.c.id)
-        )
+        query = select(SCANS).order_by(SCANS.c.as_of, SCANS.c.id)
         if scan_id is not None:
             query = query.where(SCANS.c.id == scan_id)
         return [
             StoredScan(
                 id=row.id, as_of=row.as_of, generated_at=row.generated_at, tool_version=row.tool_version,
                 complete=row.complete, providers=tuple(row.providers), accounts=tuple(row.accounts),
-                identities=row.identities, credentials=row.credentials, findings=row.n_findings,
+                identities=row.identities, credentials=row.credentials, findings=row.findings,
                 exposure=Exposure(standing_secrets=row.standing_secrets,
                                   standing_secret_days=row.standing_secret_days,
                                   admin_secrets=row.admin_secrets, admin_secret_days=row.admin_secret_days),
@@ -223,6 +238,7 @@ def _scan_values(document: FindingsDocument) -> dict[str, Any]:
         "accounts": list(document.scan.accounts),
         "identities": document.scan.identities,
         "credentials": document.scan.credentials,
+        "findings": len(document.findings),
         "standing_secrets": exposure.standing_secrets,
         "standing_secret_days": exposure.standing_secret_days,
         "admin_secrets": exposure.admin_secrets,
@@ -235,75 +251,106 @@ def _insert_all(connection: Connection, table: Table, rows: list[dict[str, Any]]
         connection.execute(insert(table), rows)
 
 
-def _write_identities(connection: Connection, scan_id: int, inventory: Inventory) -> None:
-    _insert_all(connection, IDENTITIES, [
-        {"scan_id": scan_id, "identity_id": i.id, "name": i.name, "kind": i.kind.value,
-         "provider": i.provider.value, "account": i.account}
-        for i in {i.id: i for i in inventory.identities}.values()
-    ])
+def _write_spells(connection: Connection, table: Table, key: str, scan_id: int, seen: dict[str, Any],
+                  changing: tuple[str, ...], state: Callable[[Any], tuple[Any, ...]],
+                  row: Callable[[Any], dict[str, Any]], *, scope: set[str], close_unseen: bool) -> Changes:
+    """Close the open spells this scan contradicts, open one for each thing new or changed.
+
+    Only the ``changing`` columns (``state`` of a record) are compared: the rest (an id's kind,
+    a key's creation date) cannot change without the id changing too. ``row`` builds the
+    columns of a new spell, only for what is new or changed.
+    """
+    closing, unchanged, vanished = [], set(), []
+    query = select(table.c.id, table.c[key], table.c.account, *(table.c[c] for c in changing))
+    for spell in connection.execute(query.where(table.c.until_scan.is_(None))).all():
+        record = seen.get(spell[1])
+        if record is None:
+            if close_unseen and spell.account in scope:
+                closing.append({"spell": spell.id})
+                vanished.append(spell[1])
+        elif state(record) == tuple(spell[3:]):
+            unchanged.add(spell[1])
+        else:
+            closing.append({"spell": spell.id})
+    if closing:
+        connection.execute(update(table).where(table.c.id == bindparam("spell")).values(until_scan=scan_id), closing)
+    opened = [k for k in seen if k not in unchanged]
+    _insert_all(connection, table, [{key: k, **row(seen[k]), "from_scan": scan_id} for k in opened])
+    return Changes(opened=opened, vanished=vanished)
 
 
-def _write_credentials(connection: Connection, scan_id: int, inventory: Inventory) -> None:
-    _insert_all(connection, CREDENTIALS, [
-        {"scan_id": scan_id, "credential_id": c.id, "identity_id": c.identity_id, "kind": c.kind.value,
-         "active": c.active, "standing": is_standing_secret(c), "created": c.created}
-        for c in {c.id: c for c in inventory.credentials}.values()
-    ])
+def _write_identities(connection: Connection, scan_id: int, inventory: Inventory, scope: set[str],
+                      complete: bool) -> None:
+    _write_spells(
+        connection, IDENTITIES, "identity_id", scan_id, {i.id: i for i in inventory.identities}, ("name",),
+        lambda i: (i.name,),
+        lambda i: {"name": i.name, "kind": i.kind.value, "provider": i.provider.value, "account": i.account},
+        scope=scope, close_unseen=complete,
+    )
 
 
-def _write_findings(connection: Connection, scan_id: int, document: FindingsDocument) -> None:
-    _insert_all(connection, SEEN, [
-        {"scan_id": scan_id, "fingerprint": f.fingerprint, "severity": f.severity.value, "risk": f.risk,
-         "message": f.message, "waiver_owner": f.waiver.owner if f.waiver else None,
-         "waiver_expires": f.waiver.expires if f.waiver else None}
-        for f in {f.fingerprint: f for f in document.findings}.values()
-    ])
+def _write_credentials(connection: Connection, scan_id: int, inventory: Inventory, scope: set[str],
+                       complete: bool) -> None:
+    account = {i.id: i.account for i in inventory.identities}
+    _write_spells(
+        connection, CREDENTIALS, "credential_id", scan_id, {c.id: c for c in inventory.credentials},
+        ("identity_id", "active", "standing"),
+        lambda c: (c.identity_id, c.active, is_standing_secret(c)),
+        lambda c: {"identity_id": c.identity_id, "account": account.get(c.identity_id, ""), "kind": c.kind.value,
+                   "active": c.active, "standing": is_standing_secret(c), "created": c.created},
+        scope=scope, close_unseen=complete,
+    )
 
 
-def _update_lives(connection: Connection, scan_id: int, document: FindingsDocument, later: Any) -> None:
-    """Move each finding's life on by this scan (see the module docstring for the rules)."""
+def _write_findings(connection: Connection, scan_id: int, document: FindingsDocument, scope: set[str]) -> Changes:
+    return _write_spells(
+        connection, SEEN, "fingerprint", scan_id, {f.fingerprint: f for f in document.findings},
+        ("severity", "waiver_owner", "waiver_expires"),
+        lambda f: (f.severity.value, *((f.waiver.owner, f.waiver.expires) if f.waiver else (None, None))),
+        lambda f: {"account": f.account, "severity": f.severity.value,
+                   "waiver_owner": f.waiver.owner if f.waiver else None,
+                   "waiver_expires": f.waiver.expires if f.waiver else None},
+        scope=scope, close_unseen=document.scan.complete,
+    )
+
+
+def _update_lives(connection: Connection, scan_id: int, document: FindingsDocument, changes: Changes) -> None:
+    """Open, reopen and resolve findings by what their spells did in this scan.
+
+    A finding whose spell opened is new, back (reopened) or merely changed severity or
+    waiver; one whose spell closed unseen is resolved (the spells already applied the rules on
+    partial scans and accounts out of scope).
+    """
     as_of = document.as_of
-    seen = select(SEEN.c.fingerprint).where(SEEN.c.scan_id == scan_id)
-    unknown = set(connection.scalars(seen.where(SEEN.c.fingerprint.not_in(select(FINDINGS.c.fingerprint)))))
-    if later is None:
+    findings = {f.fingerprint: f for f in document.findings}
+    resolved: dict[str, datetime | None] = {}
+    for start in range(0, len(changes.opened), _CHUNK):
+        chunk = changes.opened[start:start + _CHUNK]
+        resolved.update(connection.execute(
+            select(FINDINGS.c.fingerprint, FINDINGS.c.resolved_at).where(FINDINGS.c.fingerprint.in_(chunk))).all())
+    reopened = [{"key": fp, "fresh_message": findings[fp].message} for fp, when in resolved.items() if when]
+    if reopened:
         connection.execute(
-            update(FINDINGS)
-            .where(FINDINGS.c.resolved_at.is_not(None), FINDINGS.c.fingerprint.in_(seen))
-            .values(opened_at=as_of, resolved_at=None, resolved_scan_id=None)
-        )
-        connection.execute(
-            update(FINDINGS).where(FINDINGS.c.fingerprint.in_(seen)).values(last_seen=as_of, last_scan_id=scan_id)
-        )
-        if document.scan.complete:
-            gone = (FINDINGS.c.resolved_at.is_(None), FINDINGS.c.fingerprint.not_in(seen))
-            connection.execute(insert(REMEDIATIONS).from_select(
-                ["fingerprint", "opened_at", "resolved_at", "scan_id"],
-                select(FINDINGS.c.fingerprint, FINDINGS.c.opened_at,
-                       literal(as_of, REMEDIATIONS.c.resolved_at.type), literal(scan_id, REMEDIATIONS.c.scan_id.type))
-                .where(*gone),
-            ))
-            connection.execute(update(FINDINGS).where(*gone).values(resolved_at=as_of, resolved_scan_id=scan_id))
-    else:
-        connection.execute(
-            update(FINDINGS)
-            .where(FINDINGS.c.fingerprint.in_(seen), FINDINGS.c.first_seen > as_of)
-            .values(first_seen=as_of, first_scan_id=scan_id)
-        )
-    # A finding first met in a back-filled scan was gone by the next (complete) scan.
-    resolved_by = later if later is not None and later.complete else None
-    new = [f for f in {f.fingerprint: f for f in document.findings}.values() if f.fingerprint in unknown]
+            update(FINDINGS).where(FINDINGS.c.fingerprint == bindparam("key"))
+            .values(opened_at=as_of, resolved_at=None, resolved_scan_id=None, message=bindparam("fresh_message")),
+            reopened)
     _insert_all(connection, FINDINGS, [
         {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "title": f.title, "subject": f.subject,
          "identity": f.identity, "identity_name": f.identity_name, "provider": f.provider.value,
-         "account": f.account, "first_seen": as_of, "opened_at": as_of, "last_seen": as_of,
-         "resolved_at": resolved_by.as_of if resolved_by else None, "first_scan_id": scan_id,
-         "last_scan_id": scan_id, "resolved_scan_id": resolved_by.id if resolved_by else None}
-        for f in new
+         "account": f.account, "message": f.message, "first_seen": as_of, "opened_at": as_of,
+         "resolved_at": None, "first_scan_id": scan_id, "resolved_scan_id": None}
+        for f in (findings[fp] for fp in changes.opened if fp not in resolved)
     ])
-    if resolved_by is not None:
-        _insert_all(connection, REMEDIATIONS, [
-            {"fingerprint": f.fingerprint, "opened_at": as_of, "resolved_at": resolved_by.as_of,
-             "scan_id": resolved_by.id}
-            for f in new
-        ])
-
+    gone = changes.vanished
+    for start in range(0, len(gone), _CHUNK):
+        chunk = gone[start:start + _CHUNK]
+        connection.execute(insert(REMEDIATIONS).from_select(
+            ["fingerprint", "opened_at", "resolved_at", "scan_id"],
+            select(FINDINGS.c.fingerprint, FINDINGS.c.opened_at, literal(as_of, REMEDIATIONS.c.resolved_at.type),
+                   literal(scan_id, REMEDIATIONS.c.scan_id.type))
+            .where(FINDINGS.c.fingerprint.in_(chunk), FINDINGS.c.resolved_at.is_(None)),
+        ))
+    if gone:
+        connection.execute(
+            update(FINDINGS).where(FINDINGS.c.fingerprint == bindparam("key"), FINDINGS.c.resolved_at.is_(None))
+            .values(resolved_at=as_of, resolved_scan_id=scan_id), [{"key": fp} for fp in gone])

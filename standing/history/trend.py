@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from standing.history.export import Tabular
-from standing.history.store import CREDENTIALS, REMEDIATIONS, SCANS, SEEN, HistoryStore
+from standing.history.store import CREDENTIALS, REMEDIATIONS, SCANS, SEEN, HistoryStore, covering
 from standing.scanner.findings import Severity
 
 SEVERITIES = [s.value for s in Severity]
@@ -29,14 +29,15 @@ def compute_trend(store: HistoryStore) -> pd.DataFrame:
     with store.engine.connect() as connection:
         scans = pd.read_sql(select(SCANS.c.id.label("scan"), SCANS.c.as_of, *(SCANS.c[c] for c in EXPOSURE)),
                             connection)
+        waived = SEEN.c.waiver_owner.is_not(None)
         counts = pd.read_sql(
-            select(SEEN.c.scan_id.label("scan"), SEEN.c.severity, SEEN.c.waiver_owner.is_not(None).label("waived"),
-                   func.count().label("n"))
-            .group_by(SEEN.c.scan_id, SEEN.c.severity, SEEN.c.waiver_owner.is_not(None)),
+            select(SCANS.c.id.label("scan"), SEEN.c.severity, waived.label("waived"), func.count().label("n"))
+            .select_from(SCANS.join(SEEN, covering(SEEN, SCANS.c.id)))
+            .group_by(SCANS.c.id, SEEN.c.severity, waived),
             connection,
         )
         credentials = pd.read_sql(
-            select(CREDENTIALS.c.scan_id.label("scan"), CREDENTIALS.c.created)
+            select(CREDENTIALS.c.from_scan, CREDENTIALS.c.until_scan, CREDENTIALS.c.created)
             .where(CREDENTIALS.c.standing.is_(True), CREDENTIALS.c.created.is_not(None)),
             connection,
         )
@@ -49,20 +50,25 @@ def compute_trend(store: HistoryStore) -> pd.DataFrame:
     counts["waived"] = counts["waived"].astype(bool)
     open_counts = (counts[~counts["waived"]].pivot_table(index="scan", columns="severity", values="n", aggfunc="sum")
                    .reindex(columns=SEVERITIES))
-    waived = counts[counts["waived"]].groupby("scan")["n"].sum().rename("waived")
-    trend = scans.join(open_counts, on="scan").join(waived, on="scan")
+    waived_counts = counts[counts["waived"]].groupby("scan")["n"].sum().rename("waived")
+    trend = scans.join(open_counts, on="scan").join(waived_counts, on="scan")
     trend[[*SEVERITIES, "waived"]] = trend[[*SEVERITIES, "waived"]].fillna(0).astype(int)
-
-    credentials["created"] = _utc(credentials["created"])
-    credentials = credentials.merge(scans[["scan", "as_of"]], on="scan")
-    credentials["age"] = (credentials["as_of"] - credentials["created"]).dt.days.clip(lower=0)
-    ages = credentials.groupby("scan")["age"].agg(credential_age_mean_days="mean", credential_age_max_days="max")
-    trend = trend.join(ages, on="scan")
-    trend["credential_age_mean_days"] = trend["credential_age_mean_days"].round(1)
-    trend["credential_age_max_days"] = trend["credential_age_max_days"].astype("Int64")
-
+    trend = trend.join(_credential_ages(scans, credentials), on="scan")
     trend = _with_remediation(trend, remediations)
     return trend[COLUMNS]
+
+
+def _credential_ages(scans: pd.DataFrame, spells: pd.DataFrame) -> pd.DataFrame:
+    """Mean and max age of the standing credentials each scan saw (spells cross scans)."""
+    spells["created"] = _utc(spells["created"])
+    spells["until_scan"] = spells["until_scan"].astype("float").fillna(float("inf"))
+    held = spells.merge(scans[["scan", "as_of"]], how="cross")
+    held = held[(held["from_scan"] <= held["scan"]) & (held["scan"] < held["until_scan"])]
+    ages = (held["as_of"] - held["created"]).dt.days.clip(lower=0).rename("age")
+    summary = ages.groupby(held["scan"]).agg(credential_age_mean_days="mean", credential_age_max_days="max")
+    summary["credential_age_mean_days"] = summary["credential_age_mean_days"].round(1)
+    summary["credential_age_max_days"] = summary["credential_age_max_days"].astype("Int64")
+    return summary
 
 
 def _with_remediation(trend: pd.DataFrame, remediations: pd.DataFrame) -> pd.DataFrame:

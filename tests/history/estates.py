@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from standing.reports.findings_json import FindingsDocument
 from standing.scanner.config import ScanConfig
 from standing.scanner.findings import Waiver
-from standing.scanner.model import CoverageEntry, CoverageStatus, Inventory, Provider
+from standing.scanner.model import (
+    CoverageEntry, CoverageStatus, Identity, IdentityKind, Inventory, Provider, Scope, ScopeKind,
+)
 from standing.scanner.pipeline import scan_inventory
 from tests.builders import NOW, arn, inventory, key, user
 
@@ -36,6 +38,18 @@ def estate(*, old_key: bool = True, deploy: bool = False, partial: bool = False)
     return inv
 
 
+OTHER_ACCOUNT = "444455556666"
+
+
+def other_account() -> Inventory:
+    """A second account's estate: batch holds a 300-day-old key (key-too-old)."""
+    batch = Identity(id=arn("user", "batch", OTHER_ACCOUNT), provider=Provider.AWS, kind=IdentityKind.USER,
+                     account=OTHER_ACCOUNT, name="batch", human=False)
+    inv = inventory(batch, key(batch, "AKIABATCH", age=300, used=1))
+    scope = Scope(id=f"aws:account:{OTHER_ACCOUNT}", provider=Provider.AWS, kind=ScopeKind.ACCOUNT, name=OTHER_ACCOUNT)
+    return inv.model_copy(update={"scopes": [scope]})
+
+
 def scan(inv: Inventory, on_day: int, waivers: list[Waiver] | None = None) -> tuple[FindingsDocument, Inventory]:
     when = day(on_day)
     result = scan_inventory(inv, ScanConfig(), as_of=when, generated_at=when, output_dir=None, waivers=waivers)
@@ -49,6 +63,7 @@ def record_days(store, *days: tuple[Inventory, int]) -> list[int]:
 OLD = ("key-too-old", "AKIAOLD")
 TWO = ("two-active-keys", CI)
 DEP = ("key-too-old", "AKIADEP")
+BATCH = ("key-too-old", "AKIABATCH")
 
 
 def keyed(states) -> set[tuple[str, str]]:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from standing.history import store as store_module
 from standing.history.store import CREDENTIALS, IDENTITIES, SEEN, HistoryStore
 from standing.scanner.snapshot import dump_snapshot
-from tests.history.estates import DEP, OLD, TWO, day, estate, keyed, scan
+from tests.history.estates import BATCH, OLD, TWO, day, estate, keyed, other_account, scan
 
 ROOT = Path(__file__).parents[2]
 
@@ -27,33 +27,35 @@ def rows(store: HistoryStore) -> tuple[int, int, int]:
 
 
 def test_two_scans_recording_at_once_both_land_whole(store_url):
+    """Two scheduled scans of two accounts, same time, one store: whichever commits first,
+    each is stored whole and neither resolves the other's findings."""
     HistoryStore.open(store_url).close()  # the schema exists before the race
-    scans = {0: scan(estate(), 0), 1: scan(estate(old_key=False, deploy=True), 1)}
+    scans = {"ours": scan(estate(), 0), "theirs": scan(other_account(), 0)}
+    own = {"ours": {OLD, TWO}, "theirs": {BATCH}}
     start, errors, stored = threading.Barrier(2, timeout=30), [], {}
 
-    def write(n: int) -> None:
+    def write(name: str) -> None:
         try:
             with HistoryStore.open(store_url) as mine:
                 start.wait()
-                stored[n] = mine.record(*scans[n]).id
+                stored[name] = mine.record(*scans[name]).id
         except Exception as exc:  # reported below, with the thread's failure
             errors.append(exc)
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in scans]
+    threads = [threading.Thread(target=write, args=(name,)) for name in scans]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert errors == []
+    first, second = sorted(stored, key=stored.get)
     with HistoryStore.open(store_url) as store:
-        assert [s.as_of for s in store.scans()] == [day(0), day(1)]
-        assert keyed(store.findings_of(stored[0]).values()) == {OLD, TWO}
-        assert keyed(store.findings_of(stored[1]).values()) == {DEP}
-        # whichever committed first, the lives come out the same
+        assert [s.id for s in store.scans()] == [stored[first], stored[second]]
+        assert keyed(store.findings_of(stored[first]).values()) == own[first]
+        assert keyed(store.findings_of(stored[second]).values()) == own[first] | own[second]
         assert {(life.rule_id, life.subject): (life.first_seen, life.resolved_at)
-                for life in store.lives().values()} == {OLD: (day(0), day(1)), TWO: (day(0), day(1)),
-                                                        DEP: (day(1), None)}
-        assert rows(store) == (1 + 2, 2 + 2, 2 + 1)
+                for life in store.lives().values()} == {k: (day(0), None) for k in {OLD, TWO, BATCH}}
+        assert rows(store) == (2, 3, 3)  # one spell each: ci and batch; three keys; three findings
 
 
 def test_a_scan_failing_mid_write_leaves_earlier_history_intact(store_url, monkeypatch):
@@ -85,10 +87,11 @@ from pathlib import Path
 
 write_findings = store_module._write_findings
 
-def paused(connection, scan_id, document):
-    write_findings(connection, scan_id, document)
+def paused(*args):
+    changes = write_findings(*args)
     print("mid-write", flush=True)
     sys.stdin.readline()  # killed here, with identities, credentials and findings written
+    return changes
 
 store_module._write_findings = paused
 inventory = read_snapshot(Path(sys.argv[2]))

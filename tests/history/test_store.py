@@ -10,7 +10,8 @@ from sqlalchemy import inspect
 from standing.history.schema import Base
 from standing.history.store import HistoryStore
 from standing.scanner.findings import Waiver
-from tests.history.estates import DEP, OLD, TWO, day, estate, keyed, record_days, scan
+from standing.scanner.errors import UserError
+from tests.history.estates import BATCH, DEP, OLD, TWO, day, estate, keyed, other_account, record_days, scan
 
 
 @pytest.fixture
@@ -34,10 +35,10 @@ def test_diffs_and_lives_across_three_days(store):
     assert [c.credential_id for c in second.created] == ["AKIAOLD"] and second.removed == ()
 
     lives = {(life.rule_id, life.subject): life for life in store.lives().values()}
-    assert {k: (v.first_seen, v.opened_at, v.last_seen, v.resolved_at) for k, v in lives.items()} == {
-        OLD: (day(0), day(2), day(2), None),  # came back: first seen kept, a new open spell
-        TWO: (day(0), day(2), day(2), None),
-        DEP: (day(1), day(1), day(2), None),
+    assert {k: (v.first_seen, v.opened_at, v.resolved_at) for k, v in lives.items()} == {
+        OLD: (day(0), day(2), None),  # came back: first seen kept, a new open spell
+        TWO: (day(0), day(2), None),
+        DEP: (day(1), day(1), None),
     }
     seen = store.findings_of(ids[2])
     assert {(s.rule_id, s.subject): (s.first_seen, s.opened_at) for s in seen.values()}[OLD] == (day(0), day(2))
@@ -52,16 +53,22 @@ def test_a_partial_scan_resolves_nothing(store):
         OLD: day(2), TWO: day(2)}
 
 
-def test_a_back_filled_scan_moves_first_seen_earlier_and_changes_nothing_else(store):
-    record_days(store, (estate(old_key=False, deploy=True), 5))
-    record_days(store, (estate(deploy=True), 1))  # an older --as-of, stored later
-    lives = {(life.rule_id, life.subject): life for life in store.lives().values()}
-    assert {k: (v.first_seen, v.resolved_at) for k, v in lives.items()} == {
-        DEP: (day(1), None),
-        OLD: (day(1), day(5)),  # gone by the next scan, which was complete
-        TWO: (day(1), day(5)),
-    }
-    assert [s.as_of for s in store.scans()] == [day(1), day(5)]
+def test_scans_are_recorded_in_time_order(store):
+    record_days(store, (estate(), 5))
+    before = (store.scans(), store.lives())
+    with pytest.raises(UserError) as refused:
+        store.record(*scan(estate(deploy=True), 1))
+    assert refused.value.problem == ("already holds a scan as of 2026-06-06 12:00 UTC, later than this one "
+                                     "(2026-06-02 12:00 UTC); scans are recorded in time order")
+    assert (store.scans(), store.lives()) == before
+
+
+def test_a_scan_of_one_account_resolves_nothing_in_another(store):
+    first, second = record_days(store, (estate(), 0), (other_account(), 1))
+    assert keyed(store.findings_of(second).values()) == {OLD, TWO, BATCH}  # the store's whole estate
+    assert {life.resolved_at for life in store.lives().values()} == {None}
+    third = record_days(store, (estate(old_key=False), 2))[0]
+    assert keyed(store.findings_of(third).values()) == {BATCH}
 
 
 def test_waivers_applied_are_recorded(store):
