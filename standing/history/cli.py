@@ -123,6 +123,9 @@ def diff_command(store: str, before: int | None, after: int | None, fmt: str, ou
 @_user_errors
 def trend_command(store: str, fmt: str, output: Path | None) -> None:
     """Per scan: open findings by severity, exposure, standing-credential ages, time to remediate."""
+    from standing.collectors.command import require_extra
+
+    require_extra("standing history trend", "history", ("pandas",))
     from standing.history.trend import compute_trend, trend_table
 
     with _open(store) as opened:

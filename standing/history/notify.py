@@ -10,7 +10,6 @@ put in an error message.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from urllib3.util.retry import Retry
 
 from standing.history.records import StoredScan
 from standing.scanner.errors import UserError
+from standing.scanner.loopback import is_loopback
 from standing.scanner.findings import Finding, Severity
 
 SOURCE = "--notify-webhook"
@@ -47,18 +47,9 @@ def check_webhook_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return url
-    if parts.scheme == "http" and parts.hostname and _loopback(parts.hostname):
+    if parts.scheme == "http" and is_loopback(url):
         return url
     raise UserError(SOURCE, "must be an https:// URL (plain http only on a loopback address)")
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def new_findings(current: Sequence[Finding], previous: Collection[str], threshold: Severity) -> list[Finding]:

@@ -15,7 +15,7 @@ from standing.scanner.findings import Severity
 if TYPE_CHECKING:
     from standing.history.recorder import ScanRecorder
 
-HISTORY_MODULES = ("sqlalchemy", "alembic", "pandas")
+HISTORY_MODULES = ("sqlalchemy", "alembic")  # and pandas for trends, psycopg for PostgreSQL
 
 
 def history_options() -> list[Callable[[Any], Any]]:

@@ -13,7 +13,9 @@ from "not read", and a scan of one account says nothing about another recorded i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import gc
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -100,7 +102,7 @@ class HistoryStore:
 
     def record(self, document: FindingsDocument, inventory: Inventory) -> StoredScan:
         """Store one scan, all or nothing."""
-        with write_transaction(self.engine) as connection:
+        with _cyclic_gc_paused(), write_transaction(self.engine) as connection:
             newest = connection.execute(select(func.max(SCANS.c.as_of))).scalar()
             if newest is not None and document.as_of < newest:
                 raise UserError(self.url.display, (
@@ -221,6 +223,20 @@ class HistoryStore:
             )
             for row in self._rows(query)
         ]
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Recording allocates many short-lived, acyclic rows; in a scan process that still holds a
+    large inventory and graph, they would set off full cyclic collections over that whole heap
+    (measured: 0.35 s a scan becomes 2.7 s). Reference counting frees them all the same."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _worst_first(states: Iterable[FindingState]) -> tuple[FindingState, ...]:
