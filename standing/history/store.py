@@ -108,7 +108,8 @@ class HistoryStore:
                 raise UserError(self.url.display, (
                     f"already holds a scan as of {newest:%Y-%m-%d %H:%M} UTC, later than this one "
                     f"({document.as_of:%Y-%m-%d %H:%M} UTC); scans are recorded in time order"))
-            scan_id = connection.execute(insert(SCANS).values(**_scan_values(document)).returning(SCANS.c.id)).scalar_one()
+            scan_id = connection.execute(
+                insert(SCANS).values(**_scan_values(document)).returning(SCANS.c.id)).scalar_one()
             scope = {i.account for i in inventory.identities} | set(document.scan.accounts)
             _write_identities(connection, scan_id, inventory, scope, document.scan.complete)
             _write_credentials(connection, scan_id, inventory, scope, document.scan.complete)
@@ -278,16 +279,16 @@ def _write_spells(connection: Connection, table: Table, key: str, scan_id: int, 
     """
     closing, unchanged, vanished = [], set(), []
     query = select(table.c.id, table.c[key], table.c.account, *(table.c[c] for c in changing))
-    for spell in connection.execute(query.where(table.c.until_scan.is_(None))).all():
-        record = seen.get(spell[1])
+    for spell_id, thing, account, *was in connection.execute(query.where(table.c.until_scan.is_(None))).all():
+        record = seen.get(thing)
         if record is None:
-            if close_unseen and spell.account in scope:
-                closing.append({"spell": spell.id})
-                vanished.append(spell[1])
-        elif state(record) == tuple(spell[3:]):
-            unchanged.add(spell[1])
+            if close_unseen and account in scope:
+                closing.append({"spell": spell_id})
+                vanished.append(thing)
+        elif state(record) == tuple(was):
+            unchanged.add(thing)
         else:
-            closing.append({"spell": spell.id})
+            closing.append({"spell": spell_id})
     if closing:
         connection.execute(update(table).where(table.c.id == bindparam("spell")).values(until_scan=scan_id), closing)
     opened = [k for k in seen if k not in unchanged]
