@@ -274,21 +274,27 @@ def _write_spells(connection: Connection, table: Table, key: str, scan_id: int, 
     """Close the open spells this scan contradicts, open one for each thing new or changed.
 
     Only the ``changing`` columns (``state`` of a record) are compared: the rest (an id's kind,
-    a key's creation date) cannot change without the id changing too. ``row`` builds the
+    a key's owner and creation date) cannot change without the id changing too. ``row`` builds the
     columns of a new spell, only for what is new or changed.
     """
-    closing, unchanged, vanished = [], set(), []
-    query = select(table.c.id, table.c[key], table.c.account, *(table.c[c] for c in changing))
-    for spell_id, thing, account, *was in connection.execute(query.where(table.c.until_scan.is_(None))).all():
+    closing, unchanged, unseen = [], set(), {}
+    query = select(table.c.id, table.c[key], *(table.c[c] for c in changing))
+    for spell_id, thing, *was in connection.execute(query.where(table.c.until_scan.is_(None))).all():
         record = seen.get(thing)
         if record is None:
-            if close_unseen and account in scope:
-                closing.append({"spell": spell_id})
-                vanished.append(thing)
+            unseen[spell_id] = thing
         elif state(record) == tuple(was):
             unchanged.add(thing)
         else:
             closing.append({"spell": spell_id})
+    vanished = []
+    spell_ids = list(unseen) if close_unseen else []
+    for start in range(0, len(spell_ids), _CHUNK):  # few: only now is each one's account needed
+        query = select(table.c.id, table.c.account).where(table.c.id.in_(spell_ids[start:start + _CHUNK]))
+        for spell_id, account in connection.execute(query).all():
+            if account in scope:
+                closing.append({"spell": spell_id})
+                vanished.append(unseen[spell_id])
     if closing:
         connection.execute(update(table).where(table.c.id == bindparam("spell")).values(until_scan=scan_id), closing)
     opened = [k for k in seen if k not in unchanged]
@@ -311,8 +317,8 @@ def _write_credentials(connection: Connection, scan_id: int, inventory: Inventor
     account = {i.id: i.account for i in inventory.identities}
     _write_spells(
         connection, CREDENTIALS, "credential_id", scan_id, {c.id: c for c in inventory.credentials},
-        ("identity_id", "active", "standing"),
-        lambda c: (c.identity_id, c.active, is_standing_secret(c)),
+        ("active", "standing"),
+        lambda c: (c.active, is_standing_secret(c)),
         lambda c: {"identity_id": c.identity_id, "account": account.get(c.identity_id, ""), "kind": c.kind.value,
                    "active": c.active, "standing": is_standing_secret(c), "created": c.created},
         scope=scope, close_unseen=complete,
