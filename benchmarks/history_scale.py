@@ -119,11 +119,11 @@ def main() -> None:
     print()
     print(f"last diff: {len(change.new)} new, {len(change.resolved)} resolved, {len(change.persisting)} persisting "
           f"findings; {len(change.created)} credentials created, {len(change.removed)} removed ({diff_s:.2f} s)")
-    size = Path(url).stat().st_size / 2**20 if Path(url).is_file() else float("nan")
     backend = url.split(":")[0] if "://" in url else "sqlite"
+    size = f"; database {Path(url).stat().st_size / 2**20:.0f} MiB" if Path(url).is_file() else ""
     print(f"{backend}: {args.days} scans recorded in {record_s:.2f} s, trend in {trend_s:.2f} s: "
-          f"total {record_s + trend_s:.2f} s wall, {record_cpu + trend_cpu:.2f} s CPU (target <= 10 s); "
-          f"database {size:.0f} MiB; analysing the scans (not counted, in a worker) took {analyse_s:.0f} s")
+          f"total {record_s + trend_s:.2f} s wall, {record_cpu + trend_cpu:.2f} s CPU (target <= 10 s){size}; "
+          f"analysing the scans (not counted, in a worker) took {analyse_s:.0f} s")
     folder.cleanup()
 
 
