@@ -12,7 +12,7 @@ import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 from rich.console import Console
@@ -21,6 +21,7 @@ from rich.text import Text
 
 from standing import __version__
 from standing.collectors.command import ProviderCommand, provider_commands
+from standing.history.options import history_options, open_recorder
 from standing.scanner.config import ScanConfig, load_config
 from standing.scanner.errors import ExitCode, UserError
 from standing.scanner.findings import Severity
@@ -28,6 +29,9 @@ from standing.scanner.model import Inventory
 from standing.scanner.pipeline import exit_code, scan_inventory
 from standing.scanner.snapshot import read_snapshot, write_snapshot
 from standing.scanner.waivers import load_waivers
+
+if TYPE_CHECKING:
+    from standing.history.recorder import ScanRecorder
 
 _FAIL_ON = [s.value for s in Severity] + ["none"]
 
@@ -80,13 +84,14 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Measure ages as of this ISO time (reproduce a past scan)."),
         click.option("--waivers", "waivers_path", type=click.Path(dir_okay=False, path_type=Path),
                      help="TOML file of accepted risks, each with an owner and an expiry."),
+        *history_options(),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def run_analysis(inventory: Inventory, params: dict[str, Any]) -> None:
+def run_analysis(inventory: Inventory, params: dict[str, Any], recorder: ScanRecorder | None = None) -> None:
     """Analyse, write, summarise, and exit with the documented code."""
     config = load_config(params["config_path"]) if params["config_path"] else ScanConfig()
     waivers = load_waivers(params["waivers_path"]) if params["waivers_path"] else []
@@ -104,6 +109,8 @@ def run_analysis(inventory: Inventory, params: dict[str, Any]) -> None:
     from standing.reports.terminal import render_summary
 
     render_summary(_stdout(), result.document, written=result.written)
+    if recorder is not None:  # opened by open_recorder before collecting
+        recorder.record(result, _stdout(), _stderr())
     sys.exit(exit_code(result, fail_on))
 
 
@@ -133,7 +140,8 @@ def scan(ctx: click.Context, snapshot: Path | None, **params: Any) -> None:
         return
     if snapshot is None:
         raise click.UsageError("give --snapshot FILE, or a provider: standing scan aws")
-    run_analysis(read_snapshot(snapshot), params)
+    recorder = open_recorder(params)
+    run_analysis(read_snapshot(snapshot), params, recorder)
 
 
 def _add_provider(command: ProviderCommand) -> None:
@@ -163,7 +171,8 @@ def _add_provider(command: ProviderCommand) -> None:
         for key, value in (ctx.obj or {}).items():
             if params.get(key) is None:
                 params[key] = value
-        run_analysis(command.collect(params, utc_now, _stderr()), params)
+        recorder = open_recorder(params)
+        run_analysis(command.collect(params, utc_now, _stderr()), params, recorder)
 
 
 _PROVIDERS = provider_commands()
@@ -246,6 +255,7 @@ def schema_command(document: str) -> None:
 def _add_feature_commands() -> None:
     """Commands living beside their feature; imported late because they use this module's helpers."""
     from standing.gate.cli import baseline_command, gate_command
+    from standing.history.cli import history
     from standing.planner.cli import plan_command
     from standing.reports.leadership.cli import report_command
 
@@ -253,6 +263,7 @@ def _add_feature_commands() -> None:
     main.add_command(gate_command())
     main.add_command(plan_command)
     main.add_command(report_command)
+    main.add_command(history)
 
 
 _add_feature_commands()

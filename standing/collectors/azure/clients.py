@@ -11,7 +11,6 @@ Every client carries a guard that refuses any request that is not a declared rea
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import time
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from azure.core.rest import HttpRequest
 import standing
 from standing.collectors.azure.operations import declared
 from standing.scanner.errors import UserError
+from standing.scanner.loopback import is_loopback
 
 ARM_ENDPOINT = "https://management.azure.com"
 GRAPH_ENDPOINT = "https://graph.microsoft.com"
@@ -67,16 +67,6 @@ class StaticTokenCredential:
 
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
         return AccessToken(self._token, int(time.time()) + 3600)
-
-
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_endpoint(name: str, url: str) -> str:

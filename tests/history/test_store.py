@@ -1,0 +1,111 @@
+"""The store on SQLite and PostgreSQL: what each scan saw, each finding's life, diffs, retention."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from standing.history.schema import Base
+from standing.history.store import HistoryStore
+from standing.scanner.findings import Waiver
+from standing.scanner.errors import UserError
+from tests.history.estates import BATCH, DEP, OLD, TWO, day, estate, keyed, other_account, record_days, scan
+
+
+@pytest.fixture
+def store(store_url):
+    with HistoryStore.open(store_url) as opened:
+        yield opened
+
+
+def test_diffs_and_lives_across_three_days(store):
+    # day 0: ci's old key; day 1: old key deleted, deploy's key appears; day 2: the old key is back
+    ids = record_days(store, (estate(), 0), (estate(old_key=False, deploy=True), 1), (estate(deploy=True), 2))
+    assert [s.id for s in store.scans()] == ids
+    assert [(s.identities, s.credentials, s.findings) for s in store.scans()] == [(1, 2, 2), (2, 2, 1), (2, 3, 3)]
+
+    first = store.diff(ids[0], ids[1])
+    assert (keyed(first.new), keyed(first.resolved), keyed(first.persisting)) == ({DEP}, {OLD, TWO}, set())
+    assert [c.credential_id for c in first.created] == ["AKIADEP"]
+    assert [c.credential_id for c in first.removed] == ["AKIAOLD"]
+    second = store.diff(ids[1], ids[2])
+    assert (keyed(second.new), keyed(second.resolved), keyed(second.persisting)) == ({OLD, TWO}, set(), {DEP})
+    assert [c.credential_id for c in second.created] == ["AKIAOLD"] and second.removed == ()
+
+    lives = {(life.rule_id, life.subject): life for life in store.lives().values()}
+    assert {k: (v.first_seen, v.opened_at, v.resolved_at) for k, v in lives.items()} == {
+        OLD: (day(0), day(2), None),  # came back: first seen kept, a new open spell
+        TWO: (day(0), day(2), None),
+        DEP: (day(1), day(1), None),
+    }
+    seen = store.findings_of(ids[2])
+    assert {(s.rule_id, s.subject): (s.first_seen, s.opened_at) for s in seen.values()}[OLD] == (day(0), day(2))
+
+
+def test_a_partial_scan_resolves_nothing(store):
+    record_days(store, (estate(), 0), (estate(old_key=False, partial=True), 1))
+    assert {(life.rule_id, life.subject): life.resolved_at for life in store.lives().values()} == {
+        OLD: None, TWO: None}
+    record_days(store, (estate(old_key=False), 2))  # complete: now they are gone
+    assert {(life.rule_id, life.subject): life.resolved_at for life in store.lives().values()} == {
+        OLD: day(2), TWO: day(2)}
+
+
+def test_scans_are_recorded_in_time_order(store):
+    record_days(store, (estate(), 5))
+    before = (store.scans(), store.lives())
+    with pytest.raises(UserError) as refused:
+        store.record(*scan(estate(deploy=True), 1))
+    assert refused.value.problem == ("already holds a scan as of 2026-06-06 12:00 UTC, later than this one "
+                                     "(2026-06-02 12:00 UTC); scans are recorded in time order")
+    assert (store.scans(), store.lives()) == before
+
+
+def test_a_scan_of_one_account_resolves_nothing_in_another(store):
+    first, second = record_days(store, (estate(), 0), (other_account(), 1))
+    assert keyed(store.findings_of(second).values()) == {OLD, TWO, BATCH}  # the store's whole estate
+    assert {life.resolved_at for life in store.lives().values()} == {None}
+    third = record_days(store, (estate(old_key=False), 2))[0]
+    assert keyed(store.findings_of(third).values()) == {BATCH}
+
+
+def test_waivers_applied_are_recorded(store):
+    waiver = Waiver(rule="key-too-old", subject="AKIAOLD", owner="payments@example.com",
+                    justification="partner SFTP", expires=day(30).date())
+    stored = store.record(*scan(estate(), 0, waivers=[waiver]))
+    assert {(s.rule_id, s.subject): s.waived for s in store.findings_of(stored.id).values()} == {
+        OLD: True, TWO: False}
+
+
+def test_retention_prunes_old_scans_but_keeps_first_seen_of_open_findings(store):
+    # deploy's key is open from day 0 on; ci's old key is resolved on day 10
+    ids = record_days(store, (estate(deploy=True), 0), (estate(old_key=False, deploy=True), 10),
+                      (estate(old_key=False, deploy=True), 20))
+    pruned = store.prune(before=day(15))
+    assert (pruned.scans, pruned.findings_forgotten, pruned.open_findings_kept) == (2, 2, 1)
+    assert [s.id for s in store.scans()] == [ids[2]]
+    assert {(life.rule_id, life.subject): life.first_seen for life in store.lives().values()} == {DEP: day(0)}
+    later = record_days(store, (estate(old_key=False, deploy=True), 21))[0]
+    assert {(s.rule_id, s.subject): s.first_seen for s in store.findings_of(later).values()} == {DEP: day(0)}
+    # the newest scan is never pruned, however old
+    assert store.prune(before=day(100)).scans == 1 and [s.id for s in store.scans()] == [later]
+
+
+def test_migrations_build_exactly_the_models_schema(store):
+    with store.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_upgrading_from_the_first_revision_keeps_history(store_url):
+    with HistoryStore.open(store_url, revision="0001") as old:
+        stored = old.record(*scan(estate(), 0))
+        assert "plan_progress" not in inspect(old.engine).get_table_names()
+    for _ in range(2):  # the upgrade, then a second open that has nothing to do
+        with HistoryStore.open(store_url) as new:
+            assert [s.id for s in new.scans()] == [stored.id]
+            assert keyed(new.findings_of(stored.id).values()) == {OLD, TWO}
+            assert "plan_progress" in inspect(new.engine).get_table_names()
+            with new.engine.connect() as connection:
+                assert MigrationContext.configure(connection).get_current_revision() == "0002"
