@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, literal, or_, select, update
+from sqlalchemy import (Connection, Date, Engine, String, Table, bindparam, cast, delete, func, insert, literal,
+                        or_, select, update)
 
 from standing.collectors.command import require_extra
 from standing.history.database import make_engine, migrate, write_transaction
@@ -278,15 +279,17 @@ def _write_spells(connection: Connection, table: Table, key: str, scan_id: int, 
     columns of a new spell, only for what is new or changed.
     """
     closing, unchanged, unseen = [], set(), {}
-    query = select(table.c.id, table.c[key], *(table.c[c] for c in changing))
-    for spell_id, thing, *was in connection.execute(query.where(table.c.until_scan.is_(None))).all():
-        record = seen.get(thing)
+    # Dates come back as ISO text from every driver, as ``state`` spells them.
+    columns = [cast(table.c[c], String) if isinstance(table.c[c].type, Date) else table.c[c] for c in changing]
+    query = select(table.c.id, table.c[key], *columns).where(table.c.until_scan.is_(None))
+    for found in _raw_rows(connection, query):
+        record = seen.get(found[1])
         if record is None:
-            unseen[spell_id] = thing
-        elif state(record) == tuple(was):
-            unchanged.add(thing)
+            unseen[found[0]] = found[1]
+        elif state(record) == found[2:]:  # booleans read as 0/1 still compare equal
+            unchanged.add(found[1])
         else:
-            closing.append({"spell": spell_id})
+            closing.append({"spell": found[0]})
     vanished = []
     spell_ids = list(unseen) if close_unseen else []
     for start in range(0, len(spell_ids), _CHUNK):  # few: only now is each one's account needed
@@ -300,6 +303,18 @@ def _write_spells(connection: Connection, table: Table, key: str, scan_id: int, 
     opened = [k for k in seen if k not in unchanged]
     _insert_all(connection, table, [{key: k, **row(seen[k]), "from_scan": scan_id} for k in opened])
     return Changes(opened=opened, vanished=vanished)
+
+
+def _raw_rows(connection: Connection, query: Any) -> list[tuple[Any, ...]]:
+    """Every open spell is read back at each scan (tens of thousands of rows): through the
+    driver's cursor, without building and type-converting a SQLAlchemy row for each. The
+    query has no parameters, so its compiled text is the whole statement."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(query.compile(dialect=connection.dialect)))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def _write_identities(connection: Connection, scan_id: int, inventory: Inventory, scope: set[str],
@@ -329,7 +344,7 @@ def _write_findings(connection: Connection, scan_id: int, document: FindingsDocu
     return _write_spells(
         connection, SEEN, "fingerprint", scan_id, {f.fingerprint: f for f in document.findings},
         ("severity", "waiver_owner", "waiver_expires"),
-        lambda f: (f.severity.value, *((f.waiver.owner, f.waiver.expires) if f.waiver else (None, None))),
+        lambda f: (f.severity.value, *((f.waiver.owner, f.waiver.expires.isoformat()) if f.waiver else (None, None))),
         lambda f: {"account": f.account, "severity": f.severity.value,
                    "waiver_owner": f.waiver.owner if f.waiver else None,
                    "waiver_expires": f.waiver.expires if f.waiver else None},
