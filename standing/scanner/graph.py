@@ -1,14 +1,13 @@
 """The privilege graph: who holds what credential, who can become whom, what role on which scope.
 
 Rules ask it questions ("credentials of", "grants of, through groups too", "who can
-assume") instead of walking raw records; the same relations are available as a
-``networkx.MultiDiGraph`` for graph algorithms. Derived facts (privilege level of an
-identity, escalation hops, paths to admin) are computed here, offline, and cached.
+assume") instead of walking raw records. Derived facts (privilege level of an identity,
+escalation hops, paths to admin) are computed here, offline, and cached; who can become
+whom is a ``networkx.DiGraph`` of those hops (``escalation_network``).
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Iterator
 
@@ -45,28 +44,13 @@ if TYPE_CHECKING:
     from standing.scanner.escalation import Hop
 
 
-class NodeKind(StrEnum):
-    IDENTITY = "identity"
-    CREDENTIAL = "credential"
-    ROLE = "role"
-    SCOPE = "scope"
-    EXTERNAL = "external"
-
-
-class EdgeKind(StrEnum):
-    HAS_CREDENTIAL = "has_credential"
-    MEMBER_OF = "member_of"
-    GRANTED = "granted"
-    CAN_ASSUME = "can_assume"
-
-
 class PrivilegeGraph:
-    """Per-identity indexes for the hot questions, and the networkx graph when it is wanted.
+    """Per-identity indexes for the hot questions, and derived facts cached once.
 
     Rules, escalation search and risk ask "credentials of", "grants of" and "trusts into"
-    millions of times on a large estate; plain dicts answer that without walking edge views.
-    The full ``networkx`` structure (``g``) is built on first use, for graph algorithms and
-    exports, so a scan does not pay a million-edge graph it never walks.
+    millions of times on a large estate; plain dicts answer that directly. Only who can
+    become whom is a graph walked by graph algorithms (``escalation_network``): a million
+    grant edges in networkx cost time and a gigabyte and answered no question.
     """
 
     def __init__(self, inventory: Inventory) -> None:
@@ -93,30 +77,6 @@ class PrivilegeGraph:
         self._role_statements: dict[str, tuple[Statement, ...]] = {}
         self._relevance: dict[str, dict[int, tuple[Statement, ...]]] = {}
         self._workloads: dict[str, WorkloadJudgement] = {}
-
-    @cached_property
-    def g(self) -> nx.MultiDiGraph:
-        """Every record as a node and every relation as a keyed edge."""
-        inventory = self.inventory
-        g = nx.MultiDiGraph()
-        for scope in inventory.scopes:
-            g.add_node(scope.id, kind=NodeKind.SCOPE, record=scope)
-        for role in inventory.roles:
-            g.add_node(role.id, kind=NodeKind.ROLE, record=role)
-        for identity in self._identity_list:
-            g.add_node(identity.id, kind=NodeKind.IDENTITY, record=identity)
-        for cred in inventory.credentials:
-            g.add_node(cred.id, kind=NodeKind.CREDENTIAL, record=cred)
-            g.add_edge(cred.identity_id, cred.id, key=EdgeKind.HAS_CREDENTIAL)
-        for m in inventory.memberships:
-            g.add_edge(m.member_id, m.group_id, key=EdgeKind.MEMBER_OF)
-        for grant in inventory.grants:
-            g.add_edge(grant.principal_id, grant.role_id, key=(EdgeKind.GRANTED, grant.scope_id), grant=grant)
-        for trust in inventory.trusts:
-            if trust.principal not in g:
-                g.add_node(trust.principal, kind=NodeKind.EXTERNAL)
-            g.add_edge(trust.principal, trust.target_id, key=(EdgeKind.CAN_ASSUME, len(g)), trust=trust)
-        return g
 
     # -- records -------------------------------------------------------------------------
     def identities(self) -> Iterator[Identity]:
