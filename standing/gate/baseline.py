@@ -11,12 +11,11 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from standing.scanner.errors import UserError
 from standing.scanner.findings import Finding, Severity
 from standing.scanner.model import Record
-from standing.scanner.textfiles import parse_json, read_text
+from standing.scanner.textfiles import read_document
 
 BASELINE_VERSION = 1
 
@@ -62,13 +61,5 @@ def write_baseline(baseline: Baseline, path: Path) -> None:
 
 
 def read_baseline(path: Path) -> Baseline:
-    source = str(path)
-    data = parse_json(read_text(path), source)
-    if not isinstance(data, dict) or data.get("schema") != "standing.baseline":
-        raise UserError(source, "not a standing baseline (write one with `standing baseline`)")
-    try:
-        return Baseline.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise UserError(source, f"invalid baseline at {where}: {first['msg']}") from None
+    return read_document(path, Baseline, "standing.baseline", "baseline",
+                         not_ours="not a standing baseline (write one with `standing baseline`)")

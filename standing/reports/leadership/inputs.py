@@ -1,16 +1,14 @@
 """Where a report's input comes from: a scan's output directory, a snapshot, earlier findings.json files.
 
-Every bad file is one ``UserError`` naming it. The history store (when merged) only has to
-produce ``TrendPoint`` values; nothing here depends on it.
+Every bad file is one ``UserError`` naming it. Reading the trend from the history store
+(``standing/history``) is not wired yet; it only has to produce ``TrendPoint`` values.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
 
 from standing.planner.document import PlansDocument
 from standing.reports.findings_json import FindingsDocument
@@ -20,31 +18,15 @@ from standing.scanner.errors import UserError
 from standing.scanner.findings import Waiver
 from standing.scanner.pipeline import scan_inventory
 from standing.scanner.snapshot import read_snapshot
-from standing.scanner.textfiles import parse_json, read_text
+from standing.scanner.textfiles import read_document
 
 HISTORY_PATTERN = "*findings*.json"
-Document = TypeVar("Document", bound=BaseModel)
-
-
-def _read_document(path: Path, kind: type[Document], schema: str, what: str) -> Document:
-    source = str(path)
-    data = parse_json(read_text(path), source, hint="truncated?")
-    if not isinstance(data, dict) or data.get("schema") != schema:
-        raise UserError(source, f"not a standing {what} (expected schema {schema!r})")
-    try:
-        return kind.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise UserError(source, f"invalid {what} at {where}: {first['msg']}") from None
-
-
 def read_findings_document(path: Path) -> FindingsDocument:
-    return _read_document(path, FindingsDocument, "standing.findings", "findings.json")
+    return read_document(path, FindingsDocument, "standing.findings", "findings.json", hint="truncated?")
 
 
 def read_plans_document(path: Path) -> PlansDocument:
-    return _read_document(path, PlansDocument, "standing.plans", "plans.json")
+    return read_document(path, PlansDocument, "standing.plans", "plans.json", hint="truncated?")
 
 
 def history_points(history_dir: Path | None, previous: list[Path]) -> tuple[TrendPoint, ...]:
