@@ -19,22 +19,21 @@ from __future__ import annotations
 import argparse
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 
 from standing.collectors.aws import AwsScanOptions, collect_aws
 from standing.demo.estate import seed_estate, start_moto_server, synthetic_estate
-from standing.scanner.config import ScanConfig
-from standing.scanner.pipeline import analyse
+from standing.rules.analyse import analyse
+from standing.rules.config import ScanConfig
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def counted_session() -> tuple[boto3.Session, Counter]:
     calls: Counter = Counter()
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                            region_name="us-east-1")
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
 
     def count(model, **_):
         calls[f"{model.service_model.service_name}:{model.name}"] += 1
@@ -70,17 +69,23 @@ def main() -> None:
         key_holders = sum(1 for u in spec.users if u.keys)
         rows.append((size, key_holders, calls, seconds, calls_no_ids, seconds_no_ids, analyse_seconds))
         correct = found == spec.expected_findings()
-        print(f"\n== {size} identities ({len(spec.users)} users, {key_holders} holding keys, "
-              f"{len(spec.roles)} roles, {len(spec.groups)} groups); seeded in {seed_seconds:.1f}s")
+        print(
+            f"\n== {size} identities ({len(spec.users)} users, {key_holders} holding keys, "
+            f"{len(spec.roles)} roles, {len(spec.groups)} groups); seeded in {seed_seconds:.1f}s"
+        )
         for op, n in sorted(calls.items()):
             print(f"   {op:45s} {n:6d}")
-        print(f"   collect: {sum(calls.values())} calls in {seconds:.2f}s; "
-              f"--no-key-ids: {sum(calls_no_ids.values())} calls in {seconds_no_ids:.2f}s; "
-              f"analyse: {analyse_seconds:.2f}s; findings match the planted issues: {correct}")
+        print(
+            f"   collect: {sum(calls.values())} calls in {seconds:.2f}s; "
+            f"--no-key-ids: {sum(calls_no_ids.values())} calls in {seconds_no_ids:.2f}s; "
+            f"analyse: {analyse_seconds:.2f}s; findings match the planted issues: {correct}"
+        )
     print("\nidentities  key-holders  calls  seconds  calls(--no-key-ids)  seconds(--no-key-ids)  analyse-s")
     for size, holders, calls, seconds, calls_no_ids, seconds_no_ids, analyse_seconds in rows:
-        print(f"{size:10d}  {holders:11d}  {sum(calls.values()):5d}  {seconds:7.2f}  "
-              f"{sum(calls_no_ids.values()):19d}  {seconds_no_ids:21.2f}  {analyse_seconds:9.2f}")
+        print(
+            f"{size:10d}  {holders:11d}  {sum(calls.values()):5d}  {seconds:7.2f}  "
+            f"{sum(calls_no_ids.values()):19d}  {seconds_no_ids:21.2f}  {analyse_seconds:9.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -20,18 +20,18 @@ import argparse
 import random
 import tempfile
 import time
-from datetime import timedelta
 from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 from analysis_scale import NOW, synthetic_inventory
 
+from standing.core.findings_json import FindingsDocument, build_document
+from standing.core.model import Credential, CredentialKind, IdentityKind, Inventory, UsageStatus
 from standing.history.store import HistoryStore
 from standing.history.trend import compute_trend
-from standing.reports.findings_json import FindingsDocument, build_document
-from standing.scanner.config import ScanConfig
-from standing.scanner.model import Credential, CredentialKind, IdentityKind, Inventory, UsageStatus
-from standing.scanner.pipeline import analyse_estate
+from standing.rules.analyse import analyse_estate
+from standing.rules.config import ScanConfig
 
 
 def next_day(inventory: Inventory, day: int, rng: random.Random) -> Inventory:
@@ -45,15 +45,24 @@ def next_day(inventory: Inventory, day: int, rng: random.Random) -> Inventory:
     users = [i for i in identities if i.kind is IdentityKind.USER]
     for n in range(len(deleted)):
         owner = rng.choice(users)
-        credentials.append(Credential(
-            id=f"{owner.id}/d{day}k{n}", identity_id=owner.id, kind=CredentialKind.ACCESS_KEY, active=True,
-            created=as_of - timedelta(hours=1), last_used_status=UsageStatus.NEVER))
-    return inventory.model_copy(update={
-        "identities": identities,
-        "credentials": credentials,
-        "grants": [g for g in inventory.grants if g.principal_id not in gone],
-        "trusts": [t for t in inventory.trusts if t.target_id not in gone],
-    })
+        credentials.append(
+            Credential(
+                id=f"{owner.id}/d{day}k{n}",
+                identity_id=owner.id,
+                kind=CredentialKind.ACCESS_KEY,
+                active=True,
+                created=as_of - timedelta(hours=1),
+                last_used_status=UsageStatus.NEVER,
+            )
+        )
+    return inventory.model_copy(
+        update={
+            "identities": identities,
+            "credentials": credentials,
+            "grants": [g for g in inventory.grants if g.principal_id not in gone],
+            "trusts": [t for t in inventory.trusts if t.target_id not in gone],
+        }
+    )
 
 
 _estate: dict[str, object] = {}
@@ -72,8 +81,9 @@ def analysed_day(day: int) -> tuple[FindingsDocument, Inventory, float]:
     as_of = NOW + timedelta(days=day)
     t0 = time.perf_counter()
     analysis = analyse_estate(inventory, ScanConfig(), as_of=as_of)
-    document = build_document(inventory, analysis.findings, exposure=analysis.exposure, expired_waivers=[],
-                              as_of=as_of, generated_at=as_of)
+    document = build_document(
+        inventory, analysis.findings, exposure=analysis.exposure, expired_waivers=[], as_of=as_of, generated_at=as_of
+    )
     return document, inventory, time.perf_counter() - t0
 
 
@@ -102,8 +112,11 @@ def main() -> None:
             analyse_s += analysed
             record_s += t2 - t1
             record_cpu += c2 - c1
-            print(f"{day:3d}  {len(inventory.identities):10d}  {len(inventory.credentials):11d}  "
-                  f"{len(document.findings):8d}  {analysed:9.1f}  {t2 - t1:8.2f}  {c2 - c1:12.2f}", flush=True)
+            print(
+                f"{day:3d}  {len(inventory.identities):10d}  {len(inventory.credentials):11d}  "
+                f"{len(document.findings):8d}  {analysed:9.1f}  {t2 - t1:8.2f}  {c2 - c1:12.2f}",
+                flush=True,
+            )
             del document, inventory
     t0, c0 = time.perf_counter(), time.process_time()
     trend = compute_trend(store)
@@ -114,16 +127,35 @@ def main() -> None:
     diff_s = time.perf_counter() - t0
     store.close()
     print()
-    print(trend[["scan", "critical", "high", "medium", "low", "standing_secrets", "credential_age_mean_days",
-                 "remediated", "mttr_days"]].tail(5).to_string(index=False))
+    print(
+        trend[
+            [
+                "scan",
+                "critical",
+                "high",
+                "medium",
+                "low",
+                "standing_secrets",
+                "credential_age_mean_days",
+                "remediated",
+                "mttr_days",
+            ]
+        ]
+        .tail(5)
+        .to_string(index=False)
+    )
     print()
-    print(f"last diff: {len(change.new)} new, {len(change.resolved)} resolved, {len(change.persisting)} persisting "
-          f"findings; {len(change.created)} credentials created, {len(change.removed)} removed ({diff_s:.2f} s)")
+    print(
+        f"last diff: {len(change.new)} new, {len(change.resolved)} resolved, {len(change.persisting)} persisting "
+        f"findings; {len(change.created)} credentials created, {len(change.removed)} removed ({diff_s:.2f} s)"
+    )
     backend = url.split(":")[0] if "://" in url else "sqlite"
     size = f"; database {Path(url).stat().st_size / 2**20:.0f} MiB" if Path(url).is_file() else ""
-    print(f"{backend}: {args.days} scans recorded in {record_s:.2f} s, trend in {trend_s:.2f} s: "
-          f"total {record_s + trend_s:.2f} s wall, {record_cpu + trend_cpu:.2f} s CPU (target <= 10 s){size}; "
-          f"analysing the scans (not counted, in a worker) took {analyse_s:.0f} s")
+    print(
+        f"{backend}: {args.days} scans recorded in {record_s:.2f} s, trend in {trend_s:.2f} s: "
+        f"total {record_s + trend_s:.2f} s wall, {record_cpu + trend_cpu:.2f} s CPU (target <= 10 s){size}; "
+        f"analysing the scans (not counted, in a worker) took {analyse_s:.0f} s"
+    )
     folder.cleanup()
 
 

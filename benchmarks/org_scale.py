@@ -21,22 +21,22 @@ import os
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from standing.collectors.aws import AwsScanOptions, collect_aws  # noqa: E402
-from standing.collectors.executors import DaskExecutor, ThreadExecutor  # noqa: E402
-from standing.demo.estate import iam_client, start_moto_server  # noqa: E402
-from standing.scanner.config import ScanConfig  # noqa: E402
-from standing.scanner.model import Inventory  # noqa: E402
-from standing.scanner.pipeline import analyse  # noqa: E402
-from tests.support.aws_wire import AwsWireProxy  # noqa: E402
+from standing.collectors.aws import AwsScanOptions, collect_aws
+from standing.collectors.executors import DaskExecutor, ThreadExecutor
+from standing.core.model import Inventory
+from standing.demo.estate import iam_client, start_moto_server
+from standing.rules.analyse import analyse
+from standing.rules.config import ScanConfig
+from tests.support.aws_wire import AwsWireProxy
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 TRUST_LAMBDA = (
     '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
     '"Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
@@ -53,8 +53,7 @@ def seed_organization(endpoint: str, accounts: int) -> list[str]:
     org = boto3.client("organizations", endpoint_url=endpoint, region_name="us-east-1")
     org.create_organization(FeatureSet="ALL")
     members = [
-        org.create_account(AccountName=f"member-{n:04d}", Email=f"m{n}@example.com")[
-            "CreateAccountStatus"]["AccountId"]
+        org.create_account(AccountName=f"member-{n:04d}", Email=f"m{n}@example.com")["CreateAccountStatus"]["AccountId"]
         for n in range(accounts - 1)
     ]
     for account in ["123456789012", *members]:
@@ -93,12 +92,15 @@ def main() -> None:
     from distributed import Client, LocalCluster
 
     t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=args.dask_workers, threads_per_worker=args.dask_threads,
-                           processes=True, dashboard_address=":0")
+    cluster = LocalCluster(
+        n_workers=args.dask_workers, threads_per_worker=args.dask_threads, processes=True, dashboard_address=":0"
+    )
     client = Client(cluster)
-    print(f"local Dask cluster: {args.dask_workers} processes x {args.dask_threads} threads, "
-          f"started in {time.perf_counter() - t0:.1f}s; thread pool: {args.threads}; "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"local Dask cluster: {args.dask_workers} processes x {args.dask_threads} threads, "
+        f"started in {time.perf_counter() - t0:.1f}s; thread pool: {args.threads}; "
+        f"{os.cpu_count()} CPUs"
+    )
     rows = []
     try:
         for size in args.sizes:
@@ -112,17 +114,20 @@ def main() -> None:
             rows.append((size, by_thread, by_dask, same))
             print(f"\n== {size} accounts ({len(by_thread[0].identities)} identities); seeded in {seeded:.1f}s")
             for label, (inventory, calls, seconds) in (("thread pool", by_thread), ("dask", by_dask)):
-                print(f"   {label:12s} {sum(calls.values()):6d} calls in {seconds:6.2f}s "
-                      f"({len(inventory.gaps)} gaps): "
-                      + ", ".join(f"{op} {n}" for op, n in sorted(calls.items())))
+                print(
+                    f"   {label:12s} {sum(calls.values()):6d} calls in {seconds:6.2f}s "
+                    f"({len(inventory.gaps)} gaps): " + ", ".join(f"{op} {n}" for op, n in sorted(calls.items()))
+                )
             print(f"   same findings: {same}")
     finally:
         client.close()
         cluster.close()
     print("\naccounts  identities  calls(thread)  seconds(thread)  calls(dask)  seconds(dask)  same-findings")
     for size, by_thread, by_dask, same in rows:
-        print(f"{size:8d}  {len(by_thread[0].identities):10d}  {sum(by_thread[1].values()):13d}  "
-              f"{by_thread[2]:15.2f}  {sum(by_dask[1].values()):11d}  {by_dask[2]:13.2f}  {same}")
+        print(
+            f"{size:8d}  {len(by_thread[0].identities):10d}  {sum(by_thread[1].values()):13d}  "
+            f"{by_thread[2]:15.2f}  {sum(by_dask[1].values()):11d}  {by_dask[2]:13.2f}  {same}"
+        )
 
 
 if __name__ == "__main__":

@@ -21,14 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/ and tests/support as modules
 
-from benchmarks.analysis_scale import NOW, synthetic_inventory  # noqa: E402
-from standing.planner.document import plan_estate  # noqa: E402
-from standing.reports.findings_json import build_document  # noqa: E402
-from standing.reports.leadership.formats import ReportFormat, write_report  # noqa: E402
-from standing.reports.leadership.model import ReportInput  # noqa: E402
-from standing.scanner.config import ScanConfig  # noqa: E402
-from standing.scanner.pipeline import analyse_estate  # noqa: E402
-from tests.support.chromium import chromium_missing_reason, open_in_chromium  # noqa: E402
+from benchmarks.analysis_scale import NOW, synthetic_inventory
+from standing.core.findings_json import build_document
+from standing.planner.document import plan_estate
+from standing.reports.leadership.formats import ReportFormat, write_report
+from standing.reports.leadership.model import ReportInput
+from standing.rules.analyse import analyse_estate
+from standing.rules.config import ScanConfig
+from tests.support.chromium import chromium_missing_reason, open_in_chromium
 
 FINDINGS_PER_IDENTITY = 1.75  # what the synthetic estate yields; a little over, then cut
 
@@ -39,8 +39,9 @@ def build_report(n_findings: int, *, with_plans: bool) -> ReportInput:
     findings = analysis.findings[:n_findings]
     if len(findings) < n_findings:
         raise SystemExit(f"the synthetic estate gave only {len(findings)} findings")
-    document = build_document(inventory, findings, exposure=analysis.exposure, expired_waivers=[], as_of=NOW,
-                              generated_at=NOW)
+    document = build_document(
+        inventory, findings, exposure=analysis.exposure, expired_waivers=[], as_of=NOW, generated_at=NOW
+    )
     plans = plan_estate(analysis.model, findings, generated_at=NOW) if with_plans else None
     return ReportInput(document, inventory, plans)
 
@@ -65,14 +66,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--findings", type=int, default=50_000)
     parser.add_argument("--loads", type=int, default=3)
-    parser.add_argument("--plans", action="store_true",
-                        help="also plan every identity (adds the roadmap; the planner takes minutes at this size)")
+    parser.add_argument(
+        "--plans",
+        action="store_true",
+        help="also plan every identity (adds the roadmap; the planner takes minutes at this size)",
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
     report = build_report(args.findings, with_plans=args.plans)
-    print(f"scan{' + plans' if args.plans else ''} of the synthetic estate: {time.perf_counter() - started:.1f} s "
-          f"({len(report.findings.findings):,} findings)")
+    print(
+        f"scan{' + plans' if args.plans else ''} of the synthetic estate: {time.perf_counter() - started:.1f} s "
+        f"({len(report.findings.findings):,} findings)"
+    )
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
         path = write_report(report, [ReportFormat.HTML], Path(out))[0]
@@ -86,16 +92,19 @@ def main() -> None:
         for _ in range(args.loads):
             with open_in_chromium(path) as opened:
                 opened.page.wait_for_selector("body[data-ready=true]", timeout=60_000)
-                loads.append(opened.page.evaluate(
-                    "performance.getEntriesByName('table-rendered')[0].startTime") / 1000)
+                loads.append(opened.page.evaluate("performance.getEntriesByName('table-rendered')[0].startTime") / 1000)
                 problems = opened.record.console_errors + opened.record.page_errors
                 rows = opened.page.locator("#findings-body tr").count()
                 search, sort = interaction_times(opened.page)
-        print(f"browser load, navigation start to first table render: best {min(loads):.2f} s, "
-              f"worst {max(loads):.2f} s over {len(loads)} loads (target <= 3 s); "
-              f"{rows} rows on the first page, {len(problems)} console errors")
-        print(f"search (typing to rows shown, with the page's 0.15 s debounce): {search:.2f} s; "
-              f"sort by risk (click to rows shown): {sort:.2f} s")
+        print(
+            f"browser load, navigation start to first table render: best {min(loads):.2f} s, "
+            f"worst {max(loads):.2f} s over {len(loads)} loads (target <= 3 s); "
+            f"{rows} rows on the first page, {len(problems)} console errors"
+        )
+        print(
+            f"search (typing to rows shown, with the page's 0.15 s debounce): {search:.2f} s; "
+            f"sort by risk (click to rows shown): {sort:.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from standing.scanner.model import (
+from standing.core.model import (
     Credential,
     CredentialKind,
     Grant,
@@ -23,7 +23,7 @@ from standing.scanner.model import (
     UsageStatus,
 )
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 ACCOUNT = "111122223333"
 SCOPE = f"aws:account:{ACCOUNT}"
 
@@ -38,23 +38,31 @@ def arn(kind: str, name: str, account: str = ACCOUNT) -> str:
 
 def user(name: str, **fields: Any) -> Identity:
     fields.setdefault("human", False)
-    return Identity(id=arn("user", name), provider=Provider.AWS, kind=IdentityKind.USER,
-                    account=ACCOUNT, name=name, **fields)
+    return Identity(
+        id=arn("user", name), provider=Provider.AWS, kind=IdentityKind.USER, account=ACCOUNT, name=name, **fields
+    )
 
 
 def role(name: str, **fields: Any) -> Identity:
     fields.setdefault("human", False)
-    return Identity(id=arn("role", name), provider=Provider.AWS, kind=IdentityKind.ROLE,
-                    account=ACCOUNT, name=name, **fields)
+    return Identity(
+        id=arn("role", name), provider=Provider.AWS, kind=IdentityKind.ROLE, account=ACCOUNT, name=name, **fields
+    )
 
 
 def group(name: str) -> Identity:
-    return Identity(id=arn("group", name), provider=Provider.AWS, kind=IdentityKind.GROUP,
-                    account=ACCOUNT, name=name)
+    return Identity(id=arn("group", name), provider=Provider.AWS, kind=IdentityKind.GROUP, account=ACCOUNT, name=name)
 
 
-def key(owner: Identity, key_id: str, *, age: int, used: int | None | str = "unknown",
-        active: bool = True, kind: CredentialKind = CredentialKind.ACCESS_KEY) -> Credential:
+def key(
+    owner: Identity,
+    key_id: str,
+    *,
+    age: int,
+    used: int | None | str = "unknown",
+    active: bool = True,
+    kind: CredentialKind = CredentialKind.ACCESS_KEY,
+) -> Credential:
     """``used``: days since last use, None for never used, "unknown" when the provider can't say."""
     if used == "unknown":
         status, last = UsageStatus.UNKNOWN, None
@@ -62,13 +70,25 @@ def key(owner: Identity, key_id: str, *, age: int, used: int | None | str = "unk
         status, last = UsageStatus.NEVER, None
     else:
         status, last = UsageStatus.USED, days_ago(int(used))
-    return Credential(id=key_id, identity_id=owner.id, kind=kind, active=active,
-                      created=days_ago(age), last_used=last, last_used_status=status)
+    return Credential(
+        id=key_id,
+        identity_id=owner.id,
+        kind=kind,
+        active=active,
+        created=days_ago(age),
+        last_used=last,
+        last_used_status=status,
+    )
 
 
 def policy(name: str, *statements: dict[str, Any]) -> Role:
-    return Role(id=f"arn:aws:iam::{ACCOUNT}:policy/{name}", provider=Provider.AWS, name=name,
-                account=ACCOUNT, documents=[{"Version": "2012-10-17", "Statement": list(statements)}])
+    return Role(
+        id=f"arn:aws:iam::{ACCOUNT}:policy/{name}",
+        provider=Provider.AWS,
+        name=name,
+        account=ACCOUNT,
+        documents=[{"Version": "2012-10-17", "Statement": list(statements)}],
+    )
 
 
 def allow(action: Any, resource: Any = "*") -> dict[str, Any]:
@@ -79,17 +99,41 @@ def grant(holder: Identity, pol: Role) -> Grant:
     return Grant(principal_id=holder.id, role_id=pol.id, scope_id=SCOPE)
 
 
-def trust(target: Identity, principal: str, kind: TrustKind, conditions: dict | None = None,
-          issuer: str | None = None, action: str = "sts:AssumeRole") -> Trust:
-    return Trust(target_id=target.id, principal=principal, kind=kind, actions=[action],
-                 conditions=conditions or {}, issuer=issuer)
+def trust(
+    target: Identity,
+    principal: str,
+    kind: TrustKind,
+    conditions: dict | None = None,
+    issuer: str | None = None,
+    action: str = "sts:AssumeRole",
+) -> Trust:
+    return Trust(
+        target_id=target.id,
+        principal=principal,
+        kind=kind,
+        actions=[action],
+        conditions=conditions or {},
+        issuer=issuer,
+    )
 
 
 def inventory(*records: Any) -> Inventory:
-    buckets: dict[str, list[Any]] = {"identities": [], "credentials": [], "roles": [], "grants": [],
-                                     "memberships": [], "trusts": []}
-    kinds = {Identity: "identities", Credential: "credentials", Role: "roles", Grant: "grants",
-             Membership: "memberships", Trust: "trusts"}
+    buckets: dict[str, list[Any]] = {
+        "identities": [],
+        "credentials": [],
+        "roles": [],
+        "grants": [],
+        "memberships": [],
+        "trusts": [],
+    }
+    kinds = {
+        Identity: "identities",
+        Credential: "credentials",
+        Role: "roles",
+        Grant: "grants",
+        Membership: "memberships",
+        Trust: "trusts",
+    }
     for record in records:
         buckets[kinds[type(record)]].append(record)
     meta = ScanMeta(tool_version="test", started_at=NOW, finished_at=NOW, providers=[Provider.AWS])

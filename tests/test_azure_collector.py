@@ -20,8 +20,8 @@ from standing.collectors.azure.clients import (
 )
 from standing.collectors.azure.normalize import normalize_tenant
 from standing.collectors.azure.raw import RawTenant
-from standing.scanner.errors import UserError
-from standing.scanner.model import (
+from standing.core.errors import UserError
+from standing.core.model import (
     CoverageStatus,
     CredentialKind,
     GrantDuration,
@@ -42,8 +42,12 @@ MG = "/providers/microsoft.management/managementgroups/mg-platform"
 def scan(wire, **options):
     slept: list[float] = []
     with AzureWireServer(wire) as url:
-        inv = collect_azure(AzureScanOptions(arm_endpoint=url, graph_endpoint=url, **options),
-                            credential=StaticTokenCredential(TOKEN), now=lambda: AS_OF, sleep=slept.append)
+        inv = collect_azure(
+            AzureScanOptions(arm_endpoint=url, graph_endpoint=url, **options),
+            credential=StaticTokenCredential(TOKEN),
+            now=lambda: AS_OF,
+            sleep=slept.append,
+        )
     return inv, slept
 
 
@@ -116,9 +120,11 @@ def test_grants_tell_eligible_time_bound_and_standing_apart(tenant):
         ("sp-timebound-contributor", "Application Administrator", tenant_scope, GrantDuration.TIME_BOUND),
     }
     assert [(name[m.member_id], name[m.group_id]) for m in inv.memberships] == [
-        ("sp-via-group", f"group {TENANT['group']}")]  # the user member is not a workload we track
-    assert all(g.expires is not None and g.expires > AS_OF
-               for g in inv.grants if g.duration is not GrantDuration.STANDING)
+        ("sp-via-group", f"group {TENANT['group']}")
+    ]  # the user member is not a workload we track
+    assert all(
+        g.expires is not None and g.expires > AS_OF for g in inv.grants if g.duration is not GrantDuration.STANDING
+    )
 
 
 def test_scopes_form_the_management_group_tree(tenant):
@@ -132,13 +138,17 @@ def test_scopes_form_the_management_group_tree(tenant):
 def test_owners_and_federation_become_trusts(tenant):
     inv, _, _ = tenant
     name = {i.id: i.name for i in inv.identities}
-    assert {(name.get(t.principal, t.principal), name[t.target_id], t.kind) for t in inv.trusts
-            if t.kind is TrustKind.OWNER} == {
+    assert {
+        (name.get(t.principal, t.principal), name[t.target_id], t.kind) for t in inv.trusts if t.kind is TrustKind.OWNER
+    } == {
         ("alice@contoso.example", "app-graph-admin", TrustKind.OWNER),
         ("bob@contoso.example", "sp-clean-control", TrustKind.OWNER),
     }
-    oidc = {(name[t.target_id], t.issuer, t.conditions["StringEquals"][f"{t.issuer}:sub"])
-            for t in inv.trusts if t.kind is TrustKind.OIDC}
+    oidc = {
+        (name[t.target_id], t.issuer, t.conditions["StringEquals"][f"{t.issuer}:sub"])
+        for t in inv.trusts
+        if t.kind is TrustKind.OIDC
+    }
     assert oidc == {
         ("app-federated-with-secret", "token.actions.githubusercontent.com", "repo:contoso/deploy:ref:refs/heads/main"),
         ("mi-deploy", "token.actions.githubusercontent.com", "repo:contoso/infra:environment:prod"),
@@ -149,9 +159,15 @@ def test_forbidden_subscription_is_a_gap_and_the_rest_is_read(tenant):
     inv, _, _ = tenant
     restricted = f"/subscriptions/{TENANT['subscriptions']['restricted']}"
     assert {(g.operation, g.scope, g.status) for g in inv.gaps} == {
-        (op, restricted, CoverageStatus.DENIED) for op in (
-            "arm:roleAssignments", "arm:roleDefinitions", "arm:roleEligibilitySchedules",
-            "arm:roleAssignmentSchedules", "arm:userAssignedIdentities")}
+        (op, restricted, CoverageStatus.DENIED)
+        for op in (
+            "arm:roleAssignments",
+            "arm:roleDefinitions",
+            "arm:roleEligibilitySchedules",
+            "arm:roleAssignmentSchedules",
+            "arm:userAssignedIdentities",
+        )
+    }
     assert all("AuthorizationFailed" in (g.detail or "") for g in inv.gaps)
 
 
@@ -178,10 +194,15 @@ def test_sign_in_reports_unavailable_degrade_to_a_coverage_note():
     wire.forbidden_prefixes.append("/beta/")
     inv, _ = scan(wire)
     notes = {(g.operation, g.status) for g in inv.gaps if g.operation.startswith("graph:beta")}
-    assert notes == {("graph:beta.servicePrincipalSignInActivities", CoverageStatus.SKIPPED),
-                     ("graph:beta.appCredentialSignInActivities", CoverageStatus.SKIPPED)}
-    assert all("P1/P2" in (g.detail or "") and "403 AuthorizationFailed" in (g.detail or "")
-               for g in inv.gaps if g.operation.startswith("graph:beta"))
+    assert notes == {
+        ("graph:beta.servicePrincipalSignInActivities", CoverageStatus.SKIPPED),
+        ("graph:beta.appCredentialSignInActivities", CoverageStatus.SKIPPED),
+    }
+    assert all(
+        "P1/P2" in (g.detail or "") and "403 AuthorizationFailed" in (g.detail or "")
+        for g in inv.gaps
+        if g.operation.startswith("graph:beta")
+    )
     assert all(c.last_used_status is UsageStatus.UNKNOWN for c in inv.credentials)
 
 
@@ -209,9 +230,10 @@ def test_loopback_token_policy_never_sends_a_token_elsewhere():
 
 def test_test_token_only_with_loopback_endpoints():
     env = {"STANDING_AZURE_TEST_TOKEN": "t"}
-    assert isinstance(make_credential(AzureScanOptions(arm_endpoint="http://127.0.0.1:1",
-                                                       graph_endpoint="http://127.0.0.1:2"), env),
-                      StaticTokenCredential)
+    assert isinstance(
+        make_credential(AzureScanOptions(arm_endpoint="http://127.0.0.1:1", graph_endpoint="http://127.0.0.1:2"), env),
+        StaticTokenCredential,
+    )
     with pytest.raises(UserError):
         make_credential(AzureScanOptions(), env)
 
@@ -219,11 +241,29 @@ def test_test_token_only_with_loopback_endpoints():
 def test_disabled_service_principal_has_no_active_credentials():
     raw = RawTenant(
         tenant_id=TENANT["tenant_id"],
-        applications=[{"id": "a1", "appId": "app-1", "displayName": "retired", "passwordCredentials": [
-            {"keyId": "11111111-2222-4333-8444-555555555555", "startDateTime": "2026-05-01T00:00:00Z",
-             "endDateTime": "2026-07-01T00:00:00Z"}]}],
-        service_principals=[{"id": "s1", "appId": "app-1", "displayName": "retired", "accountEnabled": False,
-                             "appOwnerOrganizationId": TENANT["tenant_id"]}],
+        applications=[
+            {
+                "id": "a1",
+                "appId": "app-1",
+                "displayName": "retired",
+                "passwordCredentials": [
+                    {
+                        "keyId": "11111111-2222-4333-8444-555555555555",
+                        "startDateTime": "2026-05-01T00:00:00Z",
+                        "endDateTime": "2026-07-01T00:00:00Z",
+                    }
+                ],
+            }
+        ],
+        service_principals=[
+            {
+                "id": "s1",
+                "appId": "app-1",
+                "displayName": "retired",
+                "accountEnabled": False,
+                "appOwnerOrganizationId": TENANT["tenant_id"],
+            }
+        ],
     )
     meta = ScanMeta(tool_version="t", started_at=AS_OF, finished_at=AS_OF)
     inv = normalize_tenant(raw, now=AS_OF, meta=meta)
@@ -239,11 +279,14 @@ def test_readme_azure_permissions_are_generated_from_declared_operations():
     from standing.collectors.azure.operations import arm_actions, graph_permissions
 
     readme = (Path(__file__).parents[1] / "README.md").read_text()
-    block = re.search(r"<!-- permissions:azure:start -->\n```json\n(.*?)```\n<!-- permissions:azure:end -->",
-                      readme, re.S)
+    block = re.search(
+        r"<!-- permissions:azure:start -->\n```json\n(.*?)```\n<!-- permissions:azure:end -->", readme, re.S
+    )
     assert block, "README lacks the generated Azure permissions block"
-    assert json.loads(block.group(1)) == {"graph_application_permissions": graph_permissions(),
-                                          "arm_actions": arm_actions()}
+    assert json.loads(block.group(1)) == {
+        "graph_application_permissions": graph_permissions(),
+        "arm_actions": arm_actions(),
+    }
 
 
 def test_a_next_link_to_another_host_is_not_followed():
@@ -260,41 +303,63 @@ def test_a_next_link_to_another_host_is_not_followed():
     assert gap.status is CoverageStatus.FAILED and "203.0.113.9" in (gap.detail or "")
     assert {(g.operation, g.status) for g in inv.gaps if g.operation.startswith("graph:applications.")} == {
         ("graph:applications.federatedIdentityCredentials", CoverageStatus.SKIPPED),
-        ("graph:applications.owners", CoverageStatus.SKIPPED)}
+        ("graph:applications.owners", CoverageStatus.SKIPPED),
+    }
 
 
 def test_without_entra_pim_active_directory_roles_count_as_standing():
     wire = fixture_wire(TOKEN)
-    wire.forbidden_prefixes += ["/v1.0/roleManagement/directory/roleAssignmentScheduleInstances",
-                                "/v1.0/roleManagement/directory/roleEligibilitySchedules"]
+    wire.forbidden_prefixes += [
+        "/v1.0/roleManagement/directory/roleAssignmentScheduleInstances",
+        "/v1.0/roleManagement/directory/roleEligibilitySchedules",
+    ]
     inv, _ = scan(wire)
     assert {(g.operation, g.status) for g in inv.gaps if g.operation.startswith("graph:")} == {
         ("graph:directory.roleAssignmentScheduleInstances", CoverageStatus.SKIPPED),
-        ("graph:directory.roleEligibilitySchedules", CoverageStatus.SKIPPED)}
+        ("graph:directory.roleEligibilitySchedules", CoverageStatus.SKIPPED),
+    }
     name = {i.id: i.name for i in inv.identities}
     role = {r.id: r.name for r in inv.roles}
-    directory = {(name[g.principal_id], role[g.role_id], g.duration) for g in inv.grants
-                 if g.role_id.startswith("directoryrole:")}
-    assert directory == {("sp-clean-control", "Directory Readers", GrantDuration.STANDING),
-                         ("sp-timebound-contributor", "Application Administrator", GrantDuration.STANDING)}
+    directory = {
+        (name[g.principal_id], role[g.role_id], g.duration)
+        for g in inv.grants
+        if g.role_id.startswith("directoryrole:")
+    }
+    assert directory == {
+        ("sp-clean-control", "Directory Readers", GrantDuration.STANDING),
+        ("sp-timebound-contributor", "Application Administrator", GrantDuration.STANDING),
+    }
 
 
-@pytest.mark.parametrize("field, content, problem", [
-    ("app_owners", '[{"id": "u"}]', "expected a JSON object keyed by object id"),
-    ("app_owners", '{"value": []}', "expected a JSON object keyed by object id"),
-    ("federated_credentials", '{"a": [{"id": "f"', "is not valid JSON"),
-    ("federated_credentials", '{"a": [{"id": "f"}]}', "a: item 0 lacks issuer"),
-    ("app_role_assignments", '{"value": [], "@odata.nextLink": "https://graph.example/next"}',
-     "one page of several"),
-    ("app_role_assignments", '{"value": [{"principalId": "p"}]}', "item 0 lacks resourceId, appRoleId"),
-    ("group_members", '{"g": {"value": "members"}}', "g: expected the JSON that `az rest"),
-    ("assignment_schedules", '{"value": [{"id": "s", "properties": {"scope": "/"}}]}',
-     "lacks principalId, roleDefinitionId"),
-    ("eligibility_schedules", '"schedules"', "expected the JSON that `az rest"),
-    ("assignment_schedules", '{"value": [{"id": "s", "properties": {"scope": "/", "principalId": "p", '
-     '"roleDefinitionId": "r", "endDateTime": "next week"}}]}', "endDateTime 'next week' of s is not a date"),
-    ("eligibility_schedules", '{"value": [1]}', "expected the JSON that `az rest"),
-])
+@pytest.mark.parametrize(
+    "field, content, problem",
+    [
+        ("app_owners", '[{"id": "u"}]', "expected a JSON object keyed by object id"),
+        ("app_owners", '{"value": []}', "expected a JSON object keyed by object id"),
+        ("federated_credentials", '{"a": [{"id": "f"', "is not valid JSON"),
+        ("federated_credentials", '{"a": [{"id": "f"}]}', "a: item 0 lacks issuer"),
+        (
+            "app_role_assignments",
+            '{"value": [], "@odata.nextLink": "https://graph.example/next"}',
+            "one page of several",
+        ),
+        ("app_role_assignments", '{"value": [{"principalId": "p"}]}', "item 0 lacks resourceId, appRoleId"),
+        ("group_members", '{"g": {"value": "members"}}', "g: expected the JSON that `az rest"),
+        (
+            "assignment_schedules",
+            '{"value": [{"id": "s", "properties": {"scope": "/"}}]}',
+            "lacks principalId, roleDefinitionId",
+        ),
+        ("eligibility_schedules", '"schedules"', "expected the JSON that `az rest"),
+        (
+            "assignment_schedules",
+            '{"value": [{"id": "s", "properties": {"scope": "/", "principalId": "p", '
+            '"roleDefinitionId": "r", "endDateTime": "next week"}}]}',
+            "endDateTime 'next week' of s is not a date",
+        ),
+        ("eligibility_schedules", '{"value": [1]}', "expected the JSON that `az rest"),
+    ],
+)
 def test_malformed_optional_export_names_the_file(tmp_path, field, content, problem):
     from pathlib import Path
 
@@ -305,9 +370,12 @@ def test_malformed_optional_export_names_the_file(tmp_path, field, content, prob
     bad.write_text(content)
     value = (bad,) if field.endswith("schedules") else bad
     with pytest.raises(UserError) as err:
-        import_exports(sp_list=export / "az-ad-sp-list.json", app_list=export / "az-ad-app-list.json",
-                       role_assignments=[export / "az-role-assignment-list.json"],
-                       extras=Extras(**{field: value}))
+        import_exports(
+            sp_list=export / "az-ad-sp-list.json",
+            app_list=export / "az-ad-app-list.json",
+            role_assignments=[export / "az-role-assignment-list.json"],
+            extras=Extras(**{field: value}),
+        )
     assert err.value.source == str(bad) and problem in err.value.problem
     assert "\n" not in str(err.value)
 
@@ -320,20 +388,28 @@ def test_optional_exports_fill_the_raw_bundle_in_the_api_shape():
 
     export = Path(__file__).parents[1] / "fixtures" / "azure" / "export"
     raw = import_exports(
-        sp_list=export / "az-ad-sp-list.json", app_list=export / "az-ad-app-list.json",
+        sp_list=export / "az-ad-sp-list.json",
+        app_list=export / "az-ad-app-list.json",
         role_assignments=[export / "az-role-assignment-list.json"],
         extras=Extras(
             app_owners=export / "az-ad-app-owner-list.json",
             app_role_assignments=export / "az-rest-graph-app-role-assigned-to.json",
-            assignment_schedules=(export / "az-rest-role-assignment-schedules-prod.json",
-                                  export / "az-rest-role-assignment-schedules-prod.json")))
+            assignment_schedules=(
+                export / "az-rest-role-assignment-schedules-prod.json",
+                export / "az-rest-role-assignment-schedules-prod.json",
+            ),
+        ),
+    )
     assert set(raw.app_owners) == {a["id"] for a in raw.applications}
     assert {a["principalId"] for a in raw.graph_app_role_assignments} == {
-        TENANT["service_principals"]["app-graph-admin"], TENANT["service_principals"]["sp-clean-control"]}
+        TENANT["service_principals"]["app-graph-admin"],
+        TENANT["service_principals"]["sp-clean-control"],
+    }
     # flattened as fetch.py flattens ARM records, and one per id across repeated files
     assert sorted((s["principalId"], s["endDateTime"]) for s in raw.assignment_schedules) == [
         (TENANT["service_principals"]["sp-active-owner"], None),
-        (TENANT["service_principals"]["sp-timebound-contributor"], "2026-06-06T12:00:00Z")]
+        (TENANT["service_principals"]["sp-timebound-contributor"], "2026-06-06T12:00:00Z"),
+    ]
     assert raw.app_federated_credentials is None and raw.group_members is None  # not given
     skipped = {c.operation for c in raw.coverage if c.status is CoverageStatus.SKIPPED}
     assert "graph:applications.owners" not in skipped and "arm:roleAssignmentSchedules" not in skipped

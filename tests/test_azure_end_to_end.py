@@ -101,9 +101,15 @@ def test_scan_finds_every_planted_issue_and_nothing_on_the_clean_control(live):
     doc = json.loads((out / "findings.json").read_text())
     restricted = f"/subscriptions/{TENANT['subscriptions']['restricted']}"
     assert {(g["operation"], g["scope"], g["status"]) for g in doc["scan"]["gaps"]} == {
-        (op, restricted, "denied") for op in (
-            "arm:roleAssignments", "arm:roleDefinitions", "arm:roleEligibilitySchedules",
-            "arm:roleAssignmentSchedules", "arm:userAssignedIdentities")}
+        (op, restricted, "denied")
+        for op in (
+            "arm:roleAssignments",
+            "arm:roleDefinitions",
+            "arm:roleEligibilitySchedules",
+            "arm:roleAssignmentSchedules",
+            "arm:userAssignedIdentities",
+        )
+    }
     assert "PARTIAL SCAN" in proc.stdout and "Traceback" not in proc.stderr
 
 
@@ -112,8 +118,10 @@ def test_scan_pages_retries_and_makes_only_declared_reads(live):
     queries = {(c.path, c.query.split("$skiptoken=")[-1]) for c in wire.calls if "$skiptoken=" in c.query}
     assert queries == {
         ("/v1.0/servicePrincipals", "page2"),
-        (f"/subscriptions/{TENANT['subscriptions']['prod']}/providers/Microsoft.Authorization/roleAssignments",
-         "page2"),
+        (
+            f"/subscriptions/{TENANT['subscriptions']['prod']}/providers/Microsoft.Authorization/roleAssignments",
+            "page2",
+        ),
     }
     assert wire.paths().count("/v1.0/applications") == 2  # the 429 was retried after Retry-After
     assert all(c.method == "GET" for c in wire.calls)
@@ -121,26 +129,50 @@ def test_scan_pages_retries_and_makes_only_declared_reads(live):
     assert {c.authorization for c in wire.calls} == {f"Bearer {TOKEN}"}
 
 
-BASIC_EXPORTS = ("--from-sp-list", str(EXPORT / "az-ad-sp-list.json"),
-                 "--from-app-list", str(EXPORT / "az-ad-app-list.json"),
-                 "--from-role-assignments", str(EXPORT / "az-role-assignment-list.json"),
-                 "--from-role-definitions", str(EXPORT / "az-role-definition-list.json"))
-ALL_EXPORTS = (*BASIC_EXPORTS,
-               "--from-app-owners", str(EXPORT / "az-ad-app-owner-list.json"),
-               "--from-federated-credentials", str(EXPORT / "az-ad-app-federated-credential-list.json"),
-               "--from-app-role-assignments", str(EXPORT / "az-rest-graph-app-role-assigned-to.json"),
-               "--from-group-members", str(EXPORT / "az-rest-group-transitive-members.json"),
-               *(arg for scope in ("prod", "mg-platform") for kind in ("assignment", "eligibility") for arg in (
-                   f"--from-role-{kind}-schedules", str(EXPORT / f"az-rest-role-{kind}-schedules-{scope}.json"))))
+BASIC_EXPORTS = (
+    "--from-sp-list",
+    str(EXPORT / "az-ad-sp-list.json"),
+    "--from-app-list",
+    str(EXPORT / "az-ad-app-list.json"),
+    "--from-role-assignments",
+    str(EXPORT / "az-role-assignment-list.json"),
+    "--from-role-definitions",
+    str(EXPORT / "az-role-definition-list.json"),
+)
+ALL_EXPORTS = (
+    *BASIC_EXPORTS,
+    "--from-app-owners",
+    str(EXPORT / "az-ad-app-owner-list.json"),
+    "--from-federated-credentials",
+    str(EXPORT / "az-ad-app-federated-credential-list.json"),
+    "--from-app-role-assignments",
+    str(EXPORT / "az-rest-graph-app-role-assigned-to.json"),
+    "--from-group-members",
+    str(EXPORT / "az-rest-group-transitive-members.json"),
+    *(
+        arg
+        for scope in ("prod", "mg-platform")
+        for kind in ("assignment", "eligibility")
+        for arg in (f"--from-role-{kind}-schedules", str(EXPORT / f"az-rest-role-{kind}-schedules-{scope}.json"))
+    ),
+)
 # Sources no export file carries: directory roles, managed identities and sign-in activity (none changes
 # a finding in the fixture tenant).
-NEVER_IMPORTED = {"graph:directory.roleAssignments", "arm:userAssignedIdentities",
-                  "graph:beta.servicePrincipalSignInActivities"}
+NEVER_IMPORTED = {
+    "graph:directory.roleAssignments",
+    "arm:userAssignedIdentities",
+    "graph:beta.servicePrincipalSignInActivities",
+}
 # What the three basic exports cannot show: owners, Graph app roles, federated credentials, group members,
 # and the PIM schedules (so a time-bound assignment looks standing).
-BASIC_MISSING = {"graph:applications.federatedIdentityCredentials", "graph:applications.owners",
-                 "graph:servicePrincipals.appRoleAssignedTo", "graph:groups.transitiveMembers",
-                 "arm:roleAssignmentSchedules", "arm:roleEligibilitySchedules"}
+BASIC_MISSING = {
+    "graph:applications.federatedIdentityCredentials",
+    "graph:applications.owners",
+    "graph:servicePrincipals.appRoleAssignedTo",
+    "graph:groups.transitiveMembers",
+    "arm:roleAssignmentSchedules",
+    "arm:roleEligibilitySchedules",
+}
 IMPORT_BLIND = named(
     ("admin-equivalent", "app-graph-admin"),
     ("owner-of-privileged-identity", "app-graph-admin"),
@@ -152,8 +184,7 @@ IMPORT_EXTRA = named(("azure-standing-privileged-role", "sp-timebound-contributo
 
 
 def whole(out: Path) -> list[tuple[str, str, str, str, str]]:
-    return sorted((f["rule_id"], f["identity"], f["subject"], f["severity"], f["fingerprint"])
-                  for f in findings(out))
+    return sorted((f["rule_id"], f["identity"], f["subject"], f["severity"], f["fingerprint"]) for f in findings(out))
 
 
 def skipped(out: Path) -> set[str]:
@@ -183,16 +214,25 @@ def test_basic_exports_report_what_they_cannot_see(runs, live, tmp_path):
     assert set(whole(out)) - {f for f in whole(out) if (f[0], f[1]) in IMPORT_EXTRA} <= set(whole(api_out))
 
 
-@pytest.mark.parametrize("flag, content, problem", [
-    ("--from-sp-list", '[{"id": "x", "appId": "y"', "is not valid JSON"),
-    ("--from-sp-list", '{"value": []}', "expected the JSON array"),
-    ("--from-sp-list", '[{"id": "x", "appId": "y", "passwordCredentials": [{"keyId": "k", "endDateTime": "soon"}]}]',
-     "is not a date"),
-    # the optional exports (every other malformed shape: test_azure_collector.py, in process)
-    ("--from-app-owners", '{"a": [{"displayName": "no id"}]}', "a: item 0 lacks id"),
-    ("--from-role-assignment-schedules", '{"value": [{"id": "s", "properties": {"scope": "/"}}]}',
-     "lacks principalId, roleDefinitionId"),
-])
+@pytest.mark.parametrize(
+    "flag, content, problem",
+    [
+        ("--from-sp-list", '[{"id": "x", "appId": "y"', "is not valid JSON"),
+        ("--from-sp-list", '{"value": []}', "expected the JSON array"),
+        (
+            "--from-sp-list",
+            '[{"id": "x", "appId": "y", "passwordCredentials": [{"keyId": "k", "endDateTime": "soon"}]}]',
+            "is not a date",
+        ),
+        # the optional exports (every other malformed shape: test_azure_collector.py, in process)
+        ("--from-app-owners", '{"a": [{"displayName": "no id"}]}', "a: item 0 lacks id"),
+        (
+            "--from-role-assignment-schedules",
+            '{"value": [{"id": "s", "properties": {"scope": "/"}}]}',
+            "lacks principalId, roleDefinitionId",
+        ),
+    ],
+)
 def test_bad_export_is_one_line_exit_2(runs, tmp_path, flag, content, problem):
     bad = tmp_path / "bad.json"
     bad.write_text(content)
@@ -211,8 +251,9 @@ def test_plain_http_endpoint_off_loopback_is_refused(runs):
 
 
 def test_plain_http_endpoint_never_gets_a_real_credential(runs):
-    proc = runs.cli("scan", "azure", "--arm-endpoint", "http://127.0.0.1:9", "--graph-endpoint",
-                    "http://127.0.0.1:9", token=None)
+    proc = runs.cli(
+        "scan", "azure", "--arm-endpoint", "http://127.0.0.1:9", "--graph-endpoint", "http://127.0.0.1:9", token=None
+    )
     assert proc.returncode == 2 and "STANDING_AZURE_TEST_TOKEN" in proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
 

@@ -7,9 +7,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from standing.scanner.cli import main
-from standing.scanner.model import CoverageEntry, CoverageStatus, Provider
-from standing.scanner.snapshot import dump_snapshot
+from standing.cli.main import main
+from standing.core.model import CoverageEntry, CoverageStatus, Provider
+from standing.core.snapshot import dump_snapshot
 from tests.builders import inventory, key, user
 
 
@@ -48,8 +48,13 @@ def test_scan_snapshot_writes_findings_and_exits_on_fail_on(runner, tmp_path):
 
 def test_partial_scan_says_what_it_missed_and_exits_3(runner, tmp_path):
     inv = estate()
-    gap = CoverageEntry(provider=Provider.AWS, scope="111122223333", operation="iam:GetCredentialReport",
-                        status=CoverageStatus.DENIED, detail="AccessDenied")
+    gap = CoverageEntry(
+        provider=Provider.AWS,
+        scope="111122223333",
+        operation="iam:GetCredentialReport",
+        status=CoverageStatus.DENIED,
+        detail="AccessDenied",
+    )
     snap = snapshot_file(tmp_path, inv.model_copy(update={"coverage": [gap]}))
     result = runner.invoke(main, ["scan", "--snapshot", str(snap), "--fail-on", "none"])
     assert result.exit_code == 3
@@ -95,15 +100,22 @@ def with_minting_intern(victim):
 
 
 def test_explain_shows_credentials_grants_path_and_findings(runner, tmp_path):
-    from standing.scanner.model import TrustKind
+    from standing.core.model import TrustKind
     from tests.builders import ACCOUNT, allow, arn, grant, policy, role, trust
 
     admin, admin_policy = role("admin"), policy("Admin", allow("*"))
     ci, ci_policy = user("ci"), policy("CiAssume", allow("sts:AssumeRole", arn("role", "admin")))
-    inv = inventory(admin, admin_policy, grant(admin, admin_policy),
-                    trust(admin, f"arn:aws:iam::{ACCOUNT}:root", TrustKind.ACCOUNT),
-                    ci, ci_policy, grant(ci, ci_policy), key(ci, "AKIACI", age=400, used=1),
-                    *with_minting_intern(ci))
+    inv = inventory(
+        admin,
+        admin_policy,
+        grant(admin, admin_policy),
+        trust(admin, f"arn:aws:iam::{ACCOUNT}:root", TrustKind.ACCOUNT),
+        ci,
+        ci_policy,
+        grant(ci, ci_policy),
+        key(ci, "AKIACI", age=400, used=1),
+        *with_minting_intern(ci),
+    )
     snap = snapshot_file(tmp_path, inv)
     result = runner.invoke(main, ["explain", "ci", "--snapshot", str(snap), "--as-of", "2026-06-01"])
     assert result.exit_code == 0, result.output
@@ -117,15 +129,17 @@ def test_explain_shows_credentials_grants_path_and_findings(runner, tmp_path):
     assert missing.exit_code == 2 and "no identity with id or name 'nobody'" in missing.output
 
 
-@pytest.mark.parametrize("provider, extra_modules", [
-    ("gcp", ("google.cloud.iam_admin_v1",)), ("azure", ("azure.core", "azure.identity"))])
+@pytest.mark.parametrize(
+    "provider, extra_modules", [("gcp", ("google.cloud.iam_admin_v1",)), ("azure", ("azure.core", "azure.identity"))]
+)
 def test_live_scan_without_its_sdk_names_the_extra(runner, monkeypatch, provider, extra_modules):
     """The base install runs the demo and AWS; GCP and Azure live scans say what to install."""
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name.startswith(extra_modules) else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name.startswith(extra_modules) else real(name, *a)
+    )
     args = ["scan", provider] + (["--organization", "123"] if provider == "gcp" else [])
     result = runner.invoke(main, args)
     assert result.exit_code == 2

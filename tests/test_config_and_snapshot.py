@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from standing.scanner.config import load_config
-from standing.scanner.errors import UserError
-from standing.scanner.snapshot import dump_snapshot, read_snapshot
+from standing.core.errors import UserError
+from standing.core.snapshot import dump_snapshot, read_snapshot
+from standing.rules.config import load_config
 from tests.builders import inventory, key, user
 
 
@@ -51,7 +51,10 @@ def test_snapshot_round_trip_is_exact(tmp_path):
         (lambda text: text[:-40], "not valid JSON (line"),
         (lambda text: text.replace('"version": 1', '"version": 99'), "snapshot version 99 is not supported"),
         (lambda text: json.dumps({"hello": "world"}), "not a standing snapshot"),
-        (lambda text: text.replace('"kind": "user"', '"kind": "robot"'), "invalid snapshot at inventory.identities.0.kind"),
+        (
+            lambda text: text.replace('"kind": "user"', '"kind": "robot"'),
+            "invalid snapshot at inventory.identities.0.kind",
+        ),
         (lambda text: text.replace('"name": "svc"', '"nom": "svc"'), "invalid snapshot at inventory.identities.0"),
     ],
 )

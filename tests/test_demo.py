@@ -7,8 +7,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from standing.cli.main import main
 from standing.demo.estate import DEMO_ESTATE
-from standing.scanner.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +29,14 @@ def test_demo_reports_exactly_the_planted_issues(demo):
 
 def test_demo_reports_a_multi_hop_path_from_a_key_to_admin_with_each_hops_reason(demo):
     _, _, doc = demo
-    [jenkins] = [f for f in doc["findings"]
-                 if f["rule_id"] == "path-to-admin" and f["identity"].endswith(":user/ci/ci-jenkins")]
+    [jenkins] = [
+        f for f in doc["findings"] if f["rule_id"] == "path-to-admin" and f["identity"].endswith(":user/ci/ci-jenkins")
+    ]
     hops = jenkins["evidence"]["hops"]
     assert [(h["how"], h["to"].rsplit("/", 1)[-1]) for h in hops] == [
-        ("assume-role", "deploy-orchestrator"), ("assume-role", "acme-admin")]
+        ("assume-role", "deploy-orchestrator"),
+        ("assume-role", "acme-admin"),
+    ]
     assert "assume-deploy-orchestrator allows sts:AssumeRole on deploy-orchestrator" in hops[0]["why"]
     assert "assume-admin-for-deploys allows sts:AssumeRole on acme-admin" in hops[1]["why"]
     assert jenkins["evidence"]["long_lived_secrets"] and jenkins["severity"] == "critical"

@@ -13,17 +13,17 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from standing.analysis import catalogue
 from standing.collectors.aws.operations import declared_actions
 from standing.demo.estate import TEST_ESTATE, seed_estate, start_moto_server
-from standing.scanner import catalogue
 from tests.support.aws_wire import AwsWireProxy, Fault
 
-AS_OF = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+AS_OF = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 STANDING = str(Path(sys.executable).parent / "standing")
 CLEAN_CONTROL = "svc-clean-control"
 
@@ -75,8 +75,7 @@ class Estate:
 def estate(tmp_path_factory):
     with start_moto_server() as server:
         seeded = seed_estate(TEST_ESTATE, endpoint_url=server.endpoint_url, now=AS_OF)
-        yield Estate(server.endpoint_url, seeded.test_only_secret_access_keys,
-                     tmp_path_factory.mktemp("home"))
+        yield Estate(server.endpoint_url, seeded.test_only_secret_access_keys, tmp_path_factory.mktemp("home"))
 
 
 def findings(out_dir: Path) -> list[dict]:
@@ -91,8 +90,16 @@ def pairs(out_dir: Path) -> set[tuple[str, str]]:
 def live(estate, tmp_path_factory):
     out = tmp_path_factory.mktemp("live")
     with AwsWireProxy(estate.endpoint_url) as proxy:
-        run = estate.cli("scan", "aws", "--output-dir", str(out), "--as-of", AS_OF.isoformat(),
-                         out_dir=out, endpoint=proxy.endpoint_url)
+        run = estate.cli(
+            "scan",
+            "aws",
+            "--output-dir",
+            str(out),
+            "--as-of",
+            AS_OF.isoformat(),
+            out_dir=out,
+            endpoint=proxy.endpoint_url,
+        )
     return run, proxy.log.calls
 
 
@@ -103,8 +110,14 @@ def test_live_scan_finds_every_planted_issue_and_nothing_on_the_clean_control(li
     assert all(CLEAN_CONTROL not in f["identity"] for f in findings(run.out_dir))
     assert "Scan complete: every source was read." in run.stdout
     assert {rule for rule, _ in pairs(run.out_dir)} >= {
-        "key-too-old", "key-unused", "two-active-keys", "admin-equivalent", "open-trust",
-        "oidc-subject-unpinned", "console-and-keys"}
+        "key-too-old",
+        "key-unused",
+        "two-active-keys",
+        "admin-equivalent",
+        "open-trust",
+        "oidc-subject-unpinned",
+        "console-and-keys",
+    }
 
 
 def test_collector_calls_grow_with_pages_not_identities(live):
@@ -122,8 +135,9 @@ def test_snapshot_scan_gives_exactly_the_live_findings(estate, live, tmp_path):
     collected = estate.cli("collect", "aws", "-o", str(snap), out_dir=tmp_path)
     assert collected.code == 0, collected.stderr
     out = tmp_path / "from-snapshot"
-    again = estate.cli("scan", "--snapshot", str(snap), "--output-dir", str(out),
-                       "--as-of", AS_OF.isoformat(), out_dir=out)
+    again = estate.cli(
+        "scan", "--snapshot", str(snap), "--output-dir", str(out), "--as-of", AS_OF.isoformat(), out_dir=out
+    )
     assert again.code == 1
     assert findings(out) == findings(run.out_dir)
 
@@ -131,8 +145,18 @@ def test_snapshot_scan_gives_exactly_the_live_findings(estate, live, tmp_path):
 def test_denied_api_gives_a_partial_scan_that_keeps_what_it_read(estate, tmp_path):
     with AwsWireProxy(estate.endpoint_url) as proxy:
         proxy.log.faults.append(Fault("iam", "GetCredentialReport", "AccessDenied"))
-        run = estate.cli("scan", "aws", "--output-dir", str(tmp_path), "--as-of", AS_OF.isoformat(),
-                         "--fail-on", "none", out_dir=tmp_path, endpoint=proxy.endpoint_url)
+        run = estate.cli(
+            "scan",
+            "aws",
+            "--output-dir",
+            str(tmp_path),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--fail-on",
+            "none",
+            out_dir=tmp_path,
+            endpoint=proxy.endpoint_url,
+        )
     assert run.code == 3, run.stderr
     assert "PARTIAL SCAN" in run.stdout and "iam:GetCredentialReport: denied" in run.stdout
     assert "Traceback" not in run.stderr
@@ -140,17 +164,25 @@ def test_denied_api_gives_a_partial_scan_that_keeps_what_it_read(estate, tmp_pat
     assert doc["scan"]["complete"] is False
     assert [(g["operation"], g["status"]) for g in doc["scan"]["gaps"]] == [("iam:GetCredentialReport", "denied")]
     # Trusts and policies came from GetAccountAuthorizationDetails and are all still judged.
-    from_gaad = {p for p in TEST_ESTATE.expected_findings()
-                 if p[0] in ("open-trust", "oidc-subject-unpinned")}
+    from_gaad = {p for p in TEST_ESTATE.expected_findings() if p[0] in ("open-trust", "oidc-subject-unpinned")}
     assert from_gaad and from_gaad <= pairs(tmp_path)
 
 
 def test_throttled_call_is_retried_and_the_scan_completes(estate, tmp_path):
     with AwsWireProxy(estate.endpoint_url) as proxy:
-        proxy.log.faults.append(Fault("iam", "GetAccountAuthorizationDetails", "Throttling",
-                                      status=400, times=1))
-        run = estate.cli("scan", "aws", "--output-dir", str(tmp_path), "--as-of", AS_OF.isoformat(),
-                         "--fail-on", "none", out_dir=tmp_path, endpoint=proxy.endpoint_url)
+        proxy.log.faults.append(Fault("iam", "GetAccountAuthorizationDetails", "Throttling", status=400, times=1))
+        run = estate.cli(
+            "scan",
+            "aws",
+            "--output-dir",
+            str(tmp_path),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--fail-on",
+            "none",
+            out_dir=tmp_path,
+            endpoint=proxy.endpoint_url,
+        )
         gaad_calls = proxy.log.calls.count(("iam", "GetAccountAuthorizationDetails"))
     assert run.code == 0, run.stdout + run.stderr
     assert gaad_calls == 2
@@ -168,14 +200,29 @@ def test_organization_scan_makes_only_read_only_calls(estate, tmp_path):
     """Every call of a full organization scan, recorded on the wire, is declared and read-only."""
     import boto3
 
-    org = boto3.client("organizations", endpoint_url=estate.endpoint_url, region_name="us-east-1",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    org = boto3.client(
+        "organizations",
+        endpoint_url=estate.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     org.create_organization(FeatureSet="ALL")
     org.create_account(AccountName="workloads", Email="workloads@example.com")
     with AwsWireProxy(estate.endpoint_url) as proxy:
-        run = estate.cli("scan", "aws", "--organization", "--output-dir", str(tmp_path),
-                         "--as-of", AS_OF.isoformat(), "--fail-on", "none",
-                         out_dir=tmp_path, endpoint=proxy.endpoint_url)
+        run = estate.cli(
+            "scan",
+            "aws",
+            "--organization",
+            "--output-dir",
+            str(tmp_path),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--fail-on",
+            "none",
+            out_dir=tmp_path,
+            endpoint=proxy.endpoint_url,
+        )
         calls = set(proxy.log.calls)
     assert run.code == 0, run.stdout + run.stderr
     assert len(json.loads((tmp_path / "findings.json").read_text())["scan"]["accounts"]) == 2

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from standing.scanner.config import ScanConfig
-from standing.scanner.escalation import ADMIN_SINK, HopKind
-from standing.scanner.graph import PrivilegeGraph
-from standing.scanner.model import Credential, CredentialKind, Identity, IdentityKind, Provider, TrustKind
-from standing.scanner.pipeline import analyse
+from standing.analysis.escalation import ADMIN_SINK, HopKind
+from standing.analysis.graph import PrivilegeGraph
+from standing.core.model import Credential, CredentialKind, Identity, IdentityKind, Provider, TrustKind
+from standing.rules.analyse import analyse
+from standing.rules.config import ScanConfig
 from tests.builders import ACCOUNT, NOW, allow, arn, grant, inventory, key, policy, role, trust, user
 
 ADMIN_ROLE = role("admin")
@@ -17,8 +17,11 @@ ADMIN_POLICY = policy("Admin", allow("*"))
 
 def hops(*records):
     graph = PrivilegeGraph(inventory(ADMIN_ROLE, ADMIN_POLICY, grant(ADMIN_ROLE, ADMIN_POLICY), *records))
-    return {(h.source.rsplit("/", 1)[-1], h.target.rsplit("/", 1)[-1], h.kind)
-            for h in graph.escalation_hops if h.source != ADMIN_ROLE.id}, graph
+    return {
+        (h.source.rsplit("/", 1)[-1], h.target.rsplit("/", 1)[-1], h.kind)
+        for h in graph.escalation_hops
+        if h.source != ADMIN_ROLE.id
+    }, graph
 
 
 def with_policy(identity, name, *statements):
@@ -36,8 +39,10 @@ def account_trust(target):
         ([allow("sts:AssumeRole", arn("role", "admin"))], True),
         ([allow("sts:AssumeRole", arn("role", "adm*"))], True),
         ([allow("sts:AssumeRole", arn("role", "other"))], False),  # resource restriction
-        ([allow("sts:AssumeRole"), {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": arn("role", "admin")}],
-         False),  # explicit deny
+        (
+            [allow("sts:AssumeRole"), {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": arn("role", "admin")}],
+            False,
+        ),  # explicit deny
         ([allow("s3:*")], False),
     ],
 )
@@ -58,9 +63,14 @@ def test_boundary_blocks_and_condition_is_marked():
     capped = user("capped", permissions_boundary=boundary.id)
     conditional = user("conditional")
     found, graph = hops(
-        account_trust(ADMIN_ROLE), boundary,
+        account_trust(ADMIN_ROLE),
+        boundary,
         *with_policy(capped, "P1", allow("sts:AssumeRole")),
-        *with_policy(conditional, "P2", {**allow("sts:AssumeRole"), "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}),
+        *with_policy(
+            conditional,
+            "P2",
+            {**allow("sts:AssumeRole"), "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}},
+        ),
     )
     assert ("capped", "admin", HopKind.ASSUME_ROLE) not in found
     [hop] = [h for h in graph.escalation_hops if h.source == conditional.id]
@@ -72,7 +82,8 @@ def test_pass_role_needs_a_launcher_the_role_trusts():
     ec2_only = user("ec2-only")
     lambda_dev = user("lambda-dev")
     found, _ = hops(
-        lambda_admin, *with_policy(lambda_admin, "LambdaAdmin", allow("*"))[1:],
+        lambda_admin,
+        *with_policy(lambda_admin, "LambdaAdmin", allow("*"))[1:],
         trust(lambda_admin, "lambda.amazonaws.com", TrustKind.SERVICE),
         *with_policy(ec2_only, "E", allow(["iam:PassRole", "ec2:RunInstances"])),
         *with_policy(lambda_dev, "L", allow("iam:PassRole", arn("role", "lambda-*")), allow("lambda:CreateFunction")),
@@ -114,7 +125,8 @@ def test_path_to_admin_rule_reports_multi_hop_paths_from_standing_keys_only():
     inv = inventory(ADMIN_ROLE, ADMIN_POLICY, grant(ADMIN_ROLE, ADMIN_POLICY), *records)
     findings = [f for f in analyse(inv, ScanConfig(), as_of=NOW) if f.rule_id == "path-to-admin"]
     assert [(f.identity, [h["to"] for h in f.evidence["hops"]]) for f in findings] == [
-        (ci.id, [middle.id, ADMIN_ROLE.id])]
+        (ci.id, [middle.id, ADMIN_ROLE.id])
+    ]
     assert "ci -> middle -> admin" in findings[0].message
 
 
@@ -124,7 +136,9 @@ def test_joining_an_admin_group_is_a_hop_to_admin_but_joining_another_group_is_n
     admins, readers = group("admins"), group("readers")
     joiner, near_miss = user("joiner"), user("near-miss")
     found, _ = hops(
-        admins, grant(admins, ADMIN_POLICY), readers,
+        admins,
+        grant(admins, ADMIN_POLICY),
+        readers,
         *with_policy(joiner, "J", allow("iam:AddUserToGroup", arn("group", "admins"))),
         *with_policy(near_miss, "N", allow("iam:AddUserToGroup", arn("group", "readers"))),
     )
@@ -133,28 +147,51 @@ def test_joining_an_admin_group_is_a_hop_to_admin_but_joining_another_group_is_n
 
 def _gcp_sa(name: str, unique_id: str) -> Identity:
     email = f"{name}@ml-prod.iam.gserviceaccount.com"
-    return Identity(id=email, provider=Provider.GCP, kind=IdentityKind.SERVICE_ACCOUNT, account="ml-prod",
-                    name=email, human=False, aliases=[unique_id])
+    return Identity(
+        id=email,
+        provider=Provider.GCP,
+        kind=IdentityKind.SERVICE_ACCOUNT,
+        account="ml-prod",
+        name=email,
+        human=False,
+        aliases=[unique_id],
+    )
 
 
 def _google_trust(target, condition):
-    return trust(target, "accounts.google.com", TrustKind.OIDC, condition, issuer="accounts.google.com",
-                 action="sts:AssumeRoleWithWebIdentity")
+    return trust(
+        target,
+        "accounts.google.com",
+        TrustKind.OIDC,
+        condition,
+        issuer="accounts.google.com",
+        action="sts:AssumeRoleWithWebIdentity",
+    )
 
 
-@pytest.mark.parametrize("condition, crosses", [
-    ({"StringEquals": {"accounts.google.com:sub": "1044001"}}, True),
-    ({"StringEquals": {"accounts.google.com:sub": "1044999"}}, False),  # another account's subject
-    ({"StringLike": {"accounts.google.com:sub": "1044*"}}, False),  # a pattern names no one
-    ({"StringEquals": {"accounts.google.com:aud": "1044001"}}, False),  # audience is not who signs in
-])
+@pytest.mark.parametrize(
+    "condition, crosses",
+    [
+        ({"StringEquals": {"accounts.google.com:sub": "1044001"}}, True),
+        ({"StringEquals": {"accounts.google.com:sub": "1044999"}}, False),  # another account's subject
+        ({"StringLike": {"accounts.google.com:sub": "1044*"}}, False),  # a pattern names no one
+        ({"StringEquals": {"accounts.google.com:aud": "1044001"}}, False),  # audience is not who signs in
+    ],
+)
 def test_a_gcp_key_reaches_aws_admin_through_a_role_trusting_its_google_subject(condition, crosses):
     """The cross-cloud path: GCP key -> service account -> AWS role (Google token) -> admin."""
     trainer = _gcp_sa("trainer", "1044001")
-    sa_key = Credential(id="projects/ml-prod/serviceAccounts/trainer/keys/k1", identity_id=trainer.id,
-                        kind=CredentialKind.SA_KEY, active=True, created=NOW, user_managed=True)
-    inv = inventory(ADMIN_ROLE, ADMIN_POLICY, grant(ADMIN_ROLE, ADMIN_POLICY), trainer, sa_key,
-                    _google_trust(ADMIN_ROLE, condition))
+    sa_key = Credential(
+        id="projects/ml-prod/serviceAccounts/trainer/keys/k1",
+        identity_id=trainer.id,
+        kind=CredentialKind.SA_KEY,
+        active=True,
+        created=NOW,
+        user_managed=True,
+    )
+    inv = inventory(
+        ADMIN_ROLE, ADMIN_POLICY, grant(ADMIN_ROLE, ADMIN_POLICY), trainer, sa_key, _google_trust(ADMIN_ROLE, condition)
+    )
     graph = PrivilegeGraph(inv)
     path = graph.paths_to_admin.get(trainer.id)
     if not crosses:
@@ -168,19 +205,40 @@ def test_a_gcp_key_reaches_aws_admin_through_a_role_trusting_its_google_subject(
 
 def test_an_entra_principal_federating_into_an_aws_role_is_a_hop_and_only_from_that_principal():
     tenant = "72f988bf-0000-0000-0000-2d7cd011db47"
-    sp = Identity(id="5b1f0000-aaaa-bbbb-cccc-000000000001", provider=Provider.AZURE,
-                  kind=IdentityKind.MANAGED_IDENTITY, account=tenant, name="mi-batch", human=False)
-    other = Identity(id="5b1f0000-aaaa-bbbb-cccc-000000000002", provider=Provider.AZURE,
-                     kind=IdentityKind.SERVICE_PRINCIPAL, account=tenant, name="sp-other", human=False)
+    sp = Identity(
+        id="5b1f0000-aaaa-bbbb-cccc-000000000001",
+        provider=Provider.AZURE,
+        kind=IdentityKind.MANAGED_IDENTITY,
+        account=tenant,
+        name="mi-batch",
+        human=False,
+    )
+    other = Identity(
+        id="5b1f0000-aaaa-bbbb-cccc-000000000002",
+        provider=Provider.AZURE,
+        kind=IdentityKind.SERVICE_PRINCIPAL,
+        account=tenant,
+        name="sp-other",
+        human=False,
+    )
     issuer = f"sts.windows.net/{tenant}/"
-    found, _ = hops(sp, other, trust(ADMIN_ROLE, f"arn:aws:iam::{ACCOUNT}:oidc-provider/{issuer}", TrustKind.OIDC,
-                                     {"StringEquals": {f"{issuer}:sub": sp.id}}, issuer=issuer))
+    found, _ = hops(
+        sp,
+        other,
+        trust(
+            ADMIN_ROLE,
+            f"arn:aws:iam::{ACCOUNT}:oidc-provider/{issuer}",
+            TrustKind.OIDC,
+            {"StringEquals": {f"{issuer}:sub": sp.id}},
+            issuer=issuer,
+        ),
+    )
     assert found == {(sp.id, "admin", HopKind.FEDERATE)}
 
 
 def test_rewriting_a_policy_it_holds_or_its_group_is_a_hop_to_admin_but_not_someone_elses():
+    from standing.core.model import Membership
     from tests.builders import group
-    from standing.scanner.model import Membership
 
     versioner, near_versioner = user("versioner"), user("near-versioner")
     held = policy("Held", allow("s3:GetObject"))
@@ -188,8 +246,12 @@ def test_rewriting_a_policy_it_holds_or_its_group_is_a_hop_to_admin_but_not_some
     crew, outsiders = group("crew"), group("outsiders")
     grouper, near_grouper = user("grouper"), user("near-grouper")
     found, _ = hops(
-        held, other, crew, outsiders,
-        *with_policy(versioner, "V", allow("iam:CreatePolicyVersion", held.id)), grant(versioner, held),
+        held,
+        other,
+        crew,
+        outsiders,
+        *with_policy(versioner, "V", allow("iam:CreatePolicyVersion", held.id)),
+        grant(versioner, held),
         *with_policy(near_versioner, "NV", allow("iam:CreatePolicyVersion", other.id)),
         grant(near_versioner, held),
         *with_policy(grouper, "G", allow("iam:PutGroupPolicy", arn("group", "crew"))),

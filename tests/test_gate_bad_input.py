@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from standing.scanner.cli import main
+from standing.cli.main import main
 from tests.test_gate_iac import PLAN, YAML_TEMPLATE
 
 TERRAFORM = PLAN.parent
@@ -31,33 +31,51 @@ def files(tmp: Path) -> None:
     (tmp / "truncated.json").write_text('{"Resources": {"Key": {"Type": "AWS::IAM::AccessKey"')
     (tmp / "baseline.json").write_text('{"schema": "standing.baseline", "version": 1, "entries": [{"rule": "x"}]}')
     (tmp / "snap.json").write_text("{}")
-    (tmp / "odd.plan.json").write_text(json.dumps({"format_version": "1.2", "resource_changes": [
-        {"address": "aws_iam_user.x", "type": "aws_iam_user", "name": "x", "change": {"actions": ["create"],
-                                                                                     "after": ["a", "list"]}}]}))
+    (tmp / "odd.plan.json").write_text(
+        json.dumps(
+            {
+                "format_version": "1.2",
+                "resource_changes": [
+                    {
+                        "address": "aws_iam_user.x",
+                        "type": "aws_iam_user",
+                        "name": "x",
+                        "change": {"actions": ["create"], "after": ["a", "list"]},
+                    }
+                ],
+            }
+        )
+    )
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--terraform-plan", "{t}/truncated.plan.json"], "truncated.plan.json: not valid JSON, truncated or not a plan"),
-    (["--terraform-plan", "{t}/findings.json"], "findings.json: not a Terraform plan (expected the output of"),
-    (["--terraform-plan", "{t}/list.json"], "list.json: not a Terraform plan"),
-    (["--terraform-plan", "{t}/empty.json"], "empty.json: not valid JSON"),
-    (["--terraform-plan", f"{TERRAFORM}/state.json"], "state.json: a Terraform state, not a plan"),
-    (["--terraform-plan", "{t}/missing.json"], "missing.json: no such file"),
-    (["--terraform-plan", "{t}/odd.plan.json"], "odd.plan.json: resource_changes[0] is not a resource change"),
-    (["--cloudformation", "{t}/tabs.yaml"], "tabs.yaml: not readable YAML at line 3"),
-    (["--cloudformation", "{t}/unclosed.yaml"], "unclosed.yaml: not readable YAML at line 3"),
-    (["--cloudformation", "{t}/bad-tag.yaml"], "bad-tag.yaml: not readable YAML at line 4"),
-    (["--cloudformation", "{t}/no-resources.yaml"], "no-resources.yaml: not a CloudFormation template"),
-    (["--cloudformation", "{t}/no-type.json"], "no-type.json: resource Key has no Type"),
-    (["--cloudformation", "{t}/truncated.json"], "truncated.json: not valid JSON, truncated or not a template"),
-    (["--cloudformation", str(PLAN)], "standing-keys.plan.json: not a CloudFormation template"),
-    (["--baseline", "{t}/baseline.json", "--terraform-plan", str(PLAN)], "baseline.json: invalid baseline at"),
-    (["--baseline", str(PLAN), "--terraform-plan", str(PLAN)], "not a standing baseline"),
-    (["--baseline", "{t}/baseline.json", "--findings", str(PLAN)], "baseline.json: invalid baseline"),
-    (["--snapshot", "{t}/snap.json"], "need --baseline"),
-    (["--terraform-plan", str(PLAN), "--cloudformation", str(YAML_TEMPLATE)], "give exactly one of"),
-    ([], "give exactly one of"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (
+            ["--terraform-plan", "{t}/truncated.plan.json"],
+            "truncated.plan.json: not valid JSON, truncated or not a plan",
+        ),
+        (["--terraform-plan", "{t}/findings.json"], "findings.json: not a Terraform plan (expected the output of"),
+        (["--terraform-plan", "{t}/list.json"], "list.json: not a Terraform plan"),
+        (["--terraform-plan", "{t}/empty.json"], "empty.json: not valid JSON"),
+        (["--terraform-plan", f"{TERRAFORM}/state.json"], "state.json: a Terraform state, not a plan"),
+        (["--terraform-plan", "{t}/missing.json"], "missing.json: no such file"),
+        (["--terraform-plan", "{t}/odd.plan.json"], "odd.plan.json: resource_changes[0] is not a resource change"),
+        (["--cloudformation", "{t}/tabs.yaml"], "tabs.yaml: not readable YAML at line 3"),
+        (["--cloudformation", "{t}/unclosed.yaml"], "unclosed.yaml: not readable YAML at line 3"),
+        (["--cloudformation", "{t}/bad-tag.yaml"], "bad-tag.yaml: not readable YAML at line 4"),
+        (["--cloudformation", "{t}/no-resources.yaml"], "no-resources.yaml: not a CloudFormation template"),
+        (["--cloudformation", "{t}/no-type.json"], "no-type.json: resource Key has no Type"),
+        (["--cloudformation", "{t}/truncated.json"], "truncated.json: not valid JSON, truncated or not a template"),
+        (["--cloudformation", str(PLAN)], "standing-keys.plan.json: not a CloudFormation template"),
+        (["--baseline", "{t}/baseline.json", "--terraform-plan", str(PLAN)], "baseline.json: invalid baseline at"),
+        (["--baseline", str(PLAN), "--terraform-plan", str(PLAN)], "not a standing baseline"),
+        (["--baseline", "{t}/baseline.json", "--findings", str(PLAN)], "baseline.json: invalid baseline"),
+        (["--snapshot", "{t}/snap.json"], "need --baseline"),
+        (["--terraform-plan", str(PLAN), "--cloudformation", str(YAML_TEMPLATE)], "give exactly one of"),
+        ([], "give exactly one of"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2(tmp_path, args, expected):
     files(tmp_path)
     result = CliRunner().invoke(main, ["gate", *[a.replace("{t}", str(tmp_path)) for a in args]])
@@ -78,8 +96,13 @@ def test_the_installed_command_prints_exactly_one_line_and_no_traceback(tmp_path
     files(tmp_path)
     env = dict(os.environ, COLUMNS="200")
     standing = Path(sys.executable).with_name("standing")
-    run = subprocess.run([str(standing), "gate", "--terraform-plan", str(tmp_path / "truncated.plan.json")],
-                         capture_output=True, text=True, env=env, timeout=60)
+    run = subprocess.run(
+        [str(standing), "gate", "--terraform-plan", str(tmp_path / "truncated.plan.json")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert run.returncode == 2
     assert run.stdout == ""
     assert run.stderr.startswith(f"standing: error: {tmp_path / 'truncated.plan.json'}: not valid JSON")

@@ -10,17 +10,17 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from standing.cli.main import main
+from standing.collectors.iac.cloudformation import convert_template, parse_template
+from standing.collectors.iac.plan import read_plan
+from standing.collectors.iac.terraform import convert_plan
 from standing.gate.baseline import baseline_of
 from standing.gate.inputs import from_changes
 from standing.gate.judge import judge
-from standing.gate.markdown import render_markdown
 from standing.gate.policy import GatePolicy
-from standing.gate.sarif import sarif_log
-from standing.iac.cloudformation import convert_template, parse_template
-from standing.iac.plan import read_plan
-from standing.iac.terraform import convert_plan
-from standing.scanner.cli import main
-from standing.scanner.engine import load_rules
+from standing.reports.gate_markdown import render_markdown
+from standing.reports.sarif import sarif_log
+from standing.rules.registry import load_rules
 from tests.test_gate_iac import CONFIG, NOW, PLAN, YAML_TEMPLATE, line_of
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
@@ -66,11 +66,14 @@ def test_sarif_for_a_plan_is_valid_with_rule_metadata_fingerprints_and_lines():
     location = key["locations"][0]
     assert location["physicalLocation"]["artifactLocation"]["uri"] == PLAN.as_uri()
     assert location["physicalLocation"]["region"]["startLine"] == line_of(
-        PLAN, '"address": "module.ci_bots.aws_iam_access_key.bot[0]"')
-    assert location["logicalLocations"] == [{"fullyQualifiedName": "module.ci_bots.aws_iam_access_key.bot[0]",
-                                             "kind": "resource"}]
-    assert key["relatedLocations"][0]["logicalLocations"][0]["fullyQualifiedName"] == \
-        "module.ci_bots.aws_iam_user.bot[0]"
+        PLAN, '"address": "module.ci_bots.aws_iam_access_key.bot[0]"'
+    )
+    assert location["logicalLocations"] == [
+        {"fullyQualifiedName": "module.ci_bots.aws_iam_access_key.bot[0]", "kind": "resource"}
+    ]
+    assert (
+        key["relatedLocations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "module.ci_bots.aws_iam_user.bot[0]"
+    )
 
 
 def test_sarif_marks_baselined_results_unchanged_and_stays_valid():
@@ -84,8 +87,9 @@ def test_sarif_marks_baselined_results_unchanged_and_stays_valid():
 
 
 def test_sarif_for_a_template_points_at_yaml_lines_and_notes_what_was_not_known(tmp_path):
-    text = YAML_TEMPLATE.read_text().replace("UserName: !Ref DeployUser\n      Status: Active",
-                                             "UserName: !ImportValue shared-user\n      Status: Active")
+    text = YAML_TEMPLATE.read_text().replace(
+        "UserName: !Ref DeployUser\n      Status: Active", "UserName: !ImportValue shared-user\n      Status: Active"
+    )
     path = tmp_path / "stack.yaml"
     path.write_text(text)
     change = convert_template(parse_template(text, str(path)), NOW)
@@ -105,18 +109,21 @@ def test_sarif_for_a_live_snapshot_is_valid(tmp_path):
     baseline = make_baseline(runner, tmp_path, estate())
     sarif = tmp_path / "live.sarif"
     snapshot = write(tmp_path, "now.json", estate())
-    result = runner.invoke(main, ["gate", "--baseline", baseline, "--snapshot", snapshot, "--sarif", str(sarif),
-                                  *AS_OF])
+    result = runner.invoke(
+        main, ["gate", "--baseline", baseline, "--snapshot", snapshot, "--sarif", str(sarif), *AS_OF]
+    )
     assert result.exit_code == 0, result.output
     log = json.loads(sarif.read_text())
     assert_valid_sarif(log)
     assert {r["baselineState"] for r in log["runs"][0]["results"]} == {"unchanged"}
-    assert log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
-        Path(snapshot).as_uri()
+    assert (
+        log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == Path(snapshot).as_uri()
+    )
 
 
 def test_markdown_summary_leads_with_the_verdict_and_escapes_names():
-    text = YAML_TEMPLATE.read_text().replace('RoleName: github-deploy', 'RoleName: "gh|<img src=x>*deploy*"')
+    text = YAML_TEMPLATE.read_text().replace("RoleName: github-deploy", 'RoleName: "gh|<img src=x>*deploy*"')
     change = convert_template(parse_template(text, "stack.yaml"), NOW)
     result = judge(from_changes([change], CONFIG, NOW), None, GatePolicy.parse("high"), waivers=[], as_of=NOW)
     markdown = render_markdown(result)
@@ -131,8 +138,20 @@ def test_markdown_summary_leads_with_the_verdict_and_escapes_names():
 def test_junit_has_one_failure_per_blocking_finding(tmp_path):
     runner = CliRunner()
     junit = tmp_path / "gate.xml"
-    result = runner.invoke(main, ["gate", "--cloudformation", str(YAML_TEMPLATE), "--junit", str(junit),
-                                  "--fail-on", "keys", "--as-of", NOW.isoformat()])
+    result = runner.invoke(
+        main,
+        [
+            "gate",
+            "--cloudformation",
+            str(YAML_TEMPLATE),
+            "--junit",
+            str(junit),
+            "--fail-on",
+            "keys",
+            "--as-of",
+            NOW.isoformat(),
+        ],
+    )
     assert result.exit_code == 1
     suite = ElementTree.parse(junit).getroot().find("testsuite")
     assert (suite.get("tests"), suite.get("failures")) == ("5", "1")
@@ -145,22 +164,51 @@ def test_secret_values_in_a_plan_never_reach_any_output(tmp_path):
     secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
     password = "Q~8f.zK2EXAMPLEclientSECRETvalue"
     data = json.loads(PLAN.read_text())
-    existing = {"id": "AKIAEXISTING0000001", "secret": secret, "status": "Active", "user": "ci-deploy",
-                "ses_smtp_password_v4": secret}
-    data["resource_changes"].append({
-        "address": "aws_iam_access_key.old", "mode": "managed", "type": "aws_iam_access_key", "name": "old",
-        "provider_name": "registry.terraform.io/hashicorp/aws",
-        "change": {"actions": ["update"], "before": existing, "after": dict(existing, status="Active"),
-                   "after_unknown": {}}})
+    existing = {
+        "id": "AKIAEXISTING0000001",
+        "secret": secret,
+        "status": "Active",
+        "user": "ci-deploy",
+        "ses_smtp_password_v4": secret,
+    }
+    data["resource_changes"].append(
+        {
+            "address": "aws_iam_access_key.old",
+            "mode": "managed",
+            "type": "aws_iam_access_key",
+            "name": "old",
+            "provider_name": "registry.terraform.io/hashicorp/aws",
+            "change": {
+                "actions": ["update"],
+                "before": existing,
+                "after": dict(existing, status="Active"),
+                "after_unknown": {},
+            },
+        }
+    )
     for change in data["resource_changes"]:
         if change["type"] == "azuread_application_password":
             change["change"]["after"]["value"] = password
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps(data))
     outputs = {name: tmp_path / name for name in ("o.sarif", "o.md", "o.xml")}
-    result = CliRunner().invoke(main, ["gate", "--terraform-plan", str(plan), "--sarif", str(outputs["o.sarif"]),
-                                       "--markdown", str(outputs["o.md"]), "--junit", str(outputs["o.xml"]),
-                                       "--as-of", NOW.isoformat()], env={"COLUMNS": "300"})
+    result = CliRunner().invoke(
+        main,
+        [
+            "gate",
+            "--terraform-plan",
+            str(plan),
+            "--sarif",
+            str(outputs["o.sarif"]),
+            "--markdown",
+            str(outputs["o.md"]),
+            "--junit",
+            str(outputs["o.xml"]),
+            "--as-of",
+            NOW.isoformat(),
+        ],
+        env={"COLUMNS": "300"},
+    )
     assert result.exit_code == 1
     results = json.loads(outputs["o.sarif"].read_text())["runs"][0]["results"]
     # the existing key was there before the change; the new key beside it makes two on one user

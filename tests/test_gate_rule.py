@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from standing.core.model import CredentialKind
 from standing.gate.judge import gate_config
-from standing.scanner.config import ScanConfig, parse_config
-from standing.scanner.model import CredentialKind
-from standing.scanner.pipeline import analyse
+from standing.rules.analyse import analyse
+from standing.rules.config import ScanConfig, parse_config
 from tests.builders import NOW, inventory, key, user
 
 
@@ -16,14 +16,20 @@ def test_every_live_long_lived_secret_is_a_finding_unless_short_lived_or_expired
     aws_key = key(app, "AKIAAPP000000001", age=0, used=None)
     inactive = key(app, "AKIAAPP000000002", age=10, used=None, active=False)
     cert_day = key(app, "cert-12h", age=0, kind=CredentialKind.CERTIFICATE).model_copy(
-        update={"expires": NOW + timedelta(hours=12)})
+        update={"expires": NOW + timedelta(hours=12)}
+    )
     secret_year = key(app, "secret-1y", age=0, kind=CredentialKind.CLIENT_SECRET).model_copy(
-        update={"expires": NOW + timedelta(days=365)})
+        update={"expires": NOW + timedelta(days=365)}
+    )
     expired = key(app, "secret-old", age=400, kind=CredentialKind.CLIENT_SECRET).model_copy(
-        update={"expires": NOW - timedelta(days=1)})
+        update={"expires": NOW - timedelta(days=1)}
+    )
     inv = inventory(app, aws_key, inactive, cert_day, secret_year, expired)
-    hits = {(f.subject, f.evidence["lifetime_days"]) for f in analyse(inv, gate_config(ScanConfig()), as_of=NOW)
-            if f.rule_id == "long-lived-secret"}
+    hits = {
+        (f.subject, f.evidence["lifetime_days"])
+        for f in analyse(inv, gate_config(ScanConfig()), as_of=NOW)
+        if f.rule_id == "long-lived-secret"
+    }
     assert hits == {("AKIAAPP000000001", None), ("secret-1y", 365)}
     assert "long-lived-secret" not in {f.rule_id for f in analyse(inv, ScanConfig(), as_of=NOW)}
 

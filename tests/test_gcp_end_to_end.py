@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ import pytest
 from standing.collectors.gcp.operations import OPERATIONS, READ_VERBS
 from tests.support.gcp_wire import FIXTURES, GcpWire
 
-AS_OF = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+AS_OF = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 STANDING = str(Path(sys.executable).parent / "standing")
 ORG = "123456789012"
 IMPORTS = FIXTURES / "import"
@@ -68,9 +68,15 @@ RUNS: list[Run] = []
 
 
 def cli(*args: str, out_dir: Path, home: Path) -> Run:
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "COLUMNS": "200", "NO_GCE_CHECK": "True",
-           "STANDING_GCP_TEST_TOKEN": "test-token", "CLOUDSDK_CONFIG": str(home / "gcloud"),
-           "GOOGLE_APPLICATION_CREDENTIALS": str(home / "no-adc.json")}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "COLUMNS": "200",
+        "NO_GCE_CHECK": "True",
+        "STANDING_GCP_TEST_TOKEN": "test-token",
+        "CLOUDSDK_CONFIG": str(home / "gcloud"),
+        "GOOGLE_APPLICATION_CREDENTIALS": str(home / "no-adc.json"),
+    }
     proc = subprocess.run([STANDING, *args], capture_output=True, text=True, env=env, timeout=120)
     run = Run(proc.returncode, proc.stdout, proc.stderr, out_dir)
     RUNS.append(run)
@@ -167,11 +173,18 @@ def test_pages_are_followed(live):
 
 
 def import_args(export: bool) -> list[str]:
-    args = ["--from-asset-export", str(IMPORTS / "asset-export.jsonl")] if export else [
-        "--from-asset-search", str(IMPORTS / "asset-search.json")]
+    args = (
+        ["--from-asset-export", str(IMPORTS / "asset-export.jsonl")]
+        if export
+        else ["--from-asset-search", str(IMPORTS / "asset-search.json")]
+    )
     args += ["--from-service-accounts", str(IMPORTS / "service-accounts.json")]
-    for flag, pattern in (("--from-keys", "keys-*.json"), ("--from-activity", "activity-*.json"),
-                          ("--from-wif-providers", "wif-providers-*.json"), ("--from-org-policy", "org-policy-*.json")):
+    for flag, pattern in (
+        ("--from-keys", "keys-*.json"),
+        ("--from-activity", "activity-*.json"),
+        ("--from-wif-providers", "wif-providers-*.json"),
+        ("--from-org-policy", "org-policy-*.json"),
+    ):
         for path in sorted(IMPORTS.glob(pattern)):
             args += [flag, str(path)]
     return args
@@ -189,10 +202,12 @@ def test_imported_files_give_the_same_findings_as_the_api(live, export, tmp_path
 def test_malformed_export_is_one_line_naming_the_file_exit_2(damage, tmp_path, home):
     bad = tmp_path / "asset-search.json"
     text = (IMPORTS / "asset-search.json").read_text()
-    bad.write_text({"truncated": text[: len(text) // 2], "not-a-list": '"hello"',
-                    "wrong-file": json.dumps([{"email": "x"}])}[damage])
-    run = cli("scan", "gcp", "--from-asset-search", str(bad), *analysis(tmp_path / "out"),
-              out_dir=tmp_path, home=home)
+    bad.write_text(
+        {"truncated": text[: len(text) // 2], "not-a-list": '"hello"', "wrong-file": json.dumps([{"email": "x"}])}[
+            damage
+        ]
+    )
+    run = cli("scan", "gcp", "--from-asset-search", str(bad), *analysis(tmp_path / "out"), out_dir=tmp_path, home=home)
     assert run.code == 2
     assert run.stderr.strip().count("\n") == 0 and str(bad) in run.stderr
     assert "Traceback" not in run.stderr
@@ -205,8 +220,9 @@ def test_scan_without_a_scope_is_a_usage_error(tmp_path, home):
 
 def test_project_scope_reads_only_that_project(tmp_path, home):
     with GcpWire() as wire:
-        run = cli("scan", "gcp", "--project", "acme-dev", *wire.cli_args(), *analysis(tmp_path),
-                  out_dir=tmp_path, home=home)
+        run = cli(
+            "scan", "gcp", "--project", "acme-dev", *wire.cli_args(), *analysis(tmp_path), out_dir=tmp_path, home=home
+        )
     assert run.code == 0, run.stdout + run.stderr
     assert pairs(tmp_path) == {("oidc-subject-unpinned", sa("gh-open", "acme-dev"))}
     assert not any("acme-prod" in c or "folders" in c for c in wire.log.calls)
@@ -214,8 +230,7 @@ def test_project_scope_reads_only_that_project(tmp_path, home):
 
 def test_folder_scope_reaches_the_projects_beneath(tmp_path, home):
     with GcpWire() as wire:
-        run = cli("scan", "gcp", "--folder", "456", *wire.cli_args(), *analysis(tmp_path),
-                  out_dir=tmp_path, home=home)
+        run = cli("scan", "gcp", "--folder", "456", *wire.cli_args(), *analysis(tmp_path), out_dir=tmp_path, home=home)
     assert run.code == 3
     # acme-dev hangs off the organization: its findings (and ci-deployer's grant holder) are out of scope
     assert pairs(tmp_path) == {p for p in EXPECTED if "acme-dev" not in p[1]}
@@ -223,11 +238,21 @@ def test_folder_scope_reaches_the_projects_beneath(tmp_path, home):
 
 def test_missing_application_default_credentials_is_one_line_exit_2(tmp_path, home):
     env_free = ["scan", "gcp", "--organization", ORG, *analysis(tmp_path)]
-    proc = subprocess.run([STANDING, *env_free], capture_output=True, text=True, timeout=60, env={
-        "PATH": os.environ.get("PATH", ""), "HOME": str(home), "NO_GCE_CHECK": "True",
-        "CLOUDSDK_CONFIG": str(home / "gcloud"), "GCE_METADATA_HOST": "127.0.0.1:9",
-        "STANDING_GCP_TEST_TOKEN": "ignored-without-an-endpoint-override",
-        "GOOGLE_APPLICATION_CREDENTIALS": str(home / "no-adc.json")})
+    proc = subprocess.run(
+        [STANDING, *env_free],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(home),
+            "NO_GCE_CHECK": "True",
+            "CLOUDSDK_CONFIG": str(home / "gcloud"),
+            "GCE_METADATA_HOST": "127.0.0.1:9",
+            "STANDING_GCP_TEST_TOKEN": "ignored-without-an-endpoint-override",
+            "GOOGLE_APPLICATION_CREDENTIALS": str(home / "no-adc.json"),
+        },
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and "Application Default Credentials" in proc.stderr
 
@@ -235,8 +260,9 @@ def test_missing_application_default_credentials_is_one_line_exit_2(tmp_path, ho
 def test_collect_then_scan_snapshot_gives_the_live_findings(live, tmp_path, home):
     snap = tmp_path / "snap.json"
     with GcpWire() as wire:
-        collected = cli("collect", "gcp", "--organization", ORG, *wire.cli_args(), "-o", str(snap),
-                        out_dir=tmp_path, home=home)
+        collected = cli(
+            "collect", "gcp", "--organization", ORG, *wire.cli_args(), "-o", str(snap), out_dir=tmp_path, home=home
+        )
     assert collected.code == 3  # partial, said so
     out = tmp_path / "from-snapshot"
     again = cli("scan", "--snapshot", str(snap), *analysis(out), out_dir=out, home=home)
@@ -245,8 +271,19 @@ def test_collect_then_scan_snapshot_gives_the_live_findings(live, tmp_path, home
 
 
 def test_unreachable_endpoint_is_one_line_exit_2(tmp_path, home):
-    run = cli("scan", "gcp", "--organization", ORG, "--api-endpoint", "http://127.0.0.1:9",
-              "--grpc-endpoint", "127.0.0.1:9", *analysis(tmp_path), out_dir=tmp_path, home=home)
+    run = cli(
+        "scan",
+        "gcp",
+        "--organization",
+        ORG,
+        "--api-endpoint",
+        "http://127.0.0.1:9",
+        "--grpc-endpoint",
+        "127.0.0.1:9",
+        *analysis(tmp_path),
+        out_dir=tmp_path,
+        home=home,
+    )
     assert run.code == 2 and "cannot connect" in run.stderr
     assert run.stderr.strip().count("\n") == 0 and "Traceback" not in run.stderr
 
@@ -255,7 +292,8 @@ def test_no_secret_value_in_any_output_or_log(live):
     """Runs last: the private key data planted in a key listing never reaches any output."""
     assert len(RUNS) >= 5
     for run in RUNS:
-        texts = [run.stdout, run.stderr] + [p.read_text(errors="replace")
-                                            for p in run.out_dir.rglob("*") if p.is_file()]
+        texts = [run.stdout, run.stderr] + [
+            p.read_text(errors="replace") for p in run.out_dir.rglob("*") if p.is_file()
+        ]
         assert not any(PLANTED_SECRET in text for text in texts)
     assert any(f["subject"].endswith("/keys/" + f["subject"].rsplit("/", 1)[-1]) for f in findings(live[0].out_dir))

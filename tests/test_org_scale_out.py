@@ -17,7 +17,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -34,7 +34,7 @@ from standing.demo.estate import (
 )
 from tests.support.aws_wire import AwsWireProxy, Fault
 
-AS_OF = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+AS_OF = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 STANDING = str(Path(sys.executable).parent / "standing")
 MANAGEMENT = "123456789012"  # moto's default account
 MEMBERS = 20
@@ -86,8 +86,9 @@ def organization(tmp_path_factory) -> Iterator[Organization]:
         org = boto3.client("organizations", endpoint_url=server.endpoint_url, region_name="us-east-1")
         org.create_organization(FeatureSet="ALL")
         members = [
-            org.create_account(AccountName=f"member-{n:02d}", Email=f"m{n}@example.com")[
-                "CreateAccountStatus"]["AccountId"]
+            org.create_account(AccountName=f"member-{n:02d}", Email=f"m{n}@example.com")["CreateAccountStatus"][
+                "AccountId"
+            ]
             for n in range(MEMBERS)
         ]
         seeded: set[str] = set()
@@ -104,8 +105,21 @@ def organization(tmp_path_factory) -> Iterator[Organization]:
 def scan(org: Organization, out_dir: Path, *extra: str) -> Run:
     with AwsWireProxy(org.endpoint_url) as proxy:
         proxy.log.faults.append(Fault("sts", "AssumeRole", "AccessDenied", body_contains=org.denied))
-        argv = [STANDING, "scan", "aws", "--organization", "--endpoint-url", proxy.endpoint_url,
-                "--output-dir", str(out_dir), "--as-of", AS_OF.isoformat(), "--fail-on", "none", *extra]
+        argv = [
+            STANDING,
+            "scan",
+            "aws",
+            "--organization",
+            "--endpoint-url",
+            proxy.endpoint_url,
+            "--output-dir",
+            str(out_dir),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--fail-on",
+            "none",
+            *extra,
+        ]
         env = {"PATH": os.environ.get("PATH", ""), "HOME": str(out_dir), "COLUMNS": "200", **org.env}
         proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
         return Run(proc.returncode, proc.stdout, proc.stderr, out_dir, list(proxy.log.calls))
@@ -120,10 +134,17 @@ def thread_run(organization, tmp_path_factory) -> Run:
 def dask_run(organization, tmp_path_factory) -> Run:
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=2, processes=True, protocol="tcp",
-                      host="127.0.0.1", dashboard_address=":0") as cluster:
-        return scan(organization, tmp_path_factory.mktemp("dask"),
-                    "--executor", "dask", "--scheduler", cluster.scheduler_address)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=2, processes=True, protocol="tcp", host="127.0.0.1", dashboard_address=":0"
+    ) as cluster:
+        return scan(
+            organization,
+            tmp_path_factory.mktemp("dask"),
+            "--executor",
+            "dask",
+            "--scheduler",
+            cluster.scheduler_address,
+        )
 
 
 def test_dask_scan_completes_without_the_denied_account_and_says_so(organization, dask_run):
@@ -160,14 +181,15 @@ def records_without(document: dict, account: str) -> dict[str, list[str]]:
     }
 
 
-def test_refresh_replaces_one_account_and_leaves_the_rest_untouched(
-    organization, dask_run, thread_run, tmp_path
-):
+def test_refresh_replaces_one_account_and_leaves_the_rest_untouched(organization, dask_run, thread_run, tmp_path):
     """Changes the estate, so it asks for the scans above first, to run after them."""
     run = lambda *args, endpoint=organization.endpoint_url: subprocess.run(  # noqa: E731
-        [STANDING, "collect", "aws", "--endpoint-url", endpoint, *args], capture_output=True,
-        text=True, timeout=120,
-        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **organization.env})
+        [STANDING, "collect", "aws", "--endpoint-url", endpoint, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), **organization.env},
+    )
     merged, refreshed = thread_run.out_dir / "snapshot.json", tmp_path / "refreshed.json"
     target, untouched = organization.members[5], organization.members[6]
     for account in (target, untouched):  # both change; only the target is re-read
@@ -176,14 +198,16 @@ def test_refresh_replaces_one_account_and_leaves_the_rest_untouched(
         iam.create_access_key(UserName="svc-added-later")
 
     with AwsWireProxy(organization.endpoint_url) as proxy:
-        done = run("--refresh-account", target, "--snapshot", str(merged), "-o", str(refreshed),
-                   endpoint=proxy.endpoint_url)
+        done = run(
+            "--refresh-account", target, "--snapshot", str(merged), "-o", str(refreshed), endpoint=proxy.endpoint_url
+        )
         calls = list(proxy.log.calls)
     assert done.returncode == 3, done.stdout + done.stderr  # the denied account is still a gap
 
     before, after = json.loads(merged.read_text()), json.loads(refreshed.read_text())
     names = lambda doc, account: {  # noqa: E731
-        i["name"] for i in doc["inventory"]["identities"] if i["account"] == account}
+        i["name"] for i in doc["inventory"]["identities"] if i["account"] == account
+    }
     assert names(after, target) == names(before, target) | {"svc-added-later"}
     assert names(after, untouched) == names(before, untouched)
     assert records_without(after, target) == records_without(before, target)
@@ -197,14 +221,25 @@ def test_refresh_replaces_one_account_and_leaves_the_rest_untouched(
 def test_refresh_of_an_account_the_snapshot_lacks_is_one_line(organization, tmp_path):
     from click.testing import CliRunner
 
-    from standing.scanner.cli import main
-    from standing.scanner.snapshot import write_snapshot
+    from standing.cli.main import main
+    from standing.core.snapshot import write_snapshot
     from tests.builders import inventory
 
     snap = tmp_path / "merged.json"
     write_snapshot(inventory(), snap)
-    result = CliRunner().invoke(main, ["collect", "aws", "--refresh-account", "999999999999",
-                                       "--snapshot", str(snap), "-o", str(tmp_path / "out.json")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "collect",
+            "aws",
+            "--refresh-account",
+            "999999999999",
+            "--snapshot",
+            str(snap),
+            "-o",
+            str(tmp_path / "out.json"),
+        ],
+    )
     assert result.exit_code == 2
     assert result.output.strip() == f"standing: error: {snap}: holds no AWS account 999999999999 to refresh"
     assert not (tmp_path / "out.json").exists()
@@ -213,12 +248,13 @@ def test_refresh_of_an_account_the_snapshot_lacks_is_one_line(organization, tmp_
 def test_dask_executor_without_the_extra_names_the_extra(monkeypatch, tmp_path):
     from click.testing import CliRunner
 
-    from standing.scanner.cli import main
+    from standing.cli.main import main
 
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were not installed
-    result = CliRunner().invoke(main, ["scan", "aws", "--organization", "--executor", "dask",
-                                       "--endpoint-url", "http://127.0.0.1:9"])
+    result = CliRunner().invoke(
+        main, ["scan", "aws", "--organization", "--executor", "dask", "--endpoint-url", "http://127.0.0.1:9"]
+    )
     assert result.exit_code == 2
     assert result.output.strip() == (
-        "standing: error: --executor dask: needs the dask extra: pip install 'standing[dask]' "
-        "(missing distributed)")
+        "standing: error: --executor dask: needs the dask extra: pip install 'standing[dask]' (missing distributed)"
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from standing.scanner import catalogue
-from standing.scanner.privilege import PrivilegeLevel, assess_aws_policies
+from standing.analysis import catalogue
+from standing.analysis.privilege import PrivilegeLevel, assess_aws_policies
 
 
 def level(*statements):
@@ -31,8 +31,18 @@ def allow(action, resource="*", **extra):
         ([allow("s3:*")], PrivilegeLevel.WRITE),
         ([allow("s3:Get*")], PrivilegeLevel.READ),
         ([allow("*"), {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}], PrivilegeLevel.WRITE),
-        ([allow("*"), {"Effect": "Deny", "Action": "iam:*", "Resource": "*",
-                       "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}], PrivilegeLevel.ADMIN),
+        (
+            [
+                allow("*"),
+                {
+                    "Effect": "Deny",
+                    "Action": "iam:*",
+                    "Resource": "*",
+                    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}},
+                },
+            ],
+            PrivilegeLevel.ADMIN,
+        ),
         ([{"Effect": "Allow", "NotAction": ["s3:*"], "Resource": "*"}], PrivilegeLevel.ADMIN),
         ([{"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"}], PrivilegeLevel.WRITE),
         ([allow("nosuchservice:DoThings")], PrivilegeLevel.NONE),
@@ -47,4 +57,7 @@ def test_catalogue_classifies_from_aws_access_levels():
     assert catalogue.lookup("iam:GetAccountAuthorizationDetails").mutating is False
     assert catalogue.lookup("iam:DeleteUser").mutating is True
     assert {a.qualified for a in catalogue.expand("sts:AssumeRole*")} >= {
-        "sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"}
+        "sts:AssumeRole",
+        "sts:AssumeRoleWithWebIdentity",
+        "sts:AssumeRoleWithSAML",
+    }

@@ -28,9 +28,9 @@ def test_ci_runs_the_readme_test_command():
 def test_policy_command_prints_each_providers_declared_permissions():
     from click.testing import CliRunner
 
+    from standing.cli.main import main
     from standing.collectors.azure.operations import arm_actions, graph_permissions
     from standing.collectors.gcp.operations import READ_ONLY_ROLES
-    from standing.scanner.cli import main
 
     runner = CliRunner()
     assert json.loads(runner.invoke(main, ["policy", "aws"]).output) == read_only_policy()

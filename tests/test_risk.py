@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from standing.scanner.config import ScanConfig
-from standing.scanner.pipeline import analyse_estate
-from standing.scanner.model import TrustKind
+from standing.core.model import TrustKind
+from standing.rules.analyse import analyse_estate
+from standing.rules.config import ScanConfig
 from tests.builders import ACCOUNT, NOW, allow, arn, grant, inventory, key, policy, role, trust, user
 
 
@@ -15,12 +15,25 @@ def estate():
     ci_policy = policy("CiAssume", allow("sts:AssumeRole", arn("role", "admin")))
     reader = user("reader")
     reader_policy = policy("Reader", allow("s3:GetObject", "arn:aws:s3:::reports/*"))
-    return inventory(
-        admin, admin_policy, grant(admin, admin_policy),
-        trust(admin, f"arn:aws:iam::{ACCOUNT}:root", TrustKind.ACCOUNT),
-        ci, ci_policy, grant(ci, ci_policy), key(ci, "AKIACI", age=400, used=1),
-        reader, reader_policy, grant(reader, reader_policy), key(reader, "AKIAREADER", age=100, used=1),
-    ), admin, ci, reader
+    return (
+        inventory(
+            admin,
+            admin_policy,
+            grant(admin, admin_policy),
+            trust(admin, f"arn:aws:iam::{ACCOUNT}:root", TrustKind.ACCOUNT),
+            ci,
+            ci_policy,
+            grant(ci, ci_policy),
+            key(ci, "AKIACI", age=400, used=1),
+            reader,
+            reader_policy,
+            grant(reader, reader_policy),
+            key(reader, "AKIAREADER", age=100, used=1),
+        ),
+        admin,
+        ci,
+        reader,
+    )
 
 
 def test_blast_radius_and_score_follow_the_documented_formula():
@@ -48,36 +61,71 @@ def test_exposure_counts_secret_days_and_those_reaching_admin():
 
 
 def test_sensitive_data_is_judged_in_every_cloud_by_what_the_grants_hand_out():
-    from standing.scanner.graph import PrivilegeGraph
-    from standing.scanner.model import Grant, Identity, IdentityKind, Provider, Role
-    from standing.scanner.privilege_azure import CONTRIBUTOR
-    from standing.scanner.sensitive import sensitive_kinds
+    from standing.analysis.graph import PrivilegeGraph
+    from standing.analysis.privilege_azure import CONTRIBUTOR
+    from standing.analysis.sensitive import sensitive_kinds
+    from standing.core.model import Grant, Identity, IdentityKind, Provider, Role
 
     def holder(provider, name, *roles, scope):
         who = Identity(id=name, provider=provider, kind=IdentityKind.SERVICE_ACCOUNT, account="a", name=name)
         return [who, *[Grant(principal_id=name, role_id=r.id, scope_id=scope) for r in roles]]
 
     secrets_role = Role(id="roles/secretmanager.secretAccessor", provider=Provider.GCP, name="accessor")
-    custom = Role(id="projects/p/roles/predictor", provider=Provider.GCP, name="predictor",
-                  permissions=["aiplatform.endpoints.predict", "logging.logEntries.create"])
+    custom = Role(
+        id="projects/p/roles/predictor",
+        provider=Provider.GCP,
+        name="predictor",
+        permissions=["aiplatform.endpoints.predict", "logging.logEntries.create"],
+    )
     viewer = Role(id="roles/viewer", provider=Provider.GCP, name="viewer")
-    blob_reader = Role(id="/providers/Microsoft.Authorization/roleDefinitions/blob", provider=Provider.AZURE,
-                       name="Blob Reader", documents=[{"permissions": [{"actions": [], "dataActions": [
-                           "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"]}]}])
-    contributor = Role(id=f"/providers/Microsoft.Authorization/roleDefinitions/{CONTRIBUTOR}",
-                       provider=Provider.AZURE, name="Contributor")
-    vault_reader = Role(id="/providers/Microsoft.Authorization/roleDefinitions/kv", provider=Provider.AZURE,
-                        name="KV no secrets", documents=[{"permissions": [{"actions": ["Microsoft.KeyVault/*/read"],
-                                                                          "dataActions": ["Microsoft.KeyVault/*"],
-                                                                          "notDataActions": [
-                            "Microsoft.KeyVault/vaults/secrets/getSecret/action"]}]}])
+    blob_reader = Role(
+        id="/providers/Microsoft.Authorization/roleDefinitions/blob",
+        provider=Provider.AZURE,
+        name="Blob Reader",
+        documents=[
+            {
+                "permissions": [
+                    {
+                        "actions": [],
+                        "dataActions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"],
+                    }
+                ]
+            }
+        ],
+    )
+    contributor = Role(
+        id=f"/providers/Microsoft.Authorization/roleDefinitions/{CONTRIBUTOR}",
+        provider=Provider.AZURE,
+        name="Contributor",
+    )
+    vault_reader = Role(
+        id="/providers/Microsoft.Authorization/roleDefinitions/kv",
+        provider=Provider.AZURE,
+        name="KV no secrets",
+        documents=[
+            {
+                "permissions": [
+                    {
+                        "actions": ["Microsoft.KeyVault/*/read"],
+                        "dataActions": ["Microsoft.KeyVault/*"],
+                        "notDataActions": ["Microsoft.KeyVault/vaults/secrets/getSecret/action"],
+                    }
+                ]
+            }
+        ],
+    )
     records = [
         *holder(Provider.GCP, "gcp-secrets", secrets_role, scope="projects/p"),
         *holder(Provider.GCP, "gcp-predict", custom, viewer, scope="projects/p"),
         *holder(Provider.AZURE, "az-blob", blob_reader, scope="/subscriptions/s"),
         *holder(Provider.AZURE, "az-contrib", contributor, scope="/subscriptions/s"),
         *holder(Provider.AZURE, "az-kv", vault_reader, scope="/subscriptions/s"),
-        secrets_role, custom, viewer, blob_reader, contributor, vault_reader,
+        secrets_role,
+        custom,
+        viewer,
+        blob_reader,
+        contributor,
+        vault_reader,
     ]
     graph = PrivilegeGraph(inventory(*records))
     assert {i.id: sorted(sensitive_kinds(graph, i)) for i in graph.identities()} == {

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from standing.scanner.engine import load_rules
-from standing.scanner.findings import Framework
-from standing.scanner.frameworks import frameworks_for, mappings
+from standing.core.findings import Framework
+from standing.rules.frameworks import frameworks_for, mappings
+from standing.rules.registry import load_rules
 
 NHI_IDS = {f"NHI{n}:2025" for n in range(1, 11)}
 CIS_SECTION_1 = re.compile(r"^1\.(\d|1\d|2[0-2])$")

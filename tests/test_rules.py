@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from standing.scanner.config import ScanConfig, parse_config
-from standing.scanner.findings import Severity
-from standing.scanner.model import CredentialKind, Identity, IdentityKind, Membership, Provider, TrustKind
-from standing.scanner.pipeline import analyse
-from tests.builders import (ACCOUNT, NOW, allow, arn, grant, group, inventory, key, policy, role,
-                            trust, user)
+from standing.core.findings import Severity
+from standing.core.model import CredentialKind, Identity, IdentityKind, Membership, Provider, TrustKind
+from standing.rules.analyse import analyse
+from standing.rules.config import ScanConfig, parse_config
+from tests.builders import ACCOUNT, NOW, allow, arn, grant, group, inventory, key, policy, role, trust, user
 
 
 def pairs(inv, config: ScanConfig | None = None) -> set[tuple[str, str]]:
@@ -18,11 +17,11 @@ def test_key_age_and_use_rules_judge_each_key_once_and_never_guess_unknown_use()
     ci = user("ci")
     inv = inventory(
         ci,
-        key(ci, "AKIAOLDUSED", age=200, used=1),          # old, in use
+        key(ci, "AKIAOLDUSED", age=200, used=1),  # old, in use
         key(ci, "AKIAFRESHIDLE", age=60, used=50, active=True),  # idle 50 > 45
-        key(ci, "AKIANEVER", age=30, used=None),          # never used past grace
-        key(ci, "AKIANEWNEVER", age=3, used=None),        # within grace
-        key(ci, "AKIAUNKNOWN", age=10, used="unknown"),   # provider can't say
+        key(ci, "AKIANEVER", age=30, used=None),  # never used past grace
+        key(ci, "AKIANEWNEVER", age=3, used=None),  # within grace
+        key(ci, "AKIAUNKNOWN", age=10, used="unknown"),  # provider can't say
         key(ci, "AKIAOLDINACTIVE", age=900, used=None, active=False),
     )
     assert pairs(inv) == {
@@ -51,13 +50,21 @@ def test_severity_override_replaces_the_rules_own_grading():
 
 
 def test_root_key_and_console_users():
-    root = Identity(id=f"arn:aws:iam::{ACCOUNT}:root", provider=Provider.AWS, kind=IdentityKind.ROOT,
-                    account=ACCOUNT, name="root", human=True)
+    root = Identity(
+        id=f"arn:aws:iam::{ACCOUNT}:root",
+        provider=Provider.AWS,
+        kind=IdentityKind.ROOT,
+        account=ACCOUNT,
+        name="root",
+        human=True,
+    )
     mixed = user("alice-or-bot", console_access=True, human=None)
     console_only = user("bob", console_access=True, human=True)
     inv = inventory(
-        root, key(root, f"{root.id}/access-key-1", age=5, used=1),
-        mixed, key(mixed, "AKIAMIXED", age=5, used=1),
+        root,
+        key(root, f"{root.id}/access-key-1", age=5, used=1),
+        mixed,
+        key(mixed, "AKIAMIXED", age=5, used=1),
         console_only,
     )
     assert pairs(inv) == {
@@ -83,17 +90,34 @@ def test_admin_equivalence_through_groups_boundaries_and_humans():
     keyless_user = user("dormant-admin")  # no live secret: cannot act as a workload
     sso = role("AWSReservedSSO_Admin_1234", human=True, provider_managed=True)
     inv = inventory(
-        admin_policy, iam_write, scoped_iam, read_only, boundary,
-        admins, via_group, Membership(member_id=via_group.id, group_id=admins.id), grant(admins, admin_policy),
-        key(via_group, "AKIADEPLOY", age=10, used=1, active=False), key(via_group, "AKIADEPLOY2", age=1, used=1),
-        keyed_admin, grant(keyed_admin, admin_policy), key(keyed_admin, "AKIATF", age=10, used=1),
-        capped, grant(capped, admin_policy),
-        iam_role, grant(iam_role, iam_write),
-        scoped, grant(scoped, scoped_iam),
-        reader, grant(reader, read_only),
-        sso, grant(sso, admin_policy),
-        keyless_user, grant(keyless_user, admin_policy),
-        admin_role, grant(admin_role, admin_policy),
+        admin_policy,
+        iam_write,
+        scoped_iam,
+        read_only,
+        boundary,
+        admins,
+        via_group,
+        Membership(member_id=via_group.id, group_id=admins.id),
+        grant(admins, admin_policy),
+        key(via_group, "AKIADEPLOY", age=10, used=1, active=False),
+        key(via_group, "AKIADEPLOY2", age=1, used=1),
+        keyed_admin,
+        grant(keyed_admin, admin_policy),
+        key(keyed_admin, "AKIATF", age=10, used=1),
+        capped,
+        grant(capped, admin_policy),
+        iam_role,
+        grant(iam_role, iam_write),
+        scoped,
+        grant(scoped, scoped_iam),
+        reader,
+        grant(reader, read_only),
+        sso,
+        grant(sso, admin_policy),
+        keyless_user,
+        grant(keyless_user, admin_policy),
+        admin_role,
+        grant(admin_role, admin_policy),
     )
     findings = {f.subject: f for f in analyse(inv, ScanConfig(), as_of=NOW) if f.rule_id == "admin-equivalent"}
     assert set(findings) == {via_group.id, keyed_admin.id, iam_role.id, admin_role.id}
@@ -117,19 +141,47 @@ def test_open_trusts_and_oidc_subjects():
     branch_wild = role("gha-any-branch")
     web = "sts:AssumeRoleWithWebIdentity"
     inv = inventory(
-        wild, trust(wild, "*", TrustKind.ANY),
-        ext, trust(ext, "arn:aws:iam::999988887777:root", TrustKind.ACCOUNT),
-        ext_ok, trust(ext_ok, "arn:aws:iam::999988887777:root", TrustKind.ACCOUNT,
-                      {"StringEquals": {"sts:ExternalId": "x-123"}}),
-        internal, trust(internal, f"arn:aws:iam::{ACCOUNT}:root", TrustKind.ACCOUNT),
-        no_sub, trust(no_sub, gh_provider, TrustKind.OIDC,
-                      {"StringEquals": {f"{gh}:aud": "sts.amazonaws.com"}}, issuer=gh, action=web),
-        wild_sub, trust(wild_sub, gh_provider, TrustKind.OIDC,
-                        {"StringLike": {f"{gh}:sub": "repo:acme/*"}}, issuer=gh, action=web),
-        pinned, trust(pinned, gh_provider, TrustKind.OIDC,
-                      {"StringEquals": {f"{gh}:sub": "repo:acme/api:ref:refs/heads/main"}}, issuer=gh, action=web),
-        branch_wild, trust(branch_wild, gh_provider, TrustKind.OIDC,
-                           {"StringLike": {f"{gh}:sub": "repo:acme/api:*"}}, issuer=gh, action=web),
+        wild,
+        trust(wild, "*", TrustKind.ANY),
+        ext,
+        trust(ext, "arn:aws:iam::999988887777:root", TrustKind.ACCOUNT),
+        ext_ok,
+        trust(
+            ext_ok, "arn:aws:iam::999988887777:root", TrustKind.ACCOUNT, {"StringEquals": {"sts:ExternalId": "x-123"}}
+        ),
+        internal,
+        trust(internal, f"arn:aws:iam::{ACCOUNT}:root", TrustKind.ACCOUNT),
+        no_sub,
+        trust(
+            no_sub,
+            gh_provider,
+            TrustKind.OIDC,
+            {"StringEquals": {f"{gh}:aud": "sts.amazonaws.com"}},
+            issuer=gh,
+            action=web,
+        ),
+        wild_sub,
+        trust(
+            wild_sub, gh_provider, TrustKind.OIDC, {"StringLike": {f"{gh}:sub": "repo:acme/*"}}, issuer=gh, action=web
+        ),
+        pinned,
+        trust(
+            pinned,
+            gh_provider,
+            TrustKind.OIDC,
+            {"StringEquals": {f"{gh}:sub": "repo:acme/api:ref:refs/heads/main"}},
+            issuer=gh,
+            action=web,
+        ),
+        branch_wild,
+        trust(
+            branch_wild,
+            gh_provider,
+            TrustKind.OIDC,
+            {"StringLike": {f"{gh}:sub": "repo:acme/api:*"}},
+            issuer=gh,
+            action=web,
+        ),
     )
     findings = {(f.rule_id, f.subject): f for f in analyse(inv, ScanConfig(), as_of=NOW)}
     assert set(findings) == {
@@ -144,10 +196,20 @@ def test_open_trusts_and_oidc_subjects():
 
 def test_findings_are_ranked_worst_first_with_stable_fingerprints():
     svc = user("svc")
-    root = Identity(id=f"arn:aws:iam::{ACCOUNT}:root", provider=Provider.AWS, kind=IdentityKind.ROOT,
-                    account=ACCOUNT, name="root", human=True)
-    inv = inventory(svc, key(svc, "AKIA1", age=30, used=None), root,
-                    key(root, "rootkey", age=1, used=1, kind=CredentialKind.ACCESS_KEY))
+    root = Identity(
+        id=f"arn:aws:iam::{ACCOUNT}:root",
+        provider=Provider.AWS,
+        kind=IdentityKind.ROOT,
+        account=ACCOUNT,
+        name="root",
+        human=True,
+    )
+    inv = inventory(
+        svc,
+        key(svc, "AKIA1", age=30, used=None),
+        root,
+        key(root, "rootkey", age=1, used=1, kind=CredentialKind.ACCESS_KEY),
+    )
     first = analyse(inv, ScanConfig(), as_of=NOW)
     again = analyse(inv, ScanConfig(), as_of=NOW)
     assert [f.severity for f in first] == [Severity.CRITICAL, Severity.MEDIUM]
@@ -161,9 +223,11 @@ def test_secret_lifecycle_rules_judge_only_secrets_that_can_expire():
     sa = user("sa@p.iam.gserviceaccount.com")
     never = key(sa, "k-never", age=10, used=1, kind=CredentialKind.SA_KEY)
     long_lived = key(sa, "k-long", age=10, used=1, kind=CredentialKind.CLIENT_SECRET).model_copy(
-        update={"expires": NOW + timedelta(days=700)})
+        update={"expires": NOW + timedelta(days=700)}
+    )
     short = key(sa, "k-short", age=10, used=1, kind=CredentialKind.CERTIFICATE).model_copy(
-        update={"expires": NOW + timedelta(days=30)})
+        update={"expires": NOW + timedelta(days=30)}
+    )
     leaked = short.model_copy(update={"id": "k-leaked", "compromised": "exposed"})
     leaked_disabled = leaked.model_copy(update={"id": "k-leaked-off", "active": False})
     aws_key = key(sa, "AKIA-no-expiry-by-design", age=10, used=1)
@@ -176,20 +240,29 @@ def test_secret_lifecycle_rules_judge_only_secrets_that_can_expire():
 
 
 def test_ai_workloads_with_static_keys_or_model_invocation_on_everything():
-    from standing.scanner.model import WorkloadKind
+    from standing.core.model import WorkloadKind
 
     trainer = user("trainer", workload=WorkloadKind.TRAINING)
     agent = role("agent", workload=WorkloadKind.AGENT)
     pinned_agent = role("pinned-agent", workload=WorkloadKind.AGENT)
     app = role("app", workload=WorkloadKind.APP)
     invoke_any = policy("InvokeAny", allow("bedrock:InvokeModel"))
-    invoke_one = policy("InvokeOne", allow("bedrock:InvokeModel",
-                                           "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v2"))
-    inv = inventory(trainer, key(trainer, "AKIATRAIN", age=5, used=1),
-                    agent, invoke_any, grant(agent, invoke_any),
-                    pinned_agent, invoke_one, grant(pinned_agent, invoke_one),
-                    app, grant(app, invoke_any))
-    assert {p for p in pairs(inv)} == {
+    invoke_one = policy(
+        "InvokeOne", allow("bedrock:InvokeModel", "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v2")
+    )
+    inv = inventory(
+        trainer,
+        key(trainer, "AKIATRAIN", age=5, used=1),
+        agent,
+        invoke_any,
+        grant(agent, invoke_any),
+        pinned_agent,
+        invoke_one,
+        grant(pinned_agent, invoke_one),
+        app,
+        grant(app, invoke_any),
+    )
+    assert set(pairs(inv)) == {
         ("ai-workload-standing-access", trainer.id),
         ("ai-workload-standing-access", agent.id),
     }
@@ -202,17 +275,23 @@ def test_shared_identity_from_ownership_tags_or_concurrent_use_from_several_serv
     rotating = user("rotating")
     used_from = lambda cred, service: cred.model_copy(update={"last_used_service": service})  # noqa: E731
     inv = inventory(
-        two_teams, one_team,
-        busy, used_from(key(busy, "AKIAB1", age=30, used=1), "s3"), used_from(key(busy, "AKIAB2", age=30, used=2), "sqs"),
-        rotating, used_from(key(rotating, "AKIAR1", age=30, used=1), "s3"), used_from(key(rotating, "AKIAR2", age=3, used=0), "s3"),
+        two_teams,
+        one_team,
+        busy,
+        used_from(key(busy, "AKIAB1", age=30, used=1), "s3"),
+        used_from(key(busy, "AKIAB2", age=30, used=2), "sqs"),
+        rotating,
+        used_from(key(rotating, "AKIAR1", age=30, used=1), "s3"),
+        used_from(key(rotating, "AKIAR2", age=3, used=0), "s3"),
     )
     assert {p for p in pairs(inv) if p[0] == "shared-identity"} == {
-        ("shared-identity", two_teams.id), ("shared-identity", busy.id)}
+        ("shared-identity", two_teams.id),
+        ("shared-identity", busy.id),
+    }
 
 
 def test_identity_unused_judges_dead_identities_without_secrets_and_never_guesses():
-    from standing.scanner.model import UsageStatus
-
+    from standing.core.model import UsageStatus
     from tests.builders import days_ago
 
     dead = role("dead", last_used=days_ago(200), last_used_status=UsageStatus.USED)
@@ -222,10 +301,13 @@ def test_identity_unused_judges_dead_identities_without_secrets_and_never_guesse
     unknown = role("unknown", created=days_ago(900))
     disabled = role("disabled", last_used=days_ago(300), last_used_status=UsageStatus.USED, disabled=True)
     keyed = user("keyed", last_used=days_ago(300), last_used_status=UsageStatus.USED)
-    inv = inventory(dead, busy, never_old, never_new, unknown, disabled, keyed,
-                    key(keyed, "AKIAKEYED", age=300, used=1))
+    inv = inventory(
+        dead, busy, never_old, never_new, unknown, disabled, keyed, key(keyed, "AKIAKEYED", age=300, used=1)
+    )
     assert {p for p in pairs(inv) if p[0] == "identity-unused"} == {
-        ("identity-unused", dead.id), ("identity-unused", never_old.id)}
+        ("identity-unused", dead.id),
+        ("identity-unused", never_old.id),
+    }
 
 
 def test_identity_without_owner_is_off_until_enabled_then_flags_only_unowned_standing_access():
@@ -238,58 +320,119 @@ def test_identity_without_owner_is_off_until_enabled_then_flags_only_unowned_sta
     fielded = user("fielded", owner="platform@acme.example")
     reader = role("reader")  # no secret, nothing beyond read: nothing standing to answer for
     reads = policy("Reads", allow("s3:GetObject"))
-    records = [unowned_key, unowned_writer, tagged, namespaced, blank, fielded, reader, writes, reads,
-               grant(unowned_writer, writes), grant(reader, reads)]
-    records += [key(u, f"AKIA{u.name.upper().replace('-', '')}", age=10, used=1)
-                for u in (unowned_key, tagged, namespaced, blank, fielded)]
+    records = [
+        unowned_key,
+        unowned_writer,
+        tagged,
+        namespaced,
+        blank,
+        fielded,
+        reader,
+        writes,
+        reads,
+        grant(unowned_writer, writes),
+        grant(reader, reads),
+    ]
+    records += [
+        key(u, f"AKIA{u.name.upper().replace('-', '')}", age=10, used=1)
+        for u in (unowned_key, tagged, namespaced, blank, fielded)
+    ]
     inv = inventory(*records)
     assert {p for p in pairs(inv) if p[0] == "identity-without-owner"} == set()
     config = parse_config({"rules": {"identity-without-owner": {"enabled": True}}}, "test.toml")
     assert {p for p in pairs(inv, config) if p[0] == "identity-without-owner"} == {
-        ("identity-without-owner", unowned_key.id), ("identity-without-owner", unowned_writer.id),
-        ("identity-without-owner", blank.id)}
-    narrower = parse_config({"rules": {"identity-without-owner": {"enabled": True, "owner_tags": ["team"]}}},
-                            "test.toml")
+        ("identity-without-owner", unowned_key.id),
+        ("identity-without-owner", unowned_writer.id),
+        ("identity-without-owner", blank.id),
+    }
+    narrower = parse_config(
+        {"rules": {"identity-without-owner": {"enabled": True, "owner_tags": ["team"]}}}, "test.toml"
+    )
     assert ("identity-without-owner", namespaced.id) in pairs(inv, narrower)
 
 
 def test_an_azure_application_owned_by_a_person_has_an_owner():
     tenant = "72f988bf-0000-0000-0000-2d7cd011db47"
-    app = Identity(id="app-1", provider=Provider.AZURE, kind=IdentityKind.SERVICE_PRINCIPAL, account=tenant,
-                   name="billing-sync", human=False)
-    orphan = Identity(id="app-2", provider=Provider.AZURE, kind=IdentityKind.SERVICE_PRINCIPAL, account=tenant,
-                      name="orphan-sync", human=False)
-    person = Identity(id="user-1", provider=Provider.AZURE, kind=IdentityKind.USER, account=tenant,
-                      name="dana@acme.example", human=True)
+    app = Identity(
+        id="app-1",
+        provider=Provider.AZURE,
+        kind=IdentityKind.SERVICE_PRINCIPAL,
+        account=tenant,
+        name="billing-sync",
+        human=False,
+    )
+    orphan = Identity(
+        id="app-2",
+        provider=Provider.AZURE,
+        kind=IdentityKind.SERVICE_PRINCIPAL,
+        account=tenant,
+        name="orphan-sync",
+        human=False,
+    )
+    person = Identity(
+        id="user-1",
+        provider=Provider.AZURE,
+        kind=IdentityKind.USER,
+        account=tenant,
+        name="dana@acme.example",
+        human=True,
+    )
     secrets = [key(i, f"secret-{i.id}", age=10, used=1, kind=CredentialKind.CLIENT_SECRET) for i in (app, orphan)]
     inv = inventory(app, orphan, person, *secrets, trust(app, person.id, TrustKind.OWNER))
     config = parse_config({"rules": {"identity-without-owner": {"enabled": True}}}, "test.toml")
     assert {p for p in pairs(inv, config) if p[0] == "identity-without-owner"} == {
-        ("identity-without-owner", orphan.id)}
+        ("identity-without-owner", orphan.id)
+    }
 
 
 def test_ai_workloads_are_recognised_from_roles_names_and_tags_in_every_cloud():
-    from standing.scanner.graph import PrivilegeGraph
-    from standing.scanner.model import Grant, Role
-    from standing.scanner.workloads import judge_workload
+    from standing.analysis.graph import PrivilegeGraph
+    from standing.analysis.workloads import judge_workload
+    from standing.core.model import Grant, Role
 
     def sa(name, **fields):
-        return Identity(id=f"{name}@p.iam.gserviceaccount.com", provider=Provider.GCP,
-                        kind=IdentityKind.SERVICE_ACCOUNT, account="p", name=f"{name}@p.iam.gserviceaccount.com",
-                        human=False, **fields)
+        return Identity(
+            id=f"{name}@p.iam.gserviceaccount.com",
+            provider=Provider.GCP,
+            kind=IdentityKind.SERVICE_ACCOUNT,
+            account="p",
+            name=f"{name}@p.iam.gserviceaccount.com",
+            human=False,
+            **fields,
+        )
 
     vertex = Role(id="roles/aiplatform.user", provider=Provider.GCP, name="Vertex AI User")
-    holder, trainer, notebook, support_agent = sa("batch-7"), sa("vertexTrainer"), sa("x", tags={
-        "displayName": "Jupyter workbench"}), sa("support-ai-agent")
+    holder, trainer, notebook, support_agent = (
+        sa("batch-7"),
+        sa("vertexTrainer"),
+        sa("x", tags={"displayName": "Jupyter workbench"}),
+        sa("support-ai-agent"),
+    )
     monitoring, tagged, mgmt = sa("monitoring-agent"), sa("etl", tags={"workload": "inference"}), sa("management")
-    records = [vertex, Grant(principal_id=holder.id, role_id=vertex.id, scope_id="projects/p"),
-               holder, trainer, notebook, support_agent, monitoring, tagged, mgmt]
+    records = [
+        vertex,
+        Grant(principal_id=holder.id, role_id=vertex.id, scope_id="projects/p"),
+        holder,
+        trainer,
+        notebook,
+        support_agent,
+        monitoring,
+        tagged,
+        mgmt,
+    ]
     graph = PrivilegeGraph(inventory(*records))
     assert {i.name.split("@")[0]: graph.workload_of(i.id).kind.value for i in graph.identities()} == {
-        "batch-7": "inference", "vertexTrainer": "training", "x": "notebook", "support-ai-agent": "agent",
-        "monitoring-agent": "unknown", "etl": "inference", "management": "unknown"}
+        "batch-7": "inference",
+        "vertexTrainer": "training",
+        "x": "notebook",
+        "support-ai-agent": "agent",
+        "monitoring-agent": "unknown",
+        "etl": "inference",
+        "management": "unknown",
+    }
     assert judge_workload(holder, [vertex]).reason == "holds Vertex AI User"
     keyed = [key(i, f"{i.name}/keys/k", age=10, used=1, kind=CredentialKind.SA_KEY) for i in (trainer, monitoring)]
     inv = inventory(*records, *keyed)
     assert {p for p in pairs(inv) if p[0] == "ai-workload-standing-access"} == {
-        ("ai-workload-standing-access", trainer.id)}
+        ("ai-workload-standing-access", trainer.id)
+    }

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from standing.scanner import snapshot
-from standing.scanner.model import TrustKind
-from standing.scanner.snapshot import dump_snapshot, read_snapshot, write_snapshot
+from standing.core import snapshot
+from standing.core.model import TrustKind
+from standing.core.snapshot import dump_snapshot, read_snapshot, write_snapshot
 from tests.builders import allow, grant, inventory, key, policy, role, trust, user
 
 
@@ -16,8 +16,14 @@ def estate():
     svc = user("svc-deploy", tags={"team": "payments", "note": "line one\nline two"})
     admin = policy("AdminEverything", allow("*"))
     runner = role("ci-runner", trust_policy={"Statement": [{"Effect": "Allow"}]})
-    return inventory(svc, runner, admin, key(svc, "AKIA1", age=120, used=3), grant(svc, admin),
-                     trust(runner, "arn:aws:iam::210987654321:root", TrustKind.ACCOUNT))
+    return inventory(
+        svc,
+        runner,
+        admin,
+        key(svc, "AKIA1", age=120, used=3),
+        grant(svc, admin),
+        trust(runner, "arn:aws:iam::210987654321:root", TrustKind.ACCOUNT),
+    )
 
 
 def test_streamed_snapshot_is_the_documented_layout_and_reads_back_exactly(tmp_path):

@@ -7,10 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from standing.scanner.cli import main
-from standing.scanner.errors import UserError
-from standing.scanner.snapshot import dump_snapshot
-from standing.scanner.waivers import load_waivers
+from standing.cli.main import main
+from standing.core.errors import UserError
+from standing.core.snapshot import dump_snapshot
+from standing.rules.waivers import load_waivers
 from tests.builders import inventory, key, user
 
 AS_OF = "2026-06-01T12:00:00+00:00"
@@ -38,8 +38,11 @@ expires = {expires}
 
 def scan(tmp_path, snap, waivers):
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["scan", "--snapshot", str(snap), "--waivers", str(waivers),
-                                       "--output-dir", str(out), "--as-of", AS_OF], env={"COLUMNS": "200"})
+    result = CliRunner().invoke(
+        main,
+        ["scan", "--snapshot", str(snap), "--waivers", str(waivers), "--output-dir", str(out), "--as-of", AS_OF],
+        env={"COLUMNS": "200"},
+    )
     return result, json.loads((out / "findings.json").read_text())
 
 
@@ -65,7 +68,10 @@ def test_expired_waiver_waives_nothing_and_is_reported(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        (WAIVER.format(expires="2026-05-31").replace('owner = "payments@example.com"\n', ""), "waiver 1: owner: Field required"),
+        (
+            WAIVER.format(expires="2026-05-31").replace('owner = "payments@example.com"\n', ""),
+            "waiver 1: owner: Field required",
+        ),
         (WAIVER.replace("expires = {expires}\n", ""), "waiver 1: expires: Field required"),
         (WAIVER.format(expires="'soon'"), "waiver 1: expires:"),
         (WAIVER.format(expires="2026-05-31").replace("key-too-old", "key-too-olde"), "unknown rule 'key-too-olde'"),

@@ -22,8 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from standing.collectors.command import require_extra
-from standing.scanner.errors import UserError
+from standing.core.errors import UserError
+from standing.core.extras import require_extra
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -228,7 +228,8 @@ def _local_client(max_workers: int) -> Iterator[Any]:
 
     processes = max(1, min(os.cpu_count() or 1, max_workers))
     threads = max(1, -(-max_workers // processes))
-    with LocalCluster(
-        n_workers=processes, threads_per_worker=threads, dashboard_address=":0"
-    ) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=processes, threads_per_worker=threads, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
         yield client

@@ -29,9 +29,7 @@ ACCOUNT = DEFAULT_ACCOUNT_ID
 PARTNER_ACCOUNT = "999988887777"  # a partner trusted without any condition
 VENDOR_ACCOUNT = "111122223333"  # a SaaS vendor trusted with an sts:ExternalId
 GITHUB = OidcProviderSpec(url="https://token.actions.githubusercontent.com")
-EKS = OidcProviderSpec(
-    url="https://oidc.eks.us-east-1.amazonaws.com/id/5C2E1B0F9A7D4E3B8C6A1F2D0E9B7A64"
-)
+EKS = OidcProviderSpec(url="https://oidc.eks.us-east-1.amazonaws.com/id/5C2E1B0F9A7D4E3B8C6A1F2D0E9B7A64")
 
 KEY_TOO_OLD = RuleId.KEY_TOO_OLD.value
 KEY_UNUSED = RuleId.KEY_UNUSED.value
@@ -76,9 +74,7 @@ def _account_root(account: str) -> str:
     return f"arn:aws:iam::{account}:root"
 
 
-def _web_identity(
-    provider: OidcProviderSpec, account: str, condition: dict[str, Any]
-) -> PolicyDocument:
+def _web_identity(provider: OidcProviderSpec, account: str, condition: dict[str, Any]) -> PolicyDocument:
     return _doc(
         {
             "Effect": "Allow",
@@ -94,9 +90,9 @@ def _github(account: str, *, sub: str | None, like: bool = False) -> PolicyDocum
     host = GITHUB.host
     condition: dict[str, Any] = {"StringEquals": {f"{host}:aud": "sts.amazonaws.com"}}
     if sub is not None:
-        condition["StringLike" if like else "StringEquals"] = (
-            condition.get("StringLike" if like else "StringEquals", {}) | {f"{host}:sub": sub}
-        )
+        condition["StringLike" if like else "StringEquals"] = condition.get(
+            "StringLike" if like else "StringEquals", {}
+        ) | {f"{host}:sub": sub}
     return _web_identity(GITHUB, account, condition)
 
 
@@ -158,9 +154,7 @@ DATA_LAKE_READ = PolicySpec(
 )
 COST_REPORTS_READ = PolicySpec(
     name="CostReportsRead",
-    document=_doc(
-        _allow(["ce:GetCostAndUsage", "ce:GetCostForecast", "cur:DescribeReportDefinitions"])
-    ),
+    document=_doc(_allow(["ce:GetCostAndUsage", "ce:GetCostForecast", "cur:DescribeReportDefinitions"])),
 )
 TERRAFORM_STATE = PolicySpec(
     name="TerraformState",
@@ -226,9 +220,7 @@ BACKUP_OPERATOR = PolicySpec(
         _allow("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/service-role/backup-service"),
     ),
 )
-ECR_PULL = _doc(
-    _allow(["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"])
-)
+ECR_PULL = _doc(_allow(["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]))
 
 _ALL_POLICIES = (
     ADMIN_EVERYTHING,
@@ -274,8 +266,12 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             keys=(_key(412, 0),),
             groups=("ci-runners",),
             # Deploys by hopping through the orchestrator role, which may assume acme-admin.
-            inline_policies=(("assume-deploy-orchestrator", _doc(
-                _allow("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/deploy-orchestrator"))),),
+            inline_policies=(
+                (
+                    "assume-deploy-orchestrator",
+                    _doc(_allow("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/deploy-orchestrator")),
+                ),
+            ),
             tags=(("owner", "platform"), ("workload", "ci")),
             expect=_expect(KEY_TOO_OLD, PATH),
         ),
@@ -342,8 +338,12 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             inline_policies=(
                 (
                     "crm-export-drop",
-                    _doc({**_allow("s3:PutObject", "arn:aws:s3:::acme-crm-exports/*"),
-                          "Condition": {"IpAddress": {"aws:SourceIp": ["13.108.0.0/14"]}}}),
+                    _doc(
+                        {
+                            **_allow("s3:PutObject", "arn:aws:s3:::acme-crm-exports/*"),
+                            "Condition": {"IpAddress": {"aws:SourceIp": ["13.108.0.0/14"]}},
+                        }
+                    ),
                 ),
             ),
             tags=(("owner", "revenue-ops"), ("third-party", "salesforce")),
@@ -404,9 +404,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             name="svc-legacy-ftp",
             path="/integrations/",
             keys=(_key(700, 500, active=False), _key(15, 1)),
-            inline_policies=(
-                ("ftp-bucket", _doc(_allow("s3:GetObject", "arn:aws:s3:::acme-ftp/*"))),
-            ),
+            inline_policies=(("ftp-bucket", _doc(_allow("s3:GetObject", "arn:aws:s3:::acme-ftp/*"))),),
         ),
         UserSpec(
             name="svc-backup",
@@ -482,9 +480,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
         GroupSpec(
             name="billing",
             managed_policies=("CostReportsRead",),
-            inline_policies=(
-                ("budgets-read", _doc(_allow(["budgets:ViewBudget", "budgets:DescribeBudgets"]))),
-            ),
+            inline_policies=(("budgets-read", _doc(_allow(["budgets:ViewBudget", "budgets:DescribeBudgets"]))),),
         ),
     )
     own_account = _account_root(ACCOUNT)
@@ -500,8 +496,9 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
         RoleSpec(
             name="deploy-orchestrator",
             trust_policy=_trust({"AWS": own_account}),
-            inline_policies=(("assume-admin-for-deploys", _doc(
-                _allow("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/acme-admin"))),),
+            inline_policies=(
+                ("assume-admin-for-deploys", _doc(_allow("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/acme-admin"))),
+            ),
             last_used_days_ago=1,
             tags=(("owner", "platform"),),
         ),
@@ -530,9 +527,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
         RoleSpec(
             name="partner-etl-writer",
             trust_policy=_trust({"AWS": f"arn:aws:iam::{PARTNER_ACCOUNT}:role/etl-exporter"}),
-            inline_policies=(
-                ("drop", _doc(_allow("s3:PutObject", "arn:aws:s3:::acme-partner-drop/*"))),
-            ),
+            inline_policies=(("drop", _doc(_allow("s3:PutObject", "arn:aws:s3:::acme-partner-drop/*"))),),
             last_used_days_ago=1,
         ),
         RoleSpec(
@@ -709,9 +704,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             name="ci-runner-ec2",
             path="/ci/",
             trust_policy=_service("ec2.amazonaws.com"),
-            inline_policies=(
-                ("launch-anything", _doc(_allow(["ec2:RunInstances", "iam:PassRole"]))),
-            ),
+            inline_policies=(("launch-anything", _doc(_allow(["ec2:RunInstances", "iam:PassRole"]))),),
             last_used_days_ago=0,
             tags=(("workload", "ci"),),
             expect=_expect(ADMIN),
@@ -733,9 +726,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             name="backup-service",
             path="/service-role/",
             trust_policy=_service("backup.amazonaws.com"),
-            inline_policies=(
-                ("snapshots", _doc(_allow(["ec2:CreateSnapshot", "rds:CreateDBSnapshot"]))),
-            ),
+            inline_policies=(("snapshots", _doc(_allow(["ec2:CreateSnapshot", "rds:CreateDBSnapshot"]))),),
             last_used_days_ago=1,
         ),
         RoleSpec(
@@ -800,8 +791,9 @@ def _test_estate() -> EstateSpec:
             UserSpec(
                 name="svc-hopper",
                 keys=(_key(10, 1),),
-                inline_policies=(("assume-admin", _doc(
-                    _allow("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/admin"))),),
+                inline_policies=(
+                    ("assume-admin", _doc(_allow("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/admin"))),
+                ),
                 expect=_expect(PATH),
             ),
             UserSpec(name="svc-stale", keys=(_key(70, 60),), expect=_expect(KEY_UNUSED)),
@@ -824,11 +816,7 @@ def _test_estate() -> EstateSpec:
                 inline_policies=(
                     (
                         "manage-users",
-                        _doc(
-                            _allow(
-                                ["iam:PutUserPolicy", "iam:AttachUserPolicy", "iam:CreateAccessKey"]
-                            )
-                        ),
+                        _doc(_allow(["iam:PutUserPolicy", "iam:AttachUserPolicy", "iam:CreateAccessKey"])),
                     ),
                 ),
                 expect=_expect(ADMIN),
@@ -948,8 +936,7 @@ _SERVICES = (
 def _synthetic_trust(rng: random.Random, account: str) -> tuple[PolicyDocument, frozenset[str]]:
     """A trust policy and the trust rules it triggers, weighted toward the common shapes."""
     shape = rng.choices(
-        ("service", "own", "external-id", "open-account", "open-any", "gha-pinned",
-         "gha-aud-only", "gha-wildcard"),
+        ("service", "own", "external-id", "open-account", "open-any", "gha-pinned", "gha-aud-only", "gha-wildcard"),
         weights=(50, 15, 8, 5, 2, 12, 5, 3),
     )[0]
     if shape == "service":
@@ -1038,9 +1025,7 @@ def synthetic_estate(n_identities: int, *, seed: int = 0) -> EstateSpec:
         policies = _pick_policies(rng, 0, 2)
         # A user with a live key acts as a workload whether or not it also has a password.
         non_human = any(k.active for k in keys)
-        admin = bool(_ADMIN_POLICY_NAMES.intersection(policies)) or any(
-            group_is_admin[g] for g in member_of
-        )
+        admin = bool(_ADMIN_POLICY_NAMES.intersection(policies)) or any(group_is_admin[g] for g in member_of)
         expect = set(expected_key_rules(keys, console_password=console))
         if admin and non_human:
             expect.add(ADMIN)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from standing.scanner.config import ScanConfig
-from standing.scanner.errors import UserError
-from standing.scanner.pipeline import ScanResult, scan_inventory
+from standing.core.errors import UserError
+from standing.rules.config import ScanConfig
+from standing.scan import ScanResult, scan_inventory
 
 DEMO_REGION = "us-east-1"
 DEMO_CREDENTIAL = "testing"  # moto accepts any key pair; never the user's own credentials

@@ -12,7 +12,7 @@ import logging
 import os
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -83,9 +83,7 @@ class MotoServer:
             from moto.core.config import default_user_config
             from moto.server import ThreadedMotoServer
         except ImportError as exc:  # pragma: no cover - depends on the install
-            raise RuntimeError(
-                "moto's server is not installed: pip install 'standing[demo]'"
-            ) from exc
+            raise RuntimeError("moto's server is not installed: pip install 'standing[demo]'") from exc
         # werkzeug logs one line per request to stderr; keep quiet while this server runs.
         werkzeug_log = logging.getLogger("werkzeug")
         self._saved_log_level = werkzeug_log.level
@@ -114,9 +112,7 @@ class MotoServer:
 
         self._server.stop()
         self._server = None
-        default_user_config.setdefault("iam", {})["load_aws_managed_policies"] = bool(
-            self._saved_load_flag
-        )
+        default_user_config.setdefault("iam", {})["load_aws_managed_policies"] = bool(self._saved_load_flag)
         logging.getLogger("werkzeug").setLevel(self._saved_log_level)
 
     def __enter__(self) -> MotoServer:
@@ -174,13 +170,11 @@ def seed_estate(spec: EstateSpec, *, endpoint_url: str, now: datetime) -> Seeded
         raise ValueError("now must be timezone-aware")
     forced = os.environ.get("MOTO_ACCOUNT_ID")
     if forced is not None and forced != spec.account_id:
-        raise ValueError(
-            f"MOTO_ACCOUNT_ID={forced} sends every call to that account, not {spec.account_id}"
-        )
+        raise ValueError(f"MOTO_ACCOUNT_ID={forced} sends every call to that account, not {spec.account_id}")
     iam = iam_client(endpoint_url, account_id=spec.account_id)
     _check_aws_managed_policies(iam, spec)
     created = _create(iam, spec)
-    return _backdate(spec, created, endpoint_url=endpoint_url, now=now.astimezone(timezone.utc))
+    return _backdate(spec, created, endpoint_url=endpoint_url, now=now.astimezone(UTC))
 
 
 def _check_aws_managed_policies(iam: IAMClient, spec: EstateSpec) -> None:
@@ -189,8 +183,7 @@ def _check_aws_managed_policies(iam: IAMClient, spec: EstateSpec) -> None:
             iam.get_policy(PolicyArn=arn)
         except iam.exceptions.NoSuchEntityException:
             raise ManagedPoliciesNotLoaded(
-                f"{arn} is not loaded in moto: start the server with "
-                "start_moto_server(aws_managed_policies=True)"
+                f"{arn} is not loaded in moto: start the server with start_moto_server(aws_managed_policies=True)"
             ) from None
 
 
@@ -221,9 +214,7 @@ def _create(iam: IAMClient, spec: EstateSpec) -> list[_CreatedKey]:
         for ref in group.managed_policies:
             iam.attach_group_policy(GroupName=group.name, PolicyArn=spec.policy_arn(ref))
         for name, document in group.inline_policies:
-            iam.put_group_policy(
-                GroupName=group.name, PolicyName=name, PolicyDocument=json.dumps(document)
-            )
+            iam.put_group_policy(GroupName=group.name, PolicyName=name, PolicyDocument=json.dumps(document))
     keys: list[_CreatedKey] = []
     for user in spec.users:
         iam.create_user(UserName=user.name, Path=user.path, **_tags(user.tags))
@@ -234,15 +225,11 @@ def _create(iam: IAMClient, spec: EstateSpec) -> list[_CreatedKey]:
         for ref in user.managed_policies:
             iam.attach_user_policy(UserName=user.name, PolicyArn=spec.policy_arn(ref))
         for name, document in user.inline_policies:
-            iam.put_user_policy(
-                UserName=user.name, PolicyName=name, PolicyDocument=json.dumps(document)
-            )
+            iam.put_user_policy(UserName=user.name, PolicyName=name, PolicyDocument=json.dumps(document))
         for key in user.keys:
             made = iam.create_access_key(UserName=user.name)["AccessKey"]
             if not key.active:
-                iam.update_access_key(
-                    UserName=user.name, AccessKeyId=made["AccessKeyId"], Status="Inactive"
-                )
+                iam.update_access_key(UserName=user.name, AccessKeyId=made["AccessKeyId"], Status="Inactive")
             keys.append(
                 _CreatedKey(
                     user_name=user.name,
@@ -261,15 +248,13 @@ def _create(iam: IAMClient, spec: EstateSpec) -> list[_CreatedKey]:
         for ref in role.managed_policies:
             iam.attach_role_policy(RoleName=role.name, PolicyArn=spec.policy_arn(ref))
         for name, document in role.inline_policies:
-            iam.put_role_policy(
-                RoleName=role.name, PolicyName=name, PolicyDocument=json.dumps(document)
-            )
+            iam.put_role_policy(RoleName=role.name, PolicyName=name, PolicyDocument=json.dumps(document))
     return keys
 
 
 def _moto_time(value: datetime) -> datetime:
     """moto keeps naive UTC datetimes (its own ``utcnow()``); store ours the same way."""
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def _iam_backend(account_id: str) -> IAMBackend:
@@ -278,9 +263,7 @@ def _iam_backend(account_id: str) -> IAMBackend:
     return iam_backends[account_id]["aws"]
 
 
-def _backdate(
-    spec: EstateSpec, created: list[_CreatedKey], *, endpoint_url: str, now: datetime
-) -> SeededEstate:
+def _backdate(spec: EstateSpec, created: list[_CreatedKey], *, endpoint_url: str, now: datetime) -> SeededEstate:
     """Set key and role dates on moto's backend (moto documents these attributes as public).
 
     Creation dates of users and roles move to just before their earliest activity, so that
@@ -294,8 +277,7 @@ def _backdate(
     absent += [r.name for r in spec.roles if r.name not in roles]
     if absent or any(k.access_key_id not in backend.access_keys for k in created):
         raise NotInProcess(
-            f"{endpoint_url} is not a moto server in this process (missing {absent[:3]}...): "
-            "use start_moto_server()"
+            f"{endpoint_url} is not a moto server in this process (missing {absent[:3]}...): use start_moto_server()"
         )
     day = timedelta(days=1)
     seeded: list[SeededKey] = []
@@ -303,18 +285,12 @@ def _backdate(
     for made in created:
         key = backend.access_keys[made.access_key_id]
         key_created = now - made.spec.age_days * day
-        last_used = (
-            None
-            if made.spec.last_used_days_ago is None
-            else now - made.spec.last_used_days_ago * day
-        )
+        last_used = None if made.spec.last_used_days_ago is None else now - made.spec.last_used_days_ago * day
         key.create_date = _moto_time(key_created)
         key.last_used = (
             None
             if last_used is None
-            else AccessKeyLastUsed(
-                timestamp=_moto_time(last_used), service=_LAST_USED_SERVICE, region=REGION
-            )
+            else AccessKeyLastUsed(timestamp=_moto_time(last_used), service=_LAST_USED_SERVICE, region=REGION)
         )
         earliest[made.user_name] = min(key_created, earliest.get(made.user_name, now))
         seeded.append(

@@ -78,9 +78,7 @@ class KeySpec:
     def __post_init__(self) -> None:
         if self.age_days < 0:
             raise ValueError(f"key age_days must be >= 0, got {self.age_days}")
-        if self.last_used_days_ago is not None and not (
-            0 <= self.last_used_days_ago <= self.age_days
-        ):
+        if self.last_used_days_ago is not None and not (0 <= self.last_used_days_ago <= self.age_days):
             raise ValueError(
                 f"key last_used_days_ago={self.last_used_days_ago} must lie between 0 and "
                 f"age_days={self.age_days}: a key cannot be used before it exists"
@@ -231,11 +229,7 @@ class EstateSpec:
     @property
     def aws_managed_policy_arns(self) -> frozenset[str]:
         """AWS managed policies the estate attaches (moto must have them loaded)."""
-        refs = [
-            ref
-            for holder in (*self.users, *self.groups, *self.roles)
-            for ref in holder.managed_policies
-        ]
+        refs = [ref for holder in (*self.users, *self.groups, *self.roles) for ref in holder.managed_policies]
         return frozenset(ref for ref in refs if ref.startswith(AWS_MANAGED_POLICY_PREFIX))
 
     @property
@@ -266,9 +260,7 @@ def expected_key_rules(keys: Iterable[KeySpec], *, console_password: bool) -> fr
     if any(key.age_days > KEY_MAX_AGE_DAYS for key in active):
         rules.add(RuleId.KEY_TOO_OLD)
     if any(
-        key.age_days > KEY_GRACE_DAYS
-        if key.last_used_days_ago is None
-        else key.last_used_days_ago > KEY_UNUSED_DAYS
+        key.age_days > KEY_GRACE_DAYS if key.last_used_days_ago is None else key.last_used_days_ago > KEY_UNUSED_DAYS
         for key in active
     ):
         rules.add(RuleId.KEY_UNUSED)

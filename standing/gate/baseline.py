@@ -13,9 +13,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from standing.scanner.findings import Finding, Severity
-from standing.scanner.model import Record
-from standing.scanner.textfiles import read_document
+from standing.core.findings import Finding, Severity
+from standing.core.model import Record
+from standing.core.textfiles import read_document
 
 BASELINE_VERSION = 1
 
@@ -61,5 +61,10 @@ def write_baseline(baseline: Baseline, path: Path) -> None:
 
 
 def read_baseline(path: Path) -> Baseline:
-    return read_document(path, Baseline, "standing.baseline", "baseline",
-                         not_ours="not a standing baseline (write one with `standing baseline`)")
+    return read_document(
+        path,
+        Baseline,
+        "standing.baseline",
+        "baseline",
+        not_ours="not a standing baseline (write one with `standing baseline`)",
+    )

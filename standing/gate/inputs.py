@@ -7,27 +7,36 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from standing.core.errors import UserError
+from standing.core.findings_json import FindingsDocument
+from standing.core.iac import IacChange
+from standing.core.model import Inventory
+from standing.core.textfiles import parse_json, read_text
+from standing.gate.iac_change import new_findings
 from standing.gate.judge import GateInput
-from standing.iac.change import IacChange
-from standing.reports.findings_json import FindingsDocument
-from standing.scanner.config import ScanConfig
-from standing.scanner.errors import UserError
-from standing.scanner.model import Inventory
-from standing.scanner.pipeline import analyse
-from standing.scanner.textfiles import parse_json, read_text
+from standing.rules.analyse import analyse
+from standing.rules.config import ScanConfig
 
 
 def from_inventory(inventory: Inventory, path: Path, config: ScanConfig, as_of: datetime) -> GateInput:
-    return GateInput(label=f"snapshot {path}", findings=analyse(inventory, config, as_of=as_of),
-                     artifact=str(path), gaps=inventory.gaps)
+    return GateInput(
+        label=f"snapshot {path}",
+        findings=analyse(inventory, config, as_of=as_of),
+        artifact=str(path),
+        gaps=inventory.gaps,
+    )
 
 
 def from_changes(changes: list[IacChange], config: ScanConfig, as_of: datetime) -> GateInput:
     kinds = {"terraform-plan": "Terraform plan", "cloudformation": "CloudFormation template"}
     label = ", ".join(f"{kinds[c.kind]} {c.source}" for c in changes)
-    return GateInput(label=label, findings=[f for c in changes for f in c.new_findings(config, as_of)],
-                     artifact=changes[0].source if len(changes) == 1 else None,
-                     gaps=[g for c in changes for g in c.unknowns], changes=tuple(changes))
+    return GateInput(
+        label=label,
+        findings=[f for c in changes for f in new_findings(c, config, as_of)],
+        artifact=changes[0].source if len(changes) == 1 else None,
+        gaps=[g for c in changes for g in c.unknowns],
+        changes=tuple(changes),
+    )
 
 
 def read_findings(path: Path) -> GateInput:
@@ -42,5 +51,4 @@ def read_findings(path: Path) -> GateInput:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise UserError(source, f"invalid findings document at {where}: {first['msg']}") from None
-    return GateInput(label=f"findings {source}", findings=document.findings, artifact=source,
-                     gaps=document.scan.gaps)
+    return GateInput(label=f"findings {source}", findings=document.findings, artifact=source, gaps=document.scan.gaps)

@@ -10,15 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from standing.core.errors import ExitCode
+from standing.core.findings import Finding, Waiver
+from standing.core.iac import IacChange, SourceRef
+from standing.core.model import CoverageEntry
 from standing.gate.baseline import Baseline, BaselineEntry
 from standing.gate.policy import GatePolicy
-from standing.iac.change import IacChange
-from standing.iac.estate import SourceRef
-from standing.scanner.config import ScanConfig
-from standing.scanner.errors import ExitCode
-from standing.scanner.findings import Finding, Waiver
-from standing.scanner.model import CoverageEntry
-from standing.scanner.waivers import apply_waivers
+from standing.rules.config import ScanConfig
+from standing.rules.waivers import apply_waivers
 
 ALWAYS_ON = ("long-lived-secret",)
 
@@ -74,8 +73,9 @@ class GateResult:
         return ExitCode.CLEAN
 
 
-def judge(source: GateInput, baseline: Baseline | None, policy: GatePolicy, *,
-          waivers: list[Waiver], as_of: datetime) -> GateResult:
+def judge(
+    source: GateInput, baseline: Baseline | None, policy: GatePolicy, *, waivers: list[Waiver], as_of: datetime
+) -> GateResult:
     findings, expired = apply_waivers(source.findings, waivers, as_of)
     known = baseline.fingerprints if baseline is not None else frozenset()
     current = {f.fingerprint for f in findings}

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from standing.scanner.findings import Finding, Severity
+from standing.core.findings import Finding, Severity
 
 # The rules whose findings are about a long-lived secret itself: a new one is a new standing key.
-CREDENTIAL_RULES = frozenset({
-    "long-lived-secret",
-    "root-access-key",
-    "key-too-old",
-    "key-unused",
-    "two-active-keys",
-    "secret-never-expires",
-    "secret-lifetime-too-long",
-    "compromised-secret-active",
-})
+CREDENTIAL_RULES = frozenset(
+    {
+        "long-lived-secret",
+        "root-access-key",
+        "key-too-old",
+        "key-unused",
+        "two-active-keys",
+        "secret-never-expires",
+        "secret-lifetime-too-long",
+        "compromised-secret-active",
+    }
+)
 
 FAIL_ON_CHOICES = ["keys"] + [s.value for s in Severity] + ["none"]
 
@@ -36,7 +38,7 @@ class GatePolicy:
     min_severity: Severity | None = None
 
     @classmethod
-    def parse(cls, value: str) -> "GatePolicy":
+    def parse(cls, value: str) -> GatePolicy:
         if value == "none":
             return cls(keys=False)
         if value == "keys":

@@ -19,8 +19,8 @@ from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 
+from standing.core.errors import UserError
 from standing.history.url import StoreUrl
-from standing.scanner.errors import UserError
 
 # Arbitrary but fixed: every standing writer on a PostgreSQL database takes this lock.
 _PG_WRITE_LOCK = 0x5374616E64  # "Stand"

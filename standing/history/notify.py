@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 import urllib3
 from urllib3.util.retry import Retry
 
+from standing.core.errors import UserError
+from standing.core.findings import Finding, Severity
+from standing.core.loopback import is_loopback
 from standing.history.records import StoredScan
-from standing.scanner.errors import UserError
-from standing.scanner.loopback import is_loopback
-from standing.scanner.findings import Finding, Severity
 
 SOURCE = "--notify-webhook"
 ATTEMPTS = 4
@@ -54,19 +54,24 @@ def check_webhook_url(url: str) -> str:
 
 def new_findings(current: Sequence[Finding], previous: Collection[str], threshold: Severity) -> list[Finding]:
     """Unwaived findings at or above ``threshold`` whose fingerprint the previous scan did not have."""
-    fresh = [f for f in current
-             if f.fingerprint not in previous and f.waiver is None and f.severity.rank >= threshold.rank]
+    fresh = [
+        f for f in current if f.fingerprint not in previous and f.waiver is None and f.severity.rank >= threshold.rank
+    ]
     return sorted(fresh, key=lambda f: (-f.severity.rank, f.rule_id, f.subject))
 
 
 def slack_message(scan: StoredScan, findings: Sequence[Finding], threshold: Severity) -> dict[str, Any]:
     accounts = ", ".join(scan.accounts) or "-"
-    headline = (f"standing: {len(findings)} new finding(s) at or above {threshold.value} "
-                f"in scan {scan.id} of {accounts} (as of {scan.as_of:%Y-%m-%d %H:%M} UTC)")
+    headline = (
+        f"standing: {len(findings)} new finding(s) at or above {threshold.value} "
+        f"in scan {scan.id} of {accounts} (as of {scan.as_of:%Y-%m-%d %H:%M} UTC)"
+    )
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": _escape(headline)}}]
     for finding in findings[:LISTED]:
-        line = (f"*{finding.severity.value.upper()}* `{finding.rule_id}` {finding.identity_name} "
-                f"({finding.account}): {finding.message}")
+        line = (
+            f"*{finding.severity.value.upper()}* `{finding.rule_id}` {finding.identity_name} "
+            f"({finding.account}): {finding.message}"
+        )
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _escape(line)}})
     if len(findings) > LISTED:
         more = f"and {len(findings) - LISTED} more: standing history diff"
@@ -79,8 +84,14 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def deliver(url: str, payload: dict[str, Any], *, sleep: Callable[[float], None],
-            attempts: int = ATTEMPTS, timeout: float = 10.0) -> Delivery:
+def deliver(
+    url: str,
+    payload: dict[str, Any],
+    *,
+    sleep: Callable[[float], None],
+    attempts: int = ATTEMPTS,
+    timeout: float = 10.0,
+) -> Delivery:
     http = urllib3.PoolManager(timeout=urllib3.Timeout(total=timeout), retries=False)
     body = json.dumps(payload).encode()
     headers = {"Content-Type": "application/json"}

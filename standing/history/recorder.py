@@ -10,6 +10,9 @@ from datetime import timedelta
 from rich.console import Console
 from rich.text import Text
 
+from standing.core.findings import Finding, Severity
+from standing.core.findings_json import FindingsDocument
+from standing.core.model import Inventory
 from standing.history.notify import (
     NotificationFailed,
     check_webhook_url,
@@ -19,9 +22,6 @@ from standing.history.notify import (
 )
 from standing.history.records import StoredScan
 from standing.history.store import HistoryStore
-from standing.scanner.findings import Finding, Severity
-from standing.scanner.pipeline import ScanResult
-
 
 BACKOFF_SLEEP: Callable[[float], None] = time.sleep
 
@@ -35,45 +35,54 @@ class ScanRecorder:
     sleep: Callable[[float], None] | None = None  # between delivery attempts [default: BACKOFF_SLEEP]
 
     @classmethod
-    def open(cls, store: str, *, keep_days: int | None, webhook: str | None, notify_on: Severity) -> "ScanRecorder":
+    def open(cls, store: str, *, keep_days: int | None, webhook: str | None, notify_on: Severity) -> ScanRecorder:
         checked = check_webhook_url(webhook) if webhook else None
         return cls(HistoryStore.open(store), keep_days=keep_days, webhook=checked, notify_on=notify_on)
 
-    def record(self, result: ScanResult, out: Console, err: Console) -> StoredScan:
+    def record(self, document: FindingsDocument, inventory: Inventory, out: Console, err: Console) -> StoredScan:
         """Store the scan (all or nothing), then notify and prune; closes the store."""
         try:
-            scan = self.store.record(result.document, result.inventory)
+            scan = self.store.record(document, inventory)
             previous = self.store.previous(scan)
             current = self.store.findings_of(scan.id)
             before = self.store.findings_of(previous.id) if previous else {}
             since = f"since scan {previous.id}" if previous else "(first stored scan)"
-            out.print(Text(
-                f"Recorded scan {scan.id} in {self.store.url.display}: "
-                f"{len(current.keys() - before.keys())} new, {len(before.keys() - current.keys())} resolved "
-                f"finding(s) {since}"
-            ))
+            out.print(
+                Text(
+                    f"Recorded scan {scan.id} in {self.store.url.display}: "
+                    f"{len(current.keys() - before.keys())} new, {len(before.keys() - current.keys())} resolved "
+                    f"finding(s) {since}"
+                )
+            )
             if self.webhook:
-                fresh = new_findings(result.document.findings, before.keys(), self.notify_on)
+                fresh = new_findings(document.findings, before.keys(), self.notify_on)
                 self._notify(self.webhook, scan, fresh, out, err)
             if self.keep_days:
                 pruned = self.store.prune(before=scan.as_of - timedelta(days=self.keep_days))
-                out.print(Text(f"Pruned {pruned.scans} scan(s) older than {self.keep_days} days; "
-                               f"{pruned.open_findings_kept} open finding(s) keep their first-seen dates"))
+                out.print(
+                    Text(
+                        f"Pruned {pruned.scans} scan(s) older than {self.keep_days} days; "
+                        f"{pruned.open_findings_kept} open finding(s) keep their first-seen dates"
+                    )
+                )
             return scan
         finally:
             self.store.close()
 
-    def _notify(self, webhook: str, scan: StoredScan, findings: list[Finding], out: Console,
-                err: Console) -> None:
+    def _notify(self, webhook: str, scan: StoredScan, findings: list[Finding], out: Console, err: Console) -> None:
         if not findings:
             out.print(Text(f"No new findings at or above {self.notify_on.value}: nothing to notify"))
             return
         try:
-            delivery = deliver(webhook, slack_message(scan, findings, self.notify_on),
-                               sleep=self.sleep or BACKOFF_SLEEP)
+            delivery = deliver(
+                webhook, slack_message(scan, findings, self.notify_on), sleep=self.sleep or BACKOFF_SLEEP
+            )
         except NotificationFailed as exc:
-            err.print(Text(f"standing: warning: notification webhook: {exc}; the scan is recorded"),
-                      soft_wrap=True)
+            err.print(Text(f"standing: warning: notification webhook: {exc}; the scan is recorded"), soft_wrap=True)
             return
-        out.print(Text(f"Notified the webhook of {len(findings)} new finding(s) at or above "
-                       f"{self.notify_on.value} (attempt {delivery.attempts})"))
+        out.print(
+            Text(
+                f"Notified the webhook of {len(findings)} new finding(s) at or above "
+                f"{self.notify_on.value} (attempt {delivery.attempts})"
+            )
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from standing.scanner.findings import Exposure, Severity
+from standing.core.findings import Exposure, Severity
 
 
 @dataclass(frozen=True)

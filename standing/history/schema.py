@@ -10,7 +10,7 @@ migrations and these models to the same schema on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, Date, DateTime, Integer, String, Text
 from sqlalchemy.engine import Dialect
@@ -31,10 +31,10 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("history timestamps must be timezone-aware")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=timezone.utc)
+        return None if value is None else value.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
@@ -91,7 +91,7 @@ class CredentialSpell(_Spell, Base):
     account: Mapped[str] = mapped_column(String(ID))
     kind: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool]
-    standing: Mapped[bool]  # a live long-lived secret (standing.rules._shared.is_standing_secret)
+    standing: Mapped[bool]  # a live long-lived secret (standing.core.facts.is_standing_secret)
     created: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 

@@ -20,10 +20,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (Connection, Date, Engine, String, Table, bindparam, cast, delete, func, insert, literal,
-                        or_, select, update)
+from sqlalchemy import (
+    Connection,
+    Date,
+    Engine,
+    String,
+    Table,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 
-from standing.collectors.command import require_extra
+from standing.core.errors import UserError
+from standing.core.extras import require_extra
+from standing.core.facts import is_standing_secret
+from standing.core.findings import Exposure, Severity
+from standing.core.findings_json import FindingsDocument
+from standing.core.model import Inventory
 from standing.history.database import make_engine, migrate, write_transaction
 from standing.history.records import CredentialState, FindingLife, FindingState, Pruned, ScanDiff, StoredScan
 from standing.history.schema import (
@@ -35,11 +54,6 @@ from standing.history.schema import (
     ScanRow,
 )
 from standing.history.url import StoreUrl, parse_store_url
-from standing.reports.findings_json import FindingsDocument
-from standing.rules._shared import is_standing_secret
-from standing.scanner.errors import UserError
-from standing.scanner.findings import Exposure, Severity
-from standing.scanner.model import Inventory
 
 SCANS: Table = ScanRow.__table__  # type: ignore[assignment]
 IDENTITIES: Table = IdentitySpell.__table__  # type: ignore[assignment]
@@ -72,7 +86,7 @@ class HistoryStore:
         self.url = url
 
     @classmethod
-    def open(cls, value: str | StoreUrl, *, create: bool = True, revision: str = "head") -> "HistoryStore":
+    def open(cls, value: str | StoreUrl, *, create: bool = True, revision: str = "head") -> HistoryStore:
         """Connect and migrate, or raise ``UserError`` naming the store; ``create=False`` for readers."""
         url = value if isinstance(value, StoreUrl) else parse_store_url(value)
         path = url.sqlite_path
@@ -93,7 +107,7 @@ class HistoryStore:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> "HistoryStore":
+    def __enter__(self) -> HistoryStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -106,11 +120,16 @@ class HistoryStore:
         with _cyclic_gc_paused(), write_transaction(self.engine) as connection:
             newest = connection.execute(select(func.max(SCANS.c.as_of))).scalar()
             if newest is not None and document.as_of < newest:
-                raise UserError(self.url.display, (
-                    f"already holds a scan as of {newest:%Y-%m-%d %H:%M} UTC, later than this one "
-                    f"({document.as_of:%Y-%m-%d %H:%M} UTC); scans are recorded in time order"))
+                raise UserError(
+                    self.url.display,
+                    (
+                        f"already holds a scan as of {newest:%Y-%m-%d %H:%M} UTC, later than this one "
+                        f"({document.as_of:%Y-%m-%d %H:%M} UTC); scans are recorded in time order"
+                    ),
+                )
             scan_id = connection.execute(
-                insert(SCANS).values(**_scan_values(document)).returning(SCANS.c.id)).scalar_one()
+                insert(SCANS).values(**_scan_values(document)).returning(SCANS.c.id)
+            ).scalar_one()
             scope = {i.account for i in inventory.identities} | set(document.scan.accounts)
             _write_identities(connection, scan_id, inventory, scope, document.scan.complete)
             _write_credentials(connection, scan_id, inventory, scope, document.scan.complete)
@@ -167,9 +186,15 @@ class HistoryStore:
         )
         return {
             row.fingerprint: FindingState(
-                fingerprint=row.fingerprint, rule_id=row.rule_id, severity=Severity(row.severity),
-                subject=row.subject, identity_name=row.identity_name, account=row.account,
-                message=row.message, first_seen=row.first_seen, opened_at=row.opened_at,
+                fingerprint=row.fingerprint,
+                rule_id=row.rule_id,
+                severity=Severity(row.severity),
+                subject=row.subject,
+                identity_name=row.identity_name,
+                account=row.account,
+                message=row.message,
+                first_seen=row.first_seen,
+                opened_at=row.opened_at,
                 waived=row.waiver_owner is not None,
             )
             for row in self._rows(query)
@@ -185,8 +210,9 @@ class HistoryStore:
     def lives(self) -> dict[str, FindingLife]:
         """Every finding the store remembers, by fingerprint."""
         return {
-            row.fingerprint: FindingLife(row.fingerprint, row.rule_id, row.subject, row.first_seen, row.opened_at,
-                                         row.resolved_at)
+            row.fingerprint: FindingLife(
+                row.fingerprint, row.rule_id, row.subject, row.first_seen, row.opened_at, row.resolved_at
+            )
             for row in self._rows(select(FINDINGS))
         }
 
@@ -200,10 +226,12 @@ class HistoryStore:
             new=_worst_first(new[f] for f in new.keys() - old.keys()),
             resolved=_worst_first(old[f] for f in old.keys() - new.keys()),
             persisting=_worst_first(new[f] for f in new.keys() & old.keys()),
-            created=tuple(sorted((new_creds[c] for c in new_creds.keys() - old_creds.keys()),
-                                 key=lambda c: c.credential_id)),
-            removed=tuple(sorted((old_creds[c] for c in old_creds.keys() - new_creds.keys()),
-                                 key=lambda c: c.credential_id)),
+            created=tuple(
+                sorted((new_creds[c] for c in new_creds.keys() - old_creds.keys()), key=lambda c: c.credential_id)
+            ),
+            removed=tuple(
+                sorted((old_creds[c] for c in old_creds.keys() - new_creds.keys()), key=lambda c: c.credential_id)
+            ),
         )
 
     def _rows(self, query: Any) -> list[Any]:
@@ -216,12 +244,22 @@ class HistoryStore:
             query = query.where(SCANS.c.id == scan_id)
         return [
             StoredScan(
-                id=row.id, as_of=row.as_of, generated_at=row.generated_at, tool_version=row.tool_version,
-                complete=row.complete, providers=tuple(row.providers), accounts=tuple(row.accounts),
-                identities=row.identities, credentials=row.credentials, findings=row.findings,
-                exposure=Exposure(standing_secrets=row.standing_secrets,
-                                  standing_secret_days=row.standing_secret_days,
-                                  admin_secrets=row.admin_secrets, admin_secret_days=row.admin_secret_days),
+                id=row.id,
+                as_of=row.as_of,
+                generated_at=row.generated_at,
+                tool_version=row.tool_version,
+                complete=row.complete,
+                providers=tuple(row.providers),
+                accounts=tuple(row.accounts),
+                identities=row.identities,
+                credentials=row.credentials,
+                findings=row.findings,
+                exposure=Exposure(
+                    standing_secrets=row.standing_secrets,
+                    standing_secret_days=row.standing_secret_days,
+                    admin_secrets=row.admin_secrets,
+                    admin_secret_days=row.admin_secret_days,
+                ),
             )
             for row in self._rows(query)
         ]
@@ -269,9 +307,19 @@ def _insert_all(connection: Connection, table: Table, rows: list[dict[str, Any]]
         connection.execute(insert(table), rows)
 
 
-def _write_spells(connection: Connection, table: Table, key: str, scan_id: int, seen: dict[str, Any],
-                  changing: tuple[str, ...], state: Callable[[Any], tuple[Any, ...]],
-                  row: Callable[[Any], dict[str, Any]], *, scope: set[str], close_unseen: bool) -> Changes:
+def _write_spells(
+    connection: Connection,
+    table: Table,
+    key: str,
+    scan_id: int,
+    seen: dict[str, Any],
+    changing: tuple[str, ...],
+    state: Callable[[Any], tuple[Any, ...]],
+    row: Callable[[Any], dict[str, Any]],
+    *,
+    scope: set[str],
+    close_unseen: bool,
+) -> Changes:
     """Close the open spells this scan contradicts, open one for each thing new or changed.
 
     Only the ``changing`` columns (``state`` of a record) are compared: the rest (an id's kind,
@@ -293,7 +341,7 @@ def _write_spells(connection: Connection, table: Table, key: str, scan_id: int, 
     vanished = []
     spell_ids = list(unseen) if close_unseen else []
     for start in range(0, len(spell_ids), _CHUNK):  # few: only now is each one's account needed
-        query = select(table.c.id, table.c.account).where(table.c.id.in_(spell_ids[start:start + _CHUNK]))
+        query = select(table.c.id, table.c.account).where(table.c.id.in_(spell_ids[start : start + _CHUNK]))
         for spell_id, account in connection.execute(query).all():
             if account in scope:
                 closing.append({"spell": spell_id})
@@ -317,38 +365,65 @@ def _raw_rows(connection: Connection, query: Any) -> list[tuple[Any, ...]]:
         cursor.close()
 
 
-def _write_identities(connection: Connection, scan_id: int, inventory: Inventory, scope: set[str],
-                      complete: bool) -> None:
+def _write_identities(
+    connection: Connection, scan_id: int, inventory: Inventory, scope: set[str], complete: bool
+) -> None:
     _write_spells(
-        connection, IDENTITIES, "identity_id", scan_id, {i.id: i for i in inventory.identities}, ("name",),
+        connection,
+        IDENTITIES,
+        "identity_id",
+        scan_id,
+        {i.id: i for i in inventory.identities},
+        ("name",),
         lambda i: (i.name,),
         lambda i: {"name": i.name, "kind": i.kind.value, "provider": i.provider.value, "account": i.account},
-        scope=scope, close_unseen=complete,
+        scope=scope,
+        close_unseen=complete,
     )
 
 
-def _write_credentials(connection: Connection, scan_id: int, inventory: Inventory, scope: set[str],
-                       complete: bool) -> None:
+def _write_credentials(
+    connection: Connection, scan_id: int, inventory: Inventory, scope: set[str], complete: bool
+) -> None:
     account = {i.id: i.account for i in inventory.identities}
     _write_spells(
-        connection, CREDENTIALS, "credential_id", scan_id, {c.id: c for c in inventory.credentials},
+        connection,
+        CREDENTIALS,
+        "credential_id",
+        scan_id,
+        {c.id: c for c in inventory.credentials},
         ("active", "standing"),
         lambda c: (c.active, is_standing_secret(c)),
-        lambda c: {"identity_id": c.identity_id, "account": account.get(c.identity_id, ""), "kind": c.kind.value,
-                   "active": c.active, "standing": is_standing_secret(c), "created": c.created},
-        scope=scope, close_unseen=complete,
+        lambda c: {
+            "identity_id": c.identity_id,
+            "account": account.get(c.identity_id, ""),
+            "kind": c.kind.value,
+            "active": c.active,
+            "standing": is_standing_secret(c),
+            "created": c.created,
+        },
+        scope=scope,
+        close_unseen=complete,
     )
 
 
 def _write_findings(connection: Connection, scan_id: int, document: FindingsDocument, scope: set[str]) -> Changes:
     return _write_spells(
-        connection, SEEN, "fingerprint", scan_id, {f.fingerprint: f for f in document.findings},
+        connection,
+        SEEN,
+        "fingerprint",
+        scan_id,
+        {f.fingerprint: f for f in document.findings},
         ("severity", "waiver_owner", "waiver_expires"),
         lambda f: (f.severity.value, *((f.waiver.owner, f.waiver.expires.isoformat()) if f.waiver else (None, None))),
-        lambda f: {"account": f.account, "severity": f.severity.value,
-                   "waiver_owner": f.waiver.owner if f.waiver else None,
-                   "waiver_expires": f.waiver.expires if f.waiver else None},
-        scope=scope, close_unseen=document.scan.complete,
+        lambda f: {
+            "account": f.account,
+            "severity": f.severity.value,
+            "waiver_owner": f.waiver.owner if f.waiver else None,
+            "waiver_expires": f.waiver.expires if f.waiver else None,
+        },
+        scope=scope,
+        close_unseen=document.scan.complete,
     )
 
 
@@ -363,32 +438,61 @@ def _update_lives(connection: Connection, scan_id: int, document: FindingsDocume
     findings = {f.fingerprint: f for f in document.findings}
     resolved: dict[str, datetime | None] = {}
     for start in range(0, len(changes.opened), _CHUNK):
-        chunk = changes.opened[start:start + _CHUNK]
-        resolved.update(connection.execute(
-            select(FINDINGS.c.fingerprint, FINDINGS.c.resolved_at).where(FINDINGS.c.fingerprint.in_(chunk))).all())
+        chunk = changes.opened[start : start + _CHUNK]
+        resolved.update(
+            connection.execute(
+                select(FINDINGS.c.fingerprint, FINDINGS.c.resolved_at).where(FINDINGS.c.fingerprint.in_(chunk))
+            ).all()
+        )
     reopened = [{"key": fp, "fresh_message": findings[fp].message} for fp, when in resolved.items() if when]
     if reopened:
         connection.execute(
-            update(FINDINGS).where(FINDINGS.c.fingerprint == bindparam("key"))
+            update(FINDINGS)
+            .where(FINDINGS.c.fingerprint == bindparam("key"))
             .values(opened_at=as_of, resolved_at=None, resolved_scan_id=None, message=bindparam("fresh_message")),
-            reopened)
-    _insert_all(connection, FINDINGS, [
-        {"fingerprint": f.fingerprint, "rule_id": f.rule_id, "title": f.title, "subject": f.subject,
-         "identity": f.identity, "identity_name": f.identity_name, "provider": f.provider.value,
-         "account": f.account, "message": f.message, "first_seen": as_of, "opened_at": as_of,
-         "resolved_at": None, "first_scan_id": scan_id, "resolved_scan_id": None}
-        for f in (findings[fp] for fp in changes.opened if fp not in resolved)
-    ])
+            reopened,
+        )
+    _insert_all(
+        connection,
+        FINDINGS,
+        [
+            {
+                "fingerprint": f.fingerprint,
+                "rule_id": f.rule_id,
+                "title": f.title,
+                "subject": f.subject,
+                "identity": f.identity,
+                "identity_name": f.identity_name,
+                "provider": f.provider.value,
+                "account": f.account,
+                "message": f.message,
+                "first_seen": as_of,
+                "opened_at": as_of,
+                "resolved_at": None,
+                "first_scan_id": scan_id,
+                "resolved_scan_id": None,
+            }
+            for f in (findings[fp] for fp in changes.opened if fp not in resolved)
+        ],
+    )
     gone = changes.vanished
     for start in range(0, len(gone), _CHUNK):
-        chunk = gone[start:start + _CHUNK]
-        connection.execute(insert(REMEDIATIONS).from_select(
-            ["fingerprint", "opened_at", "resolved_at", "scan_id"],
-            select(FINDINGS.c.fingerprint, FINDINGS.c.opened_at, literal(as_of, REMEDIATIONS.c.resolved_at.type),
-                   literal(scan_id, REMEDIATIONS.c.scan_id.type))
-            .where(FINDINGS.c.fingerprint.in_(chunk), FINDINGS.c.resolved_at.is_(None)),
-        ))
+        chunk = gone[start : start + _CHUNK]
+        connection.execute(
+            insert(REMEDIATIONS).from_select(
+                ["fingerprint", "opened_at", "resolved_at", "scan_id"],
+                select(
+                    FINDINGS.c.fingerprint,
+                    FINDINGS.c.opened_at,
+                    literal(as_of, REMEDIATIONS.c.resolved_at.type),
+                    literal(scan_id, REMEDIATIONS.c.scan_id.type),
+                ).where(FINDINGS.c.fingerprint.in_(chunk), FINDINGS.c.resolved_at.is_(None)),
+            )
+        )
     if gone:
         connection.execute(
-            update(FINDINGS).where(FINDINGS.c.fingerprint == bindparam("key"), FINDINGS.c.resolved_at.is_(None))
-            .values(resolved_at=as_of, resolved_scan_id=scan_id), [{"key": fp} for fp in gone])
+            update(FINDINGS)
+            .where(FINDINGS.c.fingerprint == bindparam("key"), FINDINGS.c.resolved_at.is_(None))
+            .values(resolved_at=as_of, resolved_scan_id=scan_id),
+            [{"key": fp} for fp in gone],
+        )

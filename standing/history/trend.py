@@ -15,20 +15,30 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import func, select
 
+from standing.core.findings import Severity
 from standing.history.export import Tabular
 from standing.history.store import CREDENTIALS, REMEDIATIONS, SCANS, SEEN, HistoryStore, covering
-from standing.scanner.findings import Severity
 
 SEVERITIES = [s.value for s in Severity]
 EXPOSURE = ["standing_secrets", "standing_secret_days", "admin_secrets", "admin_secret_days"]
-COLUMNS = ["scan", "as_of", *SEVERITIES, "waived", *EXPOSURE, "credential_age_mean_days",
-           "credential_age_max_days", "remediated", "mttr_days"]
+COLUMNS = [
+    "scan",
+    "as_of",
+    *SEVERITIES,
+    "waived",
+    *EXPOSURE,
+    "credential_age_mean_days",
+    "credential_age_max_days",
+    "remediated",
+    "mttr_days",
+]
 
 
 def compute_trend(store: HistoryStore) -> pd.DataFrame:
     with store.engine.connect() as connection:
-        scans = pd.read_sql(select(SCANS.c.id.label("scan"), SCANS.c.as_of, *(SCANS.c[c] for c in EXPOSURE)),
-                            connection)
+        scans = pd.read_sql(
+            select(SCANS.c.id.label("scan"), SCANS.c.as_of, *(SCANS.c[c] for c in EXPOSURE)), connection
+        )
         waived = SEEN.c.waiver_owner.is_not(None)
         counts = pd.read_sql(
             select(SCANS.c.id.label("scan"), SEEN.c.severity, waived.label("waived"), func.count().label("n"))
@@ -37,8 +47,9 @@ def compute_trend(store: HistoryStore) -> pd.DataFrame:
             connection,
         )
         credentials = pd.read_sql(
-            select(CREDENTIALS.c.from_scan, CREDENTIALS.c.until_scan, CREDENTIALS.c.created)
-            .where(CREDENTIALS.c.standing.is_(True), CREDENTIALS.c.created.is_not(None)),
+            select(CREDENTIALS.c.from_scan, CREDENTIALS.c.until_scan, CREDENTIALS.c.created).where(
+                CREDENTIALS.c.standing.is_(True), CREDENTIALS.c.created.is_not(None)
+            ),
             connection,
         )
         remediations = pd.read_sql(select(REMEDIATIONS.c.opened_at, REMEDIATIONS.c.resolved_at), connection)
@@ -48,8 +59,11 @@ def compute_trend(store: HistoryStore) -> pd.DataFrame:
     scans = scans.sort_values(["as_of", "scan"]).reset_index(drop=True)
 
     counts["waived"] = counts["waived"].astype(bool)
-    open_counts = (counts[~counts["waived"]].pivot_table(index="scan", columns="severity", values="n", aggfunc="sum")
-                   .reindex(columns=SEVERITIES))
+    open_counts = (
+        counts[~counts["waived"]]
+        .pivot_table(index="scan", columns="severity", values="n", aggfunc="sum")
+        .reindex(columns=SEVERITIES)
+    )
     waived_counts = counts[counts["waived"]].groupby("scan")["n"].sum().rename("waived")
     trend = scans.join(open_counts, on="scan").join(waived_counts, on="scan")
     trend[[*SEVERITIES, "waived"]] = trend[[*SEVERITIES, "waived"]].fillna(0).astype(int)
@@ -80,8 +94,13 @@ def _with_remediation(trend: pd.DataFrame, remediations: pd.DataFrame) -> pd.Dat
     spells = spells.sort_values("resolved_at")
     spells["remediated"] = range(1, len(spells) + 1)
     spells["mttr_days"] = (spells["days"].cumsum() / spells["remediated"]).round(1)
-    merged = pd.merge_asof(trend, spells[["resolved_at", "remediated", "mttr_days"]],
-                           left_on="as_of", right_on="resolved_at", direction="backward")
+    merged = pd.merge_asof(
+        trend,
+        spells[["resolved_at", "remediated", "mttr_days"]],
+        left_on="as_of",
+        right_on="resolved_at",
+        direction="backward",
+    )
     merged["remediated"] = merged["remediated"].fillna(0).astype(int)
     return merged
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from standing.scanner.errors import UserError
+from standing.core.errors import UserError
 
 SOURCE = "--store"
 

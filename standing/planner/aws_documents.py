@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from standing.analysis import catalogue
 from standing.planner.model import AwsPolicyDocument, PolicyKind
-from standing.scanner import catalogue
 
 VERSION = "2012-10-17"
 BROKER_ROLE = "standing-jit-broker"
@@ -48,12 +48,18 @@ def oidc_trust(account: str, ci: str, host: str, audience: str, subject: str) ->
         condition["StringLike"] = {f"{host}:sub": subject}
     else:
         condition["StringEquals"][f"{host}:sub"] = subject
-    return AwsPolicyDocument(kind=PolicyKind.TRUST, name=f"{ci}-oidc-trust", document=_doc({
-        "Effect": "Allow",
-        "Principal": {"Federated": f"arn:aws:iam::{account}:oidc-provider/{host}"},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": condition,
-    }))
+    return AwsPolicyDocument(
+        kind=PolicyKind.TRUST,
+        name=f"{ci}-oidc-trust",
+        document=_doc(
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": f"arn:aws:iam::{account}:oidc-provider/{host}"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": condition,
+            }
+        ),
+    )
 
 
 def service_trust(account: str, service: str, source_arn: str | None = None) -> AwsPolicyDocument:
@@ -66,41 +72,63 @@ def service_trust(account: str, service: str, source_arn: str | None = None) -> 
         condition = {}  # EC2 presents no source account for instance profiles
     if source_arn:
         condition["ArnLike"] = {"aws:SourceArn": source_arn}
-    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": f"{service}.amazonaws.com"},
-                                 "Action": actions if len(actions) > 1 else actions[0]}
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": f"{service}.amazonaws.com"},
+        "Action": actions if len(actions) > 1 else actions[0],
+    }
     if condition:
         statement["Condition"] = condition
     return AwsPolicyDocument(kind=PolicyKind.TRUST, name=f"{service}-trust", document=_doc(statement))
 
 
 def roles_anywhere_trust(account: str, common_name: str) -> AwsPolicyDocument:
-    return AwsPolicyDocument(kind=PolicyKind.TRUST, name="roles-anywhere-trust", document=_doc({
-        "Effect": "Allow",
-        "Principal": {"Service": "rolesanywhere.amazonaws.com"},
-        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
-        "Condition": {"StringEquals": {"aws:PrincipalTag/x509Subject/CN": common_name,
-                                       "aws:SourceAccount": account}},
-    }))
+    return AwsPolicyDocument(
+        kind=PolicyKind.TRUST,
+        name="roles-anywhere-trust",
+        document=_doc(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+                "Condition": {
+                    "StringEquals": {"aws:PrincipalTag/x509Subject/CN": common_name, "aws:SourceAccount": account}
+                },
+            }
+        ),
+    )
 
 
 def broker_trust(account: str, principal: str | None = None) -> AwsPolicyDocument:
     """Only the approval broker (or one named principal) may assume, and must say who for."""
     who = principal or f"arn:aws:iam::{account}:role/{BROKER_ROLE}"
-    return AwsPolicyDocument(kind=PolicyKind.TRUST, name="on-request-trust", document=_doc({
-        "Effect": "Allow",
-        "Principal": {"AWS": who},
-        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
-        "Condition": {"StringLike": {"sts:SourceIdentity": "*"}},
-    }))
+    return AwsPolicyDocument(
+        kind=PolicyKind.TRUST,
+        name="on-request-trust",
+        document=_doc(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": who},
+                "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+                "Condition": {"StringLike": {"sts:SourceIdentity": "*"}},
+            }
+        ),
+    )
 
 
 def external_id_trust(principal: str, external_id: str) -> AwsPolicyDocument:
-    return AwsPolicyDocument(kind=PolicyKind.TRUST, name="pinned-cross-account-trust", document=_doc({
-        "Effect": "Allow",
-        "Principal": {"AWS": principal},
-        "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
-    }))
+    return AwsPolicyDocument(
+        kind=PolicyKind.TRUST,
+        name="pinned-cross-account-trust",
+        document=_doc(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": principal},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+            }
+        ),
+    )
 
 
 def allowed_actions(documents: tuple[dict, ...]) -> list[str]:
@@ -115,11 +143,19 @@ def allowed_actions(documents: tuple[dict, ...]) -> list[str]:
 
 def session_policy(name: str, actions: list[str]) -> AwsPolicyDocument:
     """Passed on AssumeRole: the session can do at most this, and never mint standing access."""
-    return AwsPolicyDocument(kind=PolicyKind.SESSION, name=name, document=_doc(
-        {"Sid": "ScopedToTheRequest", "Effect": "Allow",
-         "Action": actions if actions else "sts:GetCallerIdentity", "Resource": "*"},
-        {"Sid": "NoNewStandingAccess", "Effect": "Deny", "Action": NO_NEW_STANDING_ACCESS, "Resource": "*"},
-    ))
+    return AwsPolicyDocument(
+        kind=PolicyKind.SESSION,
+        name=name,
+        document=_doc(
+            {
+                "Sid": "ScopedToTheRequest",
+                "Effect": "Allow",
+                "Action": actions if actions else "sts:GetCallerIdentity",
+                "Resource": "*",
+            },
+            {"Sid": "NoNewStandingAccess", "Effect": "Deny", "Action": NO_NEW_STANDING_ACCESS, "Resource": "*"},
+        ),
+    )
 
 
 def narrowed_policy(documents: tuple[dict, ...], services: tuple[str, ...]) -> AwsPolicyDocument | None:
@@ -129,8 +165,9 @@ def narrowed_policy(documents: tuple[dict, ...], services: tuple[str, ...]) -> A
         for statement in as_list(document.get("Statement", [])):
             if not isinstance(statement, dict) or statement.get("Effect") != "Allow" or "Action" not in statement:
                 continue
-            actions = [a for a in as_list(statement["Action"])
-                       if a == "*" or str(a).split(":", 1)[0].lower() in services]
+            actions = [
+                a for a in as_list(statement["Action"]) if a == "*" or str(a).split(":", 1)[0].lower() in services
+            ]
             actions = [f"{s}:*" for s in services] if "*" in actions else actions
             if actions:
                 kept.append({**{k: v for k, v in statement.items() if k != "Sid"}, "Action": sorted(set(actions))})
@@ -139,10 +176,19 @@ def narrowed_policy(documents: tuple[dict, ...], services: tuple[str, ...]) -> A
 
 def source_guardrail(cidrs: list[str]) -> AwsPolicyDocument:
     """Denies every request from outside the consumer's known networks."""
-    return AwsPolicyDocument(kind=PolicyKind.GUARDRAIL, name="deny-outside-known-sources", document=_doc({
-        "Sid": "DenyOutsideKnownSources", "Effect": "Deny", "Action": "*", "Resource": "*",
-        "Condition": {"NotIpAddress": {"aws:SourceIp": cidrs}, "Bool": {"aws:ViaAWSService": "false"}},
-    }))
+    return AwsPolicyDocument(
+        kind=PolicyKind.GUARDRAIL,
+        name="deny-outside-known-sources",
+        document=_doc(
+            {
+                "Sid": "DenyOutsideKnownSources",
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"NotIpAddress": {"aws:SourceIp": cidrs}, "Bool": {"aws:ViaAWSService": "false"}},
+            }
+        ),
+    )
 
 
 def source_conditions(documents: tuple[dict, ...]) -> list[str]:

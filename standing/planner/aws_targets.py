@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from standing.core.model import IdentityKind, TrustKind, WorkloadKind
 from standing.planner import aws_documents as docs
 from standing.planner.context import PlanContext
 from standing.planner.iac import label, render
@@ -13,20 +14,24 @@ from standing.planner.model import (
     AgenticMode,
     AwsPolicyDocument,
     PolicyKind,
-    TargetPattern as P,
     TerraformProvider,
+)
+from standing.planner.model import (
+    TargetPattern as P,
 )
 from standing.planner.patterns import Choice
 from standing.planner.targets import Target, placeholder, tag
-from standing.scanner.model import IdentityKind, TrustKind, WorkloadKind
 
 AWS = [TerraformProvider.AWS]
-_RUN_ARN = {WorkloadKind.TRAINING: "training-job", WorkloadKind.NOTEBOOK: "notebook-instance",
-            WorkloadKind.INFERENCE: "endpoint"}
+_RUN_ARN = {
+    WorkloadKind.TRAINING: "training-job",
+    WorkloadKind.NOTEBOOK: "notebook-instance",
+    WorkloadKind.INFERENCE: "endpoint",
+}
 
 
 def _role_name(ctx: PlanContext, suffix: str = "jit") -> str:
-    return f"{ctx.identity.name[:60 - len(suffix)]}-{suffix}"
+    return f"{ctx.identity.name[: 60 - len(suffix)]}-{suffix}"
 
 
 def _old(ctx: PlanContext) -> tuple[str, str, str]:
@@ -35,14 +40,18 @@ def _old(ctx: PlanContext) -> tuple[str, str, str]:
     if ctx.secrets and identity.kind is IdentityKind.USER:
         keys = " ".join(c.id for c in ctx.secrets)
         cmd = f"aws iam update-access-key --user-name {identity.name} --access-key-id KEY"
-        return (f"Deactivate access key(s) {keys}: `{cmd} --status Inactive` for each.",
-                f"Reactivate them: `{cmd} --status Active`.",
-                f"Delete the key(s) (`aws iam delete-access-key --user-name {identity.name} --access-key-id KEY`),"
-                " then the user once nothing else uses it (`aws iam delete-user`, after detaching its policies).")
-    return (f"Save the trust policy of {identity.name} (`aws iam get-role`), then replace it with one that "
-            "allows nobody, so no new session can start.",
-            "Put the saved trust policy back (`aws iam update-assume-role-policy`).",
-            f"Delete the old role {identity.name} (detach its policies, then `aws iam delete-role`).")
+        return (
+            f"Deactivate access key(s) {keys}: `{cmd} --status Inactive` for each.",
+            f"Reactivate them: `{cmd} --status Active`.",
+            f"Delete the key(s) (`aws iam delete-access-key --user-name {identity.name} --access-key-id KEY`),"
+            " then the user once nothing else uses it (`aws iam delete-user`, after detaching its policies).",
+        )
+    return (
+        f"Save the trust policy of {identity.name} (`aws iam get-role`), then replace it with one that "
+        "allows nobody, so no new session can start.",
+        "Put the saved trust policy back (`aws iam update-assume-role-policy`).",
+        f"Delete the old role {identity.name} (detach its policies, then `aws iam delete-role`).",
+    )
 
 
 def _permissions(ctx: PlanContext) -> tuple[list[str], list[AwsPolicyDocument]]:
@@ -72,9 +81,15 @@ def org_id(ctx: PlanContext, holes: list[str]) -> str:
 
 def _subject(ctx: PlanContext, ci: str, gated: bool, holes: list[str]) -> str:
     """The exact OIDC subject: kept from a pinned trust, else built from tags, else a placeholder."""
-    subjects = [str(v) for t in ctx.trusts if t.kind is TrustKind.OIDC
-                for block in t.conditions.values() if isinstance(block, dict)
-                for k, v in block.items() if k.endswith(":sub")]
+    subjects = [
+        str(v)
+        for t in ctx.trusts
+        if t.kind is TrustKind.OIDC
+        for block in t.conditions.values()
+        if isinstance(block, dict)
+        for k, v in block.items()
+        if k.endswith(":sub")
+    ]
     pinned = [s for s in subjects if "*" not in s]
     if pinned:
         return pinned[0]
@@ -96,15 +111,39 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
     holes: list[str] = []
     deactivate, reactivate, delete = _old(ctx)
     managed, inline = _permissions(ctx)
-    common = dict(label=label(identity.name), role_name=_role_name(ctx), replaces=identity.id,
-                  managed=managed, inline=inline, comment=f"standing plan for {identity.id}: {choice.pattern.value}")
+    common = {
+        "label": label(identity.name),
+        "role_name": _role_name(ctx),
+        "replaces": identity.id,
+        "managed": managed,
+        "inline": inline,
+        "comment": f"standing plan for {identity.id}: {choice.pattern.value}",
+    }
     pattern = choice.pattern
 
-    def role(template: str, trust: AwsPolicyDocument, ttl: int, description: str, switch: str, effort: int,
-             extra: list[AwsPolicyDocument] | None = None, **values: object) -> Target:
+    def role(
+        template: str,
+        trust: AwsPolicyDocument,
+        ttl: int,
+        description: str,
+        switch: str,
+        effort: int,
+        extra: list[AwsPolicyDocument] | None = None,
+        **values: object,
+    ) -> Target:
         snippet = render(template, AWS, f"{label(identity.name)}.tf", trust=trust, ttl=ttl, **common, **values)
-        return Target(description, ttl, effort, [snippet], switch, deactivate, reactivate, delete,
-                      policies=[trust, *(extra or []), *inline], placeholders=holes)
+        return Target(
+            description,
+            ttl,
+            effort,
+            [snippet],
+            switch,
+            deactivate,
+            reactivate,
+            delete,
+            policies=[trust, *(extra or []), *inline],
+            placeholders=holes,
+        )
 
     if pattern is P.AWS_CI_OIDC_ROLE:
         ci = choice.ci or "github"
@@ -114,97 +153,206 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
         present = host in ctx.federation_hosts
         switch = {
             "github": "In the workflow, grant `id-token: write` and use aws-actions/configure-aws-credentials "
-                      "with role-to-assume = the new role; remove the stored key from the CI secrets.",
+            "with role-to-assume = the new role; remove the stored key from the CI secrets.",
             "gitlab": "In .gitlab-ci.yml, request an id_token with aud https://gitlab.com and call "
-                      "`aws sts assume-role-with-web-identity`; remove the stored key from CI variables.",
+            "`aws sts assume-role-with-web-identity`; remove the stored key from CI variables.",
             "circleci": "In .circleci/config.yml, give the aws-cli orb's setup the new role_arn (it exchanges "
-                        "$CIRCLE_OIDC_TOKEN_V2); remove the stored key from the project's environment variables.",
+            "$CIRCLE_OIDC_TOKEN_V2); remove the stored key from the project's environment variables.",
         }[ci]
         if gated:
             switch += " Protect the `production` environment with required reviewers: that is the approval."
-        return role("aws-ci-oidc-role", trust, 3600,
-                    f"IAM role {common['role_name']} trusted only by {ci} OIDC tokens with subject {subject}",
-                    switch, 2, provider_present=present, issuer_url=f"https://{host}", audience=audience)
+        return role(
+            "aws-ci-oidc-role",
+            trust,
+            3600,
+            f"IAM role {common['role_name']} trusted only by {ci} OIDC tokens with subject {subject}",
+            switch,
+            2,
+            provider_present=present,
+            issuer_url=f"https://{host}",
+            audience=audience,
+        )
     if pattern is P.AWS_EKS_POD_ROLE:
-        sub = next((str(v) for t in ctx.trusts for b in t.conditions.values() if isinstance(b, dict)
-                    for k, v in b.items() if k.endswith(":sub") and str(v).startswith("system:serviceaccount:")), "")
+        sub = next(
+            (
+                str(v)
+                for t in ctx.trusts
+                for b in t.conditions.values()
+                if isinstance(b, dict)
+                for k, v in b.items()
+                if k.endswith(":sub") and str(v).startswith("system:serviceaccount:")
+            ),
+            "",
+        )
         parts = sub.split(":")[2:] if sub else []
-        namespace = parts[0] if len(parts) == 2 else tag(ctx, "namespace") or placeholder(holes, "NAMESPACE", "the pod's namespace")
-        sa = parts[1] if len(parts) == 2 else tag(ctx, "service-account") or placeholder(holes, "SERVICE-ACCOUNT", "the pod's Kubernetes service account")
+        namespace = (
+            parts[0]
+            if len(parts) == 2
+            else tag(ctx, "namespace") or placeholder(holes, "NAMESPACE", "the pod's namespace")
+        )
+        sa = (
+            parts[1]
+            if len(parts) == 2
+            else tag(ctx, "service-account")
+            or placeholder(holes, "SERVICE-ACCOUNT", "the pod's Kubernetes service account")
+        )
         cluster = tag(ctx, "eks-cluster", "cluster") or placeholder(holes, "CLUSTER", "the EKS cluster name")
-        return role("aws-eks-pod-role", docs.service_trust(account, "pods.eks"), 3600,
-                    f"IAM role {common['role_name']} for pods of {namespace}/{sa} through EKS Pod Identity",
-                    "Install the EKS Pod Identity agent add-on, restart the pods; the SDK picks the role up. "
-                    "Remove the key from the pod's secrets.", 3, cluster=cluster, namespace=namespace,
-                    service_account=sa)
+        return role(
+            "aws-eks-pod-role",
+            docs.service_trust(account, "pods.eks"),
+            3600,
+            f"IAM role {common['role_name']} for pods of {namespace}/{sa} through EKS Pod Identity",
+            "Install the EKS Pod Identity agent add-on, restart the pods; the SDK picks the role up. "
+            "Remove the key from the pod's secrets.",
+            3,
+            cluster=cluster,
+            namespace=namespace,
+            service_account=sa,
+        )
     if pattern is P.AWS_SERVICE_ROLE:
         service = choice.service or "lambda"
-        what = {"lambda": "the function's execution role", "ecs-tasks": "the ECS task role",
-                "ec2": "an instance profile"}[service]
-        return role("aws-service-role", docs.service_trust(account, service), 3600,
-                    f"{what} {common['role_name']}", f"Set {what} to the new role and remove the key from the "
-                    "environment or config; the SDK's default chain picks up the role.", 2, service=service)
+        what = {
+            "lambda": "the function's execution role",
+            "ecs-tasks": "the ECS task role",
+            "ec2": "an instance profile",
+        }[service]
+        return role(
+            "aws-service-role",
+            docs.service_trust(account, service),
+            3600,
+            f"{what} {common['role_name']}",
+            f"Set {what} to the new role and remove the key from the "
+            "environment or config; the SDK's default chain picks up the role.",
+            2,
+            service=service,
+        )
     if pattern is P.AWS_ROLES_ANYWHERE:
-        holes.append("var." + label(identity.name) + "_ca_certificate_pem: the PEM of the CA that issues the host's certificate")
-        return role("aws-roles-anywhere", docs.roles_anywhere_trust(account, identity.name), 3600,
-                    f"IAM Roles Anywhere profile and role {common['role_name']} for a certificate with CN {identity.name}",
-                    "Issue the host a certificate with that CN from your CA, configure aws_signing_helper as the "
-                    "credential_process in its AWS config, and remove the key from the host.", 4)
+        holes.append(
+            "var." + label(identity.name) + "_ca_certificate_pem: the PEM of the CA that issues the host's certificate"
+        )
+        return role(
+            "aws-roles-anywhere",
+            docs.roles_anywhere_trust(account, identity.name),
+            3600,
+            f"IAM Roles Anywhere profile and role {common['role_name']} for a certificate with CN {identity.name}",
+            "Issue the host a certificate with that CN from your CA, configure aws_signing_helper as the "
+            "credential_process in its AWS config, and remove the key from the host.",
+            4,
+        )
     if pattern is P.AWS_IDENTITY_CENTER:
-        merged = {"Version": docs.VERSION, "Statement": [s for p in inline for s in
-                                                         docs.as_list(p.document.get("Statement", []))]}
-        policies = [AwsPolicyDocument(kind=PolicyKind.CARRIED, name="permission-set-inline", document=merged)] if merged["Statement"] else []
-        snippet = render("aws-identity-center", AWS, f"{label(identity.name)}.tf", session_duration="PT1H",
-                         inline_policy=merged if merged["Statement"] else None,
-                         **{**common, "managed": [m for m in managed if ":aws:policy/" not in m]})
-        return Target(f"Identity Center permission set {common['role_name']} (1-hour sessions; elevation "
-                      "by approved, time-bound assignment)", 3600, 3, [snippet],
-                      "The person signs in through the AWS access portal (or `aws sso login`) and stops using the key.",
-                      deactivate, reactivate, delete, policies=policies, placeholders=holes)
+        merged = {
+            "Version": docs.VERSION,
+            "Statement": [s for p in inline for s in docs.as_list(p.document.get("Statement", []))],
+        }
+        policies = (
+            [AwsPolicyDocument(kind=PolicyKind.CARRIED, name="permission-set-inline", document=merged)]
+            if merged["Statement"]
+            else []
+        )
+        snippet = render(
+            "aws-identity-center",
+            AWS,
+            f"{label(identity.name)}.tf",
+            session_duration="PT1H",
+            inline_policy=merged if merged["Statement"] else None,
+            **{**common, "managed": [m for m in managed if ":aws:policy/" not in m]},
+        )
+        return Target(
+            f"Identity Center permission set {common['role_name']} (1-hour sessions; elevation "
+            "by approved, time-bound assignment)",
+            3600,
+            3,
+            [snippet],
+            "The person signs in through the AWS access portal (or `aws sso login`) and stops using the key.",
+            deactivate,
+            reactivate,
+            delete,
+            policies=policies,
+            placeholders=holes,
+        )
     if pattern is P.AWS_ADMIN_ON_REQUEST:
         session = docs.session_policy("on-request-session", docs.allowed_actions(ctx.policy_documents))
         holes.append(f"{docs.BROKER_ROLE}: the role your approval workflow (e.g. AWS TEAM or a ticket bot) uses")
-        return role("aws-admin-on-request", docs.broker_trust(account), 3600,
-                    f"IAM role {common['role_name']} assumed only through the approval broker, one hour at most, "
-                    "with a session policy", "Callers request access; after approval the broker assumes the role "
-                    "with the session policy and the requester as source identity.", 3, extra=[session],
-                    session=session)
+        return role(
+            "aws-admin-on-request",
+            docs.broker_trust(account),
+            3600,
+            f"IAM role {common['role_name']} assumed only through the approval broker, one hour at most, "
+            "with a session policy",
+            "Callers request access; after approval the broker assumes the role "
+            "with the session policy and the requester as source identity.",
+            3,
+            extra=[session],
+            session=session,
+        )
     if pattern is P.AWS_PINNED_CROSS_ACCOUNT:
-        accounts = sorted({t.principal.split(":")[4] for t in ctx.trusts
-                           if t.kind in (TrustKind.ACCOUNT, TrustKind.PRINCIPAL) and t.principal.count(":") >= 5})
+        accounts = sorted(
+            {
+                t.principal.split(":")[4]
+                for t in ctx.trusts
+                if t.kind in (TrustKind.ACCOUNT, TrustKind.PRINCIPAL) and t.principal.count(":") >= 5
+            }
+        )
         other = accounts[0] if accounts else "000000000000"
         if not accounts:
             holes.append("000000000000: the partner's account id (the current trust admits anyone)")
         principal_role = placeholder(holes, "PARTNER-ROLE", "the one role in the partner account that needs access")
         principal = f"arn:aws:iam::{other}:role/{principal_role}"
         external_id = "standing-" + hashlib.sha256(identity.id.encode()).hexdigest()[:16]
-        return role("aws-pinned-cross-account", docs.external_id_trust(principal, external_id), 3600,
-                    f"IAM role {common['role_name']} trusted by one named partner role with an external id",
-                    f"Give the partner the new role ARN and the external id {external_id} (an identifier, "
-                    "not a secret); they switch their AssumeRole call.", 2)
+        return role(
+            "aws-pinned-cross-account",
+            docs.external_id_trust(principal, external_id),
+            3600,
+            f"IAM role {common['role_name']} trusted by one named partner role with an external id",
+            f"Give the partner the new role ARN and the external id {external_id} (an identifier, "
+            "not a secret); they switch their AssumeRole call.",
+            2,
+        )
     if pattern is P.AWS_AGENT_PER_CALL:
         tool_actions = [a for a in docs.allowed_actions(ctx.policy_documents) if not a.lower().startswith("iam:")]
         session = docs.session_policy("tool-call-session", tool_actions)
         holes.append(f"{docs.BROKER_ROLE}: the tool broker that evaluates each call and assumes the role")
-        target = role("aws-agent-per-call", docs.broker_trust(account), 900,
-                      f"per-tool-call sessions of {common['role_name']} (15 minutes, session policy per tool, "
-                      "session tags agent/tool/call-id)", "Route every tool call through the broker; the agent "
-                      "runtime's own role keeps only bedrock:InvokeModel.", 4, extra=[session], session=session)
-        target.agentic = AgenticControls(mode=AgenticMode.PER_CALL, fail_closed=True, mechanism=(
-            "AssumeRole per tool call with a session policy naming only that tool's actions and resources, "
-            "session tags (agent, tool, call id), DurationSeconds 900; the broker refuses the call if it "
-            "cannot evaluate or build the policy"))
+        target = role(
+            "aws-agent-per-call",
+            docs.broker_trust(account),
+            900,
+            f"per-tool-call sessions of {common['role_name']} (15 minutes, session policy per tool, "
+            "session tags agent/tool/call-id)",
+            "Route every tool call through the broker; the agent runtime's own role keeps only bedrock:InvokeModel.",
+            4,
+            extra=[session],
+            session=session,
+        )
+        target.agentic = AgenticControls(
+            mode=AgenticMode.PER_CALL,
+            fail_closed=True,
+            mechanism=(
+                "AssumeRole per tool call with a session policy naming only that tool's actions and resources, "
+                "session tags (agent, tool, call id), DurationSeconds 900; the broker refuses the call if it "
+                "cannot evaluate or build the policy"
+            ),
+        )
         return target
     if pattern is P.AWS_RUN_SCOPED_ROLE:
         kind = _RUN_ARN.get(ctx.workload, "training-job")
         trust = docs.service_trust(account, "sagemaker", source_arn=f"arn:aws:sagemaker:*:{account}:{kind}/*")
         ttl = 43200 if ctx.workload is WorkloadKind.TRAINING else 3600
-        target = role("aws-run-scoped-role", trust, ttl,
-                      f"SageMaker execution role {common['role_name']} usable only by {kind} runs of this account",
-                      f"Start each {kind} with the new role as its execution role; remove the stored key.", 3)
-        target.agentic = AgenticControls(mode=AgenticMode.PER_RUN, fail_closed=True, mechanism=(
-            f"the role is only assumable by SageMaker for {kind} resources of this account; credentials "
-            "last at most the run and end with it"))
+        target = role(
+            "aws-run-scoped-role",
+            trust,
+            ttl,
+            f"SageMaker execution role {common['role_name']} usable only by {kind} runs of this account",
+            f"Start each {kind} with the new role as its execution role; remove the stored key.",
+            3,
+        )
+        target.agentic = AgenticControls(
+            mode=AgenticMode.PER_RUN,
+            fail_closed=True,
+            mechanism=(
+                f"the role is only assumable by SageMaker for {kind} resources of this account; credentials "
+                "last at most the run and end with it"
+            ),
+        )
         return target
     raise ValueError(f"not an AWS migration pattern: {pattern}")
 
@@ -212,19 +360,40 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
 def aws_retire(ctx: PlanContext) -> Target:
     identity = ctx.identity
     deactivate, reactivate, delete = _old(ctx)
-    quarantine = AwsPolicyDocument(kind=PolicyKind.GUARDRAIL, name="standing-quarantine", document={
-        "Version": docs.VERSION,
-        "Statement": [{"Sid": "Quarantine", "Effect": "Deny", "Action": "*", "Resource": "*"}]})
+    quarantine = AwsPolicyDocument(
+        kind=PolicyKind.GUARDRAIL,
+        name="standing-quarantine",
+        document={
+            "Version": docs.VERSION,
+            "Statement": [{"Sid": "Quarantine", "Effect": "Deny", "Action": "*", "Resource": "*"}],
+        },
+    )
     kind = "user" if identity.kind is IdentityKind.USER else "role"
-    snippet = render("retire-aws", AWS, f"{label(identity.name)}.tf", label=label(identity.name), kind=kind,
-                     resource_name=identity.name, quarantine=quarantine,
-                     comment=f"standing plan for {identity.id}: retire")
+    snippet = render(
+        "retire-aws",
+        AWS,
+        f"{label(identity.name)}.tf",
+        label=label(identity.name),
+        kind=kind,
+        resource_name=identity.name,
+        quarantine=quarantine,
+        comment=f"standing plan for {identity.id}: retire",
+    )
     if ctx.secrets and "identity-unused" not in ctx.rules:
         description = "nothing: the unused key(s) are deleted"
     else:
         description = f"nothing: the unused {kind} is deleted"
-    return Target(description, None, 1, [snippet], "Nothing to switch: nothing uses it.", deactivate, reactivate,
-                  delete, policies=[quarantine])
+    return Target(
+        description,
+        None,
+        1,
+        [snippet],
+        "Nothing to switch: nothing uses it.",
+        deactivate,
+        reactivate,
+        delete,
+        policies=[quarantine],
+    )
 
 
 def aws_compensate(ctx: PlanContext, rotation_days: int, in_place_sources: bool) -> Target:
@@ -235,12 +404,27 @@ def aws_compensate(ctx: PlanContext, rotation_days: int, in_place_sources: bool)
     if not in_place_sources:
         holes.append("203.0.113.0/24: the consumer's published egress ranges (a documentation range stands in)")
         guardrail = docs.source_guardrail(["203.0.113.0/24"])
-    snippet = render("compensate-aws", AWS, f"{label(identity.name)}.tf", label=label(identity.name),
-                     user_name=identity.name, guardrail=guardrail, key_ids=[c.id for c in ctx.secrets],
-                     rotation_days=rotation_days, comment=f"standing plan for {identity.id}: compensate")
-    return Target(f"the static key stays, rotated every {rotation_days} days, usable only from known sources, "
-                  "with alerting on any new source", rotation_days * 86400, 2, [snippet],
-                  "Store the rotated key in Secrets Manager; the consumer (or its admin console) gets the new key.",
-                  deactivate.replace("access key(s)", "the old access key(s)"), reactivate,
-                  "Delete the old key once the new one has carried the traffic through the watch window.",
-                  policies=[guardrail] if guardrail else [], placeholders=holes)
+    snippet = render(
+        "compensate-aws",
+        AWS,
+        f"{label(identity.name)}.tf",
+        label=label(identity.name),
+        user_name=identity.name,
+        guardrail=guardrail,
+        key_ids=[c.id for c in ctx.secrets],
+        rotation_days=rotation_days,
+        comment=f"standing plan for {identity.id}: compensate",
+    )
+    return Target(
+        f"the static key stays, rotated every {rotation_days} days, usable only from known sources, "
+        "with alerting on any new source",
+        rotation_days * 86400,
+        2,
+        [snippet],
+        "Store the rotated key in Secrets Manager; the consumer (or its admin console) gets the new key.",
+        deactivate.replace("access key(s)", "the old access key(s)"),
+        reactivate,
+        "Delete the old key once the new one has carried the traffic through the watch window.",
+        policies=[guardrail] if guardrail else [],
+        placeholders=holes,
+    )

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from standing.analysis.risk import RiskModel
+from standing.core.facts import days_since, describe
+from standing.core.findings import Finding
+from standing.core.model import Provider
 from standing.planner.aws_documents import without_unknown_actions
 from standing.planner.aws_targets import aws_compensate, aws_retire, aws_target
 from standing.planner.azure_targets import azure_compensate, azure_retire, azure_target
@@ -30,10 +34,6 @@ from standing.planner.patterns import Choice, choose
 from standing.planner.progress import new_path_evidence, replacements
 from standing.planner.targets import Target
 from standing.planner.verify import new_path_query, old_credential_query
-from standing.rules._shared import days_since, describe
-from standing.scanner.findings import Finding
-from standing.scanner.model import Provider
-from standing.scanner.risk import RiskModel
 
 _SENSITIVE_ROLES = ("secret", "kms", "storage", "bigquery", "keyvault", "key vault", "sql")
 
@@ -42,29 +42,44 @@ def _approval(ctx: PlanContext, choice: Choice) -> Approval:
     if choice.pattern is TargetPattern.RETIRE:
         return Approval(required=False, reason="grants nothing: it only removes access")
     if choice.pattern is TargetPattern.COMPENSATE:
-        return Approval(required=True, reason="the exception itself: its owner approves it, and renews it "
-                        "explicitly before it expires")
+        return Approval(
+            required=True,
+            reason="the exception itself: its owner approves it, and renews it explicitly before it expires",
+        )
     if ctx.admin:
         return Approval(required=True, reason="admin-equivalent (or a path to admin): every elevation is approved")
     if ctx.sensitive:
         return Approval(required=True, reason="reaches sensitive data: " + ", ".join(ctx.sensitive))
     if any(word in role.lower() for _, role in ctx.standing_grants for word in _SENSITIVE_ROLES):
         return Approval(required=True, reason="holds a role over secrets, keys or data stores")
-    return Approval(required=False, reason="neither admin-equivalent nor sensitive-data access: "
-                    "issued automatically on the workload's own proof of identity")
+    return Approval(
+        required=False,
+        reason="neither admin-equivalent nor sensitive-data access: "
+        "issued automatically on the workload's own proof of identity",
+    )
 
 
 def _permissions(ctx: PlanContext) -> Permissions:
     services = list(ctx.services_in_use)
     if services:
-        return Permissions(basis=UsageBasis.USAGE_DATA, services_in_use=services, note=(
-            "narrowed to the services the identity's credentials were last used with ("
-            + ", ".join(services) + "); confirm with service-last-accessed data before removing the rest"))
+        return Permissions(
+            basis=UsageBasis.USAGE_DATA,
+            services_in_use=services,
+            note=(
+                "narrowed to the services the identity's credentials were last used with ("
+                + ", ".join(services)
+                + "); confirm with service-last-accessed data before removing the rest"
+            ),
+        )
     dropped = sorted({a for _, doc in ctx.inline_policies for a in without_unknown_actions(doc)[1]})
-    return Permissions(basis=UsageBasis.NO_USAGE_DATA, note=(
-        "the inventory has no usage data for this identity, so its permissions are carried over unchanged; "
-        "collect usage (AWS service last accessed, GCP activity / Policy Analyzer, Entra sign-in logs) to "
-        "narrow them" + (f"; actions AWS does not know are left behind: {', '.join(dropped)}" if dropped else "")))
+    return Permissions(
+        basis=UsageBasis.NO_USAGE_DATA,
+        note=(
+            "the inventory has no usage data for this identity, so its permissions are carried over unchanged; "
+            "collect usage (AWS service last accessed, GCP activity / Policy Analyzer, Entra sign-in logs) to "
+            "narrow them" + (f"; actions AWS does not know are left behind: {', '.join(dropped)}" if dropped else "")
+        ),
+    )
 
 
 def _watch_days(ctx: PlanContext) -> int:
@@ -80,28 +95,55 @@ def _steps(ctx: PlanContext, choice: Choice, target: Target, watch: int, built: 
     steps: list[tuple[StepKind, str, str, str, int | None]] = []
     if choice.pattern is not TargetPattern.RETIRE:
         steps += [
-            (StepKind.CREATE_NEW_PATH, "Put the controls in place and issue the rotated key"
-             if choice.pattern is TargetPattern.COMPENSATE else "Create the new path",
-             f"Apply the Terraform below: {target.description}. The old credential keeps working meanwhile.",
-             "Destroy the new resources (`terraform destroy -target ...`); nothing else changed.", None),
-            (StepKind.SWITCH_CONSUMER, "Switch the consumer", target.switch,
-             "Point the consumer back at the old credential, which is still active.", None),
+            (
+                StepKind.CREATE_NEW_PATH,
+                "Put the controls in place and issue the rotated key"
+                if choice.pattern is TargetPattern.COMPENSATE
+                else "Create the new path",
+                f"Apply the Terraform below: {target.description}. The old credential keeps working meanwhile.",
+                "Destroy the new resources (`terraform destroy -target ...`); nothing else changed.",
+                None,
+            ),
+            (
+                StepKind.SWITCH_CONSUMER,
+                "Switch the consumer",
+                target.switch,
+                "Point the consumer back at the old credential, which is still active.",
+                None,
+            ),
         ]
     steps += [
-        (StepKind.WATCH_UNUSED, f"Watch the old credential stay unused for {watch} days",
-         f"Watch {old}: this query must return nothing for {watch} days: {query}",
-         "Nothing to undo. If it shows use, find the consumer from the source address and switch it too, "
-         "then restart the watch.", watch),
+        (
+            StepKind.WATCH_UNUSED,
+            f"Watch the old credential stay unused for {watch} days",
+            f"Watch {old}: this query must return nothing for {watch} days: {query}",
+            "Nothing to undo. If it shows use, find the consumer from the source address and switch it too, "
+            "then restart the watch.",
+            watch,
+        ),
         (StepKind.DEACTIVATE, "Deactivate the old credential", target.deactivate, target.reactivate, None),
-        (StepKind.DELETE, "Delete the old credential",
-         f"After {watch} quiet days deactivated: {target.delete}",
-         "Not reversible; it is safe because the credential was unused and deactivated for the whole window. "
-         "If something breaks now, give it the new path, not a new standing credential.", None),
+        (
+            StepKind.DELETE,
+            "Delete the old credential",
+            f"After {watch} quiet days deactivated: {target.delete}",
+            "Not reversible; it is safe because the credential was unused and deactivated for the whole window. "
+            "If something breaks now, give it the new path, not a new standing credential.",
+            None,
+        ),
     ]
-    return [Step(order=i, kind=kind, title=title, instruction=text, rollback=rollback, watch_days=days,
-                 done=kind is StepKind.CREATE_NEW_PATH and built is not None,
-                 done_evidence=built if kind is StepKind.CREATE_NEW_PATH else None)
-            for i, (kind, title, text, rollback, days) in enumerate(steps, start=1)]
+    return [
+        Step(
+            order=i,
+            kind=kind,
+            title=title,
+            instruction=text,
+            rollback=rollback,
+            watch_days=days,
+            done=kind is StepKind.CREATE_NEW_PATH and built is not None,
+            done_evidence=built if kind is StepKind.CREATE_NEW_PATH else None,
+        )
+        for i, (kind, title, text, rollback, days) in enumerate(steps, start=1)
+    ]
 
 
 def _target(ctx: PlanContext, choice: Choice) -> Target:
@@ -123,8 +165,11 @@ def _current_state(ctx: PlanContext) -> list[str]:
     lines = []
     for cred in ctx.secrets:
         age = f"{days_since(cred.created, ctx.as_of)} days old" if cred.created else "age unknown"
-        used = (f"last used {days_since(cred.last_used, ctx.as_of)} days ago" if cred.last_used
-                else f"use {cred.last_used_status.value}")
+        used = (
+            f"last used {days_since(cred.last_used, ctx.as_of)} days ago"
+            if cred.last_used
+            else f"use {cred.last_used_status.value}"
+        )
         lines.append(f"{describe(cred)}: {age}, {used}")
     for scope, role in ctx.standing_grants:
         lines.append(f"standing grant of {role} on {scope}")
@@ -156,15 +201,40 @@ def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
     if choice.pattern not in (TargetPattern.RETIRE, TargetPattern.COMPENSATE):
         verify.append(new_path_query(ctx, f"{identity.name[:56]}-jit"))
     return Plan(
-        identity=identity.id, identity_name=identity.name, provider=identity.provider, account=identity.account,
-        identity_kind=identity.kind, workload=ctx.workload,
-        findings=[PlanFinding(rule_id=f.rule_id, severity=f.severity, subject=f.subject, fingerprint=f.fingerprint,
-                              risk=f.risk, waived=f.waiver is not None) for f in ctx.findings],
-        current_state=_current_state(ctx), pattern=choice.pattern, reason=choice.reason,
-        target=target.description, placeholders=target.placeholders, ttl_seconds=target.ttl_seconds,
-        approval=approval, permissions=_permissions(ctx), verify=verify,
-        steps=_steps(ctx, choice, target, watch, built if choice.pattern is not TargetPattern.RETIRE else None), iac=target.iac, aws_policies=target.policies,
-        controls=controls, agentic=target.agentic, phase=phase, risk=risk, residual_risk=residual,
+        identity=identity.id,
+        identity_name=identity.name,
+        provider=identity.provider,
+        account=identity.account,
+        identity_kind=identity.kind,
+        workload=ctx.workload,
+        findings=[
+            PlanFinding(
+                rule_id=f.rule_id,
+                severity=f.severity,
+                subject=f.subject,
+                fingerprint=f.fingerprint,
+                risk=f.risk,
+                waived=f.waiver is not None,
+            )
+            for f in ctx.findings
+        ],
+        current_state=_current_state(ctx),
+        pattern=choice.pattern,
+        reason=choice.reason,
+        target=target.description,
+        placeholders=target.placeholders,
+        ttl_seconds=target.ttl_seconds,
+        approval=approval,
+        permissions=_permissions(ctx),
+        verify=verify,
+        steps=_steps(ctx, choice, target, watch, built if choice.pattern is not TargetPattern.RETIRE else None),
+        iac=target.iac,
+        aws_policies=target.policies,
+        controls=controls,
+        agentic=target.agentic,
+        phase=phase,
+        risk=risk,
+        residual_risk=residual,
         effort=target.effort,
     )
 

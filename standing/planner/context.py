@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from standing.rules._shared import is_standing_secret
-from standing.scanner.findings import Finding
-from standing.scanner.graph import PrivilegeGraph
-from standing.scanner.model import Credential, Identity, ScopePolicy, Trust, TrustKind, WorkloadKind
-from standing.scanner.risk import RiskModel
+from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.risk import RiskModel
+from standing.core.facts import is_standing_secret
+from standing.core.findings import Finding
+from standing.core.model import Credential, Identity, ScopePolicy, Trust, TrustKind, WorkloadKind
 
 # Tags that declare an identity's static credential an accepted exception, and why.
 THIRD_PARTY_TAGS = ("third-party", "thirdparty", "saas", "vendor-integration")
@@ -48,8 +48,7 @@ class PlanContext:
     def words(self) -> frozenset[str]:
         """Lower-case words of the name, path and tags: the consumer's fingerprints."""
         identity = self.identity
-        text = " ".join([identity.name, identity.path or "",
-                         *identity.tags.keys(), *identity.tags.values()]).lower()
+        text = " ".join([identity.name, identity.path or "", *identity.tags.keys(), *identity.tags.values()]).lower()
         return frozenset(_WORDS.findall(text))
 
     @property
@@ -94,11 +93,13 @@ def build_context(
         identity=identity,
         workload=graph.workload_of(identity.id).kind,
         findings=tuple(findings),
-        secrets=tuple(sorted((c for c in graph.credentials_of(identity.id) if is_standing_secret(c)),
-                             key=lambda c: c.id)),
+        secrets=tuple(
+            sorted((c for c in graph.credentials_of(identity.id) if is_standing_secret(c)), key=lambda c: c.id)
+        ),
         trusts=tuple(graph.trusts_into(identity.id)),
         federation_hosts=frozenset(
-            (fp.url or "").removeprefix("https://") for fp in graph.inventory.federation
+            (fp.url or "").removeprefix("https://")
+            for fp in graph.inventory.federation
             if fp.provider is identity.provider and fp.account == identity.account
         ),
         scope_policies=tuple(p for p in graph.inventory.scope_policies if p.provider is identity.provider),
@@ -106,8 +107,9 @@ def build_context(
         sensitive=tuple(model.blast_radius(identity.id).sensitive),
         managed_policy_ids=tuple(sorted({r.id for r in roles if "#inline/" not in r.id})),
         policy_documents=tuple(d for r in roles for d in r.documents),
-        inline_policies=tuple((r.id.split("#inline/", 1)[1], d) for r in roles if "#inline/" in r.id
-                              for d in r.documents),
+        inline_policies=tuple(
+            (r.id.split("#inline/", 1)[1], d) for r in roles if "#inline/" in r.id for d in r.documents
+        ),
         standing_grants=tuple(sorted({(g.scope_id, g.role_id) for g in grants})),
         as_of=as_of,
     )

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from standing.core.model import Provider
 from standing.planner.aws_documents import source_conditions
 from standing.planner.context import PlanContext
 from standing.planner.model import CompensatingControl, ControlKind
 from standing.planner.verify import new_source_query
-from standing.scanner.model import Provider
 
 WEIGHTS = {
     ControlKind.ROTATION: 10,
@@ -32,19 +32,33 @@ RESIDUAL_FLOOR = 10  # a standing secret remains, whatever surrounds it
 _EXPIRY_POLICIES = ("iam.serviceAccountKeyExpiryHours", "appManagementPolicy")
 
 
-def _control(kind: ControlKind, description: str, evidence: str | None, query: str | None = None) -> CompensatingControl:
-    return CompensatingControl(kind=kind, description=description, in_place=evidence is not None,
-                               evidence=evidence, query=query, risk_reduction=WEIGHTS[kind])
+def _control(
+    kind: ControlKind, description: str, evidence: str | None, query: str | None = None
+) -> CompensatingControl:
+    return CompensatingControl(
+        kind=kind,
+        description=description,
+        in_place=evidence is not None,
+        evidence=evidence,
+        query=query,
+        risk_reduction=WEIGHTS[kind],
+    )
 
 
 def _rotation_evidence(ctx: PlanContext) -> str | None:
     scope = f"projects/{ctx.identity.account}"
     for policy in ctx.scope_policies:
-        if policy.enforced and policy.constraint in _EXPIRY_POLICIES and (
-                ctx.identity.provider is not Provider.GCP or policy.scope_id == scope):
-            return f"{policy.constraint} enforced on {policy.scope_id}" + (f" ({policy.detail})" if policy.detail else "")
-    if ctx.secrets and all(c.expires and c.created and c.expires - c.created <= timedelta(days=ROTATION_DAYS)
-                           for c in ctx.secrets):
+        if (
+            policy.enforced
+            and policy.constraint in _EXPIRY_POLICIES
+            and (ctx.identity.provider is not Provider.GCP or policy.scope_id == scope)
+        ):
+            return f"{policy.constraint} enforced on {policy.scope_id}" + (
+                f" ({policy.detail})" if policy.detail else ""
+            )
+    if ctx.secrets and all(
+        c.expires and c.created and c.expires - c.created <= timedelta(days=ROTATION_DAYS) for c in ctx.secrets
+    ):
         return f"every live secret expires within {ROTATION_DAYS} days of its creation"
     return None
 
@@ -56,22 +70,45 @@ def compensating_controls(ctx: PlanContext) -> list[CompensatingControl]:
     expiry = next((v for k, v in identity.tags.items() if k.lower() == "standing:exception-expires"), None)
     until = (ctx.as_of + timedelta(days=EXCEPTION_DAYS)).date().isoformat()
     return [
-        _control(ControlKind.ROTATION, f"rotate every {ROTATION_DAYS} days by automation (new key, update the "
-                 "consumer, deactivate the old key)", _rotation_evidence(ctx)),
-        _control(ControlKind.SOURCE_RESTRICTION, "allow use only from the consumer's known networks or VPC "
-                 "endpoints", "; ".join(sources) if sources else None),
-        _control(ControlKind.LEAST_PRIVILEGE, "cap it with a permissions boundary or a least-privilege policy",
-                 f"permissions boundary {identity.permissions_boundary}" if identity.permissions_boundary else None),
-        _control(ControlKind.ONE_IDENTITY_PER_CONSUMER, "one identity per consumer: never share this credential",
-                 None if ctx.rules & {"shared-identity", "two-active-keys"} else "no sign of sharing in this scan"),
-        _control(ControlKind.ALERT_ON_NEW_SOURCE, "alert when the credential is used from a source not seen "
-                 "before", None, query=new_source_query(ctx)),
-        _control(ControlKind.OWNER_AND_JUSTIFICATION, "a named owner and a written justification for the "
-                 "exception", f"owner {owner}" if owner else None),
-        _control(ControlKind.EXCEPTION_EXPIRY, f"the exception expires (proposed: {until}) and is renewed "
-                 "explicitly, or the credential goes", f"expires {expiry}" if expiry else None),
-        _control(ControlKind.POST_USE_REVIEW, "review its use after each rotation period (sources, actions, "
-                 "volume)", None),
+        _control(
+            ControlKind.ROTATION,
+            f"rotate every {ROTATION_DAYS} days by automation (new key, update the consumer, deactivate the old key)",
+            _rotation_evidence(ctx),
+        ),
+        _control(
+            ControlKind.SOURCE_RESTRICTION,
+            "allow use only from the consumer's known networks or VPC endpoints",
+            "; ".join(sources) if sources else None,
+        ),
+        _control(
+            ControlKind.LEAST_PRIVILEGE,
+            "cap it with a permissions boundary or a least-privilege policy",
+            f"permissions boundary {identity.permissions_boundary}" if identity.permissions_boundary else None,
+        ),
+        _control(
+            ControlKind.ONE_IDENTITY_PER_CONSUMER,
+            "one identity per consumer: never share this credential",
+            None if ctx.rules & {"shared-identity", "two-active-keys"} else "no sign of sharing in this scan",
+        ),
+        _control(
+            ControlKind.ALERT_ON_NEW_SOURCE,
+            "alert when the credential is used from a source not seen before",
+            None,
+            query=new_source_query(ctx),
+        ),
+        _control(
+            ControlKind.OWNER_AND_JUSTIFICATION,
+            "a named owner and a written justification for the exception",
+            f"owner {owner}" if owner else None,
+        ),
+        _control(
+            ControlKind.EXCEPTION_EXPIRY,
+            f"the exception expires (proposed: {until}) and is renewed explicitly, or the credential goes",
+            f"expires {expiry}" if expiry else None,
+        ),
+        _control(
+            ControlKind.POST_USE_REVIEW, "review its use after each rotation period (sources, actions, volume)", None
+        ),
     ]
 
 

@@ -8,42 +8,30 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
 
-from pydantic import Field
-
+from standing.analysis.risk import RiskModel
+from standing.core.findings import Finding
 from standing.planner.builder import build_plans
-from standing.planner.model import CompletedPlan, Plan, Roadmap
+from standing.planner.model import Plan, PlansDocument
 from standing.planner.progress import completed_since, previous_plans
 from standing.planner.roadmap import build_roadmap
-from standing.scanner.findings import Finding
-from standing.scanner.model import Record, UtcDatetime
-from standing.scanner.risk import RiskModel
-
-PLANS_VERSION = 1
 
 
-class PlansDocument(Record):
-    schema_: Literal["standing.plans"] = Field(default="standing.plans", alias="schema")
-    version: Literal[1] = PLANS_VERSION
-    tool_version: str
-    generated_at: UtcDatetime
-    as_of: UtcDatetime
-    plans: list[Plan] = Field(description="one per identity with findings, most risk removed per effort first")
-    roadmap: Roadmap
-    completed: list[CompletedPlan] = Field(
-        default_factory=list, description="plans of the previous scan (same output dir) with no findings left")
-
-
-def plan_estate(model: RiskModel, findings: list[Finding], *, generated_at: datetime,
-                previous: list[Plan] | None = None) -> PlansDocument:
+def plan_estate(
+    model: RiskModel, findings: list[Finding], *, generated_at: datetime, previous: list[Plan] | None = None
+) -> PlansDocument:
     """Plans from the analysis's own risk model (its graph, hops and blast radii), not a second one."""
     from standing import __version__
 
     plans = build_plans(model, findings)
-    return PlansDocument(tool_version=__version__, generated_at=generated_at, as_of=model.now, plans=plans,
-                         roadmap=build_roadmap(model, plans),
-                         completed=completed_since(previous or [], plans, model.graph))
+    return PlansDocument(
+        tool_version=__version__,
+        generated_at=generated_at,
+        as_of=model.now,
+        plans=plans,
+        roadmap=build_roadmap(model, plans),
+        completed=completed_since(previous or [], plans, model.graph),
+    )
 
 
 def plans_json(document: PlansDocument) -> str:
@@ -59,8 +47,9 @@ def write_plans(document: PlansDocument, output_dir: Path) -> list[Path]:
     return [json_path, md_path]
 
 
-def write_scan_plans(model: RiskModel, findings: list[Finding], output_dir: Path, *,
-                     generated_at: datetime) -> tuple[PlansDocument, list[Path]]:
+def write_scan_plans(
+    model: RiskModel, findings: list[Finding], output_dir: Path, *, generated_at: datetime
+) -> tuple[PlansDocument, list[Path]]:
     """A scan's plans beside its findings, marking what the previous scan's plans got done."""
     document = plan_estate(model, findings, generated_at=generated_at, previous=previous_plans(output_dir))
     return document, write_plans(document, output_dir)

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from standing.planner.context import PlanContext
 from standing.planner.iac import label, render
-from standing.planner.model import AgenticControls, AgenticMode, TargetPattern as P, TerraformProvider
+from standing.planner.model import AgenticControls, AgenticMode, TerraformProvider
+from standing.planner.model import TargetPattern as P
 from standing.planner.patterns import Choice
 from standing.planner.targets import Target, ci_token, placeholder, tag
 
@@ -19,20 +20,26 @@ def _project(ctx: PlanContext) -> str:
 
 def key_creation_enforced(ctx: PlanContext) -> bool:
     scope = f"projects/{_project(ctx)}"
-    return any(p.scope_id == scope and p.constraint == "iam.disableServiceAccountKeyCreation" and p.enforced
-               for p in ctx.scope_policies)
+    return any(
+        p.scope_id == scope and p.constraint == "iam.disableServiceAccountKeyCreation" and p.enforced
+        for p in ctx.scope_policies
+    )
 
 
 def _old(ctx: PlanContext) -> tuple[str, str, str]:
     email = ctx.identity.id
     if ctx.secrets:
         keys = ", ".join(c.id.rsplit("/", 1)[-1] for c in ctx.secrets)
-        return (f"Disable key(s) {keys}: `gcloud iam service-accounts keys disable KEY --iam-account {email}`.",
-                f"Re-enable them: `gcloud iam service-accounts keys enable KEY --iam-account {email}`.",
-                f"Delete the key(s): `gcloud iam service-accounts keys delete KEY --iam-account {email}`.")
-    return ("Remove the standing role binding(s) (`gcloud projects remove-iam-policy-binding`), keeping a copy.",
-            "Add the saved binding(s) back (`gcloud projects add-iam-policy-binding`).",
-            "Nothing more to delete: the binding is gone and the entitlement replaces it.")
+        return (
+            f"Disable key(s) {keys}: `gcloud iam service-accounts keys disable KEY --iam-account {email}`.",
+            f"Re-enable them: `gcloud iam service-accounts keys enable KEY --iam-account {email}`.",
+            f"Delete the key(s): `gcloud iam service-accounts keys delete KEY --iam-account {email}`.",
+        )
+    return (
+        "Remove the standing role binding(s) (`gcloud projects remove-iam-policy-binding`), keeping a copy.",
+        "Add the saved binding(s) back (`gcloud projects add-iam-policy-binding`).",
+        "Nothing more to delete: the binding is gone and the entitlement replaces it.",
+    )
 
 
 def gcp_target(ctx: PlanContext, choice: Choice) -> Target:
@@ -40,77 +47,146 @@ def gcp_target(ctx: PlanContext, choice: Choice) -> Target:
     holes: list[str] = []
     deactivate, reactivate, delete = _old(ctx)
     name = label(identity.name)
-    common = dict(label=name, project=project, email=email, key_creation_enforced=key_creation_enforced(ctx),
-                  comment=f"standing plan for {identity.id}: {choice.pattern.value}")
+    common = {
+        "label": name,
+        "project": project,
+        "email": email,
+        "key_creation_enforced": key_creation_enforced(ctx),
+        "comment": f"standing plan for {identity.id}: {choice.pattern.value}",
+    }
     pattern = choice.pattern
 
     def target(template: str, ttl: int, description: str, switch: str, effort: int, **values: object) -> Target:
         snippet = render(template, GOOGLE, f"{name}.tf", ttl=ttl, **common, **values)
-        return Target(description, ttl, effort, [snippet], switch, deactivate, reactivate, delete,
-                      placeholders=holes)
+        return Target(description, ttl, effort, [snippet], switch, deactivate, reactivate, delete, placeholders=holes)
 
     if pattern is P.GCP_WORKLOAD_IDENTITY_FEDERATION:
         ci = choice.ci or "github"
         token = ci_token(ctx, ci, holes)
-        return target("gcp-workload-identity-federation", 3600,
-                      f"workload identity pool provider for {ci} limited to {token.value}, impersonating {email}",
-                      "Use google-github-actions/auth (or `gcloud iam workload-identity-pools create-cred-config`) "
-                      "with the pool provider; remove the key file from the CI secrets.", 3, ci=ci,
-                      pool_id="ci-pool", issuer_url=token.issuer_url, repository_claim=token.claim,
-                      repository=token.value, attribute_condition=f'{token.claim} == "{token.value}"')
+        return target(
+            "gcp-workload-identity-federation",
+            3600,
+            f"workload identity pool provider for {ci} limited to {token.value}, impersonating {email}",
+            "Use google-github-actions/auth (or `gcloud iam workload-identity-pools create-cred-config`) "
+            "with the pool provider; remove the key file from the CI secrets.",
+            3,
+            ci=ci,
+            pool_id="ci-pool",
+            issuer_url=token.issuer_url,
+            repository_claim=token.claim,
+            repository=token.value,
+            attribute_condition=f'{token.claim} == "{token.value}"',
+        )
     if pattern is P.GCP_ATTACHED_SERVICE_ACCOUNT:
         namespace = tag(ctx, "namespace") or placeholder(holes, "NAMESPACE", "the workload's Kubernetes namespace")
         ksa = tag(ctx, "service-account") or placeholder(holes, "KSA", "the workload's Kubernetes service account")
-        return target("gcp-attached-service-account", 3600,
-                      f"{email} attached to the workload (GKE workload identity for {namespace}/{ksa})",
-                      "Annotate the Kubernetes service account with iam.gke.io/gcp-service-account, or attach the "
-                      "account to the VM / Cloud Run service; remove the key file.", 2, namespace=namespace, ksa=ksa)
+        return target(
+            "gcp-attached-service-account",
+            3600,
+            f"{email} attached to the workload (GKE workload identity for {namespace}/{ksa})",
+            "Annotate the Kubernetes service account with iam.gke.io/gcp-service-account, or attach the "
+            "account to the VM / Cloud Run service; remove the key file.",
+            2,
+            namespace=namespace,
+            ksa=ksa,
+        )
     if pattern is P.GCP_IMPERSONATION:
         owner = identity.owner or tag(ctx, "owner")
-        impersonator = f"group:{owner}" if owner and "@" in owner else "group:" + placeholder(
-            holes, "TEAM@example.com", "the one group allowed to impersonate the account")
+        impersonator = (
+            f"group:{owner}"
+            if owner and "@" in owner
+            else "group:" + placeholder(holes, "TEAM@example.com", "the one group allowed to impersonate the account")
+        )
         expires = (ctx.as_of + timedelta(days=90)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return target("gcp-impersonation", 3600,
-                      f"short-lived tokens for {email} through impersonation by {impersonator}, grant expiring {expires}",
-                      "Callers use `--impersonate-service-account` / impersonated credentials instead of a key.",
-                      2, impersonator=impersonator, grant_expires=expires)
+        return target(
+            "gcp-impersonation",
+            3600,
+            f"short-lived tokens for {email} through impersonation by {impersonator}, grant expiring {expires}",
+            "Callers use `--impersonate-service-account` / impersonated credentials instead of a key.",
+            2,
+            impersonator=impersonator,
+            grant_expires=expires,
+        )
     if pattern is P.GCP_PAM_ENTITLEMENT:
         roles = sorted({role for _, role in ctx.standing_grants}) or ["roles/editor"]
         parents = sorted({scope for scope, _ in ctx.standing_grants if scope.startswith("projects/")})
         approvers = "group:" + placeholder(holes, "APPROVERS@example.com", "the group that approves grants")
-        return target("gcp-pam-entitlement", 3600,
-                      f"Privileged Access Manager entitlement for {', '.join(roles)}, at most one hour per approved request",
-                      "The workload (or its operator) requests a grant before privileged work; the standing binding "
-                      "is removed.", 3, roles=roles, parent=parents[0] if parents else f"projects/{project}",
-                      entitlement_id=f"{name.replace('_', '-')[:50]}-jit", approvers=approvers)
+        return target(
+            "gcp-pam-entitlement",
+            3600,
+            f"Privileged Access Manager entitlement for {', '.join(roles)}, at most one hour per approved request",
+            "The workload (or its operator) requests a grant before privileged work; the standing binding is removed.",
+            3,
+            roles=roles,
+            parent=parents[0] if parents else f"projects/{project}",
+            entitlement_id=f"{name.replace('_', '-')[:50]}-jit",
+            approvers=approvers,
+        )
     if pattern is P.GCP_AGENT_DOWNSCOPED:
         broker = f"agent-broker@{project}.iam.gserviceaccount.com"
         holes.append(f"{broker}: the account of the broker that serves the agent's tool calls")
-        result = target("gcp-agent-downscoped", 900,
-                        f"per-call tokens for {email}, downscoped with a credential access boundary per tool call",
-                        "Route tool calls through the broker; the agent holds no key.", 4, broker=broker)
-        result.agentic = AgenticControls(mode=AgenticMode.PER_CALL, fail_closed=True, mechanism=(
-            "the broker mints a 15-minute token and downscopes it with a credential access boundary naming "
-            "only the call's resources; no boundary, no token"))
+        result = target(
+            "gcp-agent-downscoped",
+            900,
+            f"per-call tokens for {email}, downscoped with a credential access boundary per tool call",
+            "Route tool calls through the broker; the agent holds no key.",
+            4,
+            broker=broker,
+        )
+        result.agentic = AgenticControls(
+            mode=AgenticMode.PER_CALL,
+            fail_closed=True,
+            mechanism=(
+                "the broker mints a 15-minute token and downscopes it with a credential access boundary naming "
+                "only the call's resources; no boundary, no token"
+            ),
+        )
         return result
     raise ValueError(f"not a GCP migration pattern: {pattern}")
 
 
 def gcp_retire(ctx: PlanContext) -> Target:
     deactivate, reactivate, delete = _old(ctx)
-    snippet = render("retire-gcp", GOOGLE, f"{label(ctx.identity.name)}.tf", label=label(ctx.identity.name),
-                     project=_project(ctx), email=ctx.identity.id, account_id=ctx.identity.id.split("@", 1)[0],
-                     comment=f"standing plan for {ctx.identity.id}: retire")
-    return Target("nothing: the unused account or keys are deleted", None, 1, [snippet],
-                  "Nothing to switch: nothing uses it.", deactivate, reactivate,
-                  delete + " Then `gcloud iam service-accounts delete` if the account itself is unused.")
+    snippet = render(
+        "retire-gcp",
+        GOOGLE,
+        f"{label(ctx.identity.name)}.tf",
+        label=label(ctx.identity.name),
+        project=_project(ctx),
+        email=ctx.identity.id,
+        account_id=ctx.identity.id.split("@", 1)[0],
+        comment=f"standing plan for {ctx.identity.id}: retire",
+    )
+    return Target(
+        "nothing: the unused account or keys are deleted",
+        None,
+        1,
+        [snippet],
+        "Nothing to switch: nothing uses it.",
+        deactivate,
+        reactivate,
+        delete + " Then `gcloud iam service-accounts delete` if the account itself is unused.",
+    )
 
 
 def gcp_compensate(ctx: PlanContext, rotation_days: int) -> Target:
     deactivate, reactivate, delete = _old(ctx)
-    snippet = render("compensate-gcp", GOOGLE, f"{label(ctx.identity.name)}.tf", label=label(ctx.identity.name),
-                     project=_project(ctx), rotation_days=rotation_days,
-                     comment=f"standing plan for {ctx.identity.id}: compensate")
-    return Target(f"the key stays, expiring and rotated every {rotation_days} days", rotation_days * 86400, 2,
-                  [snippet], "Store the new key in Secret Manager and hand it to the consumer.", deactivate,
-                  reactivate, delete)
+    snippet = render(
+        "compensate-gcp",
+        GOOGLE,
+        f"{label(ctx.identity.name)}.tf",
+        label=label(ctx.identity.name),
+        project=_project(ctx),
+        rotation_days=rotation_days,
+        comment=f"standing plan for {ctx.identity.id}: compensate",
+    )
+    return Target(
+        f"the key stays, expiring and rotated every {rotation_days} days",
+        rotation_days * 86400,
+        2,
+        [snippet],
+        "Store the new key in Secret Manager and hand it to the consumer.",
+        deactivate,
+        reactivate,
+        delete,
+    )

@@ -60,10 +60,17 @@ def label(value: Any) -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
-                      autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(hcl=hcl_string, hcl_json=hcl_json, hcl_json_raw=hcl_json_raw, hcl_inner=hcl_inner,
-                       label=label, oneline=oneline)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        hcl=hcl_string, hcl_json=hcl_json, hcl_json_raw=hcl_json_raw, hcl_inner=hcl_inner, label=label, oneline=oneline
+    )
     return env
 
 

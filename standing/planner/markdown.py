@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import re
 
-from standing.planner.document import PlansDocument
-from standing.planner.model import Plan
-from standing.scanner.findings import Exposure
+from standing.core.findings import Exposure
+from standing.planner.model import Plan, PlansDocument
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -36,8 +35,10 @@ def _inline(value: object) -> str:
 
 
 def _exposure(e: Exposure) -> str:
-    return (f"{e.standing_secrets} standing secrets ({e.standing_secret_days} secret-days), "
-            f"{e.admin_secrets} reaching admin ({e.admin_secret_days} secret-days)")
+    return (
+        f"{e.standing_secrets} standing secrets ({e.standing_secret_days} secret-days), "
+        f"{e.admin_secrets} reaching admin ({e.admin_secret_days} secret-days)"
+    )
 
 
 def _ttl(seconds: int | None) -> str:
@@ -49,18 +50,23 @@ def _ttl(seconds: int | None) -> str:
 
 
 def _plan(plan: Plan) -> list[str]:
-    lines = [f"## {_text(plan.identity_name)}", "",
-             f"- Identity: {_inline(plan.identity)} ({plan.provider.value} {plan.identity_kind.value}, "
-             f"workload {plan.workload.value}, account {_inline(plan.account)})",
-             f"- Target: **{plan.pattern.value}**: {_text(plan.target)}",
-             f"- Why: {_text(plan.reason)}",
-             f"- Phase: {plan.phase.value}; risk {plan.risk} -> {plan.residual_risk}; effort {plan.effort}/5",
-             f"- TTL: {_ttl(plan.ttl_seconds)}",
-             f"- Approval: {'required' if plan.approval.required else 'not required'} ({_text(plan.approval.reason)})",
-             f"- Permissions: {_text(plan.permissions.note)}"]
+    lines = [
+        f"## {_text(plan.identity_name)}",
+        "",
+        f"- Identity: {_inline(plan.identity)} ({plan.provider.value} {plan.identity_kind.value}, "
+        f"workload {plan.workload.value}, account {_inline(plan.account)})",
+        f"- Target: **{plan.pattern.value}**: {_text(plan.target)}",
+        f"- Why: {_text(plan.reason)}",
+        f"- Phase: {plan.phase.value}; risk {plan.risk} -> {plan.residual_risk}; effort {plan.effort}/5",
+        f"- TTL: {_ttl(plan.ttl_seconds)}",
+        f"- Approval: {'required' if plan.approval.required else 'not required'} ({_text(plan.approval.reason)})",
+        f"- Permissions: {_text(plan.permissions.note)}",
+    ]
     if plan.agentic:
-        lines.append(f"- Agentic: {plan.agentic.mode.value} credentials, "
-                     f"{'fail-closed' if plan.agentic.fail_closed else 'fail-open'}: {_text(plan.agentic.mechanism)}")
+        lines.append(
+            f"- Agentic: {plan.agentic.mode.value} credentials, "
+            f"{'fail-closed' if plan.agentic.fail_closed else 'fail-open'}: {_text(plan.agentic.mechanism)}"
+        )
     lines += ["", "### Today", ""] + [f"- {_text(s)}" for s in plan.current_state]
     if plan.placeholders:
         lines += ["", "### Fill in before applying", ""] + [f"- {_text(p)}" for p in plan.placeholders]
@@ -74,8 +80,10 @@ def _plan(plan: Plan) -> list[str]:
     lines += ["", "### Steps", ""]
     for step in plan.steps:
         done = f" Done: {_text(step.done_evidence)}." if step.done else ""
-        lines += [f"{step.order}. **{_text(step.title)}** ({step.kind.value}).{done} {_text(step.instruction)}",
-                  f"   Rollback: {_text(step.rollback)}"]
+        lines += [
+            f"{step.order}. **{_text(step.title)}** ({step.kind.value}).{done} {_text(step.instruction)}",
+            f"   Rollback: {_text(step.rollback)}",
+        ]
     lines += ["", "### Verify in the logs", ""]
     for check in plan.verify:
         lines += [f"{_text(check.source)}: {_text(check.purpose)}", "", _code(check.query), ""]
@@ -85,25 +93,41 @@ def _plan(plan: Plan) -> list[str]:
     if plan.aws_policies:
         lines += ["### Policy documents", ""]
         for policy in plan.aws_policies:
-            lines += [f"{policy.kind.value}: {_text(policy.name)}", "",
-                      _code(json.dumps(policy.document, indent=2), "json"), ""]
+            lines += [
+                f"{policy.kind.value}: {_text(policy.name)}",
+                "",
+                _code(json.dumps(policy.document, indent=2), "json"),
+                "",
+            ]
     return lines
 
 
 def render_markdown(document: PlansDocument) -> str:
-    lines = ["# Migration plans", "",
-             f"As of {document.as_of.isoformat()}; {len(document.plans)} identities to change.", "",
-             "## Roadmap", ""]
+    lines = [
+        "# Migration plans",
+        "",
+        f"As of {document.as_of.isoformat()}; {len(document.plans)} identities to change.",
+        "",
+        "## Roadmap",
+        "",
+    ]
     for phase in document.roadmap.phases:
-        lines += [f"### {phase.phase.value}: {len(phase.plans)} plans, risk removed {phase.risk_removed}, "
-                  f"effort {phase.effort}", "",
-                  f"- Exposure before: {_exposure(phase.exposure_before)}",
-                  f"- Exposure after: {_exposure(phase.exposure_after)}", ""]
+        lines += [
+            f"### {phase.phase.value}: {len(phase.plans)} plans, risk removed {phase.risk_removed}, "
+            f"effort {phase.effort}",
+            "",
+            f"- Exposure before: {_exposure(phase.exposure_before)}",
+            f"- Exposure after: {_exposure(phase.exposure_after)}",
+            "",
+        ]
         names = {p.identity: p.identity_name for p in document.plans}
         lines += [f"{i}. {_text(names[identity])}" for i, identity in enumerate(phase.plans, start=1)] + [""]
     if document.completed:
-        lines += ["## Done since the previous scan", ""] + [
-            f"- {_text(c.identity_name)} ({c.pattern.value}): {_text(c.how)}" for c in document.completed] + [""]
+        lines += (
+            ["## Done since the previous scan", ""]
+            + [f"- {_text(c.identity_name)} ({c.pattern.value}): {_text(c.how)}" for c in document.completed]
+            + [""]
+        )
     for plan in document.plans:
         lines += _plan(plan) + [""]
     return "\n".join(lines).rstrip() + "\n"

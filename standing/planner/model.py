@@ -7,12 +7,12 @@ like ``findings.json``, and a consumer can rely on closed vocabularies being enu
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
-from standing.scanner.findings import Exposure, Severity
-from standing.scanner.model import IdentityKind, Provider, Record, WorkloadKind
+from standing.core.findings import Exposure, Severity
+from standing.core.model import IdentityKind, Provider, Record, UtcDatetime, WorkloadKind
 
 
 class TargetPattern(StrEnum):
@@ -174,7 +174,8 @@ class Plan(Record):
     reason: str = Field(description="why this pattern: the evidence the chooser used")
     target: str
     placeholders: list[str] = Field(
-        default_factory=list, description="values the inventory cannot know; confirm before applying")
+        default_factory=list, description="values the inventory cannot know; confirm before applying"
+    )
     ttl_seconds: int | None = Field(description="lifetime of each credential on the new path; None when retiring")
     approval: Approval
     permissions: Permissions
@@ -215,3 +216,19 @@ class CompletedPlan(Record):
     identity_name: str
     pattern: TargetPattern
     how: str
+
+
+PLANS_VERSION = 1
+
+
+class PlansDocument(Record):
+    schema_: Literal["standing.plans"] = Field(default="standing.plans", alias="schema")
+    version: Literal[1] = PLANS_VERSION
+    tool_version: str
+    generated_at: UtcDatetime
+    as_of: UtcDatetime
+    plans: list[Plan] = Field(description="one per identity with findings, most risk removed per effort first")
+    roadmap: Roadmap
+    completed: list[CompletedPlan] = Field(
+        default_factory=list, description="plans of the previous scan (same output dir) with no findings left"
+    )

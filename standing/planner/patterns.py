@@ -10,21 +10,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from standing.core.model import IdentityKind, Provider, TrustKind, WorkloadKind
 from standing.planner.context import PlanContext
 from standing.planner.model import TargetPattern as P
-from standing.scanner.model import IdentityKind, Provider, TrustKind, WorkloadKind
 
 # CI systems that issue OIDC tokens a cloud can trust: issuer host -> name.
-CI_ISSUERS = {"token.actions.githubusercontent.com": "github", "gitlab.com": "gitlab",
-              "oidc.circleci.com": "circleci"}
+CI_ISSUERS = {"token.actions.githubusercontent.com": "github", "gitlab.com": "gitlab", "oidc.circleci.com": "circleci"}
 _CI_WORDS = {"github": "github", "gha": "github", "gitlab": "gitlab", "circleci": "circleci"}
-_SERVICE_WORDS = {"lambda": "lambda", "ecs": "ecs-tasks", "fargate": "ecs-tasks", "ec2": "ec2",
-                  "batch": "ecs-tasks"}
+_SERVICE_WORDS = {"lambda": "lambda", "ecs": "ecs-tasks", "fargate": "ecs-tasks", "ec2": "ec2", "batch": "ecs-tasks"}
 _AWS_COMPUTE = ("lambda", "ecs-tasks", "ec2")
 _K8S_WORDS = frozenset({"eks", "k8s", "kubernetes", "gke", "aks", "pod"})
 _AI_RUNS = frozenset({WorkloadKind.NOTEBOOK, WorkloadKind.TRAINING, WorkloadKind.INFERENCE})
-_PRIVILEGED_RULES = frozenset({"admin-equivalent", "path-to-admin", "gcp-basic-or-admin-role",
-                               "gcp-default-sa-editor", "azure-standing-privileged-role"})
+_PRIVILEGED_RULES = frozenset(
+    {
+        "admin-equivalent",
+        "path-to-admin",
+        "gcp-basic-or-admin-role",
+        "gcp-default-sa-editor",
+        "azure-standing-privileged-role",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,7 @@ def ci_system(ctx: PlanContext) -> str | None:
 
 def _is_person(ctx: PlanContext) -> bool:
     identity = ctx.identity
-    return (identity.human is True or identity.console_access or "console-and-keys" in ctx.rules
-            or "people" in ctx.words)
+    return identity.human is True or identity.console_access or "console-and-keys" in ctx.rules or "people" in ctx.words
 
 
 def _is_ci(ctx: PlanContext) -> bool:
@@ -59,15 +63,27 @@ def _is_ci(ctx: PlanContext) -> bool:
 def choose(ctx: PlanContext) -> Choice:
     identity = ctx.identity
     if ctx.unused_only:
-        return Choice(P.RETIRE, "nothing it holds is in use: "
-                      + ("the identity itself is unused" if "identity-unused" in ctx.rules
-                         else "every live secret is flagged unused"))
+        return Choice(
+            P.RETIRE,
+            "nothing it holds is in use: "
+            + (
+                "the identity itself is unused"
+                if "identity-unused" in ctx.rules
+                else "every live secret is flagged unused"
+            ),
+        )
     if ctx.exception and ctx.secrets:
-        return Choice(P.COMPENSATE, f"tagged as a {ctx.exception} exception: the consumer only accepts "
-                      "a static credential, so it stays, behind compensating controls")
+        return Choice(
+            P.COMPENSATE,
+            f"tagged as a {ctx.exception} exception: the consumer only accepts "
+            "a static credential, so it stays, behind compensating controls",
+        )
     if ctx.workload is WorkloadKind.AGENT:
-        pattern = {Provider.AWS: P.AWS_AGENT_PER_CALL, Provider.GCP: P.GCP_AGENT_DOWNSCOPED,
-                   Provider.AZURE: P.AZURE_AGENT_PER_RESOURCE}[identity.provider]
+        pattern = {
+            Provider.AWS: P.AWS_AGENT_PER_CALL,
+            Provider.GCP: P.GCP_AGENT_DOWNSCOPED,
+            Provider.AZURE: P.AZURE_AGENT_PER_RESOURCE,
+        }[identity.provider]
         return Choice(pattern, "an agent: access is evaluated at each tool call, not once per job")
     return {Provider.AWS: _aws, Provider.GCP: _gcp, Provider.AZURE: _azure}[identity.provider](ctx)
 
@@ -75,62 +91,100 @@ def choose(ctx: PlanContext) -> Choice:
 def _aws(ctx: PlanContext) -> Choice:
     identity = ctx.identity
     if ctx.workload in _AI_RUNS:
-        return Choice(P.AWS_RUN_SCOPED_ROLE, f"a {ctx.workload.value} workload: grants tied to "
-                      "each run and gone when it ends")
+        return Choice(
+            P.AWS_RUN_SCOPED_ROLE, f"a {ctx.workload.value} workload: grants tied to each run and gone when it ends"
+        )
     if _is_person(ctx):
-        return Choice(P.AWS_IDENTITY_CENTER, "a person uses this identity (console access or a people "
-                      "path): people get Identity Center sessions with time-bound elevation")
+        return Choice(
+            P.AWS_IDENTITY_CENTER,
+            "a person uses this identity (console access or a people "
+            "path): people get Identity Center sessions with time-bound elevation",
+        )
     oidc_trust = any(t.kind is TrustKind.OIDC for t in ctx.trusts)
     ci = ci_system(ctx)
     if _is_ci(ctx) and (ctx.secrets or oidc_trust) and ci:
-        return Choice(P.AWS_CI_OIDC_ROLE, f"a {ci} CI consumer: its OIDC token, with an exact audience "
-                      "and subject, replaces the stored key", ci=ci)
+        return Choice(
+            P.AWS_CI_OIDC_ROLE,
+            f"a {ci} CI consumer: its OIDC token, with an exact audience and subject, replaces the stored key",
+            ci=ci,
+        )
     if ctx.words & _K8S_WORDS or any(i.startswith("oidc.eks.") for i in ctx.issuers):
-        return Choice(P.AWS_EKS_POD_ROLE, "runs in Kubernetes (EKS): the pod gets a role through "
-                      "EKS Pod Identity")
+        return Choice(P.AWS_EKS_POD_ROLE, "runs in Kubernetes (EKS): the pod gets a role through EKS Pod Identity")
     if "open-trust" in ctx.rules and identity.kind is IdentityKind.ROLE:
-        return Choice(P.AWS_PINNED_CROSS_ACCOUNT, "its trust admits a whole account or anyone: trust one "
-                      "named principal with an external id instead")
+        return Choice(
+            P.AWS_PINNED_CROSS_ACCOUNT,
+            "its trust admits a whole account or anyone: trust one named principal with an external id instead",
+        )
     if ctx.admin or ctx.rules & _PRIVILEGED_RULES:
-        return Choice(P.AWS_ADMIN_ON_REQUEST, "reaches admin: the privilege moves to a role assumed "
-                      "only on an approved request, with a session policy")
+        return Choice(
+            P.AWS_ADMIN_ON_REQUEST,
+            "reaches admin: the privilege moves to a role assumed only on an approved request, with a session policy",
+        )
     service = next((s for s in _AWS_COMPUTE if s in ctx.services), None) or next(
-        (svc for word, svc in _SERVICE_WORDS.items() if word in ctx.words), None)
+        (svc for word, svc in _SERVICE_WORDS.items() if word in ctx.words), None
+    )
     if service:
-        return Choice(P.AWS_SERVICE_ROLE, f"runs on {service}: the service delivers short-lived role "
-                      "credentials to it", service=service)
-    return Choice(P.AWS_ROLES_ANYWHERE, "no sign it runs on AWS compute, CI or Kubernetes: it runs "
-                  "elsewhere, so it exchanges an X.509 certificate for short sessions (IAM Roles Anywhere)")
+        return Choice(
+            P.AWS_SERVICE_ROLE,
+            f"runs on {service}: the service delivers short-lived role credentials to it",
+            service=service,
+        )
+    return Choice(
+        P.AWS_ROLES_ANYWHERE,
+        "no sign it runs on AWS compute, CI or Kubernetes: it runs "
+        "elsewhere, so it exchanges an X.509 certificate for short sessions (IAM Roles Anywhere)",
+    )
 
 
 def _gcp(ctx: PlanContext) -> Choice:
     broad_impersonation = "gcp-impersonation-granted-broadly" in ctx.rules
     if broad_impersonation and not ctx.rules & {"gcp-basic-or-admin-role", "gcp-default-sa-editor"}:
-        return Choice(P.GCP_IMPERSONATION, "impersonates every account in a scope: it gets a time-bound "
-                      "token-creator grant on the one account it needs, for short-lived tokens")
+        return Choice(
+            P.GCP_IMPERSONATION,
+            "impersonates every account in a scope: it gets a time-bound "
+            "token-creator grant on the one account it needs, for short-lived tokens",
+        )
     if ctx.rules & _PRIVILEGED_RULES or ctx.admin:
-        return Choice(P.GCP_PAM_ENTITLEMENT, "holds a privileged role: it becomes a Privileged Access "
-                      "Manager entitlement granted for a bounded time on approved request")
+        return Choice(
+            P.GCP_PAM_ENTITLEMENT,
+            "holds a privileged role: it becomes a Privileged Access "
+            "Manager entitlement granted for a bounded time on approved request",
+        )
     if _is_person(ctx):
-        return Choice(P.GCP_IMPERSONATION, "used by people or impersonated broadly: one named principal "
-                      "impersonates it for short-lived tokens")
+        return Choice(
+            P.GCP_IMPERSONATION,
+            "used by people or impersonated broadly: one named principal impersonates it for short-lived tokens",
+        )
     if ctx.words & _K8S_WORDS or ctx.workload in _AI_RUNS or ctx.workload is WorkloadKind.APP:
-        return Choice(P.GCP_ATTACHED_SERVICE_ACCOUNT, "runs on Google compute: attach the account to the "
-                      "workload (GKE workload identity) instead of giving it a key")
+        return Choice(
+            P.GCP_ATTACHED_SERVICE_ACCOUNT,
+            "runs on Google compute: attach the account to the "
+            "workload (GKE workload identity) instead of giving it a key",
+        )
     ci = ci_system(ctx)
-    return Choice(P.GCP_WORKLOAD_IDENTITY_FEDERATION, "runs outside Google"
-                  + (f" ({ci} CI)" if ci else "") + ": it exchanges its own OIDC token through a "
-                  "workload identity pool", ci=ci or "github")
+    return Choice(
+        P.GCP_WORKLOAD_IDENTITY_FEDERATION,
+        "runs outside Google" + (f" ({ci} CI)" if ci else "") + ": it exchanges its own OIDC token through a "
+        "workload identity pool",
+        ci=ci or "github",
+    )
 
 
 def _azure(ctx: PlanContext) -> Choice:
     if ctx.rules & _PRIVILEGED_RULES or ctx.admin:
-        return Choice(P.AZURE_PIM_ELIGIBLE, "holds a privileged role standing: it becomes a PIM-eligible "
-                      "assignment with a maximum activation time, justification and approval")
+        return Choice(
+            P.AZURE_PIM_ELIGIBLE,
+            "holds a privileged role standing: it becomes a PIM-eligible "
+            "assignment with a maximum activation time, justification and approval",
+        )
     ci = ci_system(ctx)
     if ctx.words & _K8S_WORDS:
         ci = "kubernetes"
     if ci or _is_ci(ctx):
-        return Choice(P.AZURE_FEDERATED_CREDENTIAL, "runs in CI or Kubernetes: a federated identity "
-                      "credential trusts its OIDC token instead of a client secret", ci=ci or "github")
+        return Choice(
+            P.AZURE_FEDERATED_CREDENTIAL,
+            "runs in CI or Kubernetes: a federated identity "
+            "credential trusts its OIDC token instead of a client secret",
+            ci=ci or "github",
+        )
     return Choice(P.AZURE_MANAGED_IDENTITY, "runs on Azure: a managed identity has no secret to hold")

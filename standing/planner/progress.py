@@ -12,10 +12,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from standing.analysis.graph import PrivilegeGraph
+from standing.core.model import CredentialKind, GrantDuration, Provider, TrustKind
 from standing.planner.context import PlanContext
 from standing.planner.model import CompletedPlan, Plan
-from standing.scanner.graph import PrivilegeGraph
-from standing.scanner.model import CredentialKind, GrantDuration, Provider, TrustKind
 
 REPLACES_TAG = "standing:replaces"
 
@@ -35,8 +35,9 @@ def new_path_evidence(graph: PrivilegeGraph, ctx: PlanContext, replaced_by: dict
     if identity.id in replaced_by:
         return f"{replaced_by[identity.id]} carries {REPLACES_TAG}={identity.id}"
     if identity.provider is Provider.AZURE:
-        eligible = {(g.scope_id, g.role_id) for g in graph.grants_of(identity.id)
-                    if g.duration is GrantDuration.ELIGIBLE}
+        eligible = {
+            (g.scope_id, g.role_id) for g in graph.grants_of(identity.id) if g.duration is GrantDuration.ELIGIBLE
+        }
         if ctx.standing_grants and set(ctx.standing_grants) <= eligible:
             return "an eligible assignment exists for each active one"
         if ctx.secrets and any(c.kind is CredentialKind.FEDERATED for c in graph.credentials_of(identity.id)):
@@ -48,14 +49,21 @@ def new_path_evidence(graph: PrivilegeGraph, ctx: PlanContext, replaced_by: dict
 
 def completed_since(previous: list[Plan], current: list[Plan], graph: PrivilegeGraph) -> list[CompletedPlan]:
     still_open = {p.identity for p in current}
-    return [CompletedPlan(identity=p.identity, identity_name=p.identity_name, pattern=p.pattern,
-                          how="no findings remain" if graph.identity(p.identity) else "the identity is gone")
-            for p in previous if p.identity not in still_open]
+    return [
+        CompletedPlan(
+            identity=p.identity,
+            identity_name=p.identity_name,
+            pattern=p.pattern,
+            how="no findings remain" if graph.identity(p.identity) else "the identity is gone",
+        )
+        for p in previous
+        if p.identity not in still_open
+    ]
 
 
 def previous_plans(output_dir: Path) -> list[Plan]:
     """The plans a previous scan left in this directory; none if absent or of another version."""
-    from standing.planner.document import PlansDocument
+    from standing.planner.model import PlansDocument
 
     path = output_dir / "plans.json"
     try:

@@ -8,9 +8,8 @@ findings.json reports, not an estimate of our own.
 
 from __future__ import annotations
 
-
+from standing.analysis.risk import RiskModel
 from standing.planner.model import Phase, Plan, Roadmap, RoadmapPhase, TargetPattern
-from standing.scanner.risk import RiskModel
 
 
 def build_roadmap(model: RiskModel, plans: list[Plan]) -> Roadmap:
@@ -24,9 +23,15 @@ def build_roadmap(model: RiskModel, plans: list[Plan]) -> Roadmap:
         # Compensated identities keep their secret: their exposure stays, their risk drops.
         removed |= {p.identity for p in members if p.pattern is not TargetPattern.COMPENSATE}
         after = model.exposure(without_secrets_of=removed) if phase is not Phase.COMPENSATION else before
-        phases.append(RoadmapPhase(phase=phase, plans=[p.identity for p in members],
-                                   risk_removed=sum(p.risk - p.residual_risk for p in members),
-                                   effort=sum(p.effort for p in members),
-                                   exposure_before=before, exposure_after=after))
+        phases.append(
+            RoadmapPhase(
+                phase=phase,
+                plans=[p.identity for p in members],
+                risk_removed=sum(p.risk - p.residual_risk for p in members),
+                effort=sum(p.effort for p in members),
+                exposure_before=before,
+                exposure_after=after,
+            )
+        )
         before = after
     return Roadmap(phases=phases)

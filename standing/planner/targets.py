@@ -58,12 +58,25 @@ def ci_token(ctx: PlanContext, ci: str, holes: list[str]) -> CiToken:
         org = tag(ctx, "circleci-org-id") or placeholder(holes, "ORG-ID", "the CircleCI organisation id")
         project = tag(ctx, "circleci-project-id") or placeholder(holes, "PROJECT-ID", "the CircleCI project id")
         user = placeholder(holes, "USER-ID", "the CircleCI user whose jobs run (subjects match exactly)")
-        return CiToken(f"https://oidc.circleci.com/org/{org}", f"org/{org}/project/{project}/user/{user}",
-                       "assertion['oidc.circleci.com/project-id']", project)
+        return CiToken(
+            f"https://oidc.circleci.com/org/{org}",
+            f"org/{org}/project/{project}/user/{user}",
+            "assertion['oidc.circleci.com/project-id']",
+            project,
+        )
     repository = tag(ctx, "repository", "repo", "github-repository", "gitlab-project") or placeholder(
-        holes, "ORG/REPOSITORY", "the repository whose jobs use this identity")
+        holes, "ORG/REPOSITORY", "the repository whose jobs use this identity"
+    )
     if ci == "gitlab":
-        return CiToken("https://gitlab.com", f"project_path:{repository}:ref_type:branch:ref:main",
-                       "assertion.project_path", repository)
-    return CiToken("https://token.actions.githubusercontent.com", f"repo:{repository}:environment:production",
-                   "assertion.repository", repository)
+        return CiToken(
+            "https://gitlab.com",
+            f"project_path:{repository}:ref_type:branch:ref:main",
+            "assertion.project_path",
+            repository,
+        )
+    return CiToken(
+        "https://token.actions.githubusercontent.com",
+        f"repo:{repository}:environment:production",
+        "assertion.repository",
+        repository,
+    )

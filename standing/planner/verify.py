@@ -6,9 +6,9 @@ language they sit in.
 
 from __future__ import annotations
 
+from standing.core.model import Provider
 from standing.planner.context import PlanContext
 from standing.planner.model import LogCheck
-from standing.scanner.model import Provider
 
 
 def _sql(value: str) -> str:
@@ -27,35 +27,54 @@ def old_credential_query(ctx: PlanContext) -> LogCheck:
             where = "userIdentity.accessKeyId IN (" + ", ".join(_sql(c.id) for c in ctx.secrets) + ")"
         else:
             where = f"userIdentity.sessionContext.sessionIssuer.arn = {_sql(identity.id)}"
-        return LogCheck(source="AWS CloudTrail Lake", purpose="the old credential is no longer used",
-                        query=f"SELECT eventTime, eventSource, eventName, sourceIPAddress FROM $EDS_ID "
-                              f"WHERE {where} AND eventTime > {_sql(since)} ORDER BY eventTime DESC")
+        return LogCheck(
+            source="AWS CloudTrail Lake",
+            purpose="the old credential is no longer used",
+            query=f"SELECT eventTime, eventSource, eventName, sourceIPAddress FROM $EDS_ID "
+            f"WHERE {where} AND eventTime > {_sql(since)} ORDER BY eventTime DESC",
+        )
     if identity.provider is Provider.GCP:
-        keys = " OR ".join(f"protoPayload.authenticationInfo.serviceAccountKeyName:{_dq(c.id.rsplit('/', 1)[-1])}"
-                           for c in ctx.secrets)
+        keys = " OR ".join(
+            f"protoPayload.authenticationInfo.serviceAccountKeyName:{_dq(c.id.rsplit('/', 1)[-1])}" for c in ctx.secrets
+        )
         query = keys or f"protoPayload.authenticationInfo.principalEmail={_dq(identity.id)}"
-        return LogCheck(source="Cloud Audit Logs", purpose="the old credential is no longer used",
-                        query=f"({query}) AND timestamp>={_dq(ctx.as_of.strftime('%Y-%m-%dT%H:%M:%SZ'))}")
+        return LogCheck(
+            source="Cloud Audit Logs",
+            purpose="the old credential is no longer used",
+            query=f"({query}) AND timestamp>={_dq(ctx.as_of.strftime('%Y-%m-%dT%H:%M:%SZ'))}",
+        )
     credential = ' and ClientCredentialType == "clientSecret"' if ctx.secrets else ""
-    return LogCheck(source="Entra sign-in logs (Log Analytics)", purpose="the old credential is no longer used",
-                    query=f"AADServicePrincipalSignInLogs | where ServicePrincipalId == {_dq(identity.id)}"
-                          f"{credential} | where TimeGenerated > datetime({ctx.as_of.strftime('%Y-%m-%d')})")
+    return LogCheck(
+        source="Entra sign-in logs (Log Analytics)",
+        purpose="the old credential is no longer used",
+        query=f"AADServicePrincipalSignInLogs | where ServicePrincipalId == {_dq(identity.id)}"
+        f"{credential} | where TimeGenerated > datetime({ctx.as_of.strftime('%Y-%m-%d')})",
+    )
 
 
 def new_path_query(ctx: PlanContext, new_name: str) -> LogCheck:
     identity = ctx.identity
     if identity.provider is Provider.AWS:
-        return LogCheck(source="AWS CloudTrail Lake", purpose="the new path is in use",
-                        query="SELECT eventTime, eventName, userIdentity.principalId, sourceIPAddress FROM $EDS_ID "
-                              "WHERE eventSource = 'sts.amazonaws.com' AND eventName LIKE 'AssumeRole%' "
-                              f"AND element_at(requestParameters, 'roleArn') LIKE {_sql('%' + new_name)}")
+        return LogCheck(
+            source="AWS CloudTrail Lake",
+            purpose="the new path is in use",
+            query="SELECT eventTime, eventName, userIdentity.principalId, sourceIPAddress FROM $EDS_ID "
+            "WHERE eventSource = 'sts.amazonaws.com' AND eventName LIKE 'AssumeRole%' "
+            f"AND element_at(requestParameters, 'roleArn') LIKE {_sql('%' + new_name)}",
+        )
     if identity.provider is Provider.GCP:
-        return LogCheck(source="Cloud Audit Logs", purpose="the new path is in use",
-                        query='protoPayload.serviceName="iamcredentials.googleapis.com" AND '
-                              f"protoPayload.resourceName:{_dq(identity.id)}")
-    return LogCheck(source="Entra sign-in logs (Log Analytics)", purpose="the new path is in use",
-                    query=f"union AADServicePrincipalSignInLogs, AADManagedIdentitySignInLogs | where "
-                          f"ServicePrincipalId == {_dq(identity.id)} or ServicePrincipalName == {_dq(new_name)}")
+        return LogCheck(
+            source="Cloud Audit Logs",
+            purpose="the new path is in use",
+            query='protoPayload.serviceName="iamcredentials.googleapis.com" AND '
+            f"protoPayload.resourceName:{_dq(identity.id)}",
+        )
+    return LogCheck(
+        source="Entra sign-in logs (Log Analytics)",
+        purpose="the new path is in use",
+        query=f"union AADServicePrincipalSignInLogs, AADManagedIdentitySignInLogs | where "
+        f"ServicePrincipalId == {_dq(identity.id)} or ServicePrincipalName == {_dq(new_name)}",
+    )
 
 
 def new_source_query(ctx: PlanContext) -> str:
@@ -63,11 +82,17 @@ def new_source_query(ctx: PlanContext) -> str:
     identity = ctx.identity
     if identity.provider is Provider.AWS:
         keys = ", ".join(_sql(c.id) for c in ctx.secrets) or _sql("none")
-        return ("SELECT sourceIPAddress, userAgent, min(eventTime) AS first_seen FROM $EDS_ID "
-                f"WHERE userIdentity.accessKeyId IN ({keys}) GROUP BY sourceIPAddress, userAgent "
-                "HAVING min(eventTime) > date_add('day', -1, now())")
+        return (
+            "SELECT sourceIPAddress, userAgent, min(eventTime) AS first_seen FROM $EDS_ID "
+            f"WHERE userIdentity.accessKeyId IN ({keys}) GROUP BY sourceIPAddress, userAgent "
+            "HAVING min(eventTime) > date_add('day', -1, now())"
+        )
     if identity.provider is Provider.GCP:
-        return (f"protoPayload.authenticationInfo.principalEmail={_dq(identity.id)} "
-                "(log-based metric by requestMetadata.callerIp; alert on a new label value)")
-    return (f"AADServicePrincipalSignInLogs | where ServicePrincipalId == {_dq(identity.id)} | summarize "
-            "first_seen = min(TimeGenerated) by IPAddress | where first_seen > ago(1d)")
+        return (
+            f"protoPayload.authenticationInfo.principalEmail={_dq(identity.id)} "
+            "(log-based metric by requestMetadata.callerIp; alert on a new label value)"
+        )
+    return (
+        f"AADServicePrincipalSignInLogs | where ServicePrincipalId == {_dq(identity.id)} | summarize "
+        "first_seen = min(TimeGenerated) by IPAddress | where first_seen > ago(1d)"
+    )

@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from standing.scanner.errors import UserError
-from standing.scanner.escalation import ADMIN_SINK
-from standing.scanner.findings import Finding
-from standing.scanner.graph import PrivilegeGraph
-from standing.scanner.model import Identity
+from standing.analysis.escalation import ADMIN_SINK
+from standing.analysis.graph import PrivilegeGraph
+from standing.core.errors import UserError
+from standing.core.findings import Finding
+from standing.core.model import Identity
 
 _MAX_LISTED = 20  # a long tail of indirect paths says "this identity is widely reachable"; the count says it
 
@@ -28,8 +28,9 @@ def find_identity(graph: PrivilegeGraph, wanted: str, source: str) -> Identity:
     if len(named) == 1:
         return named[0]
     if named:
-        raise UserError(source, f"{len(named)} identities are named {wanted!r}; give one id: "
-                                + ", ".join(i.id for i in named))
+        raise UserError(
+            source, f"{len(named)} identities are named {wanted!r}; give one id: " + ", ".join(i.id for i in named)
+        )
     raise UserError(source, f"no identity with id or name {wanted!r}")
 
 
@@ -44,16 +45,15 @@ def _name(graph: PrivilegeGraph, identity_id: str) -> str:
     return identity.name if identity else identity_id
 
 
-def render_explanation(
-    console: Console, graph: PrivilegeGraph, identity: Identity, findings: list[Finding]
-) -> None:
+def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identity, findings: list[Finding]) -> None:
     privilege = graph.privilege_of(identity.id)
     console.print(Text.assemble((identity.name, "bold"), f"  {identity.id}"))
     facts = [
         f"{identity.provider.value} {identity.kind.value} in {identity.account}",
         f"workload kind: {identity.workload.value}",
-        "used by a person" if identity.human else (
-            "used by a workload" if identity.human is False else "person or workload: unknown"),
+        "used by a person"
+        if identity.human
+        else ("used by a workload" if identity.human is False else "person or workload: unknown"),
         f"created {_when(identity.created)}",
         f"last used {_when(identity.last_used)} ({identity.last_used_status.value})",
     ]
@@ -62,8 +62,12 @@ def render_explanation(
     console.print(Text(", ".join(facts)))
     if identity.tags:
         console.print(Text("tags: " + ", ".join(f"{k}={v}" for k, v in sorted(identity.tags.items()))))
-    console.print(Text(f"privilege: {privilege.level.label}"
-                       + (f" ({'; '.join(privilege.evidence)})" if privilege.evidence else "")))
+    console.print(
+        Text(
+            f"privilege: {privilege.level.label}"
+            + (f" ({'; '.join(privilege.evidence)})" if privilege.evidence else "")
+        )
+    )
 
     creds = graph.credentials_of(identity.id)
     if creds:
@@ -71,9 +75,14 @@ def render_explanation(
         for column in ("Id", "Kind", "Active", "Created", "Expires", "Last used"):
             table.add_column(column, overflow="fold")
         for c in sorted(creds, key=lambda c: c.id):
-            table.add_row(Text(c.id), c.kind.value, "yes" if c.active else "no", _when(c.created),
-                          _when(c.expires) if c.expires else "never",
-                          f"{_when(c.last_used)} ({c.last_used_status.value})")
+            table.add_row(
+                Text(c.id),
+                c.kind.value,
+                "yes" if c.active else "no",
+                _when(c.created),
+                _when(c.expires) if c.expires else "never",
+                f"{_when(c.last_used)} ({c.last_used_status.value})",
+            )
         console.print(table)
 
     grants = graph.grants_of(identity.id)
@@ -84,8 +93,9 @@ def render_explanation(
         for g in sorted(grants, key=lambda g: (g.role_id, g.scope_id)):
             role = graph.role(g.role_id)
             duration = g.duration.value + (f" until {_when(g.expires)}" if g.expires else "")
-            table.add_row(Text(role.name if role else g.role_id), Text(g.scope_id),
-                          Text(_name(graph, g.principal_id)), duration)
+            table.add_row(
+                Text(role.name if role else g.role_id), Text(g.scope_id), Text(_name(graph, g.principal_id)), duration
+            )
         console.print(table)
 
     incoming = [h for h in graph.escalation_hops if h.target == identity.id]
@@ -101,8 +111,15 @@ def render_explanation(
     if indirect:
         console.print(Text(f"Who can reach it through others ({len(indirect)}):", style="bold"))
         for source, path in list(indirect.items())[:_MAX_LISTED]:
-            console.print(Text("  " + " -> ".join([_name(graph, source)] + [_name(graph, h.target) for h in path])
-                               + " (" + ", ".join(h.kind.value for h in path) + ")"))
+            console.print(
+                Text(
+                    "  "
+                    + " -> ".join([_name(graph, source)] + [_name(graph, h.target) for h in path])
+                    + " ("
+                    + ", ".join(h.kind.value for h in path)
+                    + ")"
+                )
+            )
         if len(indirect) > _MAX_LISTED:
             console.print(Text(f"  ... and {len(indirect) - _MAX_LISTED} more"))
     outgoing = [h for h in graph.escalation_hops if h.source == identity.id]
@@ -112,8 +129,12 @@ def render_explanation(
             console.print(Text(f"  {_name(graph, h.target)} by {h.kind.value}: {h.reason}"))
     path = graph.paths_to_admin.get(identity.id)
     if path:
-        console.print(Text("Path to admin: " + " -> ".join(
-            [identity.name] + [_name(graph, h.target) for h in path]), style="bold red"))
+        console.print(
+            Text(
+                "Path to admin: " + " -> ".join([identity.name] + [_name(graph, h.target) for h in path]),
+                style="bold red",
+            )
+        )
 
     mine = [f for f in findings if f.identity == identity.id]
     if mine:

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from standing.reports.findings_json import FindingsDocument
-from standing.scanner.findings import Severity
+from standing.core.findings import Severity
+from standing.core.findings_json import FindingsDocument
 
 _STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -24,9 +24,7 @@ _STYLE = {
 }
 
 
-def render_summary(
-    console: Console, document: FindingsDocument, *, written: list[Path], limit: int = 25
-) -> None:
+def render_summary(console: Console, document: FindingsDocument, *, written: list[Path], limit: int = 25) -> None:
     scan = document.scan
     accounts = ", ".join(scan.accounts) or "none"
     console.print(
@@ -47,12 +45,17 @@ def render_summary(
         table.add_column("Why", overflow="fold")
         for finding in findings[:limit]:
             table.add_row(
-                Text(finding.severity.value.upper() + (" (waived)" if finding.waiver else ""),
-                     style="dim" if finding.waiver else _STYLE[finding.severity]),
+                Text(
+                    finding.severity.value.upper() + (" (waived)" if finding.waiver else ""),
+                    style="dim" if finding.waiver else _STYLE[finding.severity],
+                ),
                 Text(str(finding.risk) if finding.risk is not None else "-"),
                 Text(finding.rule_id),
-                Text(finding.identity_name if len(document.scan.accounts) < 2
-                     else f"{finding.identity_name} ({finding.account})"),
+                Text(
+                    finding.identity_name
+                    if len(document.scan.accounts) < 2
+                    else f"{finding.identity_name} ({finding.account})"
+                ),
                 Text(finding.message),
             )
         console.print(table)
@@ -66,13 +69,20 @@ def render_summary(
     console.print(counts)
     exposure = document.exposure
     console.print(
-        Text(f"Standing exposure: {exposure.standing_secrets} live long-lived secrets, "
-             f"{exposure.standing_secret_days} secret-days; {exposure.admin_secrets} reach admin "
-             f"({exposure.admin_secret_days} admin secret-days)")
+        Text(
+            f"Standing exposure: {exposure.standing_secrets} live long-lived secrets, "
+            f"{exposure.standing_secret_days} secret-days; {exposure.admin_secrets} reach admin "
+            f"({exposure.admin_secret_days} admin secret-days)"
+        )
     )
     for waiver in document.expired_waivers:
-        console.print(Text(f"EXPIRED WAIVER ({waiver.expires}): {waiver.rule} on {waiver.subject}, "
-                           f"owner {waiver.owner}: it no longer waives anything", style="bold yellow"))
+        console.print(
+            Text(
+                f"EXPIRED WAIVER ({waiver.expires}): {waiver.rule} on {waiver.subject}, "
+                f"owner {waiver.owner}: it no longer waives anything",
+                style="bold yellow",
+            )
+        )
     waived = sum(1 for f in findings if f.waiver)
     if waived:
         console.print(Text(f"{waived} finding(s) waived (kept above, marked; they do not fail the scan)"))
@@ -80,13 +90,17 @@ def render_summary(
         console.print(Text("Scan complete: every source was read.", style="green"))
     else:
         console.print(
-            Text(f"PARTIAL SCAN: {len(scan.gaps)} source(s) could not be read; "
-                 "findings may be missing:", style="bold yellow")
+            Text(
+                f"PARTIAL SCAN: {len(scan.gaps)} source(s) could not be read; findings may be missing:",
+                style="bold yellow",
+            )
         )
         for gap in scan.gaps:
             console.print(
-                Text(f"  {gap.provider.value} {gap.scope} {gap.operation}: {gap.status.value}"
-                     + (f" ({gap.detail})" if gap.detail else ""))
+                Text(
+                    f"  {gap.provider.value} {gap.scope} {gap.operation}: {gap.status.value}"
+                    + (f" ({gap.detail})" if gap.detail else "")
+                )
             )
     for path in written:
         console.print(Text(f"Wrote {path}"))

@@ -1,4 +1,5 @@
-"""Rules: one small module per family. Defining a ``Rule`` subclass here registers it.
+"""Rules: the engine, its configuration, waivers and framework mappings; the rule families live
+in ``standing.rules.families``, one small module per family.
 
 See ARCHITECTURE.md, "Adding a rule".
 """

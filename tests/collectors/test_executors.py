@@ -5,7 +5,7 @@ from __future__ import annotations
 import pickle
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -19,7 +19,7 @@ from standing.collectors.executors import (
     ThreadExecutor,
     open_executor,
 )
-from standing.scanner.errors import UserError
+from standing.core.errors import UserError
 
 
 class Flaky:
@@ -47,8 +47,10 @@ def refuse(task: int) -> int:
 def dask_client() -> Iterator[object]:
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                      dashboard_address=":0") as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
         yield client
 
 
@@ -96,9 +98,7 @@ def test_dask_runs_the_same_limits(dask_client):
     executor = DaskExecutor(client=dask_client, limits=TaskLimits(time_limit=None, retries=1))
     assert dict(executor.run(Flaky(failures=1), [1, 2, 3])) == {1: 10, 2: 20, 3: 30}
     failing = DaskExecutor(client=dask_client, limits=TaskLimits(time_limit=None, retries=0))
-    assert dict(failing.run(Flaky(failures=1), [4])) == {
-        4: TaskFailed("ConnectionResetError: attempt 1 of task 4", 1)
-    }
+    assert dict(failing.run(Flaky(failures=1), [4])) == {4: TaskFailed("ConnectionResetError: attempt 1 of task 4", 1)}
 
 
 def test_a_fatal_error_on_a_dask_worker_stops_the_scan_in_the_client(dask_client):
@@ -113,7 +113,7 @@ def test_account_tasks_travel_without_sessions_or_credentials():
         caller_account="123456789012",
         partition="aws",
         parent_scope_id="aws:organization:o-abc",
-        now=datetime(2026, 6, 1, tzinfo=timezone.utc),
+        now=datetime(2026, 6, 1, tzinfo=UTC),
     )
     scan = AccountScan(options=AwsScanOptions(organization=True, profile="audit"))
     work = LimitedWork(scan, TaskLimits(), (UndeclaredOperationError,))

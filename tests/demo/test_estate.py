@@ -10,7 +10,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -36,7 +36,7 @@ from standing.demo.estate import (
 )
 from standing.demo.spec import KEY_GRACE_DAYS, KEY_MAX_AGE_DAYS, KEY_UNUSED_DAYS
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 REPORT_TIME = "%Y-%m-%dT%H:%M:%S+00:00"
 
 
@@ -74,15 +74,15 @@ def test_credential_report_shows_backdated_key_dates(seeded: SeededEstate, iam: 
         return "N/A" if when is None else when.strftime(REPORT_TIME)
 
     def expected_row(user: UserSpec) -> dict[str, str]:
-        row = {"arn": user.arn(TEST_ESTATE.account_id),
-               "password_enabled": "true" if user.console_password else "false"}
+        row = {
+            "arn": user.arn(TEST_ESTATE.account_id),
+            "password_enabled": "true" if user.console_password else "false",
+        }
         for n in (1, 2):
             key = user.keys[n - 1] if len(user.keys) >= n else None
             row[f"access_key_{n}_active"] = "true" if key and key.active else "false"
             row[f"access_key_{n}_last_rotated"] = report_date(key.age_days) if key else "N/A"
-            row[f"access_key_{n}_last_used_date"] = (
-                report_date(key.last_used_days_ago) if key else "N/A"
-            )
+            row[f"access_key_{n}_last_used_date"] = report_date(key.last_used_days_ago) if key else "N/A"
         return row
 
     expected = {user.name: expected_row(user) for user in TEST_ESTATE.users}
@@ -130,10 +130,7 @@ def test_gaad_shows_every_identity_as_declared(seeded: SeededEstate, iam: Any) -
             inline(g.get("GroupPolicyList", [])),
         )
         for g in details["GroupDetailList"]
-    } == {
-        g.name: ({spec.policy_arn(ref) for ref in g.managed_policies}, dict(g.inline_policies))
-        for g in spec.groups
-    }
+    } == {g.name: ({spec.policy_arn(ref) for ref in g.managed_policies}, dict(g.inline_policies)) for g in spec.groups}
     assert {
         r["RoleName"]: (
             r["Arn"],
@@ -173,8 +170,7 @@ def test_key_api_dates_and_seeded_record(seeded: SeededEstate, iam: Any) -> None
                 last.get("LastUsedDate"),
             )
     assert listed == {
-        key.access_key_id: (key.user_name, key.active, key.created, key.last_used)
-        for key in seeded.access_keys
+        key.access_key_id: (key.user_name, key.active, key.created, key.last_used) for key in seeded.access_keys
     }
     secrets = seeded.test_only_secret_access_keys
     assert len(secrets) == len(seeded.access_keys) == 10
@@ -187,9 +183,7 @@ def test_missing_aws_managed_policy_fails_before_creating_anything(
 ) -> None:
     users_before = iam.list_users()["Users"]
     with pytest.raises(ManagedPoliciesNotLoaded, match="AdministratorAccess"):
-        seed_estate(
-            demo_estate(aws_managed_admin_role=True), endpoint_url=server.endpoint_url, now=NOW
-        )
+        seed_estate(demo_estate(aws_managed_admin_role=True), endpoint_url=server.endpoint_url, now=NOW)
     assert iam.list_users()["Users"] == users_before
 
 
@@ -199,8 +193,12 @@ def test_missing_aws_managed_policy_fails_before_creating_anything(
 def test_expected_findings_of_a_two_identity_spec() -> None:
     spec = EstateSpec(
         account_id="210987654321",
-        policies=(PolicySpec(name="Everything", document={"Version": "2012-10-17",
-                  "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),),
+        policies=(
+            PolicySpec(
+                name="Everything",
+                document={"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+            ),
+        ),
         users=(
             UserSpec(
                 name="ci",
@@ -309,8 +307,7 @@ def _trust_rules(document: dict[str, Any], account: str) -> set[str]:
                 rules.add(RuleId.OPEN_TRUST.value)
         if principal != "*" and "Federated" in principal:
             host = principal["Federated"].split("oidc-provider/", 1)[1]
-            subjects = [v for block in condition.values() for k, v in block.items()
-                        if k == f"{host}:sub"]
+            subjects = [v for block in condition.values() for k, v in block.items() if k == f"{host}:sub"]
             repo_wildcard = any("*" in s.removeprefix("repo:").split(":", 1)[0] for s in subjects)
             if not subjects or repo_wildcard:
                 rules.add(RuleId.OIDC_SUBJECT_UNPINNED.value)
@@ -332,10 +329,7 @@ def _derived_expect(estate: EstateSpec) -> dict[str, frozenset[str]]:
     for user in estate.users:
         rules = set(expected_key_rules(user.keys, console_password=user.console_password))
         non_human = any(k.active for k in user.keys)
-        if non_human and (
-            admin(user.managed_policies, user.inline_policies)
-            or any(groups[g] for g in user.groups)
-        ):
+        if non_human and (admin(user.managed_policies, user.inline_policies) or any(groups[g] for g in user.groups)):
             rules.add(RuleId.ADMIN_EQUIVALENT.value)
         derived[user.arn(estate.account_id)] = frozenset(rules)
     for role in estate.roles:
@@ -351,9 +345,12 @@ def test_expect_sets_follow_the_rule_definitions(name: str) -> None:
     estate = ALL_ESTATES[name]
     # Escalation paths and AI workloads are planted on purpose and checked end to end by the
     # scanner's tests; this reading covers the per-identity rules.
-    planted = {RuleId.PATH_TO_ADMIN.value, RuleId.AI_WORKLOAD_STANDING_ACCESS.value,
-               RuleId.SHARED_IDENTITY.value, RuleId.IDENTITY_UNUSED.value}
+    planted = {
+        RuleId.PATH_TO_ADMIN.value,
+        RuleId.AI_WORKLOAD_STANDING_ACCESS.value,
+        RuleId.SHARED_IDENTITY.value,
+        RuleId.IDENTITY_UNUSED.value,
+    }
     declared = {u.arn(estate.account_id): u.expect - planted for u in estate.users}
     declared |= {r.arn(estate.account_id): r.expect - planted for r in estate.roles}
     assert declared == _derived_expect(estate)
-

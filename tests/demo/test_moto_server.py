@@ -5,7 +5,7 @@ Kept apart from test_estate.py: starting a server resets moto's process-wide sta
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -20,7 +20,7 @@ from standing.demo.estate import (
     start_moto_server,
 )
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def test_aws_managed_policies_load_only_when_the_server_asks() -> None:
@@ -36,15 +36,12 @@ def test_aws_managed_policies_load_only_when_the_server_asks() -> None:
     )
     with start_moto_server(aws_managed_policies=True) as server:
         seed_estate(spec, endpoint_url=server.endpoint_url, now=NOW)
-        attached = iam_client(server.endpoint_url).list_attached_role_policies(
-            RoleName="break-glass"
-        )["AttachedPolicies"]
-        assert [p["PolicyArn"] for p in attached] == [
-            "arn:aws:iam::aws:policy/AdministratorAccess"
+        attached = iam_client(server.endpoint_url).list_attached_role_policies(RoleName="break-glass")[
+            "AttachedPolicies"
         ]
-    with start_moto_server() as server:
-        with pytest.raises(ManagedPoliciesNotLoaded):
-            seed_estate(spec, endpoint_url=server.endpoint_url, now=NOW)
+        assert [p["PolicyArn"] for p in attached] == ["arn:aws:iam::aws:policy/AdministratorAccess"]
+    with start_moto_server() as server, pytest.raises(ManagedPoliciesNotLoaded):
+        seed_estate(spec, endpoint_url=server.endpoint_url, now=NOW)
 
 
 def test_an_estate_in_another_account_lands_there() -> None:

@@ -9,8 +9,10 @@ import pytest
 
 from tests.support.postgres import PostgresServer, find_bindir
 
-NO_SERVER = ("PostgreSQL server binaries not found (pg_config --bindir, /usr/lib/postgresql/*/bin/initdb): "
-             "install postgresql to run the PostgreSQL history tests (.ci/run does)")
+NO_SERVER = (
+    "PostgreSQL server binaries not found (pg_config --bindir, /usr/lib/postgresql/*/bin/initdb): "
+    "install postgresql to run the PostgreSQL history tests (.ci/run does)"
+)
 _names = itertools.count(1)
 
 

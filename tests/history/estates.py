@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from standing.reports.findings_json import FindingsDocument
-from standing.scanner.config import ScanConfig
-from standing.scanner.findings import Waiver
-from standing.scanner.model import (
-    CoverageEntry, CoverageStatus, Identity, IdentityKind, Inventory, Provider, Scope, ScopeKind,
+from standing.core.findings import Waiver
+from standing.core.findings_json import FindingsDocument
+from standing.core.model import (
+    CoverageEntry,
+    CoverageStatus,
+    Identity,
+    IdentityKind,
+    Inventory,
+    Provider,
+    Scope,
+    ScopeKind,
 )
-from standing.scanner.pipeline import scan_inventory
+from standing.rules.config import ScanConfig
+from standing.scan import scan_inventory
 from tests.builders import NOW, arn, inventory, key, user
 
 CI = arn("user", "ci")
@@ -32,8 +39,13 @@ def estate(*, old_key: bool = True, deploy: bool = False, partial: bool = False)
         records += [dep, key(dep, "AKIADEP", age=200, used=1)]
     inv = inventory(*records)
     if partial:
-        gap = CoverageEntry(provider=Provider.AWS, scope="111122223333", operation="iam:GetCredentialReport",
-                            status=CoverageStatus.DENIED, detail="AccessDenied")
+        gap = CoverageEntry(
+            provider=Provider.AWS,
+            scope="111122223333",
+            operation="iam:GetCredentialReport",
+            status=CoverageStatus.DENIED,
+            detail="AccessDenied",
+        )
         inv = inv.model_copy(update={"coverage": [gap]})
     return inv
 
@@ -43,8 +55,14 @@ OTHER_ACCOUNT = "444455556666"
 
 def other_account() -> Inventory:
     """A second account's estate: batch holds a 300-day-old key (key-too-old)."""
-    batch = Identity(id=arn("user", "batch", OTHER_ACCOUNT), provider=Provider.AWS, kind=IdentityKind.USER,
-                     account=OTHER_ACCOUNT, name="batch", human=False)
+    batch = Identity(
+        id=arn("user", "batch", OTHER_ACCOUNT),
+        provider=Provider.AWS,
+        kind=IdentityKind.USER,
+        account=OTHER_ACCOUNT,
+        name="batch",
+        human=False,
+    )
     inv = inventory(batch, key(batch, "AKIABATCH", age=300, used=1))
     scope = Scope(id=f"aws:account:{OTHER_ACCOUNT}", provider=Provider.AWS, kind=ScopeKind.ACCOUNT, name=OTHER_ACCOUNT)
     return inv.model_copy(update={"scopes": [scope]})

@@ -9,8 +9,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from standing.core.snapshot import dump_snapshot
 from standing.history.store import HistoryStore
-from standing.scanner.snapshot import dump_snapshot
 from tests.history.estates import day, estate
 
 AS_OF = "2026-06-0{}T12:00:00Z"
@@ -22,16 +22,30 @@ def runner():
 
 
 def _scan(runner, tmp_path, store, inv, n, *extra):
-    from standing.scanner.cli import main
+    from standing.cli.main import main
 
     snapshot = tmp_path / f"d{n}.json"
     snapshot.write_text(dump_snapshot(inv))
-    return runner.invoke(main, ["scan", "--snapshot", str(snapshot), "--store", store, "--as-of", day(n).isoformat(),
-                                "--fail-on", "none", *extra], env={"COLUMNS": "200"})
+    return runner.invoke(
+        main,
+        [
+            "scan",
+            "--snapshot",
+            str(snapshot),
+            "--store",
+            store,
+            "--as-of",
+            day(n).isoformat(),
+            "--fail-on",
+            "none",
+            *extra,
+        ],
+        env={"COLUMNS": "200"},
+    )
 
 
 def _history(runner, store, *args):
-    from standing.scanner.cli import main
+    from standing.cli.main import main
 
     return runner.invoke(main, ["history", "--store", store, *args], env={"COLUMNS": "200"})
 
@@ -44,13 +58,17 @@ def test_scan_store_then_list_diff_and_trend(runner, tmp_path, store_url):
 
     listed = list(csv.DictReader(io.StringIO(_history(runner, store_url, "list", "--format", "csv").output)))
     assert [(r["scan"], r["as_of"], r["identities"], r["credentials"], r["findings"]) for r in listed] == [
-        ("1", AS_OF.format(1), "1", "2", "2"), ("2", AS_OF.format(2), "2", "2", "1"),
-        ("3", AS_OF.format(3), "2", "3", "3")]
+        ("1", AS_OF.format(1), "1", "2", "2"),
+        ("2", AS_OF.format(2), "2", "2", "1"),
+        ("3", AS_OF.format(3), "2", "3", "3"),
+    ]
 
     diff = _history(runner, store_url, "diff", "1", "2")
     assert diff.exit_code == 0, diff.output
-    assert ("Scan 1 (2026-06-01 12:00) -> scan 2 (2026-06-02 12:00): 1 new, 2 resolved, 0 persisting finding(s); "
-            "1 credential(s) created, 1 removed") in diff.output
+    assert (
+        "Scan 1 (2026-06-01 12:00) -> scan 2 (2026-06-02 12:00): 1 new, 2 resolved, 0 persisting finding(s); "
+        "1 credential(s) created, 1 removed"
+    ) in diff.output
     exported = json.loads(_history(runner, store_url, "diff", "--format", "json").output)  # default: last two
     assert [(r["change"], r["kind"], r["rule_or_type"], r["subject"]) for r in exported] == [
         ("new", "finding", "key-too-old", "AKIAOLD"),
@@ -71,9 +89,23 @@ def test_scan_store_then_list_diff_and_trend(runner, tmp_path, store_url):
     ]
     trend = json.loads(_history(runner, store_url, "trend", "--format", "json").output)
     assert trend[2] == {
-        "scan": 3, "as_of": AS_OF.format(3), "critical": 0, "high": 2, "medium": 1, "low": 0, "info": 0, "waived": 0,
-        "standing_secrets": 3, "standing_secret_days": 609, "admin_secrets": 0, "admin_secret_days": 0,
-        "credential_age_mean_days": 203.0, "credential_age_max_days": 402, "remediated": 2, "mttr_days": 1.0}
+        "scan": 3,
+        "as_of": AS_OF.format(3),
+        "critical": 0,
+        "high": 2,
+        "medium": 1,
+        "low": 0,
+        "info": 0,
+        "waived": 0,
+        "standing_secrets": 3,
+        "standing_secret_days": 609,
+        "admin_secrets": 0,
+        "admin_secret_days": 0,
+        "credential_age_mean_days": 203.0,
+        "credential_age_max_days": 402,
+        "remediated": 2,
+        "mttr_days": 1.0,
+    }
     assert trend[0]["mttr_days"] is None
 
 
@@ -88,15 +120,20 @@ def test_mean_time_to_remediate_over_spells_of_different_lengths(runner, tmp_pat
 
 def test_prune_command_keeps_first_seen_of_open_findings(runner, tmp_path):
     store = str(tmp_path / "h.db")
-    for n, inv in [(0, estate(deploy=True)), (3, estate(old_key=False, deploy=True)),
-                   (6, estate(old_key=False, deploy=True))]:
+    for n, inv in [
+        (0, estate(deploy=True)),
+        (3, estate(old_key=False, deploy=True)),
+        (6, estate(old_key=False, deploy=True)),
+    ]:
         assert _scan(runner, tmp_path, store, inv, n).exit_code == 0
     result = _history(runner, store, "prune", "--keep-days", "2", "--as-of", "2026-06-07T12:00:00Z")
-    assert result.output == ("Pruned 2 scan(s) and 2 resolved finding(s) older than 2 days; "
-                             "1 open finding(s) keep their first-seen dates\n")
+    assert result.output == (
+        "Pruned 2 scan(s) and 2 resolved finding(s) older than 2 days; 1 open finding(s) keep their first-seen dates\n"
+    )
     exported = json.loads(_history(runner, store, "diff", "3", "--format", "json").output)
     assert [(r["change"], r["subject"], r["first_seen"]) for r in exported] == [
-        ("persisting", "AKIADEP", AS_OF.format(1))]
+        ("persisting", "AKIADEP", AS_OF.format(1))
+    ]
 
 
 def test_scan_keep_days_prunes_after_recording(runner, tmp_path):
@@ -109,15 +146,22 @@ def test_scan_keep_days_prunes_after_recording(runner, tmp_path):
         assert {life.first_seen for life in opened.lives().values()} == {day(0)}
 
 
-@pytest.mark.parametrize("store, expected", [
-    ("mysql://scanner@db/history", "--store: unsupported database 'mysql': use a SQLite path, sqlite:///FILE "
-                                   "or postgresql://HOST/DB"),
-    ("postgresql://scanner:hunter2@127.0.0.1:1/history", "postgresql://scanner:***@127.0.0.1:1/history: "
-                                                          "cannot open the history store: connection failed:"),
-    ("{tmp}/missing/dir/h.db", "folder {tmp}/missing/dir does not exist"),
-    ("{tmp}/not-a-db.db", "not-a-db.db: cannot open the history store: file is not a database"),
-    ("sqlite://", "--store: a SQLite store needs a file: sqlite:///path/to/history.db"),
-])
+@pytest.mark.parametrize(
+    "store, expected",
+    [
+        (
+            "mysql://scanner@db/history",
+            "--store: unsupported database 'mysql': use a SQLite path, sqlite:///FILE or postgresql://HOST/DB",
+        ),
+        (
+            "postgresql://scanner:hunter2@127.0.0.1:1/history",
+            "postgresql://scanner:***@127.0.0.1:1/history: cannot open the history store: connection failed:",
+        ),
+        ("{tmp}/missing/dir/h.db", "folder {tmp}/missing/dir does not exist"),
+        ("{tmp}/not-a-db.db", "not-a-db.db: cannot open the history store: file is not a database"),
+        ("sqlite://", "--store: a SQLite store needs a file: sqlite:///path/to/history.db"),
+    ],
+)
 def test_a_bad_store_is_one_line_exit_2_before_collecting(runner, tmp_path, store, expected):
     (tmp_path / "not-a-db.db").write_text("hello, not SQLite\n" * 100)
     store = store.replace("{tmp}", str(tmp_path))
@@ -136,7 +180,7 @@ def test_a_missing_postgresql_database_records_nothing(runner, tmp_path, postgre
 
 
 def test_the_store_is_checked_before_a_live_scan_collects(runner):
-    from standing.scanner.cli import main
+    from standing.cli.main import main
 
     result = runner.invoke(main, ["scan", "aws", "--endpoint-url", "http://127.0.0.1:9", "--store", "mysql://x/y"])
     assert result.exit_code == 2
@@ -151,10 +195,13 @@ def test_a_scan_that_fails_after_opening_the_store_records_nothing(runner, tmp_p
         assert opened.scans() == []
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["list"], "no such history store"),
-    (["diff", "1", "2"], "no such history store"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["list"], "no such history store"),
+        (["diff", "1", "2"], "no such history store"),
+    ],
+)
 def test_history_of_a_missing_store_is_one_line(runner, tmp_path, args, expected):
     result = _history(runner, str(tmp_path / "nothing.db"), *args)
     assert result.exit_code == 2 and expected in result.output and len(result.output.splitlines()) == 1

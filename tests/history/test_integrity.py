@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from standing.core.snapshot import dump_snapshot
 from standing.history import store as store_module
 from standing.history.store import CREDENTIALS, IDENTITIES, SEEN, HistoryStore
-from standing.scanner.snapshot import dump_snapshot
 from tests.history.estates import BATCH, OLD, TWO, day, estate, keyed, other_account, scan
 
 ROOT = Path(__file__).parents[2]
@@ -22,8 +22,10 @@ ROOT = Path(__file__).parents[2]
 
 def rows(store: HistoryStore) -> tuple[int, int, int]:
     with store.engine.connect() as connection:
-        return tuple(connection.execute(select(func.count()).select_from(t)).scalar_one()
-                     for t in (IDENTITIES, CREDENTIALS, SEEN))  # type: ignore[return-value]
+        return tuple(
+            connection.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (IDENTITIES, CREDENTIALS, SEEN)
+        )  # type: ignore[return-value]
 
 
 def test_two_scans_recording_at_once_both_land_whole(store_url):
@@ -53,8 +55,9 @@ def test_two_scans_recording_at_once_both_land_whole(store_url):
         assert [s.id for s in store.scans()] == [stored[first], stored[second]]
         assert keyed(store.findings_of(stored[first]).values()) == own[first]
         assert keyed(store.findings_of(stored[second]).values()) == own[first] | own[second]
-        assert {(life.rule_id, life.subject): (life.first_seen, life.resolved_at)
-                for life in store.lives().values()} == {k: (day(0), None) for k in {OLD, TWO, BATCH}}
+        assert {
+            (life.rule_id, life.subject): (life.first_seen, life.resolved_at) for life in store.lives().values()
+        } == {k: (day(0), None) for k in {OLD, TWO, BATCH}}
         assert rows(store) == (2, 3, 3)  # one spell each: ci and batch; three keys; three findings
 
 
@@ -79,9 +82,9 @@ _KILLED_WRITER = """
 import sys
 from standing.history import store as store_module
 from standing.history.store import HistoryStore
-from standing.scanner.config import ScanConfig
-from standing.scanner.pipeline import scan_inventory
-from standing.scanner.snapshot import read_snapshot
+from standing.rules.config import ScanConfig
+from standing.scan import scan_inventory
+from standing.core.snapshot import read_snapshot
 from datetime import datetime
 from pathlib import Path
 
@@ -108,8 +111,13 @@ def test_a_scan_killed_mid_write_leaves_earlier_history_intact(store_url, tmp_pa
     snapshot = tmp_path / "snap.json"
     snapshot.write_text(dump_snapshot(estate(old_key=False, deploy=True)))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    writer = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, store_url, str(snapshot), day(1).isoformat()],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WRITER, store_url, str(snapshot), day(1).isoformat()],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert writer.stdout.readline().strip() == "mid-write"
     finally:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from standing.cli.main import main
+from standing.core.snapshot import dump_snapshot
 from standing.history import recorder as recorder_module
 from standing.history.notify import NotificationFailed, deliver
-from standing.scanner.cli import main
-from standing.scanner.snapshot import dump_snapshot
 from tests.builders import inventory, key, user
 from tests.history.estates import day, estate
 from tests.support.webhook import WebhookReceiver
@@ -28,9 +28,8 @@ def test_delivery_retries_with_backoff_and_honours_retry_after():
 
 def test_delivery_gives_up_without_naming_the_url():
     waits: list[float] = []
-    with WebhookReceiver([(500, {})] * 4) as receiver:
-        with pytest.raises(NotificationFailed) as failed:
-            deliver(receiver.url(SECRET_PATH), {"text": "hi"}, sleep=waits.append)
+    with WebhookReceiver([(500, {})] * 4) as receiver, pytest.raises(NotificationFailed) as failed:
+        deliver(receiver.url(SECRET_PATH), {"text": "hi"}, sleep=waits.append)
     assert str(failed.value) == "gave up after 4 attempts: HTTP 500"
     assert waits == [1.0, 2.0, 4.0]
     with WebhookReceiver([(404, {})]) as receiver:  # not a passing fault: no retry
@@ -50,24 +49,52 @@ def test_scan_notifies_new_findings_at_or_above_severity_after_a_failed_attempt(
     monkeypatch.setattr(recorder_module, "BACKOFF_SLEEP", waits.append)
     store = str(tmp_path / "history.db")
     runner = CliRunner()
-    first = runner.invoke(main, ["scan", "--snapshot", _snapshot(tmp_path, "d0.json", estate(old_key=False)),
-                                 "--store", store, "--as-of", day(0).isoformat(), "--fail-on", "none"])
+    first = runner.invoke(
+        main,
+        [
+            "scan",
+            "--snapshot",
+            _snapshot(tmp_path, "d0.json", estate(old_key=False)),
+            "--store",
+            store,
+            "--as-of",
+            day(0).isoformat(),
+            "--fail-on",
+            "none",
+        ],
+    )
     assert first.exit_code == 0, first.output
     # day 1: ci's old key (high) and two-active-keys (medium) are new; an outsider-named user's key too
     odd = user("<!channel> & co")
     later = inventory(*estate().identities, *estate().credentials, odd, key(odd, "AKIAODD", age=120, used=1))
     with WebhookReceiver([(500, {})]) as receiver:
         url = receiver.url(SECRET_PATH)
-        result = runner.invoke(main, ["scan", "--snapshot", _snapshot(tmp_path, "d1.json", later), "--store", store,
-                                      "--as-of", day(1).isoformat(), "--fail-on", "none",
-                                      "--notify-webhook", url, "--notify-on", "high"])
+        result = runner.invoke(
+            main,
+            [
+                "scan",
+                "--snapshot",
+                _snapshot(tmp_path, "d1.json", later),
+                "--store",
+                store,
+                "--as-of",
+                day(1).isoformat(),
+                "--fail-on",
+                "none",
+                "--notify-webhook",
+                url,
+                "--notify-on",
+                "high",
+            ],
+        )
     assert result.exit_code == 0, result.output
     assert waits == [1.0]
     assert len(receiver.received) == 2 and receiver.received[0] == receiver.received[1]
     path, content_type, payload = receiver.received[1]
     assert (path, content_type) == (SECRET_PATH, "application/json")
-    assert payload["text"] == ("standing: 2 new finding(s) at or above high in scan 2 of 111122223333 "
-                               "(as of 2026-06-02 12:00 UTC)")
+    assert payload["text"] == (
+        "standing: 2 new finding(s) at or above high in scan 2 of 111122223333 (as of 2026-06-02 12:00 UTC)"
+    )
     assert [block["text"]["text"] for block in payload["blocks"][1:]] == [
         "*HIGH* `key-too-old` &lt;!channel&gt; &amp; co (111122223333): "
         "access key AKIAODD of &lt;!channel&gt; &amp; co is 121 days old (limit 90)",
@@ -81,12 +108,25 @@ def test_a_webhook_that_keeps_failing_warns_once_and_keeps_the_scan(tmp_path, mo
     monkeypatch.setattr(recorder_module, "BACKOFF_SLEEP", lambda seconds: None)
     store = str(tmp_path / "history.db")
     with WebhookReceiver([(502, {})] * 4) as receiver:
-        result = CliRunner().invoke(main, [
-            "scan", "--snapshot", _snapshot(tmp_path, "d0.json", estate()), "--store", store,
-            "--as-of", day(0).isoformat(), "--notify-webhook", receiver.url(SECRET_PATH)])
+        result = CliRunner().invoke(
+            main,
+            [
+                "scan",
+                "--snapshot",
+                _snapshot(tmp_path, "d0.json", estate()),
+                "--store",
+                store,
+                "--as-of",
+                day(0).isoformat(),
+                "--notify-webhook",
+                receiver.url(SECRET_PATH),
+            ],
+        )
     assert result.exit_code == 1  # the scan's own verdict (a high finding), unchanged
-    assert "standing: warning: notification webhook: gave up after 4 attempts: HTTP 502; the scan is recorded" \
+    assert (
+        "standing: warning: notification webhook: gave up after 4 attempts: HTTP 502; the scan is recorded"
         in result.output
+    )
     assert "s3cr3t" not in result.output
     listed = CliRunner().invoke(main, ["history", "--store", store, "list", "--format", "csv"])
     assert listed.output.splitlines()[1].startswith("1,2026-06-01T12:00:00Z,aws,111122223333,True,1,2,2,")
@@ -94,9 +134,20 @@ def test_a_webhook_that_keeps_failing_warns_once_and_keeps_the_scan(tmp_path, mo
 
 @pytest.mark.parametrize("url", ["http://hooks.example.com/services/s3cr3t", "ftp://127.0.0.1/s3cr3t", "s3cr3t"])
 def test_a_webhook_must_be_https_except_on_loopback(tmp_path, url):
-    result = CliRunner().invoke(main, ["scan", "--snapshot", _snapshot(tmp_path, "d0.json", estate()),
-                                       "--store", str(tmp_path / "h.db"), "--notify-webhook", url])
+    result = CliRunner().invoke(
+        main,
+        [
+            "scan",
+            "--snapshot",
+            _snapshot(tmp_path, "d0.json", estate()),
+            "--store",
+            str(tmp_path / "h.db"),
+            "--notify-webhook",
+            url,
+        ],
+    )
     assert result.exit_code == 2
-    assert result.output == ("standing: error: --notify-webhook: must be an https:// URL "
-                             "(plain http only on a loopback address)\n")
+    assert result.output == (
+        "standing: error: --notify-webhook: must be an https:// URL (plain http only on a loopback address)\n"
+    )
     assert not (tmp_path / "h.db").exists()  # refused before the store was even opened

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from standing.scanner.cli import main
+from standing.cli.main import main
 
 SECTION = (Path(__file__).parents[2] / "README.md").read_text().split("## Scheduled scans and history")[1]
 SECTION = SECTION.split("\n## ")[0]
@@ -17,8 +17,9 @@ SECTION = SECTION.split("\n## ")[0]
 def _commands() -> list[list[str]]:
     commands = []
     for block in re.findall(r"```bash\n(.*?)```", SECTION, re.S):
-        commands += [shlex.split(line, comments=True)[1:] for line in block.splitlines()
-                     if line.startswith("standing ")]
+        commands += [
+            shlex.split(line, comments=True)[1:] for line in block.splitlines() if line.startswith("standing ")
+        ]
     cron = re.search(r"^17 5 \* \* \* standing standing (.*?) >>", SECTION, re.M)
     service = re.search(r"^ExecStart=/usr/local/bin/standing (.*)$", SECTION, re.M)
     assert cron and service
@@ -34,8 +35,15 @@ def test_every_example_command_parses():
 
 
 def test_no_example_gives_the_scanner_a_key():
-    assert not re.search(r"AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|GOOGLE_APPLICATION_CREDENTIALS|"
-                         r"AZURE_CLIENT_SECRET|--auth (client-secret|secret)|\.json key", SECTION)
-    for keyless in ("instance profile", "managed-identity", "eks.amazonaws.com/role-arn",
-                    "iam.gke.io/gcp-service-account"):
+    assert not re.search(
+        r"AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|GOOGLE_APPLICATION_CREDENTIALS|"
+        r"AZURE_CLIENT_SECRET|--auth (client-secret|secret)|\.json key",
+        SECTION,
+    )
+    for keyless in (
+        "instance profile",
+        "managed-identity",
+        "eks.amazonaws.com/role-arn",
+        "iam.gke.io/gcp-service-account",
+    ):
         assert keyless in SECTION

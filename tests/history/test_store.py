@@ -7,10 +7,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from standing.core.errors import UserError
+from standing.core.findings import Waiver
 from standing.history.schema import Base
 from standing.history.store import HistoryStore
-from standing.scanner.findings import Waiver
-from standing.scanner.errors import UserError
 from tests.history.estates import BATCH, DEP, OLD, TWO, day, estate, keyed, other_account, record_days, scan
 
 
@@ -46,11 +46,12 @@ def test_diffs_and_lives_across_three_days(store):
 
 def test_a_partial_scan_resolves_nothing(store):
     record_days(store, (estate(), 0), (estate(old_key=False, partial=True), 1))
-    assert {(life.rule_id, life.subject): life.resolved_at for life in store.lives().values()} == {
-        OLD: None, TWO: None}
+    assert {(life.rule_id, life.subject): life.resolved_at for life in store.lives().values()} == {OLD: None, TWO: None}
     record_days(store, (estate(old_key=False), 2))  # complete: now they are gone
     assert {(life.rule_id, life.subject): life.resolved_at for life in store.lives().values()} == {
-        OLD: day(2), TWO: day(2)}
+        OLD: day(2),
+        TWO: day(2),
+    }
 
 
 def test_scans_are_recorded_in_time_order(store):
@@ -58,8 +59,10 @@ def test_scans_are_recorded_in_time_order(store):
     before = (store.scans(), store.lives())
     with pytest.raises(UserError) as refused:
         store.record(*scan(estate(deploy=True), 1))
-    assert refused.value.problem == ("already holds a scan as of 2026-06-06 12:00 UTC, later than this one "
-                                     "(2026-06-02 12:00 UTC); scans are recorded in time order")
+    assert refused.value.problem == (
+        "already holds a scan as of 2026-06-06 12:00 UTC, later than this one "
+        "(2026-06-02 12:00 UTC); scans are recorded in time order"
+    )
     assert (store.scans(), store.lives()) == before
 
 
@@ -72,17 +75,25 @@ def test_a_scan_of_one_account_resolves_nothing_in_another(store):
 
 
 def test_waivers_applied_are_recorded(store):
-    waiver = Waiver(rule="key-too-old", subject="AKIAOLD", owner="payments@example.com",
-                    justification="partner SFTP", expires=day(30).date())
+    waiver = Waiver(
+        rule="key-too-old",
+        subject="AKIAOLD",
+        owner="payments@example.com",
+        justification="partner SFTP",
+        expires=day(30).date(),
+    )
     stored = store.record(*scan(estate(), 0, waivers=[waiver]))
-    assert {(s.rule_id, s.subject): s.waived for s in store.findings_of(stored.id).values()} == {
-        OLD: True, TWO: False}
+    assert {(s.rule_id, s.subject): s.waived for s in store.findings_of(stored.id).values()} == {OLD: True, TWO: False}
 
 
 def test_retention_prunes_old_scans_but_keeps_first_seen_of_open_findings(store):
     # deploy's key is open from day 0 on; ci's old key is resolved on day 10
-    ids = record_days(store, (estate(deploy=True), 0), (estate(old_key=False, deploy=True), 10),
-                      (estate(old_key=False, deploy=True), 20))
+    ids = record_days(
+        store,
+        (estate(deploy=True), 0),
+        (estate(old_key=False, deploy=True), 10),
+        (estate(old_key=False, deploy=True), 20),
+    )
     pruned = store.prune(before=day(15))
     assert (pruned.scans, pruned.findings_forgotten, pruned.open_findings_kept) == (2, 2, 1)
     assert [s.id for s in store.scans()] == [ids[2]]

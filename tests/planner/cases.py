@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import hcl2
 
-from standing.planner.builder import build_plans
-from standing.planner.model import Plan, TargetPattern as P
-from standing.scanner.config import ScanConfig
-from standing.scanner.model import (
+from standing.core.model import (
     Credential,
     CredentialKind,
     FederationKind,
@@ -28,16 +26,25 @@ from standing.scanner.model import (
     UsageStatus,
     WorkloadKind,
 )
-from standing.scanner.pipeline import analyse_estate
+from standing.planner.builder import build_plans
+from standing.planner.model import Plan
+from standing.planner.model import TargetPattern as P
+from standing.rules.analyse import analyse_estate
+from standing.rules.config import ScanConfig
 from tests.builders import ACCOUNT, NOW, allow, days_ago, grant, key, policy, role, trust, user
 
 PROJECT = "acme-prod"
 TENANT = "6d1f2b3a-4c5d-4e6f-8a9b-0c1d2e3f4a5b"
 SUB = "/subscriptions/11111111-aaaa-4aaa-8aaa-111111111111"
 OWNER_GUID = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
-GITHUB = FederationProvider(id=f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com",
-                            provider=Provider.AWS, kind=FederationKind.OIDC, account=ACCOUNT,
-                            url="https://token.actions.githubusercontent.com", audiences=["sts.amazonaws.com"])
+GITHUB = FederationProvider(
+    id=f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com",
+    provider=Provider.AWS,
+    kind=FederationKind.OIDC,
+    account=ACCOUNT,
+    url="https://token.actions.githubusercontent.com",
+    audiences=["sts.amazonaws.com"],
+)
 
 
 def plans_of(inventory: Inventory) -> dict[str, Plan]:
@@ -71,14 +78,27 @@ def azure(*records: Any) -> Inventory:
 
 def sa(name: str, **fields: Any) -> Identity:
     email = f"{name}@{PROJECT}.iam.gserviceaccount.com"
-    return Identity(id=email, provider=Provider.GCP, kind=IdentityKind.SERVICE_ACCOUNT, account=PROJECT,
-                    name=email, human=False, **fields)
+    return Identity(
+        id=email,
+        provider=Provider.GCP,
+        kind=IdentityKind.SERVICE_ACCOUNT,
+        account=PROJECT,
+        name=email,
+        human=False,
+        **fields,
+    )
 
 
 def sa_key(owner: Identity, key_id: str, age: int = 200) -> Credential:
-    return Credential(id=f"projects/{PROJECT}/serviceAccounts/{owner.id}/keys/{key_id}", identity_id=owner.id,
-                      kind=CredentialKind.SA_KEY, active=True, created=days_ago(age), last_used=days_ago(1),
-                      last_used_status=UsageStatus.USED)
+    return Credential(
+        id=f"projects/{PROJECT}/serviceAccounts/{owner.id}/keys/{key_id}",
+        identity_id=owner.id,
+        kind=CredentialKind.SA_KEY,
+        active=True,
+        created=days_ago(age),
+        last_used=days_ago(1),
+        last_used_status=UsageStatus.USED,
+    )
 
 
 def gcp_role(name: str) -> Role:
@@ -87,18 +107,37 @@ def gcp_role(name: str) -> Role:
 
 def sp(name: str, **fields: Any) -> Identity:
     object_id = f"00000000-0000-4000-8000-{abs(hash(name)) % 10**12:012d}"
-    return Identity(id=object_id, provider=Provider.AZURE, kind=IdentityKind.SERVICE_PRINCIPAL, account=TENANT,
-                    name=name, human=False, tags={"entra.appId": "11111111-2222-4333-8444-555555555555"}, **fields)
+    return Identity(
+        id=object_id,
+        provider=Provider.AZURE,
+        kind=IdentityKind.SERVICE_PRINCIPAL,
+        account=TENANT,
+        name=name,
+        human=False,
+        tags={"entra.appId": "11111111-2222-4333-8444-555555555555"},
+        **fields,
+    )
 
 
 def client_secret(owner: Identity, key_id: str) -> Credential:
-    return Credential(id=key_id, identity_id=owner.id, kind=CredentialKind.CLIENT_SECRET, active=True,
-                      created=days_ago(400), expires=None)
+    return Credential(
+        id=key_id,
+        identity_id=owner.id,
+        kind=CredentialKind.CLIENT_SECRET,
+        active=True,
+        created=days_ago(400),
+        expires=None,
+    )
 
 
 def arm_owner() -> Role:
-    return Role(id=f"/providers/microsoft.authorization/roledefinitions/{OWNER_GUID}", provider=Provider.AZURE,
-                name="Owner", documents=[{"kind": "arm-role-definition"}], provider_managed=True)
+    return Role(
+        id=f"/providers/microsoft.authorization/roledefinitions/{OWNER_GUID}",
+        provider=Provider.AZURE,
+        name="Owner",
+        documents=[{"kind": "arm-role-definition"}],
+        provider_managed=True,
+    )
 
 
 ARTIFACTS = policy("ArtifactsReadWrite", allow(["s3:GetObject", "s3:PutObject"], "arn:aws:s3:::acme-artifacts/*"))
@@ -109,13 +148,15 @@ BEDROCK = policy("InvokeAnyModel", allow("bedrock:InvokeModel"))
 
 def _aws_ci() -> Inventory:
     u = user("ci-github-deployer", path="/ci/", workload=WorkloadKind.CI, tags={"repository": "acme/api"})
-    return aws(u, key(u, "AKIAGITHUBDEPLOYER01", age=200, used=1), ARTIFACTS, grant(u, ARTIFACTS),
-               federation=[GITHUB])
+    return aws(u, key(u, "AKIAGITHUBDEPLOYER01", age=200, used=1), ARTIFACTS, grant(u, ARTIFACTS), federation=[GITHUB])
 
 
 def _aws_eks() -> Inventory:
-    u = user("eks-orders-worker", workload=WorkloadKind.APP,
-             tags={"namespace": "orders", "service-account": "worker", "eks-cluster": "prod"})
+    u = user(
+        "eks-orders-worker",
+        workload=WorkloadKind.APP,
+        tags={"namespace": "orders", "service-account": "worker", "eks-cluster": "prod"},
+    )
     return aws(u, key(u, "AKIAEKSORDERSWORKER1", age=200, used=0), OBSERVE, grant(u, OBSERVE))
 
 
@@ -161,8 +202,13 @@ def _retire() -> Inventory:
 
 def _compensate() -> Inventory:
     u = user("svc-crm-sync", tags={"third-party": "salesforce", "owner": "revenue-ops"})
-    drop = policy("CrmDrop", {**allow("s3:PutObject", "arn:aws:s3:::acme-crm/*"),
-                              "Condition": {"IpAddress": {"aws:SourceIp": ["13.108.0.0/14"]}}})
+    drop = policy(
+        "CrmDrop",
+        {
+            **allow("s3:PutObject", "arn:aws:s3:::acme-crm/*"),
+            "Condition": {"IpAddress": {"aws:SourceIp": ["13.108.0.0/14"]}},
+        },
+    )
     return aws(u, key(u, "AKIACRMSYNC000000001", age=200, used=0), drop, grant(u, drop))
 
 
@@ -190,9 +236,18 @@ def _gcp_pam() -> Inventory:
 
 def _gcp_agent() -> Inventory:
     s = sa("support-agent", workload=WorkloadKind.AGENT)
-    return gcp(s, sa_key(s, "k3"), scope_policies=[ScopePolicy(
-        provider=Provider.GCP, scope_id=f"projects/{PROJECT}", constraint="iam.disableServiceAccountKeyCreation",
-        enforced=True)])
+    return gcp(
+        s,
+        sa_key(s, "k3"),
+        scope_policies=[
+            ScopePolicy(
+                provider=Provider.GCP,
+                scope_id=f"projects/{PROJECT}",
+                constraint="iam.disableServiceAccountKeyCreation",
+                enforced=True,
+            )
+        ],
+    )
 
 
 def _azure_fic() -> Inventory:
@@ -255,13 +310,14 @@ def resources(parsed: list[dict[str, Any]]) -> set[str]:
     return {kind.strip('"') for doc in parsed for block in doc.get("resource", []) for kind in block}
 
 
-
 def narrowed_case() -> Plan:
     """A key whose last use is known (the credential report's last-used service): usage data."""
     u = user("svc-reports-uploader")
-    mixed = policy("ReportsMixed",
-                   allow(["s3:PutObject", "s3:GetObject"], "arn:aws:s3:::acme-reports/*"),
-                   allow(["dynamodb:PutItem"], f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/reports"),
-                   allow("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{ACCOUNT}:reports"))
+    mixed = policy(
+        "ReportsMixed",
+        allow(["s3:PutObject", "s3:GetObject"], "arn:aws:s3:::acme-reports/*"),
+        allow(["dynamodb:PutItem"], f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/reports"),
+        allow("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{ACCOUNT}:reports"),
+    )
     used = key(u, "AKIAREPORTSUPLOADER1", age=200, used=0).model_copy(update={"last_used_service": "s3"})
     return plans_of(aws(u, used, mixed, grant(u, mixed)))["svc-reports-uploader"]

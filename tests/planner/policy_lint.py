@@ -7,7 +7,8 @@ from typing import Any
 
 import boto3
 from moto import mock_aws
-from parliament import analyze_policy_string, config as parliament_config
+from parliament import analyze_policy_string
+from parliament import config as parliament_config
 
 from standing.planner.model import AwsPolicyDocument, PolicyKind
 
@@ -18,12 +19,17 @@ TRUST_POLICY_FALSE_POSITIVES = {("MALFORMED", "Statement contains neither Resour
 
 
 def parliament_findings(policy: AwsPolicyDocument) -> set[tuple[str, Any]]:
-    found = {(f.issue, f.detail if isinstance(f.detail, str) else json.dumps(f.detail, default=str))
-             for f in analyze_policy_string(json.dumps(policy.document)).findings}
+    found = {
+        (f.issue, f.detail if isinstance(f.detail, str) else json.dumps(f.detail, default=str))
+        for f in analyze_policy_string(json.dumps(policy.document)).findings
+    }
     if policy.kind is PolicyKind.TRUST:
         found -= TRUST_POLICY_FALSE_POSITIVES
-        found = {(issue, detail) for issue, detail in found
-                 if not (issue == "UNKNOWN_FEDERATION_SOURCE" and ":oidc-provider/" in str(detail))}
+        found = {
+            (issue, detail)
+            for issue, detail in found
+            if not (issue == "UNKNOWN_FEDERATION_SOURCE" and ":oidc-provider/" in str(detail))
+        }
     return found
 
 
@@ -31,8 +37,7 @@ def iam_accepts(policies: list[AwsPolicyDocument]) -> int:
     """CreateRole for trust policies, CreatePolicy for the rest; returns how many IAM accepted."""
     accepted = 0
     with mock_aws():
-        iam = boto3.client("iam", region_name="us-east-1", aws_access_key_id="testing",
-                           aws_secret_access_key="testing")
+        iam = boto3.client("iam", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
         for i, policy in enumerate(policies):
             text = json.dumps(policy.document)
             if policy.kind is PolicyKind.TRUST:

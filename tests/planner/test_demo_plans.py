@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import hcl2
@@ -11,11 +11,11 @@ import pytest
 
 from standing.demo.estate import DEMO_ESTATE
 from standing.demo.runner import run_demo
-from standing.planner.document import PlansDocument
-from standing.planner.model import ControlKind, Phase, TargetPattern as P
+from standing.planner.model import ControlKind, Phase, PlansDocument
+from standing.planner.model import TargetPattern as P
 from tests.planner.policy_lint import iam_accepts, is_error, parliament_findings
 
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 # The pattern every flagged demo identity gets, and why it is right for it.
 EXPECTED = {
@@ -70,7 +70,8 @@ def test_every_flagged_identity_gets_exactly_one_plan_with_the_expected_pattern(
     assert {p.identity_name: p.pattern for p in document.plans} == EXPECTED
     for plan in document.plans:
         assert {(f.rule_id, f.subject) for f in plan.findings} == {
-            (f["rule_id"], f["subject"]) for f in findings["findings"] if f["identity"] == plan.identity}
+            (f["rule_id"], f["subject"]) for f in findings["findings"] if f["identity"] == plan.identity
+        }
 
 
 def test_the_third_party_user_gets_compensating_controls_and_credit_for_its_sourceip(demo) -> None:
@@ -78,9 +79,11 @@ def test_the_third_party_user_gets_compensating_controls_and_credit_for_its_sour
     [crm] = [p for p in document.plans if p.controls]
     assert crm.identity_name == "svc-salesforce-sync" and crm.phase is Phase.COMPENSATION
     in_place = {c.kind: c.evidence for c in crm.controls if c.in_place}
-    assert in_place == {ControlKind.SOURCE_RESTRICTION: "IpAddress aws:SourceIp 13.108.0.0/14",
-                        ControlKind.ONE_IDENTITY_PER_CONSUMER: "no sign of sharing in this scan",
-                        ControlKind.OWNER_AND_JUSTIFICATION: "owner revenue-ops"}
+    assert in_place == {
+        ControlKind.SOURCE_RESTRICTION: "IpAddress aws:SourceIp 13.108.0.0/14",
+        ControlKind.ONE_IDENTITY_PER_CONSUMER: "no sign of sharing in this scan",
+        ControlKind.OWNER_AND_JUSTIFICATION: "owner revenue-ops",
+    }
     assert crm.risk == crm.findings[0].risk - 23 and crm.residual_risk < crm.risk
 
 
@@ -88,12 +91,16 @@ def test_roadmap_phases_and_exposure_fall_to_what_stays(demo) -> None:
     _, document, findings = demo
     phases = document.roadmap.phases
     assert [p.phase for p in phases] == [Phase.QUICK_WIN, Phase.MIGRATION, Phase.COMPENSATION]
-    assert phases[0].exposure_before == findings["exposure"] | {} or phases[0].exposure_before.model_dump() == findings["exposure"]
+    assert (
+        phases[0].exposure_before == findings["exposure"] | {}
+        or phases[0].exposure_before.model_dump() == findings["exposure"]
+    )
     for earlier, later in zip(phases, phases[1:]):
         assert earlier.exposure_after == later.exposure_before
     planned = {p.identity for p in document.plans if p.pattern is not P.COMPENSATE}
-    remaining = sum(1 for u in DEMO_ESTATE.users if u.arn(DEMO_ESTATE.account_id) not in planned
-                    for k in u.keys if k.active)
+    remaining = sum(
+        1 for u in DEMO_ESTATE.users if u.arn(DEMO_ESTATE.account_id) not in planned for k in u.keys if k.active
+    )
     assert phases[-1].exposure_after.standing_secrets == remaining
     assert phases[1].exposure_after.admin_secrets == 0
     by_id = {p.identity: p for p in document.plans}
@@ -110,4 +117,5 @@ def test_every_plan_has_parsable_terraform_and_clean_aws_policies(demo) -> None:
     assert {(p.name, f) for p in policies for f in parliament_findings(p) if is_error(f)} == set()
     markdown = (out / "plans.md").read_text()
     assert [line[3:] for line in markdown.splitlines() if line.startswith("## ") and line != "## Roadmap"] == [
-        p.identity_name.replace("_", "\\_") for p in document.plans]
+        p.identity_name.replace("_", "\\_") for p in document.plans
+    ]

@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from moto import mock_aws
 
+from standing.cli.main import main
 from standing.collectors.aws import AwsScanOptions, collect_aws
-from standing.planner.document import PlansDocument
-from standing.scanner.cli import main
-from standing.scanner.config import ScanConfig
-from standing.scanner.pipeline import scan_inventory
-from standing.scanner.snapshot import write_snapshot
+from standing.core.snapshot import write_snapshot
+from standing.planner.model import PlansDocument
+from standing.rules.config import ScanConfig
+from standing.scan import scan_inventory
 from tests.builders import NOW
 
 AS_OF = NOW + timedelta(days=200)  # moto dates keys "now"; 200 days on they are old and idle
@@ -32,9 +32,11 @@ def estate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     with mock_aws():
         iam = session.client("iam")
         secrets = []
-        for name, tags in (("ci-github-builder", [{"Key": "workload", "Value": "ci"}]),
-                           ("svc-crm", [{"Key": "third-party", "Value": "crm"}]),
-                           ("svc-forgotten", [])):
+        for name, tags in (
+            ("ci-github-builder", [{"Key": "workload", "Value": "ci"}]),
+            ("svc-crm", [{"Key": "third-party", "Value": "crm"}]),
+            ("svc-forgotten", []),
+        ):
             iam.create_user(UserName=name, Path="/ci/" if name.startswith("ci") else "/", Tags=tags)
             created = iam.create_access_key(UserName=name)["AccessKey"]
             secrets.append(created["SecretAccessKey"])
@@ -49,8 +51,10 @@ def test_no_secret_in_any_plan_output(estate, tmp_path: Path) -> None:
     result = scan_inventory(inventory, ScanConfig(), as_of=AS_OF, generated_at=AS_OF, output_dir=tmp_path / "out")
     assert {p.identity_name for p in result.plans.plans} == {"ci-github-builder", "svc-crm", "svc-forgotten"}
     runner = CliRunner()
-    outputs = [runner.invoke(main, ["plan", "--snapshot", str(snapshot), "--as-of", AS_OF.isoformat(),
-                                    "--format", fmt]).output for fmt in ("md", "json")]
+    outputs = [
+        runner.invoke(main, ["plan", "--snapshot", str(snapshot), "--as-of", AS_OF.isoformat(), "--format", fmt]).output
+        for fmt in ("md", "json")
+    ]
     outputs += [p.read_text() for p in (tmp_path / "out").iterdir()]
     outputs += [result.plans.model_dump_json(), repr(result.plans)]
     assert len(secrets) == 3 and all(len(s) == 40 for s in secrets)
@@ -62,8 +66,20 @@ def test_no_secret_in_any_plan_output(estate, tmp_path: Path) -> None:
 def test_plan_command_json_one_identity_and_bad_input(estate, tmp_path: Path) -> None:
     _, snapshot, _ = estate
     runner = CliRunner()
-    one = runner.invoke(main, ["plan", "--snapshot", str(snapshot), "--identity", "svc-crm",
-                               "--as-of", AS_OF.isoformat(), "--format", "json"])
+    one = runner.invoke(
+        main,
+        [
+            "plan",
+            "--snapshot",
+            str(snapshot),
+            "--identity",
+            "svc-crm",
+            "--as-of",
+            AS_OF.isoformat(),
+            "--format",
+            "json",
+        ],
+    )
     assert one.exit_code == 0, one.output
     document = PlansDocument.model_validate(json.loads(one.output))
     # never used in 200 days: deleting it beats guarding it, exception tag or not
@@ -71,7 +87,10 @@ def test_plan_command_json_one_identity_and_bad_input(estate, tmp_path: Path) ->
     markdown = runner.invoke(main, ["plan", "--snapshot", str(snapshot), "--as-of", AS_OF.isoformat()])
     assert markdown.exit_code == 0 and markdown.output.startswith("# Migration plans")
     unknown = runner.invoke(main, ["plan", "--snapshot", str(snapshot), "--identity", "nobody"])
-    assert (unknown.exit_code, unknown.output) == (2, f"standing: error: {snapshot}: no identity with id or name 'nobody'\n")
+    assert (unknown.exit_code, unknown.output) == (
+        2,
+        f"standing: error: {snapshot}: no identity with id or name 'nobody'\n",
+    )
     broken = tmp_path / "broken.json"
     broken.write_text("{")
     bad = runner.invoke(main, ["plan", "--snapshot", str(broken)])

@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from standing.planner.model import AwsPolicyDocument, PolicyKind, TargetPattern as P
+from standing.planner.model import AwsPolicyDocument, PolicyKind
+from standing.planner.model import TargetPattern as P
 from tests.planner.cases import CASES, case_plan, narrowed_case
 from tests.planner.policy_lint import iam_accepts, is_error, parliament_findings
 
@@ -26,8 +27,10 @@ def test_every_kind_of_document_is_emitted_by_some_pattern() -> None:
     kinds = {p.kind for p in _all_case_policies()}
     assert kinds == {PolicyKind.TRUST, PolicyKind.SESSION, PolicyKind.GUARDRAIL, PolicyKind.NARROWED}
     aws_patterns = {p for p in P if p.value.startswith("aws-")}
-    assert all(any(d.kind is PolicyKind.TRUST for d in case_plan(p).aws_policies)
-               for p in aws_patterns - {P.AWS_IDENTITY_CENTER})
+    assert all(
+        any(d.kind is PolicyKind.TRUST for d in case_plan(p).aws_policies)
+        for p in aws_patterns - {P.AWS_IDENTITY_CENTER}
+    )
 
 
 def test_iam_accepts_every_document() -> None:
@@ -40,12 +43,19 @@ def test_parliament_finds_no_error_in_any_document() -> None:
     assert {name: {f for f in fs if is_error(f)} for name, fs in found.items()} == {name: set() for name in found}
     # The only warning: the agent's example tool session keeps the Resource "*" its policy has today.
     assert {name: fs for name, fs in found.items() if fs} == {
-        "tool-call-session": {("RESOURCE_STAR", '["bedrock:InvokeModel"]')}}
+        "tool-call-session": {("RESOURCE_STAR", '["bedrock:InvokeModel"]')}
+    }
 
 
 def test_the_linter_is_not_vacuous() -> None:
-    bad = AwsPolicyDocument(kind=PolicyKind.SESSION, name="typo", document={
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "*"}]})
+    bad = AwsPolicyDocument(
+        kind=PolicyKind.SESSION,
+        name="typo",
+        document={
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "*"}],
+        },
+    )
     assert {f[0] for f in parliament_findings(bad) if is_error(f)} == {"UNKNOWN_ACTION"}
     assert os.environ["AWS_EC2_METADATA_DISABLED"] == "true"
 
@@ -54,6 +64,7 @@ def test_usage_data_narrows_the_policy_to_the_services_in_use() -> None:
     plan = narrowed_case()
     assert plan.permissions.basis.value == "usage-data" and plan.permissions.services_in_use == ["s3"]
     [narrowed] = [p.document for p in plan.aws_policies if p.kind is PolicyKind.NARROWED]
-    assert narrowed["Statement"] == [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
-                                      "Resource": "arn:aws:s3:::acme-reports/*"}]
+    assert narrowed["Statement"] == [
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::acme-reports/*"}
+    ]
     assert "aws_iam_role_policy_attachment" not in plan.iac[0].terraform  # the broad policy is not attached

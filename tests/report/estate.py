@@ -9,16 +9,23 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from standing.scanner.config import ScanConfig
-from standing.scanner.model import (
-    CoverageEntry, CoverageStatus, Credential, CredentialKind, Identity, IdentityKind, Provider, TrustKind,
+from standing.core.model import (
+    CoverageEntry,
+    CoverageStatus,
+    Credential,
+    CredentialKind,
+    Identity,
+    IdentityKind,
+    Provider,
+    TrustKind,
 )
-from standing.scanner.pipeline import ScanResult, scan_inventory
+from standing.rules.config import ScanConfig
+from standing.scan import ScanResult, scan_inventory
 from tests.builders import ACCOUNT, NOW, allow, arn, days_ago, grant, inventory, key, policy, role, trust, user
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 SCRIPT_BREAKER = "x</script><script>alert(2)</script><!--\u2028"
-FORMULA_NAME = "=HYPERLINK(\"http://evil.example\")"
+FORMULA_NAME = '=HYPERLINK("http://evil.example")'
 GAP_DETAIL = "<b>AccessDenied</b> for iam:GetAccountAuthorizationDetails"
 EARLIER = NOW - timedelta(days=30)
 GCP_PROJECT = "data-prod"
@@ -33,24 +40,46 @@ def estate(*, fillers: int = FILLERS, with_gap: bool = True):
     breaker = user(SCRIPT_BREAKER)
     formula = user(FORMULA_NAME)
     records = [
-        admin, admin_policy, grant(admin, admin_policy), trust(admin, f"arn:aws:iam::{ACCOUNT}:root", TrustKind.ACCOUNT),
-        hostile, assume, grant(hostile, assume), key(hostile, "AKIAHOSTILE", age=400, used=1),
-        breaker, key(breaker, "AKIABREAKER", age=800, used=None),
-        formula, key(formula, "AKIAFORMULA", age=200, used=3),
+        admin,
+        admin_policy,
+        grant(admin, admin_policy),
+        trust(admin, f"arn:aws:iam::{ACCOUNT}:root", TrustKind.ACCOUNT),
+        hostile,
+        assume,
+        grant(hostile, assume),
+        key(hostile, "AKIAHOSTILE", age=400, used=1),
+        breaker,
+        key(breaker, "AKIABREAKER", age=800, used=None),
+        formula,
+        key(formula, "AKIAFORMULA", age=200, used=3),
     ]
-    etl = Identity(id=f"projects/{GCP_PROJECT}/serviceAccounts/etl@{GCP_PROJECT}.iam.gserviceaccount.com",
-                   provider=Provider.GCP, kind=IdentityKind.SERVICE_ACCOUNT, account=GCP_PROJECT,
-                   name=f"etl@{GCP_PROJECT}.iam.gserviceaccount.com", human=False)
-    records += [etl, Credential(id=f"{etl.id}/keys/k1", identity_id=etl.id, kind=CredentialKind.SA_KEY,
-                                active=True, created=days_ago(45))]
+    etl = Identity(
+        id=f"projects/{GCP_PROJECT}/serviceAccounts/etl@{GCP_PROJECT}.iam.gserviceaccount.com",
+        provider=Provider.GCP,
+        kind=IdentityKind.SERVICE_ACCOUNT,
+        account=GCP_PROJECT,
+        name=f"etl@{GCP_PROJECT}.iam.gserviceaccount.com",
+        human=False,
+    )
+    records += [
+        etl,
+        Credential(
+            id=f"{etl.id}/keys/k1", identity_id=etl.id, kind=CredentialKind.SA_KEY, active=True, created=days_ago(45)
+        ),
+    ]
     for i in range(fillers):
         filler = user(f"svc-batch-{i:02d}")
         records += [filler, key(filler, f"AKIAFILL{i:02d}", age=100 + i, used=1)]
     inv = inventory(*records)
     inv = inv.model_copy(update={"meta": inv.meta.model_copy(update={"providers": [Provider.AWS, Provider.GCP]})})
     if with_gap:
-        gap = CoverageEntry(provider=Provider.AWS, scope=f"aws:account:{ACCOUNT}", operation="iam:ListAccessKeys",
-                            status=CoverageStatus.DENIED, detail=GAP_DETAIL)
+        gap = CoverageEntry(
+            provider=Provider.AWS,
+            scope=f"aws:account:{ACCOUNT}",
+            operation="iam:ListAccessKeys",
+            status=CoverageStatus.DENIED,
+            detail=GAP_DETAIL,
+        )
         inv = inv.model_copy(update={"coverage": [gap]})
     return inv
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 
-
 import pytest
 
 from tests.builders import NOW
@@ -32,7 +31,8 @@ def opened(scan):
 
 def _visible_rows(page) -> list[list[str]]:
     return page.eval_on_selector_all(
-        "#findings-body tr", "rows => rows.map(r => Array.from(r.cells, c => c.textContent))")
+        "#findings-body tr", "rows => rows.map(r => Array.from(r.cells, c => c.textContent))"
+    )
 
 
 def _wait_shown(page, pattern: str) -> None:
@@ -75,9 +75,15 @@ def test_the_riskiest_identity_shows_its_escalation_path_as_text(scan, opened):
     page.click(f"button[data-identity='{result.findings[0].identity}']")
     assert page.text_content("#detail-name") == HOSTILE_NAME
     assert page.eval_on_selector_all("#detail-path .path span", "s => s.map(x => x.textContent)") == [
-        HOSTILE_NAME, "assume-role →", "acme-admin"]
-    assert page.eval_on_selector_all("#riskiest tbody tr:first-child .path span",
-                                     "s => s.map(x => x.textContent)") == [HOSTILE_NAME, "assume-role →", "acme-admin"]
+        HOSTILE_NAME,
+        "assume-role →",
+        "acme-admin",
+    ]
+    assert page.eval_on_selector_all("#riskiest tbody tr:first-child .path span", "s => s.map(x => x.textContent)") == [
+        HOSTILE_NAME,
+        "assume-role →",
+        "acme-admin",
+    ]
     items = page.eval_on_selector_all("#detail-findings li", "li => li.map(x => x.textContent.split(':')[0])")
     assert sorted(items) == ["critical path-to-admin", "high key-too-old"]
 

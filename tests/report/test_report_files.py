@@ -10,14 +10,20 @@ import re
 import pytest
 from click.testing import CliRunner
 
+from standing.cli.main import main
 from standing.reports.leadership.figures import compute_figures
 from standing.reports.leadership.inputs import from_findings_dir, history_points
 from standing.reports.leadership.model import Count, PathHop
 from standing.reports.leadership.page import content_security_policy, render_html
-from standing.scanner.cli import main
 from tests.builders import ACCOUNT, NOW
 from tests.report.estate import (
-    EARLIER, FORMULA_NAME, GAP_DETAIL, GCP_PROJECT, HOSTILE_NAME, SCRIPT_BREAKER, scan_into,
+    EARLIER,
+    FORMULA_NAME,
+    GAP_DETAIL,
+    GCP_PROJECT,
+    HOSTILE_NAME,
+    SCRIPT_BREAKER,
+    scan_into,
 )
 
 
@@ -43,9 +49,13 @@ def test_top_of_page_figures_come_from_the_scan_plans_and_history(scans):
     assert [p.at for p in figures.trend] == [EARLIER, NOW]
     assert figures.trend[0].estate_risk > figures.trend[1].estate_risk  # 60 fewer old keys now
     assert (figures.exposure.admin_secrets, figures.exposure.admin_secret_days) == (1, 400)
-    assert figures.by_severity == [Count(label="critical", count=1), Count(label="high", count=64),
-                                   Count(label="medium", count=2), Count(label="low", count=0),
-                                   Count(label="info", count=0)]
+    assert figures.by_severity == [
+        Count(label="critical", count=1),
+        Count(label="high", count=64),
+        Count(label="medium", count=2),
+        Count(label="low", count=0),
+        Count(label="info", count=0),
+    ]
     assert figures.by_provider == [Count(label="aws", count=66), Count(label="gcp", count=1)]
     assert figures.by_account == [Count(label=ACCOUNT, count=66), Count(label=GCP_PROJECT, count=1)]
     assert [r.name for r in figures.riskiest[:4]] == [HOSTILE_NAME, "acme-admin", SCRIPT_BREAKER, FORMULA_NAME]
@@ -53,18 +63,25 @@ def test_top_of_page_figures_come_from_the_scan_plans_and_history(scans):
     top = figures.riskiest[0]
     assert (top.risk, top.findings, top.reaches_admin, top.reachable) == (95, 2, True, 1)
     assert top.path == [PathHop(source=HOSTILE_NAME, target="acme-admin", how="assume-role")]
-    assert figures.credential_ages == [Count(label="< 90 days", count=1), Count(label="90-179 days", count=60),
-                                       Count(label="180-364 days", count=1), Count(label="1-2 years", count=1),
-                                       Count(label="2 years +", count=1)]
+    assert figures.credential_ages == [
+        Count(label="< 90 days", count=1),
+        Count(label="90-179 days", count=60),
+        Count(label="180-364 days", count=1),
+        Count(label="1-2 years", count=1),
+        Count(label="2 years +", count=1),
+    ]
     assert [(g.operation, g.detail) for g in figures.gaps] == [("iam:ListAccessKeys", GAP_DETAIL)]
     assert report.plans is not None
     assert sum(p.plans for p in figures.roadmap) == len(report.plans.plans) > 0
     nhi7 = next(c for c in figures.frameworks if c.control == "NHI7:2025")
-    assert nhi7.open_findings == sum(1 for f in report.findings.findings if "NHI7:2025" in
-                                     {ref.control for ref in f.frameworks})
+    assert nhi7.open_findings == sum(
+        1 for f in report.findings.findings if "NHI7:2025" in {ref.control for ref in f.frameworks}
+    )
     assert {c.framework for c in figures.frameworks} == {
-        "OWASP Non-Human Identities Top 10", "CIS AWS Foundations Benchmark",
-        "CIS Google Cloud Platform Foundation Benchmark"}
+        "OWASP Non-Human Identities Top 10",
+        "CIS AWS Foundations Benchmark",
+        "CIS Google Cloud Platform Foundation Benchmark",
+    }
 
 
 def test_cloud_strings_are_escaped_in_the_page_and_cannot_leave_the_data_block(scans):
@@ -94,7 +111,9 @@ def test_with_history_the_trend_line_has_a_point_per_scan(scans):
     report = from_findings_dir(scans / "now", history_points(scans / "earlier", []))
     trend = re.search(r'<section id="trend">(.*?)</section>', render_html(report), re.S).group(1)
     assert re.findall(r"<title>([^<]+)</title></circle>", trend) == [
-        f"{EARLIER:%Y-%m-%d}: {report.trend[0].estate_risk:,}", f"{NOW:%Y-%m-%d}: {report.trend[1].estate_risk:,}"]
+        f"{EARLIER:%Y-%m-%d}: {report.trend[0].estate_risk:,}",
+        f"{NOW:%Y-%m-%d}: {report.trend[1].estate_risk:,}",
+    ]
     assert "trend-note" not in trend
 
 
@@ -106,8 +125,20 @@ def test_without_history_the_trend_is_one_point_and_says_so(scans):
 
 
 def test_cli_writes_every_format_escaped_for_its_reader(scans, tmp_path):
-    result = CliRunner().invoke(main, ["report", "--findings-dir", str(scans / "now"), "--history-dir",
-                                       str(scans / "earlier"), "--format", "html,json,csv,md", "-o", str(tmp_path)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--findings-dir",
+            str(scans / "now"),
+            "--history-dir",
+            str(scans / "earlier"),
+            "--format",
+            "html,json,csv,md",
+            "-o",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "report.html", "report.json", "report.md"]
     summary = json.loads((tmp_path / "report.json").read_text())
@@ -120,8 +151,20 @@ def test_cli_writes_every_format_escaped_for_its_reader(scans, tmp_path):
 
 
 def test_report_of_a_snapshot_matches_the_report_of_its_scan(scans, tmp_path):
-    result = CliRunner().invoke(main, ["report", "--snapshot", str(scans / "now" / "snapshot.json"),
-                                       "--as-of", NOW.isoformat(), "--format", "json", "-o", str(tmp_path)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--snapshot",
+            str(scans / "now" / "snapshot.json"),
+            "--as-of",
+            NOW.isoformat(),
+            "--format",
+            "json",
+            "-o",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     from_snapshot = json.loads((tmp_path / "report.json").read_text())
     from_dir = json.loads(compute_figures(from_findings_dir(scans / "now")).model_dump_json())
@@ -130,16 +173,23 @@ def test_report_of_a_snapshot_matches_the_report_of_its_scan(scans, tmp_path):
     assert from_snapshot == from_dir
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--findings-dir", "{tmp}/nowhere"], "{tmp}/nowhere: no such directory"),
-    (["--findings-dir", "{tmp}"], "{tmp}: no findings.json here"),
-    (["--findings-dir", "{scans}/now", "--previous", "{tmp}/bad.json"], "{tmp}/bad.json: not valid JSON"),
-    (["--findings-dir", "{scans}/now", "--previous", "{scans}/now/plans.json"],
-     "{scans}/now/plans.json: not a standing findings.json"),
-    (["--findings-dir", "{scans}/now", "--format", "html,pdf"], "pdf: choose from html, json, csv, md"),
-    (["--findings-dir", "{scans}/now", "--snapshot", "{scans}/now/snapshot.json"],
-     "give exactly one of --findings-dir DIR or --snapshot FILE"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--findings-dir", "{tmp}/nowhere"], "{tmp}/nowhere: no such directory"),
+        (["--findings-dir", "{tmp}"], "{tmp}: no findings.json here"),
+        (["--findings-dir", "{scans}/now", "--previous", "{tmp}/bad.json"], "{tmp}/bad.json: not valid JSON"),
+        (
+            ["--findings-dir", "{scans}/now", "--previous", "{scans}/now/plans.json"],
+            "{scans}/now/plans.json: not a standing findings.json",
+        ),
+        (["--findings-dir", "{scans}/now", "--format", "html,pdf"], "pdf: choose from html, json, csv, md"),
+        (
+            ["--findings-dir", "{scans}/now", "--snapshot", "{scans}/now/snapshot.json"],
+            "give exactly one of --findings-dir DIR or --snapshot FILE",
+        ),
+    ],
+)
 def test_bad_input_is_one_line_naming_the_source(scans, tmp_path, args, message):
     (tmp_path / "bad.json").write_text('{"schema": "standing.findings", ')
     fill = {"tmp": str(tmp_path), "scans": str(scans)}
@@ -151,11 +201,26 @@ def test_bad_input_is_one_line_naming_the_source(scans, tmp_path, args, message)
 
 def test_waived_findings_stay_in_the_table_but_leave_the_figures(scans, tmp_path):
     waivers = tmp_path / "waivers.toml"
-    waivers.write_text('[[waivers]]\nrule = "key-too-old"\nsubject = "*svc-batch-0*"\nowner = "data-team@example.com"\n'
-                       'justification = "batch keys rotate with the nightly job"\nexpires = 2027-01-31\n')
-    result = CliRunner().invoke(main, ["report", "--snapshot", str(scans / "now" / "snapshot.json"), "--as-of",
-                                       NOW.isoformat(), "--waivers", str(waivers), "--format", "json,csv",
-                                       "-o", str(tmp_path / "out")])
+    waivers.write_text(
+        '[[waivers]]\nrule = "key-too-old"\nsubject = "*svc-batch-0*"\nowner = "data-team@example.com"\n'
+        'justification = "batch keys rotate with the nightly job"\nexpires = 2027-01-31\n'
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "--snapshot",
+            str(scans / "now" / "snapshot.json"),
+            "--as-of",
+            NOW.isoformat(),
+            "--waivers",
+            str(waivers),
+            "--format",
+            "json,csv",
+            "-o",
+            str(tmp_path / "out"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "out" / "report.json").read_text())
     assert (summary["open_findings"], summary["waived_findings"]) == (57, 10)

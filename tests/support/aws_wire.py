@@ -63,8 +63,7 @@ def _operation(headers, body: str) -> str:
 def _error_body(fault: Fault, json_protocol: bool) -> tuple[bytes, str]:
     message = f"injected by the test proxy: {fault.code}"
     if json_protocol:
-        return (f'{{"__type": "{fault.code}", "message": "{message}"}}'.encode(),
-                "application/x-amz-json-1.1")
+        return (f'{{"__type": "{fault.code}", "message": "{message}"}}'.encode(), "application/x-amz-json-1.1")
     xml = (
         "<ErrorResponse><Error><Type>Sender</Type>"
         f"<Code>{fault.code}</Code><Message>{message}</Message></Error>"
@@ -120,7 +119,7 @@ class AwsWireProxy:
         self.endpoint_url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "AwsWireProxy":
+    def __enter__(self) -> AwsWireProxy:
         self._thread.start()
         return self
 

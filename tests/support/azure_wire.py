@@ -66,8 +66,14 @@ class AzureWire:
         if method != "GET":
             return 405, {}, _error("MethodNotAllowed", f"{method} is not served here")
         if any(path.lower().startswith(p.lower()) for p in self.forbidden_prefixes):
-            return 403, {}, _error("AuthorizationFailed", f"The client does not have authorization to "
-                                   f"perform action over scope '{path}'.")
+            return (
+                403,
+                {},
+                _error(
+                    "AuthorizationFailed",
+                    f"The client does not have authorization to perform action over scope '{path}'.",
+                ),
+            )
         if throttle is not None:
             return 429, {"Retry-After": throttle.retry_after}, _error("TooManyRequests", "slow down")
         token = parse_qs(parts.query).get("$skiptoken", [None])[0]
@@ -126,5 +132,8 @@ class AzureWireServer:
 
 def fixture_wire(token: str, *, retry_after: str = "0", throttled_path: str = "/v1.0/applications") -> AzureWire:
     """The fixture tenant: subscription 'restricted' answers 403, one Graph list answers 429 once."""
-    return AzureWire(token=token, forbidden_prefixes=[TENANT["forbidden_prefix"]],
-                     throttles=[Throttle(throttled_path, 1, retry_after)])
+    return AzureWire(
+        token=token,
+        forbidden_prefixes=[TENANT["forbidden_prefix"]],
+        throttles=[Throttle(throttled_path, 1, retry_after)],
+    )

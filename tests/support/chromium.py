@@ -17,8 +17,16 @@ from pathlib import Path
 from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium_missing_reason() -> str | None:
@@ -57,8 +65,12 @@ def open_in_chromium(path: Path, *, viewport: tuple[int, int] = (1400, 1000)) ->
     try:
         with sync_playwright() as playwright:
             context = playwright.chromium.launch_persistent_context(
-                profile, executable_path=executable, headless=True, args=FLAGS,
-                viewport={"width": viewport[0], "height": viewport[1]})
+                profile,
+                executable_path=executable,
+                headless=True,
+                args=FLAGS,
+                viewport={"width": viewport[0], "height": viewport[1]},
+            )
             try:
                 context.on("request", lambda request: record.requests.append(request.url))
                 context.on("requestfinished", lambda request: record.finished.append(request.url))

@@ -60,15 +60,24 @@ class GcpHttpServer:
                 kept = "&".join(f"{k}={v}" for k, v in sorted(query.items()) if k not in _IGNORED)
                 route = server.routes.get(f"{self.command} {parts.path}" + (f"?{kept}" if kept else ""))
                 if route is None:
-                    self._reply(404, {"error": {"code": 404, "status": "NOT_FOUND",
-                                                "message": f"no fixture for {self.command} {self.path}"}})
+                    self._reply(
+                        404,
+                        {
+                            "error": {
+                                "code": 404,
+                                "status": "NOT_FOUND",
+                                "message": f"no fixture for {self.command} {self.path}",
+                            }
+                        },
+                    )
                 elif "status" in route:
                     self._reply(route["status"], route["body"])
                 else:
                     page = route["pages"].get(query.get("pageToken", ""))
                     if page is None:
-                        self._reply(400, {"error": {"code": 400, "status": "INVALID_ARGUMENT",
-                                                    "message": "bad page token"}})
+                        self._reply(
+                            400, {"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "bad page token"}}
+                        )
                     else:
                         self._reply(200, page)
 
@@ -87,7 +96,7 @@ class GcpHttpServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> "GcpHttpServer":
+    def __enter__(self) -> GcpHttpServer:
         self._thread.start()
         return self
 
@@ -97,10 +106,12 @@ class GcpHttpServer:
 
 
 _GRPC_TYPES = {
-    "ListServiceAccounts": (T.ListServiceAccountsRequest.deserialize, T.ListServiceAccountsResponse,
-                            lambda r: r.name),
-    "ListServiceAccountKeys": (T.ListServiceAccountKeysRequest.deserialize, T.ListServiceAccountKeysResponse,
-                               lambda r: r.name),
+    "ListServiceAccounts": (T.ListServiceAccountsRequest.deserialize, T.ListServiceAccountsResponse, lambda r: r.name),
+    "ListServiceAccountKeys": (
+        T.ListServiceAccountKeysRequest.deserialize,
+        T.ListServiceAccountKeysResponse,
+        lambda r: r.name,
+    ),
     "GetIamPolicy": (iam_policy_pb2.GetIamPolicyRequest.FromString, policy_pb2.Policy, lambda r: r.resource),
 }
 
@@ -114,13 +125,12 @@ def _encode(message_type: Any, data: dict[str, Any]) -> bytes:
 class _IamHandler(grpc.GenericRpcHandler):
     SERVICE = "/google.iam.admin.v1.IAM/"
 
-    def __init__(self, server: "GcpGrpcServer") -> None:
+    def __init__(self, server: GcpGrpcServer) -> None:
         self.server = server
 
     def service(self, details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
         method = details.method.rsplit("/", 1)[-1]
-        self.server.log.add(f"grpc {method}",
-                            dict(details.invocation_metadata).get("authorization"))
+        self.server.log.add(f"grpc {method}", dict(details.invocation_metadata).get("authorization"))
         if not details.method.startswith(self.SERVICE) or method not in _GRPC_TYPES:
             return None  # UNIMPLEMENTED, and recorded above for the read-only test
         deserialize, response_type, key = _GRPC_TYPES[method]
@@ -137,21 +147,23 @@ class _IamHandler(grpc.GenericRpcHandler):
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, "bad page token")
             return _encode(response_type, page)
 
-        return grpc.unary_unary_rpc_method_handler(handle, request_deserializer=deserialize,
-                                                   response_serializer=lambda b: b)
+        return grpc.unary_unary_rpc_method_handler(
+            handle, request_deserializer=deserialize, response_serializer=lambda b: b
+        )
 
 
 class GcpGrpcServer:
     def __init__(self, log: CallLog, responses: dict[str, Any] | None = None) -> None:
-        self.responses = responses if responses is not None else json.loads(
-            (FIXTURES / "api" / "grpc.json").read_text())
+        self.responses = (
+            responses if responses is not None else json.loads((FIXTURES / "api" / "grpc.json").read_text())
+        )
         self.log = log
         self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
         self.server.add_generic_rpc_handlers((_IamHandler(self),))
         port = self.server.add_insecure_port("127.0.0.1:0")
         self.target = f"127.0.0.1:{port}"
 
-    def __enter__(self) -> "GcpGrpcServer":
+    def __enter__(self) -> GcpGrpcServer:
         self.server.start()
         return self
 
@@ -172,7 +184,7 @@ class GcpWire:
         self.http = GcpHttpServer(self.log, http_routes)
         self.grpc = GcpGrpcServer(self.log)
 
-    def __enter__(self) -> "GcpWire":
+    def __enter__(self) -> GcpWire:
         self.http.__enter__()
         self.grpc.__enter__()
         return self

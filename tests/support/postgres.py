@@ -49,7 +49,7 @@ class PostgresServer:
     run_as: pwd.struct_passwd | None
 
     @classmethod
-    def start(cls, bindir: Path) -> "PostgresServer":
+    def start(cls, bindir: Path) -> PostgresServer:
         run_as = None
         if os.geteuid() == 0:
             try:
@@ -60,8 +60,9 @@ class PostgresServer:
         if run_as is not None:
             os.chown(root, run_as.pw_uid, run_as.pw_gid)
         server = cls(bindir, root, _free_port(), run_as)
-        server._run("initdb", "-D", str(root / "data"), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8",
-                    "--locale=C", "--no-sync")
+        server._run(
+            "initdb", "-D", str(root / "data"), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"
+        )
         options = f"-h 127.0.0.1 -p {server.port} -k {root} -F -c max_connections=50"
         server._run("pg_ctl", "-D", str(root / "data"), "-l", str(root / "server.log"), "-w", "-o", options, "start")
         return server
@@ -70,8 +71,9 @@ class PostgresServer:
         kwargs: dict[str, Any] = {}
         if self.run_as is not None:
             kwargs = {"user": self.run_as.pw_uid, "group": self.run_as.pw_gid, "extra_groups": []}
-        result = subprocess.run([str(self.bindir / program), *args], cwd=self.root, capture_output=True,
-                                text=True, **kwargs)
+        result = subprocess.run(
+            [str(self.bindir / program), *args], cwd=self.root, capture_output=True, text=True, **kwargs
+        )
         if result.returncode != 0:
             raise RuntimeError(f"{program} failed: {result.stdout}{result.stderr}")
 

@@ -10,9 +10,9 @@ from typing import Any
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "WebhookReceiver"
+    server: WebhookReceiver
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         self.server.received.append((self.path, self.headers.get("Content-Type"), json.loads(body)))
         status, headers = self.server.script.pop(0) if self.server.script else (200, {})
@@ -37,7 +37,7 @@ class WebhookReceiver(ThreadingHTTPServer):
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}{path}"
 
-    def __enter__(self) -> "WebhookReceiver":
+    def __enter__(self) -> WebhookReceiver:
         self._thread.start()
         return self
 

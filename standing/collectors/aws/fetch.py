@@ -15,15 +15,23 @@ from typing import Any, TypeVar
 import boto3
 from botocore.exceptions import ClientError, ReadTimeoutError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
-from pydantic import BaseModel, ConfigDict, Field
 
 from standing.collectors.aws.operations import AwsOperation, operation
+from standing.collectors.aws.raw import (
+    ROOT_ROW_USER,
+    AccessKeyMetadata,
+    AuthorizationDetails,
+    CredentialReport,
+    OidcProviderDetails,
+    RawAccount,
+    SamlProviderDetails,
+    has_key_slot,
+)
 from standing.collectors.aws.session import AwsScanOptions, make_client
-from standing.scanner.model import CoverageEntry, CoverageStatus, Provider, UtcDatetime
+from standing.core.model import CoverageEntry, CoverageStatus, Provider
 
 T = TypeVar("T")
 
-ROOT_ROW_USER = "<root_account>"
 REPORT_MAX_ATTEMPTS = 60  # about two minutes of polling: large accounts take a while
 
 
@@ -32,75 +40,9 @@ def report_poll_delay(attempt: int) -> float:
     second, a large one's takes minutes, so start short and back off to 2 s."""
     return min(2.0, 0.25 * 2**attempt)
 
+
 _DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
-_THROTTLED_CODES = frozenset(
-    {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
-)
-# Values the report uses where a key slot is empty.
-_EMPTY_SLOT_VALUES = frozenset({"", "N/A", "not_supported"})
-
-
-class _Raw(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class AuthorizationDetails(_Raw):
-    """The four lists of GetAccountAuthorizationDetails, exactly as botocore returns them."""
-
-    users: list[dict[str, Any]] = Field(default_factory=list)
-    groups: list[dict[str, Any]] = Field(default_factory=list)
-    roles: list[dict[str, Any]] = Field(default_factory=list)
-    policies: list[dict[str, Any]] = Field(default_factory=list)
-
-
-class CredentialReport(_Raw):
-    """Rows of the IAM credential report (CSV columns -> strings) and when IAM built it.
-
-    AWS caches the report for up to four hours, so ``generated_time`` bounds how fresh every
-    last-used value in it can be.
-    """
-
-    generated_time: UtcDatetime
-    rows: list[dict[str, str]]
-
-
-class AccessKeyMetadata(_Raw):
-    """One ListAccessKeys entry: the key id and status, never the secret."""
-
-    user_name: str
-    access_key_id: str
-    status: str
-    created: UtcDatetime | None = None
-
-
-class OidcProviderDetails(_Raw):
-    arn: str
-    url: str | None = None
-    client_ids: list[str] = Field(default_factory=list)
-    thumbprints: list[str] = Field(default_factory=list)
-    created: UtcDatetime | None = None
-
-
-class SamlProviderDetails(_Raw):
-    arn: str
-    created: UtcDatetime | None = None
-    valid_until: UtcDatetime | None = None
-
-
-class RawAccount(_Raw):
-    """Everything read from one account. ``None`` means the read failed (see ``coverage``)."""
-
-    account_id: str
-    caller_arn: str
-    authorization_details: AuthorizationDetails | None = None
-    credential_report: CredentialReport | None = None
-    access_keys: dict[str, list[AccessKeyMetadata]] = Field(
-        default_factory=dict,
-        description="user ARN -> keys; a user is absent when its keys were not listed",
-    )
-    oidc_providers: list[OidcProviderDetails] | None = None
-    saml_providers: list[SamlProviderDetails] | None = None
-    coverage: list[CoverageEntry] = Field(default_factory=list)
+_THROTTLED_CODES = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"})
 
 
 def coverage_status(error_code: str) -> CoverageStatus:
@@ -165,13 +107,6 @@ def parse_credential_report(content: bytes | str) -> list[dict[str, str]]:
     return [dict(row) for row in csv.DictReader(io.StringIO(text))]
 
 
-def has_key_slot(row: dict[str, str], slot: int) -> bool:
-    """Whether report slot ``access_key_<slot>`` holds a key (active or not)."""
-    return row.get(f"access_key_{slot}_active") == "true" or (
-        row.get(f"access_key_{slot}_last_rotated", "N/A") not in _EMPTY_SLOT_VALUES
-    )
-
-
 def fetch_account(
     session: boto3.Session,
     options: AwsScanOptions,
@@ -226,9 +161,7 @@ def fetch_authorization_details(iam: Any, log: CoverageLog) -> AuthorizationDeta
     )
 
 
-def fetch_credential_report(
-    iam: Any, log: CoverageLog, sleep: Callable[[float], None]
-) -> CredentialReport | None:
+def fetch_credential_report(iam: Any, log: CoverageLog, sleep: Callable[[float], None]) -> CredentialReport | None:
     generate = operation("iam", "GenerateCredentialReport")
     for attempt in range(REPORT_MAX_ATTEMPTS):
         state = log.attempt(generate, iam.generate_credential_report, record_ok=False)
@@ -257,9 +190,7 @@ def fetch_credential_report(
     )
 
 
-def _key_holders(
-    report: CredentialReport | None, details: AuthorizationDetails | None
-) -> list[tuple[str, str]]:
+def _key_holders(report: CredentialReport | None, details: AuthorizationDetails | None) -> list[tuple[str, str]]:
     """(user name, user ARN) of every user whose keys must be listed.
 
     Normally the report's key holders only. Without a report nobody is known to hold a key,
@@ -277,9 +208,7 @@ def _key_holders(
     return []
 
 
-def fetch_access_keys(
-    iam: Any, log: CoverageLog, holders: list[tuple[str, str]]
-) -> dict[str, list[AccessKeyMetadata]]:
+def fetch_access_keys(iam: Any, log: CoverageLog, holders: list[tuple[str, str]]) -> dict[str, list[AccessKeyMetadata]]:
     """Key ids per user ARN: there is no bulk call, so this is the one per-user loop."""
     op = operation("iam", "ListAccessKeys")
     keys: dict[str, list[AccessKeyMetadata]] = {}
@@ -308,9 +237,7 @@ def fetch_access_keys(
 
 
 def fetch_oidc_providers(iam: Any, log: CoverageLog) -> list[OidcProviderDetails] | None:
-    listed = log.attempt(
-        operation("iam", "ListOpenIDConnectProviders"), iam.list_open_id_connect_providers
-    )
+    listed = log.attempt(operation("iam", "ListOpenIDConnectProviders"), iam.list_open_id_connect_providers)
     if listed is None:
         return None
     get_op = operation("iam", "GetOpenIDConnectProvider")

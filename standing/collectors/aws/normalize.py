@@ -12,19 +12,19 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
 import standing
-from standing.collectors.aws.fetch import (
+from standing.collectors.aws.raw import (
     ROOT_ROW_USER,
     AccessKeyMetadata,
     AuthorizationDetails,
     RawAccount,
     has_key_slot,
 )
-from standing.scanner.model import (
+from standing.core.model import (
     Credential,
     CredentialKind,
     FederationKind,
@@ -46,8 +46,8 @@ from standing.scanner.model import (
 )
 
 # Before these dates AWS did not track use; an "N/A" for an older credential says nothing.
-KEY_TRACKING_START = datetime(2015, 4, 22, tzinfo=timezone.utc)
-PASSWORD_TRACKING_START = datetime(2014, 10, 20, tzinfo=timezone.utc)
+KEY_TRACKING_START = datetime(2015, 4, 22, tzinfo=UTC)
+PASSWORD_TRACKING_START = datetime(2014, 10, 20, tzinfo=UTC)
 # RoleLastUsed only looks back this far, so an older role without a date may have been used.
 ROLE_LAST_USED_WINDOW = timedelta(days=400)
 # The report's access_key_N_last_rotated is the key's CreateDate, to the second.
@@ -89,7 +89,7 @@ def parse_report_time(value: str | None) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         return None
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def report_usage(value: str | None, *, created: datetime | None, tracking_start: datetime) -> Usage:
@@ -181,11 +181,7 @@ class _AccountNormalizer:
 
     def _meta(self) -> ScanMeta:
         report = self.raw.credential_report
-        source_times = (
-            {f"aws:{self.account}:credential-report": report.generated_time}
-            if report is not None
-            else {}
-        )
+        source_times = {f"aws:{self.account}:credential-report": report.generated_time} if report is not None else {}
         return ScanMeta(
             tool_version=standing.__version__,
             started_at=self.now,
@@ -210,9 +206,7 @@ class _AccountNormalizer:
     def _permissions(self, principal_arn: str, entry: dict[str, Any], inline_key: str) -> None:
         """Grants for attached managed policies and inline policies (as their own Roles)."""
         for attached in entry.get("AttachedManagedPolicies", []):
-            self.grants.append(
-                Grant(principal_id=principal_arn, role_id=attached["PolicyArn"], scope_id=self.scope_id)
-            )
+            self.grants.append(Grant(principal_id=principal_arn, role_id=attached["PolicyArn"], scope_id=self.scope_id))
         for inline in entry.get(inline_key, []):
             role_id = f"{principal_arn}#inline/{inline['PolicyName']}"
             self.roles.append(
@@ -224,9 +218,7 @@ class _AccountNormalizer:
                     documents=[_document(inline["PolicyDocument"])],
                 )
             )
-            self.grants.append(
-                Grant(principal_id=principal_arn, role_id=role_id, scope_id=self.scope_id)
-            )
+            self.grants.append(Grant(principal_id=principal_arn, role_id=role_id, scope_id=self.scope_id))
 
     def _user(self, user: dict[str, Any], group_arns: dict[str, str]) -> None:
         arn = user["Arn"]
@@ -246,13 +238,9 @@ class _AccountNormalizer:
             self.memberships.append(Membership(member_id=arn, group_id=group_arn))
 
     def _user_from_report(self, arn: str, row: dict[str, str]) -> None:
-        self._user_identity(
-            arn, row["user"], row, created=parse_report_time(row.get("user_creation_time"))
-        )
+        self._user_identity(arn, row["user"], row, created=parse_report_time(row.get("user_creation_time")))
 
-    def _user_identity(
-        self, arn: str, name: str, row: dict[str, str] | None, **fields: Any
-    ) -> None:
+    def _user_identity(self, arn: str, name: str, row: dict[str, str] | None, **fields: Any) -> None:
         """A user and its credentials; ``row`` is its credential-report line, if any."""
         credentials = self._user_credentials(arn, row or {})
         self.credentials.extend(credentials)
@@ -473,9 +461,7 @@ class _KeySlot:
         )
 
 
-def _listed_keys(
-    user_arn: str, keys: list[AccessKeyMetadata], slots: list[_KeySlot]
-) -> Iterator[Credential]:
+def _listed_keys(user_arn: str, keys: list[AccessKeyMetadata], slots: list[_KeySlot]) -> Iterator[Credential]:
     matched = match_key_slots(keys, slots)
     for key in keys:
         slot = matched.get(key.access_key_id)
@@ -500,7 +486,7 @@ def match_key_slots(keys: list[AccessKeyMetadata], slots: list[_KeySlot]) -> dic
     a status disagreement costs an hour, an unpaired key costs a day. Ties keep the
     creation order, which is the order AWS fills the slots in.
     """
-    ordered = sorted(keys, key=lambda k: (k.created is None, k.created or datetime.min.replace(tzinfo=timezone.utc)))
+    ordered = sorted(keys, key=lambda k: (k.created is None, k.created or datetime.min.replace(tzinfo=UTC)))
     candidates: list[_KeySlot | None] = [*slots, *([None] * len(ordered))]
     best: tuple[float, tuple[_KeySlot | None, ...]] | None = None
     for assignment in itertools.permutations(candidates, len(ordered)):
@@ -518,11 +504,7 @@ def match_key_slots(keys: list[AccessKeyMetadata], slots: list[_KeySlot]) -> dic
             best = (cost, assignment)
     if best is None:
         return {}
-    return {
-        key.access_key_id: slot
-        for key, slot in zip(ordered, best[1])
-        if slot is not None
-    }
+    return {key.access_key_id: slot for key, slot in zip(ordered, best[1]) if slot is not None}
 
 
 # --- trust policies ---------------------------------------------------------------------
@@ -659,7 +641,7 @@ def _utc(value: datetime | str | None) -> datetime | None:
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         raise ValueError(f"timestamp without timezone in AWS data: {value.isoformat()}")
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def _document(value: dict[str, Any] | str) -> dict[str, Any]:

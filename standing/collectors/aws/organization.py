@@ -35,7 +35,7 @@ from standing.collectors.aws.session import (
     session_from_credentials,
 )
 from standing.collectors.executors import TaskExecutor, TaskFailed, ThreadExecutor
-from standing.scanner.model import (
+from standing.core.model import (
     CoverageEntry,
     CoverageStatus,
     Inventory,
@@ -82,9 +82,7 @@ def list_org_accounts(organizations: Any, log: CoverageLog) -> list[OrgAccount] 
 
 
 def organization_scope(organizations: Any, log: CoverageLog) -> Scope | None:
-    described = log.attempt(
-        operation("organizations", "DescribeOrganization"), organizations.describe_organization
-    )
+    described = log.attempt(operation("organizations", "DescribeOrganization"), organizations.describe_organization)
     if described is None:
         return None
     org_id = str(described["Organization"]["Id"])
@@ -251,9 +249,7 @@ class AccountScan:
             return _failed(task, entry)
         except (BotocoreConnectionError, ReadTimeoutError) as err:
             return _failed(task, _connection_entry("GetCallerIdentity", account.id, err))
-        return normalize_account(
-            raw, now=task.now, account_name=account.name, parent_scope_id=task.parent_scope_id
-        )
+        return normalize_account(raw, now=task.now, account_name=account.name, parent_scope_id=task.parent_scope_id)
 
     def _assume(self, caller: CallerSession, task: AccountTask) -> boto3.Session | CoverageEntry:
         account_id = task.account.id
@@ -268,9 +264,7 @@ class AccountScan:
         except (BotocoreConnectionError, ReadTimeoutError) as err:
             return _connection_entry("AssumeRole", account_id, err)
         # The secret goes straight into the session and is not kept anywhere else.
-        return session_from_credentials(
-            response["Credentials"], region=region_for(caller.session, self.options)
-        )
+        return session_from_credentials(response["Credentials"], region=region_for(caller.session, self.options))
 
 
 @functools.lru_cache(maxsize=4)

@@ -10,13 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from standing.collectors.aws.normalize import account_scope_id
-from standing.scanner.model import Inventory, ScanMeta, Scope, merge_inventories
+from standing.core.model import Inventory, ScanMeta, Scope, merge_inventories
 
 # Read once per organization scan with the caller's account as their scope: they describe
 # the organization, not the caller's account, and stay when that account is refreshed.
-ORGANIZATION_OPERATIONS = frozenset(
-    {"organizations:DescribeOrganization", "organizations:ListAccounts"}
-)
+ORGANIZATION_OPERATIONS = frozenset({"organizations:DescribeOrganization", "organizations:ListAccounts"})
 
 
 def account_scope(inventory: Inventory, account_id: str) -> Scope | None:
@@ -24,9 +22,7 @@ def account_scope(inventory: Inventory, account_id: str) -> Scope | None:
     return next((scope for scope in inventory.scopes if scope.id == scope_id), None)
 
 
-def replace_account(
-    merged: Inventory, fresh: Inventory, account_id: str, meta: ScanMeta
-) -> Inventory:
+def replace_account(merged: Inventory, fresh: Inventory, account_id: str, meta: ScanMeta) -> Inventory:
     """``merged`` without anything ``account_id`` contributed, plus ``fresh`` (that account
     re-read). AWS managed policies are shared by every account and kept once."""
     scope_id = account_scope_id(account_id)
@@ -38,24 +34,16 @@ def replace_account(
         roles=[r for r in merged.roles if r.account != account_id],
         scopes=[s for s in merged.scopes if s.id != scope_id],
         grants=[g for g in merged.grants if g.principal_id not in owned and g.scope_id != scope_id],
-        memberships=[
-            m for m in merged.memberships if m.member_id not in owned and m.group_id not in owned
-        ],
+        memberships=[m for m in merged.memberships if m.member_id not in owned and m.group_id not in owned],
         trusts=[t for t in merged.trusts if t.target_id not in owned],
         federation=[f for f in merged.federation if f.account != account_id],
         scope_policies=[p for p in merged.scope_policies if p.scope_id != scope_id],
-        coverage=[
-            c
-            for c in merged.coverage
-            if c.scope != account_id or c.operation in ORGANIZATION_OPERATIONS
-        ],
+        coverage=[c for c in merged.coverage if c.scope != account_id or c.operation in ORGANIZATION_OPERATIONS],
     )
     return merge_inventories([kept, fresh], meta)
 
 
-def refreshed_source_times(
-    merged: Inventory, fresh: Inventory, account_id: str
-) -> dict[str, datetime]:
+def refreshed_source_times(merged: Inventory, fresh: Inventory, account_id: str) -> dict[str, datetime]:
     """The merged source times with the account's own replaced by the fresh read's."""
     prefix = f"aws:{account_id}:"
     times = {k: v for k, v in merged.meta.source_times.items() if not k.startswith(prefix)}

@@ -26,7 +26,7 @@ from botocore.loaders import Loader, create_loader
 from botocore.model import OperationModel
 
 from standing.collectors.aws.operations import OPERATIONS
-from standing.scanner.errors import UserError
+from standing.core.errors import UserError
 
 DEFAULT_REGION = "us-east-1"
 _GUARD_ID = "standing-aws-read-only-guard"
@@ -65,9 +65,7 @@ class UndeclaredOperationError(RuntimeError):
     """
 
     def __init__(self, service: str, api: str) -> None:
-        super().__init__(
-            f"refusing AWS call {service}:{api}: it is not a declared read-only operation"
-        )
+        super().__init__(f"refusing AWS call {service}:{api}: it is not a declared read-only operation")
         self.service = service
         self.api = api
 
@@ -107,9 +105,7 @@ def make_session(options: AwsScanOptions) -> boto3.Session:
     return install_guard(session)
 
 
-def session_from_credentials(
-    credentials: dict[str, Any], *, region: str | None
-) -> boto3.Session:
+def session_from_credentials(credentials: dict[str, Any], *, region: str | None) -> boto3.Session:
     """A guarded session for temporary credentials (from AssumeRole).
 
     The credentials go straight into the session; callers must not keep or log them.
@@ -158,8 +154,7 @@ def require_credentials(session: boto3.Session, options: AwsScanOptions) -> None
     if credentials is None:
         raise UserError(
             source,
-            "no credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
-            "or run 'aws sso login')",
+            "no credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run 'aws sso login')",
         )
 
 

@@ -34,8 +34,8 @@ from azure.core.rest import HttpRequest
 
 import standing
 from standing.collectors.azure.operations import declared
-from standing.scanner.errors import UserError
-from standing.scanner.loopback import is_loopback
+from standing.core.errors import UserError
+from standing.core.loopback import is_loopback
 
 ARM_ENDPOINT = "https://management.azure.com"
 GRAPH_ENDPOINT = "https://graph.microsoft.com"
@@ -91,8 +91,11 @@ def make_credential(options: AzureScanOptions, environ: dict[str, str] | None = 
 
     kw: dict[str, Any] = {}
     if options.auth == "managed-identity":
-        return identity.ManagedIdentityCredential(client_id=options.client_id) if options.client_id \
+        return (
+            identity.ManagedIdentityCredential(client_id=options.client_id)
+            if options.client_id
             else identity.ManagedIdentityCredential()
+        )
     if options.auth == "workload-identity":
         if options.tenant_id:
             kw["tenant_id"] = options.tenant_id
@@ -103,8 +106,11 @@ def make_credential(options: AzureScanOptions, environ: dict[str, str] | None = 
         except ValueError as err:
             raise UserError("workload identity", str(err)) from err
     if options.auth == "cli":
-        return identity.AzureCliCredential(tenant_id=options.tenant_id) if options.tenant_id \
+        return (
+            identity.AzureCliCredential(tenant_id=options.tenant_id)
+            if options.tenant_id
             else identity.AzureCliCredential()
+        )
     if options.auth == "environment":
         return identity.EnvironmentCredential()
     if options.client_id:
@@ -166,11 +172,15 @@ class ClientFactory:
 
     def __post_init__(self) -> None:
         # A real Azure token never travels over plain http, not even to this machine.
-        for flag, url in (("--arm-endpoint", self.options.arm_endpoint),
-                          ("--graph-endpoint", self.options.graph_endpoint)):
+        for flag, url in (
+            ("--arm-endpoint", self.options.arm_endpoint),
+            ("--graph-endpoint", self.options.graph_endpoint),
+        ):
             if url.startswith("http://") and not isinstance(self.credential, StaticTokenCredential):
-                raise UserError(flag, f"{url} is plain http: it takes only the test token ({TEST_TOKEN_ENV}), "
-                                "never a real credential")
+                raise UserError(
+                    flag,
+                    f"{url} is plain http: it takes only the test token ({TEST_TOKEN_ENV}), never a real credential",
+                )
 
     def _arm_kwargs(self) -> dict[str, Any]:
         base = self.options.arm_endpoint
@@ -205,7 +215,7 @@ class ClientFactory:
 
         return ManagedServiceIdentityClient(self.credential, subscription_id, **self._arm_kwargs())
 
-    def graph(self, *, connect_retries: int = 3) -> "GraphReader":
+    def graph(self, *, connect_retries: int = 3) -> GraphReader:
         """``connect_retries``: the first call retries a refused connection once, at once, then
         reports it; later calls ride out blips with azure-core's back-off."""
         base = self.options.graph_endpoint
@@ -217,8 +227,13 @@ class ClientFactory:
             auth = BearerTokenCredentialPolicy(self.credential, scope)
         client: PipelineClient = PipelineClient(  # type: ignore[type-arg]
             base_url=base,
-            policies=[HeadersPolicy(), UserAgentPolicy(f"standing/{standing.__version__}"),
-                      RetryPolicy(retry_connect=connect_retries), auth, ReadOnlyGuardPolicy()],
+            policies=[
+                HeadersPolicy(),
+                UserAgentPolicy(f"standing/{standing.__version__}"),
+                RetryPolicy(retry_connect=connect_retries),
+                auth,
+                ReadOnlyGuardPolicy(),
+            ],
             transport=make_transport(self.sleep),
         )
         return GraphReader(client, base)

@@ -28,8 +28,8 @@ from standing.collectors.azure.fetch import fetch_tenant, first_call
 from standing.collectors.azure.normalize import normalize_tenant
 from standing.collectors.azure.operations import OPERATIONS, AzureOperation
 from standing.collectors.azure.raw import RawTenant
-from standing.scanner.errors import UserError
-from standing.scanner.model import Inventory, Provider, ScanMeta
+from standing.core.errors import UserError
+from standing.core.model import Inventory, Provider, ScanMeta
 
 __all__ = [
     "OPERATIONS",
@@ -61,8 +61,9 @@ def collect_azure(
     factory = ClientFactory(credential or make_credential(options), options, sleep)
     tenant_id = _tenant_id(factory, options)
     raw = fetch_tenant(factory, tenant_id=tenant_id, progress=progress)
-    meta = ScanMeta(tool_version=standing.__version__, started_at=started, finished_at=now(),
-                    providers=[Provider.AZURE])
+    meta = ScanMeta(
+        tool_version=standing.__version__, started_at=started, finished_at=now(), providers=[Provider.AZURE]
+    )
     return normalize_tenant(raw, now=as_of or started, meta=meta)
 
 
@@ -78,8 +79,7 @@ def _tenant_id(factory: ClientFactory, options: AzureScanOptions) -> str:
     except HttpResponseError as err:
         if options.tenant_id and err.status_code == 403:
             return options.tenant_id
-        raise UserError("Microsoft Graph", f"refused the first call ({err.status_code}: "
-                        f"{_first_line(err)})") from err
+        raise UserError("Microsoft Graph", f"refused the first call ({err.status_code}: {_first_line(err)})") from err
     except ServiceRequestError as err:
         raise UserError(options.graph_endpoint, f"cannot connect ({_first_line(err)})") from err
     finally:

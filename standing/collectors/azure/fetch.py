@@ -22,14 +22,16 @@ from rich.text import Text
 from standing.collectors.azure.clients import ClientFactory, GraphReader
 from standing.collectors.azure.operations import AzureOperation, operation
 from standing.collectors.azure.raw import GRAPH_APP_ID, TENANT_SCOPE, RawTenant, flatten
-from standing.scanner.model import CoverageEntry, CoverageStatus, Provider
+from standing.core.model import CoverageEntry, CoverageStatus, Provider
 
 T = TypeVar("T")
 
 
 _APP_SELECT = "id,appId,displayName,createdDateTime,signInAudience,passwordCredentials,keyCredentials"
-_SP_SELECT = ("id,appId,displayName,servicePrincipalType,accountEnabled,appOwnerOrganizationId,"
-              "passwordCredentials,keyCredentials,appRoles,alternativeNames,tags")
+_SP_SELECT = (
+    "id,appId,displayName,servicePrincipalType,accountEnabled,appOwnerOrganizationId,"
+    "passwordCredentials,keyCredentials,appRoles,alternativeNames,tags"
+)
 
 
 def _wire(model: Any) -> dict[str, Any]:
@@ -48,11 +50,19 @@ class CoverageLog:
 
     def record(self, op: AzureOperation, scope: str, status: CoverageStatus, detail: str | None = None) -> None:
         with self._lock:
-            self.entries.append(CoverageEntry(provider=Provider.AZURE, scope=scope, operation=op.name,
-                                              status=status, detail=detail))
+            self.entries.append(
+                CoverageEntry(provider=Provider.AZURE, scope=scope, operation=op.name, status=status, detail=detail)
+            )
 
-    def attempt(self, op: AzureOperation, scope: str, call: Callable[[], T], *,
-                record_ok: bool = True, unavailable: str | None = None) -> T | None:
+    def attempt(
+        self,
+        op: AzureOperation,
+        scope: str,
+        call: Callable[[], T],
+        *,
+        record_ok: bool = True,
+        unavailable: str | None = None,
+    ) -> T | None:
         """``call()``'s result, or ``None`` after recording why it failed.
 
         ``unavailable``: a 403 here is an expected limitation (e.g. no Entra ID P1 licence
@@ -105,21 +115,33 @@ def fetch_tenant(
         arm_part = _fetch_arm(factory, log, workers, say)
         groups = _granted_groups(arm_part)
         members = _per_object(
-            log, workers, operation("graph:groups.transitiveMembers"), [{"id": g} for g in groups],
-            lambda group: graph.list(f"/v1.0/groups/{group['id']}/transitiveMembers",
-                                     {"$select": "id,displayName"}))
+            log,
+            workers,
+            operation("graph:groups.transitiveMembers"),
+            [{"id": g} for g in groups],
+            lambda group: graph.list(f"/v1.0/groups/{group['id']}/transitiveMembers", {"$select": "id,displayName"}),
+        )
     finally:
         graph.close()
-    return RawTenant(tenant_id=tenant_id, coverage=sorted(log.entries, key=_coverage_order),
-                     group_members=members, **graph_part, **arm_part)
+    return RawTenant(
+        tenant_id=tenant_id,
+        coverage=sorted(log.entries, key=_coverage_order),
+        group_members=members,
+        **graph_part,
+        **arm_part,
+    )
 
 
 def _granted_groups(arm_part: dict[str, Any]) -> list[str]:
     """Groups that hold an ARM role: their members hold it too."""
-    records = [r for key in ("role_assignments", "eligibility_schedules", "assignment_schedules")
-               for r in arm_part.get(key) or []]
-    return sorted({str(r["principalId"]).lower() for r in records
-                   if r.get("principalType") == "Group" and r.get("principalId")})
+    records = [
+        r
+        for key in ("role_assignments", "eligibility_schedules", "assignment_schedules")
+        for r in arm_part.get(key) or []
+    ]
+    return sorted(
+        {str(r["principalId"]).lower() for r in records if r.get("principalType") == "Group" and r.get("principalId")}
+    )
 
 
 def _coverage_order(entry: CoverageEntry) -> tuple[str, str, str]:
@@ -131,62 +153,105 @@ def first_call(graph: GraphReader) -> list[dict[str, Any]]:
     return graph.list("/v1.0/organization", {"$select": "id,displayName"})
 
 
-def _fetch_graph(graph: GraphReader, log: CoverageLog, workers: int, sign_ins: bool,
-                 say: Callable[[str], None]) -> dict[str, Any]:
+def _fetch_graph(
+    graph: GraphReader, log: CoverageLog, workers: int, sign_ins: bool, say: Callable[[str], None]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    apps = log.attempt(operation("graph:applications"), TENANT_SCOPE,
-                       lambda: graph.list("/v1.0/applications", {"$select": _APP_SELECT, "$top": "999"}))
-    sps = log.attempt(operation("graph:servicePrincipals"), TENANT_SCOPE,
-                      lambda: graph.list("/v1.0/servicePrincipals", {"$select": _SP_SELECT, "$top": "999"}))
+    apps = log.attempt(
+        operation("graph:applications"),
+        TENANT_SCOPE,
+        lambda: graph.list("/v1.0/applications", {"$select": _APP_SELECT, "$top": "999"}),
+    )
+    sps = log.attempt(
+        operation("graph:servicePrincipals"),
+        TENANT_SCOPE,
+        lambda: graph.list("/v1.0/servicePrincipals", {"$select": _SP_SELECT, "$top": "999"}),
+    )
     say(f"{len(apps or [])} applications, {len(sps or [])} service principals")
     out["applications"], out["service_principals"] = apps, sps
     if apps is not None:
         out["app_federated_credentials"] = _per_object(
-            log, workers, operation("graph:applications.federatedIdentityCredentials"), apps,
-            lambda app: graph.list(f"/v1.0/applications/{app['id']}/federatedIdentityCredentials"))
+            log,
+            workers,
+            operation("graph:applications.federatedIdentityCredentials"),
+            apps,
+            lambda app: graph.list(f"/v1.0/applications/{app['id']}/federatedIdentityCredentials"),
+        )
         out["app_owners"] = _per_object(
-            log, workers, operation("graph:applications.owners"), apps,
-            lambda app: graph.list(f"/v1.0/applications/{app['id']}/owners",
-                                   {"$select": "id,displayName,userPrincipalName"}))
+            log,
+            workers,
+            operation("graph:applications.owners"),
+            apps,
+            lambda app: graph.list(
+                f"/v1.0/applications/{app['id']}/owners", {"$select": "id,displayName,userPrincipalName"}
+            ),
+        )
     else:
         for name in ("graph:applications.federatedIdentityCredentials", "graph:applications.owners"):
             log.record(operation(name), TENANT_SCOPE, CoverageStatus.SKIPPED, "applications were not read")
     graph_sp = next((sp for sp in sps or [] if sp.get("appId") == GRAPH_APP_ID), None)
     if graph_sp is None:
-        log.record(operation("graph:servicePrincipals.appRoleAssignedTo"), TENANT_SCOPE, CoverageStatus.SKIPPED,
-                   "the Microsoft Graph service principal was not found, so its app-role grants were not read")
+        log.record(
+            operation("graph:servicePrincipals.appRoleAssignedTo"),
+            TENANT_SCOPE,
+            CoverageStatus.SKIPPED,
+            "the Microsoft Graph service principal was not found, so its app-role grants were not read",
+        )
     else:
         out["graph_app_role_assignments"] = log.attempt(
-            operation("graph:servicePrincipals.appRoleAssignedTo"), TENANT_SCOPE,
-            lambda: graph.list(f"/v1.0/servicePrincipals/{graph_sp['id']}/appRoleAssignedTo",
-                               {"$top": "999"}))
+            operation("graph:servicePrincipals.appRoleAssignedTo"),
+            TENANT_SCOPE,
+            lambda: graph.list(f"/v1.0/servicePrincipals/{graph_sp['id']}/appRoleAssignedTo", {"$top": "999"}),
+        )
     out["directory_role_definitions"] = log.attempt(
-        operation("graph:directory.roleDefinitions"), TENANT_SCOPE,
-        lambda: graph.list("/v1.0/roleManagement/directory/roleDefinitions",
-                           {"$select": "id,displayName,templateId,isBuiltIn"}))
+        operation("graph:directory.roleDefinitions"),
+        TENANT_SCOPE,
+        lambda: graph.list(
+            "/v1.0/roleManagement/directory/roleDefinitions", {"$select": "id,displayName,templateId,isBuiltIn"}
+        ),
+    )
     out["directory_role_assignments"] = log.attempt(
-        operation("graph:directory.roleAssignments"), TENANT_SCOPE,
-        lambda: graph.list("/v1.0/roleManagement/directory/roleAssignments"))
+        operation("graph:directory.roleAssignments"),
+        TENANT_SCOPE,
+        lambda: graph.list("/v1.0/roleManagement/directory/roleAssignments"),
+    )
     pim = "Entra PIM unavailable (needs Entra ID P2); every active directory role counts as standing"
     out["directory_assignment_instances"] = log.attempt(
-        operation("graph:directory.roleAssignmentScheduleInstances"), TENANT_SCOPE,
-        lambda: graph.list("/v1.0/roleManagement/directory/roleAssignmentScheduleInstances"), unavailable=pim)
+        operation("graph:directory.roleAssignmentScheduleInstances"),
+        TENANT_SCOPE,
+        lambda: graph.list("/v1.0/roleManagement/directory/roleAssignmentScheduleInstances"),
+        unavailable=pim,
+    )
     out["directory_eligibility_schedules"] = log.attempt(
-        operation("graph:directory.roleEligibilitySchedules"), TENANT_SCOPE,
-        lambda: graph.list("/v1.0/roleManagement/directory/roleEligibilitySchedules"), unavailable=pim)
+        operation("graph:directory.roleEligibilitySchedules"),
+        TENANT_SCOPE,
+        lambda: graph.list("/v1.0/roleManagement/directory/roleEligibilitySchedules"),
+        unavailable=pim,
+    )
     if sign_ins:
         note = "sign-in activity unavailable (beta reports need Entra ID P1/P2 and AuditLog.Read.All); last use unknown"
         out["sp_sign_ins"] = log.attempt(
-            operation("graph:beta.servicePrincipalSignInActivities"), TENANT_SCOPE,
-            lambda: graph.list("/beta/reports/servicePrincipalSignInActivities"), unavailable=note)
+            operation("graph:beta.servicePrincipalSignInActivities"),
+            TENANT_SCOPE,
+            lambda: graph.list("/beta/reports/servicePrincipalSignInActivities"),
+            unavailable=note,
+        )
         out["credential_sign_ins"] = log.attempt(
-            operation("graph:beta.appCredentialSignInActivities"), TENANT_SCOPE,
-            lambda: graph.list("/beta/reports/appCredentialSignInActivities"), unavailable=note)
+            operation("graph:beta.appCredentialSignInActivities"),
+            TENANT_SCOPE,
+            lambda: graph.list("/beta/reports/appCredentialSignInActivities"),
+            unavailable=note,
+        )
     return out
 
 
-def _per_object(log: CoverageLog, workers: int, op: AzureOperation, objects: list[dict[str, Any]],
-                call: Callable[[dict[str, Any]], list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+def _per_object(
+    log: CoverageLog,
+    workers: int,
+    op: AzureOperation,
+    objects: list[dict[str, Any]],
+    call: Callable[[dict[str, Any]], list[dict[str, Any]]],
+) -> dict[str, list[dict[str, Any]]]:
     """One read per object, concurrently; an object whose read failed is absent from the result."""
     found: dict[str, list[dict[str, Any]]] = {}
     failed = CoverageLog()
@@ -206,27 +271,31 @@ def _per_object(log: CoverageLog, workers: int, op: AzureOperation, objects: lis
     return found
 
 
-def _fetch_arm(factory: ClientFactory, log: CoverageLog, workers: int,
-               say: Callable[[str], None]) -> dict[str, Any]:
+def _fetch_arm(factory: ClientFactory, log: CoverageLog, workers: int, say: Callable[[str], None]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     subs_client = factory.subscriptions()
     with subs_client:
-        subs = log.attempt(operation("arm:subscriptions"), "/",
-                           lambda: [_wire(s) for s in subs_client.subscriptions.list()])
+        subs = log.attempt(
+            operation("arm:subscriptions"), "/", lambda: [_wire(s) for s in subs_client.subscriptions.list()]
+        )
     wanted = {s.lower() for s in factory.options.subscriptions}
     if subs is not None and wanted:
         subs = [s for s in subs if s["subscriptionId"].lower() in wanted]
     out["subscriptions"] = subs
     mg_client = factory.management_groups()
     with mg_client:
-        listed = log.attempt(operation("arm:managementGroups"), "/",
-                             lambda: [_wire(g) for g in mg_client.management_groups.list()])
+        listed = log.attempt(
+            operation("arm:managementGroups"), "/", lambda: [_wire(g) for g in mg_client.management_groups.list()]
+        )
         groups: list[dict[str, Any]] | None = None
         if listed is not None:
             groups = []
             for group in listed:
-                got = log.attempt(operation("arm:managementGroups.get"), group["id"],
-                                  lambda g=group: _wire(mg_client.management_groups.get(g["name"], expand="children")))
+                got = log.attempt(
+                    operation("arm:managementGroups.get"),
+                    group["id"],
+                    lambda g=group: _wire(mg_client.management_groups.get(g["name"], expand="children")),
+                )
                 groups.append(flatten(got) if got is not None else flatten(group))
     out["management_groups"] = groups
     say(f"{len(subs or [])} subscriptions, {len(groups or [])} management groups")
@@ -242,11 +311,17 @@ def _fetch_arm(factory: ClientFactory, log: CoverageLog, workers: int,
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(scan_scope, scopes))
-    for key in ("role_assignments", "role_definitions", "eligibility_schedules",
-                "assignment_schedules", "user_assigned_identities"):
+    for key in (
+        "role_assignments",
+        "role_definitions",
+        "eligibility_schedules",
+        "assignment_schedules",
+        "user_assigned_identities",
+    ):
         out[key] = _dedupe(r[key] for r in results)
     out["identity_federated_credentials"] = {
-        k: v for r in results for k, v in (r["identity_federated_credentials"] or {}).items()}
+        k: v for r in results for k, v in (r["identity_federated_credentials"] or {}).items()
+    }
     return out
 
 
@@ -265,33 +340,44 @@ def _fetch_scope(factory: ClientFactory, log: CoverageLog, scope: str, any_sub: 
     part: dict[str, Any] = {"user_assigned_identities": None, "identity_federated_credentials": None}
     with auth:
         part["role_assignments"] = log.attempt(
-            operation("arm:roleAssignments"), scope,
-            lambda: [flatten(_wire(a)) for a in auth.role_assignments.list_for_scope(scope)])
+            operation("arm:roleAssignments"),
+            scope,
+            lambda: [flatten(_wire(a)) for a in auth.role_assignments.list_for_scope(scope)],
+        )
         part["role_definitions"] = log.attempt(
-            operation("arm:roleDefinitions"), scope,
-            lambda: [flatten(_wire(d), rename={"type": "roleType"})
-                     for d in auth.role_definitions.list(scope)])
+            operation("arm:roleDefinitions"),
+            scope,
+            lambda: [flatten(_wire(d), rename={"type": "roleType"}) for d in auth.role_definitions.list(scope)],
+        )
         part["eligibility_schedules"] = log.attempt(
-            operation("arm:roleEligibilitySchedules"), scope,
-            lambda: [flatten(_wire(s)) for s in auth.role_eligibility_schedules.list_for_scope(scope)])
+            operation("arm:roleEligibilitySchedules"),
+            scope,
+            lambda: [flatten(_wire(s)) for s in auth.role_eligibility_schedules.list_for_scope(scope)],
+        )
         part["assignment_schedules"] = log.attempt(
-            operation("arm:roleAssignmentSchedules"), scope,
-            lambda: [flatten(_wire(s)) for s in auth.role_assignment_schedules.list_for_scope(scope)])
+            operation("arm:roleAssignmentSchedules"),
+            scope,
+            lambda: [flatten(_wire(s)) for s in auth.role_assignment_schedules.list_for_scope(scope)],
+        )
     if subscription is None:
         return part
     msi = factory.msi(subscription)
     with msi:
         identities = log.attempt(
-            operation("arm:userAssignedIdentities"), scope,
-            lambda: [flatten(_wire(i)) for i in msi.user_assigned_identities.list_by_subscription()])
+            operation("arm:userAssignedIdentities"),
+            scope,
+            lambda: [flatten(_wire(i)) for i in msi.user_assigned_identities.list_by_subscription()],
+        )
         part["user_assigned_identities"] = identities
         creds: dict[str, list[dict[str, Any]]] = {}
         for ident in identities or []:
             rg = ident["id"].split("/")[4]
             got = log.attempt(
-                operation("arm:userAssignedIdentities.federatedIdentityCredentials"), ident["id"],
+                operation("arm:userAssignedIdentities.federatedIdentityCredentials"),
+                ident["id"],
                 lambda: [flatten(_wire(c)) for c in msi.federated_identity_credentials.list(rg, ident["name"])],
-                record_ok=False)
+                record_ok=False,
+            )
             if got is not None:
                 creds[ident["id"]] = got
         part["identity_federated_credentials"] = creds

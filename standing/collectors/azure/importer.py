@@ -41,8 +41,8 @@ from typing import Any
 import standing
 from standing.collectors.azure.normalize import normalize_tenant, parse_time
 from standing.collectors.azure.raw import RawTenant, flatten
-from standing.scanner.errors import UserError
-from standing.scanner.model import CoverageEntry, CoverageStatus, Inventory, Provider, ScanMeta
+from standing.core.errors import UserError
+from standing.core.model import CoverageEntry, CoverageStatus, Inventory, Provider, ScanMeta
 
 _NOT_IN_EXPORTS = {
     "graph:applications.federatedIdentityCredentials": "federated credentials are not in `az ad app list`",
@@ -50,13 +50,11 @@ _NOT_IN_EXPORTS = {
     "graph:servicePrincipals.appRoleAssignedTo": "Graph application permissions are not in `az ad sp list`",
     "graph:directory.roleAssignments": "Entra directory roles are not in these exports",
     "arm:roleAssignmentSchedules": "PIM schedules are not in `az role assignment list`; every assignment "
-                                   "is treated as standing",
-    "arm:roleEligibilitySchedules": "PIM eligibility schedules are not in these exports: eligible roles are "
-                                    "not seen",
+    "is treated as standing",
+    "arm:roleEligibilitySchedules": "PIM eligibility schedules are not in these exports: eligible roles are not seen",
     "arm:userAssignedIdentities": "managed identities' federated credentials are not in these exports",
     "graph:beta.servicePrincipalSignInActivities": "sign-in activity is not in these exports",
-    "graph:groups.transitiveMembers": "group members are not in these exports: roles held through groups "
-                                      "are not seen",
+    "graph:groups.transitiveMembers": "group members are not in these exports: roles held through groups are not seen",
 }
 _REQUIRED = {
     "az ad sp list --all": ("id", "appId"),
@@ -71,10 +69,14 @@ APP_OWNERS = "az ad app owner list --id <app object id>"
 FEDERATED = "az ad app federated-credential list --id <app object id>"
 APP_ROLES = "az rest --url https://graph.microsoft.com/v1.0/servicePrincipals/<Graph SP id>/appRoleAssignedTo"
 GROUP_MEMBERS = "az rest --url https://graph.microsoft.com/v1.0/groups/<group id>/transitiveMembers"
-ASSIGNMENT_SCHEDULES = "az rest --url https://management.azure.com/<scope>/providers/" \
-                       "Microsoft.Authorization/roleAssignmentSchedules?api-version=2020-10-01"
-ELIGIBILITY_SCHEDULES = "az rest --url https://management.azure.com/<scope>/providers/" \
-                        "Microsoft.Authorization/roleEligibilitySchedules?api-version=2020-10-01"
+ASSIGNMENT_SCHEDULES = (
+    "az rest --url https://management.azure.com/<scope>/providers/"
+    "Microsoft.Authorization/roleAssignmentSchedules?api-version=2020-10-01"
+)
+ELIGIBILITY_SCHEDULES = (
+    "az rest --url https://management.azure.com/<scope>/providers/"
+    "Microsoft.Authorization/roleEligibilitySchedules?api-version=2020-10-01"
+)
 _SOURCE = {
     APP_OWNERS: "graph:applications.owners",
     FEDERATED: "graph:applications.federatedIdentityCredentials",
@@ -123,8 +125,11 @@ def _items(source: str, data: Any, command: str, where: str = "") -> list[dict[s
     """A list as ``az`` prints it, or one page as ``az rest`` prints it (``{"value": [...]}``)."""
     if isinstance(data, dict) and "value" in data:
         if data.get("@odata.nextLink") or data.get("nextLink"):
-            raise UserError(source, f"{where}holds one page of several (a nextLink is present): "
-                            "export every page (Graph: add $top=999) and merge them")
+            raise UserError(
+                source,
+                f"{where}holds one page of several (a nextLink is present): "
+                "export every page (Graph: add $top=999) and merge them",
+            )
         data = data["value"]
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise UserError(source, f"{where}expected the JSON that `{command}` prints")
@@ -138,8 +143,9 @@ def _items(source: str, data: Any, command: str, where: str = "") -> list[dict[s
             try:
                 parse_time(item.get("endDateTime"))
             except (TypeError, ValueError):
-                raise UserError(source, f"endDateTime {item.get('endDateTime')!r} of {item['id']} "
-                                "is not a date") from None
+                raise UserError(
+                    source, f"endDateTime {item.get('endDateTime')!r} of {item['id']} is not a date"
+                ) from None
     return items
 
 
@@ -168,15 +174,19 @@ def _check_dates(path: Path, objects: list[dict[str, Any]]) -> None:
                     try:
                         parse_time(cred.get(key))
                     except (TypeError, ValueError):
-                        raise UserError(str(path), f"{key} {cred.get(key)!r} of key {cred['keyId']} "
-                                        "is not a date") from None
+                        raise UserError(
+                            str(path), f"{key} {cred.get(key)!r} of key {cred['keyId']} is not a date"
+                        ) from None
 
 
 def _tenant(service_principals: list[dict[str, Any]], applications: list[dict[str, Any]]) -> str | None:
     """The tenant that owns the exported apps: their service principals name it."""
     own = {a.get("appId") for a in applications}
-    counts = Counter(sp.get("appOwnerOrganizationId") for sp in service_principals
-                     if sp.get("appId") in own and sp.get("appOwnerOrganizationId"))
+    counts = Counter(
+        sp.get("appOwnerOrganizationId")
+        for sp in service_principals
+        if sp.get("appId") in own and sp.get("appOwnerOrganizationId")
+    )
     return counts.most_common(1)[0][0] if counts else None
 
 
@@ -192,11 +202,17 @@ class Extras:
     eligibility_schedules: tuple[Path, ...] = ()
 
     def files(self) -> list[tuple[Path, str]]:
-        single = [(self.app_owners, APP_OWNERS), (self.federated_credentials, FEDERATED),
-                  (self.app_role_assignments, APP_ROLES), (self.group_members, GROUP_MEMBERS)]
-        return ([(p, c) for p, c in single if p is not None]
-                + [(p, ASSIGNMENT_SCHEDULES) for p in self.assignment_schedules]
-                + [(p, ELIGIBILITY_SCHEDULES) for p in self.eligibility_schedules])
+        single = [
+            (self.app_owners, APP_OWNERS),
+            (self.federated_credentials, FEDERATED),
+            (self.app_role_assignments, APP_ROLES),
+            (self.group_members, GROUP_MEMBERS),
+        ]
+        return (
+            [(p, c) for p, c in single if p is not None]
+            + [(p, ASSIGNMENT_SCHEDULES) for p in self.assignment_schedules]
+            + [(p, ELIGIBILITY_SCHEDULES) for p in self.eligibility_schedules]
+        )
 
 
 def _by_app(keyed: dict[str, list[dict[str, Any]]], apps: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -234,20 +250,22 @@ def import_exports(
             assignments.setdefault(str(item.get("id") or len(assignments)).lower(), item)
     definitions = _read(role_definitions, "az role definition list") if role_definitions else None
     owners = _by_app(_read_keyed(extras.app_owners, APP_OWNERS), apps) if extras.app_owners else None
-    federated = (_by_app(_read_keyed(extras.federated_credentials, FEDERATED), apps)
-                 if extras.federated_credentials else None)
+    federated = (
+        _by_app(_read_keyed(extras.federated_credentials, FEDERATED), apps) if extras.federated_credentials else None
+    )
     app_roles = _read_list(extras.app_role_assignments, APP_ROLES) if extras.app_role_assignments else None
     members = _read_keyed(extras.group_members, GROUP_MEMBERS) if extras.group_members else None
     tenant = tenant_id or _tenant(sps, apps)
     if not tenant:
         raise UserError(str(sp_list), "cannot tell the tenant id from the exports; pass --tenant-id")
-    given = ([(sp_list, "az ad sp list"), (app_list, "az ad app list")]
-             + [(p, "az role assignment list") for p in role_assignments]
-             + ([(role_definitions, "az role definition list")] if role_definitions else [])
-             + extras.files())
+    given = (
+        [(sp_list, "az ad sp list"), (app_list, "az ad app list")]
+        + [(p, "az role assignment list") for p in role_assignments]
+        + ([(role_definitions, "az role definition list")] if role_definitions else [])
+        + extras.files()
+    )
     coverage = [
-        CoverageEntry(provider=Provider.AZURE, scope=str(path), operation=f"import:{command}",
-                      status=CoverageStatus.OK)
+        CoverageEntry(provider=Provider.AZURE, scope=str(path), operation=f"import:{command}", status=CoverageStatus.OK)
         for path, command in given
     ]
     missing = dict(_NOT_IN_EXPORTS)
@@ -256,8 +274,9 @@ def import_exports(
     if definitions is None:
         missing["arm:roleDefinitions"] = "no `az role definition list` export: custom roles cannot be judged"
     coverage += [
-        CoverageEntry(provider=Provider.AZURE, scope="import", operation=op, status=CoverageStatus.SKIPPED,
-                      detail=detail)
+        CoverageEntry(
+            provider=Provider.AZURE, scope="import", operation=op, status=CoverageStatus.SKIPPED, detail=detail
+        )
         for op, detail in sorted(missing.items())
     ]
     return RawTenant(
@@ -289,8 +308,15 @@ def import_azure(
 ) -> Inventory:
     """The inventory of ``az`` CLI exports (see ``importer.py`` for what each file adds)."""
     started = now()
-    raw = import_exports(sp_list=sp_list, app_list=app_list, role_assignments=role_assignments,
-                         role_definitions=role_definitions, tenant_id=tenant_id, extras=extras)
-    meta = ScanMeta(tool_version=standing.__version__, started_at=started, finished_at=now(),
-                    providers=[Provider.AZURE])
+    raw = import_exports(
+        sp_list=sp_list,
+        app_list=app_list,
+        role_assignments=role_assignments,
+        role_definitions=role_definitions,
+        tenant_id=tenant_id,
+        extras=extras,
+    )
+    meta = ScanMeta(
+        tool_version=standing.__version__, started_at=started, finished_at=now(), providers=[Provider.AZURE]
+    )
     return normalize_tenant(raw, now=as_of or started, meta=meta)

@@ -15,12 +15,12 @@ the Entra directory is the scope ``entra:<tenant id>``.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from standing.collectors.azure.raw import GRAPH_APP_ID, RawTenant
-from standing.scanner.model import (
+from standing.core.model import (
     Credential,
     CredentialKind,
     Grant,
@@ -59,8 +59,8 @@ def parse_time(value: Any) -> datetime | None:
     text = _FRACTION.sub(r"\1", str(value).replace("Z", "+00:00"))
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def _expiry(value: Any) -> datetime | None:
@@ -153,11 +153,18 @@ class _Builder:
             if app["id"] in self.app_to_identity:
                 continue
             identity = Identity(
-                id=app["id"].lower(), provider=Provider.AZURE, kind=IdentityKind.SERVICE_PRINCIPAL,
-                account=self.tenant, name=app.get("displayName") or app["id"],
-                created=parse_time(app.get("createdDateTime")), human=False,
-                tags={"entra.objectType": "application", "entra.appId": app.get("appId", ""),
-                      "entra.applicationObjectId": app["id"]},
+                id=app["id"].lower(),
+                provider=Provider.AZURE,
+                kind=IdentityKind.SERVICE_PRINCIPAL,
+                account=self.tenant,
+                name=app.get("displayName") or app["id"],
+                created=parse_time(app.get("createdDateTime")),
+                human=False,
+                tags={
+                    "entra.objectType": "application",
+                    "entra.appId": app.get("appId", ""),
+                    "entra.applicationObjectId": app["id"],
+                },
             )
             self.identities[identity.id] = identity
             self.app_to_identity[app["id"]] = identity.id
@@ -168,17 +175,26 @@ class _Builder:
             principal = str(mi.get("principalId") or "").lower()
             if not principal:
                 continue
-            tags = {"azure.resourceId": arm_id(mi["id"]), "entra.servicePrincipalType": "ManagedIdentity",
-                    "azure.managedIdentity": "userAssigned"}
+            tags = {
+                "azure.resourceId": arm_id(mi["id"]),
+                "entra.servicePrincipalType": "ManagedIdentity",
+                "azure.managedIdentity": "userAssigned",
+            }
             if mi.get("clientId"):
                 tags["entra.appId"] = mi["clientId"]
             known = self.identities.get(principal)
             self.identities[principal] = Identity(
-                id=principal, provider=Provider.AZURE, kind=IdentityKind.MANAGED_IDENTITY,
-                account=self.tenant, name=mi.get("name") or principal, human=False,
+                id=principal,
+                provider=Provider.AZURE,
+                kind=IdentityKind.MANAGED_IDENTITY,
+                account=self.tenant,
+                name=mi.get("name") or principal,
+                human=False,
                 tags={**(known.tags if known else {}), **tags},
                 disabled=known.disabled if known else False,
-                aliases=sorted({*(known.aliases if known else []), *([mi["clientId"].lower()] if mi.get("clientId") else [])}),
+                aliases=sorted(
+                    {*(known.aliases if known else []), *([mi["clientId"].lower()] if mi.get("clientId") else [])}
+                ),
             )
             for fic in (self.raw.identity_federated_credentials or {}).get(mi["id"], []):
                 self._federated(principal, arm_id(fic["id"]), fic)
@@ -197,10 +213,11 @@ class _Builder:
         identity = self.identities[owner]
         # SAML token-signing certificates (usage Sign) and the Verify key and password
         # generated with them authenticate nobody to Entra; they share a customKeyIdentifier.
-        signing = {k.get("customKeyIdentifier") for k in obj.get("keyCredentials") or []
-                   if k.get("usage") == "Sign"}
-        for kind, field in ((CredentialKind.CLIENT_SECRET, "passwordCredentials"),
-                            (CredentialKind.CERTIFICATE, "keyCredentials")):
+        signing = {k.get("customKeyIdentifier") for k in obj.get("keyCredentials") or [] if k.get("usage") == "Sign"}
+        for kind, field in (
+            (CredentialKind.CLIENT_SECRET, "passwordCredentials"),
+            (CredentialKind.CERTIFICATE, "keyCredentials"),
+        ):
             for item in obj.get(field) or []:
                 if item.get("usage") == "Sign" or (signing and item.get("customKeyIdentifier") in signing):
                     continue
@@ -218,7 +235,8 @@ class _Builder:
     def _federated(self, owner: str, cred_id: str, fic: dict[str, Any]) -> None:
         identity = self.identities[owner]
         self.credentials[cred_id] = Credential(
-            id=cred_id, identity_id=owner, kind=CredentialKind.FEDERATED, active=not identity.disabled)
+            id=cred_id, identity_id=owner, kind=CredentialKind.FEDERATED, active=not identity.disabled
+        )
         issuer_url = str(fic.get("issuer") or "")
         issuer = urlsplit(issuer_url).netloc or issuer_url
         subject = fic.get("subject")
@@ -229,27 +247,39 @@ class _Builder:
             conditions["StringEquals"][f"{issuer}:aud"] = list(fic["audiences"])
         if fic.get("claimsMatchingExpression"):
             conditions["ClaimsMatchingExpression"] = fic["claimsMatchingExpression"]
-        self.trusts.append(Trust(target_id=owner, principal=f"{issuer_url}#{subject or '*'}",
-                                 kind=TrustKind.OIDC, issuer=issuer, actions=["federated sign-in"],
-                                 conditions=conditions))
+        self.trusts.append(
+            Trust(
+                target_id=owner,
+                principal=f"{issuer_url}#{subject or '*'}",
+                kind=TrustKind.OIDC,
+                issuer=issuer,
+                actions=["federated sign-in"],
+                conditions=conditions,
+            )
+        )
 
     def sign_ins(self) -> None:
         for activity in self.raw.sp_sign_ins or []:
             ident_id = self.appid_to_identity.get(activity.get("appId", ""))
             if ident_id is None:
                 continue
-            dates = [parse_time((activity.get(k) or {}).get("lastSignInDateTime"))
-                     for k in activity if k.endswith("Activity") and isinstance(activity.get(k), dict)]
+            dates = [
+                parse_time((activity.get(k) or {}).get("lastSignInDateTime"))
+                for k in activity
+                if k.endswith("Activity") and isinstance(activity.get(k), dict)
+            ]
             last = max((d for d in dates if d), default=None)
             if last is not None:
                 self.identities[ident_id] = self.identities[ident_id].model_copy(
-                    update={"last_used": last, "last_used_status": UsageStatus.USED})
+                    update={"last_used": last, "last_used_status": UsageStatus.USED}
+                )
         for activity in self.raw.credential_sign_ins or []:
             cred = self.credentials.get(str(activity.get("keyId", "")).lower())
             last = parse_time((activity.get("signInActivity") or {}).get("lastSignInDateTime"))
             if cred is not None and last is not None:
                 self.credentials[cred.id] = cred.model_copy(
-                    update={"last_used": last, "last_used_status": UsageStatus.USED})
+                    update={"last_used": last, "last_used_status": UsageStatus.USED}
+                )
 
     # -- owners ----------------------------------------------------------------------------
     def owners(self) -> None:
@@ -261,19 +291,38 @@ class _Builder:
                 owner_id = str(owner["id"]).lower()
                 if owner.get("@odata.type") == "#microsoft.graph.user" and owner_id not in self.identities:
                     self.identities[owner_id] = Identity(
-                        id=owner_id, provider=Provider.AZURE, kind=IdentityKind.USER, account=self.tenant,
+                        id=owner_id,
+                        provider=Provider.AZURE,
+                        kind=IdentityKind.USER,
+                        account=self.tenant,
                         name=owner.get("userPrincipalName") or owner.get("displayName") or owner_id,
-                        human=True, tags={"entra.objectType": "user"})
-                self.trusts.append(Trust(target_id=target, principal=owner_id, kind=TrustKind.OWNER,
-                                         actions=["add credentials to the application"]))
+                        human=True,
+                        tags={"entra.objectType": "user"},
+                    )
+                self.trusts.append(
+                    Trust(
+                        target_id=target,
+                        principal=owner_id,
+                        kind=TrustKind.OWNER,
+                        actions=["add credentials to the application"],
+                    )
+                )
 
     def groups(self) -> None:
         """Groups that hold Azure roles, and the workloads in them (transitively)."""
         for group_id, members in (self.raw.group_members or {}).items():
             gid = group_id.lower()
-            self.identities.setdefault(gid, Identity(
-                id=gid, provider=Provider.AZURE, kind=IdentityKind.GROUP, account=self.tenant,
-                name=f"group {gid}", tags={"entra.objectType": "group"}))
+            self.identities.setdefault(
+                gid,
+                Identity(
+                    id=gid,
+                    provider=Provider.AZURE,
+                    kind=IdentityKind.GROUP,
+                    account=self.tenant,
+                    name=f"group {gid}",
+                    tags={"entra.objectType": "group"},
+                ),
+            )
             for member in members:
                 member_id = str(member.get("id") or "").lower()
                 if member_id in self.identities and member_id != gid:
@@ -285,23 +334,38 @@ class _Builder:
         for group in self.raw.management_groups or []:
             gid = arm_id(group["id"])
             parent = ((group.get("details") or {}).get("parent") or {}).get("id")
-            self.scopes[gid] = Scope(id=gid, provider=Provider.AZURE, kind=ScopeKind.MANAGEMENT_GROUP,
-                                     name=group.get("displayName") or group.get("name") or gid,
-                                     parent_id=arm_id(parent) if parent else None)
+            self.scopes[gid] = Scope(
+                id=gid,
+                provider=Provider.AZURE,
+                kind=ScopeKind.MANAGEMENT_GROUP,
+                name=group.get("displayName") or group.get("name") or gid,
+                parent_id=arm_id(parent) if parent else None,
+            )
             for child in group.get("children") or []:
                 parents[arm_id(child["id"])] = gid
         for sub in self.raw.subscriptions or []:
             sid = arm_id(sub["id"])
-            self.scopes[sid] = Scope(id=sid, provider=Provider.AZURE, kind=ScopeKind.SUBSCRIPTION,
-                                     name=sub.get("displayName") or sid, parent_id=parents.get(sid))
+            self.scopes[sid] = Scope(
+                id=sid,
+                provider=Provider.AZURE,
+                kind=ScopeKind.SUBSCRIPTION,
+                name=sub.get("displayName") or sid,
+                parent_id=parents.get(sid),
+            )
         tenant_scope = entra_scope(self.tenant)
-        self.scopes[tenant_scope] = Scope(id=tenant_scope, provider=Provider.AZURE, kind=ScopeKind.TENANT,
-                                          name=f"Entra ID tenant {self.tenant}")
+        self.scopes[tenant_scope] = Scope(
+            id=tenant_scope, provider=Provider.AZURE, kind=ScopeKind.TENANT, name=f"Entra ID tenant {self.tenant}"
+        )
 
     def _scope(self, scope_id: str) -> str:
         if scope_id not in self.scopes:
-            self.scopes[scope_id] = Scope(id=scope_id, provider=Provider.AZURE, kind=arm_scope_kind(scope_id),
-                                          name=scope_id.rsplit("/", 1)[-1] or "/", parent_id=_arm_parent(scope_id))
+            self.scopes[scope_id] = Scope(
+                id=scope_id,
+                provider=Provider.AZURE,
+                kind=arm_scope_kind(scope_id),
+                name=scope_id.rsplit("/", 1)[-1] or "/",
+                parent_id=_arm_parent(scope_id),
+            )
         return scope_id
 
     def arm_roles(self) -> None:
@@ -309,10 +373,17 @@ class _Builder:
             rid = role_definition_id(definition.get("name") or definition["id"])
             permissions = definition.get("permissions") or []
             self.roles[rid] = Role(
-                id=rid, provider=Provider.AZURE, name=definition.get("roleName") or rid,
-                documents=[{"kind": "arm-role-definition", "roleType": definition.get("roleType"),
-                            "permissions": permissions,
-                            "assignableScopes": definition.get("assignableScopes") or []}],
+                id=rid,
+                provider=Provider.AZURE,
+                name=definition.get("roleName") or rid,
+                documents=[
+                    {
+                        "kind": "arm-role-definition",
+                        "roleType": definition.get("roleType"),
+                        "permissions": permissions,
+                        "assignableScopes": definition.get("assignableScopes") or [],
+                    }
+                ],
                 permissions=sorted({a for p in permissions for a in p.get("actions") or []}),
                 provider_managed=definition.get("roleType") == "BuiltInRole",
             )
@@ -320,8 +391,12 @@ class _Builder:
     def _arm_role(self, role_id: str, name: str | None) -> str:
         rid = role_definition_id(role_id)
         if rid not in self.roles:  # definition not read (denied, or an export without it)
-            self.roles[rid] = Role(id=rid, provider=Provider.AZURE, name=name or rid.rsplit("/", 1)[-1],
-                                   documents=[{"kind": "arm-role-definition"}])
+            self.roles[rid] = Role(
+                id=rid,
+                provider=Provider.AZURE,
+                name=name or rid.rsplit("/", 1)[-1],
+                documents=[{"kind": "arm-role-definition"}],
+            )
         return rid
 
     def arm_grants(self) -> None:
@@ -346,7 +421,10 @@ class _Builder:
         elif key in self.grants:
             return  # an active schedule already said how long; the assignment is the same grant
         self.grants[key] = Grant(
-            principal_id=principal, role_id=role, scope_id=scope, duration=duration,
+            principal_id=principal,
+            role_id=role,
+            scope_id=scope,
+            duration=duration,
             expires=parse_time(record.get("endDateTime")) if duration is not GrantDuration.STANDING else None,
             condition=record.get("condition"),
         )
@@ -365,13 +443,27 @@ class _Builder:
             app_role = str(assignment.get("appRoleId") or "").lower()
             value = names.get((resource, app_role)) or GRAPH_APP_ROLES.get(app_role) or app_role
             rid = f"approle:{resource}/{app_role}"
-            self.roles.setdefault(rid, Role(
-                id=rid, provider=Provider.AZURE, name=value, permissions=[value],
-                documents=[{"kind": "graph-app-role", "resourceAppId": GRAPH_APP_ID,
-                            "resource": assignment.get("resourceDisplayName"), "value": value}],
-                provider_managed=True))
-            self.grants[(principal, rid, tenant_scope)] = Grant(principal_id=principal, role_id=rid,
-                                                                scope_id=tenant_scope)
+            self.roles.setdefault(
+                rid,
+                Role(
+                    id=rid,
+                    provider=Provider.AZURE,
+                    name=value,
+                    permissions=[value],
+                    documents=[
+                        {
+                            "kind": "graph-app-role",
+                            "resourceAppId": GRAPH_APP_ID,
+                            "resource": assignment.get("resourceDisplayName"),
+                            "value": value,
+                        }
+                    ],
+                    provider_managed=True,
+                ),
+            )
+            self.grants[(principal, rid, tenant_scope)] = Grant(
+                principal_id=principal, role_id=rid, scope_id=tenant_scope
+            )
 
     def directory_grants(self) -> None:
         """Entra directory roles: active assignments, classified by PIM instances; eligible schedules."""
@@ -391,30 +483,50 @@ class _Builder:
             else:
                 self._directory_grant(assignment, definitions, GrantDuration.STANDING, None)
 
-    def _directory_grant(self, record: dict[str, Any], definitions: dict[str, dict[str, Any]],
-                         duration: GrantDuration, expires: datetime | None) -> None:
+    def _directory_grant(
+        self,
+        record: dict[str, Any],
+        definitions: dict[str, dict[str, Any]],
+        duration: GrantDuration,
+        expires: datetime | None,
+    ) -> None:
         principal = str(record.get("principalId") or "").lower()
         if principal not in self.identities:
             return
         definition = record.get("roleDefinition") or definitions.get(record.get("roleDefinitionId"), {})
         template = str(definition.get("templateId") or record.get("roleDefinitionId") or "").lower()
         rid = f"directoryrole:{template}"
-        self.roles.setdefault(rid, Role(
-            id=rid, provider=Provider.AZURE, name=definition.get("displayName") or template,
-            documents=[{"kind": "directory-role", "templateId": template}],
-            provider_managed=bool(definition.get("isBuiltIn", True))))
+        self.roles.setdefault(
+            rid,
+            Role(
+                id=rid,
+                provider=Provider.AZURE,
+                name=definition.get("displayName") or template,
+                documents=[{"kind": "directory-role", "templateId": template}],
+                provider_managed=bool(definition.get("isBuiltIn", True)),
+            ),
+        )
         scope = entra_scope(self.tenant, record.get("directoryScopeId") or "/")
         if scope not in self.scopes:
-            self.scopes[scope] = Scope(id=scope, provider=Provider.AZURE, kind=ScopeKind.RESOURCE,
-                                       name=scope, parent_id=entra_scope(self.tenant))
+            self.scopes[scope] = Scope(
+                id=scope,
+                provider=Provider.AZURE,
+                kind=ScopeKind.RESOURCE,
+                name=scope,
+                parent_id=entra_scope(self.tenant),
+            )
         suffix = "#eligible" if duration is GrantDuration.ELIGIBLE else ""
         self.grants[(principal, rid, scope + suffix)] = Grant(
-            principal_id=principal, role_id=rid, scope_id=scope, duration=duration, expires=expires)
+            principal_id=principal, role_id=rid, scope_id=scope, duration=duration, expires=expires
+        )
 
 
 def _directory_key(record: dict[str, Any]) -> tuple[str, str, str]:
-    return (str(record.get("principalId") or "").lower(), str(record.get("roleDefinitionId") or "").lower(),
-            record.get("directoryScopeId") or "/")
+    return (
+        str(record.get("principalId") or "").lower(),
+        str(record.get("roleDefinitionId") or "").lower(),
+        record.get("directoryScopeId") or "/",
+    )
 
 
 def normalize_tenant(raw: RawTenant, *, now: datetime, meta: ScanMeta) -> Inventory:
@@ -443,4 +555,3 @@ def normalize_tenant(raw: RawTenant, *, now: datetime, meta: ScanMeta) -> Invent
         trusts=b.trusts,
         coverage=list(raw.coverage),
     )
-

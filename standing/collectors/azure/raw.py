@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from standing.scanner.model import CoverageEntry
+from standing.core.model import CoverageEntry
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 TENANT_SCOPE = "tenant"
@@ -24,14 +24,17 @@ class RawTenant(BaseModel):
     applications: list[dict[str, Any]] | None = None
     service_principals: list[dict[str, Any]] | None = None
     app_federated_credentials: dict[str, list[dict[str, Any]]] | None = Field(
-        default=None, description="application object id -> its federated identity credentials")
+        default=None, description="application object id -> its federated identity credentials"
+    )
     app_owners: dict[str, list[dict[str, Any]]] | None = Field(
-        default=None, description="application object id -> its owners (users or service principals)")
+        default=None, description="application object id -> its owners (users or service principals)"
+    )
     graph_app_role_assignments: list[dict[str, Any]] | None = None
     directory_role_definitions: list[dict[str, Any]] | None = None
     directory_role_assignments: list[dict[str, Any]] | None = None
     directory_assignment_instances: list[dict[str, Any]] | None = Field(
-        default=None, description="Entra PIM: active role assignment instances (Assigned or Activated)")
+        default=None, description="Entra PIM: active role assignment instances (Assigned or Activated)"
+    )
     directory_eligibility_schedules: list[dict[str, Any]] | None = None
     sp_sign_ins: list[dict[str, Any]] | None = None
     credential_sign_ins: list[dict[str, Any]] | None = None
@@ -43,9 +46,11 @@ class RawTenant(BaseModel):
     assignment_schedules: list[dict[str, Any]] | None = None
     user_assigned_identities: list[dict[str, Any]] | None = None
     identity_federated_credentials: dict[str, list[dict[str, Any]]] | None = Field(
-        default=None, description="user-assigned identity resource id -> its federated credentials")
+        default=None, description="user-assigned identity resource id -> its federated credentials"
+    )
     group_members: dict[str, list[dict[str, Any]]] | None = Field(
-        default=None, description="object id of a group holding an ARM role -> its transitive members")
+        default=None, description="object id of a group holding an ARM role -> its transitive members"
+    )
     coverage: list[CoverageEntry] = Field(default_factory=list)
 
 

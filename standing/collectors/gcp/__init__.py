@@ -3,81 +3,29 @@
 Two entry points share one ``normalize``: ``collect_gcp`` reads the APIs (``fetch``), and
 ``import_gcp`` reads the files teams hand over (``importer``). ``operations`` declares every
 API method the collector may call.
+
+The package imports nothing on load: the IaC converters and the gate import ``normalize``
+without the cloud SDK, and the CLI starts without it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import datetime
+import importlib
 from typing import Any
 
-from rich.console import Console
-
-from standing.collectors.gcp.fetch import GcpClients, GcpScanOptions, fetch_estate
-from standing.collectors.gcp.importer import ImportFiles, load_files
-from standing.collectors.gcp.normalize import normalize_estate
-from standing.collectors.gcp.operations import OPERATIONS, READ_ONLY_ROLES
-from standing.scanner.errors import UserError
-from standing.scanner.model import Inventory
-
-__all__ = ["OPERATIONS", "READ_ONLY_ROLES", "GcpScanOptions", "ImportFiles", "collect_gcp", "import_gcp",
-           "default_credentials"]
-
-CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
+__all__ = [
+    "OPERATIONS",
+    "READ_ONLY_ROLES",
+    "GcpScanOptions",
+    "ImportFiles",
+    "collect_gcp",
+    "import_gcp",
+    "default_credentials",
+    "token_credentials",
+]
 
 
-def default_credentials(impersonate: str | None = None) -> Any:
-    """Application Default Credentials, optionally impersonating a scanner service account."""
-    import google.auth
-    from google.auth import impersonated_credentials
-    from google.auth.exceptions import DefaultCredentialsError
-
-    try:
-        credentials, _ = google.auth.default(scopes=[CLOUD_PLATFORM])
-    except DefaultCredentialsError as err:
-        raise UserError("Application Default Credentials",
-                        f"none found; run `gcloud auth application-default login` ({err})") from err
-    if impersonate:
-        credentials = impersonated_credentials.Credentials(
-            source_credentials=credentials, target_principal=impersonate, target_scopes=[CLOUD_PLATFORM])
-    return credentials
-
-
-def collect_gcp(options: GcpScanOptions, *, credentials: Any, now: Callable[[], datetime],
-                progress: Console | None = None) -> Inventory:
-    """Scan the organization, folders and projects named in ``options``.
-
-    A 403 on a project or API becomes a coverage entry; the scan goes on.
-    """
-    if not (options.organization or options.folders or options.projects):
-        raise UserError("gcp scan", "name a scope: --organization, --folder or --project")
-    started = now()
-    with _connection_errors(options):
-        raw = fetch_estate(GcpClients(credentials, options), options, progress)
-    inventory = normalize_estate(raw, now=started)
-    return inventory.model_copy(update={"meta": inventory.meta.model_copy(update={"finished_at": now()})})
-
-
-@contextmanager
-def _connection_errors(options: GcpScanOptions) -> Iterator[None]:
-    """No token, no network: the user's to fix, in one line. API errors are coverage, not these."""
-    import httplib2
-    from google.auth.exceptions import GoogleAuthError, RefreshError
-
-    try:
-        yield
-    except RefreshError as err:
-        raise UserError("GCP credentials", f"could not obtain an access token ({_first_line(err)})") from None
-    except (OSError, httplib2.HttpLib2Error, GoogleAuthError) as err:
-        # requests' ConnectionError is an OSError
-        raise UserError(options.api_endpoint or "Google APIs", f"cannot connect ({_first_line(err)})") from None
-
-
-def _first_line(err: BaseException) -> str:
-    return (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
-
-
-def import_gcp(files: ImportFiles, *, now: Callable[[], datetime]) -> Inventory:
-    """The same inventory from gcloud / Cloud Asset Inventory JSON files."""
-    return normalize_estate(load_files(files), now=now())
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return getattr(importlib.import_module("standing.collectors.gcp.collect"), name)
+    raise AttributeError(name)

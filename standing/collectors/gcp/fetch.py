@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from rich.console import Console
 
 from standing.collectors.gcp.operations import declared_methods
-from standing.scanner.model import CoverageEntry, CoverageStatus, Provider
+from standing.core.model import CoverageEntry, CoverageStatus, Provider
 
 T = TypeVar("T")
 
@@ -68,8 +68,9 @@ class CoverageLog:
         if method not in declared_methods():
             raise KeyError(f"{method} is not a declared GCP operation")
         with self._lock:
-            self.entries.append(CoverageEntry(provider=Provider.GCP, scope=scope, operation=method,
-                                              status=status, detail=detail))
+            self.entries.append(
+                CoverageEntry(provider=Provider.GCP, scope=scope, operation=method, status=status, detail=detail)
+            )
 
     def attempt(self, scope: str, method: str, call: Callable[[], T], *, record_ok: bool = True) -> T | None:
         from google.api_core import exceptions as gexc
@@ -90,7 +91,8 @@ class CoverageLog:
             return None
         except HttpError as err:
             status = {403: CoverageStatus.DENIED, 429: CoverageStatus.THROTTLED}.get(
-                err.resp.status, CoverageStatus.FAILED)
+                err.resp.status, CoverageStatus.FAILED
+            )
             self.record(scope, method, status, f"HTTP {err.resp.status}: {_short(err._get_reason())}")
             return None
         if record_ok:
@@ -135,8 +137,10 @@ class GcpClients:
 
     def _gapic(self, name: str, module: str, cls: str) -> Any:
         def build() -> Any:
-            return getattr(importlib.import_module(module), cls)(credentials=self.credentials, transport="rest",
-                                     client_options=self._rest_options())
+            return getattr(importlib.import_module(module), cls)(
+                credentials=self.credentials, transport="rest", client_options=self._rest_options()
+            )
+
         return self._cached(name, build)
 
     def organizations(self) -> Any:
@@ -162,14 +166,22 @@ class GcpClients:
                 channel = grpc.insecure_channel(self.options.grpc_endpoint)
                 return iam_admin_v1.IAMClient(transport=IAMGrpcTransport(channel=channel))
             return iam_admin_v1.IAMClient(credentials=self.credentials)
+
         return self._cached("iam_admin", build)
 
     def discovery(self, api: str) -> Any:
         def build() -> Any:
             from googleapiclient.discovery import build as discovery_build
 
-            return discovery_build(api, "v1", credentials=self.credentials, static_discovery=True,
-                                   cache_discovery=False, client_options=self._rest_options())
+            return discovery_build(
+                api,
+                "v1",
+                credentials=self.credentials,
+                static_discovery=True,
+                cache_discovery=False,
+                client_options=self._rest_options(),
+            )
+
         return self._cached(f"discovery_{api}", build)
 
 
@@ -185,21 +197,30 @@ def _pages(request: Any, next_page: Callable[[Any, Any], Any], field: str) -> li
 def fetch_estate(clients: GcpClients, options: GcpScanOptions, progress: Console | None = None) -> dict[str, Any]:
     log = CoverageLog()
     raw: dict[str, Any] = {
-        "organization": None, "folders": [], "projects": [], "policies": [], "serviceAccounts": [],
-        "keys": [], "activities": [], "activityScopes": [], "workloadIdentityPools": [],
+        "organization": None,
+        "folders": [],
+        "projects": [],
+        "policies": [],
+        "serviceAccounts": [],
+        "keys": [],
+        "activities": [],
+        "activityScopes": [],
+        "workloadIdentityPools": [],
         "orgPolicies": [],
     }
     containers: list[str] = []
     if options.organization:
         org = scope_name("organizations", options.organization)
-        found = log.attempt(org, "cloudresourcemanager:organizations.get",
-                            lambda: clients.organizations().get_organization(name=org))
+        found = log.attempt(
+            org, "cloudresourcemanager:organizations.get", lambda: clients.organizations().get_organization(name=org)
+        )
         raw["organization"] = message_json(found) if found is not None else {"name": org}
         containers.append(org)
     for folder_id in options.folders:
         folder = scope_name("folders", folder_id)
-        found = log.attempt(folder, "cloudresourcemanager:folders.get",
-                            lambda folder=folder: clients.folders().get_folder(name=folder))
+        found = log.attempt(
+            folder, "cloudresourcemanager:folders.get", lambda folder=folder: clients.folders().get_folder(name=folder)
+        )
         raw["folders"].append(message_json(found) if found is not None else {"name": folder})
         containers.append(folder)
     _walk(clients, containers, raw, log)
@@ -207,12 +228,15 @@ def fetch_estate(clients: GcpClients, options: GcpScanOptions, progress: Console
         name = scope_name("projects", project_id)
         if any(p.get("projectId") == name.split("/", 1)[1] for p in raw["projects"]):
             continue  # already beneath a scanned organization or folder
-        found = log.attempt(name, "cloudresourcemanager:projects.get",
-                            lambda name=name: clients.projects().get_project(name=name))
-        raw["projects"].append(message_json(found) if found is not None
-                               else {"name": name, "projectId": name.split("/", 1)[1]})
+        found = log.attempt(
+            name, "cloudresourcemanager:projects.get", lambda name=name: clients.projects().get_project(name=name)
+        )
+        raw["projects"].append(
+            message_json(found) if found is not None else {"name": name, "projectId": name.split("/", 1)[1]}
+        )
     for container in ([raw["organization"]["name"]] if raw["organization"] else []) + [
-            f["name"] for f in raw["folders"]]:
+        f["name"] for f in raw["folders"]
+    ]:
         _container_policy(clients, container, raw, log)
     _scan_projects(clients, options, raw, log, progress)
     raw["coverage"] = [entry.model_dump(mode="json") for entry in log.entries]
@@ -225,15 +249,21 @@ def _walk(clients: GcpClients, roots: list[str], raw: dict[str, Any], log: Cover
     seen_projects = {p.get("projectId") for p in raw["projects"]}
     while queue:
         parent = queue.pop(0)
-        folders = log.attempt(parent, "cloudresourcemanager:folders.list",
-                              lambda parent=parent: list(clients.folders().list_folders(parent=parent)))
+        folders = log.attempt(
+            parent,
+            "cloudresourcemanager:folders.list",
+            lambda parent=parent: list(clients.folders().list_folders(parent=parent)),
+        )
         for folder in folders or []:
             data = message_json(folder)
             if data.get("state", "ACTIVE") == "ACTIVE":
                 raw["folders"].append(data)
                 queue.append(data["name"])
-        projects = log.attempt(parent, "cloudresourcemanager:projects.list",
-                               lambda parent=parent: list(clients.projects().list_projects(parent=parent)))
+        projects = log.attempt(
+            parent,
+            "cloudresourcemanager:projects.list",
+            lambda parent=parent: list(clients.projects().list_projects(parent=parent)),
+        )
         for project in projects or []:
             data = message_json(project)
             if data.get("state", "ACTIVE") == "ACTIVE" and data.get("projectId") not in seen_projects:
@@ -248,14 +278,16 @@ def _policy_request(resource: str) -> dict[str, Any]:
 def _container_policy(clients: GcpClients, name: str, raw: dict[str, Any], log: CoverageLog) -> None:
     kind = name.split("/", 1)[0]
     client = clients.organizations() if kind == "organizations" else clients.folders()
-    policy = log.attempt(name, f"cloudresourcemanager:{kind}.getIamPolicy",
-                         lambda: client.get_iam_policy(request=_policy_request(name)))
+    policy = log.attempt(
+        name, f"cloudresourcemanager:{kind}.getIamPolicy", lambda: client.get_iam_policy(request=_policy_request(name))
+    )
     if policy is not None:
         raw["policies"].append({"resource": name, "policy": message_json(policy)})
 
 
-def _scan_projects(clients: GcpClients, options: GcpScanOptions, raw: dict[str, Any], log: CoverageLog,
-                   progress: Console | None) -> None:
+def _scan_projects(
+    clients: GcpClients, options: GcpScanOptions, raw: dict[str, Any], log: CoverageLog, progress: Console | None
+) -> None:
     projects = [p for p in raw["projects"] if p.get("projectId")]
     lock = threading.Lock()
     with ThreadPoolExecutor(max_workers=options.max_workers) as pool:
@@ -266,23 +298,37 @@ def _scan_projects(clients: GcpClients, options: GcpScanOptions, raw: dict[str, 
                 for key, values in part.items():
                     raw[key].extend(values)
             if progress is not None:
-                progress.print(f"[{done}/{len(projects)}] GCP project {futures[future]} read",
-                               markup=False, highlight=False)
+                progress.print(
+                    f"[{done}/{len(projects)}] GCP project {futures[future]} read", markup=False, highlight=False
+                )
 
 
 def fetch_project(clients: GcpClients, project: dict[str, Any], log: CoverageLog) -> dict[str, list[Any]]:
     """Everything read from one project, in bundle form."""
     project_id = project["projectId"]
     scope = f"projects/{project_id}"
-    part: dict[str, list[Any]] = {k: [] for k in (
-        "policies", "serviceAccounts", "keys", "activities", "activityScopes",
-        "workloadIdentityPools", "orgPolicies")}
-    policy = log.attempt(scope, "cloudresourcemanager:projects.getIamPolicy",
-                         lambda: clients.projects().get_iam_policy(request=_policy_request(scope)))
+    part: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "policies",
+            "serviceAccounts",
+            "keys",
+            "activities",
+            "activityScopes",
+            "workloadIdentityPools",
+            "orgPolicies",
+        )
+    }
+    policy = log.attempt(
+        scope,
+        "cloudresourcemanager:projects.getIamPolicy",
+        lambda: clients.projects().get_iam_policy(request=_policy_request(scope)),
+    )
     if policy is not None:
         part["policies"].append({"resource": scope, "policy": message_json(policy)})
-    accounts = log.attempt(scope, "iam:ListServiceAccounts",
-                           lambda: list(clients.iam_admin().list_service_accounts(name=scope)))
+    accounts = log.attempt(
+        scope, "iam:ListServiceAccounts", lambda: list(clients.iam_admin().list_service_accounts(name=scope))
+    )
     for account in accounts or []:
         part["serviceAccounts"].append(message_json(account))
         _account_details(clients, scope, account.name, part, log)
@@ -294,40 +340,63 @@ def fetch_project(clients: GcpClients, project: dict[str, Any], log: CoverageLog
     return part
 
 
-def _account_details(clients: GcpClients, scope: str, name: str, part: dict[str, list[Any]],
-                     log: CoverageLog) -> None:
+def _account_details(clients: GcpClients, scope: str, name: str, part: dict[str, list[Any]], log: CoverageLog) -> None:
     iam = clients.iam_admin()
-    response = log.attempt(scope, "iam:ListServiceAccountKeys",
-                           lambda: iam.list_service_account_keys(name=name), record_ok=False)
+    response = log.attempt(
+        scope, "iam:ListServiceAccountKeys", lambda: iam.list_service_account_keys(name=name), record_ok=False
+    )
     keys = [message_json(k) for k in (response.keys if response is not None else [])]
     if any(k.get("keyType") == "USER_MANAGED" for k in keys):
         # Only the REST representation says whether Google found the key exposed.
         coll = clients.discovery("iam").projects().serviceAccounts().keys()
-        rest = log.attempt(scope, "iam:projects.serviceAccounts.keys.list",
-                           lambda: coll.list(name=name, keyTypes="USER_MANAGED").execute(), record_ok=False)
+        rest = log.attempt(
+            scope,
+            "iam:projects.serviceAccounts.keys.list",
+            lambda: coll.list(name=name, keyTypes="USER_MANAGED").execute(),
+            record_ok=False,
+        )
         flags = {k["name"]: k for k in (rest or {}).get("keys", [])}
-        keys = [{**k, **{f: flags[k["name"]][f] for f in ("disableReason", "extendedStatus")
-                         if f in flags.get(k["name"], {})}} for k in keys]
+        keys = [
+            {
+                **k,
+                **{
+                    f: flags[k["name"]][f] for f in ("disableReason", "extendedStatus") if f in flags.get(k["name"], {})
+                },
+            }
+            for k in keys
+        ]
     part["keys"].extend(keys)
-    policy = log.attempt(scope, "iam:GetIamPolicy",
-                         lambda: iam.get_iam_policy(request=_policy_request(name)), record_ok=False)
+    policy = log.attempt(
+        scope, "iam:GetIamPolicy", lambda: iam.get_iam_policy(request=_policy_request(name)), record_ok=False
+    )
     if policy is not None:
         part["policies"].append({"resource": name, "policy": message_json(policy)})
 
 
 def _pools(clients: GcpClients, scope: str, log: CoverageLog) -> list[dict[str, Any]]:
     coll = clients.discovery("iam").projects().locations().workloadIdentityPools()
-    pools = log.attempt(scope, "iam:projects.locations.workloadIdentityPools.list", lambda: _pages(
-        coll.list(parent=f"{scope}/locations/global"),
-        lambda r, p: coll.list_next(previous_request=r, previous_response=p), "workloadIdentityPools"))
+    pools = log.attempt(
+        scope,
+        "iam:projects.locations.workloadIdentityPools.list",
+        lambda: _pages(
+            coll.list(parent=f"{scope}/locations/global"),
+            lambda r, p: coll.list_next(previous_request=r, previous_response=p),
+            "workloadIdentityPools",
+        ),
+    )
     result = []
     for pool in pools or []:
         providers = coll.providers()
-        found = log.attempt(scope, "iam:projects.locations.workloadIdentityPools.providers.list",
-                            lambda pool=pool: _pages(
-                                providers.list(parent=pool["name"]),
-                                lambda r, p: providers.list_next(previous_request=r, previous_response=p),
-                                "workloadIdentityPoolProviders"), record_ok=False)
+        found = log.attempt(
+            scope,
+            "iam:projects.locations.workloadIdentityPools.providers.list",
+            lambda pool=pool: _pages(
+                providers.list(parent=pool["name"]),
+                lambda r, p: providers.list_next(previous_request=r, previous_response=p),
+                "workloadIdentityPoolProviders",
+            ),
+            record_ok=False,
+        )
         result.append({**pool, "providers": found or []})
     return result
 
@@ -338,11 +407,15 @@ def _activities(clients: GcpClients, scope: str, log: CoverageLog) -> tuple[list
     covered = True
     for activity_type in ACTIVITY_TYPES:
         parent = f"{scope}/locations/global/activityTypes/{activity_type}"
-        items = log.attempt(scope, "policyanalyzer:projects.locations.activityTypes.activities.query",
-                            lambda parent=parent: _pages(
-                                coll.query(parent=parent, pageSize=1000),
-                                lambda r, p: coll.query_next(previous_request=r, previous_response=p),
-                                "activities"))
+        items = log.attempt(
+            scope,
+            "policyanalyzer:projects.locations.activityTypes.activities.query",
+            lambda parent=parent: _pages(
+                coll.query(parent=parent, pageSize=1000),
+                lambda r, p: coll.query_next(previous_request=r, previous_response=p),
+                "activities",
+            ),
+        )
         covered = covered and items is not None
         found.extend(items or [])
     return found, covered
@@ -352,10 +425,12 @@ def _org_policies(clients: GcpClients, scope: str, log: CoverageLog) -> list[dic
     result = []
     for constraint in KEY_CONSTRAINTS:
         name = f"{scope}/policies/{constraint}"
-        policy = log.attempt(scope, "orgpolicy:policies.getEffectivePolicy",
-                             lambda name=name: clients.org_policy().get_effective_policy(name=name),
-                             record_ok=False)
+        policy = log.attempt(
+            scope,
+            "orgpolicy:policies.getEffectivePolicy",
+            lambda name=name: clients.org_policy().get_effective_policy(name=name),
+            record_ok=False,
+        )
         if policy is not None:
             result.append({"scope": scope, "constraint": constraint, "policy": message_json(policy)})
     return result
-

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from standing.scanner.errors import UserError
+from standing.core.errors import UserError
 
 _COMPUTE_SA = re.compile(r"^(\d+)-compute@developer\.gserviceaccount\.com$")
 _FULL_NAME = re.compile(r"^//[^/]+/(.+)$")
@@ -87,9 +87,19 @@ class _Estate:
 
 def load_files(files: ImportFiles) -> dict[str, Any]:
     estate = _Estate()
-    raw: dict[str, Any] = {"organization": None, "folders": [], "projects": [], "policies": [],
-                           "serviceAccounts": [], "keys": [], "activities": [], "activityScopes": [],
-                           "workloadIdentityPools": [], "orgPolicies": [], "coverage": []}
+    raw: dict[str, Any] = {
+        "organization": None,
+        "folders": [],
+        "projects": [],
+        "policies": [],
+        "serviceAccounts": [],
+        "keys": [],
+        "activities": [],
+        "activityScopes": [],
+        "workloadIdentityPools": [],
+        "orgPolicies": [],
+        "coverage": [],
+    }
     for path in files.service_accounts:
         for i, account in enumerate(_read(path)):
             _require(path, i, account, "email", "name")
@@ -109,8 +119,12 @@ def load_files(files: ImportFiles) -> dict[str, Any]:
     for path in files.asset_search:
         for i, result in enumerate(_read(path)):
             _require(path, i, result, "resource")
-            _hierarchy(estate, result["resource"], result.get("project"),
-                       [*(result.get("folders") or []), *([result["organization"]] if result.get("organization") else [])])
+            _hierarchy(
+                estate,
+                result["resource"],
+                result.get("project"),
+                [*(result.get("folders") or []), *([result["organization"]] if result.get("organization") else [])],
+            )
             raw["policies"].append({"resource": result["resource"], "policy": result.get("policy") or {}})
     for path in files.asset_export:
         for i, asset in enumerate(_read(path, lines=True)):
@@ -176,8 +190,7 @@ def _finish(estate: _Estate, raw: dict[str, Any], activity_given: bool) -> None:
             parts[3] = estate.unique_to_email.get(parts[3], parts[3])
         entry["resource"] = "/".join(parts)
     projects: dict[str, dict[str, Any]] = {}
-    refs = set(estate.project_parent) | {a.get("projectId") or a["name"].split("/")[1]
-                                          for a in raw["serviceAccounts"]}
+    refs = set(estate.project_parent) | {a.get("projectId") or a["name"].split("/")[1] for a in raw["serviceAccounts"]}
     id_to_number = {pid: number for number, pid in estate.number_to_id.items()}
     for ref in refs:
         pid = estate.project_id(ref)

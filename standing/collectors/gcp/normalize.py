@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
 import standing
-from standing.scanner.model import (
+from standing.core.model import (
     CoverageEntry,
     Credential,
     CredentialKind,
@@ -61,7 +61,8 @@ _SA_NAME = re.compile(r"^projects/([^/]+)/serviceAccounts/([^/]+)$")
 _KEY_NAME = re.compile(r"^projects/([^/]+)/serviceAccounts/([^/]+)/keys/([^/]+)$")
 _POOL_MEMBER = re.compile(
     r"^principal(?:Set)?://iam\.googleapis\.com/projects/([^/]+)/locations/global/"
-    r"workloadIdentityPools/([^/]+)/(.*)$")
+    r"workloadIdentityPools/([^/]+)/(.*)$"
+)
 _COMPROMISE = {
     "SERVICE_ACCOUNT_KEY_DISABLE_REASON_EXPOSED": "key exposed",
     "SERVICE_ACCOUNT_KEY_DISABLE_REASON_COMPROMISE_DETECTED": "compromise detected",
@@ -77,7 +78,7 @@ def parse_time(value: str | None) -> datetime | None:
     # RFC 3339 may carry nanoseconds; Python takes at most microseconds.
     text = re.sub(r"(\.\d{6})\d+", r"\1", text)
     parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def grant_duration(expression: str | None) -> tuple[GrantDuration, datetime | None]:
@@ -104,8 +105,9 @@ class _Projects:
 
     def __init__(self, projects: list[dict[str, Any]]) -> None:
         self.by_id = {p["projectId"]: p for p in projects if p.get("projectId")}
-        self.number_to_id = {p["name"].split("/", 1)[1]: p["projectId"]
-                             for p in projects if p.get("projectId") and p.get("name")}
+        self.number_to_id = {
+            p["name"].split("/", 1)[1]: p["projectId"] for p in projects if p.get("projectId") and p.get("name")
+        }
 
     def canonical(self, ref: str) -> str:
         """``1001`` or ``acme-prod`` -> ``acme-prod`` (unknown numbers stay numbers)."""
@@ -132,16 +134,25 @@ def normalize_estate(raw: dict[str, Any], *, now: datetime) -> Inventory:
         targets = _targets(resource, sa_by_project, parents)
         for binding in entry["policy"].get("bindings", []):
             role = binding["role"]
-            roles.setdefault(role, Role(id=role, provider=Provider.GCP, name=role,
-                                        provider_managed=role.startswith("roles/")))
+            roles.setdefault(
+                role, Role(id=role, provider=Provider.GCP, name=role, provider_managed=role.startswith("roles/"))
+            )
             condition = (binding.get("condition") or {}).get("expression")
             duration, expires = grant_duration(condition)
             for member in binding.get("members", []):
                 principal = member_id(member)
                 if principal is None:
                     continue
-                grants.append(Grant(principal_id=principal, role_id=role, scope_id=resource,
-                                    duration=duration, expires=expires, condition=condition))
+                grants.append(
+                    Grant(
+                        principal_id=principal,
+                        role_id=role,
+                        scope_id=resource,
+                        duration=duration,
+                        expires=expires,
+                        condition=condition,
+                    )
+                )
                 if role not in IMPERSONATION_ROLES:
                     continue
                 if _POOL_MEMBER.match(member):
@@ -149,13 +160,19 @@ def normalize_estate(raw: dict[str, Any], *, now: datetime) -> Inventory:
                     continue
                 kind = TrustKind.ANY if member in ("allUsers", "allAuthenticatedUsers") else IMPERSONATION_ROLES[role]
                 trusts.extend(
-                    Trust(target_id=t, principal=principal, kind=kind, actions=[role],
-                          conditions={"expression": condition} if condition else {})
-                    for t in targets if t != principal)
+                    Trust(
+                        target_id=t,
+                        principal=principal,
+                        kind=kind,
+                        actions=[role],
+                        conditions={"expression": condition} if condition else {},
+                    )
+                    for t in targets
+                    if t != principal
+                )
     federation, oidc_trusts = _federation(raw, projects, wif_bindings)
     return Inventory(
-        meta=ScanMeta(tool_version=standing.__version__, started_at=now, finished_at=now,
-                      providers=[Provider.GCP]),
+        meta=ScanMeta(tool_version=standing.__version__, started_at=now, finished_at=now, providers=[Provider.GCP]),
         identities=identities,
         credentials=credentials,
         roles=sorted(roles.values(), key=lambda r: r.id),
@@ -181,23 +198,40 @@ def _scopes(raw: dict[str, Any], projects: _Projects) -> list[Scope]:
     scopes: dict[str, Scope] = {}
     org = raw.get("organization")
     if org:
-        scopes[org["name"]] = Scope(id=org["name"], provider=Provider.GCP, kind=ScopeKind.ORGANIZATION,
-                                    name=org.get("displayName") or org["name"])
+        scopes[org["name"]] = Scope(
+            id=org["name"],
+            provider=Provider.GCP,
+            kind=ScopeKind.ORGANIZATION,
+            name=org.get("displayName") or org["name"],
+        )
     for folder in raw.get("folders", []):
-        scopes[folder["name"]] = Scope(id=folder["name"], provider=Provider.GCP, kind=ScopeKind.FOLDER,
-                                       name=folder.get("displayName") or folder["name"],
-                                       parent_id=folder.get("parent"))
+        scopes[folder["name"]] = Scope(
+            id=folder["name"],
+            provider=Provider.GCP,
+            kind=ScopeKind.FOLDER,
+            name=folder.get("displayName") or folder["name"],
+            parent_id=folder.get("parent"),
+        )
     for project in raw.get("projects", []):
         pid = f"projects/{project['projectId']}"
-        scopes[pid] = Scope(id=pid, provider=Provider.GCP, kind=ScopeKind.PROJECT,
-                            name=project.get("displayName") or project["projectId"],
-                            parent_id=project.get("parent"))
+        scopes[pid] = Scope(
+            id=pid,
+            provider=Provider.GCP,
+            kind=ScopeKind.PROJECT,
+            name=project.get("displayName") or project["projectId"],
+            parent_id=project.get("parent"),
+        )
     for entry in raw.get("policies", []):
         resource = _canonical_resource(entry["resource"], projects)
         match = _SA_NAME.match(resource)
         if match and resource not in scopes:
-            scopes[resource] = Scope(id=resource, provider=Provider.GCP, kind=ScopeKind.RESOURCE,
-                                     name=match.group(2), parent_id=f"projects/{match.group(1)}")
+            scopes[resource] = Scope(
+                id=resource,
+                provider=Provider.GCP,
+                kind=ScopeKind.RESOURCE,
+                name=match.group(2),
+                parent_id=f"projects/{match.group(1)}",
+            )
     return list(scopes.values())
 
 
@@ -243,8 +277,9 @@ def _status(last: datetime | None, scope: str, raw: dict[str, Any]) -> UsageStat
     return UsageStatus.NEVER if scope in raw.get("activityScopes", []) else UsageStatus.UNKNOWN
 
 
-def _last_authentication(raw: dict[str, Any], email: str, unique_id: str | None, key_id: str | None = None
-                         ) -> datetime | None:
+def _last_authentication(
+    raw: dict[str, Any], email: str, unique_id: str | None, key_id: str | None = None
+) -> datetime | None:
     wanted = "serviceAccountKeyLastAuthentication" if key_id else "serviceAccountLastAuthentication"
     best: datetime | None = None
     for item in raw.get("activities", []):
@@ -290,8 +325,9 @@ def _credential(key: dict[str, Any], raw: dict[str, Any], disabled: set[str]) ->
     )
 
 
-def _federation(raw: dict[str, Any], projects: _Projects, bindings: list[tuple[str, str, str]]
-                ) -> tuple[list[FederationProvider], list[Trust]]:
+def _federation(
+    raw: dict[str, Any], projects: _Projects, bindings: list[tuple[str, str, str]]
+) -> tuple[list[FederationProvider], list[Trust]]:
     federation: list[FederationProvider] = []
     trusts: list[Trust] = []
     for pool in raw.get("workloadIdentityPools", []):
@@ -305,9 +341,16 @@ def _federation(raw: dict[str, Any], projects: _Projects, bindings: list[tuple[s
             source = _pool_source(provider)
             if source is None:
                 continue  # SAML and X.509 providers: no identity of ours signs in through them
-            federation.append(FederationProvider(
-                id=provider["name"], provider=Provider.GCP, kind=source.kind, account=pool_project,
-                url=source.issuer_url, audiences=source.audiences))
+            federation.append(
+                FederationProvider(
+                    id=provider["name"],
+                    provider=Provider.GCP,
+                    kind=source.kind,
+                    account=pool_project,
+                    url=source.issuer_url,
+                    audiences=source.audiences,
+                )
+            )
             for member, target, role in bindings:
                 match = _POOL_MEMBER.match(member)
                 if match is None or match.group(2) != pool_id or projects.canonical(match.group(1)) != pool_project:
@@ -343,19 +386,38 @@ def _pool_source(provider: dict[str, Any]) -> _PoolSource | None:
 _AWS_ROLE_MEMBER = re.compile(r"^attribute\.aws_role/arn:aws:sts::(\d{12}):assumed-role/([^/]+)")
 
 
-def _pool_trust(source: _PoolSource, provider: str, target: str, role: str,
-                conditions: dict[str, Any], member_tail: str) -> Trust:
+def _pool_trust(
+    source: _PoolSource, provider: str, target: str, role: str, conditions: dict[str, Any], member_tail: str
+) -> Trust:
     if source.aws_account is None:
-        return Trust(target_id=target, principal=provider, kind=TrustKind.OIDC, actions=[role],
-                     conditions=conditions, issuer=urlparse(source.issuer_url).netloc or source.issuer_url)
+        return Trust(
+            target_id=target,
+            principal=provider,
+            kind=TrustKind.OIDC,
+            actions=[role],
+            conditions=conditions,
+            issuer=urlparse(source.issuer_url).netloc or source.issuer_url,
+        )
     # AWS callers: a member naming one assumed role admits that role; otherwise the account.
     pinned = _AWS_ROLE_MEMBER.match(member_tail)
     if pinned is not None and pinned.group(1) == source.aws_account:
         conditions = {k: v for k, v in conditions.items() if k != "member"}
-        return Trust(target_id=target, principal=f"arn:aws:iam::{pinned.group(1)}:role/{pinned.group(2)}",
-                     kind=TrustKind.PRINCIPAL, actions=[role], conditions=conditions, issuer=source.issuer_url)
-    return Trust(target_id=target, principal=f"arn:aws:iam::{source.aws_account}:root", kind=TrustKind.ACCOUNT,
-                 actions=[role], conditions=conditions, issuer=source.issuer_url)
+        return Trust(
+            target_id=target,
+            principal=f"arn:aws:iam::{pinned.group(1)}:role/{pinned.group(2)}",
+            kind=TrustKind.PRINCIPAL,
+            actions=[role],
+            conditions=conditions,
+            issuer=source.issuer_url,
+        )
+    return Trust(
+        target_id=target,
+        principal=f"arn:aws:iam::{source.aws_account}:root",
+        kind=TrustKind.ACCOUNT,
+        actions=[role],
+        conditions=conditions,
+        issuer=source.issuer_url,
+    )
 
 
 def _scope_policy(entry: dict[str, Any], projects: _Projects) -> ScopePolicy:
@@ -364,5 +426,10 @@ def _scope_policy(entry: dict[str, Any], projects: _Projects) -> ScopePolicy:
     unconditional = [r for r in rules if not r.get("condition")]
     allowed = [v for r in unconditional for v in (r.get("values") or {}).get("allowedValues", [])]
     enforced = any(r.get("enforce") is True for r in unconditional) or bool(allowed)
-    return ScopePolicy(provider=Provider.GCP, scope_id=scope, constraint=entry["constraint"],
-                       enforced=enforced, detail=", ".join(allowed) or None)
+    return ScopePolicy(
+        provider=Provider.GCP,
+        scope_id=scope,
+        constraint=entry["constraint"],
+        enforced=enforced,
+        detail=", ".join(allowed) or None,
+    )

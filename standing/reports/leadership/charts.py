@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 from standing.reports.leadership.model import Count
 
-SEVERITY_COLOURS = {"critical": "#7f1d1d", "high": "#c2410c", "medium": "#b45309", "low": "#4d7c0f",
-                    "info": "#475569"}
+SEVERITY_COLOURS = {"critical": "#7f1d1d", "high": "#c2410c", "medium": "#b45309", "low": "#4d7c0f", "info": "#475569"}
 DEFAULT_COLOUR = "#1e3a8a"
 LABEL_WIDTH = 150
 VALUE_WIDTH = 60
@@ -38,15 +37,30 @@ class BarChart:
     bars: tuple[Bar, ...]
 
 
-def bar_chart(title: str, counts: list[Count], *, width: int = 460, colours: dict[str, str] | None = None,
-              limit: int = 12) -> BarChart:
+def bar_chart(
+    title: str, counts: list[Count], *, width: int = 460, colours: dict[str, str] | None = None, limit: int = 12
+) -> BarChart:
     shown = counts[:limit]
     span = width - LABEL_WIDTH - VALUE_WIDTH
     top = max((c.count for c in shown), default=0) or 1
-    bars = tuple(Bar(label=c.label, value=c.count, y=i * ROW_HEIGHT + 4, width=round(span * c.count / top, 1),
-                     colour=(colours or {}).get(c.label, DEFAULT_COLOUR)) for i, c in enumerate(shown))
-    return BarChart(title=title, width=width, height=max(1, len(shown)) * ROW_HEIGHT + 8, bar_x=LABEL_WIDTH,
-                    bar_height=ROW_HEIGHT - 6, bars=bars)
+    bars = tuple(
+        Bar(
+            label=c.label,
+            value=c.count,
+            y=i * ROW_HEIGHT + 4,
+            width=round(span * c.count / top, 1),
+            colour=(colours or {}).get(c.label, DEFAULT_COLOUR),
+        )
+        for i, c in enumerate(shown)
+    )
+    return BarChart(
+        title=title,
+        width=width,
+        height=max(1, len(shown)) * ROW_HEIGHT + 8,
+        bar_x=LABEL_WIDTH,
+        bar_height=ROW_HEIGHT - 6,
+        bars=bars,
+    )
 
 
 @dataclass(frozen=True)
@@ -77,7 +91,13 @@ def line_chart(title: str, series: list[tuple[str, int]], *, width: int = 460, h
     peak = max((v for _, v in series), default=0) or 1
     inner_w, inner_h = width - left - right, height - top - bottom
     step = inner_w / (len(series) - 1) if len(series) > 1 else 0
-    points = tuple(LinePoint(label=label, value=value,
-                             x=left + (i * step if len(series) > 1 else inner_w / 2),
-                             y=top + inner_h * (1 - value / peak)) for i, (label, value) in enumerate(series))
+    points = tuple(
+        LinePoint(
+            label=label,
+            value=value,
+            x=left + (i * step if len(series) > 1 else inner_w / 2),
+            y=top + inner_h * (1 - value / peak),
+        )
+        for i, (label, value) in enumerate(series)
+    )
     return LineChart(title=title, width=width, height=height, top_value=peak, baseline=top + inner_h, points=points)

@@ -10,7 +10,10 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from standing.planner.document import PlansDocument
+from standing.core.facts import days_since, is_standing_secret
+from standing.core.findings import Finding, Framework, Severity
+from standing.core.model import Inventory
+from standing.planner.model import PlansDocument
 from standing.reports.leadership.model import (
     ControlCoverage,
     Count,
@@ -21,10 +24,7 @@ from standing.reports.leadership.model import (
     RiskyIdentity,
     identity_risks,
 )
-from standing.rules._shared import days_since, is_standing_secret
-from standing.scanner.findings import Finding, Framework, Severity
-from standing.scanner.frameworks import mappings
-from standing.scanner.model import Inventory
+from standing.rules.frameworks import mappings
 
 TOP_IDENTITIES = 10
 REPORTED_FRAMEWORKS = (Framework.OWASP_NHI, Framework.CIS_AWS, Framework.CIS_GCP)
@@ -43,9 +43,16 @@ def escalation_path(finding: Finding, names: dict[str, str]) -> list[PathHop]:
     hops: Any = finding.evidence.get("hops")
     if not isinstance(hops, list):
         return []
-    return [PathHop(source=names.get(h["from"], short_name(h["from"])), target=names.get(h["to"], short_name(h["to"])),
-                    how=str(h.get("how", "")), conditional=bool(h.get("conditional", False)))
-            for h in hops if isinstance(h, dict) and "from" in h and "to" in h]
+    return [
+        PathHop(
+            source=names.get(h["from"], short_name(h["from"])),
+            target=names.get(h["to"], short_name(h["to"])),
+            how=str(h.get("how", "")),
+            conditional=bool(h.get("conditional", False)),
+        )
+        for h in hops
+        if isinstance(h, dict) and "from" in h and "to" in h
+    ]
 
 
 def _counts(counter: Counter[str]) -> list[Count]:
@@ -65,12 +72,23 @@ def _riskiest(findings: list[Finding], names: dict[str, str]) -> list[RiskyIdent
         worst = max(mine, key=lambda f: (f.risk or 0, f.severity.rank))
         paths = [p for p in (escalation_path(f, names) for f in mine) if p]
         blast = worst.blast_radius
-        rows.append(RiskyIdentity(
-            identity=identity, name=worst.identity_name, provider=worst.provider, account=worst.account,
-            risk=risks[identity], findings=len(mine), rules=sorted({f.rule_id for f in mine}),
-            reachable=len(blast.reachable) if blast else 0, reachable_truncated=bool(blast and blast.truncated),
-            reaches_admin=bool(blast and blast.reaches_admin), accounts=blast.accounts if blast else [],
-            sensitive=blast.sensitive if blast else [], path=min(paths, key=len) if paths else []))
+        rows.append(
+            RiskyIdentity(
+                identity=identity,
+                name=worst.identity_name,
+                provider=worst.provider,
+                account=worst.account,
+                risk=risks[identity],
+                findings=len(mine),
+                rules=sorted({f.rule_id for f in mine}),
+                reachable=len(blast.reachable) if blast else 0,
+                reachable_truncated=bool(blast and blast.truncated),
+                reaches_admin=bool(blast and blast.reaches_admin),
+                accounts=blast.accounts if blast else [],
+                sensitive=blast.sensitive if blast else [],
+                path=min(paths, key=len) if paths else [],
+            )
+        )
     return rows
 
 
@@ -81,18 +99,34 @@ def _roadmap(plans: PlansDocument | None) -> list[PhaseProgress]:
     progress = []
     for phase in plans.roadmap.phases:
         steps = [s for i in phase.plans if i in by_identity for s in by_identity[i].steps]
-        progress.append(PhaseProgress(phase=phase.phase, plans=len(phase.plans),
-                                      steps_done=sum(1 for s in steps if s.done), steps_total=len(steps),
-                                      risk_removed=phase.risk_removed, exposure_before=phase.exposure_before,
-                                      exposure_after=phase.exposure_after))
+        progress.append(
+            PhaseProgress(
+                phase=phase.phase,
+                plans=len(phase.plans),
+                steps_done=sum(1 for s in steps if s.done),
+                steps_total=len(steps),
+                risk_removed=phase.risk_removed,
+                exposure_before=phase.exposure_before,
+                exposure_after=phase.exposure_after,
+            )
+        )
     return progress
 
 
 def _frameworks(open_findings: list[Finding]) -> list[ControlCoverage]:
     per_rule = Counter(f.rule_id for f in open_findings)
-    return [ControlCoverage(framework=m.ref.framework.value, version=m.ref.version, control=m.ref.control,
-                            title=m.title, rules=sorted(m.rules), open_findings=sum(per_rule[r] for r in m.rules))
-            for m in mappings() if m.ref.framework in REPORTED_FRAMEWORKS]
+    return [
+        ControlCoverage(
+            framework=m.ref.framework.value,
+            version=m.ref.version,
+            control=m.ref.control,
+            title=m.title,
+            rules=sorted(m.rules),
+            open_findings=sum(per_rule[r] for r in m.rules),
+        )
+        for m in mappings()
+        if m.ref.framework in REPORTED_FRAMEWORKS
+    ]
 
 
 def credential_ages(inventory: Inventory, as_of: datetime) -> list[Count]:
@@ -121,16 +155,23 @@ def compute_figures(report: ReportInput) -> ReportFigures:
     open_findings = [f for f in document.findings if f.waiver is None]
     names = identity_names(report)
     return ReportFigures(
-        generated_at=document.generated_at, as_of=document.as_of, complete=document.scan.complete,
-        identities=document.scan.identities, credentials=document.scan.credentials,
-        open_findings=len(open_findings), waived_findings=len(document.findings) - len(open_findings),
-        estate_risk=sum(identity_risks(document.findings).values()), trend=report.trend,
+        generated_at=document.generated_at,
+        as_of=document.as_of,
+        complete=document.scan.complete,
+        identities=document.scan.identities,
+        credentials=document.scan.credentials,
+        open_findings=len(open_findings),
+        waived_findings=len(document.findings) - len(open_findings),
+        estate_risk=sum(identity_risks(document.findings).values()),
+        trend=report.trend,
         exposure=document.exposure,
         by_severity=[Count(label=s.value, count=sum(1 for f in open_findings if f.severity is s)) for s in Severity],
         by_provider=_counts(Counter(f.provider.value for f in open_findings)),
         by_account=_counts(Counter(f.account for f in open_findings)),
-        riskiest=_riskiest(document.findings, names), roadmap=_roadmap(report.plans),
+        riskiest=_riskiest(document.findings, names),
+        roadmap=_roadmap(report.plans),
         plans_completed=len(report.plans.completed) if report.plans else 0,
-        gaps=document.scan.gaps, frameworks=_frameworks(open_findings),
+        gaps=document.scan.gaps,
+        frameworks=_frameworks(open_findings),
         credential_ages=credential_ages(report.inventory, document.as_of) if report.inventory else None,
     )

@@ -12,7 +12,7 @@ import io
 from enum import StrEnum
 from pathlib import Path
 
-from standing.gate.markdown import escape as md
+from standing.reports.gate_markdown import escape as md
 from standing.reports.leadership.figures import compute_figures
 from standing.reports.leadership.model import ReportFigures, ReportInput
 
@@ -25,8 +25,21 @@ class ReportFormat(StrEnum):
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-CSV_COLUMNS = ["severity", "risk", "rule", "title", "provider", "account", "identity_name", "identity", "subject",
-               "message", "waived", "frameworks", "fingerprint"]
+CSV_COLUMNS = [
+    "severity",
+    "risk",
+    "rule",
+    "title",
+    "provider",
+    "account",
+    "identity_name",
+    "identity",
+    "subject",
+    "message",
+    "waived",
+    "frameworks",
+    "fingerprint",
+]
 
 
 def _cell(value: object) -> str:
@@ -39,38 +52,82 @@ def render_csv(report: ReportInput) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for f in report.findings.findings:
-        writer.writerow([_cell(v) for v in (
-            f.severity.value, f.risk, f.rule_id, f.title, f.provider.value, f.account, f.identity_name, f.identity,
-            f.subject, f.message, "yes" if f.waiver else "no", "; ".join(ref.short for ref in f.frameworks),
-            f.fingerprint)])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    f.severity.value,
+                    f.risk,
+                    f.rule_id,
+                    f.title,
+                    f.provider.value,
+                    f.account,
+                    f.identity_name,
+                    f.identity,
+                    f.subject,
+                    f.message,
+                    "yes" if f.waiver else "no",
+                    "; ".join(ref.short for ref in f.frameworks),
+                    f.fingerprint,
+                )
+            ]
+        )
     return out.getvalue()
 
 
 def render_markdown(figures: ReportFigures) -> str:
     e = figures.exposure
-    lines = [f"# Standing privilege risk report, {figures.as_of:%Y-%m-%d}", "",
-             f"- Estate risk: **{figures.estate_risk:,}** (sum of each identity's worst risk)",
-             f"- Admin-equivalent secrets: **{e.admin_secrets:,}** ({e.admin_secret_days:,} secret-days)",
-             f"- Standing secrets: **{e.standing_secrets:,}** ({e.standing_secret_days:,} secret-days)",
-             f"- Open findings: **{figures.open_findings:,}** ("
-             + ", ".join(f"{c.count} {c.label}" for c in figures.by_severity if c.count) + ")",
-             f"- Coverage: {'every source was read' if figures.complete else f'PARTIAL, {len(figures.gaps)} gap(s)'}",
-             "", "## Trend", "", "| scan | estate risk | secret-days | admin secret-days |", "|---|---:|---:|---:|"]
-    lines += [f"| {p.at:%Y-%m-%d} | {p.estate_risk:,} | {p.exposure.standing_secret_days:,} | "
-              f"{p.exposure.admin_secret_days:,} |" for p in figures.trend]
-    lines += ["", "## The ten riskiest identities", "",
-              "| identity | provider | account | risk | findings | reaches admin | can become |",
-              "|---|---|---|---:|---:|---|---:|"]
-    lines += [f"| {md(r.name)} | {r.provider.value} | {md(r.account)} | {r.risk} | {r.findings} | "
-              f"{'yes' if r.reaches_admin else 'no'} | {r.reachable} |" for r in figures.riskiest]
+    lines = [
+        f"# Standing privilege risk report, {figures.as_of:%Y-%m-%d}",
+        "",
+        f"- Estate risk: **{figures.estate_risk:,}** (sum of each identity's worst risk)",
+        f"- Admin-equivalent secrets: **{e.admin_secrets:,}** ({e.admin_secret_days:,} secret-days)",
+        f"- Standing secrets: **{e.standing_secrets:,}** ({e.standing_secret_days:,} secret-days)",
+        f"- Open findings: **{figures.open_findings:,}** ("
+        + ", ".join(f"{c.count} {c.label}" for c in figures.by_severity if c.count)
+        + ")",
+        f"- Coverage: {'every source was read' if figures.complete else f'PARTIAL, {len(figures.gaps)} gap(s)'}",
+        "",
+        "## Trend",
+        "",
+        "| scan | estate risk | secret-days | admin secret-days |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {p.at:%Y-%m-%d} | {p.estate_risk:,} | {p.exposure.standing_secret_days:,} | "
+        f"{p.exposure.admin_secret_days:,} |"
+        for p in figures.trend
+    ]
+    lines += [
+        "",
+        "## The ten riskiest identities",
+        "",
+        "| identity | provider | account | risk | findings | reaches admin | can become |",
+        "|---|---|---|---:|---:|---|---:|",
+    ]
+    lines += [
+        f"| {md(r.name)} | {r.provider.value} | {md(r.account)} | {r.risk} | {r.findings} | "
+        f"{'yes' if r.reaches_admin else 'no'} | {r.reachable} |"
+        for r in figures.riskiest
+    ]
     if figures.roadmap:
-        lines += ["", "## Roadmap", "", "| phase | plans | steps done | risk removed | secret-days after |",
-                  "|---|---:|---:|---:|---:|"]
-        lines += [f"| {p.phase.value} | {p.plans} | {p.steps_done}/{p.steps_total} | {p.risk_removed:,} | "
-                  f"{p.exposure_after.standing_secret_days:,} |" for p in figures.roadmap]
+        lines += [
+            "",
+            "## Roadmap",
+            "",
+            "| phase | plans | steps done | risk removed | secret-days after |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {p.phase.value} | {p.plans} | {p.steps_done}/{p.steps_total} | {p.risk_removed:,} | "
+            f"{p.exposure_after.standing_secret_days:,} |"
+            for p in figures.roadmap
+        ]
     if figures.gaps:
         lines += ["", "## Not scanned", "", "| provider | scope | operation | status |", "|---|---|---|---|"]
-        lines += [f"| {g.provider.value} | {md(g.scope)} | {md(g.operation)} | {g.status.value} |" for g in figures.gaps]
+        lines += [
+            f"| {g.provider.value} | {md(g.scope)} | {md(g.operation)} | {g.status.value} |" for g in figures.gaps
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -1,4 +1,5 @@
-"""Where a report's input comes from: a scan's output directory, a snapshot, earlier findings.json files.
+"""Where a report's input comes from: a scan's output directory and earlier findings.json files
+(a snapshot is analysed by ``standing.scan.report_of_snapshot``).
 
 Every bad file is one ``UserError`` naming it. Reading the trend from the history store
 (``standing/history``) is not wired yet; it only has to produce ``TrendPoint`` values.
@@ -6,21 +7,18 @@ Every bad file is one ``UserError`` naming it. Reading the trend from the histor
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
-
-from standing.planner.document import PlansDocument
-from standing.reports.findings_json import FindingsDocument
+from standing.core.errors import UserError
+from standing.core.findings_json import FindingsDocument
+from standing.core.snapshot import read_snapshot
+from standing.core.textfiles import read_document
+from standing.planner.model import PlansDocument
 from standing.reports.leadership.model import ReportInput, TrendPoint, trend_point
-from standing.scanner.config import ScanConfig
-from standing.scanner.errors import UserError
-from standing.scanner.findings import Waiver
-from standing.scanner.pipeline import scan_inventory
-from standing.scanner.snapshot import read_snapshot
-from standing.scanner.textfiles import read_document
 
 HISTORY_PATTERN = "*findings*.json"
+
+
 def read_findings_document(path: Path) -> FindingsDocument:
     return read_document(path, FindingsDocument, "standing.findings", "findings.json", hint="truncated?")
 
@@ -54,12 +52,3 @@ def from_findings_dir(directory: Path, history: tuple[TrendPoint, ...] = ()) -> 
         plans=read_plans_document(plans_path) if plans_path.is_file() else None,
         history=history,
     )
-
-
-def from_snapshot(path: Path, config: ScanConfig, *, as_of: datetime, generated_at: datetime,
-                  waivers: list[Waiver] | None = None, history: tuple[TrendPoint, ...] = ()) -> ReportInput:
-    """A snapshot analysed and planned here, exactly as a scan of it would be."""
-    inventory = read_snapshot(path)
-    result = scan_inventory(inventory, config, as_of=as_of, generated_at=generated_at, output_dir=None,
-                            waivers=waivers, with_plans=True)
-    return ReportInput(findings=result.document, inventory=inventory, plans=result.plans, history=history)

@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 
 from pydantic import Field
 
-from standing.planner.document import PlansDocument
-from standing.planner.model import Phase
-from standing.reports.findings_json import FindingsDocument
-from standing.scanner.findings import Exposure, Finding, Severity
-from standing.scanner.model import CoverageEntry, Inventory, Provider, Record, UtcDatetime
+from standing.core.findings import Exposure, Finding, Severity
+from standing.core.findings_json import FindingsDocument
+from standing.core.model import CoverageEntry, Inventory, Provider, Record, UtcDatetime
+from standing.planner.model import Phase, PlansDocument
 
 
 class TrendPoint(Record):

@@ -25,9 +25,12 @@ from standing.reports.leadership.table_data import build_table_data
 
 @cache
 def _environment() -> Environment:
-    return Environment(loader=PackageLoader("standing.reports.leadership", "templates"),
-                       autoescape=select_autoescape(default=True, default_for_string=True),
-                       trim_blocks=False, lstrip_blocks=False)
+    return Environment(
+        loader=PackageLoader("standing.reports.leadership", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
 
 
 def _asset(name: str) -> str:
@@ -36,10 +39,12 @@ def _asset(name: str) -> str:
 
 def content_security_policy(script: str) -> str:
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    return ("default-src 'none'; "
-            f"script-src 'sha256-{digest}'; "
-            "style-src 'unsafe-inline'; img-src data:; "
-            "base-uri 'none'; form-action 'none'")
+    return (
+        "default-src 'none'; "
+        f"script-src 'sha256-{digest}'; "
+        "style-src 'unsafe-inline'; img-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
 
 
 def _frameworks(figures: ReportFigures) -> list[tuple[str, list[object]]]:
@@ -55,19 +60,26 @@ def render_html(report: ReportInput, figures: ReportFigures | None = None) -> st
     figures = figures or compute_figures(report)
     script = _asset("report.js")
     trend = figures.trend
-    return _environment().get_template("report.html.j2").render(
-        csp=content_security_policy(script),
-        css=Markup(_asset("report.css")),
-        script=Markup(script),
-        data=build_table_data(report).as_script_json(),
-        tool_version=__version__,
-        figures=figures,
-        previous=trend[-2] if len(trend) > 1 else None,
-        trend=line_chart("Estate risk per scan", [(p.at.strftime("%Y-%m-%d"), p.estate_risk) for p in trend]),
-        severity_chart=bar_chart("Open findings by severity", figures.by_severity, colours=SEVERITY_COLOURS),
-        provider_chart=bar_chart("Open findings by provider", figures.by_provider),
-        account_chart=bar_chart("Open findings by account (top 12)", figures.by_account),
-        age_chart=(bar_chart("Standing secrets by age", figures.credential_ages)
-                   if figures.credential_ages is not None else None),
-        frameworks=_frameworks(figures),
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            csp=content_security_policy(script),
+            css=Markup(_asset("report.css")),
+            script=Markup(script),
+            data=build_table_data(report).as_script_json(),
+            tool_version=__version__,
+            figures=figures,
+            previous=trend[-2] if len(trend) > 1 else None,
+            trend=line_chart("Estate risk per scan", [(p.at.strftime("%Y-%m-%d"), p.estate_risk) for p in trend]),
+            severity_chart=bar_chart("Open findings by severity", figures.by_severity, colours=SEVERITY_COLOURS),
+            provider_chart=bar_chart("Open findings by provider", figures.by_provider),
+            account_chart=bar_chart("Open findings by account (top 12)", figures.by_account),
+            age_chart=(
+                bar_chart("Standing secrets by age", figures.credential_ages)
+                if figures.credential_ages is not None
+                else None
+            ),
+            frameworks=_frameworks(figures),
+        )
     )

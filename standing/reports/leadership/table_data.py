@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
+from standing.core.findings import Finding, Severity
 from standing.reports.leadership.figures import escalation_path, identity_names
 from standing.reports.leadership.model import ReportInput
-from standing.scanner.findings import Finding, Severity
 
 SEVERITIES = [s.value for s in Severity]
 
@@ -54,9 +54,17 @@ class TableData:
 
 def _identity_row(finding: Finding, providers: _Interned, accounts: _Interned) -> list[object]:
     blast = finding.blast_radius
-    return [finding.identity, finding.identity_name, providers(finding.provider.value), accounts(finding.account),
-            len(blast.reachable) if blast else 0, int(bool(blast and blast.reaches_admin)),
-            blast.accounts if blast else [], blast.sensitive if blast else [], []]
+    return [
+        finding.identity,
+        finding.identity_name,
+        providers(finding.provider.value),
+        accounts(finding.account),
+        len(blast.reachable) if blast else 0,
+        int(bool(blast and blast.reaches_admin)),
+        blast.accounts if blast else [],
+        blast.sensitive if blast else [],
+        [],
+    ]
 
 
 def build_table_data(report: ReportInput) -> TableData:
@@ -77,16 +85,26 @@ def build_table_data(report: ReportInput) -> TableData:
             identities[who][8] = [[h.source, h.target, h.how] for h in path]
         rule_titles.setdefault(f.rule_id, f.title)
         rule_frameworks.setdefault(f.rule_id, ", ".join(ref.short for ref in f.frameworks))
-        rows.append([SEVERITIES.index(f.severity.value), rules(f.rule_id), who,
-                     -1 if f.risk is None else f.risk, f.message,
-                     -1 if f.subject == f.identity else subjects(f.subject), int(f.waiver is not None),
-                     f.fingerprint])
-    return TableData({
-        "severities": SEVERITIES,
-        "rules": [[r, rule_titles[r], rule_frameworks[r]] for r in rules.values],
-        "providers": providers.values,
-        "accounts": accounts.values,
-        "subjects": subjects.values,
-        "identities": identities,
-        "findings": rows,
-    })
+        rows.append(
+            [
+                SEVERITIES.index(f.severity.value),
+                rules(f.rule_id),
+                who,
+                -1 if f.risk is None else f.risk,
+                f.message,
+                -1 if f.subject == f.identity else subjects(f.subject),
+                int(f.waiver is not None),
+                f.fingerprint,
+            ]
+        )
+    return TableData(
+        {
+            "severities": SEVERITIES,
+            "rules": [[r, rule_titles[r], rule_frameworks[r]] for r in rules.values],
+            "providers": providers.values,
+            "accounts": accounts.values,
+            "subjects": subjects.values,
+            "identities": identities,
+            "findings": rows,
+        }
+    )

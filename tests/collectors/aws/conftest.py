@@ -7,9 +7,8 @@ from pathlib import Path
 
 import boto3
 import pytest
-from moto import mock_aws
-
 from aws_support import REGION
+from moto import mock_aws
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from moto.iam.models import AccessKeyLastUsed, iam_backends
 
 from standing.collectors.aws import AwsScanOptions, collect_aws
 from standing.collectors.aws.operations import declared_actions
-from standing.scanner.model import (
+from standing.core.model import (
     CoverageStatus,
     CredentialKind,
     FederationKind,
@@ -41,9 +41,7 @@ WILDCARD = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeR
 EXTERNAL_ID = {"StringEquals": {"sts:ExternalId": "s3cr3t-ish"}}
 CROSS = {
     "Effect": "Allow",
-    "Principal": {
-        "AWS": ["111122223333", "arn:aws:iam::444455556666:root", "arn:aws:iam::111122223333:role/deployer"]
-    },
+    "Principal": {"AWS": ["111122223333", "arn:aws:iam::444455556666:root", "arn:aws:iam::111122223333:role/deployer"]},
     "Action": ["sts:AssumeRole", "sts:TagSession"],
     "Condition": EXTERNAL_ID,
 }
@@ -139,22 +137,68 @@ def test_single_account_inventory(session: boto3.Session) -> None:
         (i.id, i.kind, i.name, i.human, i.workload, i.provider_managed, i.last_used, i.last_used_status)
         for i in inv.identities
     } == {
-        (f"{ARN}:user/svc/ci-bot", IdentityKind.USER, "ci-bot", False, WorkloadKind.UNKNOWN, False,
-         utc(2025, 5, 1, 9), UsageStatus.USED),
-        (f"{ARN}:user/alice", IdentityKind.USER, "alice", True, WorkloadKind.UNKNOWN, False,
-         utc(2025, 5, 20, 7), UsageStatus.USED),
-        (f"{ARN}:group/devs", IdentityKind.GROUP, "devs", None, WorkloadKind.UNKNOWN, False,
-         None, UsageStatus.UNKNOWN),
-        (f"{ARN}:role/app-fn", IdentityKind.ROLE, "app-fn", False, WorkloadKind.APP, False,
-         utc(2025, 5, 31, 23), UsageStatus.USED),
-        (f"{ARN}:role/open", IdentityKind.ROLE, "open", False, WorkloadKind.UNKNOWN, False,
-         None, UsageStatus.NEVER),
-        (f"{ARN}:role/vendor", IdentityKind.ROLE, "vendor", False, WorkloadKind.AGENT, False,
-         None, UsageStatus.UNKNOWN),
-        (f"{ARN}:role/ci/gha-deploy", IdentityKind.ROLE, "gha-deploy", False, WorkloadKind.CI, False,
-         None, UsageStatus.NEVER),
-        (sso, IdentityKind.ROLE, "AWSReservedSSO_Admin_0123456789abcdef", True, WorkloadKind.UNKNOWN,
-         True, None, UsageStatus.NEVER),
+        (
+            f"{ARN}:user/svc/ci-bot",
+            IdentityKind.USER,
+            "ci-bot",
+            False,
+            WorkloadKind.UNKNOWN,
+            False,
+            utc(2025, 5, 1, 9),
+            UsageStatus.USED,
+        ),
+        (
+            f"{ARN}:user/alice",
+            IdentityKind.USER,
+            "alice",
+            True,
+            WorkloadKind.UNKNOWN,
+            False,
+            utc(2025, 5, 20, 7),
+            UsageStatus.USED,
+        ),
+        (f"{ARN}:group/devs", IdentityKind.GROUP, "devs", None, WorkloadKind.UNKNOWN, False, None, UsageStatus.UNKNOWN),
+        (
+            f"{ARN}:role/app-fn",
+            IdentityKind.ROLE,
+            "app-fn",
+            False,
+            WorkloadKind.APP,
+            False,
+            utc(2025, 5, 31, 23),
+            UsageStatus.USED,
+        ),
+        (f"{ARN}:role/open", IdentityKind.ROLE, "open", False, WorkloadKind.UNKNOWN, False, None, UsageStatus.NEVER),
+        (
+            f"{ARN}:role/vendor",
+            IdentityKind.ROLE,
+            "vendor",
+            False,
+            WorkloadKind.AGENT,
+            False,
+            None,
+            UsageStatus.UNKNOWN,
+        ),
+        (
+            f"{ARN}:role/ci/gha-deploy",
+            IdentityKind.ROLE,
+            "gha-deploy",
+            False,
+            WorkloadKind.CI,
+            False,
+            None,
+            UsageStatus.NEVER,
+        ),
+        (
+            sso,
+            IdentityKind.ROLE,
+            "AWSReservedSSO_Admin_0123456789abcdef",
+            True,
+            WorkloadKind.UNKNOWN,
+            True,
+            None,
+            UsageStatus.NEVER,
+        ),
     }
     by_id = {i.id: i for i in inv.identities}
     ci_bot, alice = by_id[f"{ARN}:user/svc/ci-bot"], by_id[f"{ARN}:user/alice"]
@@ -168,18 +212,31 @@ def test_single_account_inventory(session: boto3.Session) -> None:
         for c in inv.credentials
         if c.kind is CredentialKind.ACCESS_KEY
     } == {
-        (seeded["old_key"], f"{ARN}:user/svc/ci-bot", CredentialKind.ACCESS_KEY, True, utc(2024, 1, 1),
-         utc(2025, 5, 1, 9), UsageStatus.USED),
-        (seeded["new_key"], f"{ARN}:user/svc/ci-bot", CredentialKind.ACCESS_KEY, False, utc(2025, 2, 1),
-         None, UsageStatus.NEVER),
+        (
+            seeded["old_key"],
+            f"{ARN}:user/svc/ci-bot",
+            CredentialKind.ACCESS_KEY,
+            True,
+            utc(2024, 1, 1),
+            utc(2025, 5, 1, 9),
+            UsageStatus.USED,
+        ),
+        (
+            seeded["new_key"],
+            f"{ARN}:user/svc/ci-bot",
+            CredentialKind.ACCESS_KEY,
+            False,
+            utc(2025, 2, 1),
+            None,
+            UsageStatus.NEVER,
+        ),
     }
     assert {
         (c.id, c.identity_id, c.active, c.last_used, c.last_used_status)
         for c in inv.credentials
         if c.kind is CredentialKind.PASSWORD
     } == {
-        (f"{ARN}:user/alice/console-password", f"{ARN}:user/alice", True, utc(2025, 5, 20, 7),
-         UsageStatus.USED),
+        (f"{ARN}:user/alice/console-password", f"{ARN}:user/alice", True, utc(2025, 5, 20, 7), UsageStatus.USED),
     }
 
     assert {(g.principal_id, g.role_id, g.scope_id) for g in inv.grants} == {
@@ -204,19 +261,42 @@ def test_single_account_inventory(session: boto3.Session) -> None:
     }
     cross_actions = ["sts:AssumeRole", "sts:TagSession"]
     assert {
-        (t.target_id, t.principal, t.kind, tuple(t.actions), json.dumps(t.conditions), t.issuer)
-        for t in inv.trusts
+        (t.target_id, t.principal, t.kind, tuple(t.actions), json.dumps(t.conditions), t.issuer) for t in inv.trusts
     } == {
         (f"{ARN}:role/app-fn", "lambda.amazonaws.com", TrustKind.SERVICE, ("sts:AssumeRole",), "{}", None),
         (f"{ARN}:role/open", "*", TrustKind.ANY, ("sts:AssumeRole",), "{}", None),
-        (f"{ARN}:role/vendor", "arn:aws:iam::111122223333:root", TrustKind.ACCOUNT,
-         tuple(cross_actions), json.dumps(EXTERNAL_ID), None),
-        (f"{ARN}:role/vendor", "arn:aws:iam::444455556666:root", TrustKind.ACCOUNT,
-         tuple(cross_actions), json.dumps(EXTERNAL_ID), None),
-        (f"{ARN}:role/vendor", "arn:aws:iam::111122223333:role/deployer", TrustKind.PRINCIPAL,
-         tuple(cross_actions), json.dumps(EXTERNAL_ID), None),
-        (f"{ARN}:role/ci/gha-deploy", f"{ARN}:oidc-provider/{GITHUB}", TrustKind.OIDC,
-         ("sts:AssumeRoleWithWebIdentity",), json.dumps(GHA_CONDITION), GITHUB),
+        (
+            f"{ARN}:role/vendor",
+            "arn:aws:iam::111122223333:root",
+            TrustKind.ACCOUNT,
+            tuple(cross_actions),
+            json.dumps(EXTERNAL_ID),
+            None,
+        ),
+        (
+            f"{ARN}:role/vendor",
+            "arn:aws:iam::444455556666:root",
+            TrustKind.ACCOUNT,
+            tuple(cross_actions),
+            json.dumps(EXTERNAL_ID),
+            None,
+        ),
+        (
+            f"{ARN}:role/vendor",
+            "arn:aws:iam::111122223333:role/deployer",
+            TrustKind.PRINCIPAL,
+            tuple(cross_actions),
+            json.dumps(EXTERNAL_ID),
+            None,
+        ),
+        (
+            f"{ARN}:role/ci/gha-deploy",
+            f"{ARN}:oidc-provider/{GITHUB}",
+            TrustKind.OIDC,
+            ("sts:AssumeRoleWithWebIdentity",),
+            json.dumps(GHA_CONDITION),
+            GITHUB,
+        ),
         (sso, f"{ARN}:saml-provider/okta", TrustKind.SAML, ("sts:AssumeRoleWithSAML",), "{}", None),
     }
     assert {(f.id, f.kind, f.url, tuple(f.audiences)) for f in inv.federation} == {
@@ -247,16 +327,12 @@ def test_without_key_ids_credentials_are_named_by_report_slot(session: boto3.Ses
     calls: list[str] = []
     session.events.register("before-call.iam.ListAccessKeys", lambda **_: calls.append("x"))
 
-    inv = collect_aws(
-        AwsScanOptions(resolve_key_ids=False), session=session, now=fixed_now, sleep=no_sleep
-    )
+    inv = collect_aws(AwsScanOptions(resolve_key_ids=False), session=session, now=fixed_now, sleep=no_sleep)
 
     ci_bot = f"{ARN}:user/svc/ci-bot"
     assert calls == []
     assert {
-        (c.id, c.active, c.created, c.last_used_status)
-        for c in inv.credentials
-        if c.kind is CredentialKind.ACCESS_KEY
+        (c.id, c.active, c.created, c.last_used_status) for c in inv.credentials if c.kind is CredentialKind.ACCESS_KEY
     } == {
         (f"{ci_bot}/access-key-1", True, utc(2024, 1, 1), UsageStatus.USED),
         (f"{ci_bot}/access-key-2", False, utc(2025, 2, 1), UsageStatus.NEVER),

@@ -6,7 +6,7 @@ cases come from a fixture written in the documented 22-column format.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,10 +14,10 @@ from aws_support import ACCT, NOW, utc
 
 from standing.collectors.aws.fetch import CredentialReport, RawAccount, parse_credential_report
 from standing.collectors.aws.normalize import normalize_account, report_usage
-from standing.scanner.model import CredentialKind, IdentityKind, UsageStatus
+from standing.core.model import CredentialKind, IdentityKind, UsageStatus
 
 FIXTURE = Path(__file__).parent / "fixtures" / "credential_report.csv"
-GENERATED = datetime(2025, 6, 1, 9, 0, tzinfo=timezone.utc)
+GENERATED = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
 
 
 def report_only_account(*, with_key_ids: dict | None = None) -> RawAccount:
@@ -52,9 +52,7 @@ def test_parse_keeps_every_row_and_column_as_written() -> None:
     ],
 )
 def test_report_values_never_read_unknown_as_never(value, created, expected) -> None:
-    usage = report_usage(
-        value, created=created, tracking_start=utc(2015, 4, 22)
-    )
+    usage = report_usage(value, created=created, tracking_start=utc(2015, 4, 22))
     assert (usage.at, usage.status) == expected
 
 
@@ -69,33 +67,95 @@ def test_report_rows_become_identities_and_credentials() -> None:
     } == {
         (root, IdentityKind.ROOT, "root", True, False, False, utc(2024, 6, 1, 8), UsageStatus.USED),
         (f"{user}/legacy", IdentityKind.USER, "legacy", None, True, False, None, UsageStatus.UNKNOWN),
-        (f"{user}/ci/deployer", IdentityKind.USER, "deployer", False, False, False,
-         utc(2024, 6, 30, 23, 59), UsageStatus.USED),
+        (
+            f"{user}/ci/deployer",
+            IdentityKind.USER,
+            "deployer",
+            False,
+            False,
+            False,
+            utc(2024, 6, 30, 23, 59),
+            UsageStatus.USED,
+        ),
         (f"{user}/odd", IdentityKind.USER, "odd", False, False, None, None, UsageStatus.UNKNOWN),
-        (f"{user}/alice", IdentityKind.USER, "alice", True, True, True, utc(2025, 5, 30, 8),
-         UsageStatus.USED),
+        (f"{user}/alice", IdentityKind.USER, "alice", True, True, True, utc(2025, 5, 30, 8), UsageStatus.USED),
     }
     assert {
-        (c.id, c.identity_id, c.kind, c.active, c.created, c.last_used, c.last_used_status,
-         c.last_used_service)
+        (c.id, c.identity_id, c.kind, c.active, c.created, c.last_used, c.last_used_status, c.last_used_service)
         for c in inv.credentials
     } == {
         # Only the active root key is reported; slot 2 is empty.
-        (f"{root}/access-key-1", root, CredentialKind.ACCESS_KEY, True, utc(2016, 3, 1, 12),
-         utc(2024, 6, 1, 8), UsageStatus.USED, "s3"),
-        (f"{user}/legacy/console-password", f"{user}/legacy", CredentialKind.PASSWORD, True,
-         utc(2013, 5, 5), None, UsageStatus.UNKNOWN, None),
+        (
+            f"{root}/access-key-1",
+            root,
+            CredentialKind.ACCESS_KEY,
+            True,
+            utc(2016, 3, 1, 12),
+            utc(2024, 6, 1, 8),
+            UsageStatus.USED,
+            "s3",
+        ),
+        (
+            f"{user}/legacy/console-password",
+            f"{user}/legacy",
+            CredentialKind.PASSWORD,
+            True,
+            utc(2013, 5, 5),
+            None,
+            UsageStatus.UNKNOWN,
+            None,
+        ),
         # "N/A" on a key older than 2015-04-22 is not "never used".
-        (f"{user}/legacy/access-key-1", f"{user}/legacy", CredentialKind.ACCESS_KEY, True,
-         utc(2014, 2, 2), None, UsageStatus.UNKNOWN, None),
-        (f"{user}/ci/deployer/access-key-1", f"{user}/ci/deployer", CredentialKind.ACCESS_KEY, True,
-         utc(2021, 1, 1, 0, 5), utc(2024, 6, 30, 23, 59), UsageStatus.USED, "sts"),
-        (f"{user}/ci/deployer/access-key-2", f"{user}/ci/deployer", CredentialKind.ACCESS_KEY, True,
-         utc(2023, 3, 3), None, UsageStatus.NEVER, None),
-        (f"{user}/odd/access-key-1", f"{user}/odd", CredentialKind.ACCESS_KEY, True,
-         utc(2022, 2, 2), None, UsageStatus.UNKNOWN, None),
-        (f"{user}/alice/console-password", f"{user}/alice", CredentialKind.PASSWORD, True,
-         utc(2024, 12, 1), utc(2025, 5, 30, 8), UsageStatus.USED, None),
+        (
+            f"{user}/legacy/access-key-1",
+            f"{user}/legacy",
+            CredentialKind.ACCESS_KEY,
+            True,
+            utc(2014, 2, 2),
+            None,
+            UsageStatus.UNKNOWN,
+            None,
+        ),
+        (
+            f"{user}/ci/deployer/access-key-1",
+            f"{user}/ci/deployer",
+            CredentialKind.ACCESS_KEY,
+            True,
+            utc(2021, 1, 1, 0, 5),
+            utc(2024, 6, 30, 23, 59),
+            UsageStatus.USED,
+            "sts",
+        ),
+        (
+            f"{user}/ci/deployer/access-key-2",
+            f"{user}/ci/deployer",
+            CredentialKind.ACCESS_KEY,
+            True,
+            utc(2023, 3, 3),
+            None,
+            UsageStatus.NEVER,
+            None,
+        ),
+        (
+            f"{user}/odd/access-key-1",
+            f"{user}/odd",
+            CredentialKind.ACCESS_KEY,
+            True,
+            utc(2022, 2, 2),
+            None,
+            UsageStatus.UNKNOWN,
+            None,
+        ),
+        (
+            f"{user}/alice/console-password",
+            f"{user}/alice",
+            CredentialKind.PASSWORD,
+            True,
+            utc(2024, 12, 1),
+            utc(2025, 5, 30, 8),
+            UsageStatus.USED,
+            None,
+        ),
     }
     assert inv.meta.source_times == {f"aws:{ACCT}:credential-report": GENERATED}
 
@@ -105,19 +165,20 @@ def test_listed_key_ids_replace_slot_ids_matched_by_creation_time() -> None:
 
     deployer = f"arn:aws:iam::{ACCT}:user/ci/deployer"
     listed = [  # listed newest first, to show matching is by date, not position
-        AccessKeyMetadata(user_name="deployer", access_key_id="AKIANEWER00000000002",
-                          status="Active", created=utc(2023, 3, 3)),
-        AccessKeyMetadata(user_name="deployer", access_key_id="AKIAOLDER00000000001",
-                          status="Active", created=utc(2021, 1, 1, 0, 5)),
+        AccessKeyMetadata(
+            user_name="deployer", access_key_id="AKIANEWER00000000002", status="Active", created=utc(2023, 3, 3)
+        ),
+        AccessKeyMetadata(
+            user_name="deployer", access_key_id="AKIAOLDER00000000001", status="Active", created=utc(2021, 1, 1, 0, 5)
+        ),
         # Created after the cached report: no slot, so its use is unknown.
-        AccessKeyMetadata(user_name="deployer", access_key_id="AKIABRANDNEW00000003",
-                          status="Inactive", created=utc(2025, 6, 1, 10)),
+        AccessKeyMetadata(
+            user_name="deployer", access_key_id="AKIABRANDNEW00000003", status="Inactive", created=utc(2025, 6, 1, 10)
+        ),
     ]
     inv = normalize_account(report_only_account(with_key_ids={deployer: listed}), now=NOW)
     assert {
-        (c.id, c.active, c.last_used, c.last_used_status)
-        for c in inv.credentials
-        if c.identity_id == deployer
+        (c.id, c.active, c.last_used, c.last_used_status) for c in inv.credentials if c.identity_id == deployer
     } == {
         ("AKIAOLDER00000000001", True, utc(2024, 6, 30, 23, 59), UsageStatus.USED),
         ("AKIANEWER00000000002", True, None, UsageStatus.NEVER),

@@ -22,7 +22,7 @@ from standing.collectors.aws.fetch import (
 )
 from standing.collectors.aws.normalize import normalize_account
 from standing.collectors.aws.session import install_guard, make_client
-from standing.scanner.model import CoverageEntry, CoverageStatus, IdentityKind, Provider, UsageStatus
+from standing.core.model import CoverageEntry, CoverageStatus, IdentityKind, Provider, UsageStatus
 
 ARN = f"arn:aws:iam::{ACCT}"
 CREATED = datetime(2024, 1, 1, tzinfo=NOW.tzinfo)
@@ -34,14 +34,25 @@ def stubbed_iam() -> Any:
 
 
 def user(name: str) -> dict[str, Any]:
-    return {"UserName": name, "UserId": f"AIDA{name.upper():0<17}", "Arn": f"{ARN}:user/{name}",
-            "Path": "/", "CreateDate": CREATED}
+    return {
+        "UserName": name,
+        "UserId": f"AIDA{name.upper():0<17}",
+        "Arn": f"{ARN}:user/{name}",
+        "Path": "/",
+        "CreateDate": CREATED,
+    }
 
 
 def role(name: str) -> dict[str, Any]:
-    return {"RoleName": name, "RoleId": f"AROA{name.upper():0<17}", "Arn": f"{ARN}:role/{name}",
-            "Path": "/", "CreateDate": CREATED,
-            "AssumeRolePolicyDocument": '{"Version":"2012-10-17","Statement":[]}', "RoleLastUsed": {}}
+    return {
+        "RoleName": name,
+        "RoleId": f"AROA{name.upper():0<17}",
+        "Arn": f"{ARN}:role/{name}",
+        "Path": "/",
+        "CreateDate": CREATED,
+        "AssumeRolePolicyDocument": '{"Version":"2012-10-17","Statement":[]}',
+        "RoleLastUsed": {},
+    }
 
 
 def test_authorization_details_follow_the_marker_across_pages() -> None:
@@ -50,16 +61,25 @@ def test_authorization_details_follow_the_marker_across_pages() -> None:
     with Stubber(iam) as stub:
         stub.add_response(
             "get_account_authorization_details",
-            {"UserDetailList": [user("a")], "RoleDetailList": [role("r1")], "IsTruncated": True,
-             "Marker": "page-2"},
+            {"UserDetailList": [user("a")], "RoleDetailList": [role("r1")], "IsTruncated": True, "Marker": "page-2"},
             {},
         )
         stub.add_response(
             "get_account_authorization_details",
-            {"UserDetailList": [user("b")], "RoleDetailList": [role("r2")],
-             "GroupDetailList": [{"GroupName": "g", "Arn": f"{ARN}:group/g", "Path": "/",
-                                  "GroupId": "AGPA0000000000000000G", "CreateDate": CREATED}],
-             "IsTruncated": False},
+            {
+                "UserDetailList": [user("b")],
+                "RoleDetailList": [role("r2")],
+                "GroupDetailList": [
+                    {
+                        "GroupName": "g",
+                        "Arn": f"{ARN}:group/g",
+                        "Path": "/",
+                        "GroupId": "AGPA0000000000000000G",
+                        "CreateDate": CREATED,
+                    }
+                ],
+                "IsTruncated": False,
+            },
             {"Marker": "page-2"},
         )
         details = fetch_authorization_details(iam, log)
@@ -94,17 +114,20 @@ def test_credential_report_polling_is_bounded() -> None:
     assert len(sleeps) == REPORT_MAX_ATTEMPTS - 1
     assert sleeps[:4] == [0.25, 0.5, 1.0, 2.0] and max(sleeps) == 2.0  # backs off, then steady
     assert log.entries == [
-        CoverageEntry(provider=Provider.AWS, scope=ACCT, operation="iam:GenerateCredentialReport",
-                      status=CoverageStatus.FAILED,
-                      detail=f"report not COMPLETE after {REPORT_MAX_ATTEMPTS} attempts"),
+        CoverageEntry(
+            provider=Provider.AWS,
+            scope=ACCT,
+            operation="iam:GenerateCredentialReport",
+            status=CoverageStatus.FAILED,
+            detail=f"report not COMPLETE after {REPORT_MAX_ATTEMPTS} attempts",
+        ),
     ]
 
 
 def error_response(status: int, code: str, message: str) -> tuple[AWSResponse, dict[str, Any]]:
     """What a before-call handler returns to make botocore raise as if AWS answered."""
     http = AWSResponse(url="https://iam.amazonaws.com/", status_code=status, headers={}, raw=None)
-    return http, {"Error": {"Code": code, "Message": message},
-                  "ResponseMetadata": {"HTTPStatusCode": status}}
+    return http, {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}
 
 
 def test_denied_report_is_a_gap_and_gaad_identities_remain(session: boto3.Session) -> None:
@@ -124,35 +147,36 @@ def test_denied_report_is_a_gap_and_gaad_identities_remain(session: boto3.Sessio
     inv = collect_aws(AwsScanOptions(), session=session, now=fixed_now, sleep=no_sleep)
 
     assert inv.gaps == [
-        CoverageEntry(provider=Provider.AWS, scope=ACCT, operation="iam:GetCredentialReport",
-                      status=CoverageStatus.DENIED, detail=f"AccessDenied: {message}"),
+        CoverageEntry(
+            provider=Provider.AWS,
+            scope=ACCT,
+            operation="iam:GetCredentialReport",
+            status=CoverageStatus.DENIED,
+            detail=f"AccessDenied: {message}",
+        ),
     ]
-    assert {i.id for i in inv.identities} == {
-        f"{ARN}:user/ci-bot", f"{ARN}:user/no-keys", f"{ARN}:role/r"
-    }
+    assert {i.id for i in inv.identities} == {f"{ARN}:user/ci-bot", f"{ARN}:user/no-keys", f"{ARN}:role/r"}
     # Without the report nobody is known to hold a key, so every user's keys are listed.
     assert len(listed) == 2
-    assert {(c.id, c.active, c.last_used_status) for c in inv.credentials} == {
-        (key, True, UsageStatus.UNKNOWN)
-    }
+    assert {(c.id, c.active, c.last_used_status) for c in inv.credentials} == {(key, True, UsageStatus.UNKNOWN)}
     assert inv.meta.source_times == {}
 
 
 @pytest.mark.parametrize(
     ("failure", "status", "detail"),
     [
-        (lambda **_: error_response(400, "Throttling", "Rate exceeded"), CoverageStatus.THROTTLED,
-         "Throttling: Rate exceeded"),
-        (lambda **_: error_response(500, "ServiceFailure", "boom"), CoverageStatus.FAILED,
-         "ServiceFailure: boom"),
+        (
+            lambda **_: error_response(400, "Throttling", "Rate exceeded"),
+            CoverageStatus.THROTTLED,
+            "Throttling: Rate exceeded",
+        ),
+        (lambda **_: error_response(500, "ServiceFailure", "boom"), CoverageStatus.FAILED, "ServiceFailure: boom"),
     ],
 )
 def test_other_failures_are_classified(session: boto3.Session, failure, status, detail) -> None:
     session.events.register("before-call.iam.ListSAMLProviders", failure)
     inv = collect_aws(AwsScanOptions(), session=session, now=fixed_now, sleep=no_sleep)
-    assert [(g.operation, g.status, g.detail) for g in inv.gaps] == [
-        ("iam:ListSAMLProviders", status, detail)
-    ]
+    assert [(g.operation, g.status, g.detail) for g in inv.gaps] == [("iam:ListSAMLProviders", status, detail)]
 
 
 def test_connection_error_is_a_failed_operation(session: boto3.Session) -> None:
@@ -162,9 +186,7 @@ def test_connection_error_is_a_failed_operation(session: boto3.Session) -> None:
     session.events.register("before-call.iam.ListOpenIDConnectProviders", unreachable)
     boto3.client("iam", region_name=REGION).create_user(UserName="u")
     inv = collect_aws(AwsScanOptions(), session=session, now=fixed_now, sleep=no_sleep)
-    assert [(g.operation, g.status) for g in inv.gaps] == [
-        ("iam:ListOpenIDConnectProviders", CoverageStatus.FAILED)
-    ]
+    assert [(g.operation, g.status) for g in inv.gaps] == [("iam:ListOpenIDConnectProviders", CoverageStatus.FAILED)]
     assert "Could not connect" in (inv.gaps[0].detail or "")
     assert {i.name for i in inv.identities} == {"u"}
     assert inv.federation == []

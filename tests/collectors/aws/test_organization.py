@@ -10,12 +10,12 @@ from typing import Any
 import boto3
 from aws_support import ACCT, REGION, fixed_now, no_sleep
 from rich.console import Console
+from test_fetch_errors import error_response
 
 from standing.collectors.aws import AwsScanOptions, collect_aws
 from standing.collectors.aws.operations import declared_actions
 from standing.collectors.executors import TaskLimits, ThreadExecutor
-from standing.scanner.model import CoverageStatus, CredentialKind, ScopeKind, TrustKind
-from test_fetch_errors import error_response
+from standing.core.model import CoverageStatus, CredentialKind, ScopeKind, TrustKind
 
 
 def assumed_iam(account_id: str) -> Any:
@@ -37,9 +37,7 @@ def seed_organization() -> tuple[str, dict[str, str], str]:
     org = boto3.client("organizations", region_name=REGION)
     org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
     members = {
-        name: org.create_account(AccountName=name, Email=f"{name}@example.com")["CreateAccountStatus"][
-            "AccountId"
-        ]
+        name: org.create_account(AccountName=name, Email=f"{name}@example.com")["CreateAccountStatus"]["AccountId"]
         for name in ("prod", "dev", "closed")
     }
     org.close_account(AccountId=members["closed"])
@@ -80,11 +78,12 @@ def test_organization_scan_merges_every_account(session: boto3.Session) -> None:
         f"arn:aws:iam::{dev}:{access_role}",
     }
     assert {(t.target_id, t.principal, t.kind) for t in inv.trusts} == {
-        (f"arn:aws:iam::{a}:{access_role}", f"arn:aws:iam::{ACCT}:root", TrustKind.ACCOUNT)
-        for a in (prod, dev)
+        (f"arn:aws:iam::{a}:{access_role}", f"arn:aws:iam::{ACCT}:root", TrustKind.ACCOUNT) for a in (prod, dev)
     }
     assert {(c.identity_id.split(":")[4], c.kind) for c in inv.credentials} == {
-        (ACCT, CredentialKind.ACCESS_KEY), (prod, CredentialKind.ACCESS_KEY), (dev, CredentialKind.ACCESS_KEY)
+        (ACCT, CredentialKind.ACCESS_KEY),
+        (prod, CredentialKind.ACCESS_KEY),
+        (dev, CredentialKind.ACCESS_KEY),
     }
     assert {(s.id, s.kind, s.name, s.parent_id) for s in inv.scopes} == {
         (org_scope, ScopeKind.ORGANIZATION, org_id, None),
@@ -92,18 +91,14 @@ def test_organization_scan_merges_every_account(session: boto3.Session) -> None:
         (f"aws:account:{prod}", ScopeKind.ACCOUNT, "prod", org_scope),
         (f"aws:account:{dev}", ScopeKind.ACCOUNT, "dev", org_scope),
     }
-    assert [(g.scope, g.operation, g.status) for g in inv.gaps] == [
-        (closed, "sts:AssumeRole", CoverageStatus.SKIPPED)
-    ]
+    assert [(g.scope, g.operation, g.status) for g in inv.gaps] == [(closed, "sts:AssumeRole", CoverageStatus.SKIPPED)]
     # The management account is scanned with the caller's own session, members via AssumeRole.
     assert sorted(p["RoleArn"] for p in assumed) == sorted(
         f"arn:aws:iam::{a}:role/standing-readonly" for a in (prod, dev)
     )
     assert {(p["RoleSessionName"], p["ExternalId"]) for p in assumed} == {("standing-scan", "ext-1234")}
     assert set(calls) <= declared_actions()
-    assert set(inv.meta.source_times) == {
-        f"aws:{a}:credential-report" for a in (ACCT, prod, dev)
-    }
+    assert set(inv.meta.source_times) == {f"aws:{a}:credential-report" for a in (ACCT, prod, dev)}
     assert "SecretAccessKey" not in inv.model_dump_json()
 
 
@@ -173,9 +168,14 @@ def test_an_account_overrunning_its_time_limit_is_a_gap_and_the_bar_counts_it(
     out = io.StringIO()
     executor = ThreadExecutor(max_workers=2, limits=TaskLimits(time_limit=1.5, retries=0))
     try:
-        inv = collect_aws(AwsScanOptions(organization=True), session=session, now=fixed_now,
-                          sleep=no_sleep, executor=executor,
-                          progress=Console(file=out, force_terminal=True, color_system=None, width=120))
+        inv = collect_aws(
+            AwsScanOptions(organization=True),
+            session=session,
+            now=fixed_now,
+            sleep=no_sleep,
+            executor=executor,
+            progress=Console(file=out, force_terminal=True, color_system=None, width=120),
+        )
     finally:
         release.set()
 

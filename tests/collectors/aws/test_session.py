@@ -17,7 +17,7 @@ from standing.collectors.aws import (
     read_only_policy,
 )
 from standing.collectors.aws.session import make_client, make_session
-from standing.scanner.errors import ExitCode, UserError
+from standing.core.errors import ExitCode, UserError
 
 
 def test_guard_refuses_an_undeclared_mutating_call(aws: None) -> None:
@@ -82,9 +82,7 @@ def moto_server() -> Iterator[str]:
 def test_scan_runs_against_an_endpoint_url(moto_server: str) -> None:
     iam = boto3.client("iam", endpoint_url=moto_server, region_name=REGION)
     iam.create_user(UserName="over-http")
-    inv = collect_aws(
-        AwsScanOptions(endpoint_url=moto_server), now=fixed_now, sleep=no_sleep
-    )
+    inv = collect_aws(AwsScanOptions(endpoint_url=moto_server), now=fixed_now, sleep=no_sleep)
     assert {i.id for i in inv.identities} == {f"arn:aws:iam::{ACCT}:user/over-http"}
     assert inv.complete, inv.gaps
 

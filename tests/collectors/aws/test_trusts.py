@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from standing.collectors.aws.normalize import role_workload, trusts_from_policy
-from standing.scanner.model import TrustKind, WorkloadKind
+from standing.core.model import TrustKind, WorkloadKind
 
 ROLE = "arn:aws:iam::123456789012:role/target"
 
@@ -26,19 +26,31 @@ def allow(principal: Any, action: Any = "sts:AssumeRole", **extra: Any) -> dict[
         ("*", [("*", TrustKind.ANY, None)]),
         ({"AWS": "*"}, [("*", TrustKind.ANY, None)]),
         ({"AWS": "210987654321"}, [("arn:aws:iam::210987654321:root", TrustKind.ACCOUNT, None)]),
-        ({"AWS": "arn:aws-cn:iam::210987654321:root"},
-         [("arn:aws-cn:iam::210987654321:root", TrustKind.ACCOUNT, None)]),
-        ({"AWS": "arn:aws:iam::210987654321:user/ops/bob"},
-         [("arn:aws:iam::210987654321:user/ops/bob", TrustKind.PRINCIPAL, None)]),
-        ({"Service": ["ecs-tasks.amazonaws.com", "ec2.amazonaws.com"]},
-         [("ecs-tasks.amazonaws.com", TrustKind.SERVICE, None), ("ec2.amazonaws.com", TrustKind.SERVICE, None)]),
-        ({"Federated": "arn:aws:iam::123456789012:oidc-provider/gitlab.com"},
-         [("arn:aws:iam::123456789012:oidc-provider/gitlab.com", TrustKind.OIDC, "gitlab.com")]),
-        ({"Federated": "arn:aws:iam::123456789012:saml-provider/okta"},
-         [("arn:aws:iam::123456789012:saml-provider/okta", TrustKind.SAML, None)]),
+        (
+            {"AWS": "arn:aws-cn:iam::210987654321:root"},
+            [("arn:aws-cn:iam::210987654321:root", TrustKind.ACCOUNT, None)],
+        ),
+        (
+            {"AWS": "arn:aws:iam::210987654321:user/ops/bob"},
+            [("arn:aws:iam::210987654321:user/ops/bob", TrustKind.PRINCIPAL, None)],
+        ),
+        (
+            {"Service": ["ecs-tasks.amazonaws.com", "ec2.amazonaws.com"]},
+            [("ecs-tasks.amazonaws.com", TrustKind.SERVICE, None), ("ec2.amazonaws.com", TrustKind.SERVICE, None)],
+        ),
+        (
+            {"Federated": "arn:aws:iam::123456789012:oidc-provider/gitlab.com"},
+            [("arn:aws:iam::123456789012:oidc-provider/gitlab.com", TrustKind.OIDC, "gitlab.com")],
+        ),
+        (
+            {"Federated": "arn:aws:iam::123456789012:saml-provider/okta"},
+            [("arn:aws:iam::123456789012:saml-provider/okta", TrustKind.SAML, None)],
+        ),
         ({"Federated": "accounts.google.com"}, [("accounts.google.com", TrustKind.OIDC, "accounts.google.com")]),
-        ({"Federated": "cognito-identity.amazonaws.com"},
-         [("cognito-identity.amazonaws.com", TrustKind.OIDC, "cognito-identity.amazonaws.com")]),
+        (
+            {"Federated": "cognito-identity.amazonaws.com"},
+            [("cognito-identity.amazonaws.com", TrustKind.OIDC, "cognito-identity.amazonaws.com")],
+        ),
     ],
 )
 def test_principals(principal: Any, expected: list[tuple[str, TrustKind, str | None]]) -> None:
@@ -52,8 +64,12 @@ def test_deny_is_ignored_and_not_principal_is_anyone() -> None:
         ROLE,
         doc(
             {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"},
-            {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::1:user/x"},
-             "Action": ["sts:AssumeRole"], "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+            {
+                "Effect": "Allow",
+                "NotPrincipal": {"AWS": "arn:aws:iam::1:user/x"},
+                "Action": ["sts:AssumeRole"],
+                "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+            },
         ),
     )
     assert [(t.principal, t.kind, t.actions, t.conditions) for t in trusts] == [

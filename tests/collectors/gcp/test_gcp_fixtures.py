@@ -93,11 +93,13 @@ def test_http_fixtures_match_google_schemas():
 
 def test_grpc_fixtures_parse_strictly_into_the_iam_protos():
     responses = json.loads((FIXTURES / "api" / "grpc.json").read_text())
-    types = {"ListServiceAccounts": T.ListServiceAccountsResponse,
-             "ListServiceAccountKeys": T.ListServiceAccountKeysResponse}
+    types = {
+        "ListServiceAccounts": T.ListServiceAccountsResponse,
+        "ListServiceAccountKeys": T.ListServiceAccountKeysResponse,
+    }
     for method, table in responses.items():
-        for name, pages in table.items():
-            for page in ([] if "error" in pages else pages.values()):
+        for pages in table.values():
+            for page in [] if "error" in pages else pages.values():
                 if method == "GetIamPolicy":
                     json_format.ParseDict(page, policy_pb2.Policy())
                 else:
@@ -108,14 +110,17 @@ def _camel(name: str) -> str:
     return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
 
 
-@pytest.mark.parametrize("pattern, doc, schema", [
-    ("asset-search.json", ASSET, "IamPolicySearchResult"),
-    ("service-accounts.json", IAM, "ServiceAccount"),
-    ("keys-*.json", IAM, "ServiceAccountKey"),
-    ("activity-*.json", PA, "GoogleCloudPolicyanalyzerV1Activity"),
-    ("wif-providers-*.json", IAM, "WorkloadIdentityPoolProvider"),
-    ("org-policy-*.json", OP, "GoogleCloudOrgpolicyV2Policy"),
-])
+@pytest.mark.parametrize(
+    "pattern, doc, schema",
+    [
+        ("asset-search.json", ASSET, "IamPolicySearchResult"),
+        ("service-accounts.json", IAM, "ServiceAccount"),
+        ("keys-*.json", IAM, "ServiceAccountKey"),
+        ("activity-*.json", PA, "GoogleCloudPolicyanalyzerV1Activity"),
+        ("wif-providers-*.json", IAM, "WorkloadIdentityPoolProvider"),
+        ("org-policy-*.json", OP, "GoogleCloudOrgpolicyV2Policy"),
+    ],
+)
 def test_import_files_match_google_schemas(pattern, doc, schema):
     paths = sorted((FIXTURES / "import").glob(pattern))
     assert paths

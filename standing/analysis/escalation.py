@@ -1,0 +1,517 @@
+"""Who can become, or empower, whom: escalation edges computed offline, and paths to admin.
+
+An edge ("hop") says that the source identity, using only what it holds now, can act as the
+target (assume it, mint it a key, pass it to a service it controls, rewrite its trust) or
+can make itself an administrator outright (``ADMIN_SINK``). Each hop records the action,
+policy and condition that allow it, so a path can be read and checked hop by hop.
+
+AWS hops are derived here from policies and trust documents (see ``aws_policy`` for how
+conditions and wildcards are treated). Other providers contribute their hops as
+``Trust`` records (impersonation, ownership), which are followed as they are. Federation
+trusts that name an identity of another cloud (a Google or Entra subject, a GCP pool that
+accepts AWS callers) become hops between clouds, so a path can cross from one to another.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import partial
+from itertools import chain
+from operator import attrgetter
+from typing import TYPE_CHECKING
+
+from standing.analysis.aws_policy import Statement, Verdict
+from standing.analysis.privilege import PrivilegeLevel
+from standing.core.model import Identity, IdentityKind, Provider, Trust, TrustKind
+
+if TYPE_CHECKING:
+    from standing.analysis.graph import PrivilegeGraph
+
+ADMIN_SINK = "(administrator)"
+
+
+class HopKind(StrEnum):
+    ASSUME_ROLE = "assume-role"
+    PASS_ROLE = "pass-role"
+    CREATE_CREDENTIALS = "create-credentials"
+    REWRITE_TRUST = "rewrite-trust"
+    SELF_POLICY = "self-policy"
+    JOIN_GROUP = "join-group"
+    IMPERSONATE = "impersonate"
+    OWNER = "owner"
+    FEDERATE = "federate"  # signs in with a token one cloud issues to it, as an identity of another
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    source: str
+    target: str
+    kind: HopKind
+    why: str | Callable[[], str]  # a callable is formatted on demand: most hops are never shown
+    conditional: bool = False
+
+    @property
+    def reason(self) -> str:
+        return self.why() if callable(self.why) else self.why
+
+    def as_evidence(self) -> dict[str, object]:
+        return {
+            "from": self.source,
+            "to": self.target,
+            "how": self.kind.value,
+            "why": self.reason,
+            "conditional": self.conditional,
+        }
+
+
+# Services that run code as a role passed to them, and an action that makes them do it.
+_LAUNCHERS: dict[str, tuple[str, ...]] = {
+    "lambda.amazonaws.com": ("lambda:CreateFunction",),
+    "ec2.amazonaws.com": ("ec2:RunInstances",),
+    "ecs-tasks.amazonaws.com": ("ecs:RunTask", "ecs:RegisterTaskDefinition"),
+    "glue.amazonaws.com": ("glue:CreateDevEndpoint", "glue:CreateJob"),
+    "sagemaker.amazonaws.com": (
+        "sagemaker:CreateNotebookInstance",
+        "sagemaker:CreateTrainingJob",
+        "sagemaker:CreateProcessingJob",
+    ),
+    "cloudformation.amazonaws.com": ("cloudformation:CreateStack",),
+    "codebuild.amazonaws.com": ("codebuild:CreateProject",),
+}
+_ASSUME_ACTIONS = ("sts:AssumeRole",)
+_SELF_POLICY_ACTIONS = {
+    IdentityKind.USER: ("iam:AttachUserPolicy", "iam:PutUserPolicy"),
+    IdentityKind.ROLE: ("iam:AttachRolePolicy", "iam:PutRolePolicy"),
+}
+
+
+def _narrow(
+    stmt: Statement,
+    candidates: list[Identity],
+    key: object,
+    cache: dict[object, dict[str, list[Identity]]],
+) -> list[Identity]:
+    """Only the candidates in the accounts a statement names: most ARNs pin the account."""
+    if stmt.not_resources:
+        return candidates
+    accounts = set()
+    for resource in stmt.resources:
+        parts = resource.split(":")
+        if len(parts) < 6 or any(ch in parts[4] for ch in "*?"):
+            return candidates  # "*", or a wildcard account: every candidate may match
+        accounts.add(parts[4])
+    if key not in cache:
+        grouped: dict[str, list[Identity]] = {}
+        for target in candidates:
+            grouped.setdefault(target.account, []).append(target)
+        cache[key] = grouped
+    return [t for account in sorted(accounts) for t in cache[key].get(account, [])]
+
+
+def _assume_reason(verdict: Verdict, role_name: str, admitted: str) -> str:
+    return f"{verdict.describe('sts:AssumeRole', role_name)}; trust of {role_name} admits {admitted}"
+
+
+def _trust_allows_assume(actions: list[str]) -> bool:
+    return not actions or any(a in ("*", "sts:*", "sts:AssumeRole") for a in actions)
+
+
+class _AwsHops:
+    """Finds AWS hops in time proportional to the edges found, not to sources x targets.
+
+    Policies are shared by many identities, so statements are parsed once per policy and
+    each statement is matched against the candidate targets once; an identity's candidates
+    are the union of its statements' matches, then checked in full (denies, boundary).
+    """
+
+    def __init__(self, graph: PrivilegeGraph) -> None:
+        self.graph = graph
+        self.identities = [
+            i
+            for i in graph.identities()
+            if i.provider is Provider.AWS and i.kind in (IdentityKind.USER, IdentityKind.ROLE)
+        ]
+        self.policies = {i.id: graph.aws_policy_set(i.id) for i in self.identities}
+        # An admin-equivalent identity can already do everything its account allows; listing
+        # its hops adds nothing to "who can reach admin" and is quadratic in the account size.
+        self.sources = [
+            i for i in self.identities if graph.privilege_of(i.id).level < PrivilegeLevel.PRIVILEGE_MANAGEMENT
+        ]
+        self._matches: dict[tuple[int, str, object], list[Identity]] = {}
+        self._by_account_cache: dict[object, dict[str, list[Identity]]] = {}
+        self._admin_group_cache: dict[str, list[str]] = {}
+        self._verdicts: dict[int, Verdict] = {}
+
+    def _targets(
+        self, source: Identity, action: str, key: object, candidates: list[Identity]
+    ) -> Iterable[tuple[Identity, Verdict]]:
+        """Candidates ``source`` may perform ``action`` on, with the verdict for each."""
+        policy = self.policies[source.id]
+        relevant = policy._relevant(action)
+        # Usually every statement that mentions the action is an unconditional Allow and no
+        # boundary applies: then the first statement matching a target is the verdict, the
+        # same one ``allows`` would reach, and the full check per target can be skipped.
+        plain = policy.boundary is None and all(s.allow and not s.conditional for s in relevant)
+        seen: set[str] = {source.id}
+        for stmt in relevant:
+            if not stmt.allow:
+                continue
+            memo = (id(stmt), action, key)
+            if memo not in self._matches:
+                self._matches[memo] = [
+                    t for t in _narrow(stmt, candidates, key, self._by_account_cache) if stmt.covers(action, t.id)
+                ]
+            shared = self._verdict(stmt) if plain else None
+            for target in self._matches[memo]:
+                if target.id in seen:
+                    continue
+                seen.add(target.id)
+                verdict = shared or policy.allows(action, target.id)
+                if verdict is not None:
+                    yield target, verdict
+
+    def _verdict(self, stmt: Statement) -> Verdict:
+        """One verdict object per statement, so reasons built from it can be shared too."""
+        found = self._verdicts.get(id(stmt))
+        if found is None:
+            found = self._verdicts[id(stmt)] = Verdict(stmt.policy, stmt.conditional)
+        return found
+
+    def hops(self) -> Iterable[Hop]:
+        roles = [i for i in self.identities if i.kind is IdentityKind.ROLE]
+        yield from self._assume_role(roles)
+        yield from self._pass_role(roles)
+        by_account: dict[tuple[IdentityKind, str], list[Identity]] = {}
+        for identity in self.identities:
+            by_account.setdefault((identity.kind, identity.account), []).append(identity)
+        for source in self.sources:
+            yield from self._on_others(source, by_account)
+            yield from self._on_self(source)
+
+    def _assume_role(self, roles: list[Identity]) -> Iterable[Hop]:
+        by_id = {i.id: i for i in self.identities}
+        # Who each role's trust admits: anyone, whole accounts, or named principals.
+        admits: dict[str, list[tuple[str, object, bool]]] = {}
+        for role in roles:
+            for trust in self.graph.trusts_into(role.id):
+                if not _trust_allows_assume(trust.actions):
+                    continue
+                conditional = bool(trust.conditions)
+                if trust.kind is TrustKind.PRINCIPAL and trust.principal in by_id:
+                    named = by_id[trust.principal]
+                    if named.account == role.account and named.id != role.id:
+                        yield Hop(
+                            named.id,
+                            role.id,
+                            HopKind.ASSUME_ROLE,
+                            f"trust policy of {role.name} names {named.name}",
+                            conditional,
+                        )
+                        continue
+                    admits.setdefault(role.id, []).append(("principal", named.id, conditional))
+                elif trust.kind is TrustKind.ACCOUNT:
+                    account = trust.principal.split(":")[4] if trust.principal.startswith("arn:") else trust.principal
+                    admits.setdefault(role.id, []).append(("account", account, conditional))
+                elif trust.kind is TrustKind.ANY:
+                    admits.setdefault(role.id, []).append(("any", None, conditional))
+        assumable = [r for r in roles if r.id in admits]
+        reasons: dict[tuple[int, str, str, object], Callable[[], str]] = {}
+        for source in self.sources:
+            if not self.policies[source.id].may("sts:AssumeRole"):
+                continue
+            for role, verdict in self._targets(source, "sts:AssumeRole", "assumable", assumable):
+                for how, who, conditional in admits[role.id]:
+                    if (
+                        how == "any"
+                        or (how == "account" and who == source.account)
+                        or (how == "principal" and who == source.id)
+                    ):
+                        # The reason never names the source: sources let in by the same
+                        # statement and trust share one.
+                        why_key = (id(verdict), role.id, how, who)
+                        why = reasons.get(why_key)
+                        if why is None:
+                            why = reasons[why_key] = partial(
+                                _assume_reason, verdict, role.name, "*" if how == "any" else str(who)
+                            )
+                        yield Hop(source.id, role.id, HopKind.ASSUME_ROLE, why, conditional or verdict.conditional)
+                        break
+
+    def _pass_role(self, roles: list[Identity]) -> Iterable[Hop]:
+        launchable: dict[str, set[str]] = {}
+        for role in roles:
+            services = {
+                t.principal
+                for t in self.graph.trusts_into(role.id)
+                if t.kind is TrustKind.SERVICE and t.principal in _LAUNCHERS
+            }
+            if services:
+                launchable[role.id] = services
+        # A role can only be passed within its own account.
+        candidates: dict[str, list[Identity]] = {}
+        for role in roles:
+            if role.id in launchable:
+                candidates.setdefault(role.account, []).append(role)
+        for source in self.sources:
+            policy = self.policies[source.id]
+            if source.account not in candidates or not policy.may("iam:PassRole"):
+                continue
+            # What the source can launch is worked out once, not once per role.
+            can_launch: dict[str, tuple[str, Verdict]] = {}
+            for service, actions in _LAUNCHERS.items():
+                for action in actions:
+                    if (verdict := policy.allows(action, "*")) is not None:
+                        can_launch[service] = (action, verdict)
+                        break
+            if not can_launch:
+                continue
+            key = ("launchable", source.account)
+            for role, passing in self._targets(source, "iam:PassRole", key, candidates[source.account]):
+                usable = sorted(launchable[role.id] & can_launch.keys())
+                if not usable:
+                    continue
+                action, verdict = can_launch[usable[0]]
+                yield Hop(
+                    source.id,
+                    role.id,
+                    HopKind.PASS_ROLE,
+                    f"{passing.describe('iam:PassRole', role.name)} and "
+                    f"{verdict.describe(action, '*')}; {role.name} trusts {usable[0]}",
+                    passing.conditional or verdict.conditional,
+                )
+
+    def _on_others(self, source: Identity, by_account: dict[tuple[IdentityKind, str], list[Identity]]) -> Iterable[Hop]:
+        checks = (
+            (
+                IdentityKind.USER,
+                HopKind.CREATE_CREDENTIALS,
+                ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"),
+            ),
+            (IdentityKind.ROLE, HopKind.REWRITE_TRUST, ("iam:UpdateAssumeRolePolicy",)),
+        )
+        policy = self.policies[source.id]
+        for kind, hop_kind, actions in checks:
+            done: set[str] = set()
+            for action in actions:
+                if not policy.may(action):
+                    continue
+                key = (kind, source.account)
+                for target, verdict in self._targets(source, action, key, by_account.get(key, [])):
+                    if target.id not in done:
+                        done.add(target.id)
+                        yield Hop(
+                            source.id, target.id, hop_kind, verdict.describe(action, target.name), verdict.conditional
+                        )
+
+    def _on_self(self, source: Identity) -> Iterable[Hop]:
+        policy = self.policies[source.id]
+        for action in _SELF_POLICY_ACTIONS.get(source.kind, ()):
+            verdict = policy.allows(action, source.id)
+            if verdict is not None:
+                yield Hop(
+                    source.id,
+                    ADMIN_SINK,
+                    HopKind.SELF_POLICY,
+                    f"{verdict.describe(action, source.name)}: it can grant itself anything",
+                    verdict.conditional,
+                )
+                return
+        if policy.may("iam:CreatePolicyVersion"):
+            # A new default version of a customer-managed policy it holds rewrites its own rights.
+            for grant in self.graph.standing_grants_of(source.id):
+                held = grant.role_id
+                if ":policy/" not in held or held.split(":")[4] != source.account:
+                    continue  # inline, or AWS-managed (which nobody can version)
+                verdict = policy.allows("iam:CreatePolicyVersion", held)
+                if verdict is not None:
+                    yield Hop(
+                        source.id,
+                        ADMIN_SINK,
+                        HopKind.SELF_POLICY,
+                        f"{verdict.describe('iam:CreatePolicyVersion', held)}, a policy it holds: "
+                        "it can rewrite its own permissions",
+                        verdict.conditional,
+                    )
+                    return
+        for group_id in self.graph.groups_of(source.id):
+            # A policy on a group it belongs to is its own.
+            for action in ("iam:AttachGroupPolicy", "iam:PutGroupPolicy"):
+                verdict = policy.allows(action, group_id) if policy.may(action) else None
+                if verdict is not None:
+                    yield Hop(
+                        source.id,
+                        ADMIN_SINK,
+                        HopKind.SELF_POLICY,
+                        f"{verdict.describe(action, group_id)}, a group it belongs to: it can grant itself anything",
+                        verdict.conditional,
+                    )
+                    return
+        if source.kind is IdentityKind.USER and policy.may("iam:AddUserToGroup"):
+            for group_id in self._admin_groups(source.account):
+                verdict = policy.allows("iam:AddUserToGroup", group_id)
+                if verdict is not None and group_id not in self.graph.groups_of(source.id):
+                    yield Hop(
+                        source.id,
+                        ADMIN_SINK,
+                        HopKind.JOIN_GROUP,
+                        f"{verdict.describe('iam:AddUserToGroup', group_id)}, an admin group",
+                        verdict.conditional,
+                    )
+                    return
+
+    def _admin_groups(self, account: str) -> list[str]:
+        if account not in self._admin_group_cache:
+            self._admin_group_cache[account] = self._find_admin_groups(account)
+        return self._admin_group_cache[account]
+
+    def _find_admin_groups(self, account: str) -> list[str]:
+        # A group's privilege is judged like any identity's: its own grants, cached by the graph.
+        return [
+            i.id
+            for i in self.graph.identities()
+            if i.kind is IdentityKind.GROUP
+            and i.account == account
+            and self.graph.privilege_of(i.id).level >= PrivilegeLevel.PRIVILEGE_MANAGEMENT
+        ]
+
+
+def _trust_hops(graph: PrivilegeGraph) -> Iterable[Hop]:
+    """Impersonation and ownership edges other collectors record as trusts."""
+    kinds = {TrustKind.IMPERSONATION: HopKind.IMPERSONATE, TrustKind.OWNER: HopKind.OWNER}
+    for identity in graph.identities():
+        for trust in graph.trusts_into(identity.id):
+            if trust.kind in kinds and graph.identity(trust.principal) is not None and trust.principal != identity.id:
+                yield Hop(
+                    trust.principal,
+                    identity.id,
+                    kinds[trust.kind],
+                    f"{trust.principal} may {kinds[trust.kind].value} {identity.name}"
+                    + (f" ({', '.join(trust.actions)})" if trust.actions else ""),
+                    bool(trust.conditions),
+                )
+
+
+# Token issuers that are themselves clouds whose identities we inventory: a trust pinned to
+# one of their subjects is a door from that cloud's identity into this one.
+_TOKEN_CLOUDS = {
+    "accounts.google.com": Provider.GCP,  # Google-signed ID tokens; sub = service account unique id
+    "sts.windows.net": Provider.AZURE,  # Entra ID tokens; sub = service principal object id
+    "login.microsoftonline.com": Provider.AZURE,
+}
+_SUBJECT_MEMBER = re.compile(r"/subject/(.+)$")
+
+
+def _pinned_subjects(trust: Trust) -> list[str]:
+    """Subjects a federation trust admits by exact value (wildcards admit no one we can name)."""
+    found: list[str] = []
+    for operator in ("StringEquals", "ForAnyValue:StringEquals"):
+        for key, value in (trust.conditions.get(operator) or {}).items():
+            if key.endswith(":sub"):
+                found += [str(v) for v in (value if isinstance(value, list) else [value])]
+    member = _SUBJECT_MEMBER.search(str(trust.conditions.get("member", "")))
+    if member is not None:
+        found.append(member.group(1))
+    return [f for f in found if "*" not in f and "?" not in f]
+
+
+def _federation_hops(graph: PrivilegeGraph) -> Iterable[Hop]:
+    """Doors between clouds: a role, pool or app that accepts another cloud's identity.
+
+    - an OIDC trust whose issuer is Google or Entra ID and whose subject condition names one
+      of our GCP service accounts or Azure principals (by id or ``aliases``);
+    - a GCP workload identity pool that accepts AWS callers: a named role, or, when the
+      binding names none, every user and role of the account (conditional when the
+      provider has an attribute condition);
+    - a trust naming an identity of another provider outright.
+    """
+    identities = list(graph.identities())
+    by_name: dict[str, list[Identity]] = {}
+    aws_by_account: dict[str, list[Identity]] = {}
+    for identity in identities:
+        for name in (identity.id, *identity.aliases):
+            by_name.setdefault(name.lower(), []).append(identity)
+        if identity.provider is Provider.AWS and identity.kind in (IdentityKind.USER, IdentityKind.ROLE):
+            aws_by_account.setdefault(identity.account, []).append(identity)
+    for target in identities:
+        for trust in graph.trusts_into(target.id):
+            if trust.kind is TrustKind.OIDC:
+                cloud = _TOKEN_CLOUDS.get((trust.issuer or "").split("/", 1)[0])
+                if cloud is None:
+                    continue
+                for subject in _pinned_subjects(trust):
+                    for source in by_name.get(subject.lower(), []):
+                        if source.provider is cloud and source.id != target.id:
+                            yield Hop(
+                                source.id,
+                                target.id,
+                                HopKind.FEDERATE,
+                                f"{target.name} trusts tokens {trust.issuer} issues to {source.name} "
+                                f"(subject {subject})",
+                                "attributeCondition" in trust.conditions,
+                            )
+            elif trust.kind is TrustKind.PRINCIPAL and target.provider is not Provider.AWS:
+                source = graph.identity(trust.principal)
+                if source is not None and source.provider is not target.provider:
+                    yield Hop(
+                        source.id,
+                        target.id,
+                        HopKind.FEDERATE,
+                        f"{target.name} admits {source.name} through {trust.issuer or 'federation'}"
+                        + (f" ({', '.join(trust.actions)})" if trust.actions else ""),
+                        bool(trust.conditions),
+                    )
+            elif trust.kind is TrustKind.ACCOUNT and target.provider is not Provider.AWS:
+                account = trust.principal.split(":")[4] if trust.principal.startswith("arn:") else trust.principal
+                for source in aws_by_account.get(account, []):
+                    yield Hop(
+                        source.id,
+                        target.id,
+                        HopKind.FEDERATE,
+                        f"{target.name} admits any caller from AWS account {account}"
+                        + (f" ({', '.join(trust.actions)})" if trust.actions else ""),
+                        bool(trust.conditions),
+                    )
+
+
+def all_hops(graph: PrivilegeGraph) -> list[Hop]:
+    found = {(h.source, h.target, h.kind): h for h in _AwsHops(graph).hops()}
+    for hop in chain(_trust_hops(graph), _federation_hops(graph)):
+        found.setdefault((hop.source, hop.target, hop.kind), hop)
+    return sorted(found.values(), key=attrgetter("source", "target", "kind"))
+
+
+def paths_to_admin(graph: PrivilegeGraph) -> dict[str, list[Hop]]:
+    """For every identity that can reach an admin-equivalent position, its shortest path.
+
+    One reverse breadth-first search from every admin at once: linear in hops, however many
+    sources are asked about. Unconditional hops are preferred over conditional ones of the
+    same length only by order of discovery; both count.
+    """
+    admins = {i.id for i in graph.identities() if graph.privilege_of(i.id).level >= PrivilegeLevel.PRIVILEGE_MANAGEMENT}
+    # Hops arrive sorted by source; unconditional ones are tried first, then conditional.
+    firm: dict[str, list[Hop]] = {}
+    conditional: dict[str, list[Hop]] = {}
+    for hop in graph.escalation_hops:
+        (conditional if hop.conditional else firm).setdefault(hop.target, []).append(hop)
+    next_hop: dict[str, Hop] = {}
+    queue = deque(sorted(admins | {ADMIN_SINK}))
+    reached = set(queue)
+    while queue:
+        node = queue.popleft()
+        for hop in firm.get(node, []) + conditional.get(node, []):
+            if hop.source not in reached:
+                reached.add(hop.source)
+                next_hop[hop.source] = hop
+                queue.append(hop.source)
+    paths: dict[str, list[Hop]] = {}
+    for source in next_hop:
+        path, node = [], source
+        while node in next_hop:
+            path.append(next_hop[node])
+            node = next_hop[node].target
+        paths[source] = path
+    return paths

@@ -1,0 +1,70 @@
+"""How much a set of GCP role bindings lets a principal do, and where.
+
+Scope matters: ``roles/owner`` on a project is admin of that project and everything in it;
+the same role on one service account is not. Only bindings on a project, folder or
+organization can reach admin or privilege management; a binding on a single resource is
+capped at write. Called by ``PrivilegeGraph.privilege_of`` with standing grants only, so a
+binding that ends with a ``request.time`` condition never counts here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from standing.analysis.privilege import PrivilegeAssessment, PrivilegeLevel
+
+ADMIN_ROLES = frozenset({"roles/owner"})
+# Roles that can change IAM policy or mint credentials for other identities.
+PRIVILEGE_MANAGEMENT_ROLES = frozenset(
+    {
+        "roles/resourcemanager.organizationAdmin",
+        "roles/resourcemanager.folderAdmin",
+        "roles/resourcemanager.folderIamAdmin",
+        "roles/resourcemanager.projectIamAdmin",
+        "roles/iam.securityAdmin",
+        "roles/iam.serviceAccountAdmin",
+        "roles/iam.serviceAccountKeyAdmin",
+        "roles/iam.serviceAccountTokenCreator",
+        "roles/iam.serviceAccountUser",
+        "roles/iam.workloadIdentityUser",
+    }
+)
+# Permissions of custom roles with the same effect.
+PRIVILEGE_MANAGEMENT_PERMISSIONS = (
+    ".setIamPolicy",
+    "iam.serviceAccountKeys.create",
+    "iam.serviceAccounts.getAccessToken",
+    "iam.serviceAccounts.signJwt",
+    "iam.serviceAccounts.signBlob",
+    "iam.serviceAccounts.actAs",
+    "iam.roles.update",
+)
+_READ_MARKERS = ("viewer", "reader", "browser", "securityreviewer", "lister")
+
+
+def is_container_scope(scope_id: str) -> bool:
+    """``organizations/N``, ``folders/N`` or ``projects/P``: a grant there reaches everything beneath."""
+    parts = scope_id.split("/")
+    return len(parts) == 2 and parts[0] in ("organizations", "folders", "projects")
+
+
+def role_level(role_id: str, permissions: Sequence[str] = ()) -> PrivilegeLevel:
+    if role_id in ADMIN_ROLES:
+        return PrivilegeLevel.ADMIN
+    if role_id in PRIVILEGE_MANAGEMENT_ROLES or any(p.endswith(PRIVILEGE_MANAGEMENT_PERMISSIONS) for p in permissions):
+        return PrivilegeLevel.PRIVILEGE_MANAGEMENT
+    if any(marker in role_id.rsplit("/", 1)[-1].lower() for marker in _READ_MARKERS):
+        return PrivilegeLevel.READ
+    return PrivilegeLevel.WRITE
+
+
+def assess(held: Sequence[tuple[Any, Any]]) -> PrivilegeAssessment:
+    """Strongest level over every (grant, role) pair, with evidence naming role and scope."""
+    judged = []
+    for grant, role in held:
+        level = role_level(role.id, role.permissions)
+        if level > PrivilegeLevel.WRITE and not is_container_scope(grant.scope_id):
+            level = PrivilegeLevel.WRITE
+        judged.append(PrivilegeAssessment(level, (f"{role.id} on {grant.scope_id}",)))
+    return PrivilegeAssessment.strongest(judged)

@@ -1,0 +1,28 @@
+"""``standing demo``: a realistic AWS estate seeded in a local moto server, scanned end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from standing.cli.common import stderr, stdout, user_errors, utc_now
+
+
+@click.command()
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("standing-demo"),
+    show_default=True,
+    help="Where to write the outputs.",
+)
+@user_errors
+def demo(output_dir: Path) -> None:
+    """Seed a realistic AWS estate in a local moto server and scan it end to end."""
+    from standing.demo.runner import run_demo
+
+    result = run_demo(output_dir=output_dir, now=utc_now(), progress=stderr())
+    from standing.reports.terminal import render_summary
+
+    render_summary(stdout(), result.document, written=result.written)

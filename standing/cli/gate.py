@@ -1,0 +1,194 @@
+"""``standing baseline`` and ``standing gate``: the CI gate's commands.
+
+The clock is read here (``utc_now``) and passed down like everywhere else.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from standing.cli.common import parse_as_of, user_errors, utc_now
+from standing.core.errors import ExitCode
+from standing.core.snapshot import read_snapshot
+from standing.gate.baseline import Baseline, baseline_of, read_baseline, write_baseline
+from standing.gate.inputs import from_changes, from_inventory, read_findings
+from standing.gate.judge import GateInput, GateResult, gate_config, judge
+from standing.gate.policy import FAIL_ON_CHOICES, GatePolicy
+from standing.rules.config import ScanConfig, load_config
+from standing.rules.waivers import load_waivers
+
+_PATH = click.Path(dir_okay=False, path_type=Path)
+
+
+def source_options(func: Any) -> Any:
+    options = [
+        click.option("--snapshot", type=_PATH, help="A snapshot from `standing collect` or a scan's --output-dir."),
+        click.option("--findings", "findings_path", type=_PATH, help="A findings.json written by a scan."),
+        click.option("--terraform-plan", type=_PATH, help="Output of `terraform show -json PLANFILE`."),
+        click.option(
+            "--cloudformation", type=_PATH, multiple=True, help="A CloudFormation template, JSON or YAML (repeatable)."
+        ),
+        click.option("--config", "config_path", type=_PATH, help="TOML file: thresholds, rules, severities."),
+        click.option("--as-of", callback=parse_as_of, help="Measure ages as of this ISO time."),
+        click.argument("templates", nargs=-1, type=_PATH),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _load_source(params: dict[str, Any], now: datetime) -> GateInput:
+    templates = [*params["cloudformation"], *params["templates"]]
+    given = [name for name in ("snapshot", "findings_path", "terraform_plan") if params[name]] + (
+        ["cloudformation"] if templates else []
+    )
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of --snapshot, --findings, --terraform-plan, --cloudformation")
+    base = load_config(params["config_path"]) if params["config_path"] else ScanConfig()
+    config = gate_config(base)
+    as_of = params["as_of"] or now
+    if params["snapshot"]:
+        return from_inventory(read_snapshot(params["snapshot"]), params["snapshot"], config, as_of)
+    if params["findings_path"]:
+        return read_findings(params["findings_path"])
+    if params["terraform_plan"]:
+        from standing.collectors.iac.plan import read_plan
+        from standing.collectors.iac.terraform import convert_plan
+
+        return from_changes([convert_plan(read_plan(params["terraform_plan"]), as_of)], config, as_of)
+    from standing.collectors.iac.cloudformation import convert_template, read_template
+
+    return from_changes([convert_template(read_template(path), as_of) for path in templates], config, as_of)
+
+
+@click.command("baseline")
+@source_options
+@click.option("-o", "--output", type=_PATH, required=True, help="Baseline file to write (sorted JSON).")
+@user_errors
+def baseline_command(output: Path, **params: Any) -> None:
+    """Write the current findings as an accepted baseline for `standing gate`."""
+    source = _load_source(params, utc_now())
+    document = baseline_of(source.findings)
+    write_baseline(document, output)
+    click.echo(f"Wrote {output}: {len(document.entries)} accepted finding(s) from {source.label}")
+    if source.gaps:
+        click.echo(f"PARTIAL: {len(source.gaps)} thing(s) could not be judged; the baseline may be incomplete")
+        sys.exit(ExitCode.INCOMPLETE)
+
+
+@click.command("gate")
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=_PATH,
+    help="Accepted findings (from `standing baseline`); needed for --snapshot and --findings.",
+)
+@source_options
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON_CHOICES),
+    default=None,
+    help="keys: new standing keys and secrets only; a severity: those and any new finding at "
+    "least this severe [default: keys; high for IaC].",
+)
+@click.option("--waivers", "waivers_path", type=_PATH, help="TOML file of accepted risks.")
+@click.option("--sarif", type=_PATH, help="Write SARIF 2.1.0 here (code scanning).")
+@click.option("--markdown", type=_PATH, help="Write a Markdown summary here (a PR comment).")
+@click.option("--junit", type=_PATH, help="Write JUnit XML here.")
+@user_errors
+def gate_command(
+    baseline_path: Path | None,
+    fail_on: str | None,
+    waivers_path: Path | None,
+    sarif: Path | None,
+    markdown: Path | None,
+    junit: Path | None,
+    **params: Any,
+) -> None:
+    """Fail (exit 1) only on findings new since the baseline, or that an IaC change creates.
+
+    TEMPLATES are CloudFormation templates, as with --cloudformation (the form pre-commit passes).
+
+    Exit codes: 0 nothing new blocks; 1 a new blocking finding (or an expired waiver);
+    2 bad input; 3 nothing blocks but something could not be judged (a value known only
+    after apply, a partial scan).
+    """
+    now = utc_now()
+    iac = bool(params["terraform_plan"] or params["cloudformation"] or params["templates"])
+    if not iac and baseline_path is None and (params["snapshot"] or params["findings_path"]):
+        raise click.UsageError("--snapshot and --findings need --baseline (write one with `standing baseline`)")
+    baseline: Baseline | None = read_baseline(baseline_path) if baseline_path else None
+    waivers = load_waivers(waivers_path) if waivers_path else []
+    source = _load_source(params, now)
+    policy = GatePolicy.parse(fail_on or ("high" if iac else "keys"))
+    result = judge(source, baseline, policy, waivers=waivers, as_of=params["as_of"] or now)
+    _write_outputs(result, sarif, markdown, junit)
+    render_gate(Console(highlight=False, soft_wrap=False), result)
+    sys.exit(result.exit_code)
+
+
+def _write_outputs(result: GateResult, sarif: Path | None, markdown: Path | None, junit: Path | None) -> None:
+    if sarif:
+        from standing.reports.sarif import write_sarif
+
+        write_sarif(result, sarif)
+    if markdown:
+        from standing.reports.gate_markdown import write_markdown
+
+        write_markdown(result, markdown)
+    if junit:
+        from standing.reports.junit import write_junit
+
+        write_junit(result, junit)
+
+
+_STATUS = {
+    ExitCode.FINDINGS: ("FAIL", "bold red"),
+    ExitCode.INCOMPLETE: ("INCOMPLETE", "bold yellow"),
+    ExitCode.CLEAN: ("PASS", "bold green"),
+}
+
+
+def render_gate(console: Console, result: GateResult) -> None:
+    word, style = _STATUS[result.exit_code]
+    line = Text(f"{word}: ", style=style)
+    line.append(
+        f"{len(result.blocking)} blocking of {len(result.new)} new finding(s) in {result.input.label}; "
+        f"fails on {result.policy.describe()}",
+        style="",
+    )
+    console.print(line)
+    if result.new:
+        table = Table(show_edge=False)
+        for column in ("", "Severity", "Rule", "Subject", "Finding"):
+            table.add_column(column, overflow="fold")
+        for f in result.new:
+            table.add_row(
+                Text("BLOCK" if result.policy.blocks(f) else "new"),
+                Text(f.severity.value),
+                Text(f.rule_id),
+                Text(f.subject),
+                Text(f.message),
+            )
+        console.print(table)
+    if result.baseline_given:
+        console.print(
+            Text(
+                f"{len(result.accepted)} accepted by the baseline; {len(result.removed)} gone since it "
+                "(gone findings never fail the gate)"
+            )
+        )
+    for waiver in result.expired_waivers:
+        console.print(Text(f"expired waiver: {waiver.rule} on {waiver.subject} ({waiver.expires})", style="red"))
+    for gap in result.input.gaps:
+        console.print(
+            Text(f"not judged: {gap.scope} {gap.operation}: {gap.detail or gap.status.value}", style="yellow")
+        )

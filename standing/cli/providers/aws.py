@@ -1,0 +1,142 @@
+"""``standing collect aws`` / ``standing scan aws``: flags and the call into the collector."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from standing.cli.providers import ProviderCommand, click_options
+from standing.collectors.executors import (
+    DEFAULT_RETRIES,
+    DEFAULT_TIME_LIMIT,
+    EXECUTORS,
+    TaskLimits,
+    open_executor,
+)
+from standing.core.errors import UserError
+from standing.core.model import Inventory
+
+aws_options = click_options(
+    click.option("--profile", help="AWS profile (default: boto3's credential chain)."),
+    click.option("--region", help="Region for API calls (IAM is global)."),
+    click.option("--endpoint-url", help="Send every AWS call here (an AWS-compatible endpoint such as moto)."),
+    click.option(
+        "--organization",
+        "--org",
+        "organization",
+        is_flag=True,
+        help="Scan every active account of the AWS Organization.",
+    ),
+    click.option(
+        "--member-role",
+        default="standing-readonly",
+        show_default=True,
+        help="Read-only role assumed in each member account with --organization.",
+    ),
+    click.option("--external-id", help="sts:ExternalId for the member role."),
+    click.option(
+        "--max-workers", default=8, show_default=True, type=click.IntRange(1, 64), help="Accounts scanned at once."
+    ),
+    click.option(
+        "--no-key-ids",
+        is_flag=True,
+        help="Skip ListAccessKeys per key holder (fewer calls; keys named by slot, not id).",
+    ),
+    click.option(
+        "--executor",
+        type=click.Choice(EXECUTORS),
+        default="thread",
+        show_default=True,
+        help="Where member accounts are scanned: a thread pool here, or a Dask cluster (needs the dask extra).",
+    ),
+    click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler for --executor dask, e.g. tcp://scheduler:8786 "
+        "(default: a local cluster on this machine).",
+    ),
+    click.option(
+        "--task-timeout",
+        type=click.FloatRange(min=1),
+        default=DEFAULT_TIME_LIMIT,
+        show_default=True,
+        help="Seconds one account may take before the attempt is abandoned.",
+    ),
+    click.option(
+        "--task-retries",
+        type=click.IntRange(0, 10),
+        default=DEFAULT_RETRIES,
+        show_default=True,
+        help="Further attempts for an account whose scan failed or overran.",
+    ),
+    click.option(
+        "--refresh-account", metavar="ACCOUNT_ID", help="Re-read only this account and replace it inside --snapshot."
+    ),
+    click.option(
+        "--snapshot",
+        "refresh_snapshot",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Merged organization snapshot in which --refresh-account is replaced.",
+    ),
+)
+
+
+def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Console) -> Inventory:
+    refresh, snapshot = params["refresh_account"], params["refresh_snapshot"]
+    if (refresh is None) != (snapshot is None):
+        raise UserError("--refresh-account", "needs --snapshot FILE, and --snapshot needs --refresh-account")
+    options = _options(params)
+    if refresh is not None:
+        return _refresh(options, refresh, snapshot, now)
+    if params["executor"] == "dask" and not params["organization"]:
+        raise UserError("--executor dask", "fans out the accounts of --organization; add it")
+    limits = TaskLimits(time_limit=params["task_timeout"], retries=params["task_retries"])
+    with open_executor(
+        params["executor"], scheduler=params["scheduler"], max_workers=params["max_workers"], limits=limits
+    ) as executor:
+        from standing.collectors.aws import collect_aws
+
+        return collect_aws(options, now=now, progress=progress, executor=executor)
+
+
+def _refresh(options: Any, account_id: str, snapshot: Path, now: Callable[[], datetime]) -> Inventory:
+    from standing.collectors.aws import refresh_aws
+    from standing.core.snapshot import read_snapshot
+
+    return refresh_aws(read_snapshot(snapshot), account_id, options, source=str(snapshot), now=now)
+
+
+def _options(params: dict[str, Any]) -> Any:
+    from standing.collectors.aws import AwsScanOptions
+
+    return AwsScanOptions(
+        profile=params["profile"],
+        region=params["region"],
+        endpoint_url=params["endpoint_url"],
+        organization=params["organization"],
+        member_role_name=params["member_role"],
+        external_id=params["external_id"],
+        max_workers=params["max_workers"],
+        resolve_key_ids=not params["no_key_ids"],
+    )
+
+
+def permissions() -> dict[str, Any]:
+    """The IAM policy for the scanner's role: exactly the operations the collector declares."""
+    from standing.collectors.aws.operations import read_only_policy
+
+    return read_only_policy()
+
+
+COMMAND = ProviderCommand(
+    name="aws",
+    summary="AWS identities, credentials, policies and trusts (read-only calls)",
+    options=aws_options,
+    collect=collect,
+    permissions=permissions,
+)

@@ -1,0 +1,117 @@
+"""``standing report``: the leadership risk report from a scan's output directory or a snapshot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.text import Text
+
+from standing.cli.common import parse_as_of, stdout, user_errors, utc_now
+from standing.reports.leadership.formats import ReportFormat
+
+
+def _parse_formats(ctx: click.Context, param: click.Parameter, value: str) -> list[ReportFormat]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in {f.value for f in ReportFormat}]
+    if unknown or not names:
+        raise click.BadParameter(
+            f"{', '.join(unknown) or 'nothing'}: choose from {', '.join(f.value for f in ReportFormat)}"
+        )
+    return list(dict.fromkeys(ReportFormat(name) for name in names))
+
+
+@click.command("report")
+@click.option(
+    "--findings-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A scan's --output-dir (findings.json; snapshot.json and plans.json when present).",
+)
+@click.option(
+    "--snapshot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Analyse and plan this snapshot now, then report on it.",
+)
+@click.option(
+    "--history-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Earlier scans for the trend: every *findings*.json under this directory.",
+)
+@click.option(
+    "--previous",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    help="An earlier scan's findings.json for the trend (repeatable).",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="html",
+    show_default=True,
+    callback=_parse_formats,
+    help="Comma-separated: html, json, csv, md.",
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Write report.<format> files here.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --snapshot: TOML file of thresholds, disabled rules, severity overrides.",
+)
+@click.option(
+    "--waivers",
+    "waivers_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --snapshot: TOML file of accepted risks.",
+)
+@click.option("--as-of", callback=parse_as_of, help="With --snapshot: measure ages as of this ISO time.")
+@user_errors
+def report_command(
+    findings_dir: Path | None,
+    snapshot: Path | None,
+    history_dir: Path | None,
+    previous: tuple[Path, ...],
+    formats: list[ReportFormat],
+    output_dir: Path,
+    config_path: Path | None,
+    waivers_path: Path | None,
+    as_of: datetime | None,
+) -> None:
+    """One self-contained HTML page for leadership (and JSON, CSV, Markdown): risk, trend, roadmap, findings."""
+    from standing.reports.leadership.formats import write_report
+    from standing.reports.leadership.inputs import from_findings_dir, history_points
+
+    if (findings_dir is None) == (snapshot is None):
+        raise click.UsageError("give exactly one of --findings-dir DIR or --snapshot FILE")
+    if findings_dir is not None and (config_path or waivers_path or as_of):
+        raise click.UsageError(
+            "--config, --waivers and --as-of apply to --snapshot; a findings.json was already analysed"
+        )
+    history = history_points(history_dir, list(previous))
+    if findings_dir is not None:
+        report = from_findings_dir(findings_dir, history)
+    else:
+        from standing.rules.config import ScanConfig, load_config
+        from standing.rules.waivers import load_waivers
+
+        now = utc_now()
+        from standing.scan import report_of_snapshot
+
+        report = report_of_snapshot(
+            snapshot,
+            load_config(config_path) if config_path else ScanConfig(),  # type: ignore[arg-type]
+            as_of=as_of or now,
+            generated_at=now,
+            waivers=load_waivers(waivers_path) if waivers_path else None,
+            history=history,
+        )
+    console = stdout()
+    for path in write_report(report, formats, output_dir):
+        console.print(Text(f"Wrote {path}"))

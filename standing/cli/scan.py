@@ -1,0 +1,153 @@
+"""``standing collect <provider>`` and ``standing scan``: read an estate, analyse it, write, exit."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.text import Text
+
+from standing.cli.common import FAIL_ON_CHOICES, parse_as_of, stderr, stdout, user_errors, utc_now
+from standing.cli.history_options import history_options, open_recorder
+from standing.cli.providers import ProviderCommand, provider_commands
+
+if TYPE_CHECKING:
+    from standing.core.model import Inventory
+    from standing.history.recorder import ScanRecorder
+
+
+def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--output-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Write findings.json and snapshot.json here.",
+        ),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="TOML file: thresholds, disabled rules, severity overrides.",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(FAIL_ON_CHOICES),
+            default=None,
+            help="Exit 1 when a finding is at least this severe [default: config, else high].",
+        ),
+        click.option("--as-of", callback=parse_as_of, help="Measure ages as of this ISO time (reproduce a past scan)."),
+        click.option(
+            "--waivers",
+            "waivers_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="TOML file of accepted risks, each with an owner and an expiry.",
+        ),
+        *history_options(),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def run_analysis(inventory: Inventory, params: dict[str, Any], recorder: ScanRecorder | None = None) -> None:
+    """Analyse, write, summarise, and exit with the documented code."""
+    from standing.core.findings import Severity
+    from standing.reports.terminal import render_summary
+    from standing.rules.config import ScanConfig, load_config
+    from standing.rules.waivers import load_waivers
+    from standing.scan import exit_code, scan_inventory
+
+    config = load_config(params["config_path"]) if params["config_path"] else ScanConfig()
+    waivers = load_waivers(params["waivers_path"]) if params["waivers_path"] else []
+    fail_on_name = params["fail_on"] or (config.fail_on.value if config.fail_on else Severity.HIGH.value)
+    fail_on = None if fail_on_name == "none" else Severity(fail_on_name)
+    generated = utc_now()
+    result = scan_inventory(
+        inventory,
+        config,
+        as_of=params["as_of"] or generated,
+        generated_at=generated,
+        output_dir=params["output_dir"],
+        waivers=waivers,
+    )
+    render_summary(stdout(), result.document, written=result.written)
+    if recorder is not None:  # opened by open_recorder before collecting
+        recorder.record(result.document, result.inventory, stdout(), stderr())
+    sys.exit(exit_code(result, fail_on))
+
+
+@click.group()
+def collect() -> None:
+    """Read an estate into a snapshot file, to analyse later or elsewhere."""
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--snapshot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Analyse a snapshot written by `standing collect`.",
+)
+@analysis_options
+@click.pass_context
+@user_errors
+def scan(ctx: click.Context, snapshot: Path | None, **params: Any) -> None:
+    """Scan a live estate (`standing scan aws`) or a snapshot (`standing scan --snapshot FILE`)."""
+    if ctx.invoked_subcommand is not None:
+        if snapshot is not None:
+            raise click.UsageError("--snapshot reads a file; it cannot be combined with a live scan")
+        ctx.obj = params
+        return
+    if snapshot is None:
+        raise click.UsageError("give --snapshot FILE, or a provider: standing scan aws")
+    recorder = open_recorder(params)
+    from standing.core.snapshot import read_snapshot
+
+    run_analysis(read_snapshot(snapshot), params, recorder)
+
+
+def _add_provider(command: ProviderCommand) -> None:
+    @collect.command(command.name, help=f"Collect {command.summary}.")
+    @command.options
+    @click.option(
+        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Snapshot file to write."
+    )
+    @user_errors
+    def collect_command(output: Path, **params: Any) -> None:
+        from standing.core.errors import ExitCode
+        from standing.core.snapshot import write_snapshot
+
+        inventory = command.collect(params, utc_now, stderr())
+        write_snapshot(inventory, output)
+        console = stdout()
+        console.print(
+            Text(f"Wrote {output}: {len(inventory.identities)} identities, {len(inventory.credentials)} credentials")
+        )
+        if not inventory.complete:
+            console.print(
+                Text(
+                    f"PARTIAL: {len(inventory.gaps)} source(s) could not be read (listed in the snapshot's coverage)",
+                    style="bold yellow",
+                )
+            )
+            sys.exit(ExitCode.INCOMPLETE)
+
+    @scan.command(command.name, help=f"Scan {command.summary}, then analyse.")
+    @command.options
+    @analysis_options
+    @click.pass_context
+    @user_errors
+    def scan_command(ctx: click.Context, **params: Any) -> None:
+        # Analysis options may come before or after the provider name; the ones after win.
+        for key, value in (ctx.obj or {}).items():
+            if params.get(key) is None:
+                params[key] = value
+        recorder = open_recorder(params)
+        run_analysis(command.collect(params, utc_now, stderr()), params, recorder)
+
+
+PROVIDERS = provider_commands()
+for _command in PROVIDERS:
+    _add_provider(_command)

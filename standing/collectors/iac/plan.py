@@ -1,0 +1,202 @@
+"""A Terraform plan (``terraform show -json PLANFILE``) read into resource instances and their config.
+
+Only the parts the converter needs: each instance's values before and after the change,
+which of its values are "known after apply", and the configuration's references, which
+name the resource an unknown value will come from (``user = aws_iam_user.ci.name`` is unknown
+while the user is being created, but the reference says which user).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from standing.core.errors import UserError
+from standing.core.textfiles import parse_json, read_text
+
+_INDEX = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
+_RESOURCE_REF = re.compile(r"^([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_-]*)")
+NOT_A_PLAN = "not a Terraform plan (expected the output of `terraform show -json PLANFILE`)"
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One resource instance in one view of the change (before or after it)."""
+
+    address: str
+    module: str  # "" for the root module, else e.g. 'module.ci["a"]'
+    type: str
+    name: str
+    index: Any
+    values: dict[str, Any]
+    unknown: dict[str, Any]
+    changed: bool  # created, updated or replaced by this change
+
+    @property
+    def base(self) -> str:
+        """Address without this instance's own index: ``module.ci.aws_iam_user.this``."""
+        prefix = f"{self.module}." if self.module else ""
+        return f"{prefix}{self.type}.{self.name}"
+
+    def is_unknown(self, attribute: str) -> bool:
+        return bool(self.unknown.get(attribute)) if isinstance(self.unknown, dict) else bool(self.unknown)
+
+    def known(self, attribute: str) -> Any:
+        """The value, or None when it is absent or known only after apply."""
+        return None if self.is_unknown(attribute) else self.values.get(attribute)
+
+
+@dataclass
+class Plan:
+    source: str
+    text: str
+    before: list[Instance]
+    after: list[Instance]
+    modules: dict[str, dict[str, Any]]  # module path without keys ("" root, "ci", "ci.inner") -> config
+    accounts: set[str] = field(default_factory=set)
+
+    def line_of(self, address: str) -> int | None:
+        """Line of the instance's entry under ``resource_changes`` (plans are often one line)."""
+        start = self.text.find('"resource_changes"')
+        pattern = re.compile(r'"address"\s*:\s*' + re.escape(json.dumps(address)))
+        match = pattern.search(self.text, max(start, 0))
+        return self.text.count("\n", 0, match.start()) + 1 if match else None
+
+    def references(self, instance: Instance, attribute: str) -> list[tuple[str, str]]:
+        """Resources an attribute's expression refers to, as (module instance, "type.name")."""
+        return self._refs(instance.module, f"{instance.type}.{instance.name}", attribute, depth=0)
+
+    def _refs(self, module: str, resource: str, attribute: str, depth: int) -> list[tuple[str, str]]:
+        config = self.modules.get(_config_path(module), {})
+        for entry in config.get("resources", []):
+            if entry.get("address") == resource:
+                expression = (entry.get("expressions") or {}).get(attribute) or {}
+                return self._expand(module, expression.get("references") or [], depth)
+        return []
+
+    def _expand(self, module: str, references: list[str], depth: int) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        for reference in references:
+            if reference.startswith("var.") and module and depth < 8:
+                found += self._variable(module, reference.split(".")[1], depth)
+                continue
+            match = _RESOURCE_REF.match(reference)
+            if match and match.group(1) not in ("data", "var", "local", "module", "each", "count", "path"):
+                found.append((module, f"{match.group(1)}.{match.group(2)}"))
+        return found
+
+    def _variable(self, module: str, variable: str, depth: int) -> list[tuple[str, str]]:
+        """A module input: follow it to the expression the calling module passes."""
+        parent, _, call = module.rpartition(".module.") if ".module." in module else ("", "", module)
+        call_name = _INDEX.sub("", call).removeprefix("module.")
+        config = self.modules.get(_config_path(parent), {})
+        expression = ((config.get("module_calls") or {}).get(call_name, {}).get("expressions") or {}).get(variable)
+        return self._expand(parent, (expression or {}).get("references") or [], depth + 1)
+
+    def instance_for(self, view: list[Instance], origin: Instance, target: tuple[str, str]) -> Instance | None:
+        """The instance a reference means: the only one, or the one with the referrer's own index."""
+        module, resource = target
+        candidates = [i for i in view if i.module == module and f"{i.type}.{i.name}" == resource]
+        if len(candidates) == 1:
+            return candidates[0]
+        same = [i for i in candidates if i.index == origin.index]
+        return same[0] if len(same) == 1 else None
+
+
+def _config_path(module: str) -> str:
+    return ".".join(part for part in _INDEX.sub("", module).split(".") if part != "module")
+
+
+def read_plan(path: Path) -> Plan:
+    return parse_plan(read_text(path), str(path))
+
+
+def parse_plan(text: str, source: str) -> Plan:
+    data = parse_json(text, source, hint="truncated or not a plan")
+    if not isinstance(data, dict) or "format_version" not in data:
+        raise UserError(source, NOT_A_PLAN)
+    if "values" in data and "planned_values" not in data and "resource_changes" not in data:
+        raise UserError(source, "a Terraform state, not a plan (run `terraform show -json` on a saved plan file)")
+    if "planned_values" not in data and "resource_changes" not in data:
+        raise UserError(source, NOT_A_PLAN)
+    if data.get("errored"):
+        raise UserError(source, "the plan is marked errored: Terraform could not finish planning")
+    changes = data.get("resource_changes") or []
+    if not isinstance(changes, list):
+        raise UserError(source, "resource_changes is not a list")
+    before: list[Instance] = []
+    after: list[Instance] = []
+    for position, change in enumerate(changes):
+        try:
+            b, a = _instances(change)
+        except (KeyError, TypeError, AttributeError):
+            raise UserError(source, f"resource_changes[{position}] is not a resource change") from None
+        before += b
+        after += a
+    modules: dict[str, dict[str, Any]] = {}
+    root = (data.get("configuration") or {}).get("root_module") or {}
+    _collect_modules(root, "", modules)
+    plan = Plan(source, text, before, after, modules)
+    plan.accounts = _accounts(data)
+    return plan
+
+
+def _instances(change: dict[str, Any]) -> tuple[list[Instance], list[Instance]]:
+    if change.get("mode", "managed") != "managed":
+        return [], []
+    body = change["change"]
+    actions = list(body["actions"])
+    common = {
+        "address": change["address"],
+        "module": change.get("module_address", ""),
+        "type": change["type"],
+        "name": change["name"],
+        "index": change.get("index"),
+    }
+    changed = "create" in actions or "update" in actions
+    for side in ("before", "after"):
+        if not isinstance(body.get(side), (dict, type(None))):
+            raise TypeError(f"{side} is not an object")
+    before = (
+        [] if body.get("before") is None else [Instance(**common, values=body["before"], unknown={}, changed=False)]
+    )
+    after = (
+        []
+        if body.get("after") is None or actions == ["delete"]
+        else [Instance(**common, values=body["after"], unknown=body.get("after_unknown") or {}, changed=changed)]
+    )
+    return before, after
+
+
+def _collect_modules(module: dict[str, Any], path: str, into: dict[str, dict[str, Any]]) -> None:
+    into[path] = module
+    for name, call in (module.get("module_calls") or {}).items():
+        _collect_modules(call.get("module") or {}, f"{path}.{name}" if path else name, into)
+
+
+_ACCOUNT_IN_ARN = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):")
+
+
+def _accounts(data: dict[str, Any]) -> set[str]:
+    """The deploying account(s), from ``aws_caller_identity`` and the ARNs of existing IAM resources."""
+    accounts: set[str] = set()
+
+    def visit(module: dict[str, Any]) -> None:
+        for resource in module.get("resources") or []:
+            values = resource.get("values") or {}
+            if resource.get("type") == "aws_caller_identity" and isinstance(values.get("account_id"), str):
+                accounts.add(values["account_id"])
+            elif str(resource.get("type", "")).startswith("aws_iam_") and isinstance(values.get("arn"), str):
+                match = _ACCOUNT_IN_ARN.match(values["arn"])
+                if match:
+                    accounts.add(match.group(1))
+        for child in module.get("child_modules") or []:
+            visit(child)
+
+    for section in ("prior_state", "planned_values"):
+        values = data.get(section) or {}
+        visit((values.get("values") or values).get("root_module") or {})
+    return accounts

@@ -1,0 +1,66 @@
+"""Facts every layer judges the same way (rules, risk, planner, history), written once for every
+provider: what a standing secret is, what a non-human identity is, day arithmetic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from standing.core.model import Credential, CredentialKind, Identity, IdentityKind, UsageStatus
+
+# Secrets a workload keeps and presents; federated and managed credentials are not standing.
+LONG_LIVED_SECRETS = frozenset(
+    {
+        CredentialKind.ACCESS_KEY,
+        CredentialKind.SA_KEY,
+        CredentialKind.CLIENT_SECRET,
+        CredentialKind.CERTIFICATE,
+    }
+)
+
+_NHI_KINDS = frozenset(
+    {
+        IdentityKind.USER,
+        IdentityKind.ROLE,
+        IdentityKind.SERVICE_ACCOUNT,
+        IdentityKind.SERVICE_PRINCIPAL,
+        IdentityKind.MANAGED_IDENTITY,
+    }
+)
+
+
+def days_since(when: datetime, now: datetime) -> int:
+    """Whole days elapsed; a date in the future (clock skew, a fixed --as-of) counts as 0."""
+    return max(0, (now - when).days)
+
+
+@dataclass(frozen=True)
+class Idle:
+    """Why something counts as unused: idle since a known use, or never used since creation."""
+
+    never: bool
+    days: int
+
+
+def idleness(record: Identity | Credential, now: datetime, *, unused_days: int, grace_days: int) -> Idle | None:
+    """Judged the same way for keys and identities: unknown use is never read as no use."""
+    if record.last_used_status is UsageStatus.USED and record.last_used is not None:
+        idle = days_since(record.last_used, now)
+        return Idle(never=False, days=idle) if idle > unused_days else None
+    if record.last_used_status is UsageStatus.NEVER and record.created is not None:
+        age = days_since(record.created, now)
+        return Idle(never=True, days=age) if age > grace_days else None
+    return None
+
+
+def is_standing_secret(credential: Credential) -> bool:
+    return credential.active and credential.user_managed and credential.kind in LONG_LIVED_SECRETS
+
+
+def is_nhi(identity: Identity) -> bool:
+    """A workload identity we can hold to account: not a person, not provider-governed."""
+    return identity.kind in _NHI_KINDS and identity.human is not True and not identity.provider_managed
+
+
+def describe(credential: Credential) -> str:
+    return f"{credential.kind.value.replace('_', ' ')} {credential.id}"

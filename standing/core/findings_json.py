@@ -1,0 +1,90 @@
+"""``findings.json``: the machine-readable result of a scan, with a versioned schema.
+
+The schema is this module's ``FindingsDocument``; ``docs/findings.schema.json`` is generated
+from it (``standing schema findings``) and a test keeps the two equal. Bump
+``FINDINGS_VERSION`` on any change a consumer could notice.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from standing.core.findings import Exposure, Finding, Severity, Waiver
+from standing.core.model import (
+    CoverageEntry,
+    Inventory,
+    Provider,
+    Record,
+    ScopeKind,
+    UtcDatetime,
+)
+
+FINDINGS_VERSION = 1
+
+
+class ScanSummary(Record):
+    complete: bool = Field(description="false when some source could not be read; see gaps")
+    providers: list[Provider]
+    accounts: list[str]
+    identities: int
+    credentials: int
+    gaps: list[CoverageEntry] = Field(description="what the scan could not read, and why")
+
+
+class FindingsDocument(Record):
+    schema_: Literal["standing.findings"] = Field(default="standing.findings", alias="schema")
+    version: Literal[1] = FINDINGS_VERSION
+    tool_version: str
+    generated_at: UtcDatetime
+    as_of: UtcDatetime = Field(description="the time ages and idle periods were measured against")
+    scan: ScanSummary
+    counts: dict[Severity, int]
+    exposure: Exposure
+    expired_waivers: list[Waiver] = Field(
+        description="waivers past their expiry: they waive nothing and need renewing or removing"
+    )
+    findings: list[Finding] = Field(description="worst first: by severity, then risk")
+
+
+def build_document(
+    inventory: Inventory,
+    findings: list[Finding],
+    *,
+    exposure: Exposure,
+    expired_waivers: list[Waiver],
+    as_of: datetime,
+    generated_at: datetime,
+) -> FindingsDocument:
+    from standing import __version__
+
+    return FindingsDocument(
+        tool_version=__version__,
+        generated_at=generated_at,
+        as_of=as_of,
+        scan=ScanSummary(
+            complete=inventory.complete,
+            providers=sorted(inventory.meta.providers),
+            accounts=sorted({s.id.rsplit(":", 1)[-1] for s in inventory.scopes if s.kind is ScopeKind.ACCOUNT}),
+            identities=len(inventory.identities),
+            credentials=len(inventory.credentials),
+            gaps=inventory.gaps,
+        ),
+        counts={s: sum(1 for f in findings if f.severity is s) for s in Severity},
+        exposure=exposure,
+        expired_waivers=expired_waivers,
+        findings=findings,
+    )
+
+
+def write_findings(document: FindingsDocument, path: Path) -> None:
+    path.write_text(json.dumps(document.model_dump(mode="json", by_alias=True), indent=2) + "\n", encoding="utf-8")
+
+
+def json_schema() -> str:
+    schema = FindingsDocument.model_json_schema(by_alias=True)
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"

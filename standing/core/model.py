@@ -1,0 +1,301 @@
+"""The typed inventory every collector produces and every later stage reads.
+
+Records are frozen pydantic models with ``extra="forbid"``: a snapshot written by another
+version, or edited by hand, fails loudly at load instead of silently dropping a field.
+Identifiers are normalized once by the collector (ARNs, emails, object ids) so that every
+later stage compares them with ``==``. Every datetime is timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("timestamp has no timezone")
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Provider(StrEnum):
+    AWS = "aws"
+    GCP = "gcp"
+    AZURE = "azure"
+
+
+class IdentityKind(StrEnum):
+    ROOT = "root"
+    USER = "user"
+    ROLE = "role"
+    GROUP = "group"
+    SERVICE_ACCOUNT = "service_account"
+    SERVICE_PRINCIPAL = "service_principal"
+    MANAGED_IDENTITY = "managed_identity"
+
+
+class WorkloadKind(StrEnum):
+    CI = "ci"
+    NOTEBOOK = "notebook"
+    TRAINING = "training"
+    INFERENCE = "inference"
+    AGENT = "agent"
+    APP = "app"
+    UNKNOWN = "unknown"
+
+
+class CredentialKind(StrEnum):
+    ACCESS_KEY = "access_key"
+    SA_KEY = "sa_key"
+    CLIENT_SECRET = "client_secret"
+    CERTIFICATE = "certificate"
+    FEDERATED = "federated"
+    MANAGED = "managed"
+    PASSWORD = "password"
+
+
+class UsageStatus(StrEnum):
+    """Whether a last-use date is a fact.
+
+    Providers report "no date" both for "never used" and for "used before tracking began"
+    or "not tracked here"; rules must not read the second as the first.
+    """
+
+    USED = "used"
+    NEVER = "never"
+    UNKNOWN = "unknown"
+
+
+class ScopeKind(StrEnum):
+    RESOURCE = "resource"
+    ACCOUNT = "account"
+    PROJECT = "project"
+    FOLDER = "folder"
+    ORGANIZATION = "organization"
+    SUBSCRIPTION = "subscription"
+    MANAGEMENT_GROUP = "management_group"
+    TENANT = "tenant"
+
+
+class GrantDuration(StrEnum):
+    STANDING = "standing"
+    ELIGIBLE = "eligible"
+    TIME_BOUND = "time_bound"
+
+
+class TrustKind(StrEnum):
+    """How a principal outside an identity becomes it."""
+
+    ANY = "any"  # a wildcard principal: anyone who can sign a request
+    ACCOUNT = "account"  # every principal of a whole account the account admins allow
+    PRINCIPAL = "principal"  # one named user or role
+    SERVICE = "service"  # a cloud service (lambda.amazonaws.com, sagemaker...)
+    OIDC = "oidc"  # web identity federation
+    SAML = "saml"  # SAML federation, usually humans
+    IMPERSONATION = "impersonation"  # GCP token creator / actAs
+    OWNER = "owner"  # can add credentials to the identity (Azure app owners, GCP key admins)
+
+
+class FederationKind(StrEnum):
+    OIDC = "oidc"
+    SAML = "saml"
+    AWS = "aws"  # a GCP workload identity pool provider that accepts AWS callers
+
+
+class CoverageStatus(StrEnum):
+    OK = "ok"
+    DENIED = "denied"
+    THROTTLED = "throttled"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Identity(Record):
+    """A principal that can hold credentials or be granted roles."""
+
+    id: str
+    provider: Provider
+    kind: IdentityKind
+    account: str
+    name: str
+    path: str | None = None
+    created: UtcDatetime | None = None
+    last_used: UtcDatetime | None = None
+    last_used_status: UsageStatus = UsageStatus.UNKNOWN
+    owner: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    workload: WorkloadKind = WorkloadKind.UNKNOWN
+    human: bool | None = Field(default=None, description="True for people, False for workloads, None when unknown")
+    provider_managed: bool = Field(
+        default=False,
+        description="Created and governed by the provider (service-linked roles, SSO roles)",
+    )
+    console_access: bool = False
+    mfa_active: bool | None = None
+    disabled: bool = Field(
+        default=False, description="cannot sign in at all (GCP disabled SA, Azure accountEnabled=false)"
+    )
+    permissions_boundary: str | None = Field(
+        default=None, description="id of the Role that caps this identity's permissions"
+    )
+    trust_policy: dict[str, Any] | None = Field(
+        default=None, description="raw trust document, kept as evidence for trust findings"
+    )
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="other ids the provider's tokens carry for it (a GCP service account's unique id, "
+        "an Azure application's app id): how another cloud's federation trust names it",
+    )
+
+
+class Credential(Record):
+    """A credential an identity can authenticate with. Never carries a secret value."""
+
+    id: str
+    identity_id: str
+    kind: CredentialKind
+    active: bool
+    created: UtcDatetime | None = None
+    expires: UtcDatetime | None = Field(default=None, description="None means it never expires")
+    last_used: UtcDatetime | None = None
+    last_used_status: UsageStatus = UsageStatus.UNKNOWN
+    last_used_service: str | None = None
+    user_managed: bool = True
+    compromised: str | None = Field(
+        default=None, description="why the provider flags this secret as exposed or compromised"
+    )
+
+
+class Role(Record):
+    """A set of permissions: an AWS managed or inline policy, a GCP role, an Azure role definition."""
+
+    id: str
+    provider: Provider
+    name: str
+    account: str | None = None
+    documents: list[dict[str, Any]] = Field(default_factory=list)
+    permissions: list[str] = Field(default_factory=list)
+    provider_managed: bool = False
+
+
+class Scope(Record):
+    id: str
+    provider: Provider
+    kind: ScopeKind
+    name: str
+    parent_id: str | None = None
+
+
+class Grant(Record):
+    """principal holds role on scope, for how long."""
+
+    principal_id: str
+    role_id: str
+    scope_id: str
+    duration: GrantDuration = GrantDuration.STANDING
+    expires: UtcDatetime | None = None
+    condition: str | None = None
+
+
+class Membership(Record):
+    member_id: str
+    group_id: str
+
+
+class Trust(Record):
+    """principal can become the target identity (one statement of a trust policy, one binding)."""
+
+    target_id: str
+    principal: str
+    kind: TrustKind
+    actions: list[str] = Field(default_factory=list)
+    conditions: dict[str, Any] = Field(default_factory=dict)
+    issuer: str | None = Field(default=None, description="OIDC issuer host for web identity trusts")
+
+
+class FederationProvider(Record):
+    id: str
+    provider: Provider
+    kind: FederationKind
+    account: str
+    url: str | None = None
+    audiences: list[str] = Field(default_factory=list)
+    created: UtcDatetime | None = None
+
+
+class ScopePolicy(Record):
+    """A guardrail set on a scope, such as a GCP organization policy constraint."""
+
+    provider: Provider
+    scope_id: str
+    constraint: str  # e.g. "iam.disableServiceAccountKeyCreation"
+    enforced: bool
+    detail: str | None = None
+
+
+class CoverageEntry(Record):
+    """One thing the scan tried to read, and how it went."""
+
+    provider: Provider
+    scope: str
+    operation: str
+    status: CoverageStatus
+    detail: str | None = None
+
+
+class ScanMeta(Record):
+    tool_version: str
+    started_at: UtcDatetime
+    finished_at: UtcDatetime
+    providers: list[Provider] = Field(default_factory=list)
+    source_times: dict[str, UtcDatetime] = Field(
+        default_factory=dict,
+        description="when the provider produced a cached source, e.g. the IAM credential report",
+    )
+
+
+class Inventory(Record):
+    meta: ScanMeta
+    identities: list[Identity] = Field(default_factory=list)
+    credentials: list[Credential] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list)
+    scopes: list[Scope] = Field(default_factory=list)
+    grants: list[Grant] = Field(default_factory=list)
+    memberships: list[Membership] = Field(default_factory=list)
+    trusts: list[Trust] = Field(default_factory=list)
+    federation: list[FederationProvider] = Field(default_factory=list)
+    scope_policies: list[ScopePolicy] = Field(default_factory=list)
+    coverage: list[CoverageEntry] = Field(default_factory=list)
+
+    @property
+    def gaps(self) -> list[CoverageEntry]:
+        return [c for c in self.coverage if c.status is not CoverageStatus.OK]
+
+    @property
+    def complete(self) -> bool:
+        return not self.gaps
+
+
+def merge_inventories(parts: list[Inventory], meta: ScanMeta) -> Inventory:
+    """Fan-in of per-account inventories; records are already globally unique by canonical id."""
+    fields = [name for name in Inventory.model_fields if name != "meta"]
+    merged: dict[str, list[Any]] = {name: [] for name in fields}
+    for part in parts:
+        for name in fields:
+            merged[name].extend(getattr(part, name))
+    # Provider-managed policies (arn:aws:iam::aws:policy/...) appear once per account.
+    for name in ("roles", "scopes"):
+        merged[name] = list({record.id: record for record in reversed(merged[name])}.values())[::-1]
+    return Inventory(meta=meta, **merged)

@@ -1,0 +1,1 @@
+"""Rule families: one small module per family. Defining a ``Rule`` subclass here registers it."""

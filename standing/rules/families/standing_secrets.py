@@ -1,0 +1,67 @@
+"""Every live long-lived secret, one finding each: what a CI gate counts as "a new standing key".
+
+Off in ordinary scans (the other credential rules judge age, use and expiry there, and one
+finding per key would bury them); ``standing gate`` and ``standing baseline`` switch it on,
+so that a key which appeared since the baseline, or that a Terraform plan or CloudFormation
+template creates, is a finding of its own even on its first day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from standing.analysis.graph import PrivilegeGraph
+from standing.core.facts import describe, is_standing_secret
+from standing.core.findings import Severity
+from standing.rules.engine import Hit, Rule
+
+
+class LongLivedSecret(Rule):
+    """A workload holds a long-lived secret: an access key, a service-account key, a client
+    secret or certificate valid for longer than a short-lived token would be.
+
+    Each one is standing access that works from anywhere until someone deletes it. Prefer
+    federation (OIDC, workload identity, managed identities) and short-lived tokens. A secret
+    that expires within ``max_lifetime_days`` of being issued is treated as short-lived.
+    Off by default; enabled by ``standing gate`` and ``standing baseline``.
+    """
+
+    id = "long-lived-secret"
+    title = "Workload holds a long-lived secret"
+    severity = Severity.HIGH
+    enabled_by_default = False
+
+    class Params(BaseModel):
+        model_config = ConfigDict(frozen=True, extra="forbid")
+        max_lifetime_days: int = Field(
+            default=1, ge=0, description="a secret valid for at most this many days is short-lived"
+        )
+
+    def evaluate(self, graph: PrivilegeGraph, params: Params, now: datetime) -> Iterable[Hit]:
+        for cred in graph.credentials():
+            if not is_standing_secret(cred):
+                continue
+            if cred.expires is not None and cred.expires <= now:
+                continue  # expired: judged by expired-secret-present
+            issued = cred.created or now
+            lifetime = (cred.expires - issued).days if cred.expires is not None else None
+            if lifetime is not None and lifetime <= params.max_lifetime_days:
+                continue
+            identity = graph.identity(cred.identity_id)
+            if identity is None:
+                continue
+            valid = "never expires" if lifetime is None else f"is valid for {lifetime} days"
+            yield Hit(
+                identity=identity,
+                subject=cred.id,
+                message=f"{describe(cred)} of {identity.name} {valid}",
+                evidence={
+                    "kind": cred.kind.value,
+                    "created": cred.created.isoformat() if cred.created else None,
+                    "expires": cred.expires.isoformat() if cred.expires else None,
+                    "lifetime_days": lifetime,
+                },
+            )

@@ -1,0 +1,127 @@
+"""Who can become an identity: trusts open to anyone, to whole accounts, to any workflow."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from standing.analysis.graph import PrivilegeGraph
+from standing.core.findings import Severity
+from standing.core.model import Trust, TrustKind
+from standing.rules.engine import Hit, Rule
+
+_ACCOUNT_ARN = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):root$")
+_GITHUB = "token.actions.githubusercontent.com"
+_WILDCARD = re.compile(r"[*?]")
+
+
+def condition_values(conditions: dict[str, Any], key: str) -> dict[str, list[str]]:
+    """Values a condition block sets for one key (case-insensitive), by operator."""
+    found: dict[str, list[str]] = {}
+    for operator, block in conditions.items():
+        if not isinstance(block, dict):
+            continue
+        for cond_key, value in block.items():
+            if cond_key.lower() == key.lower():
+                values = value if isinstance(value, list) else [value]
+                found.setdefault(operator, []).extend(str(v) for v in values)
+    return found
+
+
+class OpenTrust(Rule):
+    """A role anyone, or any principal of a whole foreign account, may assume without conditions.
+
+    ``"Principal": {"AWS": "*"}`` lets every AWS account in the world try; a bare foreign
+    account id delegates the decision to that account's admins. Pin the principal, or add
+    ``sts:ExternalId`` / ``aws:PrincipalOrgID`` conditions.
+    """
+
+    id = "open-trust"
+    title = "Role trust open to anyone or to a whole external account"
+    severity = Severity.HIGH
+
+    def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
+        known = graph.known_accounts
+        for identity in graph.identities():
+            for trust in graph.trusts_into(identity.id):
+                if trust.conditions:
+                    continue
+                if trust.kind is TrustKind.ANY:
+                    yield self._hit(identity, trust, Severity.CRITICAL, "anyone (Principal '*')")
+                elif trust.kind is TrustKind.ACCOUNT:
+                    match = _ACCOUNT_ARN.match(trust.principal)
+                    account = match.group(1) if match else trust.principal
+                    if account not in known:
+                        yield self._hit(
+                            identity, trust, Severity.HIGH, f"every principal of external account {account}"
+                        )
+
+    @staticmethod
+    def _hit(identity, trust: Trust, severity: Severity, who: str) -> Hit:
+        return Hit(
+            identity=identity,
+            severity=severity,
+            discriminator=trust.principal,
+            message=f"{identity.name} can be assumed by {who}, with no condition",
+            evidence={"principal": trust.principal, "actions": trust.actions},
+        )
+
+
+class OidcSubjectUnpinned(Rule):
+    """A web-identity trust that does not pin the token's subject.
+
+    Without a ``sub`` condition, any workload the issuer signs for can assume the role; for
+    GitHub Actions that is every workflow of every repository on github.com. A wildcard in
+    the owner or repository part of the subject is nearly as wide.
+    """
+
+    id = "oidc-subject-unpinned"
+    title = "Web-identity trust without a pinned subject"
+    severity = Severity.HIGH
+
+    def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
+        for identity in graph.identities():
+            for trust in graph.trusts_into(identity.id):
+                if trust.kind is not TrustKind.OIDC or not trust.issuer:
+                    continue
+                problem = self._problem(trust)
+                if problem:
+                    severity, message = problem
+                    yield Hit(
+                        identity=identity,
+                        severity=severity,
+                        discriminator=trust.principal,
+                        message=f"{identity.name} trusts {trust.issuer} {message}",
+                        evidence={"issuer": trust.issuer, "principal": trust.principal, "conditions": trust.conditions},
+                    )
+
+    @staticmethod
+    def _problem(trust: Trust) -> tuple[Severity, str] | None:
+        issuer = trust.issuer or ""
+        if trust.conditions.get("attributeCondition") or trust.conditions.get("member"):
+            return None  # GCP workload identity federation: provider condition or pinned principal
+        if issuer == "cognito-identity.amazonaws.com":
+            if not condition_values(trust.conditions, f"{issuer}:aud"):
+                return Severity.HIGH, "with no identity-pool (aud) condition"
+            return None
+        subjects = condition_values(trust.conditions, f"{issuer}:sub")
+        if not subjects:
+            severity = Severity.CRITICAL if issuer == _GITHUB else Severity.HIGH
+            return severity, "with no subject (sub) condition"
+        for operator, values in subjects.items():
+            if "like" not in operator.lower():
+                continue  # StringEquals takes '*' literally
+            for value in values:
+                if value.strip() == "*" or (issuer == _GITHUB and _github_wildcard(value)):
+                    return Severity.HIGH, f"for any subject matching {value!r}"
+        return None
+
+
+def _github_wildcard(subject: str) -> bool:
+    """``repo:owner/name:...`` with a wildcard in owner or name admits other repositories."""
+    if not subject.startswith("repo:"):
+        return bool(_WILDCARD.search(subject.split(":", 1)[0]))
+    repository = subject[len("repo:") :].split(":", 1)[0]
+    return bool(_WILDCARD.search(repository)) or "/" not in repository
