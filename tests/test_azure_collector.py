@@ -271,18 +271,18 @@ def test_disabled_service_principal_has_no_active_credentials():
     assert [(c.identity_id, c.active) for c in inv.credentials] == [("s1", False)]
 
 
-def test_readme_azure_permissions_are_generated_from_declared_operations():
+def test_docs_azure_permissions_are_generated_from_declared_operations():
     import json
     import re
     from pathlib import Path
 
     from standing.collectors.azure.operations import arm_actions, graph_permissions
 
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    page = (Path(__file__).parents[1] / "docs" / "azure.md").read_text()
     block = re.search(
-        r"<!-- permissions:azure:start -->\n```json\n(.*?)```\n<!-- permissions:azure:end -->", readme, re.S
+        r"<!-- permissions:azure:start -->\n```json\n(.*?)```\n<!-- permissions:azure:end -->", page, re.S
     )
-    assert block, "README lacks the generated Azure permissions block"
+    assert block, "docs/azure.md lacks the generated Azure permissions block"
     assert json.loads(block.group(1)) == {
         "graph_application_permissions": graph_permissions(),
         "arm_actions": arm_actions(),

@@ -1,4 +1,4 @@
-"""The README's history and scheduling examples use options that exist, and stay keyless."""
+"""The history page's (docs/history.md) history and scheduling examples use options that exist, and stay keyless."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from click.testing import CliRunner
 
 from standing.cli.main import main
 
-SECTION = (Path(__file__).parents[2] / "README.md").read_text().split("## Scheduled scans and history")[1]
-SECTION = SECTION.split("\n## ")[0]
+SECTION = (Path(__file__).parents[2] / "docs" / "history.md").read_text()
 
 
 def _commands() -> list[list[str]]:
