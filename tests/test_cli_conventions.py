@@ -225,3 +225,19 @@ def test_the_summary_on_a_console_at_80_columns(tmp_path):
     assert len([line for line in lines if SEVERITY_LINE.match(line)]) == 15
     assert lines[-1] == "25 more: run with --all"
     assert all(len(line) <= 80 for line in lines)
+
+
+def test_shell_completion_knows_the_commands_without_their_required_options():
+    result = CliRunner().invoke(
+        main,
+        [],
+        prog_name="standing",
+        env={"_STANDING_COMPLETE": "bash_complete", "COMP_WORDS": "standing history l", "COMP_CWORD": "2"},
+    )
+    assert result.exit_code == 0 and "plain,list" in result.output.splitlines()
+
+
+def test_docs_cli_lists_every_command():
+    page = (Path(__file__).parents[1] / "docs" / "cli.md").read_text()
+    assert all(f"`standing {name}" in page for name in COMMANDS)
+    assert "_STANDING_COMPLETE=bash_source standing" in page
