@@ -199,7 +199,13 @@ def test_refresh_replaces_one_account_and_leaves_the_rest_untouched(organization
 
     with AwsWireProxy(organization.endpoint_url) as proxy:
         done = run(
-            "--refresh-account", target, "--snapshot", str(merged), "-o", str(refreshed), endpoint=proxy.endpoint_url
+            "--refresh-account",
+            target,
+            "--refresh-snapshot",
+            str(merged),
+            "-o",
+            str(refreshed),
+            endpoint=proxy.endpoint_url,
         )
         calls = list(proxy.log.calls)
     assert done.returncode == 3, done.stdout + done.stderr  # the denied account is still a gap
@@ -234,7 +240,7 @@ def test_refresh_of_an_account_the_snapshot_lacks_is_one_line(organization, tmp_
             "aws",
             "--refresh-account",
             "999999999999",
-            "--snapshot",
+            "--refresh-snapshot",
             str(snap),
             "-o",
             str(tmp_path / "out.json"),

@@ -1,4 +1,9 @@
-"""What every command shares: the clock, the consoles, ``--as-of`` parsing, one-line errors.
+"""What every command shares: the clock, the consoles, ``--as-of`` parsing, one-line errors, and
+the options that mean the same thing everywhere (docs/cli.md lists the conventions).
+
+- ``--snapshot FILE`` / ``--findings FILE``: what a reading command reads, with one help text each.
+- ``-o/--output FILE``: the one file a command writes; ``--output-dir DIR``: where it writes several.
+- ``--format``: a value from ``FORMATS``, one spelling per format (``md``, never ``markdown``).
 
 The wall clock is read here and only here; everything below takes ``now`` as a value.
 """
@@ -9,7 +14,8 @@ import functools
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -17,6 +23,53 @@ from rich.console import Console
 from standing.core.errors import UserError
 
 FAIL_ON_CHOICES = ["critical", "high", "medium", "low", "info", "none"]  # Severity values, then "none"
+
+# Every --format value of every command; a command offers a subset, never another spelling.
+FORMATS = ("table", "json", "csv", "md", "html")
+
+FILE = click.Path(dir_okay=False, path_type=Path)
+DIRECTORY = click.Path(file_okay=False, path_type=Path)
+SNAPSHOT_HELP = "Snapshot to read: from `standing collect -o FILE`, or snapshot.json in a scan's --output-dir."
+FINDINGS_HELP = "Findings to read: findings.json in a scan's --output-dir."
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def snapshot_option(*, required: bool = False) -> Callable[[F], F]:
+    return click.option("--snapshot", type=FILE, metavar="FILE", required=required, help=SNAPSHOT_HELP)
+
+
+def findings_option() -> Callable[[F], F]:
+    return click.option("--findings", "findings_path", type=FILE, metavar="FILE", help=FINDINGS_HELP)
+
+
+def output_option(help: str, *, required: bool = False) -> Callable[[F], F]:
+    """``-o/--output FILE``: the single file a command writes."""
+    return click.option("-o", "--output", type=FILE, metavar="FILE", required=required, help=help)
+
+
+def output_dir_option(help: str, **kwargs: Any) -> Callable[[F], F]:
+    """``--output-dir DIR``: where a command that writes several files writes them."""
+    return click.option("--output-dir", type=DIRECTORY, metavar="DIR", help=help, **kwargs)
+
+
+def all_option() -> Callable[[F], F]:
+    """``--all``: the terminal summary lists every finding, not the worst 15."""
+    return click.option("--all", "show_all", is_flag=True, help="Print every finding [default: the worst 15].")
+
+
+def format_option(*names: str, default: str | None, help: str | None = None) -> Callable[[F], F]:
+    """``--format``, offering ``names`` (each one of ``FORMATS``)."""
+    unknown = [name for name in names if name not in FORMATS]
+    assert not unknown, f"--format values outside FORMATS: {unknown}"
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(names),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
 
 
 def utc_now() -> datetime:

@@ -6,23 +6,18 @@ from pathlib import Path
 
 import click
 
-from standing.cli.common import stderr, stdout, user_errors, utc_now
+from standing.cli.common import all_option, output_dir_option, stderr, stdout, user_errors, utc_now
 
 
 @click.command()
-@click.option(
-    "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("standing-demo"),
-    show_default=True,
-    help="Where to write the outputs.",
-)
+@output_dir_option("Where to write the outputs.", default=Path("standing-demo"), show_default=True)
+@all_option()
 @user_errors
-def demo(output_dir: Path) -> None:
+def demo(output_dir: Path, show_all: bool) -> None:
     """Seed a realistic AWS estate in a local moto server and scan it end to end."""
     from standing.demo.runner import run_demo
 
     result = run_demo(output_dir=output_dir, now=utc_now(), progress=stderr())
     from standing.reports.terminal import render_summary
 
-    render_summary(stdout(), result.document, written=result.written)
+    render_summary(stdout(), result.document, written=result.written, show_all=show_all)

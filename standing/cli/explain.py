@@ -7,36 +7,30 @@ from pathlib import Path
 
 import click
 
-from standing.cli.common import parse_as_of, stdout, user_errors, utc_now
+from standing.cli.common import FILE, parse_as_of, snapshot_option, stdout, user_errors, utc_now
 
 
 @click.command()
 @click.argument("identity")
-@click.option(
-    "--snapshot",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Snapshot to read (from `standing collect` or a scan's --output-dir).",
-)
+@snapshot_option(required=True)
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE,
     help="TOML file: thresholds, disabled rules, severity overrides.",
 )
 @click.option("--as-of", callback=parse_as_of, help="Measure ages as of this ISO time.")
 @user_errors
 def explain(identity: str, snapshot: Path, config_path: Path | None, as_of: datetime | None) -> None:
     """Everything known about one identity (id or unique name): credentials, grants, paths, findings."""
-    from standing.analysis.graph import PrivilegeGraph
     from standing.core.snapshot import read_snapshot
     from standing.reports.explain import find_identity, render_explanation
-    from standing.rules.analyse import analyse
+    from standing.rules.analyse import analyse_estate
     from standing.rules.config import ScanConfig, load_config
 
     inventory = read_snapshot(snapshot)
     config = load_config(config_path) if config_path else ScanConfig()
-    graph = PrivilegeGraph(inventory)
+    analysis = analyse_estate(inventory, config, as_of=as_of or utc_now())  # once: its graph is the one shown
+    graph = analysis.model.graph
     subject = find_identity(graph, identity, str(snapshot))
-    findings = analyse(inventory, config, as_of=as_of or utc_now())
-    render_explanation(stdout(), graph, subject, findings)
+    render_explanation(stdout(), graph, subject, analysis.findings)

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from standing.cli.common import parse_as_of, user_errors, utc_now
+from standing.cli.common import FILE, findings_option, output_option, parse_as_of, snapshot_option, user_errors, utc_now
 from standing.core.errors import ExitCode
 from standing.core.snapshot import read_snapshot
 from standing.gate.baseline import Baseline, baseline_of, read_baseline, write_baseline
@@ -25,13 +25,13 @@ from standing.gate.policy import FAIL_ON_CHOICES, GatePolicy
 from standing.rules.config import ScanConfig, load_config
 from standing.rules.waivers import load_waivers
 
-_PATH = click.Path(dir_okay=False, path_type=Path)
+_PATH = FILE
 
 
 def source_options(func: Any) -> Any:
     options = [
-        click.option("--snapshot", type=_PATH, help="A snapshot from `standing collect` or a scan's --output-dir."),
-        click.option("--findings", "findings_path", type=_PATH, help="A findings.json written by a scan."),
+        snapshot_option(),
+        findings_option(),
         click.option("--terraform-plan", type=_PATH, help="Output of `terraform show -json PLANFILE`."),
         click.option(
             "--cloudformation", type=_PATH, multiple=True, help="A CloudFormation template, JSON or YAML (repeatable)."
@@ -71,7 +71,7 @@ def _load_source(params: dict[str, Any], now: datetime) -> GateInput:
 
 @click.command("baseline")
 @source_options
-@click.option("-o", "--output", type=_PATH, required=True, help="Baseline file to write (sorted JSON).")
+@output_option("Baseline file to write (sorted JSON).", required=True)
 @user_errors
 def baseline_command(output: Path, **params: Any) -> None:
     """Write the current findings as an accepted baseline for `standing gate`."""

@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from standing.cli.common import parse_as_of, user_errors, utc_now
+from standing.cli.common import format_option, output_option, parse_as_of, user_errors, utc_now
 from standing.history.export import FORMATS, Tabular, emit
 
 if TYPE_CHECKING:  # the store needs the history extra; imported when a command runs
@@ -19,20 +19,17 @@ if TYPE_CHECKING:  # the store needs the history extra; imported when a command 
 
 
 def _format_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option(
-        "-o",
-        "--output",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Write to this file instead of the terminal.",
-    )(func)
-    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)(func)
+    func = output_option("Write to this file instead of the terminal.")(func)
+    return format_option(*FORMATS, default="table")(func)
 
 
 def _console() -> Console:
     return Console(highlight=False, soft_wrap=False)
 
 
-def _open(store: str) -> HistoryStore:
+def _open(store: str | None) -> HistoryStore:
+    if not store:  # checked here, not by the group, so `standing history list --help` needs no store
+        raise click.UsageError("Missing option '--store' (or set STANDING_STORE).")
     from standing.cli.history_options import HISTORY_MODULES
     from standing.core.extras import require_extra
 
@@ -46,12 +43,11 @@ def _open(store: str) -> HistoryStore:
 @click.option(
     "--store",
     envvar="STANDING_STORE",
-    required=True,
     metavar="URL",
-    help="The history database scans were recorded in (--store of `standing scan`) [env STANDING_STORE].",
+    help="The history database scans were recorded in (--store of `standing scan`) [required; env STANDING_STORE].",
 )
 @click.pass_context
-def history(ctx: click.Context, store: str) -> None:
+def history(ctx: click.Context, store: str | None) -> None:
     """Scans recorded with `standing scan --store`: list, diff, trend, prune."""
     ctx.obj = store
 
@@ -60,7 +56,7 @@ def history(ctx: click.Context, store: str) -> None:
 @_format_options
 @click.pass_obj
 @user_errors
-def list_command(store: str, fmt: str, output: Path | None) -> None:
+def list_command(store: str | None, fmt: str, output: Path | None) -> None:
     """Every stored scan, oldest first."""
     with _open(store) as opened:
         scans = opened.scans()
@@ -100,7 +96,7 @@ def list_command(store: str, fmt: str, output: Path | None) -> None:
 @_format_options
 @click.pass_obj
 @user_errors
-def diff_command(store: str, before: int | None, after: int | None, fmt: str, output: Path | None) -> None:
+def diff_command(store: str | None, before: int | None, after: int | None, fmt: str, output: Path | None) -> None:
     """What changed between two scans (default: the last two; one id: that scan against the newest).
 
     New, resolved and persisting findings; credentials created and removed.
@@ -143,7 +139,7 @@ def diff_command(store: str, before: int | None, after: int | None, fmt: str, ou
 @_format_options
 @click.pass_obj
 @user_errors
-def trend_command(store: str, fmt: str, output: Path | None) -> None:
+def trend_command(store: str | None, fmt: str, output: Path | None) -> None:
     """Per scan: open findings by severity, exposure, standing-credential ages, time to remediate."""
     from standing.core.extras import require_extra
 
@@ -165,7 +161,7 @@ def trend_command(store: str, fmt: str, output: Path | None) -> None:
 @click.option("--as-of", help="Count the days back from this ISO time [default: now].")
 @click.pass_obj
 @user_errors
-def prune_command(store: str, keep_days: int, as_of: str | None) -> None:
+def prune_command(store: str | None, keep_days: int, as_of: str | None) -> None:
     """Drop old scans; open findings keep their first-seen dates."""
 
     now: datetime = parse_as_of(click.get_current_context(), None, as_of) or utc_now()  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""``standing plan``: migration plans from a snapshot, as Markdown or JSON on stdout."""
+"""``standing plan``: migration plans from a snapshot, as Markdown or JSON on stdout, or both files."""
 
 from __future__ import annotations
 
@@ -6,44 +6,62 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+from rich.text import Text
 
-from standing.cli.common import parse_as_of, user_errors, utc_now
+from standing.cli.common import (
+    FILE,
+    format_option,
+    output_dir_option,
+    parse_as_of,
+    snapshot_option,
+    stdout,
+    user_errors,
+    utc_now,
+)
 
 
 @click.command("plan")
-@click.option(
-    "--snapshot",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="Snapshot to plan for (from `standing collect` or a scan's --output-dir).",
-)
-@click.option("--identity", "identity_ref", help="Only this identity (id or unique name).")
-@click.option("--format", "output_format", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.argument("identity", required=False)
+@snapshot_option(required=True)
+@click.option("--identity", "identity_option", hidden=True, help="Same as IDENTITY (older spelling).")
+@format_option("md", "json", default=None, help="What to print on stdout [default: md].")
+@output_dir_option("Write plans.json and plans.md here instead of printing one of them.")
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE,
     help="TOML file: thresholds, disabled rules, severity overrides.",
 )
 @click.option(
     "--waivers",
     "waivers_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE,
     help="TOML file of accepted risks; waived findings are marked in the plans.",
 )
 @click.option("--as-of", callback=parse_as_of, help="Measure ages as of this ISO time.")
 @user_errors
 def plan_command(
+    identity: str | None,
     snapshot: Path,
-    identity_ref: str | None,
-    output_format: str,
+    identity_option: str | None,
+    fmt: str | None,
+    output_dir: Path | None,
     config_path: Path | None,
     waivers_path: Path | None,
     as_of: datetime | None,
 ) -> None:
-    """Per identity: the just-in-time target, steps with rollback, Terraform, TTL, approval, controls."""
+    """Per identity: the just-in-time target, steps with rollback, Terraform, TTL, approval, controls.
+
+    IDENTITY (an id, or a unique name) plans for that identity only; without it, every identity
+    with a finding.
+    """
+    if identity is not None and identity_option is not None and identity != identity_option:
+        raise click.UsageError("give the identity once: standing plan --snapshot FILE IDENTITY")
+    identity_ref = identity if identity is not None else identity_option
+    if output_dir is not None and fmt is not None:
+        raise click.UsageError("--format picks what is printed; --output-dir writes both plans.json and plans.md")
     from standing.core.snapshot import read_snapshot
-    from standing.planner.document import plan_estate, plans_json
+    from standing.planner.document import plan_estate, plans_json, write_plans
     from standing.planner.markdown import render_markdown
     from standing.reports.explain import find_identity
     from standing.rules.analyse import analyse_estate
@@ -64,4 +82,10 @@ def plan_command(
             click.echo(f"{subject.name}: no findings, nothing to plan.")
             return
     document = plan_estate(analysis.model, findings, generated_at=now)
-    click.echo(plans_json(document) if output_format == "json" else render_markdown(document), nl=False)
+    if output_dir is not None:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        console = stdout()
+        for path in write_plans(document, output_dir):
+            console.print(Text(f"Wrote {path}"), soft_wrap=True)  # a path is copied whole
+        return
+    click.echo(plans_json(document) if fmt == "json" else render_markdown(document), nl=False)

@@ -8,7 +8,16 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from standing.cli.common import parse_as_of, stdout, user_errors, utc_now
+from standing.cli.common import (
+    DIRECTORY,
+    FILE,
+    output_dir_option,
+    parse_as_of,
+    snapshot_option,
+    stdout,
+    user_errors,
+    utc_now,
+)
 from standing.reports.leadership.formats import ReportFormat
 
 
@@ -25,22 +34,21 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, value: str) -> li
 @click.command("report")
 @click.option(
     "--findings-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=DIRECTORY,
+    metavar="DIR",
     help="A scan's --output-dir (findings.json; snapshot.json and plans.json when present).",
 )
-@click.option(
-    "--snapshot",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Analyse and plan this snapshot now, then report on it.",
-)
+@snapshot_option()
 @click.option(
     "--history-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=DIRECTORY,
+    metavar="DIR",
     help="Earlier scans for the trend: every *findings*.json under this directory.",
 )
 @click.option(
     "--previous",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE,
+    metavar="FILE",
     multiple=True,
     help="An earlier scan's findings.json for the trend (repeatable).",
 )
@@ -52,23 +60,24 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, value: str) -> li
     callback=_parse_formats,
     help="Comma-separated: html, json, csv, md.",
 )
+@output_dir_option("Write report.<format> files here (required).")
 @click.option(
     "-o",
-    "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Write report.<format> files here.",
+    "deprecated_output_dir",
+    type=DIRECTORY,
+    hidden=True,
+    help="Deprecated spelling of --output-dir (-o names a single file in every other command).",
 )
 @click.option(
     "--config",
     "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE,
     help="With --snapshot: TOML file of thresholds, disabled rules, severity overrides.",
 )
 @click.option(
     "--waivers",
     "waivers_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE,
     help="With --snapshot: TOML file of accepted risks.",
 )
 @click.option("--as-of", callback=parse_as_of, help="With --snapshot: measure ages as of this ISO time.")
@@ -79,7 +88,8 @@ def report_command(
     history_dir: Path | None,
     previous: tuple[Path, ...],
     formats: list[ReportFormat],
-    output_dir: Path,
+    output_dir: Path | None,
+    deprecated_output_dir: Path | None,
     config_path: Path | None,
     waivers_path: Path | None,
     as_of: datetime | None,
@@ -88,6 +98,13 @@ def report_command(
     from standing.reports.leadership.formats import write_report
     from standing.reports.leadership.inputs import from_findings_dir, history_points
 
+    if deprecated_output_dir is not None:
+        if output_dir is not None:
+            raise click.UsageError("give --output-dir DIR once (-o is its deprecated spelling)")
+        click.echo("standing: warning: `report -o DIR` is deprecated; use --output-dir DIR", err=True)
+        output_dir = deprecated_output_dir
+    if output_dir is None:
+        raise click.UsageError("Missing option '--output-dir'.")
     if (findings_dir is None) == (snapshot is None):
         raise click.UsageError("give exactly one of --findings-dir DIR or --snapshot FILE")
     if findings_dir is not None and (config_path or waivers_path or as_of):
@@ -97,7 +114,7 @@ def report_command(
     history = history_points(history_dir, list(previous))
     if findings_dir is not None:
         report = from_findings_dir(findings_dir, history)
-    else:
+    elif snapshot is not None:
         from standing.rules.config import ScanConfig, load_config
         from standing.rules.waivers import load_waivers
 
@@ -106,7 +123,7 @@ def report_command(
 
         report = report_of_snapshot(
             snapshot,
-            load_config(config_path) if config_path else ScanConfig(),  # type: ignore[arg-type]
+            load_config(config_path) if config_path else ScanConfig(),
             as_of=as_of or now,
             generated_at=now,
             waivers=load_waivers(waivers_path) if waivers_path else None,
@@ -114,4 +131,4 @@ def report_command(
         )
     console = stdout()
     for path in write_report(report, formats, output_dir):
-        console.print(Text(f"Wrote {path}"))
+        console.print(Text(f"Wrote {path}"), soft_wrap=True)  # a path is copied whole

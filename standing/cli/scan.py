@@ -10,7 +10,19 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.text import Text
 
-from standing.cli.common import FAIL_ON_CHOICES, parse_as_of, stderr, stdout, user_errors, utc_now
+from standing.cli.common import (
+    FAIL_ON_CHOICES,
+    FILE,
+    all_option,
+    output_dir_option,
+    output_option,
+    parse_as_of,
+    snapshot_option,
+    stderr,
+    stdout,
+    user_errors,
+    utc_now,
+)
 from standing.cli.history_options import history_options, open_recorder
 from standing.cli.providers import ProviderCommand, provider_commands
 
@@ -21,15 +33,11 @@ if TYPE_CHECKING:
 
 def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option(
-            "--output-dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Write findings.json and snapshot.json here.",
-        ),
+        output_dir_option("Write findings.json, snapshot.json, plans.json, plans.md and report.html here."),
         click.option(
             "--config",
             "config_path",
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=FILE,
             help="TOML file: thresholds, disabled rules, severity overrides.",
         ),
         click.option(
@@ -42,9 +50,10 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--waivers",
             "waivers_path",
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=FILE,
             help="TOML file of accepted risks, each with an owner and an expiry.",
         ),
+        all_option(),
         *history_options(),
     ]
     for option in reversed(options):
@@ -73,7 +82,7 @@ def run_analysis(inventory: Inventory, params: dict[str, Any], recorder: ScanRec
         output_dir=params["output_dir"],
         waivers=waivers,
     )
-    render_summary(stdout(), result.document, written=result.written)
+    render_summary(stdout(), result.document, written=result.written, show_all=params["show_all"])
     if recorder is not None:  # opened by open_recorder before collecting
         recorder.record(result.document, result.inventory, stdout(), stderr())
     sys.exit(exit_code(result, fail_on))
@@ -85,11 +94,7 @@ def collect() -> None:
 
 
 @click.group(invoke_without_command=True)
-@click.option(
-    "--snapshot",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Analyse a snapshot written by `standing collect`.",
-)
+@snapshot_option()
 @analysis_options
 @click.pass_context
 @user_errors
@@ -111,9 +116,7 @@ def scan(ctx: click.Context, snapshot: Path | None, **params: Any) -> None:
 def _add_provider(command: ProviderCommand) -> None:
     @collect.command(command.name, help=f"Collect {command.summary}.")
     @command.options
-    @click.option(
-        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Snapshot file to write."
-    )
+    @output_option("Snapshot file to write.", required=True)
     @user_errors
     def collect_command(output: Path, **params: Any) -> None:
         from standing.core.errors import ExitCode
@@ -123,7 +126,8 @@ def _add_provider(command: ProviderCommand) -> None:
         write_snapshot(inventory, output)
         console = stdout()
         console.print(
-            Text(f"Wrote {output}: {len(inventory.identities)} identities, {len(inventory.credentials)} credentials")
+            Text(f"Wrote {output}: {len(inventory.identities)} identities, {len(inventory.credentials)} credentials"),
+            soft_wrap=True,
         )
         if not inventory.complete:
             console.print(
@@ -142,7 +146,7 @@ def _add_provider(command: ProviderCommand) -> None:
     def scan_command(ctx: click.Context, **params: Any) -> None:
         # Analysis options may come before or after the provider name; the ones after win.
         for key, value in (ctx.obj or {}).items():
-            if params.get(key) is None:
+            if params.get(key) is None or params.get(key) is False:  # unset, or a flag not given
                 params[key] = value
         recorder = open_recorder(params)
         run_analysis(command.collect(params, utc_now, stderr()), params, recorder)

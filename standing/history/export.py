@@ -66,7 +66,7 @@ def emit(tabular: Tabular, fmt: str, output: Path | None, console: Console) -> N
         console.file.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        console.print(Text(f"Wrote {output} ({len(tabular.rows)} rows)"))
+        console.print(Text(f"Wrote {output} ({len(tabular.rows)} rows)"), soft_wrap=True)
 
 
 def _plain_table(tabular: Tabular) -> str:

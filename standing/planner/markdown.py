@@ -1,37 +1,18 @@
 """``plans.md``: one section per identity, for the engineer who must do the work.
 
-Names, tags and messages come from the cloud, so prose passes ``_text`` (Markdown and HTML
-characters escaped) and code passes ``_code`` (a fence longer than any backtick run inside).
+Names, tags and messages come from the cloud, so prose passes ``escape`` (Markdown and HTML
+characters escaped), ids and file names are code spans, and queries, Terraform and policies are
+fenced blocks (``standing.core.markdown``). Steps keep the commands the planner wrote in
+backticks as code.
 """
 
 from __future__ import annotations
 
 import json
-import re
 
 from standing.core.findings import Exposure
+from standing.core.markdown import code, count, escape, fence, prose_with_code
 from standing.planner.model import Plan, PlansDocument
-
-_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-
-
-def _text(value: object) -> str:
-    text = " ".join(str(value).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _SPECIAL.sub(r"\\\1", text)
-
-
-def _code(body: str, language: str = "") -> str:
-    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}{language}\n{body.rstrip()}\n{fence}"
-
-
-def _inline(value: object) -> str:
-    text = " ".join(str(value).split())
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    return f"{fence} {text} {fence}"
 
 
 def _exposure(e: Exposure) -> str:
@@ -51,52 +32,52 @@ def _ttl(seconds: int | None) -> str:
 
 def _plan(plan: Plan) -> list[str]:
     lines = [
-        f"## {_text(plan.identity_name)}",
+        f"## {escape(plan.identity_name)}",
         "",
-        f"- Identity: {_inline(plan.identity)} ({plan.provider.value} {plan.identity_kind.value}, "
-        f"workload {plan.workload.value}, account {_inline(plan.account)})",
-        f"- Target: **{plan.pattern.value}**: {_text(plan.target)}",
-        f"- Why: {_text(plan.reason)}",
+        f"- Identity: {code(plan.identity)} ({plan.provider.value} {plan.identity_kind.value}, "
+        f"workload {plan.workload.value}, account {code(plan.account)})",
+        f"- Target: **{plan.pattern.value}**: {escape(plan.target)}",
+        f"- Why: {escape(plan.reason)}",
         f"- Phase: {plan.phase.value}; risk {plan.risk} -> {plan.residual_risk}; effort {plan.effort}/5",
         f"- TTL: {_ttl(plan.ttl_seconds)}",
-        f"- Approval: {'required' if plan.approval.required else 'not required'} ({_text(plan.approval.reason)})",
-        f"- Permissions: {_text(plan.permissions.note)}",
+        f"- Approval: {'required' if plan.approval.required else 'not required'} ({escape(plan.approval.reason)})",
+        f"- Permissions: {escape(plan.permissions.note)}",
     ]
     if plan.agentic:
         lines.append(
             f"- Agentic: {plan.agentic.mode.value} credentials, "
-            f"{'fail-closed' if plan.agentic.fail_closed else 'fail-open'}: {_text(plan.agentic.mechanism)}"
+            f"{'fail-closed' if plan.agentic.fail_closed else 'fail-open'}: {escape(plan.agentic.mechanism)}"
         )
-    lines += ["", "### Today", ""] + [f"- {_text(s)}" for s in plan.current_state]
+    lines += ["", "### Today", ""] + [f"- {escape(s)}" for s in plan.current_state]
     if plan.placeholders:
-        lines += ["", "### Fill in before applying", ""] + [f"- {_text(p)}" for p in plan.placeholders]
+        lines += ["", "### Fill in before applying", ""] + [f"- {escape(p)}" for p in plan.placeholders]
     if plan.controls:
         lines += ["", "### Compensating controls", ""]
         for c in plan.controls:
-            state = f"in place ({_text(c.evidence)})" if c.in_place else "to add"
-            lines.append(f"- **{c.kind.value}**, {state}, -{c.risk_reduction}: {_text(c.description)}")
+            state = f"in place ({escape(c.evidence)})" if c.in_place else "to add"
+            lines.append(f"- **{c.kind.value}**, {state}, -{c.risk_reduction}: {escape(c.description)}")
             if c.query:
-                lines += ["", _code(c.query, "sql" if "SELECT" in c.query else ""), ""]
+                lines += ["", fence(c.query, "sql" if "SELECT" in c.query else ""), ""]
     lines += ["", "### Steps", ""]
     for step in plan.steps:
-        done = f" Done: {_text(step.done_evidence)}." if step.done else ""
+        done = f" Done: {escape(step.done_evidence)}." if step.done else ""
         lines += [
-            f"{step.order}. **{_text(step.title)}** ({step.kind.value}).{done} {_text(step.instruction)}",
-            f"   Rollback: {_text(step.rollback)}",
+            f"{step.order}. **{escape(step.title)}** ({step.kind.value}).{done} {prose_with_code(step.instruction)}",
+            f"   Rollback: {prose_with_code(step.rollback)}",
         ]
     lines += ["", "### Verify in the logs", ""]
     for check in plan.verify:
-        lines += [f"{_text(check.source)}: {_text(check.purpose)}", "", _code(check.query), ""]
+        lines += [f"{escape(check.source)}: {escape(check.purpose)}", "", fence(check.query), ""]
     lines += ["### Terraform", ""]
     for snippet in plan.iac:
-        lines += [f"`{_text(snippet.filename)}`", "", _code(snippet.terraform, "hcl"), ""]
+        lines += [code(snippet.filename), "", fence(snippet.terraform, "hcl"), ""]
     if plan.aws_policies:
         lines += ["### Policy documents", ""]
         for policy in plan.aws_policies:
             lines += [
-                f"{policy.kind.value}: {_text(policy.name)}",
+                f"{policy.kind.value}: {escape(policy.name)}",
                 "",
-                _code(json.dumps(policy.document, indent=2), "json"),
+                fence(json.dumps(policy.document, indent=2), "json"),
                 "",
             ]
     return lines
@@ -106,14 +87,14 @@ def render_markdown(document: PlansDocument) -> str:
     lines = [
         "# Migration plans",
         "",
-        f"As of {document.as_of.isoformat()}; {len(document.plans)} identities to change.",
+        f"As of {document.as_of.isoformat()}; {count(len(document.plans), 'identity', 'identities')} to change.",
         "",
         "## Roadmap",
         "",
     ]
     for phase in document.roadmap.phases:
         lines += [
-            f"### {phase.phase.value}: {len(phase.plans)} plans, risk removed {phase.risk_removed}, "
+            f"### {phase.phase.value}: {count(len(phase.plans), 'plan')}, risk removed {phase.risk_removed}, "
             f"effort {phase.effort}",
             "",
             f"- Exposure before: {_exposure(phase.exposure_before)}",
@@ -121,11 +102,11 @@ def render_markdown(document: PlansDocument) -> str:
             "",
         ]
         names = {p.identity: p.identity_name for p in document.plans}
-        lines += [f"{i}. {_text(names[identity])}" for i, identity in enumerate(phase.plans, start=1)] + [""]
+        lines += [f"{i}. {escape(names[identity])}" for i, identity in enumerate(phase.plans, start=1)] + [""]
     if document.completed:
         lines += (
             ["## Done since the previous scan", ""]
-            + [f"- {_text(c.identity_name)} ({c.pattern.value}): {_text(c.how)}" for c in document.completed]
+            + [f"- {escape(c.identity_name)} ({c.pattern.value}): {escape(c.how)}" for c in document.completed]
             + [""]
         )
     for plan in document.plans:

@@ -1,31 +1,23 @@
 """The gate's result as Markdown for a pull-request comment: verdict first, then what to fix.
 
-Every string that came from a cloud, a plan or a template is escaped, so a resource named
-``<img src=x>`` or ``a|b`` cannot inject HTML or break the table.
+Every string that came from a cloud, a plan or a template is escaped (``standing.core.markdown``),
+so a resource named ``<img src=x>`` or ``a|b`` cannot inject HTML or break the table.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from pathlib import Path
 
 from standing.core.errors import ExitCode
 from standing.core.findings import Finding
+from standing.core.markdown import code, escape
 from standing.gate.judge import GateResult
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _VERDICT = {
     ExitCode.FINDINGS: "❌ **standing gate failed**",
     ExitCode.INCOMPLETE: "⚠️ **standing gate could not judge everything**",
     ExitCode.CLEAN: "✅ **standing gate passed**",
 }
-
-
-def escape(text: str) -> str:
-    """Plain text safe inside a Markdown table cell: HTML escaped, Markdown punctuation backslashed."""
-    flat = " ".join(str(text).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
 
 
 def _where(result: GateResult, finding: Finding) -> str:
@@ -41,7 +33,9 @@ def _table(result: GateResult, findings: list[Finding]) -> list[str]:
     lines = ["| | severity | rule | where | finding |", "|---|---|---|---|---|"]
     for f in findings:
         mark = "🚫" if result.policy.blocks(f) else "·"
-        lines.append(f"| {mark} | {f.severity.value} | `{f.rule_id}` | {_where(result, f)} | {escape(f.message)} |")
+        lines.append(
+            f"| {mark} | {f.severity.value} | {code(f.rule_id, table=True)} | {_where(result, f)} | {escape(f.message)} |"
+        )
     return lines
 
 
@@ -60,18 +54,17 @@ def render_markdown(result: GateResult) -> str:
     if result.expired_waivers:
         out += ["### Expired waivers", ""]
         out += [
-            f"- `{escape(w.rule)}` on {escape(w.subject)} expired {w.expires.isoformat()} ({escape(w.owner)})"
+            f"- {code(w.rule)} on {escape(w.subject)} expired {w.expires.isoformat()} ({escape(w.owner)})"
             for w in result.expired_waivers
         ] + [""]
     if result.input.gaps:
         out += ["### Not judged", "", "Known only after apply or deploy, so neither passed nor failed:", ""]
         out += [
-            f"- {escape(g.scope)} `{escape(g.operation)}`: {escape(g.detail or g.status.value)}"
-            for g in result.input.gaps
+            f"- {escape(g.scope)} {code(g.operation)}: {escape(g.detail or g.status.value)}" for g in result.input.gaps
         ] + [""]
     if result.removed:
         out += ["<details><summary>Gone since the baseline (never blocks)</summary>", ""]
-        out += [f"- `{e.rule}` {escape(e.subject)}" for e in result.removed] + ["", "</details>", ""]
+        out += [f"- {code(e.rule)} {escape(e.subject)}" for e in result.removed] + ["", "</details>", ""]
     return "\n".join(out)
 
 

@@ -1,4 +1,4 @@
-"""The terminal summary: what a person reads right after a scan.
+"""The terminal summary: what a person reads right after a scan, short enough for one screen.
 
 Every value that came from the cloud goes in as ``rich.text.Text``, never as markup, so an
 identity named ``[red]x[/red]`` prints as those characters.
@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from standing.core.findings import Severity
+from standing.core.findings import Finding, Severity
 from standing.core.findings_json import FindingsDocument
 
 _STYLE = {
@@ -24,44 +23,70 @@ _STYLE = {
 }
 
 
-def render_summary(console: Console, document: FindingsDocument, *, written: list[Path], limit: int = 25) -> None:
+SHOWN = 15  # findings listed without --all: the worst, one line each
+_GAPS_SHOWN = 10
+_IDENTITY_WIDTH = 36
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _finding_lines(document: FindingsDocument, findings: list[Finding], width: int) -> list[Text]:
+    """One line per finding, columns aligned, cut with an ellipsis at ``width``: never wrapped."""
+    several_accounts = len(document.scan.accounts) > 1
+
+    def label(f: Finding) -> str:
+        return f.severity.value.upper() + (" (waived)" if f.waiver else "")
+
+    def who(f: Finding) -> str:
+        name = _one_line(f.identity_name)
+        return _fit(f"{name} ({f.account})" if several_accounts else name, _IDENTITY_WIDTH)
+
+    label_width = max(len(label(f)) for f in findings)
+    rule_width = max(len(f.rule_id) for f in findings)
+    who_width = max(len(who(f)) for f in findings)
+    # Rule and identity in aligned columns when the message keeps 40 columns; else run on.
+    aligned = width - (label_width + 6 + rule_width + 2 + who_width + 2) >= 40
+    lines = []
+    for f in findings:
+        line = Text(label(f).ljust(label_width), style="dim" if f.waiver else _STYLE[f.severity])
+        line.append(f" {f.risk if f.risk is not None else '-':>3}  ")
+        if aligned:
+            line.append(f"{f.rule_id.ljust(rule_width)}  {who(f).ljust(who_width)}  ")
+        else:
+            line.append(f"{f.rule_id}  {who(f)}: ")
+        line.append(_one_line(f.message))
+        line.truncate(width, overflow="ellipsis")
+        lines.append(line)
+    return lines
+
+
+def render_summary(
+    console: Console, document: FindingsDocument, *, written: list[Path], show_all: bool = False
+) -> None:
+    """Counts first (severity, identities, coverage, files written), then the worst findings.
+
+    One line per finding, cut to the console's width, so a terminal or an 80-column CI log
+    never shows a finding wrapped over several lines; ``show_all`` lists every finding.
+    """
     scan = document.scan
-    accounts = ", ".join(scan.accounts) or "none"
+    accounts = ", ".join(scan.accounts) if len(scan.accounts) <= 3 else f"{len(scan.accounts)} accounts"
     console.print(
-        Text.assemble(
-            ("standing ", "bold"),
-            f"{document.tool_version}: {', '.join(p.value for p in scan.providers) or '-'} "
-            f"account(s) {accounts}: {scan.identities} identities, {scan.credentials} credentials, "
-            f"as of {document.as_of:%Y-%m-%d %H:%M} UTC",
+        Text.assemble(("standing ", "bold"), f"{document.tool_version}, as of {document.as_of:%Y-%m-%d %H:%M} UTC")
+    )
+    console.print(
+        Text(
+            f"{', '.join(p.value for p in scan.providers) or '-'} account(s) {accounts or 'none'}: "
+            f"{scan.identities} identities, {scan.credentials} credentials"
         )
     )
     findings = document.findings
-    if findings:
-        table = Table(title=f"Findings ({len(findings)}), worst first (risk 0-100)", title_justify="left")
-        table.add_column("Severity", no_wrap=True)
-        table.add_column("Risk", justify="right", no_wrap=True)
-        table.add_column("Rule", no_wrap=True)
-        table.add_column("Identity", overflow="fold")
-        table.add_column("Why", overflow="fold")
-        for finding in findings[:limit]:
-            table.add_row(
-                Text(
-                    finding.severity.value.upper() + (" (waived)" if finding.waiver else ""),
-                    style="dim" if finding.waiver else _STYLE[finding.severity],
-                ),
-                Text(str(finding.risk) if finding.risk is not None else "-"),
-                Text(finding.rule_id),
-                Text(
-                    finding.identity_name
-                    if len(document.scan.accounts) < 2
-                    else f"{finding.identity_name} ({finding.account})"
-                ),
-                Text(finding.message),
-            )
-        console.print(table)
-        if len(findings) > limit:
-            console.print(f"... and {len(findings) - limit} more in findings.json")
-    else:
+    if not findings:
         console.print(Text("No findings.", style="green"))
     counts = Text("Findings by severity: ")
     for severity in Severity:
@@ -70,9 +95,8 @@ def render_summary(console: Console, document: FindingsDocument, *, written: lis
     exposure = document.exposure
     console.print(
         Text(
-            f"Standing exposure: {exposure.standing_secrets} live long-lived secrets, "
-            f"{exposure.standing_secret_days} secret-days; {exposure.admin_secrets} reach admin "
-            f"({exposure.admin_secret_days} admin secret-days)"
+            f"Standing secrets: {exposure.standing_secrets} ({exposure.standing_secret_days} secret-days), "
+            f"{exposure.admin_secrets} reaching admin ({exposure.admin_secret_days} secret-days)"
         )
     )
     for waiver in document.expired_waivers:
@@ -85,7 +109,7 @@ def render_summary(console: Console, document: FindingsDocument, *, written: lis
         )
     waived = sum(1 for f in findings if f.waiver)
     if waived:
-        console.print(Text(f"{waived} finding(s) waived (kept above, marked; they do not fail the scan)"))
+        console.print(Text(f"{waived} finding(s) waived (listed, marked; they do not fail the scan)"))
     if scan.complete:
         console.print(Text("Scan complete: every source was read.", style="green"))
     else:
@@ -95,12 +119,33 @@ def render_summary(console: Console, document: FindingsDocument, *, written: lis
                 style="bold yellow",
             )
         )
-        for gap in scan.gaps:
-            console.print(
-                Text(
-                    f"  {gap.provider.value} {gap.scope} {gap.operation}: {gap.status.value}"
-                    + (f" ({gap.detail})" if gap.detail else "")
-                )
+        gaps = scan.gaps if show_all else scan.gaps[:_GAPS_SHOWN]
+        for gap in gaps:
+            line = Text(
+                f"  {gap.provider.value} {gap.scope} {gap.operation}: {gap.status.value}"
+                + (f" ({_one_line(gap.detail)})" if gap.detail else "")
             )
+            line.truncate(console.width, overflow="ellipsis")
+            console.print(line)
+        if len(gaps) < len(scan.gaps):
+            console.print(Text(f"  {len(scan.gaps) - len(gaps)} more: run with --all"))
     for path in written:
-        console.print(Text(f"Wrote {path}"))
+        console.print(Text(f"Wrote {path}"), soft_wrap=True)  # a path is copied whole
+    if not findings:
+        return
+    shown = findings if show_all else findings[:SHOWN]
+    title = (
+        f"Findings ({len(findings)}), worst first (risk 0-100):"
+        if len(shown) == len(findings)
+        else f"The worst {len(shown)} of {len(findings)} findings (risk 0-100):"
+    )
+    console.print(Text(title, style="bold"))
+    for line in _finding_lines(document, shown, console.width):
+        console.print(line, soft_wrap=True)
+    hidden = len(findings) - len(shown)
+    if hidden:
+        stored = next((p for p in written if p.name == "findings.json"), None)
+        console.print(
+            Text(f"{hidden} more in {stored} (or run with --all)" if stored else f"{hidden} more: run with --all"),
+            soft_wrap=True,
+        )

@@ -135,7 +135,7 @@ def test_cli_writes_every_format_escaped_for_its_reader(scans, tmp_path):
             str(scans / "earlier"),
             "--format",
             "html,json,csv,md",
-            "-o",
+            "--output-dir",
             str(tmp_path),
         ],
     )
@@ -161,7 +161,7 @@ def test_report_of_a_snapshot_matches_the_report_of_its_scan(scans, tmp_path):
             NOW.isoformat(),
             "--format",
             "json",
-            "-o",
+            "--output-dir",
             str(tmp_path),
         ],
     )
@@ -193,7 +193,9 @@ def test_report_of_a_snapshot_matches_the_report_of_its_scan(scans, tmp_path):
 def test_bad_input_is_one_line_naming_the_source(scans, tmp_path, args, message):
     (tmp_path / "bad.json").write_text('{"schema": "standing.findings", ')
     fill = {"tmp": str(tmp_path), "scans": str(scans)}
-    result = CliRunner().invoke(main, ["report", *[a.format(**fill) for a in args], "-o", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        main, ["report", *[a.format(**fill) for a in args], "--output-dir", str(tmp_path / "out")]
+    )
     assert result.exit_code == 2
     assert message.format(**fill) in result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
@@ -217,7 +219,7 @@ def test_waived_findings_stay_in_the_table_but_leave_the_figures(scans, tmp_path
             str(waivers),
             "--format",
             "json,csv",
-            "-o",
+            "--output-dir",
             str(tmp_path / "out"),
         ],
     )

@@ -75,12 +75,14 @@ aws_options = click_options(
         help="Further attempts for an account whose scan failed or overran.",
     ),
     click.option(
-        "--refresh-account", metavar="ACCOUNT_ID", help="Re-read only this account and replace it inside --snapshot."
+        "--refresh-account",
+        metavar="ACCOUNT_ID",
+        help="Re-read only this account and replace it inside --refresh-snapshot.",
     ),
     click.option(
-        "--snapshot",
-        "refresh_snapshot",
+        "--refresh-snapshot",
         type=click.Path(dir_okay=False, path_type=Path),
+        metavar="FILE",
         help="Merged organization snapshot in which --refresh-account is replaced.",
     ),
 )
@@ -89,7 +91,9 @@ aws_options = click_options(
 def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Console) -> Inventory:
     refresh, snapshot = params["refresh_account"], params["refresh_snapshot"]
     if (refresh is None) != (snapshot is None):
-        raise UserError("--refresh-account", "needs --snapshot FILE, and --snapshot needs --refresh-account")
+        raise UserError(
+            "--refresh-account", "needs --refresh-snapshot FILE, and --refresh-snapshot needs --refresh-account"
+        )
     options = _options(params)
     if refresh is not None:
         return _refresh(options, refresh, snapshot, now)

@@ -1,8 +1,8 @@
 """The report's files: ``report.html`` for people, ``report.json`` / ``.csv`` / ``.md`` for everything else.
 
 CSV cells that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab, CR) get a
-leading apostrophe: an identity name is data, never a formula. Markdown cells go through the
-gate's escaper (HTML escaped, Markdown punctuation backslashed).
+leading apostrophe: an identity name is data, never a formula. Markdown cells go through
+``standing.core.markdown.escape`` (HTML escaped, Markdown punctuation backslashed).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import io
 from enum import StrEnum
 from pathlib import Path
 
-from standing.reports.gate_markdown import escape as md
+from standing.core.markdown import escape as md
 from standing.reports.leadership.figures import compute_figures
 from standing.reports.leadership.model import ReportFigures, ReportInput
 

@@ -1,0 +1,70 @@
+"""Markdown from text that may have come from a cloud: the one escaper of plans.md, report.md and
+the gate's pull-request comment.
+
+``escape`` is for prose and table cells: HTML escaped and Markdown punctuation backslashed, so a
+name like ``<img src=x>``, ``a|b`` or ``*x*`` cannot inject HTML, break a table or add emphasis.
+``code`` is an inline code span: its text is literal (a backslash there would be printed, so none
+is added), fenced with more backticks than the longest run inside. ``fence`` is a code block.
+Newlines become spaces everywhere but in a block, so a value cannot start a heading or a list.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_TICKS = re.compile(r"`+")
+_SPAN = re.compile(r"(?<!`)`([^`]+)`(?!`)")
+
+
+def _flat(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _longest_run(text: str) -> int:
+    return max((len(run) for run in _TICKS.findall(text)), default=0)
+
+
+def _escaped(flat: str) -> str:
+    return _SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
+
+
+def escape(text: object) -> str:
+    """Plain text, safe in prose and in a table cell."""
+    return _escaped(_flat(text))
+
+
+def code(text: object, *, table: bool = False) -> str:
+    """An inline code span holding ``text`` literally; ``table=True`` inside a GFM table cell
+    (where ``|`` must be ``\\|`` even in code: the table is split before the span is read)."""
+    flat = _flat(text)
+    if table:
+        flat = flat.replace("|", "\\|")
+    if not flat:
+        return "` `"
+    ticks = "`" * (_longest_run(flat) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{ticks}{pad}{flat}{pad}{ticks}"
+
+
+def prose_with_code(text: object) -> str:
+    """Prose whose `backticked` parts (commands the tool wrote) become code spans; the rest escaped."""
+    flat = _flat(text)
+    out, end = [], 0
+    for match in _SPAN.finditer(flat):
+        out += [_escaped(flat[end : match.start()]), code(match.group(1))]
+        end = match.end()
+    out.append(_escaped(flat[end:]))
+    return "".join(out)
+
+
+def fence(body: str, language: str = "") -> str:
+    """A fenced code block longer than any backtick run in ``body``."""
+    ticks = "`" * max(3, _longest_run(body) + 1)
+    return f"{ticks}{language}\n{body.rstrip()}\n{ticks}"
+
+
+def count(number: int, singular: str, plural: str | None = None) -> str:
+    """``1 plan``, ``2 plans``, ``1 identity`` / ``3 identities`` (give the irregular plural)."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
