@@ -3,7 +3,7 @@
 Commands are imported when they run (or when ``--help`` lists them), so ``standing --version``
 and every subprocess a CI job starts pay only for the command they use.
 
-Exit codes (also in the README): 0 clean, 1 findings at or above ``--fail-on``,
+Exit codes (also in docs/exit-codes.md): 0 clean, 1 findings at or above ``--fail-on``,
 2 usage or input error, 3 scan incomplete (some source could not be read).
 """
 

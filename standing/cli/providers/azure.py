@@ -70,13 +70,13 @@ azure_options = click_options(
         "--from-app-owners",
         type=_FILE,
         help='Offline: app owners, one JSON object {"<app object id>": `az ad app owner list '
-        "--id <app object id>`, ...} (README: the loop that writes it).",
+        "--id <app object id>`, ...} (docs/azure.md: the loop that writes it).",
     ),
     click.option(
         "--from-federated-credentials",
         type=_FILE,
         help='Offline: federated credentials, one JSON object {"<app object id>": `az ad app '
-        "federated-credential list --id <app object id>`, ...} (README: the loop).",
+        "federated-credential list --id <app object id>`, ...} (docs/azure.md: the loop).",
     ),
     click.option(
         "--from-app-role-assignments",

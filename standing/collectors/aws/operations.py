@@ -2,7 +2,7 @@
 
 The list is the single source of truth for three things that must agree: the calls the
 collector makes (a runtime guard refuses anything else, see ``session.py``), the
-least-privilege policy the README prints, and the permissions a user grants the scanner role.
+least-privilege policy docs/aws.md prints, and the permissions a user grants the scanner role.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ class AwsOperation:
     api: str
     """Operation name as botocore spells it, e.g. ``"GetAccountAuthorizationDetails"``."""
     why: str
-    """One line for the README: what the scan learns from this call."""
+    """One line for the docs' call table: what the scan learns from this call."""
     action: str = field(init=False)
     """IAM action that authorizes the call, e.g. ``"iam:GetAccountAuthorizationDetails"``."""
 

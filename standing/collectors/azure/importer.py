@@ -10,7 +10,7 @@ Accepted files (each the JSON array the command prints):
   it, built-in roles are judged from their well-known ids and custom roles cannot be.
 
 Optional files for what those three cannot show, each in the wire shape the API path reads
-(``--help`` and the README give the command that writes each):
+(``--help`` and docs/azure.md give the command that writes each):
 
 - app owners and federated credentials: one JSON object keyed by application object id,
   each value what ``az ad app owner list --id <id>`` / ``az ad app federated-credential

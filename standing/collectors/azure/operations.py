@@ -2,7 +2,7 @@
 
 One list is the source of truth for three things that must agree: the requests the
 collector sends (a pipeline guard refuses any other method or path, see ``clients.py``),
-the permissions the README lists, and the read-only test, which holds every request seen on
+the permissions docs/azure.md lists, and the read-only test, which holds every request seen on
 the wire against it. Every operation is an HTTP ``GET``.
 """
 

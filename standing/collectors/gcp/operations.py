@@ -1,6 +1,6 @@
 """Every GCP API method the collector may call, with the permission that authorizes it.
 
-The list is the single source of truth for the README's permission table and for the
+The list is the single source of truth for the permission table in docs/gcp.md and for the
 read-only test, which records every method a full scan calls on the wire and fails on any
 that is undeclared or whose verb is not get, list, search or query.
 """
@@ -129,7 +129,7 @@ OPERATIONS: tuple[GcpOperation, ...] = (
     ),
 )
 
-# Read-only role grants that cover every permission above (README).
+# Read-only role grants that cover every permission above (docs/gcp.md).
 READ_ONLY_ROLES = (
     "roles/iam.securityReviewer",
     "roles/browser",
