@@ -8,6 +8,7 @@ later stage compares them with ``==``. Every datetime is timezone-aware UTC.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cached_property
@@ -238,6 +239,12 @@ class Trust(Record):
     def condition(self) -> TrustCondition:
         """The typed reading of ``conditions``: subjects, audiences, sources, expiry, what is unparsed."""
         return parse_trust_conditions(self.conditions, issuer=self.issuer)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Trust:
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            copied.__dict__.pop("condition", None)  # read again from the updated conditions
+        return copied
 
 
 class FederationProvider(Record):
