@@ -14,7 +14,6 @@ accepts AWS callers) become hops between clouds, so a path can cross from one to
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from standing.analysis.aws_policy import Statement, Verdict
 from standing.analysis.privilege import PrivilegeLevel
-from standing.core.model import Identity, IdentityKind, Provider, Trust, TrustKind
+from standing.core.model import Identity, IdentityKind, Provider, TrustKind
 
 if TYPE_CHECKING:
     from standing.analysis.graph import PrivilegeGraph
@@ -200,7 +199,7 @@ class _AwsHops:
             for trust in self.graph.trusts_into(role.id):
                 if not _trust_allows_assume(trust.actions):
                     continue
-                conditional = bool(trust.conditions)
+                conditional = trust.condition.conditional
                 if trust.kind is TrustKind.PRINCIPAL and trust.principal in by_id:
                     named = by_id[trust.principal]
                     if named.account == role.account and named.id != role.id:
@@ -391,7 +390,7 @@ def _trust_hops(graph: PrivilegeGraph) -> Iterable[Hop]:
                     kinds[trust.kind],
                     f"{trust.principal} may {kinds[trust.kind].value} {identity.name}"
                     + (f" ({', '.join(trust.actions)})" if trust.actions else ""),
-                    bool(trust.conditions),
+                    trust.condition.conditional,
                 )
 
 
@@ -402,20 +401,6 @@ _TOKEN_CLOUDS = {
     "sts.windows.net": Provider.AZURE,  # Entra ID tokens; sub = service principal object id
     "login.microsoftonline.com": Provider.AZURE,
 }
-_SUBJECT_MEMBER = re.compile(r"/subject/(.+)$")
-
-
-def _pinned_subjects(trust: Trust) -> list[str]:
-    """Subjects a federation trust admits by exact value (wildcards admit no one we can name)."""
-    found: list[str] = []
-    for operator in ("StringEquals", "ForAnyValue:StringEquals"):
-        for key, value in (trust.conditions.get(operator) or {}).items():
-            if key.endswith(":sub"):
-                found += [str(v) for v in (value if isinstance(value, list) else [value])]
-    member = _SUBJECT_MEMBER.search(str(trust.conditions.get("member", "")))
-    if member is not None:
-        found.append(member.group(1))
-    return [f for f in found if "*" not in f and "?" not in f]
 
 
 def _federation_hops(graph: PrivilegeGraph) -> Iterable[Hop]:
@@ -442,7 +427,7 @@ def _federation_hops(graph: PrivilegeGraph) -> Iterable[Hop]:
                 cloud = _TOKEN_CLOUDS.get((trust.issuer or "").split("/", 1)[0])
                 if cloud is None:
                     continue
-                for subject in _pinned_subjects(trust):
+                for subject in trust.condition.pinned_subjects:
                     for source in by_name.get(subject.lower(), []):
                         if source.provider is cloud and source.id != target.id:
                             yield Hop(
@@ -451,7 +436,7 @@ def _federation_hops(graph: PrivilegeGraph) -> Iterable[Hop]:
                                 HopKind.FEDERATE,
                                 f"{target.name} trusts tokens {trust.issuer} issues to {source.name} "
                                 f"(subject {subject})",
-                                "attributeCondition" in trust.conditions,
+                                trust.condition.expression is not None,  # a provider's attribute condition
                             )
             elif trust.kind is TrustKind.PRINCIPAL and target.provider is not Provider.AWS:
                 source = graph.identity(trust.principal)
@@ -462,7 +447,7 @@ def _federation_hops(graph: PrivilegeGraph) -> Iterable[Hop]:
                         HopKind.FEDERATE,
                         f"{target.name} admits {source.name} through {trust.issuer or 'federation'}"
                         + (f" ({', '.join(trust.actions)})" if trust.actions else ""),
-                        bool(trust.conditions),
+                        trust.condition.conditional,
                     )
             elif trust.kind is TrustKind.ACCOUNT and target.provider is not Provider.AWS:
                 account = trust.principal.split(":")[4] if trust.principal.startswith("arn:") else trust.principal
@@ -473,7 +458,7 @@ def _federation_hops(graph: PrivilegeGraph) -> Iterable[Hop]:
                         HopKind.FEDERATE,
                         f"{target.name} admits any caller from AWS account {account}"
                         + (f" ({', '.join(trust.actions)})" if trust.actions else ""),
-                        bool(trust.conditions),
+                        trust.condition.conditional,
                     )
 
 

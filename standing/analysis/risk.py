@@ -132,7 +132,7 @@ def enrich(findings: list[Finding], model: RiskModel) -> list[Finding]:
         i.id
         for i in model.graph.identities()
         for t in model.graph.trusts_into(i.id)
-        if t.kind is TrustKind.ANY and not t.conditions
+        if t.kind is TrustKind.ANY and not t.condition.conditional
     }
     enriched = [
         f.model_copy(update={"blast_radius": model.blast_radius(f.identity), "risk": model.score(f, outsiders)})

@@ -8,11 +8,15 @@ later stage compares them with ``==``. Every datetime is timezone-aware UTC.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from standing.core.trust_conditions import TrustCondition, parse_trust_conditions
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
@@ -215,14 +219,32 @@ class Membership(Record):
 
 
 class Trust(Record):
-    """principal can become the target identity (one statement of a trust policy, one binding)."""
+    """principal can become the target identity (one statement of a trust policy, one binding).
+
+    ``conditions`` is the provider's own dialect, kept as evidence; readers judge ``condition``,
+    its typed reading, which every Trust (from a collector, a builder or any snapshot) derives
+    from it, so the two never disagree.
+    """
 
     target_id: str
     principal: str
     kind: TrustKind
     actions: list[str] = Field(default_factory=list)
-    conditions: dict[str, Any] = Field(default_factory=dict)
+    conditions: dict[str, Any] = Field(
+        default_factory=dict, description="the raw conditions in the provider's dialect (evidence)"
+    )
     issuer: str | None = Field(default=None, description="OIDC issuer host for web identity trusts")
+
+    @cached_property
+    def condition(self) -> TrustCondition:
+        """The typed reading of ``conditions``: subjects, audiences, sources, expiry, what is unparsed."""
+        return parse_trust_conditions(self.conditions, issuer=self.issuer)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Trust:
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            copied.__dict__.pop("condition", None)  # read again from the updated conditions
+        return copied
 
 
 class FederationProvider(Record):

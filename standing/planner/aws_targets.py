@@ -81,15 +81,7 @@ def org_id(ctx: PlanContext, holes: list[str]) -> str:
 
 def _subject(ctx: PlanContext, ci: str, gated: bool, holes: list[str]) -> str:
     """The exact OIDC subject: kept from a pinned trust, else built from tags, else a placeholder."""
-    subjects = [
-        str(v)
-        for t in ctx.trusts
-        if t.kind is TrustKind.OIDC
-        for block in t.conditions.values()
-        if isinstance(block, dict)
-        for k, v in block.items()
-        if k.endswith(":sub")
-    ]
+    subjects = [s.value for t in ctx.trusts if t.kind is TrustKind.OIDC for s in t.condition.subjects]
     pinned = [s for s in subjects if "*" not in s]
     if pinned:
         return pinned[0]
@@ -174,14 +166,7 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
         )
     if pattern is P.AWS_EKS_POD_ROLE:
         sub = next(
-            (
-                str(v)
-                for t in ctx.trusts
-                for b in t.conditions.values()
-                if isinstance(b, dict)
-                for k, v in b.items()
-                if k.endswith(":sub") and str(v).startswith("system:serviceaccount:")
-            ),
+            (s.value for t in ctx.trusts for s in t.condition.subjects if s.value.startswith("system:serviceaccount:")),
             "",
         )
         parts = sub.split(":")[2:] if sub else []

@@ -103,7 +103,7 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
     if trusts or incoming:
         console.print(Text("Who can become it:", style="bold"))
         for t in trusts:
-            cond = " (with conditions)" if t.conditions else ""
+            cond = " (with conditions)" if t.condition.conditional else ""
             console.print(Text(f"  trust: {t.kind.value} {t.principal}{cond}"))
         for h in incoming:
             console.print(Text(f"  {_name(graph, h.source)} by {h.kind.value}: {h.reason}"))

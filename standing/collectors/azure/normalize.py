@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from standing.collectors.azure.raw import GRAPH_APP_ID, RawTenant
 from standing.core.model import (
@@ -38,6 +37,7 @@ from standing.core.model import (
     TrustKind,
     UsageStatus,
 )
+from standing.core.trust_conditions import federated_credential_block
 
 MICROSOFT_TENANT = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"  # owner of Microsoft's first-party apps
 ROLE_DEFINITION_PREFIX = "/providers/microsoft.authorization/roledefinitions/"
@@ -238,15 +238,8 @@ class _Builder:
             id=cred_id, identity_id=owner, kind=CredentialKind.FEDERATED, active=not identity.disabled
         )
         issuer_url = str(fic.get("issuer") or "")
-        issuer = urlsplit(issuer_url).netloc or issuer_url
         subject = fic.get("subject")
-        conditions: dict[str, Any] = {"StringEquals": {}}
-        if subject:
-            conditions["StringEquals"][f"{issuer}:sub"] = subject
-        if fic.get("audiences"):
-            conditions["StringEquals"][f"{issuer}:aud"] = list(fic["audiences"])
-        if fic.get("claimsMatchingExpression"):
-            conditions["ClaimsMatchingExpression"] = fic["claimsMatchingExpression"]
+        issuer, conditions = federated_credential_block(fic)
         self.trusts.append(
             Trust(
                 target_id=owner,

@@ -49,6 +49,7 @@ from standing.core.model import (
     TrustKind,
     UsageStatus,
 )
+from standing.core.trust_conditions import parse_gcp_iam_condition
 
 IMPERSONATION_ROLES = {
     "roles/iam.serviceAccountTokenCreator": TrustKind.IMPERSONATION,
@@ -56,7 +57,6 @@ IMPERSONATION_ROLES = {
     "roles/iam.workloadIdentityUser": TrustKind.IMPERSONATION,
     "roles/iam.serviceAccountKeyAdmin": TrustKind.OWNER,
 }
-_EXPIRY = re.compile(r"request\.time\s*<=?\s*timestamp\(\s*[\"']([^\"']+)[\"']\s*\)")
 _SA_NAME = re.compile(r"^projects/([^/]+)/serviceAccounts/([^/]+)$")
 _KEY_NAME = re.compile(r"^projects/([^/]+)/serviceAccounts/([^/]+)/keys/([^/]+)$")
 _POOL_MEMBER = re.compile(
@@ -83,11 +83,9 @@ def parse_time(value: str | None) -> datetime | None:
 
 def grant_duration(expression: str | None) -> tuple[GrantDuration, datetime | None]:
     """A condition that ends at a fixed time makes the grant time-bound."""
-    if not expression:
-        return GrantDuration.STANDING, None
-    match = _EXPIRY.search(expression)
-    if match and "||" not in expression:
-        return GrantDuration.TIME_BOUND, parse_time(match.group(1))
+    expires = parse_gcp_iam_condition(expression).expires
+    if expires is not None:
+        return GrantDuration.TIME_BOUND, expires
     return GrantDuration.STANDING, None
 
 

@@ -5,29 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from standing.analysis.graph import PrivilegeGraph
 from standing.core.findings import Severity
 from standing.core.model import Trust, TrustKind
+from standing.core.trust_conditions import ConditionDialect, Match
 from standing.rules.engine import Hit, Rule
 
 _ACCOUNT_ARN = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):root$")
 _GITHUB = "token.actions.githubusercontent.com"
 _WILDCARD = re.compile(r"[*?]")
-
-
-def condition_values(conditions: dict[str, Any], key: str) -> dict[str, list[str]]:
-    """Values a condition block sets for one key (case-insensitive), by operator."""
-    found: dict[str, list[str]] = {}
-    for operator, block in conditions.items():
-        if not isinstance(block, dict):
-            continue
-        for cond_key, value in block.items():
-            if cond_key.lower() == key.lower():
-                values = value if isinstance(value, list) else [value]
-                found.setdefault(operator, []).extend(str(v) for v in values)
-    return found
 
 
 class OpenTrust(Rule):
@@ -46,7 +33,7 @@ class OpenTrust(Rule):
         known = graph.known_accounts
         for identity in graph.identities():
             for trust in graph.trusts_into(identity.id):
-                if trust.conditions:
+                if trust.condition.conditional:
                     continue
                 if trust.kind is TrustKind.ANY:
                     yield self._hit(identity, trust, Severity.CRITICAL, "anyone (Principal '*')")
@@ -100,22 +87,23 @@ class OidcSubjectUnpinned(Rule):
     @staticmethod
     def _problem(trust: Trust) -> tuple[Severity, str] | None:
         issuer = trust.issuer or ""
-        if trust.conditions.get("attributeCondition") or trust.conditions.get("member"):
+        condition = trust.condition
+        if condition.dialect is ConditionDialect.GCP_WIF and condition.conditional:
             return None  # GCP workload identity federation: provider condition or pinned principal
         if issuer == "cognito-identity.amazonaws.com":
-            if not condition_values(trust.conditions, f"{issuer}:aud"):
+            if not condition.audiences and not condition.leaves_unparsed(f"{issuer}:aud"):
                 return Severity.HIGH, "with no identity-pool (aud) condition"
             return None
-        subjects = condition_values(trust.conditions, f"{issuer}:sub")
-        if not subjects:
+        if not condition.subjects:
+            if condition.leaves_unparsed(f"{issuer}:sub"):
+                return None  # the subject is conditioned in a way not judged here: unknown, not unpinned
             severity = Severity.CRITICAL if issuer == _GITHUB else Severity.HIGH
             return severity, "with no subject (sub) condition"
-        for operator, values in subjects.items():
-            if "like" not in operator.lower():
+        for subject in condition.subjects:
+            if subject.match is not Match.GLOB:
                 continue  # StringEquals takes '*' literally
-            for value in values:
-                if value.strip() == "*" or (issuer == _GITHUB and _github_wildcard(value)):
-                    return Severity.HIGH, f"for any subject matching {value!r}"
+            if subject.value.strip() == "*" or (issuer == _GITHUB and _github_wildcard(subject.value)):
+                return Severity.HIGH, f"for any subject matching {subject.value!r}"
         return None
 
 
