@@ -139,4 +139,3 @@ class RemediationRow(Base):
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     scan_id: Mapped[int]
-
