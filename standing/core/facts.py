@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from standing.core.model import Credential, CredentialKind, Identity, IdentityKind, UsageStatus
+from standing.core.model import Credential, CredentialKind, Identity, IdentityKind, Trust, TrustKind, UsageStatus
 
 # Secrets a workload keeps and presents; federated and managed credentials are not standing.
 LONG_LIVED_SECRETS = frozenset(
@@ -64,3 +64,8 @@ def is_nhi(identity: Identity) -> bool:
 
 def describe(credential: Credential) -> str:
     return f"{credential.kind.value.replace('_', ' ')} {credential.id}"
+
+
+def admits_anyone(trust: Trust) -> bool:
+    """A trust any principal in the world may use: ``Principal: "*"`` with no condition."""
+    return trust.kind is TrustKind.ANY and not trust.conditions

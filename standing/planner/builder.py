@@ -13,6 +13,7 @@ from standing.analysis.risk import RiskModel
 from standing.core.facts import days_since, describe
 from standing.core.findings import Finding
 from standing.core.model import Provider
+from standing.core.traits import Trait
 from standing.planner.aws_documents import without_unknown_actions
 from standing.planner.aws_targets import aws_compensate, aws_retire, aws_target
 from standing.planner.azure_targets import azure_compensate, azure_retire, azure_target
@@ -182,7 +183,7 @@ def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
     """``built``: evidence that the new path already exists (see ``progress``)."""
     choice = choose(ctx)
     target = _target(ctx, choice)
-    if "shared-identity" in ctx.rules and choice.pattern not in (TargetPattern.RETIRE, TargetPattern.COMPENSATE):
+    if Trait.SHARED in ctx.traits and choice.pattern not in (TargetPattern.RETIRE, TargetPattern.COMPENSATE):
         target.description += "; one per consumer, since several consumers share this identity today"
     risk = max((f.risk or 0) for f in ctx.findings)
     controls = compensating_controls(ctx) if choice.pattern is TargetPattern.COMPENSATE else []

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from standing.core.model import Provider
+from standing.core.traits import Trait
 from standing.planner.aws_documents import source_conditions
 from standing.planner.context import PlanContext
 from standing.planner.model import CompensatingControl, ControlKind
@@ -88,7 +89,7 @@ def compensating_controls(ctx: PlanContext) -> list[CompensatingControl]:
         _control(
             ControlKind.ONE_IDENTITY_PER_CONSUMER,
             "one identity per consumer: never share this credential",
-            None if ctx.rules & {"shared-identity", "two-active-keys"} else "no sign of sharing in this scan",
+            None if ctx.traits & {Trait.SHARED, Trait.SEVERAL_SECRETS} else "no sign of sharing in this scan",
         ),
         _control(
             ControlKind.ALERT_ON_NEW_SOURCE,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from standing.core.model import IdentityKind, Provider, TrustKind, WorkloadKind
+from standing.core.traits import Trait
 from standing.planner.context import PlanContext
 from standing.planner.model import TargetPattern as P
 
@@ -21,15 +22,6 @@ _SERVICE_WORDS = {"lambda": "lambda", "ecs": "ecs-tasks", "fargate": "ecs-tasks"
 _AWS_COMPUTE = ("lambda", "ecs-tasks", "ec2")
 _K8S_WORDS = frozenset({"eks", "k8s", "kubernetes", "gke", "aks", "pod"})
 _AI_RUNS = frozenset({WorkloadKind.NOTEBOOK, WorkloadKind.TRAINING, WorkloadKind.INFERENCE})
-_PRIVILEGED_RULES = frozenset(
-    {
-        "admin-equivalent",
-        "path-to-admin",
-        "gcp-basic-or-admin-role",
-        "gcp-default-sa-editor",
-        "azure-standing-privileged-role",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -53,7 +45,9 @@ def ci_system(ctx: PlanContext) -> str | None:
 
 def _is_person(ctx: PlanContext) -> bool:
     identity = ctx.identity
-    return identity.human is True or identity.console_access or "console-and-keys" in ctx.rules or "people" in ctx.words
+    return (
+        identity.human is True or identity.console_access or Trait.USED_BY_PEOPLE in ctx.traits or "people" in ctx.words
+    )
 
 
 def _is_ci(ctx: PlanContext) -> bool:
@@ -66,11 +60,7 @@ def choose(ctx: PlanContext) -> Choice:
         return Choice(
             P.RETIRE,
             "nothing it holds is in use: "
-            + (
-                "the identity itself is unused"
-                if "identity-unused" in ctx.rules
-                else "every live secret is flagged unused"
-            ),
+            + ("the identity itself is unused" if ctx.identity_unused else "every live secret is flagged unused"),
         )
     if ctx.exception and ctx.secrets:
         return Choice(
@@ -110,12 +100,12 @@ def _aws(ctx: PlanContext) -> Choice:
         )
     if ctx.words & _K8S_WORDS or any(i.startswith("oidc.eks.") for i in ctx.issuers):
         return Choice(P.AWS_EKS_POD_ROLE, "runs in Kubernetes (EKS): the pod gets a role through EKS Pod Identity")
-    if "open-trust" in ctx.rules and identity.kind is IdentityKind.ROLE:
+    if Trait.OPEN_TO_ACCOUNTS in ctx.traits and identity.kind is IdentityKind.ROLE:
         return Choice(
             P.AWS_PINNED_CROSS_ACCOUNT,
             "its trust admits a whole account or anyone: trust one named principal with an external id instead",
         )
-    if ctx.admin or ctx.rules & _PRIVILEGED_RULES:
+    if ctx.admin or Trait.PRIVILEGED in ctx.traits:
         return Choice(
             P.AWS_ADMIN_ON_REQUEST,
             "reaches admin: the privilege moves to a role assumed only on an approved request, with a session policy",
@@ -137,14 +127,13 @@ def _aws(ctx: PlanContext) -> Choice:
 
 
 def _gcp(ctx: PlanContext) -> Choice:
-    broad_impersonation = "gcp-impersonation-granted-broadly" in ctx.rules
-    if broad_impersonation and not ctx.rules & {"gcp-basic-or-admin-role", "gcp-default-sa-editor"}:
+    if Trait.BROAD_IMPERSONATION in ctx.traits and Trait.PRIVILEGED_ROLE not in ctx.traits:
         return Choice(
             P.GCP_IMPERSONATION,
             "impersonates every account in a scope: it gets a time-bound "
             "token-creator grant on the one account it needs, for short-lived tokens",
         )
-    if ctx.rules & _PRIVILEGED_RULES or ctx.admin:
+    if Trait.PRIVILEGED in ctx.traits or ctx.admin:
         return Choice(
             P.GCP_PAM_ENTITLEMENT,
             "holds a privileged role: it becomes a Privileged Access "
@@ -171,7 +160,7 @@ def _gcp(ctx: PlanContext) -> Choice:
 
 
 def _azure(ctx: PlanContext) -> Choice:
-    if ctx.rules & _PRIVILEGED_RULES or ctx.admin:
+    if Trait.PRIVILEGED in ctx.traits or ctx.admin:
         return Choice(
             P.AZURE_PIM_ELIGIBLE,
             "holds a privileged role standing: it becomes a PIM-eligible "

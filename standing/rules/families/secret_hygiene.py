@@ -13,6 +13,7 @@ from standing.analysis.graph import PrivilegeGraph
 from standing.core.facts import LONG_LIVED_SECRETS, describe, is_nhi
 from standing.core.findings import Severity
 from standing.core.model import CredentialKind
+from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
 
@@ -27,6 +28,7 @@ class ExpiredSecretPresent(Rule):
     id = "expired-secret-present"
     title = "Expired secret still attached"
     severity = Severity.LOW
+    traits = frozenset({Trait.ABOUT_SECRET})
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for cred in graph.credentials():

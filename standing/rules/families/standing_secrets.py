@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from standing.analysis.graph import PrivilegeGraph
 from standing.core.facts import describe, is_standing_secret
 from standing.core.findings import Severity
+from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
 
@@ -32,6 +33,7 @@ class LongLivedSecret(Rule):
     id = "long-lived-secret"
     title = "Workload holds a long-lived secret"
     severity = Severity.HIGH
+    traits = frozenset({Trait.ABOUT_SECRET, Trait.STANDING_KEY, Trait.SECRET_CENSUS})
     enabled_by_default = False
 
     class Params(BaseModel):

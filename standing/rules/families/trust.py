@@ -10,6 +10,7 @@ from typing import Any
 from standing.analysis.graph import PrivilegeGraph
 from standing.core.findings import Severity
 from standing.core.model import Trust, TrustKind
+from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
 _ACCOUNT_ARN = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):root$")
@@ -41,6 +42,7 @@ class OpenTrust(Rule):
     id = "open-trust"
     title = "Role trust open to anyone or to a whole external account"
     severity = Severity.HIGH
+    traits = frozenset({Trait.ADMITS_OUTSIDERS, Trait.OPEN_TO_ACCOUNTS})
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         known = graph.known_accounts
@@ -80,6 +82,7 @@ class OidcSubjectUnpinned(Rule):
     id = "oidc-subject-unpinned"
     title = "Web-identity trust without a pinned subject"
     severity = Severity.HIGH
+    traits = frozenset({Trait.ADMITS_OUTSIDERS})
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():
