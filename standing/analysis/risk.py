@@ -22,7 +22,8 @@ from datetime import datetime
 
 from standing.analysis.graph import PrivilegeGraph
 from standing.analysis.privilege import PrivilegeLevel
-from standing.analysis.sensitive import KINDS, sensitive_kinds
+from standing.analysis.providers import sensitive_kinds
+from standing.analysis.sensitive import KINDS
 from standing.core.facts import admits_anyone, days_since, is_standing_secret
 from standing.core.findings import BlastRadius, Exposure, Finding, Severity
 from standing.core.traits import Trait

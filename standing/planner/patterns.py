@@ -9,11 +9,15 @@ exception (third-party SaaS, legacy, break-glass) -> compensating controls; an A
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from standing.core.model import IdentityKind, Provider, TrustKind, WorkloadKind
+from standing.core.model import IdentityKind, TrustKind, WorkloadKind
 from standing.core.traits import Trait
 from standing.planner.context import PlanContext
 from standing.planner.model import TargetPattern as P
+
+if TYPE_CHECKING:
+    from standing.planner.providers import PlannerProfile
 
 # CI systems that issue OIDC tokens a cloud can trust: issuer host -> name.
 CI_ISSUERS = {"token.actions.githubusercontent.com": "github", "gitlab.com": "gitlab", "oidc.circleci.com": "circleci"}
@@ -54,8 +58,8 @@ def _is_ci(ctx: PlanContext) -> bool:
     return ctx.workload is WorkloadKind.CI or "ci" in ctx.words
 
 
-def choose(ctx: PlanContext) -> Choice:
-    identity = ctx.identity
+def choose(ctx: PlanContext, provider: PlannerProfile) -> Choice:
+    """The shared questions first; then the provider's own (``PlannerProfile.choose``)."""
     if ctx.unused_only:
         return Choice(
             P.RETIRE,
@@ -69,16 +73,11 @@ def choose(ctx: PlanContext) -> Choice:
             "a static credential, so it stays, behind compensating controls",
         )
     if ctx.workload is WorkloadKind.AGENT:
-        pattern = {
-            Provider.AWS: P.AWS_AGENT_PER_CALL,
-            Provider.GCP: P.GCP_AGENT_DOWNSCOPED,
-            Provider.AZURE: P.AZURE_AGENT_PER_RESOURCE,
-        }[identity.provider]
-        return Choice(pattern, "an agent: access is evaluated at each tool call, not once per job")
-    return {Provider.AWS: _aws, Provider.GCP: _gcp, Provider.AZURE: _azure}[identity.provider](ctx)
+        return Choice(provider.agent_pattern, "an agent: access is evaluated at each tool call, not once per job")
+    return provider.choose(ctx)
 
 
-def _aws(ctx: PlanContext) -> Choice:
+def aws_choice(ctx: PlanContext) -> Choice:
     identity = ctx.identity
     if ctx.workload in _AI_RUNS:
         return Choice(
@@ -126,7 +125,7 @@ def _aws(ctx: PlanContext) -> Choice:
     )
 
 
-def _gcp(ctx: PlanContext) -> Choice:
+def gcp_choice(ctx: PlanContext) -> Choice:
     if Trait.BROAD_IMPERSONATION in ctx.traits and Trait.PRIVILEGED_ROLE not in ctx.traits:
         return Choice(
             P.GCP_IMPERSONATION,
@@ -159,7 +158,7 @@ def _gcp(ctx: PlanContext) -> Choice:
     )
 
 
-def _azure(ctx: PlanContext) -> Choice:
+def azure_choice(ctx: PlanContext) -> Choice:
     if Trait.PRIVILEGED in ctx.traits or ctx.admin:
         return Choice(
             P.AZURE_PIM_ELIGIBLE,
