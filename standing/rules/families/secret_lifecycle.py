@@ -13,7 +13,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from standing.analysis.graph import PrivilegeGraph
-from standing.core.facts import days_since, describe, is_standing_secret
+from standing.core.facts import days_since, describe, is_standing_secret, lifetime_days
 from standing.core.findings import Severity
 from standing.core.model import Credential, CredentialKind
 from standing.core.traits import Trait
@@ -74,7 +74,7 @@ class SecretLifetimeTooLong(Rule):
         for cred, identity in _expiring_secrets(graph):
             if cred.expires is None or cred.created is None:
                 continue
-            lifetime = (cred.expires - cred.created).days
+            lifetime = lifetime_days(cred.created, cred.expires)
             if lifetime > params.max_lifetime_days:
                 yield Hit(
                     identity=identity,
