@@ -63,7 +63,7 @@ def test_exposure_counts_secret_days_and_those_reaching_admin():
 def test_sensitive_data_is_judged_in_every_cloud_by_what_the_grants_hand_out():
     from standing.analysis.graph import PrivilegeGraph
     from standing.analysis.privilege_azure import CONTRIBUTOR
-    from standing.analysis.sensitive import sensitive_kinds
+    from standing.analysis.providers import sensitive_kinds
     from standing.core.model import Grant, Identity, IdentityKind, Provider, Role
 
     def holder(provider, name, *roles, scope):

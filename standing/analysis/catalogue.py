@@ -43,11 +43,6 @@ def _data_file(*parts: str):
 
 
 @cache
-def catalogue_version() -> str:
-    return json.loads(_data_file("metadata.json").read_text())["version"]
-
-
-@cache
 def services() -> frozenset[str]:
     return frozenset(json.loads(_data_file("services.json").read_text()))
 

@@ -23,8 +23,8 @@ from standing.analysis.privilege import (
     cap,
     combine,
     contribution,
-    provider_assessor,
 )
+from standing.analysis.providers import profile
 from standing.analysis.workloads import WorkloadJudgement, judge_workload
 from standing.core.facts import is_standing_secret
 from standing.core.model import (
@@ -35,7 +35,6 @@ from standing.core.model import (
     Identity,
     IdentityKind,
     Inventory,
-    Provider,
     Role,
     Scope,
     ScopeKind,
@@ -221,9 +220,9 @@ class PrivilegeGraph:
             for grant in self.standing_grants_of(identity_id)
             if (role := self.role(grant.role_id)) is not None
         ]
-        if identity.provider is not Provider.AWS:
-            assessor = provider_assessor(identity.provider.value)
-            return assessor(held) if assessor else NONE
+        judge = profile(identity.provider).assess
+        if judge is not None:
+            return judge(held)
         assessment = combine(self._contribution(role) for _, role in held)
         boundary = self.role(identity.permissions_boundary) if identity.permissions_boundary else None
         if boundary is not None:

@@ -10,8 +10,7 @@ on request context we do not have.
 from __future__ import annotations
 
 import fnmatch
-import importlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import lru_cache
@@ -219,22 +218,3 @@ def cap(assessment: PrivilegeAssessment, boundary: PrivilegeAssessment) -> Privi
         boundary.level,
         assessment.evidence + (f"capped by permissions boundary at {boundary.level.label}",),
     )
-
-
-Assessor = Callable[[Sequence[tuple[Any, Any]]], PrivilegeAssessment]
-
-
-def provider_assessor(provider: str) -> Assessor | None:
-    """The judge of another provider's roles: ``assess`` in ``standing.analysis.privilege_<provider>``.
-
-    It receives the identity's standing (grant, role) pairs and returns one assessment; the
-    grant's scope matters there (Owner of one resource group is not Owner of the tenant).
-    """
-    name = f"standing.analysis.privilege_{provider}"
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
-    return module.assess

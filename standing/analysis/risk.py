@@ -16,18 +16,19 @@ Score, 0 to 100, documented so a reader can recompute it:
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from standing.analysis.graph import PrivilegeGraph
 from standing.analysis.privilege import PrivilegeLevel
-from standing.analysis.sensitive import KINDS, sensitive_kinds
-from standing.core.facts import days_since, is_standing_secret
+from standing.analysis.providers import sensitive_kinds
+from standing.analysis.sensitive import KINDS
+from standing.core.facts import admits_anyone, days_since, is_standing_secret
 from standing.core.findings import BlastRadius, Exposure, Finding, Severity
-from standing.core.model import TrustKind
+from standing.core.traits import Trait
 
 _BASE = {Severity.CRITICAL: 40, Severity.HIGH: 28, Severity.MEDIUM: 16, Severity.LOW: 8, Severity.INFO: 0}
-_OUTSIDER_RULES = frozenset({"open-trust", "oidc-subject-unpinned"})
 # A blast radius beyond this many identities is reported as "at least this many": the
 # difference changes no decision, and an unbounded search is quadratic on dense estates.
 MAX_REACHABLE = 500
@@ -125,14 +126,16 @@ class RiskModel:
         )
 
 
-def enrich(findings: list[Finding], model: RiskModel) -> list[Finding]:
-    """Attach blast radius and risk to every finding; rank worst first."""
-    outsiders = {f.identity for f in findings if f.rule_id in _OUTSIDER_RULES}
+def enrich(findings: list[Finding], model: RiskModel, *, traits_of: Callable[[str], frozenset[Trait]]) -> list[Finding]:
+    """Attach blast radius and risk to every finding; rank worst first.
+
+    ``traits_of``: what a rule id's findings mean (``standing.rules.registry.traits_of``); an
+    identity with a finding that ``ADMITS_OUTSIDERS`` counts as reachable from outside, and so
+    does one whose trust admits anyone, whether or not that rule ran.
+    """
+    outsiders = {f.identity for f in findings if Trait.ADMITS_OUTSIDERS in traits_of(f.rule_id)}
     outsiders |= {
-        i.id
-        for i in model.graph.identities()
-        for t in model.graph.trusts_into(i.id)
-        if t.kind is TrustKind.ANY and not t.condition.conditional
+        i.id for i in model.graph.identities() if any(admits_anyone(t) for t in model.graph.trusts_into(i.id))
     }
     enriched = [
         f.model_copy(update={"blast_radius": model.blast_radius(f.identity), "risk": model.score(f, outsiders)})

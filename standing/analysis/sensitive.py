@@ -5,6 +5,9 @@ databases, or invoke AI models?". Each kind is judged by a representative permis
 provider (any one allowed counts), so the answer reads the same across clouds: a GCP
 ``roles/secretmanager.secretAccessor`` and an AWS ``secretsmanager:GetSecretValue`` are
 both "secrets".
+
+Each provider's table and judge is named by its analysis profile (``standing.analysis.providers``);
+ask ``providers.sensitive_kinds`` for an identity of any provider.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import fnmatch
 from typing import TYPE_CHECKING
 
 from standing.analysis.privilege_azure import arm_actions
-from standing.core.model import Identity, Provider, Role
+from standing.core.model import Identity, Role
 
 if TYPE_CHECKING:
     from standing.analysis.graph import PrivilegeGraph
@@ -87,16 +90,21 @@ AZURE_ACTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def sensitive_kinds(graph: PrivilegeGraph, identity: Identity) -> frozenset[str]:
-    if identity.provider is Provider.AWS:
-        policy = graph.aws_policy_set(identity.id)
-        return frozenset(k for k, actions in AWS_ACTIONS.items() if any(policy.may(a) for a in actions))
-    roles = [r for g in graph.standing_grants_of(identity.id) if (r := graph.role(g.role_id)) is not None]
-    if identity.provider is Provider.GCP:
-        return frozenset(k for role in roles for k in _gcp_kinds(role))
-    if identity.provider is Provider.AZURE:
-        return frozenset(k for role in roles for k in _azure_kinds(role))
-    return frozenset()
+def aws_sensitive(graph: PrivilegeGraph, identity: Identity) -> frozenset[str]:
+    policy = graph.aws_policy_set(identity.id)
+    return frozenset(k for k, actions in AWS_ACTIONS.items() if any(policy.may(a) for a in actions))
+
+
+def gcp_sensitive(graph: PrivilegeGraph, identity: Identity) -> frozenset[str]:
+    return frozenset(k for role in _standing_roles(graph, identity) for k in _gcp_kinds(role))
+
+
+def azure_sensitive(graph: PrivilegeGraph, identity: Identity) -> frozenset[str]:
+    return frozenset(k for role in _standing_roles(graph, identity) for k in _azure_kinds(role))
+
+
+def _standing_roles(graph: PrivilegeGraph, identity: Identity) -> list[Role]:
+    return [r for g in graph.standing_grants_of(identity.id) if (r := graph.role(g.role_id)) is not None]
 
 
 def _gcp_kinds(role: Role) -> set[str]:

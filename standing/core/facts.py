@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from standing.core.model import Credential, CredentialKind, Identity, IdentityKind, UsageStatus
+from standing.core.model import Credential, CredentialKind, Identity, IdentityKind, Trust, TrustKind, UsageStatus
 
 # Secrets a workload keeps and presents; federated and managed credentials are not standing.
 LONG_LIVED_SECRETS = frozenset(
@@ -34,6 +34,11 @@ def days_since(when: datetime, now: datetime) -> int:
     return max(0, (now - when).days)
 
 
+def lifetime_days(issued: datetime, expires: datetime) -> int:
+    """Whole days a secret is valid for, from issue to expiry (negative if it expired before issue)."""
+    return (expires - issued).days
+
+
 @dataclass(frozen=True)
 class Idle:
     """Why something counts as unused: idle since a known use, or never used since creation."""
@@ -53,8 +58,13 @@ def idleness(record: Identity | Credential, now: datetime, *, unused_days: int, 
     return None
 
 
+def is_long_lived_secret(credential: Credential) -> bool:
+    """A secret a workload keeps and presents, live or not (an expired one still is one)."""
+    return credential.user_managed and credential.kind in LONG_LIVED_SECRETS
+
+
 def is_standing_secret(credential: Credential) -> bool:
-    return credential.active and credential.user_managed and credential.kind in LONG_LIVED_SECRETS
+    return credential.active and is_long_lived_secret(credential)
 
 
 def is_nhi(identity: Identity) -> bool:
@@ -64,3 +74,8 @@ def is_nhi(identity: Identity) -> bool:
 
 def describe(credential: Credential) -> str:
     return f"{credential.kind.value.replace('_', ' ')} {credential.id}"
+
+
+def admits_anyone(trust: Trust) -> bool:
+    """A trust any principal in the world may use: ``Principal: "*"`` with no condition."""
+    return trust.kind is TrustKind.ANY and not trust.condition.conditional

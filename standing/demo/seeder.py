@@ -59,10 +59,6 @@ class SeededEstate:
     test_only_secret_access_keys: frozenset[str] = field(repr=False)
     """Secrets moto returned at key creation. Only for tests that check nothing leaks them."""
 
-    @property
-    def access_key_ids(self) -> frozenset[str]:
-        return frozenset(key.access_key_id for key in self.access_keys)
-
 
 class MotoServer:
     """moto's threaded server on 127.0.0.1 in this process; a context manager.

@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from standing.core.errors import UserError
 from standing.core.findings_json import FindingsDocument
 from standing.core.iac import IacChange
 from standing.core.model import Inventory
-from standing.core.textfiles import parse_json, read_text
+from standing.core.textfiles import read_document
 from standing.gate.iac_change import new_findings
 from standing.gate.judge import GateInput
 from standing.rules.analyse import analyse
@@ -42,13 +39,12 @@ def from_changes(changes: list[IacChange], config: ScanConfig, as_of: datetime) 
 def read_findings(path: Path) -> GateInput:
     """A findings.json as a scan wrote it; its rules ran with that scan's config."""
     source = str(path)
-    data = parse_json(read_text(path), source, hint="truncated?")
-    if not isinstance(data, dict) or data.get("schema") != "standing.findings":
-        raise UserError(source, "not a standing findings.json (write one with `standing scan --output-dir`)")
-    try:
-        document = FindingsDocument.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise UserError(source, f"invalid findings document at {where}: {first['msg']}") from None
+    document = read_document(
+        path,
+        FindingsDocument,
+        "standing.findings",
+        "findings document",
+        hint="truncated?",
+        not_ours="not a standing findings.json (write one with `standing scan --output-dir`)",
+    )
     return GateInput(label=f"findings {source}", findings=document.findings, artifact=source, gaps=document.scan.gaps)

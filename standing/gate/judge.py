@@ -14,18 +14,18 @@ from standing.core.errors import ExitCode
 from standing.core.findings import Finding, Waiver
 from standing.core.iac import IacChange, SourceRef
 from standing.core.model import CoverageEntry
+from standing.core.traits import Trait
 from standing.gate.baseline import Baseline, BaselineEntry
 from standing.gate.policy import GatePolicy
 from standing.rules.config import ScanConfig
+from standing.rules.registry import rules_with
 from standing.rules.waivers import apply_waivers
-
-ALWAYS_ON = ("long-lived-secret",)
 
 
 def gate_config(config: ScanConfig) -> ScanConfig:
-    """The scan config with the gate's own rule switched on: every standing secret is a finding."""
+    """The scan config with the gate's own rules switched on: every standing secret is a finding."""
     rules = dict(config.rules)
-    for rule_id in ALWAYS_ON:
+    for rule_id in rules_with(Trait.SECRET_CENSUS):
         rules[rule_id] = replace(rules[rule_id], enabled=True)
     return replace(config, rules=rules)
 

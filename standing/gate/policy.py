@@ -1,7 +1,8 @@
 """Which new findings block a pipeline.
 
 The gate exists to stop *new standing keys*; ``--fail-on keys`` (the default for a live
-baseline) blocks only findings of the credential rules below. ``--fail-on SEVERITY`` blocks
+baseline) blocks only findings of the rules that declare ``Trait.STANDING_KEY`` (findings about
+a long-lived secret itself: a new one is a new standing key). ``--fail-on SEVERITY`` blocks
 those and, in addition, any new finding at or above the severity (the default for IaC,
 ``high``, so that a plan granting Owner or writing a trust open to ``*`` fails too).
 ``--fail-on none`` never blocks.
@@ -12,20 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from standing.core.findings import Finding, Severity
-
-# The rules whose findings are about a long-lived secret itself: a new one is a new standing key.
-CREDENTIAL_RULES = frozenset(
-    {
-        "long-lived-secret",
-        "root-access-key",
-        "key-too-old",
-        "key-unused",
-        "two-active-keys",
-        "secret-never-expires",
-        "secret-lifetime-too-long",
-        "compromised-secret-active",
-    }
-)
+from standing.core.traits import Trait
+from standing.rules.registry import traits_of
 
 FAIL_ON_CHOICES = ["keys"] + [s.value for s in Severity] + ["none"]
 
@@ -48,7 +37,7 @@ class GatePolicy:
     def blocks(self, finding: Finding) -> bool:
         if finding.waiver is not None:
             return False
-        if self.keys and finding.rule_id in CREDENTIAL_RULES:
+        if self.keys and Trait.STANDING_KEY in traits_of(finding.rule_id):
             return True
         return self.min_severity is not None and finding.severity.rank >= self.min_severity.rank
 

@@ -139,16 +139,3 @@ class RemediationRow(Base):
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     scan_id: Mapped[int]
-
-
-class PlanProgressRow(Base):
-    """How far a finding's just-in-time replacement plan has got; written by the planner."""
-
-    __tablename__ = "plan_progress"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
-    step: Mapped[str] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(32))
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    scan_id: Mapped[int | None]

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from standing.core.findings import Severity
 from standing.history.export import Tabular
 from standing.history.store import CREDENTIALS, REMEDIATIONS, SCANS, SEEN, HistoryStore, covering
+from standing.history.tally import tally
 
 SEVERITIES = [s.value for s in Severity]
 EXPOSURE = ["standing_secrets", "standing_secret_days", "admin_secrets", "admin_secret_days"]
@@ -58,18 +59,23 @@ def compute_trend(store: HistoryStore) -> pd.DataFrame:
     scans["as_of"] = _utc(scans["as_of"])
     scans = scans.sort_values(["as_of", "scan"]).reset_index(drop=True)
 
-    counts["waived"] = counts["waived"].astype(bool)
-    open_counts = (
-        counts[~counts["waived"]]
-        .pivot_table(index="scan", columns="severity", values="n", aggfunc="sum")
-        .reindex(columns=SEVERITIES)
-    )
-    waived_counts = counts[counts["waived"]].groupby("scan")["n"].sum().rename("waived")
-    trend = scans.join(open_counts, on="scan").join(waived_counts, on="scan")
+    trend = scans.join(_tallies(counts), on="scan")
     trend[[*SEVERITIES, "waived"]] = trend[[*SEVERITIES, "waived"]].fillna(0).astype(int)
     trend = trend.join(_credential_ages(scans, credentials), on="scan")
     trend = _with_remediation(trend, remediations)
     return trend[COLUMNS]
+
+
+def _tallies(counts: pd.DataFrame) -> pd.DataFrame:
+    """Open findings by severity and waived findings per scan: ``tally``, as the risk report counts them."""
+    grouped: dict[int, list[tuple[str, bool, int]]] = {}
+    for scan, severity, waived, n in counts[["scan", "severity", "waived", "n"]].itertuples(index=False):
+        grouped.setdefault(int(scan), []).append((severity, bool(waived), int(n)))
+    rows = {}
+    for scan, entries in grouped.items():
+        counted = tally(entries)
+        rows[scan] = {**{s.value: n for s, n in counted.open_by_severity.items()}, "waived": counted.waived}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=[*SEVERITIES, "waived"])
 
 
 def _credential_ages(scans: pd.DataFrame, spells: pd.DataFrame) -> pd.DataFrame:

@@ -364,7 +364,7 @@ def aws_retire(ctx: PlanContext) -> Target:
         quarantine=quarantine,
         comment=f"standing plan for {identity.id}: retire",
     )
-    if ctx.secrets and "identity-unused" not in ctx.rules:
+    if ctx.secrets and not ctx.identity_unused:
         description = "nothing: the unused key(s) are deleted"
     else:
         description = f"nothing: the unused {kind} is deleted"

@@ -12,13 +12,10 @@ from collections import defaultdict
 from standing.analysis.risk import RiskModel
 from standing.core.facts import days_since, describe
 from standing.core.findings import Finding
-from standing.core.model import Provider
+from standing.core.traits import Trait
 from standing.planner.aws_documents import without_unknown_actions
-from standing.planner.aws_targets import aws_compensate, aws_retire, aws_target
-from standing.planner.azure_targets import azure_compensate, azure_retire, azure_target
 from standing.planner.context import PlanContext, build_context
 from standing.planner.controls import ROTATION_DAYS, compensating_controls, risk_after
-from standing.planner.gcp_targets import gcp_compensate, gcp_retire, gcp_target
 from standing.planner.model import (
     Approval,
     Permissions,
@@ -31,9 +28,9 @@ from standing.planner.model import (
     UsageBasis,
 )
 from standing.planner.patterns import Choice, choose
-from standing.planner.progress import new_path_evidence, replacements
+from standing.planner.progress import replacements, tagged_new_path
+from standing.planner.providers import PlannerProfile, profile
 from standing.planner.targets import Target
-from standing.planner.verify import new_path_query, old_credential_query
 
 _SENSITIVE_ROLES = ("secret", "kms", "storage", "bigquery", "keyvault", "key vault", "sql")
 
@@ -91,7 +88,7 @@ def _watch_days(ctx: PlanContext) -> int:
 
 def _steps(ctx: PlanContext, choice: Choice, target: Target, watch: int, built: str | None) -> list[Step]:
     old = ", ".join(describe(c) for c in ctx.secrets) or f"the current standing access of {ctx.identity.name}"
-    query = old_credential_query(ctx).query
+    query = profile(ctx.identity.provider).old_credential_query(ctx).query
     steps: list[tuple[StepKind, str, str, str, int | None]] = []
     if choice.pattern is not TargetPattern.RETIRE:
         steps += [
@@ -146,19 +143,12 @@ def _steps(ctx: PlanContext, choice: Choice, target: Target, watch: int, built: 
     ]
 
 
-def _target(ctx: PlanContext, choice: Choice) -> Target:
-    provider = ctx.identity.provider
+def _target(ctx: PlanContext, choice: Choice, provider: PlannerProfile) -> Target:
     if choice.pattern is TargetPattern.RETIRE:
-        return {Provider.AWS: aws_retire, Provider.GCP: gcp_retire, Provider.AZURE: azure_retire}[provider](ctx)
+        return provider.retire(ctx)
     if choice.pattern is TargetPattern.COMPENSATE:
-        if provider is Provider.AWS:
-            sources = any(c.in_place and c.kind.value == "source-restriction" for c in compensating_controls(ctx))
-            return aws_compensate(ctx, ROTATION_DAYS, sources)
-        return {Provider.GCP: gcp_compensate, Provider.AZURE: azure_compensate}[provider](ctx, ROTATION_DAYS)
-    gated = _approval(ctx, choice).required
-    if provider is Provider.AWS:
-        return aws_target(ctx, choice, gated)
-    return (gcp_target if provider is Provider.GCP else azure_target)(ctx, choice)
+        return provider.compensate(ctx, ROTATION_DAYS)
+    return provider.target(ctx, choice, _approval(ctx, choice).required)
 
 
 def _current_state(ctx: PlanContext) -> list[str]:
@@ -180,9 +170,10 @@ def _current_state(ctx: PlanContext) -> list[str]:
 
 def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
     """``built``: evidence that the new path already exists (see ``progress``)."""
-    choice = choose(ctx)
-    target = _target(ctx, choice)
-    if "shared-identity" in ctx.rules and choice.pattern not in (TargetPattern.RETIRE, TargetPattern.COMPENSATE):
+    provider = profile(ctx.identity.provider)
+    choice = choose(ctx, provider)
+    target = _target(ctx, choice, provider)
+    if Trait.SHARED in ctx.traits and choice.pattern not in (TargetPattern.RETIRE, TargetPattern.COMPENSATE):
         target.description += "; one per consumer, since several consumers share this identity today"
     risk = max((f.risk or 0) for f in ctx.findings)
     controls = compensating_controls(ctx) if choice.pattern is TargetPattern.COMPENSATE else []
@@ -197,9 +188,9 @@ def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
         phase, residual = Phase.MIGRATION, min(risk, 5 if approval.required else 0)
     identity = ctx.identity
     watch = 7 if choice.pattern is TargetPattern.RETIRE else _watch_days(ctx)
-    verify = [old_credential_query(ctx)]
+    verify = [provider.old_credential_query(ctx)]
     if choice.pattern not in (TargetPattern.RETIRE, TargetPattern.COMPENSATE):
-        verify.append(new_path_query(ctx, f"{identity.name[:56]}-jit"))
+        verify.append(provider.new_path_query(ctx, f"{identity.name[:56]}-jit"))
     return Plan(
         identity=identity.id,
         identity_name=identity.name,
@@ -252,5 +243,6 @@ def build_plans(model: RiskModel, findings: list[Finding]) -> list[Plan]:
         if identity is None:
             continue
         ctx = build_context(graph, model, identity, merged, as_of)
-        plans.append(plan_identity(ctx, new_path_evidence(graph, ctx, replaced_by)))
+        built = tagged_new_path(ctx, replaced_by) or profile(identity.provider).recorded_new_path(graph, ctx)
+        plans.append(plan_identity(ctx, built))
     return sorted(plans, key=lambda p: (-p.priority, -p.risk, p.identity))

@@ -16,6 +16,8 @@ from standing.analysis.risk import RiskModel
 from standing.core.facts import is_standing_secret
 from standing.core.findings import Finding
 from standing.core.model import Credential, Identity, ScopePolicy, Trust, TrustKind, WorkloadKind
+from standing.core.traits import Trait
+from standing.rules.registry import traits_of
 
 # Tags that declare an identity's static credential an accepted exception, and why.
 THIRD_PARTY_TAGS = ("third-party", "thirdparty", "saas", "vendor-integration")
@@ -41,8 +43,15 @@ class PlanContext:
     as_of: datetime
 
     @property
-    def rules(self) -> frozenset[str]:
-        return frozenset(f.rule_id for f in self.findings)
+    def traits(self) -> frozenset[Trait]:
+        """What its findings mean, as the rules that made them declare it (``Rule.traits``)."""
+        return frozenset(t for f in self.findings for t in traits_of(f.rule_id))
+
+    @property
+    def identity_unused(self) -> bool:
+        """A finding says the identity itself is unused (not only one of its secrets)."""
+        kinds = (traits_of(f.rule_id) for f in self.findings)
+        return any(Trait.UNUSED in t and Trait.ABOUT_SECRET not in t for t in kinds)
 
     @property
     def words(self) -> frozenset[str]:
@@ -78,9 +87,9 @@ class PlanContext:
     @property
     def unused_only(self) -> bool:
         """Nothing it holds is in use: every live secret is flagged unused, or it is dead."""
-        if "identity-unused" in self.rules:
+        if self.identity_unused:
             return True
-        unused = {f.subject for f in self.findings if f.rule_id == "key-unused"}
+        unused = {f.subject for f in self.findings if {Trait.UNUSED, Trait.ABOUT_SECRET} <= traits_of(f.rule_id)}
         return bool(self.secrets) and all(c.id in unused for c in self.secrets)
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from standing.core.model import Provider
-from standing.planner.aws_documents import source_conditions
+from standing.core.traits import Trait
 from standing.planner.context import PlanContext
 from standing.planner.model import CompensatingControl, ControlKind
-from standing.planner.verify import new_source_query
+from standing.planner.providers import profile
 
 WEIGHTS = {
     ControlKind.ROTATION: 10,
@@ -46,13 +45,9 @@ def _control(
 
 
 def _rotation_evidence(ctx: PlanContext) -> str | None:
-    scope = f"projects/{ctx.identity.account}"
+    scope = profile(ctx.identity.provider).key_expiry_scope(ctx)
     for policy in ctx.scope_policies:
-        if (
-            policy.enforced
-            and policy.constraint in _EXPIRY_POLICIES
-            and (ctx.identity.provider is not Provider.GCP or policy.scope_id == scope)
-        ):
+        if policy.enforced and policy.constraint in _EXPIRY_POLICIES and (scope is None or policy.scope_id == scope):
             return f"{policy.constraint} enforced on {policy.scope_id}" + (
                 f" ({policy.detail})" if policy.detail else ""
             )
@@ -65,7 +60,8 @@ def _rotation_evidence(ctx: PlanContext) -> str | None:
 
 def compensating_controls(ctx: PlanContext) -> list[CompensatingControl]:
     identity = ctx.identity
-    sources = source_conditions(ctx.policy_documents) if identity.provider is Provider.AWS else []
+    provider = profile(identity.provider)
+    sources = provider.source_conditions(ctx)
     owner = identity.owner or next((v for k, v in identity.tags.items() if k.lower() == "owner"), None)
     expiry = next((v for k, v in identity.tags.items() if k.lower() == "standing:exception-expires"), None)
     until = (ctx.as_of + timedelta(days=EXCEPTION_DAYS)).date().isoformat()
@@ -88,13 +84,13 @@ def compensating_controls(ctx: PlanContext) -> list[CompensatingControl]:
         _control(
             ControlKind.ONE_IDENTITY_PER_CONSUMER,
             "one identity per consumer: never share this credential",
-            None if ctx.rules & {"shared-identity", "two-active-keys"} else "no sign of sharing in this scan",
+            None if ctx.traits & {Trait.SHARED, Trait.SEVERAL_SECRETS} else "no sign of sharing in this scan",
         ),
         _control(
             ControlKind.ALERT_ON_NEW_SOURCE,
             "alert when the credential is used from a source not seen before",
             None,
-            query=new_source_query(ctx),
+            query=provider.new_source_query(ctx),
         ),
         _control(
             ControlKind.OWNER_AND_JUSTIFICATION,

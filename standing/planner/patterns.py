@@ -9,10 +9,15 @@ exception (third-party SaaS, legacy, break-glass) -> compensating controls; an A
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from standing.core.model import IdentityKind, Provider, TrustKind, WorkloadKind
+from standing.core.model import IdentityKind, TrustKind, WorkloadKind
+from standing.core.traits import Trait
 from standing.planner.context import PlanContext
 from standing.planner.model import TargetPattern as P
+
+if TYPE_CHECKING:
+    from standing.planner.providers import PlannerProfile
 
 # CI systems that issue OIDC tokens a cloud can trust: issuer host -> name.
 CI_ISSUERS = {"token.actions.githubusercontent.com": "github", "gitlab.com": "gitlab", "oidc.circleci.com": "circleci"}
@@ -21,15 +26,6 @@ _SERVICE_WORDS = {"lambda": "lambda", "ecs": "ecs-tasks", "fargate": "ecs-tasks"
 _AWS_COMPUTE = ("lambda", "ecs-tasks", "ec2")
 _K8S_WORDS = frozenset({"eks", "k8s", "kubernetes", "gke", "aks", "pod"})
 _AI_RUNS = frozenset({WorkloadKind.NOTEBOOK, WorkloadKind.TRAINING, WorkloadKind.INFERENCE})
-_PRIVILEGED_RULES = frozenset(
-    {
-        "admin-equivalent",
-        "path-to-admin",
-        "gcp-basic-or-admin-role",
-        "gcp-default-sa-editor",
-        "azure-standing-privileged-role",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -53,24 +49,22 @@ def ci_system(ctx: PlanContext) -> str | None:
 
 def _is_person(ctx: PlanContext) -> bool:
     identity = ctx.identity
-    return identity.human is True or identity.console_access or "console-and-keys" in ctx.rules or "people" in ctx.words
+    return (
+        identity.human is True or identity.console_access or Trait.USED_BY_PEOPLE in ctx.traits or "people" in ctx.words
+    )
 
 
 def _is_ci(ctx: PlanContext) -> bool:
     return ctx.workload is WorkloadKind.CI or "ci" in ctx.words
 
 
-def choose(ctx: PlanContext) -> Choice:
-    identity = ctx.identity
+def choose(ctx: PlanContext, provider: PlannerProfile) -> Choice:
+    """The shared questions first; then the provider's own (``PlannerProfile.choose``)."""
     if ctx.unused_only:
         return Choice(
             P.RETIRE,
             "nothing it holds is in use: "
-            + (
-                "the identity itself is unused"
-                if "identity-unused" in ctx.rules
-                else "every live secret is flagged unused"
-            ),
+            + ("the identity itself is unused" if ctx.identity_unused else "every live secret is flagged unused"),
         )
     if ctx.exception and ctx.secrets:
         return Choice(
@@ -79,16 +73,11 @@ def choose(ctx: PlanContext) -> Choice:
             "a static credential, so it stays, behind compensating controls",
         )
     if ctx.workload is WorkloadKind.AGENT:
-        pattern = {
-            Provider.AWS: P.AWS_AGENT_PER_CALL,
-            Provider.GCP: P.GCP_AGENT_DOWNSCOPED,
-            Provider.AZURE: P.AZURE_AGENT_PER_RESOURCE,
-        }[identity.provider]
-        return Choice(pattern, "an agent: access is evaluated at each tool call, not once per job")
-    return {Provider.AWS: _aws, Provider.GCP: _gcp, Provider.AZURE: _azure}[identity.provider](ctx)
+        return Choice(provider.agent_pattern, "an agent: access is evaluated at each tool call, not once per job")
+    return provider.choose(ctx)
 
 
-def _aws(ctx: PlanContext) -> Choice:
+def aws_choice(ctx: PlanContext) -> Choice:
     identity = ctx.identity
     if ctx.workload in _AI_RUNS:
         return Choice(
@@ -110,12 +99,12 @@ def _aws(ctx: PlanContext) -> Choice:
         )
     if ctx.words & _K8S_WORDS or any(i.startswith("oidc.eks.") for i in ctx.issuers):
         return Choice(P.AWS_EKS_POD_ROLE, "runs in Kubernetes (EKS): the pod gets a role through EKS Pod Identity")
-    if "open-trust" in ctx.rules and identity.kind is IdentityKind.ROLE:
+    if Trait.OPEN_TO_ACCOUNTS in ctx.traits and identity.kind is IdentityKind.ROLE:
         return Choice(
             P.AWS_PINNED_CROSS_ACCOUNT,
             "its trust admits a whole account or anyone: trust one named principal with an external id instead",
         )
-    if ctx.admin or ctx.rules & _PRIVILEGED_RULES:
+    if ctx.admin or Trait.PRIVILEGED in ctx.traits:
         return Choice(
             P.AWS_ADMIN_ON_REQUEST,
             "reaches admin: the privilege moves to a role assumed only on an approved request, with a session policy",
@@ -136,15 +125,14 @@ def _aws(ctx: PlanContext) -> Choice:
     )
 
 
-def _gcp(ctx: PlanContext) -> Choice:
-    broad_impersonation = "gcp-impersonation-granted-broadly" in ctx.rules
-    if broad_impersonation and not ctx.rules & {"gcp-basic-or-admin-role", "gcp-default-sa-editor"}:
+def gcp_choice(ctx: PlanContext) -> Choice:
+    if Trait.BROAD_IMPERSONATION in ctx.traits and Trait.PRIVILEGED_ROLE not in ctx.traits:
         return Choice(
             P.GCP_IMPERSONATION,
             "impersonates every account in a scope: it gets a time-bound "
             "token-creator grant on the one account it needs, for short-lived tokens",
         )
-    if ctx.rules & _PRIVILEGED_RULES or ctx.admin:
+    if Trait.PRIVILEGED in ctx.traits or ctx.admin:
         return Choice(
             P.GCP_PAM_ENTITLEMENT,
             "holds a privileged role: it becomes a Privileged Access "
@@ -170,8 +158,8 @@ def _gcp(ctx: PlanContext) -> Choice:
     )
 
 
-def _azure(ctx: PlanContext) -> Choice:
-    if ctx.rules & _PRIVILEGED_RULES or ctx.admin:
+def azure_choice(ctx: PlanContext) -> Choice:
+    if Trait.PRIVILEGED in ctx.traits or ctx.admin:
         return Choice(
             P.AZURE_PIM_ELIGIBLE,
             "holds a privileged role standing: it becomes a PIM-eligible "

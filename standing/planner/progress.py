@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from standing.analysis.graph import PrivilegeGraph
-from standing.core.model import CredentialKind, GrantDuration, Provider, TrustKind
+from standing.core.model import CredentialKind, GrantDuration, TrustKind
 from standing.planner.context import PlanContext
 from standing.planner.model import CompletedPlan, Plan
 
@@ -30,19 +30,31 @@ def replacements(graph: PrivilegeGraph) -> dict[str, str]:
     return found
 
 
-def new_path_evidence(graph: PrivilegeGraph, ctx: PlanContext, replaced_by: dict[str, str]) -> str | None:
+def tagged_new_path(ctx: PlanContext, replaced_by: dict[str, str]) -> str | None:
+    """The plan's own Terraform left its tag on the new identity (every provider)."""
     identity = ctx.identity
     if identity.id in replaced_by:
         return f"{replaced_by[identity.id]} carries {REPLACES_TAG}={identity.id}"
-    if identity.provider is Provider.AZURE:
-        eligible = {
-            (g.scope_id, g.role_id) for g in graph.grants_of(identity.id) if g.duration is GrantDuration.ELIGIBLE
-        }
-        if ctx.standing_grants and set(ctx.standing_grants) <= eligible:
-            return "an eligible assignment exists for each active one"
-        if ctx.secrets and any(c.kind is CredentialKind.FEDERATED for c in graph.credentials_of(identity.id)):
-            return "a federated identity credential exists"
-    if identity.provider is Provider.GCP and ctx.secrets and any(t.kind is TrustKind.OIDC for t in ctx.trusts):
+    return None
+
+
+def no_recorded_new_path(graph: PrivilegeGraph, ctx: PlanContext) -> str | None:
+    """A provider whose new path is recognised only by the tag."""
+    return None
+
+
+def azure_recorded_new_path(graph: PrivilegeGraph, ctx: PlanContext) -> str | None:
+    identity = ctx.identity
+    eligible = {(g.scope_id, g.role_id) for g in graph.grants_of(identity.id) if g.duration is GrantDuration.ELIGIBLE}
+    if ctx.standing_grants and set(ctx.standing_grants) <= eligible:
+        return "an eligible assignment exists for each active one"
+    if ctx.secrets and any(c.kind is CredentialKind.FEDERATED for c in graph.credentials_of(identity.id)):
+        return "a federated identity credential exists"
+    return None
+
+
+def gcp_recorded_new_path(graph: PrivilegeGraph, ctx: PlanContext) -> str | None:
+    if ctx.secrets and any(t.kind is TrustKind.OIDC for t in ctx.trusts):
         return "a workload identity federation binding exists"
     return None
 

@@ -17,7 +17,7 @@ from standing.analysis.risk import RiskModel, enrich
 from standing.core.findings import Exposure, Finding
 from standing.core.model import Inventory
 from standing.rules.config import ScanConfig
-from standing.rules.registry import run_rules
+from standing.rules.registry import run_rules, traits_of
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,9 @@ def analyse_estate(inventory: Inventory, config: ScanConfig, *, as_of: datetime)
     with long_lived_heap():
         graph = PrivilegeGraph(inventory)
         model = RiskModel(graph, as_of)
-        return Analysis(enrich(run_rules(graph, config.rules, as_of), model), model.exposure(), model)
+        return Analysis(
+            enrich(run_rules(graph, config.rules, as_of), model, traits_of=traits_of), model.exposure(), model
+        )
 
 
 def analyse(inventory: Inventory, config: ScanConfig, *, as_of: datetime) -> list[Finding]:

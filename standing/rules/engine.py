@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from standing.analysis.graph import PrivilegeGraph
 from standing.core.findings import Finding, Severity, fingerprint
 from standing.core.model import Identity
+from standing.core.traits import Trait
 from standing.rules.frameworks import frameworks_for
 
 
@@ -42,12 +43,14 @@ REGISTERED: dict[str, type[Rule]] = {}
 class Rule:
     """Subclass, set the class attributes, write ``evaluate``; the docstring is the rule's help.
 
-    Framework references live in ``standing/rules/frameworks/*.toml``, not on the rule.
+    Framework references live in ``standing/rules/frameworks/*.toml``, not on the rule. What
+    its findings mean to the gate, risk and the planner is ``traits`` (see ``standing.core.traits``).
     """
 
     id: ClassVar[str]
     title: ClassVar[str]
     severity: ClassVar[Severity]
+    traits: ClassVar[frozenset[Trait]] = frozenset()
     Params: ClassVar[type[BaseModel]] = NoParams
     # A rule whose judgement depends on a local convention (tag names, say), or that only
     # some commands want (the gate's long-lived-secret), runs only when enabled.

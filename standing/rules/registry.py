@@ -14,6 +14,7 @@ from functools import cache
 import standing.rules.families as families
 from standing.analysis.graph import PrivilegeGraph
 from standing.core.findings import Finding
+from standing.core.traits import Trait
 from standing.rules.engine import REGISTERED, Rule, RuleSettings, rank, to_finding
 
 
@@ -23,6 +24,17 @@ def load_rules() -> dict[str, type[Rule]]:
     for module in pkgutil.iter_modules(families.__path__):
         importlib.import_module(f"{families.__name__}.{module.name}")
     return dict(sorted(REGISTERED.items()))
+
+
+def traits_of(rule_id: str) -> frozenset[Trait]:
+    """What a finding of this rule means to other layers; none for a rule this version does not know."""
+    rule = load_rules().get(rule_id)
+    return rule.traits if rule is not None else frozenset()
+
+
+def rules_with(trait: Trait) -> tuple[str, ...]:
+    """Ids of the rules that declare ``trait``, sorted."""
+    return tuple(rule_id for rule_id, rule in load_rules().items() if trait in rule.traits)
 
 
 def default_settings() -> dict[str, RuleSettings]:

@@ -113,10 +113,27 @@ def test_upgrading_from_the_first_revision_keeps_history(store_url):
     with HistoryStore.open(store_url, revision="0001") as old:
         stored = old.record(*scan(estate(), 0))
         assert "plan_progress" not in inspect(old.engine).get_table_names()
+    with HistoryStore.open(store_url, revision="0002") as middle:
+        assert "plan_progress" in inspect(middle.engine).get_table_names()
     for _ in range(2):  # the upgrade, then a second open that has nothing to do
         with HistoryStore.open(store_url) as new:
             assert [s.id for s in new.scans()] == [stored.id]
             assert keyed(new.findings_of(stored.id).values()) == {OLD, TWO}
-            assert "plan_progress" in inspect(new.engine).get_table_names()
+            assert "plan_progress" not in inspect(new.engine).get_table_names()  # 0003 drops it, unused
             with new.engine.connect() as connection:
-                assert MigrationContext.configure(connection).get_current_revision() == "0002"
+                assert MigrationContext.configure(connection).get_current_revision() == "0003"
+
+
+def test_the_last_revision_downgrades_to_the_one_before(store_url):
+    from alembic import command
+    from alembic.config import Config
+
+    with HistoryStore.open(store_url) as store:
+        stored = store.record(*scan(estate(), 0))
+        config = Config()
+        config.set_main_option("script_location", "standing.history:migrations")
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0002")
+        assert "plan_progress" in inspect(store.engine).get_table_names()
+        assert [s.id for s in store.scans()] == [stored.id]

@@ -140,8 +140,3 @@ READ_ONLY_ROLES = (
 
 def declared_methods() -> frozenset[str]:
     return frozenset(op.name for op in OPERATIONS)
-
-
-def is_read_only(method: str) -> bool:
-    """``projects.getIamPolicy`` / ``ListServiceAccounts``: the last segment's verb decides."""
-    return method.rsplit(".", 1)[-1].lower().startswith(READ_VERBS)

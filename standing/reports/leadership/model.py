@@ -14,6 +14,7 @@ from pydantic import Field
 from standing.core.findings import Exposure, Finding, Severity
 from standing.core.findings_json import FindingsDocument
 from standing.core.model import CoverageEntry, Inventory, Provider, Record, UtcDatetime
+from standing.history.tally import tally_findings
 from standing.planner.model import Phase, PlansDocument
 
 
@@ -36,10 +37,10 @@ def identity_risks(findings: list[Finding]) -> dict[str, int]:
 
 
 def trend_point(document: FindingsDocument) -> TrendPoint:
-    open_findings = [f for f in document.findings if f.waiver is None]
+    """The same tally as the history store's trend (``standing.history.tally``), plus estate risk."""
     return TrendPoint(
         at=document.as_of,
-        open_by_severity={s: sum(1 for f in open_findings if f.severity is s) for s in Severity},
+        open_by_severity=tally_findings(document.findings).open_by_severity,
         exposure=document.exposure,
         estate_risk=sum(identity_risks(document.findings).values()),
     )

@@ -16,6 +16,7 @@ from standing.analysis.privilege_azure import (
 from standing.core.facts import is_nhi
 from standing.core.findings import Severity
 from standing.core.model import GrantDuration, IdentityKind, Provider, ScopeKind
+from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
 _BROAD_ROLES = {OWNER: Severity.HIGH, USER_ACCESS_ADMINISTRATOR: Severity.HIGH, CONTRIBUTOR: Severity.MEDIUM}
@@ -36,6 +37,7 @@ class AzureStandingPrivilegedRole(Rule):
     id = "azure-standing-privileged-role"
     title = "Workload holds a standing privileged Azure role at broad scope"
     severity = Severity.HIGH
+    traits = frozenset({Trait.PRIVILEGED, Trait.PRIVILEGED_ROLE})
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():

@@ -11,6 +11,7 @@ from standing.analysis.graph import PrivilegeGraph
 from standing.core.facts import days_since, describe, idleness, is_standing_secret
 from standing.core.findings import Severity
 from standing.core.model import CredentialKind, IdentityKind
+from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
 
@@ -29,6 +30,7 @@ class KeyTooOld(Rule):
     id = "key-too-old"
     title = "Long-lived secret older than the rotation window"
     severity = Severity.HIGH
+    traits = frozenset({Trait.ABOUT_SECRET, Trait.STANDING_KEY})
 
     class Params(BaseModel):
         model_config = ConfigDict(frozen=True, extra="forbid")
@@ -66,6 +68,7 @@ class KeyUnused(Rule):
     id = "key-unused"
     title = "Active secret not used"
     severity = Severity.MEDIUM
+    traits = frozenset({Trait.ABOUT_SECRET, Trait.STANDING_KEY, Trait.UNUSED})
 
     class Params(BaseModel):
         model_config = ConfigDict(frozen=True, extra="forbid")
@@ -113,6 +116,7 @@ class TwoActiveKeys(Rule):
     id = "two-active-keys"
     title = "Several active secrets on one identity"
     severity = Severity.MEDIUM
+    traits = frozenset({Trait.STANDING_KEY, Trait.SEVERAL_SECRETS})
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():
@@ -135,6 +139,7 @@ class RootAccessKey(Rule):
     id = "root-access-key"
     title = "Root user has access keys"
     severity = Severity.CRITICAL
+    traits = frozenset({Trait.ABOUT_SECRET, Trait.STANDING_KEY})
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():
@@ -161,6 +166,7 @@ class ConsoleAndKeys(Rule):
     id = "console-and-keys"
     title = "User has both a console password and access keys"
     severity = Severity.MEDIUM
+    traits = frozenset({Trait.USED_BY_PEOPLE})
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():

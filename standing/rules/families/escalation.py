@@ -13,6 +13,7 @@ from standing.analysis.privilege import PrivilegeLevel
 from standing.core.facts import is_nhi
 from standing.core.findings import Severity
 from standing.core.model import TrustKind
+from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
 
@@ -29,6 +30,7 @@ class PathToAdmin(Rule):
     id = "path-to-admin"
     title = "Standing credential has an escalation path to admin"
     severity = Severity.CRITICAL
+    traits = frozenset({Trait.PRIVILEGED})
 
     class Params(BaseModel):
         model_config = ConfigDict(frozen=True, extra="forbid")

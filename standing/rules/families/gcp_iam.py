@@ -15,6 +15,7 @@ from standing.analysis.privilege_gcp import is_container_scope
 from standing.core.facts import is_nhi
 from standing.core.findings import Severity
 from standing.core.model import Grant, Identity, Provider, ScopeKind
+from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor"})
@@ -50,6 +51,7 @@ class GcpBasicOrAdminRole(Rule):
     id = "gcp-basic-or-admin-role"
     title = "Service account holds a basic or admin role"
     severity = Severity.HIGH
+    traits = frozenset({Trait.PRIVILEGED, Trait.PRIVILEGED_ROLE})
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in _service_accounts(graph):
@@ -79,6 +81,7 @@ class GcpDefaultServiceAccountEditor(Rule):
     id = "gcp-default-sa-editor"
     title = "Default service account with Editor"
     severity = Severity.HIGH
+    traits = frozenset({Trait.PRIVILEGED, Trait.PRIVILEGED_ROLE})
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in _service_accounts(graph):
@@ -104,6 +107,7 @@ class GcpImpersonationGrantedBroadly(Rule):
     id = "gcp-impersonation-granted-broadly"
     title = "Impersonation of every service account in a scope"
     severity = Severity.HIGH
+    traits = frozenset({Trait.BROAD_IMPERSONATION})
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in _service_accounts(graph):

@@ -12,6 +12,7 @@ from standing.analysis.privilege import PrivilegeLevel
 from standing.core.facts import idleness, is_nhi
 from standing.core.findings import Severity
 from standing.core.model import Identity, TrustKind
+from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
 
@@ -27,6 +28,7 @@ class IdentityUnused(Rule):
     id = "identity-unused"
     title = "Workload identity unused"
     severity = Severity.LOW
+    traits = frozenset({Trait.UNUSED})
 
     class Params(BaseModel):
         model_config = ConfigDict(frozen=True, extra="forbid")

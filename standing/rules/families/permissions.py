@@ -10,6 +10,7 @@ from standing.analysis.privilege import PrivilegeLevel
 from standing.core.facts import is_nhi
 from standing.core.findings import Severity
 from standing.core.model import IdentityKind
+from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
 
@@ -26,6 +27,7 @@ class AdminEquivalent(Rule):
     id = "admin-equivalent"
     title = "Workload holds admin-equivalent standing permissions"
     severity = Severity.HIGH
+    traits = frozenset({Trait.PRIVILEGED})
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():

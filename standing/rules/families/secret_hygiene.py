@@ -10,9 +10,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from standing.analysis.graph import PrivilegeGraph
-from standing.core.facts import LONG_LIVED_SECRETS, describe, is_nhi
+from standing.core.facts import describe, is_long_lived_secret, is_nhi
 from standing.core.findings import Severity
 from standing.core.model import CredentialKind
+from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
 
@@ -27,10 +28,11 @@ class ExpiredSecretPresent(Rule):
     id = "expired-secret-present"
     title = "Expired secret still attached"
     severity = Severity.LOW
+    traits = frozenset({Trait.ABOUT_SECRET})
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for cred in graph.credentials():
-            if cred.kind not in LONG_LIVED_SECRETS or not cred.user_managed:
+            if not is_long_lived_secret(cred):
                 continue
             if cred.expires is None or cred.expires > now:
                 continue

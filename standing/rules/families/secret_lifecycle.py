@@ -13,9 +13,10 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from standing.analysis.graph import PrivilegeGraph
-from standing.core.facts import days_since, describe, is_standing_secret
+from standing.core.facts import days_since, describe, is_standing_secret, lifetime_days
 from standing.core.findings import Severity
 from standing.core.model import Credential, CredentialKind
+from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
 EXPIRING_KINDS = frozenset({CredentialKind.SA_KEY, CredentialKind.CLIENT_SECRET, CredentialKind.CERTIFICATE})
@@ -40,6 +41,7 @@ class SecretNeverExpires(Rule):
     id = "secret-never-expires"
     title = "Secret with no expiry"
     severity = Severity.MEDIUM
+    traits = frozenset({Trait.ABOUT_SECRET, Trait.STANDING_KEY})
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for cred, identity in _expiring_secrets(graph):
@@ -62,6 +64,7 @@ class SecretLifetimeTooLong(Rule):
     id = "secret-lifetime-too-long"
     title = "Secret issued for longer than the maximum lifetime"
     severity = Severity.MEDIUM
+    traits = frozenset({Trait.ABOUT_SECRET, Trait.STANDING_KEY})
 
     class Params(BaseModel):
         model_config = ConfigDict(frozen=True, extra="forbid")
@@ -71,7 +74,7 @@ class SecretLifetimeTooLong(Rule):
         for cred, identity in _expiring_secrets(graph):
             if cred.expires is None or cred.created is None:
                 continue
-            lifetime = (cred.expires - cred.created).days
+            lifetime = lifetime_days(cred.created, cred.expires)
             if lifetime > params.max_lifetime_days:
                 yield Hit(
                     identity=identity,
@@ -97,6 +100,7 @@ class CompromisedSecretActive(Rule):
     id = "compromised-secret-active"
     title = "Secret flagged as exposed or compromised is still enabled"
     severity = Severity.CRITICAL
+    traits = frozenset({Trait.ABOUT_SECRET, Trait.STANDING_KEY})
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for cred in graph.credentials():

@@ -12,6 +12,7 @@ from standing.analysis.graph import PrivilegeGraph
 from standing.core.facts import days_since, is_nhi, is_standing_secret
 from standing.core.findings import Severity
 from standing.core.model import UsageStatus
+from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
 # Tag keys that name who owns or uses an identity: owner, team, team-secondary, owning_team...
@@ -30,6 +31,7 @@ class SharedIdentity(Rule):
     id = "shared-identity"
     title = "Workload identity shared by several consumers"
     severity = Severity.MEDIUM
+    traits = frozenset({Trait.SHARED})
 
     class Params(BaseModel):
         model_config = ConfigDict(frozen=True, extra="forbid")

@@ -14,8 +14,9 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from standing.analysis.graph import PrivilegeGraph
-from standing.core.facts import describe, is_standing_secret
+from standing.core.facts import describe, is_standing_secret, lifetime_days
 from standing.core.findings import Severity
+from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
 
@@ -32,6 +33,7 @@ class LongLivedSecret(Rule):
     id = "long-lived-secret"
     title = "Workload holds a long-lived secret"
     severity = Severity.HIGH
+    traits = frozenset({Trait.ABOUT_SECRET, Trait.STANDING_KEY, Trait.SECRET_CENSUS})
     enabled_by_default = False
 
     class Params(BaseModel):
@@ -47,7 +49,7 @@ class LongLivedSecret(Rule):
             if cred.expires is not None and cred.expires <= now:
                 continue  # expired: judged by expired-secret-present
             issued = cred.created or now
-            lifetime = (cred.expires - issued).days if cred.expires is not None else None
+            lifetime = lifetime_days(issued, cred.expires) if cred.expires is not None else None
             if lifetime is not None and lifetime <= params.max_lifetime_days:
                 continue
             identity = graph.identity(cred.identity_id)

@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from standing.analysis.graph import PrivilegeGraph
+from standing.core.facts import admits_anyone
 from standing.core.findings import Severity
 from standing.core.model import Trust, TrustKind
+from standing.core.traits import Trait
 from standing.core.trust_conditions import ConditionDialect, Match
 from standing.rules.engine import Hit, Rule
 
@@ -28,15 +30,16 @@ class OpenTrust(Rule):
     id = "open-trust"
     title = "Role trust open to anyone or to a whole external account"
     severity = Severity.HIGH
+    traits = frozenset({Trait.ADMITS_OUTSIDERS, Trait.OPEN_TO_ACCOUNTS})
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         known = graph.known_accounts
         for identity in graph.identities():
             for trust in graph.trusts_into(identity.id):
-                if trust.condition.conditional:
-                    continue
-                if trust.kind is TrustKind.ANY:
+                if admits_anyone(trust):
                     yield self._hit(identity, trust, Severity.CRITICAL, "anyone (Principal '*')")
+                elif trust.condition.conditional:
+                    continue
                 elif trust.kind is TrustKind.ACCOUNT:
                     match = _ACCOUNT_ARN.match(trust.principal)
                     account = match.group(1) if match else trust.principal
@@ -67,6 +70,7 @@ class OidcSubjectUnpinned(Rule):
     id = "oidc-subject-unpinned"
     title = "Web-identity trust without a pinned subject"
     severity = Severity.HIGH
+    traits = frozenset({Trait.ADMITS_OUTSIDERS})
 
     def evaluate(self, graph: PrivilegeGraph, params: object, now: datetime) -> Iterable[Hit]:
         for identity in graph.identities():
