@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from azure.core import PipelineClient
@@ -29,13 +29,17 @@ from azure.core.pipeline.policies import (
     SansIOHTTPPolicy,
     UserAgentPolicy,
 )
-from azure.core.pipeline.transport import RequestsTransport
 from azure.core.rest import HttpRequest
 
 import standing
 from standing.collectors.azure.operations import declared
 from standing.core.errors import UserError
 from standing.core.loopback import is_loopback
+
+if TYPE_CHECKING:  # azure-core's public module exports it through an untyped __getattr__ (mypy: Any)
+    from azure.core.pipeline.transport._requests_basic import RequestsTransport
+else:
+    from azure.core.pipeline.transport import RequestsTransport
 
 ARM_ENDPOINT = "https://management.azure.com"
 GRAPH_ENDPOINT = "https://graph.microsoft.com"
