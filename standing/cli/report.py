@@ -104,9 +104,10 @@ def report_command(
         now = utc_now()
         from standing.scan import report_of_snapshot
 
+        assert snapshot is not None  # exactly one of the two was given (checked above)
         report = report_of_snapshot(
             snapshot,
-            load_config(config_path) if config_path else ScanConfig(),  # type: ignore[arg-type]
+            load_config(config_path) if config_path else ScanConfig(),
             as_of=as_of or now,
             generated_at=now,
             waivers=load_waivers(waivers_path) if waivers_path else None,
