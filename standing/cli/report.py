@@ -121,6 +121,7 @@ def report_command(
         now = utc_now()
         from standing.scan import report_of_snapshot
 
+        assert snapshot is not None  # exactly one of the two was given (checked above)
         report = report_of_snapshot(
             snapshot,
             load_config(config_path) if config_path else ScanConfig(),

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from standing.core.errors import UserError
 from standing.core.extras import require_extra
@@ -102,11 +102,11 @@ class LimitedWork(Generic[T, R]):
         ok, value = outcome[0]
         if not ok:
             raise value
-        return value
+        return cast(R, value)  # outcome[0] is (True, the work's result) here
 
 
 class TaskExecutor(Protocol):
-    in_process: bool
+    in_process: ClassVar[bool]
     """Whether tasks run in this process (and may share its objects) or must be pickled."""
 
     def run(

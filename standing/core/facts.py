@@ -45,16 +45,17 @@ class Idle:
 
     never: bool
     days: int
+    since: datetime  # the last use, or the creation of a record never used
 
 
 def idleness(record: Identity | Credential, now: datetime, *, unused_days: int, grace_days: int) -> Idle | None:
     """Judged the same way for keys and identities: unknown use is never read as no use."""
     if record.last_used_status is UsageStatus.USED and record.last_used is not None:
         idle = days_since(record.last_used, now)
-        return Idle(never=False, days=idle) if idle > unused_days else None
+        return Idle(never=False, days=idle, since=record.last_used) if idle > unused_days else None
     if record.last_used_status is UsageStatus.NEVER and record.created is not None:
         age = days_since(record.created, now)
-        return Idle(never=True, days=age) if age > grace_days else None
+        return Idle(never=True, days=age, since=record.created) if age > grace_days else None
     return None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field
 
@@ -24,7 +24,7 @@ from standing.core.model import (
     UtcDatetime,
 )
 
-FINDINGS_VERSION = 1
+FINDINGS_VERSION: Final = 1
 
 
 class ScanSummary(Record):

@@ -20,7 +20,7 @@ from standing.demo.spec import EstateSpec, KeySpec
 
 if TYPE_CHECKING:
     from moto.iam.models import IAMBackend
-    from mypy_boto3_iam import IAMClient  # type: ignore[import-not-found]
+    from mypy_boto3_iam import IAMClient
 
 REGION = "us-east-1"
 DUMMY_CREDENTIAL = "testing"
@@ -307,7 +307,7 @@ def _backdate(spec: EstateSpec, created: list[_CreatedKey], *, endpoint_url: str
             continue
         last_used = now - role_spec.last_used_days_ago * day
         role.last_used = _moto_time(last_used)
-        role.last_used_region = REGION
+        role.last_used_region = REGION  # type: ignore[assignment]  # moto initialises it to a bare None (type None)
         role.create_date = _moto_time(last_used - day)
     return SeededEstate(
         account_id=spec.account_id,

@@ -229,7 +229,8 @@ class EstateSpec:
     @property
     def aws_managed_policy_arns(self) -> frozenset[str]:
         """AWS managed policies the estate attaches (moto must have them loaded)."""
-        refs = [ref for holder in (*self.users, *self.groups, *self.roles) for ref in holder.managed_policies]
+        holders: tuple[UserSpec | GroupSpec | RoleSpec, ...] = (*self.users, *self.groups, *self.roles)
+        refs = [ref for holder in holders for ref in holder.managed_policies]
         return frozenset(ref for ref in refs if ref.startswith(AWS_MANAGED_POLICY_PREFIX))
 
     @property

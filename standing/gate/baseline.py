@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field
 
@@ -17,7 +17,7 @@ from standing.core.findings import Finding, Severity
 from standing.core.model import Record
 from standing.core.textfiles import read_document
 
-BASELINE_VERSION = 1
+BASELINE_VERSION: Final = 1
 
 
 class BaselineEntry(Record):

@@ -70,6 +70,7 @@ def emit(tabular: Tabular, fmt: str, output: Path | None, console: Console) -> N
 
 
 def _plain_table(tabular: Tabular) -> str:
-    console = Console(file=io.StringIO(), width=240, highlight=False, color_system=None)
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=240, highlight=False, color_system=None)
     emit(tabular, "table", None, console)
-    return console.file.getvalue()  # type: ignore[attr-defined]
+    return buffer.getvalue()

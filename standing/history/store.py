@@ -14,7 +14,7 @@ from "not read", and a scan of one account says nothing about another recorded i
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -234,7 +234,7 @@ class HistoryStore:
             ),
         )
 
-    def _rows(self, query: Any) -> list[Any]:
+    def _rows(self, query: Any) -> Sequence[Any]:
         with self.engine.connect() as connection:
             return connection.execute(query).all()
 
@@ -353,7 +353,7 @@ def _write_spells(
     return Changes(opened=opened, vanished=vanished)
 
 
-def _raw_rows(connection: Connection, query: Any) -> list[tuple[Any, ...]]:
+def _raw_rows(connection: Connection, query: Any) -> Sequence[tuple[Any, ...]]:
     """Every open spell is read back at each scan (tens of thousands of rows): through the
     driver's cursor, without building and type-converting a SQLAlchemy row for each. The
     query has no parameters, so its compiled text is the whole statement."""

@@ -130,5 +130,5 @@ def _plain(value: object) -> object:
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     if hasattr(value, "item"):  # numpy scalars
-        return value.item()  # type: ignore[union-attr]
+        return value.item()
     return value

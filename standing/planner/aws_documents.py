@@ -131,7 +131,7 @@ def external_id_trust(principal: str, external_id: str) -> AwsPolicyDocument:
     )
 
 
-def allowed_actions(documents: tuple[dict, ...]) -> list[str]:
+def allowed_actions(documents: tuple[dict[str, Any], ...]) -> list[str]:
     """The actions the identity's Allow statements name today, as written."""
     actions: set[str] = set()
     for document in documents:
@@ -158,7 +158,7 @@ def session_policy(name: str, actions: list[str]) -> AwsPolicyDocument:
     )
 
 
-def narrowed_policy(documents: tuple[dict, ...], services: tuple[str, ...]) -> AwsPolicyDocument | None:
+def narrowed_policy(documents: tuple[dict[str, Any], ...], services: tuple[str, ...]) -> AwsPolicyDocument | None:
     """The current Allow statements cut down to the services seen in use; None if nothing is left."""
     kept: list[dict[str, Any]] = []
     for document in documents:
@@ -191,7 +191,7 @@ def source_guardrail(cidrs: list[str]) -> AwsPolicyDocument:
     )
 
 
-def source_conditions(documents: tuple[dict, ...]) -> list[str]:
+def source_conditions(documents: tuple[dict[str, Any], ...]) -> list[str]:
     """Source-network conditions already on the identity's statements (SourceIp, VPC endpoint)."""
     found = []
     for document in documents:

@@ -45,7 +45,13 @@ def azure_target(ctx: PlanContext, choice: Choice) -> Target:
     grants = [{"scope": scope, "role": role} for scope, role in ctx.standing_grants]
 
     def target(
-        template: str, providers: list, ttl: int, description: str, switch: str, effort: int, **values: object
+        template: str,
+        providers: list[TerraformProvider],
+        ttl: int,
+        description: str,
+        switch: str,
+        effort: int,
+        **values: object,
     ) -> Target:
         snippet = render(template, providers, f"{name}.tf", label=name, ttl=ttl, comment=comment, **values)
         return Target(description, ttl, effort, [snippet], switch, deactivate, reactivate, delete, placeholders=holes)

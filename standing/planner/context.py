@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from standing.analysis.graph import PrivilegeGraph
 from standing.analysis.risk import RiskModel
@@ -37,8 +38,8 @@ class PlanContext:
     admin: bool
     sensitive: tuple[str, ...]
     managed_policy_ids: tuple[str, ...]
-    policy_documents: tuple[dict, ...]
-    inline_policies: tuple[tuple[str, dict], ...]
+    policy_documents: tuple[dict[str, Any], ...]
+    inline_policies: tuple[tuple[str, dict[str, Any]], ...]
     standing_grants: tuple[tuple[str, str], ...]  # (scope id, role id)
     as_of: datetime
 

@@ -7,7 +7,7 @@ like ``findings.json``, and a consumer can rely on closed vocabularies being enu
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import Field
 
@@ -218,7 +218,7 @@ class CompletedPlan(Record):
     how: str
 
 
-PLANS_VERSION = 1
+PLANS_VERSION: Final = 1
 
 
 class PlansDocument(Record):

@@ -6,6 +6,8 @@ printed as ``Text``, never as markup.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -34,7 +36,7 @@ def find_identity(graph: PrivilegeGraph, wanted: str, source: str) -> Identity:
     raise UserError(source, f"no identity with id or name {wanted!r}")
 
 
-def _when(value) -> str:
+def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d") if value else "-"
 
 
@@ -127,11 +129,11 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
         console.print(Text("What it can become:", style="bold"))
         for h in outgoing:
             console.print(Text(f"  {_name(graph, h.target)} by {h.kind.value}: {h.reason}"))
-    path = graph.paths_to_admin.get(identity.id)
-    if path:
+    to_admin = graph.paths_to_admin.get(identity.id)
+    if to_admin:
         console.print(
             Text(
-                "Path to admin: " + " -> ".join([identity.name] + [_name(graph, h.target) for h in path]),
+                "Path to admin: " + " -> ".join([identity.name] + [_name(graph, h.target) for h in to_admin]),
                 style="bold red",
             )
         )

@@ -12,7 +12,12 @@ without the cloud SDK, and the CLI starts without it.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what __getattr__ hands out, for the type checker
+    from standing.collectors.aws.collect import collect_aws, refresh_aws
+    from standing.collectors.aws.operations import OPERATIONS, AwsOperation, read_only_policy
+    from standing.collectors.aws.session import AwsScanOptions, UndeclaredOperationError
 
 __all__ = [
     "OPERATIONS",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import boto3
 from botocore.exceptions import ClientError, ReadTimeoutError
@@ -38,7 +38,7 @@ REPORT_MAX_ATTEMPTS = 60  # about two minutes of polling: large accounts take a 
 def report_poll_delay(attempt: int) -> float:
     """Seconds before poll ``attempt + 1``: a small account's report is ready within a
     second, a large one's takes minutes, so start short and back off to 2 s."""
-    return min(2.0, 0.25 * 2**attempt)
+    return min(2.0, 0.25 * 2.0**attempt)
 
 
 _DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
@@ -148,7 +148,7 @@ def fetch_authorization_details(iam: Any, log: CoverageLog) -> AuthorizationDeta
 
     def call() -> dict[str, Any]:
         paginator = iam.get_paginator("get_account_authorization_details")
-        return paginator.paginate().build_full_result()
+        return cast(dict[str, Any], paginator.paginate().build_full_result())
 
     result = log.attempt(op, call)
     if result is None:
@@ -247,7 +247,7 @@ def fetch_oidc_providers(iam: Any, log: CoverageLog) -> list[OidcProviderDetails
         arn = str(item["Arn"])
 
         def call(arn: str = arn) -> dict[str, Any]:
-            return iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+            return cast(dict[str, Any], iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn))
 
         detail = log.attempt(get_op, call, record_ok=False)
         if detail is None:

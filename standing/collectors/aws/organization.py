@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import boto3
 from botocore.exceptions import ClientError, ReadTimeoutError
@@ -66,7 +66,7 @@ def list_org_accounts(organizations: Any, log: CoverageLog) -> list[OrgAccount] 
 
     def call() -> list[dict[str, Any]]:
         paginator = organizations.get_paginator("list_accounts")
-        return paginator.paginate().build_full_result().get("Accounts", [])
+        return cast(list[dict[str, Any]], paginator.paginate().build_full_result().get("Accounts", []))
 
     listed = log.attempt(operation("organizations", "ListAccounts"), call)
     if listed is None:

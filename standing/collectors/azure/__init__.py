@@ -8,7 +8,12 @@ imports work) without the ``azure`` extra installed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what __getattr__ hands out, for the type checker
+    from standing.collectors.azure.clients import AzureScanOptions
+    from standing.collectors.azure.collector import collect_azure
+    from standing.collectors.azure.importer import import_azure
 
 __all__ = ["AzureScanOptions", "collect_azure", "import_azure"]
 

@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from azure.core import PipelineClient
@@ -29,13 +29,17 @@ from azure.core.pipeline.policies import (
     SansIOHTTPPolicy,
     UserAgentPolicy,
 )
-from azure.core.pipeline.transport import RequestsTransport
-from azure.core.rest import HttpRequest
+from azure.core.rest import HttpRequest, HttpResponse
 
 import standing
 from standing.collectors.azure.operations import declared
 from standing.core.errors import UserError
 from standing.core.loopback import is_loopback
+
+if TYPE_CHECKING:  # azure-core's public module exports it through an untyped __getattr__ (mypy: Any)
+    from azure.core.pipeline.transport._requests_basic import RequestsTransport
+else:
+    from azure.core.pipeline.transport import RequestsTransport
 
 ARM_ENDPOINT = "https://management.azure.com"
 GRAPH_ENDPOINT = "https://graph.microsoft.com"
@@ -121,7 +125,7 @@ def make_credential(options: AzureScanOptions, environ: dict[str, str] | None = 
     return identity.DefaultAzureCredential(**kw)
 
 
-class LoopbackBearerPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
+class LoopbackBearerPolicy(SansIOHTTPPolicy[HttpRequest, HttpResponse]):
     """Sets the bearer token on requests to a loopback address and refuses any other host.
 
     azure-core's own policies refuse plain http; an emulator on this machine speaks only
@@ -133,22 +137,22 @@ class LoopbackBearerPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
         self._credential = credential
         self._scope = scope
 
-    def on_request(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
+    def on_request(self, request: PipelineRequest[HttpRequest]) -> None:
         if not is_loopback(request.http_request.url):
             raise ServiceRequestError(f"refusing to send a token to {urlsplit(request.http_request.url).hostname}")
         token = self._credential.get_token(self._scope).token
         request.http_request.headers["Authorization"] = f"Bearer {token}"
 
 
-def guard_request(request: PipelineRequest) -> None:  # type: ignore[type-arg]
+def guard_request(request: PipelineRequest[HttpRequest]) -> None:
     http = request.http_request
     path = urlsplit(http.url).path
     if declared(http.method, path) is None:
         raise UndeclaredRequestError(f"{http.method} {path} is not a declared read-only Azure call")
 
 
-class ReadOnlyGuardPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
-    def on_request(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
+class ReadOnlyGuardPolicy(SansIOHTTPPolicy[HttpRequest, HttpResponse]):
+    def on_request(self, request: PipelineRequest[HttpRequest]) -> None:
         guard_request(request)
 
 
@@ -220,12 +224,12 @@ class ClientFactory:
         reports it; later calls ride out blips with azure-core's back-off."""
         base = self.options.graph_endpoint
         scope = f"{GRAPH_ENDPOINT if base.startswith('http://') else base}/.default"
-        auth: SansIOHTTPPolicy | BearerTokenCredentialPolicy  # type: ignore[type-arg]
+        auth: SansIOHTTPPolicy[HttpRequest, HttpResponse] | BearerTokenCredentialPolicy[HttpRequest, HttpResponse]
         if base.startswith("http://"):
             auth = LoopbackBearerPolicy(self.credential, scope)
         else:
             auth = BearerTokenCredentialPolicy(self.credential, scope)
-        client: PipelineClient = PipelineClient(  # type: ignore[type-arg]
+        client: PipelineClient[HttpRequest, HttpResponse] = PipelineClient(
             base_url=base,
             policies=[
                 HeadersPolicy(),
@@ -246,7 +250,7 @@ class GraphReader:
     scan was pointed.
     """
 
-    def __init__(self, client: PipelineClient, base: str) -> None:  # type: ignore[type-arg]
+    def __init__(self, client: PipelineClient[HttpRequest, HttpResponse], base: str) -> None:
         self._client = client
         self._netloc = urlsplit(base).netloc
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 from rich.console import Console
@@ -37,8 +37,8 @@ _SP_SELECT = (
 def _wire(model: Any) -> dict[str, Any]:
     """An SDK model back in the JSON shape ARM sent."""
     if hasattr(model, "serialize"):  # msrest-style models
-        return model.serialize(keep_readonly=True)
-    return model.as_dict()  # typespec-style models keep REST names
+        return cast(dict[str, Any], model.serialize(keep_readonly=True))
+    return cast(dict[str, Any], model.as_dict())  # typespec-style models keep REST names
 
 
 class CoverageLog:
@@ -294,7 +294,7 @@ def _fetch_arm(factory: ClientFactory, log: CoverageLog, workers: int, say: Call
                 got = log.attempt(
                     operation("arm:managementGroups.get"),
                     group["id"],
-                    lambda g=group: _wire(mg_client.management_groups.get(g["name"], expand="children")),
+                    lambda: _wire(mg_client.management_groups.get(group["name"], expand="children")),
                 )
                 groups.append(flatten(got) if got is not None else flatten(group))
     out["management_groups"] = groups

@@ -467,8 +467,8 @@ class _Builder:
             if end is not None or instance.get("assignmentType") == "Activated":
                 bounded[_directory_key(instance)] = end
         for schedule in self.raw.directory_eligibility_schedules or []:
-            end = (schedule.get("scheduleInfo") or {}).get("expiration") or {}
-            self._directory_grant(schedule, definitions, GrantDuration.ELIGIBLE, parse_time(end.get("endDateTime")))
+            until = (schedule.get("scheduleInfo") or {}).get("expiration") or {}
+            self._directory_grant(schedule, definitions, GrantDuration.ELIGIBLE, parse_time(until.get("endDateTime")))
         for assignment in self.raw.directory_role_assignments or []:
             key = _directory_key(assignment)
             if key in bounded:
@@ -486,7 +486,7 @@ class _Builder:
         principal = str(record.get("principalId") or "").lower()
         if principal not in self.identities:
             return
-        definition = record.get("roleDefinition") or definitions.get(record.get("roleDefinitionId"), {})
+        definition = record.get("roleDefinition") or definitions.get(record.get("roleDefinitionId") or "", {})
         template = str(definition.get("templateId") or record.get("roleDefinitionId") or "").lower()
         rid = f"directoryrole:{template}"
         self.roles.setdefault(

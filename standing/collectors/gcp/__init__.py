@@ -11,7 +11,13 @@ without the cloud SDK, and the CLI starts without it.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what __getattr__ hands out, for the type checker
+    from standing.collectors.gcp.collect import collect_gcp, default_credentials, import_gcp, token_credentials
+    from standing.collectors.gcp.fetch import GcpScanOptions
+    from standing.collectors.gcp.importer import ImportFiles
+    from standing.collectors.gcp.operations import OPERATIONS, READ_ONLY_ROLES
 
 __all__ = [
     "OPERATIONS",

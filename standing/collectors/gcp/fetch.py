@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from rich.console import Console
 
@@ -113,8 +113,8 @@ def message_json(message: Any) -> dict[str, Any]:
     from google.protobuf.json_format import MessageToDict
 
     if hasattr(type(message), "to_json") and hasattr(type(message), "pb"):
-        return json.loads(type(message).to_json(message, use_integers_for_enums=False))
-    return MessageToDict(message)
+        return cast(dict[str, Any], json.loads(type(message).to_json(message, use_integers_for_enums=False)))
+    return cast(dict[str, Any], MessageToDict(message))
 
 
 class GcpClients:
@@ -219,7 +219,7 @@ def fetch_estate(clients: GcpClients, options: GcpScanOptions, progress: Console
     for folder_id in options.folders:
         folder = scope_name("folders", folder_id)
         found = log.attempt(
-            folder, "cloudresourcemanager:folders.get", lambda folder=folder: clients.folders().get_folder(name=folder)
+            folder, "cloudresourcemanager:folders.get", lambda: clients.folders().get_folder(name=folder)
         )
         raw["folders"].append(message_json(found) if found is not None else {"name": folder})
         containers.append(folder)
@@ -229,7 +229,7 @@ def fetch_estate(clients: GcpClients, options: GcpScanOptions, progress: Console
         if any(p.get("projectId") == name.split("/", 1)[1] for p in raw["projects"]):
             continue  # already beneath a scanned organization or folder
         found = log.attempt(
-            name, "cloudresourcemanager:projects.get", lambda name=name: clients.projects().get_project(name=name)
+            name, "cloudresourcemanager:projects.get", lambda: clients.projects().get_project(name=name)
         )
         raw["projects"].append(
             message_json(found) if found is not None else {"name": name, "projectId": name.split("/", 1)[1]}
@@ -252,7 +252,7 @@ def _walk(clients: GcpClients, roots: list[str], raw: dict[str, Any], log: Cover
         folders = log.attempt(
             parent,
             "cloudresourcemanager:folders.list",
-            lambda parent=parent: list(clients.folders().list_folders(parent=parent)),
+            lambda: list(clients.folders().list_folders(parent=parent)),
         )
         for folder in folders or []:
             data = message_json(folder)
@@ -262,7 +262,7 @@ def _walk(clients: GcpClients, roots: list[str], raw: dict[str, Any], log: Cover
         projects = log.attempt(
             parent,
             "cloudresourcemanager:projects.list",
-            lambda parent=parent: list(clients.projects().list_projects(parent=parent)),
+            lambda: list(clients.projects().list_projects(parent=parent)),
         )
         for project in projects or []:
             data = message_json(project)
@@ -390,7 +390,7 @@ def _pools(clients: GcpClients, scope: str, log: CoverageLog) -> list[dict[str, 
         found = log.attempt(
             scope,
             "iam:projects.locations.workloadIdentityPools.providers.list",
-            lambda pool=pool: _pages(
+            lambda: _pages(
                 providers.list(parent=pool["name"]),
                 lambda r, p: providers.list_next(previous_request=r, previous_response=p),
                 "workloadIdentityPoolProviders",
@@ -410,7 +410,7 @@ def _activities(clients: GcpClients, scope: str, log: CoverageLog) -> tuple[list
         items = log.attempt(
             scope,
             "policyanalyzer:projects.locations.activityTypes.activities.query",
-            lambda parent=parent: _pages(
+            lambda: _pages(
                 coll.query(parent=parent, pageSize=1000),
                 lambda r, p: coll.query_next(previous_request=r, previous_response=p),
                 "activities",
@@ -428,7 +428,7 @@ def _org_policies(clients: GcpClients, scope: str, log: CoverageLog) -> list[dic
         policy = log.attempt(
             scope,
             "orgpolicy:policies.getEffectivePolicy",
-            lambda name=name: clients.org_policy().get_effective_policy(name=name),
+            lambda: clients.org_policy().get_effective_policy(name=name),
             record_ok=False,
         )
         if policy is not None:

@@ -103,7 +103,7 @@ class _Projects:
 
     def __init__(self, projects: list[dict[str, Any]]) -> None:
         self.by_id = {p["projectId"]: p for p in projects if p.get("projectId")}
-        self.number_to_id = {
+        self.number_to_id: dict[str, str] = {
             p["name"].split("/", 1)[1]: p["projectId"] for p in projects if p.get("projectId") and p.get("name")
         }
 

@@ -301,15 +301,15 @@ class _Stack:
         for position, policy in enumerate(props.get("Policies") or []):
             if not isinstance(policy, dict):
                 continue
-            name = policy.get("PolicyName") if isinstance(policy.get("PolicyName"), str) else f"policy{position}"
+            name = given if isinstance(given := policy.get("PolicyName"), str) else f"policy{position}"
             policy_id = f"{holder}#inline:{name}"
             document = self.literal(policy.get("PolicyDocument"), holder, f"Policies.{name}")
             if self.out.aws_policy(holder, policy_id, name, document):
                 self.out.attach_aws(holder, holder, policy_id, DEPLOY_ACCOUNT)
         for arn in props.get("ManagedPolicyArns") or []:
-            policy_id = self._managed_arn(holder, arn)
-            if policy_id is not None:
-                self.out.attach_aws(holder, holder, policy_id, DEPLOY_ACCOUNT)
+            managed_id = self._managed_arn(holder, arn)
+            if managed_id is not None:
+                self.out.attach_aws(holder, holder, managed_id, DEPLOY_ACCOUNT)
 
     def _managed_arn(self, where: str, value: Any) -> str | None:
         logical_id = self.resource_of(value)

@@ -109,10 +109,10 @@ class AwsResources(PlanView):
             ]
             for name, kind in holders:
                 label = "user" if kind is IdentityKind.USER else "role"
-                holder = self._by_name(name, kind) or self.out.identity(
+                member = self._by_name(name, kind) or self.out.identity(
                     None, id=f"aws:{label}/{name}", provider=Provider.AWS, kind=kind, name=name, account=self.account
                 )
-                self.out.attach_aws(instance.address, holder, policy, self.account)
+                self.out.attach_aws(instance.address, member, policy, self.account)
             return
         kind = IdentityKind.USER if instance.type == "aws_iam_user_policy_attachment" else IdentityKind.ROLE
         attribute = "user" if kind is IdentityKind.USER else "role"

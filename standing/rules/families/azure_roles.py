@@ -6,13 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from standing.analysis.graph import PrivilegeGraph
-from standing.analysis.privilege_azure import (
-    CONTRIBUTOR,
-    OWNER,
-    USER_ACCESS_ADMINISTRATOR,
-    arm_actions,
-    scope_label,
-)
+from standing.analysis.privilege_azure import arm_actions, scope_label
+from standing.core.azure_builtins import CONTRIBUTOR, OWNER, USER_ACCESS_ADMINISTRATOR
 from standing.core.facts import is_nhi
 from standing.core.findings import Severity
 from standing.core.model import GrantDuration, IdentityKind, Provider, ScopeKind

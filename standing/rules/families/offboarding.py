@@ -46,13 +46,13 @@ class IdentityUnused(Rule):
                 yield Hit(
                     identity=identity,
                     message=f"{identity.name} has never been used in {idle.days} days",
-                    evidence={"created": identity.created.isoformat(), "age_days": idle.days},
+                    evidence={"created": idle.since.isoformat(), "age_days": idle.days},
                 )
             else:
                 yield Hit(
                     identity=identity,
                     message=f"{identity.name} was last used {idle.days} days ago (limit {params.unused_days})",
-                    evidence={"last_used": identity.last_used.isoformat(), "idle_days": idle.days},
+                    evidence={"last_used": idle.since.isoformat(), "idle_days": idle.days},
                 )
 
 

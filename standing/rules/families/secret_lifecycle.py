@@ -15,14 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from standing.analysis.graph import PrivilegeGraph
 from standing.core.facts import days_since, describe, is_standing_secret, lifetime_days
 from standing.core.findings import Severity
-from standing.core.model import Credential, CredentialKind
+from standing.core.model import Credential, CredentialKind, Identity
 from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
 EXPIRING_KINDS = frozenset({CredentialKind.SA_KEY, CredentialKind.CLIENT_SECRET, CredentialKind.CERTIFICATE})
 
 
-def _expiring_secrets(graph: PrivilegeGraph) -> Iterable[tuple[Credential, object]]:
+def _expiring_secrets(graph: PrivilegeGraph) -> Iterable[tuple[Credential, Identity]]:
     for cred in graph.credentials():
         if cred.kind in EXPIRING_KINDS and is_standing_secret(cred):
             identity = graph.identity(cred.identity_id)

@@ -9,7 +9,7 @@ from datetime import datetime
 from standing.analysis.graph import PrivilegeGraph
 from standing.core.facts import admits_anyone
 from standing.core.findings import Severity
-from standing.core.model import Trust, TrustKind
+from standing.core.model import Identity, Trust, TrustKind
 from standing.core.traits import Trait
 from standing.core.trust_conditions import ConditionDialect, Match
 from standing.rules.engine import Hit, Rule
@@ -49,7 +49,7 @@ class OpenTrust(Rule):
                         )
 
     @staticmethod
-    def _hit(identity, trust: Trust, severity: Severity, who: str) -> Hit:
+    def _hit(identity: Identity, trust: Trust, severity: Severity, who: str) -> Hit:
         return Hit(
             identity=identity,
             severity=severity,

@@ -4,6 +4,8 @@ Revision ID: 0001
 Revises:
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,7 +17,7 @@ depends_on = None
 ID = 1024
 
 
-def _spell_table(name: str, *columns: sa.Column) -> None:
+def _spell_table(name: str, *columns: sa.Column[Any]) -> None:
     op.create_table(
         name,
         *columns,
