@@ -23,11 +23,8 @@ AS_OF = NOW + timedelta(days=200)  # moto dates keys "now"; 200 days on they are
 
 
 @pytest.fixture
-def estate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+def estate(tmp_path: Path):
     """Users with real moto keys (whose secrets we keep, to search for), collected in-process."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
     with mock_aws():
         iam = session.client("iam")

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 from standing.planner.model import AwsPolicyDocument, PolicyKind
 from standing.planner.model import TargetPattern as P
 from tests.planner.cases import CASES, case_plan, narrowed_case
 from tests.planner.policy_lint import iam_accepts, is_error, parliament_findings
-
-
-@pytest.fixture(autouse=True)
-def no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
 def _all_case_policies() -> list[AwsPolicyDocument]:

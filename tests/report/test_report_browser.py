@@ -11,7 +11,7 @@ import pytest
 
 from tests.builders import NOW
 from tests.report.estate import FORMULA_NAME, GAP_DETAIL, GCP_PROJECT, HOSTILE_NAME, SCRIPT_BREAKER, scan_into
-from tests.support.chromium import chromium_missing_reason, open_in_chromium
+from tests.support.chromium import PageRecord, chromium_missing_reason, open_in_chromium, watch
 
 pytestmark = pytest.mark.skipif(chromium_missing_reason() is not None, reason=chromium_missing_reason() or "")
 
@@ -131,7 +131,8 @@ def test_search_filters_sorting_and_paging_act_on_all_findings(scan, opened):
 def test_the_content_security_policy_blocks_a_script_that_escaping_let_through(scan, opened):
     """Defence in depth: even markup injected into the page could not run, nor fetch anything."""
     page = opened.page.context.new_page()  # a page of its own: the violations log console errors
-    already = len(opened.record.finished)
+    own = PageRecord()  # and a record of its own: the shared page's record stays as other tests expect
+    watch(page, own)
     try:
         page.goto(scan[1].resolve().as_uri())
         violations = page.evaluate("""() => new Promise(resolve => {
@@ -149,7 +150,7 @@ def test_the_content_security_policy_blocks_a_script_that_escaping_let_through(s
         })""")
         assert violations == ["img-src", "script-src-elem"]
         assert page.evaluate("window.injected === undefined")
-        assert opened.record.finished[already:] == [scan[1].resolve().as_uri()]
-        assert opened.record.failed == [("https://example.invalid/beacon.png", "csp")]  # blocked by the policy
+        assert own.finished == [scan[1].resolve().as_uri()]
+        assert own.failed == [("https://example.invalid/beacon.png", "csp")]  # blocked by the policy
     finally:
         page.close()

@@ -54,6 +54,22 @@ class OpenedPage:
     record: PageRecord
 
 
+def watch(page: Any, record: PageRecord) -> None:
+    """Record what this page, and any popup it opens, does (not other pages of its browser); dismiss its dialogs."""
+    page.on("request", lambda request: record.requests.append(request.url))
+    page.on("requestfinished", lambda request: record.finished.append(request.url))
+    page.on("requestfailed", lambda request: record.failed.append((request.url, request.failure)))
+    page.on("console", lambda m: record.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: record.page_errors.append(str(error)))
+
+    def dismiss(dialog: Any) -> None:
+        record.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    page.on("popup", lambda popup: watch(popup, record))
+
+
 @contextmanager
 def open_in_chromium(path: Path, *, viewport: tuple[int, int] = (1400, 1000)) -> Iterator[OpenedPage]:
     """The file opened in a fresh profile; the page is loaded and its script has run on entry."""
@@ -72,18 +88,8 @@ def open_in_chromium(path: Path, *, viewport: tuple[int, int] = (1400, 1000)) ->
                 viewport={"width": viewport[0], "height": viewport[1]},
             )
             try:
-                context.on("request", lambda request: record.requests.append(request.url))
-                context.on("requestfinished", lambda request: record.finished.append(request.url))
-                context.on("requestfailed", lambda request: record.failed.append((request.url, request.failure)))
                 page = context.pages[0] if context.pages else context.new_page()
-                page.on("console", lambda m: record.console_errors.append(m.text) if m.type == "error" else None)
-                page.on("pageerror", lambda error: record.page_errors.append(str(error)))
-
-                def dismiss(dialog: Any) -> None:
-                    record.dialogs.append(dialog.message)
-                    dialog.dismiss()
-
-                page.on("dialog", dismiss)
+                watch(page, record)
                 page.goto(path.resolve().as_uri(), wait_until="load")
                 yield OpenedPage(page, record)
             finally:

@@ -1,9 +1,8 @@
-"""Shared fixtures: fake credentials, no real AWS config, a fixed clock, no sleeping."""
+"""Shared fixtures: the region, moto in-process, a session on it (no real AWS: tests/conftest.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import boto3
 import pytest
@@ -12,17 +11,8 @@ from moto import mock_aws
 
 
 @pytest.fixture(autouse=True)
-def isolated_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Never read the developer's AWS config, never reach instance metadata or real AWS."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    empty = tmp_path / "aws-config"
-    empty.write_text("")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+def aws_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collector's region; credentials, config files and the network are guarded by tests/conftest.py."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
 
 

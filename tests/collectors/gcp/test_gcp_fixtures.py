@@ -91,19 +91,52 @@ def test_http_fixtures_match_google_schemas():
             check(page, *matches[0], f"{route} page {token!r}")
 
 
+GRPC_TYPES = {
+    "GetIamPolicy": policy_pb2.Policy,
+    "ListServiceAccounts": T.ListServiceAccountsResponse,
+    "ListServiceAccountKeys": T.ListServiceAccountKeysResponse,
+}
+
+
+def round_trip(method: str, page: dict[str, Any]) -> dict[str, Any]:
+    """``page`` parsed strictly into its proto (an unknown field raises) and written back as JSON."""
+    message_type = GRPC_TYPES[method]
+    if method == "GetIamPolicy":
+        return json_format.MessageToDict(json_format.ParseDict(page, message_type()))
+    message = message_type.from_json(json.dumps(page))
+    return json.loads(message_type.to_json(message, use_integers_for_enums=False))
+
+
+def without_defaults(value: Any) -> Any:
+    """A JSON value less its fields at their default (empty, zero, false, an enum's *_UNSPECIFIED): a proto does not tell them from absent."""
+    if isinstance(value, dict):
+        kept = {k: without_defaults(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in ({}, [], "", 0, False, None) and not _unspecified(v)}
+    if isinstance(value, list):
+        return [without_defaults(v) for v in value]
+    return value
+
+
+def _unspecified(value: Any) -> bool:
+    return isinstance(value, str) and value.endswith("_UNSPECIFIED")  # an enum's zero value
+
+
 def test_grpc_fixtures_parse_strictly_into_the_iam_protos():
     responses = json.loads((FIXTURES / "api" / "grpc.json").read_text())
-    types = {
-        "ListServiceAccounts": T.ListServiceAccountsResponse,
-        "ListServiceAccountKeys": T.ListServiceAccountKeysResponse,
-    }
+    assert set(responses) == set(GRPC_TYPES)
+    parsed = dict.fromkeys(GRPC_TYPES, 0)
     for method, table in responses.items():
         for pages in table.values():
             for page in [] if "error" in pages else pages.values():
-                if method == "GetIamPolicy":
-                    json_format.ParseDict(page, policy_pb2.Policy())
-                else:
-                    types[method].from_json(json.dumps(page))  # unknown fields raise
+                # every field and enum name survives: nothing is dropped, renamed or retyped
+                assert without_defaults(round_trip(method, page)) == without_defaults(page), f"{method}: {page}"
+                parsed[method] += 1
+    assert all(parsed.values()), parsed
+    # the parse is strict, so a misspelt or invented field in a fixture cannot pass unseen
+    with pytest.raises(json_format.ParseError, match="emial"):
+        round_trip("ListServiceAccounts", {"accounts": [{"emial": "ci@acme-dev.iam.gserviceaccount.com"}]})
+    with pytest.raises(json_format.ParseError, match="etagg"):
+        round_trip("GetIamPolicy", {"bindings": [], "etagg": "x"})
 
 
 def _camel(name: str) -> str:
@@ -131,6 +164,8 @@ def test_import_files_match_google_schemas(pattern, doc, schema):
 
 
 def test_asset_export_lines_are_cloud_asset_assets():
-    for i, line in enumerate((FIXTURES / "import" / "asset-export.jsonl").read_text().splitlines()):
+    lines = (FIXTURES / "import" / "asset-export.jsonl").read_text().splitlines()
+    assert lines
+    for i, line in enumerate(lines):
         asset = {_camel(k): v for k, v in json.loads(line).items()}
         check(asset, ASSET, "Asset", f"asset-export.jsonl line {i + 1}")
