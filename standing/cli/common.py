@@ -21,8 +21,10 @@ import click
 from rich.console import Console
 
 from standing.core.errors import UserError
+from standing.core.findings import Severity
 
-FAIL_ON_CHOICES = ["critical", "high", "medium", "low", "info", "none"]  # Severity values, then "none"
+# A scan's --fail-on: a severity, or "none" (the gate adds "keys": standing.gate.policy).
+SCAN_FAIL_ON_CHOICES = [s.value for s in Severity] + ["none"]
 
 # Every --format value of every command; a command offers a subset, never another spelling.
 FORMATS = ("table", "json", "csv", "md", "html")

@@ -11,8 +11,8 @@ import click
 from rich.text import Text
 
 from standing.cli.common import (
-    FAIL_ON_CHOICES,
     FILE,
+    SCAN_FAIL_ON_CHOICES,
     all_option,
     output_dir_option,
     output_option,
@@ -42,7 +42,7 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--fail-on",
-            type=click.Choice(FAIL_ON_CHOICES),
+            type=click.Choice(SCAN_FAIL_ON_CHOICES),
             default=None,
             help="Exit 1 when a finding is at least this severe [default: config, else high].",
         ),
