@@ -55,6 +55,23 @@ def output_dir_option(help: str, **kwargs: Any) -> Callable[[F], F]:
     return click.option("--output-dir", type=DIRECTORY, metavar="DIR", help=help, **kwargs)
 
 
+def config_option(when: str = "") -> Callable[[F], F]:
+    """``--config FILE``: the analysis's TOML config; ``when`` says when it applies ("With --snapshot: ")."""
+    help = f"{when}TOML file: thresholds, disabled rules, severity overrides."
+    return click.option("--config", "config_path", type=FILE, metavar="FILE", help=help)
+
+
+def waivers_option(when: str = "") -> Callable[[F], F]:
+    """``--waivers FILE``: accepted risks, each with an owner and an expiry."""
+    help = f"{when}TOML file of accepted risks, each with an owner and an expiry."
+    return click.option("--waivers", "waivers_path", type=FILE, metavar="FILE", help=help)
+
+
+def as_of_option(help: str = "Measure ages as of this ISO time (reproduce a past scan).") -> Callable[[F], F]:
+    """``--as-of TIME``: the analysis's clock, parsed to a UTC datetime (naive times are UTC)."""
+    return click.option("--as-of", callback=parse_as_of, metavar="TIME", help=help)
+
+
 def all_option() -> Callable[[F], F]:
     """``--all``: the terminal summary lists every finding, not the worst 15."""
     return click.option("--all", "show_all", is_flag=True, help="Print every finding [default: the worst 15].")

@@ -7,19 +7,21 @@ from pathlib import Path
 
 import click
 
-from standing.cli.common import FILE, parse_as_of, snapshot_option, stdout, user_errors, utc_now
+from standing.cli.common import (
+    as_of_option,
+    config_option,
+    snapshot_option,
+    stdout,
+    user_errors,
+    utc_now,
+)
 
 
 @click.command()
 @click.argument("identity")
 @snapshot_option(required=True)
-@click.option(
-    "--config",
-    "config_path",
-    type=FILE,
-    help="TOML file: thresholds, disabled rules, severity overrides.",
-)
-@click.option("--as-of", callback=parse_as_of, help="Measure ages as of this ISO time.")
+@config_option()
+@as_of_option()
 @user_errors
 def explain(identity: str, snapshot: Path, config_path: Path | None, as_of: datetime | None) -> None:
     """Everything known about one identity (id or unique name): credentials, grants, paths, findings."""

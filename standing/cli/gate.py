@@ -15,7 +15,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from standing.cli.common import FILE, findings_option, output_option, parse_as_of, snapshot_option, user_errors, utc_now
+from standing.cli.common import (
+    FILE,
+    as_of_option,
+    config_option,
+    findings_option,
+    output_option,
+    snapshot_option,
+    user_errors,
+    utc_now,
+    waivers_option,
+)
 from standing.core.errors import ExitCode
 from standing.core.snapshot import read_snapshot
 from standing.gate.baseline import Baseline, baseline_of, read_baseline, write_baseline
@@ -25,20 +35,18 @@ from standing.gate.policy import FAIL_ON_CHOICES, GatePolicy
 from standing.rules.config import ScanConfig, load_config
 from standing.rules.waivers import load_waivers
 
-_PATH = FILE
-
 
 def source_options(func: Any) -> Any:
     options = [
         snapshot_option(),
         findings_option(),
-        click.option("--terraform-plan", type=_PATH, help="Output of `terraform show -json PLANFILE`."),
+        click.option("--terraform-plan", type=FILE, help="Output of `terraform show -json PLANFILE`."),
         click.option(
-            "--cloudformation", type=_PATH, multiple=True, help="A CloudFormation template, JSON or YAML (repeatable)."
+            "--cloudformation", type=FILE, multiple=True, help="A CloudFormation template, JSON or YAML (repeatable)."
         ),
-        click.option("--config", "config_path", type=_PATH, help="TOML file: thresholds, rules, severities."),
-        click.option("--as-of", callback=parse_as_of, help="Measure ages as of this ISO time."),
-        click.argument("templates", nargs=-1, type=_PATH),
+        config_option(),
+        as_of_option(),
+        click.argument("templates", nargs=-1, type=FILE),
     ]
     for option in reversed(options):
         func = option(func)
@@ -88,7 +96,7 @@ def baseline_command(output: Path, **params: Any) -> None:
 @click.option(
     "--baseline",
     "baseline_path",
-    type=_PATH,
+    type=FILE,
     help="Accepted findings (from `standing baseline`); needed for --snapshot and --findings.",
 )
 @source_options
@@ -99,10 +107,10 @@ def baseline_command(output: Path, **params: Any) -> None:
     help="keys: new standing keys and secrets only; a severity: those and any new finding at "
     "least this severe [default: keys; high for IaC].",
 )
-@click.option("--waivers", "waivers_path", type=_PATH, help="TOML file of accepted risks.")
-@click.option("--sarif", type=_PATH, help="Write SARIF 2.1.0 here (code scanning).")
-@click.option("--markdown", type=_PATH, help="Write a Markdown summary here (a PR comment).")
-@click.option("--junit", type=_PATH, help="Write JUnit XML here.")
+@waivers_option()
+@click.option("--sarif", type=FILE, help="Write SARIF 2.1.0 here (code scanning).")
+@click.option("--markdown", type=FILE, help="Write a Markdown summary here (a PR comment).")
+@click.option("--junit", type=FILE, help="Write JUnit XML here.")
 @user_errors
 def gate_command(
     baseline_path: Path | None,

@@ -11,7 +11,13 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from standing.cli.common import format_option, output_option, parse_as_of, user_errors, utc_now
+from standing.cli.common import (
+    as_of_option,
+    format_option,
+    output_option,
+    user_errors,
+    utc_now,
+)
 from standing.history.export import FORMATS, Tabular, emit
 
 if TYPE_CHECKING:  # the store needs the history extra; imported when a command runs
@@ -158,13 +164,12 @@ def trend_command(store: str | None, fmt: str, output: Path | None) -> None:
     required=True,
     help="Keep scans measured within this many days; the newest scan is always kept.",
 )
-@click.option("--as-of", help="Count the days back from this ISO time [default: now].")
+@as_of_option("Count the days back from this ISO time [default: now].")
 @click.pass_obj
 @user_errors
-def prune_command(store: str | None, keep_days: int, as_of: str | None) -> None:
+def prune_command(store: str | None, keep_days: int, as_of: datetime | None) -> None:
     """Drop old scans; open findings keep their first-seen dates."""
-
-    now: datetime = parse_as_of(click.get_current_context(), None, as_of) or utc_now()  # type: ignore[arg-type]
+    now = as_of or utc_now()
     with _open(store) as opened:
         pruned = opened.prune(before=now - timedelta(days=keep_days))
     _console().print(

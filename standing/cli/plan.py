@@ -9,14 +9,15 @@ import click
 from rich.text import Text
 
 from standing.cli.common import (
-    FILE,
+    as_of_option,
+    config_option,
     format_option,
     output_dir_option,
-    parse_as_of,
     snapshot_option,
     stdout,
     user_errors,
     utc_now,
+    waivers_option,
 )
 
 
@@ -26,19 +27,9 @@ from standing.cli.common import (
 @click.option("--identity", "identity_option", hidden=True, help="Same as IDENTITY (older spelling).")
 @format_option("md", "json", default=None, help="What to print on stdout [default: md].")
 @output_dir_option("Write plans.json and plans.md here instead of printing one of them.")
-@click.option(
-    "--config",
-    "config_path",
-    type=FILE,
-    help="TOML file: thresholds, disabled rules, severity overrides.",
-)
-@click.option(
-    "--waivers",
-    "waivers_path",
-    type=FILE,
-    help="TOML file of accepted risks; waived findings are marked in the plans.",
-)
-@click.option("--as-of", callback=parse_as_of, help="Measure ages as of this ISO time.")
+@config_option()
+@waivers_option()
+@as_of_option()
 @user_errors
 def plan_command(
     identity: str | None,

@@ -11,12 +11,14 @@ from rich.text import Text
 from standing.cli.common import (
     DIRECTORY,
     FILE,
+    as_of_option,
+    config_option,
     output_dir_option,
-    parse_as_of,
     snapshot_option,
     stdout,
     user_errors,
     utc_now,
+    waivers_option,
 )
 from standing.reports.leadership.formats import ReportFormat
 
@@ -68,19 +70,9 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, value: str) -> li
     hidden=True,
     help="Deprecated spelling of --output-dir (-o names a single file in every other command).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=FILE,
-    help="With --snapshot: TOML file of thresholds, disabled rules, severity overrides.",
-)
-@click.option(
-    "--waivers",
-    "waivers_path",
-    type=FILE,
-    help="With --snapshot: TOML file of accepted risks.",
-)
-@click.option("--as-of", callback=parse_as_of, help="With --snapshot: measure ages as of this ISO time.")
+@config_option("With --snapshot: ")
+@waivers_option("With --snapshot: ")
+@as_of_option("With --snapshot: measure ages as of this ISO time.")
 @user_errors
 def report_command(
     findings_dir: Path | None,

@@ -11,17 +11,18 @@ import click
 from rich.text import Text
 
 from standing.cli.common import (
-    FILE,
     SCAN_FAIL_ON_CHOICES,
     all_option,
+    as_of_option,
+    config_option,
     output_dir_option,
     output_option,
-    parse_as_of,
     snapshot_option,
     stderr,
     stdout,
     user_errors,
     utc_now,
+    waivers_option,
 )
 from standing.cli.history_options import history_options, open_recorder
 from standing.cli.providers import ProviderCommand, provider_commands
@@ -34,25 +35,15 @@ if TYPE_CHECKING:
 def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         output_dir_option("Write findings.json, snapshot.json, plans.json, plans.md and report.html here."),
-        click.option(
-            "--config",
-            "config_path",
-            type=FILE,
-            help="TOML file: thresholds, disabled rules, severity overrides.",
-        ),
+        config_option(),
         click.option(
             "--fail-on",
             type=click.Choice(SCAN_FAIL_ON_CHOICES),
             default=None,
             help="Exit 1 when a finding is at least this severe [default: config, else high].",
         ),
-        click.option("--as-of", callback=parse_as_of, help="Measure ages as of this ISO time (reproduce a past scan)."),
-        click.option(
-            "--waivers",
-            "waivers_path",
-            type=FILE,
-            help="TOML file of accepted risks, each with an owner and an expiry.",
-        ),
+        as_of_option(),
+        waivers_option(),
         all_option(),
         *history_options(),
     ]
