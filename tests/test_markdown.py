@@ -108,6 +108,8 @@ def test_plans_md_of_a_real_plan_renders_as_written():
     text = render_markdown(plan_estate(analysis.model, analysis.findings, generated_at=NOW))
     assert "; 1 identity to change." in text and ": 1 plan, risk removed" in text
     assert "1 plans" not in text and "1 identities" not in text
+    ttls = {line for line in text.splitlines() if line.startswith("- TTL: ")}
+    assert ttls and not [line for line in ttls if line.startswith("- TTL: 1 ") and line.endswith("s")], ttls
     rendered = html(text)
     spans = re.findall(r"<code>(.*?)</code>", rendered)
     assert "reporting_export.tf" in spans  # the file name, without a backslash

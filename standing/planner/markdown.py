@@ -26,8 +26,11 @@ def _ttl(seconds: int | None) -> str:
     if seconds is None:
         return "none: nothing is issued"
     if seconds % 86400 == 0 and seconds >= 86400:
-        return f"{seconds // 86400} days"
-    return f"{seconds // 60} minutes" if seconds < 3600 else f"{seconds / 3600:g} hours"
+        return count(seconds // 86400, "day")
+    if seconds < 3600:
+        return count(seconds // 60, "minute")
+    hours = seconds / 3600
+    return f"{hours:g} hour" if hours == 1 else f"{hours:g} hours"
 
 
 def _plan(plan: Plan) -> list[str]:
