@@ -4,33 +4,41 @@
 organization snapshot); the stages behind it are separate modules:
 ``fetch`` (SDK calls only) -> ``normalize`` (pure) -> ``Inventory``, with ``organization``
 fanning out over member accounts and ``operations`` declaring every call that may be made.
-
-The package imports nothing on load: the IaC converters and the gate import ``normalize``
-without the cloud SDK, and the CLI starts without it.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # what __getattr__ hands out, for the type checker
-    from standing.collectors.aws.collect import collect_aws, refresh_aws
-    from standing.collectors.aws.operations import OPERATIONS, AwsOperation, read_only_policy
-    from standing.collectors.aws.session import AwsScanOptions, UndeclaredOperationError
+from standing.collectors import lazy_exports
 
-__all__ = [
-    "OPERATIONS",
-    "AwsOperation",
-    "AwsScanOptions",
-    "UndeclaredOperationError",
-    "collect_aws",
-    "refresh_aws",
-    "read_only_policy",
-]
+if TYPE_CHECKING:  # what __getattr__ hands out, re-exported for the type checker
+    from standing.collectors.aws.collect import collect_aws as collect_aws
+    from standing.collectors.aws.collect import refresh_aws as refresh_aws
+    from standing.collectors.aws.operations import (
+        OPERATIONS as OPERATIONS,
+    )
+    from standing.collectors.aws.operations import (
+        AwsOperation as AwsOperation,
+    )
+    from standing.collectors.aws.operations import (
+        read_only_policy as read_only_policy,
+    )
+    from standing.collectors.aws.session import (
+        AwsScanOptions as AwsScanOptions,
+    )
+    from standing.collectors.aws.session import (
+        UndeclaredOperationError as UndeclaredOperationError,
+    )
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        return getattr(importlib.import_module("standing.collectors.aws.collect"), name)
-    raise AttributeError(name)
+_EXPORTS = {
+    "OPERATIONS": "standing.collectors.aws.operations",
+    "AwsOperation": "standing.collectors.aws.operations",
+    "read_only_policy": "standing.collectors.aws.operations",
+    "AwsScanOptions": "standing.collectors.aws.session",
+    "UndeclaredOperationError": "standing.collectors.aws.session",
+    "collect_aws": "standing.collectors.aws.collect",
+    "refresh_aws": "standing.collectors.aws.collect",
+}
+__all__ = list(_EXPORTS)
+__getattr__ = lazy_exports(_EXPORTS)

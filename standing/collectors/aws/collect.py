@@ -15,13 +15,11 @@ from rich.console import Console
 import standing
 from standing.collectors.aws.fetch import fetch_account
 from standing.collectors.aws.normalize import normalize_account
-from standing.collectors.aws.operations import OPERATIONS, AwsOperation, read_only_policy
 from standing.collectors.aws.organization import OrgAccount, scan_one_account, scan_organization
 from standing.collectors.aws.refresh import account_scope, refreshed_source_times, replace_account
 from standing.collectors.aws.session import (
     CREDENTIAL_ERRORS,
     AwsScanOptions,
-    UndeclaredOperationError,
     install_guard,
     make_session,
     require_credentials,
@@ -29,16 +27,6 @@ from standing.collectors.aws.session import (
 from standing.collectors.executors import TaskExecutor
 from standing.core.errors import UserError
 from standing.core.model import Inventory, Provider, ScanMeta, merge_inventories
-
-__all__ = [
-    "OPERATIONS",
-    "AwsOperation",
-    "AwsScanOptions",
-    "UndeclaredOperationError",
-    "collect_aws",
-    "refresh_aws",
-    "read_only_policy",
-]
 
 
 def collect_aws(

@@ -8,27 +8,19 @@ imports work) without the ``azure`` extra installed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # what __getattr__ hands out, for the type checker
-    from standing.collectors.azure.clients import AzureScanOptions
-    from standing.collectors.azure.collector import collect_azure
-    from standing.collectors.azure.importer import import_azure
+from standing.collectors import lazy_exports
 
-__all__ = ["AzureScanOptions", "collect_azure", "import_azure"]
+if TYPE_CHECKING:  # what __getattr__ hands out, re-exported for the type checker
+    from standing.collectors.azure.clients import AzureScanOptions as AzureScanOptions
+    from standing.collectors.azure.collector import collect_azure as collect_azure
+    from standing.collectors.azure.importer import import_azure as import_azure
 
-
-def __getattr__(name: str) -> Any:
-    if name == "collect_azure":
-        from standing.collectors.azure.collector import collect_azure
-
-        return collect_azure
-    if name == "import_azure":
-        from standing.collectors.azure.importer import import_azure
-
-        return import_azure
-    if name == "AzureScanOptions":
-        from standing.collectors.azure.clients import AzureScanOptions
-
-        return AzureScanOptions
-    raise AttributeError(name)
+_EXPORTS = {
+    "AzureScanOptions": "standing.collectors.azure.clients",
+    "collect_azure": "standing.collectors.azure.collector",
+    "import_azure": "standing.collectors.azure.importer",
+}
+__all__ = list(_EXPORTS)
+__getattr__ = lazy_exports(_EXPORTS)

@@ -3,35 +3,41 @@
 Two entry points share one ``normalize``: ``collect_gcp`` reads the APIs (``fetch``), and
 ``import_gcp`` reads the files teams hand over (``importer``). ``operations`` declares every
 API method the collector may call.
-
-The package imports nothing on load: the IaC converters and the gate import ``normalize``
-without the cloud SDK, and the CLI starts without it.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # what __getattr__ hands out, for the type checker
-    from standing.collectors.gcp.collect import collect_gcp, default_credentials, import_gcp, token_credentials
-    from standing.collectors.gcp.fetch import GcpScanOptions
-    from standing.collectors.gcp.importer import ImportFiles
-    from standing.collectors.gcp.operations import OPERATIONS, READ_ONLY_ROLES
+from standing.collectors import lazy_exports
 
-__all__ = [
-    "OPERATIONS",
-    "READ_ONLY_ROLES",
-    "GcpScanOptions",
-    "ImportFiles",
-    "collect_gcp",
-    "import_gcp",
-    "default_credentials",
-    "token_credentials",
-]
+if TYPE_CHECKING:  # what __getattr__ hands out, re-exported for the type checker
+    from standing.collectors.gcp.collect import (
+        collect_gcp as collect_gcp,
+    )
+    from standing.collectors.gcp.collect import (
+        default_credentials as default_credentials,
+    )
+    from standing.collectors.gcp.collect import (
+        import_gcp as import_gcp,
+    )
+    from standing.collectors.gcp.collect import (
+        token_credentials as token_credentials,
+    )
+    from standing.collectors.gcp.fetch import GcpScanOptions as GcpScanOptions
+    from standing.collectors.gcp.importer import ImportFiles as ImportFiles
+    from standing.collectors.gcp.operations import OPERATIONS as OPERATIONS
+    from standing.collectors.gcp.operations import READ_ONLY_ROLES as READ_ONLY_ROLES
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        return getattr(importlib.import_module("standing.collectors.gcp.collect"), name)
-    raise AttributeError(name)
+_EXPORTS = {
+    "OPERATIONS": "standing.collectors.gcp.operations",
+    "READ_ONLY_ROLES": "standing.collectors.gcp.operations",
+    "GcpScanOptions": "standing.collectors.gcp.fetch",
+    "ImportFiles": "standing.collectors.gcp.importer",
+    "collect_gcp": "standing.collectors.gcp.collect",
+    "import_gcp": "standing.collectors.gcp.collect",
+    "default_credentials": "standing.collectors.gcp.collect",
+    "token_credentials": "standing.collectors.gcp.collect",
+}
+__all__ = list(_EXPORTS)
+__getattr__ = lazy_exports(_EXPORTS)

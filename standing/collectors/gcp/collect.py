@@ -12,20 +12,8 @@ from rich.console import Console
 from standing.collectors.gcp.fetch import GcpClients, GcpScanOptions, fetch_estate
 from standing.collectors.gcp.importer import ImportFiles, load_files
 from standing.collectors.gcp.normalize import normalize_estate
-from standing.collectors.gcp.operations import OPERATIONS, READ_ONLY_ROLES
 from standing.core.errors import UserError
 from standing.core.model import Inventory
-
-__all__ = [
-    "OPERATIONS",
-    "READ_ONLY_ROLES",
-    "GcpScanOptions",
-    "ImportFiles",
-    "collect_gcp",
-    "import_gcp",
-    "default_credentials",
-    "token_credentials",
-]
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 
