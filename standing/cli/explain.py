@@ -28,10 +28,10 @@ def explain(identity: str, snapshot: Path, config_path: Path | None, as_of: date
     from standing.core.snapshot import read_snapshot
     from standing.reports.explain import find_identity, render_explanation
     from standing.rules.analyse import analyse_estate
-    from standing.rules.config import ScanConfig, load_config
+    from standing.rules.config import load_config
 
     inventory = read_snapshot(snapshot)
-    config = load_config(config_path) if config_path else ScanConfig()
+    config = load_config(config_path)
     analysis = analyse_estate(inventory, config, as_of=as_of or utc_now())  # once: its graph is the one shown
     graph = analysis.model.graph
     subject = find_identity(graph, identity, str(snapshot))

@@ -32,7 +32,7 @@ from standing.gate.baseline import Baseline, baseline_of, read_baseline, write_b
 from standing.gate.inputs import from_changes, from_inventory, read_findings
 from standing.gate.judge import GateInput, GateResult, gate_config, judge
 from standing.gate.policy import FAIL_ON_CHOICES, GatePolicy
-from standing.rules.config import ScanConfig, load_config
+from standing.rules.config import load_config
 from standing.rules.waivers import load_waivers
 
 
@@ -60,7 +60,7 @@ def _load_source(params: dict[str, Any], now: datetime) -> GateInput:
     )
     if len(given) != 1:
         raise click.UsageError("give exactly one of --snapshot, --findings, --terraform-plan, --cloudformation")
-    base = load_config(params["config_path"]) if params["config_path"] else ScanConfig()
+    base = load_config(params["config_path"])
     config = gate_config(base)
     as_of = params["as_of"] or now
     if params["snapshot"]:
@@ -134,7 +134,7 @@ def gate_command(
     if not iac and baseline_path is None and (params["snapshot"] or params["findings_path"]):
         raise click.UsageError("--snapshot and --findings need --baseline (write one with `standing baseline`)")
     baseline: Baseline | None = read_baseline(baseline_path) if baseline_path else None
-    waivers = load_waivers(waivers_path) if waivers_path else []
+    waivers = load_waivers(waivers_path)
     source = _load_source(params, now)
     policy = GatePolicy.parse(fail_on or ("high" if iac else "keys"))
     result = judge(source, baseline, policy, waivers=waivers, as_of=params["as_of"] or now)

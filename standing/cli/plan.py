@@ -56,15 +56,15 @@ def plan_command(
     from standing.planner.markdown import render_markdown
     from standing.reports.explain import find_identity
     from standing.rules.analyse import analyse_estate
-    from standing.rules.config import ScanConfig, load_config
+    from standing.rules.config import load_config
     from standing.rules.waivers import apply_waivers, load_waivers
 
     inventory = read_snapshot(snapshot)
-    config = load_config(config_path) if config_path else ScanConfig()
+    config = load_config(config_path)
     now = utc_now()
     when = as_of or now
     analysis = analyse_estate(inventory, config, as_of=when)
-    findings, _ = apply_waivers(analysis.findings, load_waivers(waivers_path) if waivers_path else [], when)
+    findings, _ = apply_waivers(analysis.findings, load_waivers(waivers_path), when)
     graph = analysis.model.graph
     if identity_ref is not None:
         subject = find_identity(graph, identity_ref, str(snapshot))

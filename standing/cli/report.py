@@ -107,7 +107,7 @@ def report_command(
     if findings_dir is not None:
         report = from_findings_dir(findings_dir, history)
     elif snapshot is not None:
-        from standing.rules.config import ScanConfig, load_config
+        from standing.rules.config import load_config
         from standing.rules.waivers import load_waivers
 
         now = utc_now()
@@ -116,10 +116,10 @@ def report_command(
         assert snapshot is not None  # exactly one of the two was given (checked above)
         report = report_of_snapshot(
             snapshot,
-            load_config(config_path) if config_path else ScanConfig(),
+            load_config(config_path),
             as_of=as_of or now,
             generated_at=now,
-            waivers=load_waivers(waivers_path) if waivers_path else None,
+            waivers=load_waivers(waivers_path),
             history=history,
         )
     console = stdout()

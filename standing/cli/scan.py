@@ -56,12 +56,12 @@ def run_analysis(inventory: Inventory, params: dict[str, Any], recorder: ScanRec
     """Analyse, write, summarise, and exit with the documented code."""
     from standing.core.findings import Severity
     from standing.reports.terminal import render_summary
-    from standing.rules.config import ScanConfig, load_config
+    from standing.rules.config import load_config
     from standing.rules.waivers import load_waivers
     from standing.scan import exit_code, scan_inventory
 
-    config = load_config(params["config_path"]) if params["config_path"] else ScanConfig()
-    waivers = load_waivers(params["waivers_path"]) if params["waivers_path"] else []
+    config = load_config(params["config_path"])
+    waivers = load_waivers(params["waivers_path"])
     fail_on_name = params["fail_on"] or (config.fail_on.value if config.fail_on else Severity.HIGH.value)
     fail_on = None if fail_on_name == "none" else Severity(fail_on_name)
     generated = utc_now()

@@ -60,8 +60,9 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise UserError(source, f"cannot read file ({exc.__class__.__name__})") from None
 
 
-def load_config(path: Path) -> ScanConfig:
-    return parse_config(read_toml(path), str(path))
+def load_config(path: Path | None) -> ScanConfig:
+    """The config file a command was given; without one (no ``--config``), the defaults."""
+    return parse_config(read_toml(path), str(path)) if path is not None else ScanConfig()
 
 
 def parse_config(data: dict[str, Any], source: str) -> ScanConfig:

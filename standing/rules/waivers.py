@@ -25,7 +25,10 @@ from standing.rules.config import read_toml
 from standing.rules.registry import load_rules
 
 
-def load_waivers(path: Path) -> list[Waiver]:
+def load_waivers(path: Path | None) -> list[Waiver]:
+    """The waivers file a command was given; without one (no ``--waivers``), none."""
+    if path is None:
+        return []
     source = str(path)
     data = read_toml(path)
     unknown = sorted(set(data) - {"waivers"})
