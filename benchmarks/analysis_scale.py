@@ -42,7 +42,7 @@ from standing.core.model import (
 from standing.planner.document import plan_estate
 from standing.rules.analyse import long_lived_heap
 from standing.rules.config import ScanConfig
-from standing.rules.registry import run_rules
+from standing.rules.registry import run_rules, traits_of
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 IDENTITIES_PER_ACCOUNT = 500  # an organization grows by adding accounts, not by growing each one
@@ -179,7 +179,7 @@ def main() -> None:
             findings = run_rules(graph, ScanConfig().rules, NOW)
             t4 = time.perf_counter()
             model = RiskModel(graph, NOW)
-            enriched = enrich(findings, model)
+            enriched = enrich(findings, model, traits_of=traits_of)
             t5, c5 = time.perf_counter(), time.process_time()
             plans = plan_estate(model, enriched, generated_at=NOW)  # what scan --output-dir adds
             t6 = time.perf_counter()
