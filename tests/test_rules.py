@@ -290,6 +290,27 @@ def test_shared_identity_from_ownership_tags_or_concurrent_use_from_several_serv
     }
 
 
+def test_shared_identity_reads_a_list_in_one_tag_and_namespaced_keys():
+    tagged = {
+        "comma-list": {"owner-teams": "search,billing"},
+        "semicolon-list": {"Owners": "search; billing"},
+        "spaced-plural": {"teams": "search billing"},
+        "namespaced": {"acme:owner": "search", "app.example.com/consumer": "billing"},
+        "camel-case": {"OwningTeam": "search", "ConsumerTeams": "billing|fraud"},
+        # near misses: one party however it is written
+        "spaced-singular": {"team": "Platform Team"},
+        "one-in-a-list": {"owner-teams": "search"},
+        "same-twice": {"owners": "Search, search", "acme:team": "SEARCH"},
+        "not-ownership": {"teamcity-url": "https://ci", "cost-center": "a,b"},
+    }
+    inv = inventory(*(user(name, tags=tags) for name, tags in tagged.items()))
+    found = {f.identity_name: f for f in analyse(inv, ScanConfig(), as_of=NOW) if f.rule_id == "shared-identity"}
+    assert set(found) == {"comma-list", "semicolon-list", "spaced-plural", "namespaced", "camel-case"}
+    assert found["comma-list"].evidence["owners"] == ["billing", "search"]
+    assert found["camel-case"].evidence["owners"] == ["billing", "fraud", "search"]
+    assert "tagged for 2 owners (billing, search)" in found["spaced-plural"].message
+
+
 def test_identity_unused_judges_dead_identities_without_secrets_and_never_guesses():
     from standing.core.model import UsageStatus
     from tests.builders import days_ago

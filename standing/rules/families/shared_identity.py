@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -12,11 +11,9 @@ from standing.analysis.graph import PrivilegeGraph
 from standing.core.facts import days_since, is_nhi, is_standing_secret
 from standing.core.findings import Severity
 from standing.core.model import UsageStatus
+from standing.core.ownership import named_parties
 from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
-
-# Tag keys that name who owns or uses an identity: owner, team, team-secondary, owning_team...
-OWNERSHIP_TAG = re.compile(r"(^|[-_:])(owner|owners|team|teams|owning[-_]?team|consumer)([-_:]|$)", re.I)
 
 
 class SharedIdentity(Rule):
@@ -25,7 +22,10 @@ class SharedIdentity(Rule):
     When two teams or two jobs use one identity, nobody can narrow its permissions, rotate
     its secret, or delete it without breaking the other; its use cannot be attributed.
     Signals: ownership tags naming several teams, or several live secrets in use at the same
-    time from different services. Give each consumer its own identity.
+    time from different services. Ownership tags are read in every common form: several keys
+    (``owner``, ``team``, ``consumer``, namespaced as ``acme:team``), or one key holding a list
+    (``owner-teams = "search,billing"``; ``,`` ``;`` ``|``, and spaces under a plural key).
+    Give each consumer its own identity.
     """
 
     id = "shared-identity"
@@ -41,7 +41,7 @@ class SharedIdentity(Rule):
         for identity in graph.identities():
             if not is_nhi(identity):
                 continue
-            owners = sorted({v for k, v in identity.tags.items() if OWNERSHIP_TAG.search(k) and v.strip()})
+            owners = sorted(named_parties(identity.tags), key=str.casefold)
             in_use = [
                 c
                 for c in graph.credentials_of(identity.id)
