@@ -36,6 +36,7 @@ class RuleId(StrEnum):
     AI_WORKLOAD_STANDING_ACCESS = "ai-workload-standing-access"
     SHARED_IDENTITY = "shared-identity"
     IDENTITY_UNUSED = "identity-unused"
+    DORMANT_PRIVILEGED_IDENTITY = "dormant-privileged-identity"
 
 
 # The scanner's default thresholds, in days. Only ``expected_key_rules`` reads them; the
