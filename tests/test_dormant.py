@@ -84,9 +84,11 @@ def test_privilege_management_is_high_a_path_to_admin_medium_and_a_console_passw
     assert admin.id not in found
 
 
-def test_a_gcp_owner_account_without_a_key_is_dormant_unless_it_was_used_recently():
-    idle, running, keyed = sa("idle-owner"), sa("running-owner"), sa("keyed-owner")
-    running = running.model_copy(update={"last_used": days_ago(3), "last_used_status": UsageStatus.USED})
+def test_a_gcp_owner_account_without_a_key_is_dormant_only_when_its_provider_reports_it_idle():
+    idle = sa("idle-owner", last_used_status=UsageStatus.NEVER)  # never authenticated in the window
+    running = sa("running-owner", last_used=days_ago(3), last_used_status=UsageStatus.USED)
+    unknown = sa("unknown-owner")  # use not reported: it may run attached to a workload
+    keyed = sa("keyed-owner", last_used_status=UsageStatus.NEVER)
     google_managed = Credential(
         id="projects/acme-prod/serviceAccounts/idle-owner/keys/sys",
         identity_id=idle.id,
@@ -108,12 +110,14 @@ def test_a_gcp_owner_account_without_a_key_is_dormant_unless_it_was_used_recentl
             gcp_role("roles/owner"),
             idle,
             running,
+            unknown,
             keyed,
             deployer,
             google_managed,
             user_key,
             gcp_grant(idle, "roles/owner"),
             gcp_grant(running, "roles/owner"),  # near miss: in use by a workload it is attached to
+            gcp_grant(unknown, "roles/owner"),  # near miss: unknown use is not idleness
             gcp_grant(keyed, "roles/owner"),  # near miss: a live user-managed key
             trust(idle, deployer.id, TrustKind.IMPERSONATION, action="roles/iam.serviceAccountTokenCreator"),
         )
@@ -127,7 +131,8 @@ def test_an_entra_app_holding_owner_with_no_secret_names_its_owners_and_one_with
     alice = Identity(
         id="person-alice", provider=Provider.AZURE, kind=IdentityKind.USER, account=TENANT, name="alice", human=True
     )
-    parked, live = sp("parked-owner-app"), sp("live-owner-app")
+    parked = sp("parked-owner-app", last_used=days_ago(200), last_used_status=UsageStatus.USED)
+    live = sp("live-owner-app", last_used=days_ago(200), last_used_status=UsageStatus.USED)
     found = dormant(
         estate(
             OWNER,

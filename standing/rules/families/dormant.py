@@ -52,12 +52,14 @@ class DormantPrivilegedIdentity(Rule):
 
     Severity: **high** when the identity is admin or holds privilege management (it can grant
     itself admin in one call); **medium** when it only has a path to admin, which still needs
-    the path's hops. A service account or service principal whose own use was recorded within
-    ``recent_use_days`` is running somewhere (an attached workload needs no key) and is not
-    dormant; an IAM user cannot be used without a credential, so its use is not asked. Roles
-    are out of scope (nothing to mint; ``path-to-admin`` reports them), as are identities with
-    a live credential (``admin-equivalent`` and ``path-to-admin`` report those). Delete the
-    identity, or remove its privilege; if it must stay, move the privilege to a just-in-time grant.
+    the path's hops. A service account or service principal may run with no key at all (attached
+    to a workload, or through web identity), so it counts only when its provider reports it idle:
+    never seen authenticating in the reported window, or last seen more than ``unused_days`` ago
+    (unknown use is not idleness). An IAM user cannot be used without a credential, so its use is
+    not asked. Roles are out of scope (nothing to mint; ``path-to-admin`` reports them), as are
+    identities with a live credential (``admin-equivalent`` and ``path-to-admin`` report those).
+    Delete the identity, or remove its privilege; if it must stay, move the privilege to a
+    just-in-time grant.
     """
 
     id = "dormant-privileged-identity"
@@ -67,18 +69,19 @@ class DormantPrivilegedIdentity(Rule):
 
     class Params(BaseModel):
         model_config = ConfigDict(frozen=True, extra="forbid")
-        recent_use_days: int = Field(
-            default=30, ge=1, description="a service account or principal used this recently is running, not dormant"
+        unused_days: int = Field(
+            default=90, ge=1, description="days a service account or principal must be idle to count as dormant"
         )
 
     def evaluate(self, graph: PrivilegeGraph, params: Params, now: datetime) -> Iterable[Hit]:
         paths = graph.paths_to_admin
+        into: dict[str, list[Hop]] | None = None  # hops by target, gathered once if anything is dormant
         for identity in graph.identities():
             if identity.kind not in _MINTABLE or not is_nhi(identity):
                 continue
             if any(_live(c) for c in graph.credentials_of(identity.id)):
                 continue
-            if identity.kind is not IdentityKind.USER and _in_use(graph, identity, params.recent_use_days, now):
+            if identity.kind is not IdentityKind.USER and not _idle(graph, identity, params.unused_days, now):
                 continue
             assessment = graph.privilege_of(identity.id)
             path = paths.get(identity.id)
@@ -94,7 +97,9 @@ class DormantPrivilegedIdentity(Rule):
                 severity = Severity.MEDIUM
             else:
                 continue
-            minters = _minters(graph, identity)
+            if into is None:
+                into = _hops_into(graph)
+            minters = into.get(identity.id, [])
             yield Hit(
                 identity=identity,
                 severity=severity,
@@ -107,30 +112,44 @@ class DormantPrivilegedIdentity(Rule):
                         {"who": h.source, "name": _name(graph, h.source), "how": h.kind.value, "why": h.reason}
                         for h in minters
                     ],
-                    "can_reach_it": len(graph.who_can_reach(identity.id)),
                     "disabled": identity.disabled,
                 },
             )
 
 
-def _in_use(graph: PrivilegeGraph, identity: Identity, days: int, now: datetime) -> bool:
-    """Recently used, or entered by web identity tokens (a federated credential, a pool)."""
+def _idle(graph: PrivilegeGraph, identity: Identity, unused_days: int, now: datetime) -> bool:
+    """A service account or principal known to be idle: never seen authenticating in the window
+    its provider reports, or last seen more than ``unused_days`` ago. Unknown use is not idleness
+    (an attached workload needs no key), and web identity tokens are a way in that is in use.
+    """
     if any(t.kind is TrustKind.OIDC for t in graph.trusts_into(identity.id)):
+        return False
+    if identity.last_used_status is UsageStatus.NEVER:
         return True
     return (
         identity.last_used_status is UsageStatus.USED
         and identity.last_used is not None
-        and days_since(identity.last_used, now) <= days
+        and days_since(identity.last_used, now) > unused_days
     )
 
 
-def _minters(graph: PrivilegeGraph, identity: Identity) -> list[Hop]:
-    """The hops straight into the identity: who can mint it a credential, impersonate or own it."""
-    network = graph.escalation_network
-    if identity.id not in network:
-        return []
-    hops: list[Hop] = [data["hop"] for _, _, data in network.in_edges(identity.id, data=True)]
-    return sorted(hops, key=lambda h: (h.conditional, h.source))
+def _hops_into(graph: PrivilegeGraph) -> dict[str, list[Hop]]:
+    """Hops by target: who can mint each identity a credential, impersonate or own it.
+
+    One per source (an unconditional hop preferred), sorted; one pass over the hops the
+    escalation search already found, rather than a graph built for the purpose.
+    """
+    best: dict[tuple[str, str], Hop] = {}
+    for hop in graph.escalation_hops:
+        known = best.get((hop.target, hop.source))
+        if known is None or (known.conditional and not hop.conditional):
+            best[(hop.target, hop.source)] = hop
+    into: dict[str, list[Hop]] = {}
+    for (target, _), hop in best.items():
+        into.setdefault(target, []).append(hop)
+    for hops in into.values():
+        hops.sort(key=lambda h: (h.conditional, h.source))
+    return into
 
 
 def _name(graph: PrivilegeGraph, identity_id: str) -> str:
