@@ -134,3 +134,18 @@ def test_a_gcp_binding_condition_past_its_expiry_is_lapsed_and_one_ahead_is_not(
     ended = parse_trust_conditions({"expression": f'request.time < timestamp("{PAST}")'})
     ahead = parse_trust_conditions({"expression": f'request.time < timestamp("{FUTURE}")'})
     assert ended.lapsed(NOW) and not ahead.lapsed(NOW)
+
+
+def test_explain_shows_a_lapsed_trust_as_admitting_nobody():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from standing.reports.explain import render_explanation
+
+    vendor = role("vendor-audit")
+    inv = inventory(vendor, trust(vendor, "*", TrustKind.ANY, _until("DateLessThan", "aws:CurrentTime", PAST)))
+    out = StringIO()
+    render_explanation(Console(file=out, width=200), PrivilegeGraph(inv, as_of=NOW), vendor, [])
+    assert "trust: any * (lapsed: its time condition can never hold again)" in out.getvalue()
+    assert "(with conditions)" not in out.getvalue()
