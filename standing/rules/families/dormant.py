@@ -16,13 +16,21 @@ from standing.analysis.graph import PrivilegeGraph
 from standing.analysis.privilege import PrivilegeLevel
 from standing.core.facts import days_since, is_nhi, is_standing_secret
 from standing.core.findings import Severity
-from standing.core.model import Credential, CredentialKind, Identity, IdentityKind, TrustKind, UsageStatus
+from standing.core.model import (
+    Credential,
+    CredentialKind,
+    Identity,
+    IdentityKind,
+    Provider,
+    TrustKind,
+    UsageStatus,
+)
 from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
-# Identities a credential can be minted for: IAM users (access key, console password), GCP
-# service accounts (keys), Entra applications and their service principals (secrets,
-# certificates). Roles have no credential of their own (``path-to-admin`` covers them);
+# Identities a credential can be minted for: IAM users (access key, console password; other
+# clouds' users are people), GCP service accounts (keys), Entra applications and their service
+# principals (secrets, certificates). Roles have no credential of their own (``path-to-admin`` covers them);
 # managed identities take none.
 _MINTABLE = frozenset({IdentityKind.USER, IdentityKind.SERVICE_ACCOUNT, IdentityKind.SERVICE_PRINCIPAL})
 _SHOWN = 5
@@ -79,6 +87,8 @@ class DormantPrivilegedIdentity(Rule):
         for identity in graph.identities():
             if identity.kind not in _MINTABLE or not is_nhi(identity):
                 continue
+            if identity.kind is IdentityKind.USER and identity.provider is not Provider.AWS:
+                continue  # Entra and Google users are people: counted, not judged
             if any(_live(c) for c in graph.credentials_of(identity.id)):
                 continue
             if identity.kind is not IdentityKind.USER and not _idle(graph, identity, params.unused_days, now):
