@@ -50,6 +50,8 @@ GRAPH_APP_ROLES = {
     "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30": "Application.Read.All",
 }
 _FRACTION = re.compile(r"(\.\d{6})\d+")
+_SHORT_OFFSET = re.compile(r"([+-])(\d):(\d\d)$")  # '-8:00', as Graph's beta report examples write it
+_SUBSCRIPTION_ALIAS = "/providers/microsoft.subscription/subscriptions/"
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -57,6 +59,7 @@ def parse_time(value: Any) -> datetime | None:
     if not value:
         return None
     text = _FRACTION.sub(r"\1", str(value).replace("Z", "+00:00"))
+    text = _SHORT_OFFSET.sub(r"\g<1>0\2:\3", text)
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
@@ -76,7 +79,12 @@ def role_definition_id(value: str) -> str:
 
 
 def arm_id(value: str) -> str:
-    return value.rstrip("/").lower() or "/"
+    """Lower-cased, and ``/providers/Microsoft.Subscription/subscriptions/<id>`` (the alias PIM
+    schedules use) written as ``/subscriptions/<id>``: one subscription, one id."""
+    text = value.rstrip("/").lower() or "/"
+    if text.startswith(_SUBSCRIPTION_ALIAS):
+        text = "/subscriptions/" + text[len(_SUBSCRIPTION_ALIAS) :]
+    return text
 
 
 def entra_scope(tenant_id: str, directory_scope: str = "/") -> str:
@@ -115,11 +123,17 @@ class _Builder:
         self.trusts: list[Trust] = []
         self.memberships: list[Membership] = []
         self.app_to_identity: dict[str, str] = {}  # application object id -> identity id
+        # An application record without an object id (Microsoft's shortened examples) is
+        # keyed by its appId rather than dropped; it then has no object id to report.
+        self.applications = [
+            {**a, "id": a.get("id") or a["appId"]} for a in raw.applications or [] if a.get("id") or a.get("appId")
+        ]
+        self._no_object_id = {a["appId"] for a in raw.applications or [] if not a.get("id") and a.get("appId")}
         self.appid_to_identity: dict[str, str] = {}  # appId -> identity id
 
     # -- identities ----------------------------------------------------------------------
     def service_principals(self) -> None:
-        apps_by_appid = {a.get("appId"): a for a in self.raw.applications or []}
+        apps_by_appid = {a.get("appId"): a for a in self.applications}
         for sp in self.raw.service_principals or []:
             sp_type = sp.get("servicePrincipalType") or "Application"
             app = apps_by_appid.get(sp.get("appId"))
@@ -127,7 +141,7 @@ class _Builder:
             tags = {"entra.objectType": "servicePrincipal", "entra.servicePrincipalType": sp_type}
             if sp.get("appId"):
                 tags["entra.appId"] = sp["appId"]
-            if app is not None:
+            if app is not None and app["id"] not in self._no_object_id:
                 tags["entra.applicationObjectId"] = app["id"]
             if owner_org and owner_org.lower() not in (self.tenant.lower(), MICROSOFT_TENANT):
                 tags["entra.thirdParty"] = owner_org
@@ -149,7 +163,7 @@ class _Builder:
                 self.app_to_identity[app["id"]] = identity.id
             if sp.get("appId"):
                 self.appid_to_identity[sp["appId"]] = identity.id
-        for app in self.raw.applications or []:
+        for app in self.applications:
             if app["id"] in self.app_to_identity:
                 continue
             identity = Identity(
@@ -163,7 +177,7 @@ class _Builder:
                 tags={
                     "entra.objectType": "application",
                     "entra.appId": app.get("appId", ""),
-                    "entra.applicationObjectId": app["id"],
+                    **({} if app["id"] in self._no_object_id else {"entra.applicationObjectId": app["id"]}),
                 },
             )
             self.identities[identity.id] = identity
@@ -201,7 +215,7 @@ class _Builder:
 
     # -- credentials ---------------------------------------------------------------------
     def secrets(self) -> None:
-        for app in self.raw.applications or []:
+        for app in self.applications:
             owner = self.app_to_identity[app["id"]]
             self._secrets(owner, app)
             for fic in (self.raw.app_federated_credentials or {}).get(app["id"], []):
