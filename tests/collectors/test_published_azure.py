@@ -220,7 +220,12 @@ def test_directory_role_assignment_example_is_standing():
     )
     assert {(g.principal_id, g.role_id, g.scope_id, g.duration) for g in inv.grants} == {
         (DIR_PRINCIPAL, f"directoryrole:{GLOBAL_ADMIN}", f"entra:{TENANT}", GrantDuration.STANDING),
-        (DIR_PRINCIPAL, "directoryrole:f2ef992c-3afb-46b9-b7cf-a126ee74c451", f"entra:{TENANT}", GrantDuration.STANDING),
+        (
+            DIR_PRINCIPAL,
+            "directoryrole:f2ef992c-3afb-46b9-b7cf-a126ee74c451",
+            f"entra:{TENANT}",
+            GrantDuration.STANDING,
+        ),
     }
 
 
@@ -292,9 +297,21 @@ def test_sign_in_activity_examples_with_one_digit_hour_offsets_set_last_use():
                 }
             ),
             "/v1.0/servicePrincipals": ours(
-                sp("cf533854-9fb7-4c01-9c0e-f68922ada8b6", "ours-cert-app", appId="f4d9654f-0305-4072-878c-8bf266dfe146"),
-                sp("0a0a0a0a-0000-4000-8000-000000000001", "ours-signed-in", appId="83f45296-fb8f-4aaa-a399-ac51084e02b7"),
-                sp("0a0a0a0a-0000-4000-8000-000000000002", "ours-never-seen", appId="0a0a0a0a-0000-4000-8000-0000000000ff"),
+                sp(
+                    "cf533854-9fb7-4c01-9c0e-f68922ada8b6",
+                    "ours-cert-app",
+                    appId="f4d9654f-0305-4072-878c-8bf266dfe146",
+                ),
+                sp(
+                    "0a0a0a0a-0000-4000-8000-000000000001",
+                    "ours-signed-in",
+                    appId="83f45296-fb8f-4aaa-a399-ac51084e02b7",
+                ),
+                sp(
+                    "0a0a0a0a-0000-4000-8000-000000000002",
+                    "ours-never-seen",
+                    appId="0a0a0a0a-0000-4000-8000-0000000000ff",
+                ),
             ),
             "/beta/reports/servicePrincipalSignInActivities": graph("reportroot-list-serviceprincipalsigninactivities"),
             "/beta/reports/appCredentialSignInActivities": graph("reportroot-list-appcredentialsigninactivities"),
@@ -378,13 +395,19 @@ def test_management_group_examples_build_the_tree():
                 "GetManagementGroupWithExpand"
             ),
             "/subscriptions": ours(
-                {"id": "/subscriptions/20000000-F005-0000-0000-000000000000", "subscriptionId": "20000000-F005-0000-0000-000000000000", "displayName": "ours-sub"}
+                {
+                    "id": "/subscriptions/20000000-F005-0000-0000-000000000000",
+                    "subscriptionId": "20000000-F005-0000-0000-000000000000",
+                    "displayName": "ours-sub",
+                }
             ),
         }
     )
     scopes = {s.id: s for s in inv.scopes}
     assert scopes[g1].name == "Group 1 Tenant 2"
-    assert scopes[g1].parent_id == "/providers/microsoft.management/managementgroups/20000000-0000-0000-0000-000000000000"
+    assert (
+        scopes[g1].parent_id == "/providers/microsoft.management/managementgroups/20000000-0000-0000-0000-000000000000"
+    )
     assert scopes["/subscriptions/20000000-f005-0000-0000-000000000000"].parent_id == g1
     # the second group's detail was not published: it is kept from the list, its read is a gap
     g4 = "/providers/microsoft.management/managementgroups/20000000-0004-0000-0000-000000000000"
@@ -483,7 +506,7 @@ def test_user_assigned_identity_examples_are_a_managed_identity_with_a_kubernete
     inv, wire = scan(
         {
             "/subscriptions": ours(_sub("subid")),
-            f"/subscriptions/subid/providers/Microsoft.ManagedIdentity/userAssignedIdentities": arm(
+            "/subscriptions/subid/providers/Microsoft.ManagedIdentity/userAssignedIdentities": arm(
                 "IdentityListBySubscription"
             ),
             "/subscriptions/subid/resourcegroups/rgName/providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
@@ -500,7 +523,9 @@ def test_user_assigned_identity_examples_are_a_managed_identity_with_a_kubernete
     (cred,) = inv.credentials
     assert (cred.kind, cred.identity_id) == (CredentialKind.FEDERATED, mi.id)
     (trust,) = inv.trusts
-    assert trust.principal == "https://oidc.prod-aks.azure.com/TenantGUID/IssuerGUID#system:serviceaccount:ns:svcaccount"
+    assert (
+        trust.principal == "https://oidc.prod-aks.azure.com/TenantGUID/IssuerGUID#system:serviceaccount:ns:svcaccount"
+    )
     # both published nextLinks were followed (to this server) and ended the paging
     assert sum("skiptoken" in c.query.lower() for c in wire.calls) == 2
     assert coverage(inv, "arm:userAssignedIdentities") == {CoverageStatus.OK}

@@ -19,6 +19,7 @@ Anything else unrouted is a 404 in ARM's / Graph's error format, like ``azure_wi
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,19 @@ def body(provider: str, name: str) -> Any:
 
 def all_fixtures() -> list[Path]:
     return sorted(PUBLISHED.glob("*/*.json"))
+
+
+def provenance_problems(data: Any) -> list[str]:
+    """What a fixture lacks to say where its body was published (empty: nothing)."""
+    if not isinstance(data, dict) or set(data) != {"provenance", "response"}:
+        return ["not {provenance, response}"]
+    prov = data["provenance"]
+    problems = [f"no {k}" for k in PROVENANCE_KEYS if not (isinstance(prov.get(k), str) and prov[k])]
+    if not re.fullmatch(r"[0-9a-f]{40}", str(prov.get("commit", ""))):
+        problems.append("commit is not a 40-hex git commit")
+    if prov.get("url") != f"https://github.com/{prov.get('repository')}/blob/{prov.get('commit')}/{prov.get('path')}":
+        problems.append("url does not name the repository, commit and path")
+    return problems
 
 
 @dataclass
