@@ -13,7 +13,7 @@ TABLE = (PUBLISHED / "PROVENANCE.md").read_text()
 
 
 def test_there_are_published_examples_for_each_provider():
-    assert {p.parent.name for p in all_fixtures()} == {"graph", "arm", "gcp"}
+    assert {p.parent.name for p in all_fixtures()} == {"graph", "arm", "gcp", "aws"}
 
 
 @pytest.mark.parametrize("path", all_fixtures(), ids=lambda p: f"{p.parent.name}/{p.stem}")
