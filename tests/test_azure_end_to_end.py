@@ -226,6 +226,25 @@ def test_a_complete_offline_export_is_a_complete_scan_with_the_api_findings(runs
     assert {(rule, identity) for rule, identity, *_ in whole(out)} == PLANTED
 
 
+@pytest.mark.parametrize("path", ["api", "import"])
+def test_summary_names_the_tenant_and_counts_its_people(runs, live, tmp_path, path):
+    """Live and offline alike: the tenant is named (never `account(s) none`); alice and bob (app owners)
+    and carol (in a role-holding group) are people: counted, not judged."""
+    if path == "api":
+        proc, out, _ = live
+    else:
+        out = tmp_path / "import"
+        proc = runs.cli("scan", "azure", *COMPLETE_EXPORTS, out=out, token=None)
+    summary = json.loads((out / "findings.json").read_text())["scan"]
+    assert summary["accounts"] == [TENANT["tenant_id"]]
+    assert f"azure tenant(s) {TENANT['tenant_id']}:" in proc.stdout and "none" not in proc.stdout.splitlines()[1]
+    assert summary["people_left_out"] == {"azure": 3}
+    assert "People left out (counted, not judged): azure 3" in proc.stdout
+    assert not {"alice@contoso.example", "bob@contoso.example", "Carol Example"} & {
+        f["identity_name"] for f in findings(out)
+    }
+
+
 def test_offline_import_without_directory_and_activity_files_says_so_and_keeps_the_api_findings(runs, live, tmp_path):
     _, api_out, _ = live
     out = tmp_path / "import"
