@@ -63,9 +63,7 @@ _SCANNED_KINDS = {ScopeKind.ACCOUNT: ":", ScopeKind.PROJECT: "/", ScopeKind.TENA
 
 def scanned_accounts(inventory: Inventory) -> list[str]:
     """The accounts, projects and tenants a scan covered, by their ids, as findings name them."""
-    return sorted(
-        {s.id.rsplit(_SCANNED_KINDS[s.kind], 1)[-1] for s in inventory.scopes if s.kind in _SCANNED_KINDS}
-    )
+    return sorted({s.id.rsplit(_SCANNED_KINDS[s.kind], 1)[-1] for s in inventory.scopes if s.kind in _SCANNED_KINDS})
 
 
 def build_document(

@@ -91,8 +91,8 @@ def render_summary(
         )
     )
     if scan.people_left_out:
-        counts = ", ".join(f"{p.value} {n}" for p, n in scan.people_left_out.items())
-        console.print(Text(f"People left out (counted, not judged): {counts}"))
+        people = ", ".join(f"{p.value} {n}" for p, n in scan.people_left_out.items())
+        console.print(Text(f"People left out (counted, not judged): {people}"))
     if scan.identities == 0:
         console.print(Text("No identity was found, so nothing was judged.", style="bold yellow"))
     findings = document.findings

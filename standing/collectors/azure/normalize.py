@@ -330,7 +330,8 @@ class _Builder:
             for member in members:
                 if member.get("@odata.type") == _GRAPH_USER:
                     self._person(
-                        str(member.get("id") or "").lower(), member.get("userPrincipalName") or member.get("displayName")
+                        str(member.get("id") or "").lower(),
+                        member.get("userPrincipalName") or member.get("displayName"),
                     )
 
     def groups(self) -> None:
