@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
@@ -18,6 +19,7 @@ from standing.collectors.azure.clients import (
     UndeclaredRequestError,
     make_credential,
 )
+from standing.collectors.azure.importer import import_azure
 from standing.collectors.azure.normalize import normalize_tenant
 from standing.collectors.azure.raw import RawTenant
 from standing.core.azure_builtins import OWNER
@@ -465,3 +467,19 @@ def test_entra_users_holding_roles_are_counted_as_people_and_never_judged():
     assert "deployer" in judged and not judged & set(people)
     assert document.scan.people_left_out == {Provider.AZURE: 2}
     assert document.scan.accounts == [tenant]
+
+
+def test_an_export_naming_no_workload_is_a_gap_never_a_clean_scan(tmp_path):
+    """Empty `az` exports: nothing was judged, and the scan says so. The near miss, one service
+    principal, has no such gap."""
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]")
+    sps = tmp_path / "sps.json"
+    sps.write_text(json.dumps([{"id": "5e000000-0000-4000-8000-00000000000b", "appId": "app-1"}]))
+
+    def gaps(sp_list):
+        inv = import_azure(sp_list=sp_list, app_list=empty, role_assignments=[empty], tenant_id="t", now=lambda: AS_OF)
+        return {g.operation for g in inv.gaps}
+
+    assert "import:identities" in gaps(empty)
+    assert "import:identities" not in gaps(sps)

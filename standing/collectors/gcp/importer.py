@@ -91,6 +91,7 @@ class _Estate:
         self.folder_parent: dict[str, str | None] = {}
         self.organization: str | None = None
         self.unique_to_email: dict[str, str] = {}
+        self.seen_projects: set[str] = set()  # project refs (number or id) of every asset, parent known or not
 
     def project_id(self, ref: str) -> str:
         return self.number_to_id.get(ref, ref)
@@ -282,6 +283,10 @@ def _hierarchy(estate: _Estate, full_name: str, project: str | None, containers:
     """Learn parents from one asset: its own project and the folder/organization chain above it."""
     name = _short_name(full_name)
     parts = name.split("/")
+    if project:
+        estate.seen_projects.add(project.split("/", 1)[1])
+    elif parts[0] == "projects" and len(parts) > 1:
+        estate.seen_projects.add(parts[1])
     if project and parts[0] == "projects" and len(parts) > 1 and not parts[1].isdigit():
         estate.number_to_id[project.split("/", 1)[1]] = parts[1]
     chain = [c for c in containers if c != name]
@@ -315,7 +320,7 @@ def _finish(estate: _Estate, raw: dict[str, Any], activity_given: bool) -> None:
             parts[3] = estate.unique_to_email.get(parts[3], parts[3])
         entry["resource"] = "/".join(parts)
     projects: dict[str, dict[str, Any]] = {}
-    refs = set(estate.project_parent) | {a.get("projectId") or a["name"].split("/")[1] for a in raw["serviceAccounts"]}
+    refs = set(estate.project_parent) | estate.seen_projects | {a.get("projectId") or a["name"].split("/")[1] for a in raw["serviceAccounts"]}
     id_to_number = {pid: number for number, pid in estate.number_to_id.items()}
     for ref in refs:
         pid = estate.project_id(ref)
