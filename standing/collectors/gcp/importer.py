@@ -320,7 +320,11 @@ def _finish(estate: _Estate, raw: dict[str, Any], activity_given: bool) -> None:
             parts[3] = estate.unique_to_email.get(parts[3], parts[3])
         entry["resource"] = "/".join(parts)
     projects: dict[str, dict[str, Any]] = {}
-    refs = set(estate.project_parent) | estate.seen_projects | {a.get("projectId") or a["name"].split("/")[1] for a in raw["serviceAccounts"]}
+    refs = (
+        set(estate.project_parent)
+        | estate.seen_projects
+        | {a.get("projectId") or a["name"].split("/")[1] for a in raw["serviceAccounts"]}
+    )
     id_to_number = {pid: number for number, pid in estate.number_to_id.items()}
     for ref in refs:
         pid = estate.project_id(ref)
