@@ -4,7 +4,7 @@ A scan judges non-human identities. The people it sees are left out, and the sum
 ``findings.json`` say how many, so a reader knows what was not looked at. One rule per cloud,
 documented in docs/scope.md:
 
-- AWS: an IAM user with a console password (login profile) and no access key. The AWS
+- AWS: an IAM user with a console password (login profile) and no active access key. The AWS
   normalizer marks it ``human=True``; a user with both a password and keys stays judged, for
   its keys.
 - Azure: Entra users (the normalizer records the users it sees, as owners, role holders or

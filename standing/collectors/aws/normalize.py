@@ -604,16 +604,16 @@ def _credential_usage(credentials: Iterable[Credential]) -> Iterator[Usage]:
 
 
 def _user_is_human(row: dict[str, str] | None, credentials: list[Credential]) -> bool | None:
-    """Who is a person in AWS (docs/scope.md): a console password (login profile) and no access
-    key at all, active or not. Active keys and no password: a workload. A password beside keys
-    stays unknown, so the user is still judged, for its keys."""
+    """Who is a person in AWS (docs/scope.md): a console password (login profile) and no active
+    access key (a deactivated key is no credential today). Active keys and no password: a
+    workload. A password beside an active key stays unknown, so the user is judged, for its keys."""
     if row is None:
         return None
     console = row.get("password_enabled") == "true"
-    keys = [c for c in credentials if c.kind is CredentialKind.ACCESS_KEY]
-    if console and not keys:
+    active_key = any(c.kind is CredentialKind.ACCESS_KEY and c.active for c in credentials)
+    if console and not active_key:
         return True
-    if not console and any(c.active for c in keys):
+    if active_key and not console:
         return False
     return None
 

@@ -209,12 +209,13 @@ def test_a_person_is_counted_not_judged_and_a_password_beside_keys_is_judged_for
     assert document.scan.accounts == [ACCT]
 
 
-def test_a_person_who_creates_an_access_key_is_no_longer_left_out() -> None:
-    """The near miss: alice with a key (even one she switched off) is judged, and nobody is counted."""
+@pytest.mark.parametrize(("active", "people"), [("true", {}), ("false", {Provider.AWS: 1})])
+def test_a_person_with_a_live_access_key_is_judged_and_no_longer_left_out(active, people) -> None:
+    """The near miss: alice with a live key is judged for it (an old one: key-too-old) and nobody is
+    counted; with the key switched off she is a person again (an inactive key is no credential today)."""
     lines = FIXTURE.read_text().splitlines()
     alice = lines[-1].split(",")
-    alice[8:10] = ["false", "2023-01-01T00:00:00+00:00"]  # access_key_1_active, access_key_1_last_rotated
+    alice[8:10] = [active, "2023-01-01T00:00:00+00:00"]  # access_key_1_active, access_key_1_last_rotated
     document = _scan("\n".join([*lines[:-1], ",".join(alice)]).encode())
-    assert document.scan.people_left_out == {}
-    alice_identity = next(i for i in normalize_account(report_only_account(), now=NOW).identities if i.name == "alice")
-    assert alice_identity.human is True  # the unchanged fixture: still a person
+    assert document.scan.people_left_out == people
+    assert (("key-too-old", "alice") in {(f.rule_id, f.identity_name) for f in document.findings}) is (active == "true")
