@@ -119,6 +119,18 @@ _SOURCE = {
     ASSIGNMENT_SCHEDULES: "arm:roleAssignmentSchedules",
     ELIGIBILITY_SCHEDULES: "arm:roleEligibilitySchedules",
 }
+# The exports read whole into the bundle field of the same read on the API path.
+_LISTS = frozenset(
+    {
+        DIRECTORY_ROLES,
+        DIRECTORY_DEFINITIONS,
+        DIRECTORY_INSTANCES,
+        DIRECTORY_ELIGIBILITY,
+        MANAGED_IDENTITIES,
+        SP_SIGN_INS,
+        CREDENTIAL_SIGN_INS,
+    }
+)
 # The command that writes each source, named in the gap when it was not given.
 _COMMAND = {op: command for command, op in _SOURCE.items()}
 _FIELDS = {
@@ -321,20 +333,7 @@ def import_exports(
     )
     app_roles = _read_list(extras.app_role_assignments, APP_ROLES) if extras.app_role_assignments else None
     members = _read_keyed(extras.group_members, GROUP_MEMBERS) if extras.group_members else None
-    lists = {
-        command: _read_list(path, command)
-        for path, command in extras.files()
-        if command
-        in (
-            DIRECTORY_ROLES,
-            DIRECTORY_DEFINITIONS,
-            DIRECTORY_INSTANCES,
-            DIRECTORY_ELIGIBILITY,
-            MANAGED_IDENTITIES,
-            SP_SIGN_INS,
-            CREDENTIAL_SIGN_INS,
-        )
-    }
+    lists = {command: _read_list(path, command) for path, command in extras.files() if command in _LISTS}
     identities = lists.get(MANAGED_IDENTITIES)
     identity_federated = (
         _by_id(_read_keyed(extras.identity_federated_credentials, IDENTITY_FEDERATED), identities or [])

@@ -174,18 +174,21 @@ def _accounts_from_bindings(estate: _Estate, raw: dict[str, Any]) -> list[dict[s
     """Service accounts of the estate's own projects that IAM bindings name, known by name only."""
     projects = {p["projectId"] for p in raw["projects"]}
     found: dict[str, dict[str, Any]] = {}
+
+    def known(email: str) -> None:
+        project = _account_project(estate, email.lower())
+        if project in projects:
+            name = f"projects/{project}/serviceAccounts/{email.lower()}"
+            found.setdefault(email.lower(), {"email": email.lower(), "name": name, "projectId": project})
+
     for entry in raw["policies"]:
+        parts = entry["resource"].split("/")
+        if len(parts) == 4 and parts[2] == "serviceAccounts":  # a policy on the account itself
+            known(parts[3])
         for binding in entry["policy"].get("bindings") or []:
             for member in binding.get("members") or []:
-                if not member.startswith("serviceAccount:"):
-                    continue
-                email = member.split(":", 1)[1].lower()
-                project = _account_project(estate, email)
-                if project in projects:
-                    found.setdefault(
-                        email,
-                        {"email": email, "name": f"projects/{project}/serviceAccounts/{email}", "projectId": project},
-                    )
+                if member.startswith("serviceAccount:"):
+                    known(member.split(":", 1)[1])
     return sorted(found.values(), key=lambda a: a["email"])
 
 
