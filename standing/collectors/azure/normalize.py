@@ -49,6 +49,7 @@ GRAPH_APP_ROLES = {
     "19dbc75e-c2e2-444c-a770-ec69d8559fc7": "Directory.ReadWrite.All",
     "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30": "Application.Read.All",
 }
+_GRAPH_USER = "#microsoft.graph.user"
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 _SHORT_OFFSET = re.compile(r"([+-])(\d):(\d\d)$")  # '-8:00', as Graph's beta report examples write it
 _SUBSCRIPTION_ALIAS = "/providers/microsoft.subscription/subscriptions/"
@@ -296,16 +297,8 @@ class _Builder:
                 continue
             for owner in owners:
                 owner_id = str(owner["id"]).lower()
-                if owner.get("@odata.type") == "#microsoft.graph.user" and owner_id not in self.identities:
-                    self.identities[owner_id] = Identity(
-                        id=owner_id,
-                        provider=Provider.AZURE,
-                        kind=IdentityKind.USER,
-                        account=self.tenant,
-                        name=owner.get("userPrincipalName") or owner.get("displayName") or owner_id,
-                        human=True,
-                        tags={"entra.objectType": "user"},
-                    )
+                if owner.get("@odata.type") == _GRAPH_USER:
+                    self._person(owner_id, owner.get("userPrincipalName") or owner.get("displayName"))
                 self.trusts.append(
                     Trust(
                         target_id=target,
@@ -314,6 +307,46 @@ class _Builder:
                         actions=["add credentials to the application"],
                     )
                 )
+
+    def _person(self, object_id: str, name: str | None) -> None:
+        """An Entra user: a person, counted and never judged (core/people.py)."""
+        if object_id and object_id not in self.identities:
+            self.identities[object_id] = Identity(
+                id=object_id,
+                provider=Provider.AZURE,
+                kind=IdentityKind.USER,
+                account=self.tenant,
+                name=name or object_id,
+                human=True,
+                tags={"entra.objectType": "user"},
+            )
+
+    def people(self) -> None:
+        """Entra users seen holding a role (ARM or directory) or in a role-holding group."""
+        for record in [
+            *(self.raw.role_assignments or []),
+            *(self.raw.assignment_schedules or []),
+            *(self.raw.eligibility_schedules or []),
+        ]:
+            if record.get("principalType") == "User":
+                self._person(str(record.get("principalId") or "").lower(), record.get("principalName"))
+        for record in [
+            *(self.raw.directory_role_assignments or []),
+            *(self.raw.directory_eligibility_schedules or []),
+        ]:
+            principal = record.get("principal") or {}  # present when read with $expand=principal
+            if principal.get("@odata.type") == _GRAPH_USER:
+                self._person(
+                    str(record.get("principalId") or "").lower(),
+                    principal.get("userPrincipalName") or principal.get("displayName"),
+                )
+        for members in (self.raw.group_members or {}).values():
+            for member in members:
+                if member.get("@odata.type") == _GRAPH_USER:
+                    self._person(
+                        str(member.get("id") or "").lower(),
+                        member.get("userPrincipalName") or member.get("displayName"),
+                    )
 
     def groups(self) -> None:
         """Groups that hold Azure roles, and the workloads in them (transitively)."""
@@ -544,6 +577,7 @@ def normalize_tenant(raw: RawTenant, *, now: datetime, meta: ScanMeta) -> Invent
     b.secrets()
     b.sign_ins()
     b.owners()
+    b.people()
     b.groups()
     b.scopes_from_hierarchy()
     b.arm_roles()
