@@ -9,6 +9,7 @@ with a wildcard repository still fails, a deploy-time subject is not judged (exi
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,8 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 from standing.cli.main import main
-from standing.collectors.iac.cfn_intrinsics import Resolver, TemplateParts, Unresolved, issuer_of
+from standing.collectors.iac.cfn_intrinsics import Resolver, TemplateParts, Unresolved
 from standing.collectors.iac.cloudformation import convert_template, parse_template, read_template
+from standing.collectors.iac.estate import oidc_issuer
+from standing.collectors.iac.plan import read_plan
+from standing.collectors.iac.terraform import convert_plan
 from standing.gate.iac_change import new_findings
 from standing.gate.judge import gate_config
 from standing.rules.config import ScanConfig
@@ -255,8 +259,138 @@ def test_find_in_map_and_an_undecidable_condition():
 
 
 def test_issuer_of_an_oidc_url_is_host_and_path():
-    assert issuer_of("https://token.actions.githubusercontent.com") == GH
+    assert oidc_issuer("https://token.actions.githubusercontent.com") == GH
     assert (
-        issuer_of("https://oidc.eks.eu-west-1.amazonaws.com/id/ABC123/") == "oidc.eks.eu-west-1.amazonaws.com/id/ABC123"
+        oidc_issuer("https://oidc.eks.eu-west-1.amazonaws.com/id/ABC123/")
+        == "oidc.eks.eu-west-1.amazonaws.com/id/ABC123"
     )
-    assert issuer_of("gitlab.example.com") == "gitlab.example.com"
+    assert oidc_issuer("gitlab.example.com") == "gitlab.example.com"
+
+
+# --- Terraform plans ------------------------------------------------------------------------------
+
+PLAN = Path(__file__).parents[1] / "fixtures" / "iac" / "terraform" / "github-oidc.plan.json"
+TF_GH_ARN = f"arn:aws:iam::111122223333:oidc-provider/{GH}"
+TRUST_READ = "data.aws_iam_policy_document.github_trust"
+
+
+def _plan() -> dict:
+    return json.loads(PLAN.read_text())
+
+
+def _trust_change(plan: dict) -> dict:
+    return next(c for c in plan["resource_changes"] if c["address"] == TRUST_READ)["change"]
+
+
+def _trust_config(plan: dict) -> dict:
+    resources = plan["configuration"]["root_module"]["resources"]
+    return next(r for r in resources if r["address"] == TRUST_READ)["expressions"]["statement"][0]
+
+
+def _write(tmp_path: Path, plan: dict) -> Path:
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    return path
+
+
+def plan_findings(path: Path) -> set[tuple[str, str]]:
+    change = convert_plan(read_plan(path), NOW)
+    return {(f.rule_id, f.subject) for f in new_findings(change, gate_config(ScanConfig()), NOW)}
+
+
+def test_a_plan_creating_the_provider_and_its_pinned_role_passes_the_gate():
+    """The trust is read only at apply (the provider's ARN is unknown): rebuilt from the plan, it is pinned."""
+    code, output = gate("--terraform-plan", str(PLAN))
+    assert code == 0, output
+    change = convert_plan(read_plan(PLAN), NOW)
+    (trust,) = change.after.trusts
+    assert (trust.principal, trust.issuer) == (TF_GH_ARN, GH)  # aws_iam_openid_connect_provider.github.arn
+    # the keys "${aws_iam_openid_connect_provider.github.url}:sub", read with the URL as IAM stores it
+    assert [(s.key, s.value) for s in trust.condition.subjects] == [(f"{GH}:sub", "repo:org/app:ref:refs/heads/main")]
+    assert [a.key for a in trust.condition.audiences] == [f"{GH}:aud"]
+    assert change.unknowns == []
+
+
+def test_the_same_plan_with_a_wildcard_repository_fails(tmp_path):
+    plan = _plan()
+    _trust_change(plan)["after"]["statement"][0]["condition"][1]["values"] = ["repo:org/*:ref:refs/heads/main"]
+    path = _write(tmp_path, plan)
+    assert plan_findings(path) == {("oidc-subject-unpinned", "aws_iam_role.deploy")}
+    assert gate("--terraform-plan", str(path))[0] == 1
+
+
+def test_a_negated_subject_in_a_plan_fails(tmp_path):
+    plan = _plan()
+    _trust_change(plan)["after"]["statement"][0]["condition"][1]["test"] = "StringNotLike"
+    _trust_config(plan)["condition"][1]["test"] = {"constant_value": "StringNotLike"}
+    assert plan_findings(_write(tmp_path, plan)) == {("oidc-subject-unpinned", "aws_iam_role.deploy")}
+
+
+def test_a_whole_unknown_principals_block_is_rebuilt_from_its_configuration(tmp_path):
+    plan = _plan()
+    change = _trust_change(plan)
+    del change["after"]["statement"][0]["principals"]
+    change["after_unknown"]["statement"][0]["principals"] = True
+    change = convert_plan(read_plan(_write(tmp_path, plan)), NOW)
+    assert [t.principal for t in change.after.trusts] == [TF_GH_ARN] and change.unknowns == []
+
+
+def test_a_subject_known_only_after_apply_is_not_judged_exit_3(tmp_path):
+    plan = _plan()
+    change = _trust_change(plan)
+    change["after"]["statement"][0]["condition"][1]["values"] = [None]
+    change["after_unknown"]["statement"][0]["condition"][1]["values"] = [True]
+    _trust_config(plan)["condition"][1]["values"] = {
+        "references": ["aws_ssm_parameter.subject.value", "aws_ssm_parameter.subject"]
+    }
+    path = _write(tmp_path, plan)
+    assert plan_findings(path) == set()  # never a finding, never a trust read as open
+    converted = convert_plan(read_plan(path), NOW)
+    assert converted.after.trusts == []
+    assert [(u.scope, u.operation, u.detail) for u in converted.unknowns] == [
+        (
+            "aws_iam_role.deploy",
+            "assume_role_policy",
+            f"{TRUST_READ} is read only at apply and its statement[0].condition[1].values is known only after apply",
+        )
+    ]
+    code, output = gate("--terraform-plan", str(path))
+    assert code == 3, output
+    assert "not judged: aws_iam_role.deploy assume_role_policy" in output
+
+
+def test_a_trust_written_inline_with_jsonencode_is_not_judged(tmp_path):
+    """jsonencode({... aws_iam_openid_connect_provider.github.arn ...}) leaves no structure in the plan."""
+    plan = _plan()
+    plan["resource_changes"] = [c for c in plan["resource_changes"] if c["address"] != TRUST_READ]
+    role = next(r for r in plan["configuration"]["root_module"]["resources"] if r["address"] == "aws_iam_role.deploy")
+    role["expressions"]["assume_role_policy"] = {
+        "references": [
+            "aws_iam_openid_connect_provider.github.arn",
+            "aws_iam_openid_connect_provider.github",
+            "aws_iam_openid_connect_provider.github.url",
+            "var.repo",
+        ]
+    }
+    path = _write(tmp_path, plan)
+    converted = convert_plan(read_plan(path), NOW)
+    assert [(u.scope, u.operation) for u in converted.unknowns] == [("aws_iam_role.deploy", "assume_role_policy")]
+    assert "built in place from aws_iam_openid_connect_provider.github.arn" in converted.unknowns[0].detail
+    assert "data.aws_iam_policy_document" in converted.unknowns[0].detail  # what to write instead
+    assert plan_findings(path) == set()
+    assert gate("--terraform-plan", str(path))[0] == 3
+
+
+def test_an_existing_provider_keeps_its_own_arn(tmp_path):
+    """A provider already in the state has a known ARN: that one is used, not one built from the URL."""
+    plan = _plan()
+    provider = plan["resource_changes"][0]["change"]
+    assert plan["resource_changes"][0]["type"] == "aws_iam_openid_connect_provider"
+    existing = f"arn:aws:iam::444455556666:oidc-provider/{GH}"
+    provider["after"] = {**provider["after"], "arn": existing, "url": GH}
+    provider["before"] = provider["after"]
+    provider["actions"] = ["no-op"]
+    provider["after_unknown"] = {}
+    _trust_change(plan)["after"]["statement"][0]["condition"][1]["variable"] = f"{GH}:sub"
+    converted = convert_plan(read_plan(_write(tmp_path, plan)), NOW)
+    assert [t.principal for t in converted.after.trusts] == [existing]

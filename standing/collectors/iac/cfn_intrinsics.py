@@ -41,9 +41,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from standing.collectors.iac.estate import DEPLOY_ACCOUNT
+from standing.collectors.iac.estate import DEPLOY_ACCOUNT, oidc_issuer, oidc_provider_arn
 
 PSEUDO: dict[str, Any] = {
     "AWS::AccountId": DEPLOY_ACCOUNT,
@@ -303,19 +302,12 @@ class Resolver:
             return url
         if not isinstance(url, str) or not url:
             return self.gap(path, f"the OIDC provider {name} has no Url", f"${{{name}.Url}}")
-        return issuer_of(url)
+        return oidc_issuer(url)
 
     def _oidc_arn(self, name: str, path: str) -> Any:
         url = self._oidc_url(name, path)
-        partition = PSEUDO["AWS::Partition"]
-        arn = f"arn:{partition}:iam::{DEPLOY_ACCOUNT}:oidc-provider/{url}"
+        arn = oidc_provider_arn(url, DEPLOY_ACCOUNT, PSEUDO["AWS::Partition"])
         return Unresolved(arn) if isinstance(url, Unresolved) else arn
-
-
-def issuer_of(url: str) -> str:
-    """An OIDC provider's URL as IAM names it in ARNs and condition keys: host and path, no scheme."""
-    parts = urlsplit(url if "://" in url else f"https://{url}")
-    return (parts.netloc + parts.path).rstrip("/")
 
 
 _FUNCTIONS: dict[str, Callable[[Resolver, Any, str], Any]] = {
