@@ -394,3 +394,37 @@ def test_an_existing_provider_keeps_its_own_arn(tmp_path):
     _trust_change(plan)["after"]["statement"][0]["condition"][1]["variable"] = f"{GH}:sub"
     converted = convert_plan(read_plan(_write(tmp_path, plan)), NOW)
     assert [t.principal for t in converted.after.trusts] == [existing]
+
+
+def test_a_trust_built_in_place_from_the_providers_url_reads_the_key_as_iam_stores_it(tmp_path):
+    """jsonencode with a literal ARN and ``"${aws_iam_openid_connect_provider.github.url}:sub"`` is known at
+    plan, with the URL as configured (``https://``); IAM stores the URL without it."""
+    plan = _plan()
+    plan["resource_changes"] = [c for c in plan["resource_changes"] if c["address"] != TRUST_READ]
+    role = next(c for c in plan["resource_changes"] if c["address"] == "aws_iam_role.deploy")["change"]
+    url = "https://token.actions.githubusercontent.com"
+    role["after"]["assume_role_policy"] = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Principal": {"Federated": TF_GH_ARN},
+                    "Condition": {"StringEquals": {f"{url}:sub": "repo:org/app:ref:refs/heads/main"}},
+                }
+            ],
+        }
+    )
+    del role["after_unknown"]["assume_role_policy"]
+    config = next(r for r in plan["configuration"]["root_module"]["resources"] if r["address"] == "aws_iam_role.deploy")
+    config["expressions"]["assume_role_policy"] = {
+        "references": ["aws_iam_openid_connect_provider.github.url", "aws_iam_openid_connect_provider.github"]
+    }
+    converted = convert_plan(read_plan(_write(tmp_path, plan)), NOW)
+    (trust,) = converted.after.trusts
+    assert trust.condition.pinned_subjects == ["repo:org/app:ref:refs/heads/main"]
+    assert plan_findings(_write(tmp_path, plan)) == set()
+    # near miss: a key written with the scheme by hand, not from the provider's url, is taken as written
+    config["expressions"]["assume_role_policy"] = {"references": ["var.repo"]}
+    assert plan_findings(_write(tmp_path, plan)) == {("oidc-subject-unpinned", "aws_iam_role.deploy")}

@@ -44,6 +44,8 @@ class AwsResources(PlanView):
         """A policy document attribute: as planned, or rebuilt from the ``aws_iam_policy_document`` it
         reads at apply. The flag says an unknown was already reported (by argument)."""
         document = instance.known(attribute)
+        if isinstance(document, str):
+            return self._urls_as_stored(instance, attribute, document), False
         if document is not None or not instance.is_unknown(attribute):
             return document, False
         read = self.plan.deferred_read(instance, attribute, "aws_iam_policy_document")
@@ -58,6 +60,23 @@ class AwsResources(PlanView):
                 f"{read.instance.address} is read only at apply and its {gap} is known only after apply",
             )
         return rebuilt.document, True
+
+    def _urls_as_stored(self, instance: Instance, attribute: str, document: str) -> str:
+        """A document built in place from a provider's ``url`` (``"${aws_iam_openid_connect_provider.x.url}:sub"``)
+        with the URL as IAM stores it: the plan shows it as configured, with ``https://``."""
+        for reference in self._references(instance, attribute):
+            parts = reference.split(".")
+            if len(parts) == 3 and parts[0] == _PROVIDER and parts[2] == "url":
+                provider = self._oidc_provider(instance, f"{parts[0]}.{parts[1]}")
+                if provider is not None and provider.url != provider.issuer:
+                    document = document.replace(f'"{provider.url}:', f'"{provider.issuer}:')
+        return document
+
+    def _references(self, instance: Instance, attribute: str) -> list[str]:
+        config = self.plan.modules.get(instance_config_path(instance), {})
+        expression = (self.plan.expressions(config, f"{instance.type}.{instance.name}") or {}).get(attribute)
+        references = expression.get("references") if isinstance(expression, dict) else None
+        return [r for r in references or [] if isinstance(r, str)]
 
     def _oidc_provider(self, origin: Instance, reference: str) -> OidcProvider | None:
         """The OIDC provider of this plan a reference names, with its URL as planned and its ARN."""
@@ -101,9 +120,7 @@ class AwsResources(PlanView):
             )
 
     def _unresolved_trust(self, instance: Instance) -> None:
-        config = self.plan.modules.get(instance_config_path(instance), {})
-        expression = (self.plan.expressions(config, f"{instance.type}.{instance.name}") or {}).get("assume_role_policy")
-        references = (expression or {}).get("references") or [] if isinstance(expression, dict) else []
+        references = self._references(instance, "assume_role_policy")
         providers = sorted({r for r in references if r.startswith(f"{_PROVIDER}.") and r.count(".") >= 2})
         if not providers:
             self.unresolved(instance, "assume_role_policy", "the trust policy", Provider.AWS)
