@@ -165,6 +165,32 @@ def test_the_configure_aws_credentials_example_resolves_its_principal_and_names_
     # (the principal comes through !If CreateOIDCProvider, true with OIDCProviderArn's default "")
 
 
+def test_parameters_given_as_deployed_make_the_docs_example_judged():
+    """``--parameter NAME=VALUE`` as with ``aws cloudformation deploy --parameter-overrides``."""
+    given = ["--parameter", "GitHubOrg=org", "--parameter", "RepositoryName=app", "--parameter", "Unused=x"]
+    code, output = gate("--cloudformation", str(DOCS_EXAMPLE), *given)
+    assert code == 0, output
+    # near miss: the same template deployed for every repository of the organization
+    code, output = gate(
+        "--cloudformation", str(DOCS_EXAMPLE), "--parameter", "GitHubOrg=org", "--parameter", "RepositoryName=*"
+    )
+    assert code == 1, output
+    assert "repo:org/*:*" in output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--cloudformation", str(DOCS_EXAMPLE), "--parameter", "GitHubOrg"], "'GitHubOrg' is not NAME=VALUE"),
+        (["--terraform-plan", str(DOCS_EXAMPLE), "--parameter", "A=b"], "use it with --cloudformation templates"),
+    ],
+)
+def test_a_parameter_not_of_the_form_or_without_templates_is_bad_input(args, message):
+    code, output = gate(*args)
+    assert code == 2, output
+    assert message in output and "Traceback" not in output
+
+
 def test_the_configure_aws_credentials_example_with_defaults_passes(tmp_path):
     text = DOCS_EXAMPLE.read_text()
     text = text.replace(

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -154,6 +156,23 @@ def _json_lines(text: str, data: Any) -> dict[str, int]:
         if match:
             lines[logical_id] = text.count("\n", 0, match.start()) + 1
     return lines
+
+
+def with_parameters(template: Template, values: Mapping[str, str]) -> Template:
+    """The template as deployed with these parameter values (``--parameter-overrides``); names the
+    template does not declare are ignored, so one set of values can serve several templates."""
+    given = {name: value for name, value in values.items() if name in template.parameters}
+    if not given:
+        return template
+    parameters = {
+        name: {**(declared if isinstance(declared, dict) else {}), "Default": given[name]}
+        if name in given
+        else declared
+        for name, declared in template.parameters.items()
+    }
+    template.parameters = parameters
+    template.parts = replace(template.parts, parameters=parameters)
+    return template
 
 
 def convert_template(template: Template, now: datetime) -> IacChange:
