@@ -79,7 +79,7 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
         for c in sorted(creds, key=lambda c: c.id):
             table.add_row(
                 Text(c.id),
-                c.kind.value,
+                c.kind.value + ("" if c.user_managed else " (provider-managed: not a standing secret)"),
                 "yes" if c.active else "no",
                 _when(c.created),
                 _when(c.expires) if c.expires else "never",
