@@ -177,7 +177,7 @@ def test_single_account_inventory(session: boto3.Session) -> None:
             WorkloadKind.AGENT,
             False,
             None,
-            UsageStatus.UNKNOWN,
+            UsageStatus.NOT_IN_WINDOW,  # older than RoleLastUsed's 400 days, none recorded
         ),
         (
             f"{ARN}:role/ci/gha-deploy",
