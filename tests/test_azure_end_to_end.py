@@ -47,25 +47,28 @@ CENSUS = named(
         )
     )
 )
-PLANTED = named(
-    ("key-too-old", "app-old-secret"),
-    ("secret-lifetime-too-long", "app-two-year-secret"),
-    ("secret-never-expires", "app-never-expiring-cert"),
-    ("expired-secret-present", "app-expired-secret"),
-    ("two-active-keys", "app-two-secrets"),
-    ("admin-equivalent", "sp-owner-subscription"),
-    ("admin-equivalent", "sp-active-owner"),
-    ("admin-equivalent", "sp-mg-access-admin"),
-    ("admin-equivalent", "app-graph-admin"),
-    ("azure-standing-privileged-role", "sp-owner-subscription"),
-    ("azure-standing-privileged-role", "sp-active-owner"),
-    ("azure-standing-privileged-role", "sp-mg-access-admin"),
-    ("azure-custom-role-wildcard", "sp-custom-star"),
-    ("owner-of-privileged-identity", "app-graph-admin"),
-    ("federated-and-secrets", "app-federated-with-secret"),
-    ("admin-equivalent", "sp-via-group"),  # Owner through a group
-    ("azure-standing-privileged-role", "sp-via-group"),
-) | CENSUS
+PLANTED = (
+    named(
+        ("key-too-old", "app-old-secret"),
+        ("secret-lifetime-too-long", "app-two-year-secret"),
+        ("secret-never-expires", "app-never-expiring-cert"),
+        ("expired-secret-present", "app-expired-secret"),
+        ("two-active-keys", "app-two-secrets"),
+        ("admin-equivalent", "sp-owner-subscription"),
+        ("admin-equivalent", "sp-active-owner"),
+        ("admin-equivalent", "sp-mg-access-admin"),
+        ("admin-equivalent", "app-graph-admin"),
+        ("azure-standing-privileged-role", "sp-owner-subscription"),
+        ("azure-standing-privileged-role", "sp-active-owner"),
+        ("azure-standing-privileged-role", "sp-mg-access-admin"),
+        ("azure-custom-role-wildcard", "sp-custom-star"),
+        ("owner-of-privileged-identity", "app-graph-admin"),
+        ("federated-and-secrets", "app-federated-with-secret"),
+        ("admin-equivalent", "sp-via-group"),  # Owner through a group
+        ("azure-standing-privileged-role", "sp-via-group"),
+    )
+    | CENSUS
+)
 NEVER_FLAGGED = {SP[n] for n in ("sp-clean-control", "sp-eligible-owner", "sp-timebound-contributor", "mi-deploy")}
 
 
