@@ -193,3 +193,49 @@ def test_no_fixture_was_changed(live):
     page = json.loads((FIXTURES / "wire" / "v1.0" / "servicePrincipals@page2.json").read_text())
     assert all(sp["keyCredentials"] == [] for sp in page["value"] if sp["id"] == MI)
     assert Path(FIXTURES / "export" / "az-ad-sp-list.json").exists()
+
+
+def test_a_managed_identity_certificate_is_no_standing_secret_in_the_exposure_either(live):
+    from standing.scan import scan_inventory
+
+    without = live.model_copy(update={"credentials": [c for c in live.credentials if c.id != MI_CERT_ID]})
+    with_cert = scan_inventory(live, ScanConfig(), as_of=AS_OF, generated_at=AS_OF, output_dir=None)
+    without_cert = scan_inventory(without, ScanConfig(), as_of=AS_OF, generated_at=AS_OF, output_dir=None)
+    assert with_cert.document.exposure == without_cert.document.exposure
+    assert len(with_cert.findings) == len(without_cert.findings)
+
+
+def test_an_ml_compute_managed_identity_is_no_ai_workload_holding_a_static_key():
+    from datetime import timedelta
+
+    from standing.core.model import Credential, CredentialKind, Identity, IdentityKind, Provider, WorkloadKind
+
+    def azure(name: str, kind: IdentityKind) -> Identity:
+        return Identity(
+            id=f"{name}-0000",
+            provider=Provider.AZURE,
+            kind=kind,
+            account=TENANT["tenant_id"],
+            name=name,
+            human=False,
+            workload=WorkloadKind.TRAINING,
+        )
+
+    def cert(holder: Identity) -> Credential:
+        return Credential(
+            id=f"{holder.name}-cert",
+            identity_id=holder.id,
+            kind=CredentialKind.CERTIFICATE,
+            active=True,
+            created=NOW - timedelta(days=10),
+            expires=NOW + timedelta(days=80),
+        )
+
+    compute = azure("mlw-training-compute", IdentityKind.MANAGED_IDENTITY)
+    app = azure("trainer-app", IdentityKind.SERVICE_PRINCIPAL)  # near miss: an app's uploaded certificate
+    found = {
+        (f.rule_id, f.identity_name)
+        for f in analyse(inventory(compute, cert(compute), app, cert(app)), ScanConfig(), as_of=NOW)
+    }
+    assert ("ai-workload-standing-access", "trainer-app") in found and ("long-lived-secret", "trainer-app") in found
+    assert not [f for f in found if f[1] == "mlw-training-compute"]
