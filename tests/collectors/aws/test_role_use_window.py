@@ -20,6 +20,7 @@ from standing.core.facts import idleness
 from standing.core.model import Identity, IdentityKind, Provider, UsageStatus
 from standing.rules.analyse import analyse
 from standing.rules.config import ScanConfig
+from tests.builders import inventory as built_inventory
 
 LAMBDA = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
 
@@ -103,3 +104,19 @@ def test_a_key_judged_from_a_window_says_so_and_a_key_in_use_stays_silent():
     }
     assert set(found) == {"AKIAWINDOW000001"}
     assert found["AKIAWINDOW000001"].message.endswith("no use recorded in the last 400 days, the window AWS keeps")
+
+
+def test_explain_states_the_window_instead_of_an_unknown_last_use(session):
+    import io
+
+    from rich.console import Console
+
+    from standing.analysis.graph import PrivilegeGraph
+    from standing.reports.explain import render_explanation
+
+    roles, _ = _scan(session, {"etl-2023": (700, None)})
+    inv_role = roles["etl-2023"]
+    graph = PrivilegeGraph(built_inventory(inv_role))  # the role alone is enough
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    render_explanation(console, graph, inv_role, [])
+    assert "no use recorded in the last 400 days (the window the provider keeps)" in console.file.getvalue()
