@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
@@ -18,18 +19,23 @@ from standing.collectors.azure.clients import (
     UndeclaredRequestError,
     make_credential,
 )
+from standing.collectors.azure.importer import import_azure
 from standing.collectors.azure.normalize import normalize_tenant
 from standing.collectors.azure.raw import RawTenant
+from standing.core.azure_builtins import OWNER
 from standing.core.errors import UserError
 from standing.core.model import (
     CoverageStatus,
     CredentialKind,
     GrantDuration,
     IdentityKind,
+    Provider,
     ScanMeta,
     TrustKind,
     UsageStatus,
 )
+from standing.rules.config import ScanConfig
+from standing.scan import scan_inventory
 from tests.support.azure_wire import TENANT, AzureWireServer, Throttle, fixture_wire
 
 AS_OF = datetime.fromisoformat(TENANT["as_of"])
@@ -119,9 +125,10 @@ def test_grants_tell_eligible_time_bound_and_standing_apart(tenant):
         ("sp-eligible-owner", "Global Administrator", tenant_scope, GrantDuration.ELIGIBLE),
         ("sp-timebound-contributor", "Application Administrator", tenant_scope, GrantDuration.TIME_BOUND),
     }
-    assert [(name[m.member_id], name[m.group_id]) for m in inv.memberships] == [
-        ("sp-via-group", f"group {TENANT['group']}")
-    ]  # the user member is not a workload we track
+    assert sorted((name[m.member_id], name[m.group_id]) for m in inv.memberships) == [
+        ("Carol Example", f"group {TENANT['group']}"),  # a person: recorded and counted, never judged
+        ("sp-via-group", f"group {TENANT['group']}"),
+    ]
     assert all(
         g.expires is not None and g.expires > AS_OF for g in inv.grants if g.duration is not GrantDuration.STANDING
     )
@@ -414,3 +421,65 @@ def test_optional_exports_fill_the_raw_bundle_in_the_api_shape():
     skipped = {c.operation for c in raw.coverage if c.status is CoverageStatus.SKIPPED}
     assert "graph:applications.owners" not in skipped and "arm:roleAssignmentSchedules" not in skipped
     assert {"graph:applications.federatedIdentityCredentials", "arm:roleEligibilitySchedules"} <= skipped
+
+
+def test_entra_users_holding_roles_are_counted_as_people_and_never_judged():
+    """Who is a person in Azure: an Entra user. Owner on a subscription, held by a user and by a
+    service principal: the user is counted, the service principal (the near miss) is judged."""
+    tenant, sub = "6d1f2b3a-0000-4000-8000-000000000001", "/subscriptions/22222222-0000-4000-8000-000000000002"
+    user, sp, admin = (
+        "a11ce000-0000-4000-8000-00000000000a",
+        "5e000000-0000-4000-8000-00000000000b",
+        "ad000000-0000-4000-8000-00000000000c",
+    )
+    owner = {"roleDefinitionId": f"{sub}/providers/Microsoft.Authorization/roleDefinitions/{OWNER}", "scope": sub}
+    raw = RawTenant(
+        tenant_id=tenant,
+        service_principals=[{"id": sp, "appId": "app-1", "displayName": "deployer", "appOwnerOrganizationId": tenant}],
+        role_assignments=[
+            {
+                "id": "ra-user",
+                "principalId": user,
+                "principalType": "User",
+                "principalName": "bob@contoso.example",
+                **owner,
+            },
+            {"id": "ra-sp", "principalId": sp, "principalType": "ServicePrincipal", **owner},
+        ],
+        directory_role_assignments=[
+            {
+                "id": "dra-1",
+                "principalId": admin,
+                "roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10",
+                "directoryScopeId": "/",
+                "principal": {"@odata.type": "#microsoft.graph.user", "userPrincipalName": "gadmin@contoso.example"},
+            }
+        ],
+    )
+    inv = normalize_tenant(raw, now=AS_OF, meta=ScanMeta(tool_version="t", started_at=AS_OF, finished_at=AS_OF))
+    people = {i.name: (i.kind, i.human) for i in inv.identities if i.human}
+    assert people == {
+        "bob@contoso.example": (IdentityKind.USER, True),
+        "gadmin@contoso.example": (IdentityKind.USER, True),
+    }
+    document = scan_inventory(inv, ScanConfig(), as_of=AS_OF, generated_at=AS_OF, output_dir=None).document
+    judged = {f.identity_name for f in document.findings}
+    assert "deployer" in judged and not judged & set(people)
+    assert document.scan.people_left_out == {Provider.AZURE: 2}
+    assert document.scan.accounts == [tenant]
+
+
+def test_an_export_naming_no_workload_is_a_gap_never_a_clean_scan(tmp_path):
+    """Empty `az` exports: nothing was judged, and the scan says so. The near miss, one service
+    principal, has no such gap."""
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]")
+    sps = tmp_path / "sps.json"
+    sps.write_text(json.dumps([{"id": "5e000000-0000-4000-8000-00000000000b", "appId": "app-1"}]))
+
+    def gaps(sp_list):
+        inv = import_azure(sp_list=sp_list, app_list=empty, role_assignments=[empty], tenant_id="t", now=lambda: AS_OF)
+        return {g.operation for g in inv.gaps}
+
+    assert "import:identities" in gaps(empty)
+    assert "import:identities" not in gaps(sps)

@@ -183,12 +183,28 @@ ALL_EXPORTS = (
         for arg in (f"--from-role-{kind}-schedules", str(EXPORT / f"az-rest-role-{kind}-schedules-{scope}.json"))
     ),
 )
-# Sources no export file carries: directory roles, managed identities and sign-in activity (none changes
-# a finding in the fixture tenant).
+# Directory roles, managed identities and sign-in activity: each export and the flag that takes it.
+DIRECTORY_AND_ACTIVITY = {
+    "--from-directory-role-assignments": "az-rest-directory-role-assignments.json",
+    "--from-directory-role-definitions": "az-rest-directory-role-definitions.json",
+    "--from-directory-role-instances": "az-rest-directory-role-instances.json",
+    "--from-directory-role-eligibility": "az-rest-directory-role-eligibility.json",
+    "--from-managed-identities": "az-identity-list.json",
+    "--from-identity-federated-credentials": "az-identity-federated-credential-list.json",
+    "--from-sign-in-activity": "az-rest-sp-sign-in-activities.json",
+    "--from-credential-sign-in-activity": "az-rest-credential-sign-in-activities.json",
+}
+COMPLETE_EXPORTS = (*ALL_EXPORTS, *(a for f, n in DIRECTORY_AND_ACTIVITY.items() for a in (f, str(EXPORT / n))))
+# What ALL_EXPORTS leave out (the sources above), each a gap naming the command that writes it.
 NEVER_IMPORTED = {
     "graph:directory.roleAssignments",
+    "graph:directory.roleDefinitions",
+    "graph:directory.roleAssignmentScheduleInstances",
+    "graph:directory.roleEligibilitySchedules",
     "arm:userAssignedIdentities",
+    "arm:userAssignedIdentities.federatedIdentityCredentials",
     "graph:beta.servicePrincipalSignInActivities",
+    "graph:beta.appCredentialSignInActivities",
 }
 # What the three basic exports cannot show: owners, Graph app roles, federated credentials, group members,
 # and the PIM schedules (so a time-bound assignment looks standing).
@@ -219,14 +235,61 @@ def skipped(out: Path) -> set[str]:
     return {g["operation"] for g in gaps if g["status"] == "skipped"}
 
 
-def test_offline_import_gives_the_same_findings_as_the_api(runs, live, tmp_path):
+def test_a_complete_offline_export_is_a_complete_scan_with_the_api_findings(runs, live, tmp_path):
+    _, api_out, _ = live
+    out = tmp_path / "import"
+    proc = runs.cli("scan", "azure", *COMPLETE_EXPORTS, out=out, token=None)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads((out / "findings.json").read_text())["scan"]["gaps"] == []
+    assert "Scan complete: every source was read." in proc.stdout
+    assert whole(out) == whole(api_out)
+    assert {(rule, identity) for rule, identity, *_ in whole(out)} == PLANTED
+
+
+@pytest.mark.parametrize("path", ["api", "import"])
+def test_summary_names_the_tenant_and_counts_its_people(runs, live, tmp_path, path):
+    """Live and offline alike: the tenant is named (never `account(s) none`); alice and bob (app owners)
+    and carol (in a role-holding group) are people: counted, not judged."""
+    if path == "api":
+        proc, out, _ = live
+    else:
+        out = tmp_path / "import"
+        proc = runs.cli("scan", "azure", *COMPLETE_EXPORTS, out=out, token=None)
+    summary = json.loads((out / "findings.json").read_text())["scan"]
+    assert summary["accounts"] == [TENANT["tenant_id"]]
+    assert f"azure tenant(s) {TENANT['tenant_id']}:" in proc.stdout and "none" not in proc.stdout.splitlines()[1]
+    assert summary["people_left_out"] == {"azure": 3}
+    assert "People left out (counted, not judged): azure 3" in proc.stdout
+    assert not {"alice@contoso.example", "bob@contoso.example", "Carol Example"} & {
+        f["identity_name"] for f in findings(out)
+    }
+
+
+def test_offline_import_without_directory_and_activity_files_says_so_and_keeps_the_api_findings(runs, live, tmp_path):
     _, api_out, _ = live
     out = tmp_path / "import"
     proc = runs.cli("scan", "azure", *ALL_EXPORTS, out=out, token=None)
-    assert proc.returncode == 3, proc.stdout + proc.stderr  # sources no file carries: said, not hidden
-    assert whole(out) == whole(api_out)
-    assert {(rule, identity) for rule, identity, *_ in whole(out)} == PLANTED
+    assert proc.returncode == 3, proc.stdout + proc.stderr  # sources not given: said, not hidden
+    assert whole(out) == whole(api_out)  # none of them changes a finding in the fixture tenant
     assert skipped(out) == NEVER_IMPORTED
+
+
+@pytest.mark.parametrize(
+    "flag, command",
+    [
+        ("--from-directory-role-assignments", "roleManagement/directory/roleAssignments?$expand=principal"),
+        ("--from-managed-identities", "`az identity list`"),
+        ("--from-sign-in-activity", "beta/reports/servicePrincipalSignInActivities"),
+    ],
+)
+def test_a_complete_export_less_one_file_exits_3_with_the_gap_naming_its_command(runs, tmp_path, flag, command):
+    args = list(COMPLETE_EXPORTS)
+    del args[args.index(flag) : args.index(flag) + 2]
+    out = tmp_path / "less-one"
+    proc = runs.cli("scan", "azure", *args, out=out, token=None)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    gaps = json.loads((out / "findings.json").read_text())["scan"]["gaps"]
+    assert len(gaps) == 1 and gaps[0]["status"] == "skipped" and command in gaps[0]["detail"]
 
 
 def test_basic_exports_report_what_they_cannot_see(runs, live, tmp_path):

@@ -289,7 +289,8 @@ Resources:
             Statement: [{Effect: Allow, Action: !Ref AllowedAction, Resource: "*"}]
 """
     change = convert_template(parse_template(text, "t.yaml"), NOW)
-    assert [(g.scope, g.operation) for g in change.unknowns] == [("t.yaml:AppRole", "Policies.app")]
+    # the field is named down to the statement's element
+    assert [(g.scope, g.operation) for g in change.unknowns] == [("t.yaml:AppRole", "Policies.app.Statement[0].Action")]
     assert "parameter AllowedAction has no default" in change.unknowns[0].detail
 
 

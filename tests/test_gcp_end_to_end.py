@@ -207,7 +207,84 @@ def test_imported_files_give_the_same_findings_as_the_api(live, export, tmp_path
     run, _ = live
     imported = cli("scan", "gcp", *import_args(export), *analysis(tmp_path), out_dir=tmp_path, home=home)
     assert imported.code == 0, imported.stdout + imported.stderr  # files are complete: no gaps
+    assert scan_summary(tmp_path)["gaps"] == [] and "Scan complete: every source was read." in imported.stdout
     assert judged(tmp_path) == judged(run.out_dir)
+
+
+def scan_summary(out_dir: Path) -> dict:
+    return json.loads((out_dir / "findings.json").read_text())["scan"]
+
+
+def test_asset_search_alone_knows_the_bound_service_accounts_and_declares_their_keys_unread(tmp_path, home):
+    """The issue's case: Owner granted to service accounts, no account or key file: never a clean scan."""
+    run = cli("scan", "gcp", "--from-asset-search", str(IMPORTS / "asset-search.json"), *analysis(tmp_path),
+              out_dir=tmp_path, home=home)  # fmt: skip
+    assert run.code == 3, run.stdout + run.stderr
+    assert ("admin-equivalent", sa("owner-sa")) in pairs(tmp_path)
+    gaps = {(g["scope"], g["operation"]): g["detail"] for g in scan_summary(tmp_path)["gaps"]}
+    owner_keys = gaps[(f"projects/acme-prod/serviceAccounts/{sa('owner-sa')}", "iam:ListServiceAccountKeys")]
+    assert f"`gcloud iam service-accounts keys list --iam-account={sa('owner-sa')} --format=json`" in owner_keys
+    assert (
+        "`gcloud iam service-accounts list --project=acme-prod --format=json`"
+        in gaps[("projects/acme-prod", "iam:ListServiceAccounts")]
+    )
+    # Only the estate's own service accounts become identities; a deleted one never does.
+    assert "gone@acme-prod.iam.gserviceaccount.com" not in {f["identity"] for f in findings(tmp_path)}
+    assert "PARTIAL SCAN" in run.stdout and "every source was read" not in run.stdout
+
+
+IMPORT_KINDS = {
+    "--from-keys": ("iam:ListServiceAccountKeys", "gcloud iam service-accounts keys list --iam-account="),
+    "--from-activity": (
+        "policyanalyzer:projects.locations.activityTypes.activities.query",
+        "gcloud policy-intelligence query-activity --activity-type=serviceAccountKeyLastAuthentication",
+    ),
+    "--from-wif-providers": (
+        "iam:projects.locations.workloadIdentityPools.list",
+        "gcloud iam workload-identity-pools list --location=global",
+    ),
+    "--from-org-policy": (
+        "orgpolicy:policies.getEffectivePolicy",
+        "gcloud org-policies describe iam.disableServiceAccountKeyCreation --effective",
+    ),
+    "--from-service-accounts": ("iam:ListServiceAccounts", "gcloud iam service-accounts list --project="),
+}
+
+
+@pytest.mark.parametrize("dropped", sorted(IMPORT_KINDS))
+def test_a_complete_import_less_one_kind_of_file_exits_3_naming_the_command(dropped, tmp_path, home):
+    args = import_args(export=False)
+    kept = [a for i, a in enumerate(args) if a != dropped and (i == 0 or args[i - 1] != dropped)]
+    run = cli("scan", "gcp", *kept, *analysis(tmp_path), out_dir=tmp_path, home=home)
+    assert run.code == 3, run.stdout + run.stderr
+    operation, command = IMPORT_KINDS[dropped]
+    gaps = scan_summary(tmp_path)["gaps"]
+    assert gaps and {(g["operation"], g["status"]) for g in gaps} == {(operation, "skipped")}
+    assert all(command in g["detail"] and dropped in g["detail"] for g in gaps)
+
+
+def test_an_import_that_yields_no_identity_says_so_and_is_never_clean(tmp_path, home):
+    empty = tmp_path / "asset-search.json"
+    empty.write_text("[]")
+    out = tmp_path / "out"
+    run = cli("scan", "gcp", "--from-asset-search", str(empty), *analysis(out), out_dir=out, home=home)
+    assert run.code == 3, run.stdout + run.stderr
+    assert "No identity was found, so nothing was judged." in run.stdout
+    assert any(g["operation"] == "import:identities" for g in scan_summary(out)["gaps"])
+
+
+def test_summary_names_the_projects_and_counts_the_people_left_out(live, tmp_path, home):
+    run, _ = live
+    imported = cli("scan", "gcp", *import_args(False), *analysis(tmp_path), out_dir=tmp_path, home=home)
+    # The live scan also names the project it was denied (its gap says so); the files never show it.
+    for scan, projects in ((run, "acme-dev, acme-locked, acme-prod"), (imported, "acme-dev, acme-prod")):
+        summary = scan_summary(scan.out_dir)
+        assert summary["accounts"] == projects.split(", ")
+        # user:alice, user:bob and group:secops hold roles: counted, never judged
+        assert summary["people_left_out"] == {"gcp": 3}
+        assert f"gcp project(s) {projects}:" in scan.stdout
+        assert "People left out (counted, not judged): gcp 3" in scan.stdout
+        assert not any(f["identity"].startswith(("user:", "group:")) for f in findings(scan.out_dir))
 
 
 @pytest.mark.parametrize("damage", ["truncated", "not-a-list", "wrong-file"])

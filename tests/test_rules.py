@@ -206,6 +206,58 @@ def test_open_trusts_and_oidc_subjects():
     assert findings[("oidc-subject-unpinned", no_sub.id)].severity is Severity.CRITICAL
 
 
+def test_a_trust_whose_only_subject_condition_is_negated_is_unpinned():
+    """StringNotEquals / StringNotLike on ``sub`` shuts out one repository and admits every other."""
+    gh = "token.actions.githubusercontent.com"
+    gh_provider = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{gh}"
+    web = "sts:AssumeRoleWithWebIdentity"
+    all_but_one = role("gha-all-but-forks")
+    not_like = role("gha-not-like")
+    pinned_and_fenced = role("gha-pinned-no-bots")
+    aud = {f"{gh}:aud": "sts.amazonaws.com"}
+    inv = inventory(
+        all_but_one,
+        trust(
+            all_but_one,
+            gh_provider,
+            TrustKind.OIDC,
+            {"StringEquals": aud, "StringNotEquals": {f"{gh}:sub": "repo:acme/fork:pull_request"}},
+            issuer=gh,
+            action=web,
+        ),
+        not_like,
+        trust(
+            not_like,
+            gh_provider,
+            TrustKind.OIDC,
+            {"StringEquals": aud, "ForAnyValue:StringNotLike": {f"{gh}:sub": ["repo:evil/*", "repo:*:pull_request"]}},
+            issuer=gh,
+            action=web,
+        ),
+        # near miss: the subject is pinned; the negation is on another key and only narrows further
+        pinned_and_fenced,
+        trust(
+            pinned_and_fenced,
+            gh_provider,
+            TrustKind.OIDC,
+            {
+                "StringEquals": {**aud, f"{gh}:sub": "repo:acme/api:ref:refs/heads/main"},
+                "StringNotEquals": {f"{gh}:actor": "dependabot[bot]"},
+            },
+            issuer=gh,
+            action=web,
+        ),
+    )
+    findings = {(f.rule_id, f.subject): f for f in analyse(inv, ScanConfig(), as_of=NOW)}
+    assert set(findings) == {
+        ("oidc-subject-unpinned", all_but_one.id),
+        ("oidc-subject-unpinned", not_like.id),
+    }
+    negated = findings[("oidc-subject-unpinned", all_but_one.id)]
+    assert negated.severity is Severity.CRITICAL  # as wide as no subject at all, for GitHub
+    assert "every subject except 'repo:acme/fork:pull_request'" in negated.message
+
+
 def test_findings_are_ranked_worst_first_with_stable_fingerprints():
     svc = user("svc")
     root = Identity(

@@ -116,12 +116,27 @@ def test_an_unknown_operator_is_left_unparsed_not_guessed():
             "Bool": {"aws:MultiFactorAuthPresent": "true"},
         }
     ).condition
-    assert found.subjects == []  # a negated subject pins nothing
+    assert found.subjects == []  # a negated subject pins nothing...
+    assert [(s.operator, s.match, s.value) for s in found.excluded_subjects] == [
+        ("StringNotEquals", Match.EXACT, "repo:acme/api:pull_request")  # ...it excludes one subject
+    ]
+    assert found.unparsed == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    assert not found.leaves_unparsed(f"{GH}:sub") and not found.leaves_unparsed(f"{GH}:aud")
+
+
+def test_a_negated_subject_on_another_issuer_or_key_excludes_nothing_here():
+    found = _github_trust(
+        {
+            "StringEquals": {f"{GH}:sub": "repo:acme/api:ref:refs/heads/main"},
+            "StringNotEquals": {f"{GH}:actor": "dependabot[bot]"},
+            "ForAnyValue:StringNotLike": {"accounts.google.com:sub": "1234*"},
+        }
+    ).condition
+    assert found.pinned_subjects == ["repo:acme/api:ref:refs/heads/main"] and found.excluded_subjects == []
     assert found.unparsed == {
-        "StringNotEquals": {f"{GH}:sub": "repo:acme/api:pull_request"},
-        "Bool": {"aws:MultiFactorAuthPresent": "true"},
+        "StringNotEquals": {f"{GH}:actor": "dependabot[bot]"},
+        "ForAnyValue:StringNotLike": {"accounts.google.com:sub": "1234*"},
     }
-    assert found.leaves_unparsed(f"{GH}:SUB") and not found.leaves_unparsed(f"{GH}:aud")
 
 
 def test_other_claims_of_the_issuer_and_a_time_limit():

@@ -44,6 +44,14 @@ def source_options(func: Any) -> Any:
         click.option(
             "--cloudformation", type=FILE, multiple=True, help="A CloudFormation template, JSON or YAML (repeatable)."
         ),
+        click.option(
+            "--parameter",
+            "parameters",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="A CloudFormation parameter's value as deployed, for every template declaring it "
+            "(repeatable); otherwise its Default, and without one the values built from it are not judged.",
+        ),
         config_option(),
         as_of_option(),
         click.argument("templates", nargs=-1, type=FILE),
@@ -60,6 +68,8 @@ def _load_source(params: dict[str, Any], now: datetime) -> GateInput:
     )
     if len(given) != 1:
         raise click.UsageError("give exactly one of --snapshot, --findings, --terraform-plan, --cloudformation")
+    if params["parameters"] and not templates:
+        raise click.UsageError("--parameter gives CloudFormation parameters: use it with --cloudformation templates")
     base = load_config(params["config_path"])
     config = gate_config(base)
     as_of = params["as_of"] or now
@@ -72,9 +82,21 @@ def _load_source(params: dict[str, Any], now: datetime) -> GateInput:
         from standing.collectors.iac.terraform import convert_plan
 
         return from_changes([convert_plan(read_plan(params["terraform_plan"]), as_of)], config, as_of)
-    from standing.collectors.iac.cloudformation import convert_template, read_template
+    from standing.collectors.iac.cloudformation import convert_template, read_template, with_parameters
 
-    return from_changes([convert_template(read_template(path), as_of) for path in templates], config, as_of)
+    values = _parameter_values(params["parameters"])
+    changes = [convert_template(with_parameters(read_template(path), values), as_of) for path in templates]
+    return from_changes(changes, config, as_of)
+
+
+def _parameter_values(given: tuple[str, ...]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in given:
+        name, equals, value = item.partition("=")
+        if not equals or not name.strip():
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--parameter")
+        values[name.strip()] = value
+    return values
 
 
 @click.command("baseline")

@@ -23,6 +23,7 @@ from standing.core.model import (
     ScopeKind,
     UtcDatetime,
 )
+from standing.core.people import people_left_out
 
 FINDINGS_VERSION: Final = 1
 
@@ -30,9 +31,13 @@ FINDINGS_VERSION: Final = 1
 class ScanSummary(Record):
     complete: bool = Field(description="false when some source could not be read; see gaps")
     providers: list[Provider]
-    accounts: list[str]
+    accounts: list[str] = Field(description="what was scanned: AWS account ids, GCP project ids, Azure tenant ids")
     identities: int
     credentials: int
+    people_left_out: dict[Provider, int] = Field(
+        default_factory=dict,
+        description="people the scan saw and did not judge, per provider (who is a person: docs/scope.md)",
+    )
     gaps: list[CoverageEntry] = Field(description="what the scan could not read, and why")
 
 
@@ -49,6 +54,16 @@ class FindingsDocument(Record):
         description="waivers past their expiry: they waive nothing and need renewing or removing"
     )
     findings: list[Finding] = Field(description="worst first: by severity, then risk")
+
+
+# The scope that names what each provider's scan covered: an AWS account (``aws:account:N``),
+# a GCP project (``projects/<id>``), an Azure tenant (``entra:<tenant id>``).
+_SCANNED_KINDS = {ScopeKind.ACCOUNT: ":", ScopeKind.PROJECT: "/", ScopeKind.TENANT: ":"}
+
+
+def scanned_accounts(inventory: Inventory) -> list[str]:
+    """The accounts, projects and tenants a scan covered, by their ids, as findings name them."""
+    return sorted({s.id.rsplit(_SCANNED_KINDS[s.kind], 1)[-1] for s in inventory.scopes if s.kind in _SCANNED_KINDS})
 
 
 def build_document(
@@ -69,9 +84,10 @@ def build_document(
         scan=ScanSummary(
             complete=inventory.complete,
             providers=sorted(inventory.meta.providers),
-            accounts=sorted({s.id.rsplit(":", 1)[-1] for s in inventory.scopes if s.kind is ScopeKind.ACCOUNT}),
+            accounts=scanned_accounts(inventory),
             identities=len(inventory.identities),
             credentials=len(inventory.credentials),
+            people_left_out=people_left_out(inventory),
             gaps=inventory.gaps,
         ),
         counts={s: sum(1 for f in findings if f.severity is s) for s in Severity},

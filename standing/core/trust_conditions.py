@@ -75,6 +75,11 @@ class TrustCondition(_Record):
     dialect: ConditionDialect = ConditionDialect.NONE
     issuer: str | None = Field(default=None, description="OIDC issuer host the token comes from")
     subjects: list[ClaimPattern] = Field(default_factory=list, description="patterns the token subject must match")
+    excluded_subjects: list[ClaimPattern] = Field(
+        default_factory=list,
+        description="patterns the token subject must NOT match (StringNotEquals / StringNotLike): on their own "
+        "they admit every other subject",
+    )
     audiences: list[ClaimPattern] = Field(default_factory=list)
     claims: list[ClaimPattern] = Field(
         default_factory=list,
@@ -95,6 +100,7 @@ class TrustCondition(_Record):
         """Any condition at all, understood or not."""
         return bool(
             self.subjects
+            or self.excluded_subjects
             or self.audiences
             or self.claims
             or self.sources
@@ -133,6 +139,8 @@ def parse_trust_conditions(conditions: Mapping[str, Any], issuer: str | None = N
 # --- AWS: IAM policy condition blocks ----------------------------------------------------
 
 _POSITIVE = {"StringEquals": Match.EXACT, "StringEqualsIgnoreCase": Match.EXACT, "StringLike": Match.GLOB}
+# A negated operator on the subject excludes; it never pins (it admits every subject but the ones named).
+_NEGATED = {"StringNotEquals": Match.EXACT, "StringNotEqualsIgnoreCase": Match.EXACT, "StringNotLike": Match.GLOB}
 _SET_PREFIXES = ("ForAnyValue:", "ForAllValues:")
 _SOURCE_KEYS = frozenset(
     {
@@ -153,14 +161,18 @@ _SOURCE_KEYS = frozenset(
 _EXPIRY_OPERATORS = ("DateLessThan", "DateLessThanEquals")
 
 
-def _string_match(operator: str) -> Match | None:
-    """How a positive string operator matches (set prefixes and IfExists read as the base)."""
+def _base_operator(operator: str) -> str:
+    """The operator without set prefixes and ``IfExists``."""
     base = operator
     for prefix in _SET_PREFIXES:
         if base.startswith(prefix):
             base = base[len(prefix) :]
-    base = base.removesuffix("IfExists")
-    return _POSITIVE.get(base)
+    return base.removesuffix("IfExists")
+
+
+def _string_match(operator: str) -> Match | None:
+    """How a positive string operator matches (set prefixes and IfExists read as the base)."""
+    return _POSITIVE.get(_base_operator(operator))
 
 
 def _values(value: Any) -> list[str]:
@@ -173,10 +185,13 @@ def parse_aws_condition(block: Mapping[str, Any], *, issuer: str | None = None) 
     Keys are matched case-insensitively. ``{issuer}:sub`` / ``:aud`` under a positive string
     operator are the subject and audience (any ``*:sub`` / ``*:aud`` when the trust names no
     issuer); other ``{issuer}:`` keys are claims; source keys and ``sts:ExternalId`` are sources
-    under any operator; ``aws:CurrentTime`` before a date is the expiry. Everything else (negated
-    operators, ``Bool``, unknown keys, empty or malformed blocks) is kept in ``unparsed``.
+    under any operator; ``aws:CurrentTime`` before a date is the expiry. The subject under a negated
+    string operator (``StringNotEquals``, ``StringNotLike``) is an excluded subject: it narrows
+    nothing but the subjects it names. Everything else (other negated keys, ``Bool``, unknown keys,
+    empty or malformed blocks) is kept in ``unparsed``.
     """
     subjects: list[ClaimPattern] = []
+    excluded: list[ClaimPattern] = []
     audiences: list[ClaimPattern] = []
     claims: list[ClaimPattern] = []
     sources: list[SourceCondition] = []
@@ -188,6 +203,7 @@ def parse_aws_condition(block: Mapping[str, Any], *, issuer: str | None = None) 
             unparsed[operator] = entries
             continue
         match = _string_match(operator)
+        negated = _NEGATED.get(_base_operator(operator))
         for key, value in entries.items():
             lowered = str(key).lower()
             claim_of, _, claim = lowered.rpartition(":")
@@ -205,12 +221,15 @@ def parse_aws_condition(block: Mapping[str, Any], *, issuer: str | None = None) 
                     claims += patterns
                 else:
                     unparsed.setdefault(operator, {})[key] = value
+            elif negated is not None and claim == "sub" and claim_of and (prefix is None or claim_of == prefix):
+                excluded += [ClaimPattern(key=key, operator=operator, match=negated, value=v) for v in _values(value)]
             else:
                 unparsed.setdefault(operator, {})[key] = value
     return TrustCondition(
         dialect=ConditionDialect.AWS,
         issuer=issuer,
         subjects=subjects,
+        excluded_subjects=excluded,
         audiences=audiences,
         claims=claims,
         sources=sources,

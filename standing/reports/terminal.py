@@ -13,6 +13,7 @@ from rich.text import Text
 
 from standing.core.findings import Finding, Severity
 from standing.core.findings_json import FindingsDocument
+from standing.core.model import Provider
 from standing.core.traits import Trait
 from standing.rules.registry import traits_of
 
@@ -24,6 +25,9 @@ _STYLE = {
     Severity.INFO: "dim",
 }
 
+
+# What one provider's scan covers, as the summary's first line names it.
+_SCANNED = {Provider.AWS: "account(s)", Provider.GCP: "project(s)", Provider.AZURE: "tenant(s)"}
 
 SHOWN = 15  # findings listed without --all: the worst, one line each
 _GAPS_SHOWN = 10
@@ -88,16 +92,22 @@ def render_summary(
     never shows a finding wrapped over several lines; ``show_all`` lists every finding.
     """
     scan = document.scan
-    accounts = ", ".join(scan.accounts) if len(scan.accounts) <= 3 else f"{len(scan.accounts)} accounts"
+    noun = _SCANNED.get(scan.providers[0], "account(s)") if len(scan.providers) == 1 else "account(s)"
+    accounts = ", ".join(scan.accounts) if len(scan.accounts) <= 3 else f"{len(scan.accounts)} {noun}"
     console.print(
         Text.assemble(("standing ", "bold"), f"{document.tool_version}, as of {document.as_of:%Y-%m-%d %H:%M} UTC")
     )
     console.print(
         Text(
-            f"{', '.join(p.value for p in scan.providers) or '-'} account(s) {accounts or 'none'}: "
+            f"{', '.join(p.value for p in scan.providers) or '-'} {noun} {accounts or 'none'}: "
             f"{scan.identities} identities, {scan.credentials} credentials"
         )
     )
+    if scan.people_left_out:
+        people = ", ".join(f"{p.value} {n}" for p, n in scan.people_left_out.items())
+        console.print(Text(f"People left out (counted, not judged): {people}"))
+    if scan.identities == 0:
+        console.print(Text("No identity was found, so nothing was judged.", style="bold yellow"))
     findings = document.findings
     if not findings:
         console.print(Text("No findings.", style="green"))

@@ -108,8 +108,58 @@ azure_options = click_options(
         "management.azure.com/subscriptions/<id>/providers/Microsoft.Authorization/"
         'roleEligibilitySchedules?api-version=2020-10-01"`.',
     ),
+    click.option(
+        "--from-directory-role-assignments",
+        type=_FILE,
+        help='Offline: Entra directory roles: `az rest --url "https://graph.microsoft.com/v1.0/'
+        'roleManagement/directory/roleAssignments?\\$expand=principal"`.',
+    ),
+    click.option(
+        "--from-directory-role-definitions",
+        type=_FILE,
+        help="Offline: `az rest --url https://graph.microsoft.com/v1.0/roleManagement/directory/roleDefinitions`.",
+    ),
+    click.option(
+        "--from-directory-role-instances",
+        type=_FILE,
+        help="Offline: Entra PIM active assignments: `az rest --url https://graph.microsoft.com/v1.0/"
+        "roleManagement/directory/roleAssignmentScheduleInstances`.",
+    ),
+    click.option(
+        "--from-directory-role-eligibility",
+        type=_FILE,
+        help="Offline: Entra PIM eligibility: `az rest --url https://graph.microsoft.com/v1.0/"
+        "roleManagement/directory/roleEligibilitySchedules`.",
+    ),
+    click.option(
+        "--from-managed-identities", type=_FILE, help="Offline: user-assigned managed identities: `az identity list`."
+    ),
+    click.option(
+        "--from-identity-federated-credentials",
+        type=_FILE,
+        help='Offline: managed identities\' federated credentials, one JSON object {"<identity resource id>": '
+        "`az identity federated-credential list --identity-name <name> --resource-group <group>`, ...}.",
+    ),
+    click.option(
+        "--from-sign-in-activity",
+        type=_FILE,
+        help="Offline: `az rest --url https://graph.microsoft.com/beta/reports/servicePrincipalSignInActivities`.",
+    ),
+    click.option(
+        "--from-credential-sign-in-activity",
+        type=_FILE,
+        help="Offline: `az rest --url https://graph.microsoft.com/beta/reports/appCredentialSignInActivities`.",
+    ),
 )
 _EXTRAS = (
+    "from_directory_role_assignments",
+    "from_directory_role_definitions",
+    "from_directory_role_instances",
+    "from_directory_role_eligibility",
+    "from_managed_identities",
+    "from_identity_federated_credentials",
+    "from_sign_in_activity",
+    "from_credential_sign_in_activity",
     "from_role_definitions",
     "from_app_owners",
     "from_federated_credentials",
@@ -140,6 +190,14 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
             group_members=params["from_group_members"],
             assignment_schedules=tuple(params["from_role_assignment_schedules"]),
             eligibility_schedules=tuple(params["from_role_eligibility_schedules"]),
+            directory_role_assignments=params["from_directory_role_assignments"],
+            directory_role_definitions=params["from_directory_role_definitions"],
+            directory_role_instances=params["from_directory_role_instances"],
+            directory_role_eligibility=params["from_directory_role_eligibility"],
+            managed_identities=params["from_managed_identities"],
+            identity_federated_credentials=params["from_identity_federated_credentials"],
+            sign_in_activity=params["from_sign_in_activity"],
+            credential_sign_in_activity=params["from_credential_sign_in_activity"],
         )
         return import_azure(
             sp_list=params["from_sp_list"],

@@ -610,7 +610,9 @@ def _credential_usage(credentials: Iterable[Credential]) -> Iterator[Usage]:
 
 
 def _user_is_human(row: dict[str, str] | None, credentials: list[Credential]) -> bool | None:
-    """A console password and no active key: a person. Active keys and no password: a workload."""
+    """Who is a person in AWS (docs/scope.md): a console password (login profile) and no active
+    access key (a deactivated key is no credential today). Active keys and no password: a
+    workload. A password beside an active key stays unknown, so the user is judged, for its keys."""
     if row is None:
         return None
     console = row.get("password_enabled") == "true"

@@ -19,7 +19,7 @@ from azure.core.exceptions import HttpResponseError, ServiceRequestError, Servic
 from rich.console import Console
 from rich.text import Text
 
-from standing.collectors.azure.clients import ClientFactory, GraphReader
+from standing.collectors.azure.clients import ClientFactory, GraphReader, UndeclaredRequestError
 from standing.collectors.azure.operations import AzureOperation, operation
 from standing.collectors.azure.raw import GRAPH_APP_ID, TENANT_SCOPE, RawTenant, flatten
 from standing.core.model import CoverageEntry, CoverageStatus, Provider
@@ -85,6 +85,10 @@ class CoverageLog:
             return None
         except (ServiceRequestError, ServiceResponseError) as err:
             self.record(op, scope, CoverageStatus.FAILED, f"{type(err).__name__}: {err}")
+            return None
+        except UndeclaredRequestError as err:
+            # e.g. a paging link that leads outside the declared reads: refused, never sent
+            self.record(op, scope, CoverageStatus.FAILED, f"refused: {err}")
             return None
         if record_ok:
             self.record(op, scope, CoverageStatus.OK)
@@ -170,6 +174,9 @@ def _fetch_graph(
     say(f"{len(apps or [])} applications, {len(sps or [])} service principals")
     out["applications"], out["service_principals"] = apps, sps
     if apps is not None:
+        # Only an object id addresses an application's sub-resources; Microsoft's own
+        # shortened examples show records without one.
+        apps = [app for app in apps if app.get("id")]
         out["app_federated_credentials"] = _per_object(
             log,
             workers,

@@ -22,10 +22,19 @@ Optional files for what those three cannot show, each in the wire shape the API 
 - ARM PIM schedules: ``az rest`` of ``roleAssignmentSchedules`` / ``roleEligibilitySchedules``
   at a scope (repeatable), flattened as the API path flattens them.
 
-Each source not given (and directory roles, managed identities and sign-in activity, which
-no file carries) is a ``skipped`` coverage entry; without assignment schedules every role
-assignment counts as standing, because ``az role assignment list`` cannot tell a
-time-bound PIM assignment apart.
+- Entra directory roles: ``az rest`` of ``roleManagement/directory/roleAssignments``
+  (``$expand=principal`` names the users among the holders), of ``roleDefinitions``, and of
+  the PIM ``roleAssignmentScheduleInstances`` / ``roleEligibilitySchedules``;
+- user-assigned managed identities: ``az identity list``, and their federated credentials as
+  one object keyed by identity resource id, each value what ``az identity federated-credential
+  list`` prints;
+- sign-in activity: ``az rest`` of the beta reports ``servicePrincipalSignInActivities`` and
+  ``appCredentialSignInActivities``.
+
+Each source not given is a ``skipped`` coverage entry naming the command that writes it, so an
+import is complete (exit 0) only when every file the API path reads was given; without
+assignment schedules every role assignment counts as standing, because ``az role assignment
+list`` cannot tell a time-bound PIM assignment apart.
 """
 
 from __future__ import annotations
@@ -48,12 +57,20 @@ _NOT_IN_EXPORTS = {
     "graph:applications.federatedIdentityCredentials": "federated credentials are not in `az ad app list`",
     "graph:applications.owners": "application owners are not in `az ad app list`",
     "graph:servicePrincipals.appRoleAssignedTo": "Graph application permissions are not in `az ad sp list`",
-    "graph:directory.roleAssignments": "Entra directory roles are not in these exports",
+    "graph:directory.roleAssignments": "Entra directory roles were not imported",
+    "graph:directory.roleDefinitions": "Entra directory role definitions were not imported: roles are named by id",
+    "graph:directory.roleAssignmentScheduleInstances": "Entra PIM assignments were not imported: every active "
+    "directory role counts as standing",
+    "graph:directory.roleEligibilitySchedules": "Entra PIM eligibility was not imported: eligible roles are not seen",
     "arm:roleAssignmentSchedules": "PIM schedules are not in `az role assignment list`; every assignment "
     "is treated as standing",
     "arm:roleEligibilitySchedules": "PIM eligibility schedules are not in these exports: eligible roles are not seen",
-    "arm:userAssignedIdentities": "managed identities' federated credentials are not in these exports",
-    "graph:beta.servicePrincipalSignInActivities": "sign-in activity is not in these exports",
+    "arm:userAssignedIdentities": "user-assigned managed identities were not imported",
+    "arm:userAssignedIdentities.federatedIdentityCredentials": "managed identities' federated credentials were "
+    "not imported",
+    "graph:beta.servicePrincipalSignInActivities": "sign-in activity was not imported: last use is unknown",
+    "graph:beta.appCredentialSignInActivities": "credential sign-in activity was not imported: last use of "
+    "secrets is unknown",
     "graph:groups.transitiveMembers": "group members are not in these exports: roles held through groups are not seen",
 }
 _REQUIRED = {
@@ -77,7 +94,24 @@ ELIGIBILITY_SCHEDULES = (
     "az rest --url https://management.azure.com/<scope>/providers/"
     "Microsoft.Authorization/roleEligibilitySchedules?api-version=2020-10-01"
 )
+_GRAPH = "https://graph.microsoft.com"
+DIRECTORY_ROLES = f'az rest --url "{_GRAPH}/v1.0/roleManagement/directory/roleAssignments?$expand=principal"'
+DIRECTORY_DEFINITIONS = f"az rest --url {_GRAPH}/v1.0/roleManagement/directory/roleDefinitions"
+DIRECTORY_INSTANCES = f"az rest --url {_GRAPH}/v1.0/roleManagement/directory/roleAssignmentScheduleInstances"
+DIRECTORY_ELIGIBILITY = f"az rest --url {_GRAPH}/v1.0/roleManagement/directory/roleEligibilitySchedules"
+MANAGED_IDENTITIES = "az identity list"
+IDENTITY_FEDERATED = "az identity federated-credential list --identity-name <name> --resource-group <group>"
+SP_SIGN_INS = f"az rest --url {_GRAPH}/beta/reports/servicePrincipalSignInActivities"
+CREDENTIAL_SIGN_INS = f"az rest --url {_GRAPH}/beta/reports/appCredentialSignInActivities"
 _SOURCE = {
+    DIRECTORY_ROLES: "graph:directory.roleAssignments",
+    DIRECTORY_DEFINITIONS: "graph:directory.roleDefinitions",
+    DIRECTORY_INSTANCES: "graph:directory.roleAssignmentScheduleInstances",
+    DIRECTORY_ELIGIBILITY: "graph:directory.roleEligibilitySchedules",
+    MANAGED_IDENTITIES: "arm:userAssignedIdentities",
+    IDENTITY_FEDERATED: "arm:userAssignedIdentities.federatedIdentityCredentials",
+    SP_SIGN_INS: "graph:beta.servicePrincipalSignInActivities",
+    CREDENTIAL_SIGN_INS: "graph:beta.appCredentialSignInActivities",
     APP_OWNERS: "graph:applications.owners",
     FEDERATED: "graph:applications.federatedIdentityCredentials",
     APP_ROLES: "graph:servicePrincipals.appRoleAssignedTo",
@@ -85,7 +119,29 @@ _SOURCE = {
     ASSIGNMENT_SCHEDULES: "arm:roleAssignmentSchedules",
     ELIGIBILITY_SCHEDULES: "arm:roleEligibilitySchedules",
 }
+# The exports read whole into the bundle field of the same read on the API path.
+_LISTS = frozenset(
+    {
+        DIRECTORY_ROLES,
+        DIRECTORY_DEFINITIONS,
+        DIRECTORY_INSTANCES,
+        DIRECTORY_ELIGIBILITY,
+        MANAGED_IDENTITIES,
+        SP_SIGN_INS,
+        CREDENTIAL_SIGN_INS,
+    }
+)
+# The command that writes each source, named in the gap when it was not given.
+_COMMAND = {op: command for command, op in _SOURCE.items()}
 _FIELDS = {
+    DIRECTORY_ROLES: ("principalId", "roleDefinitionId"),
+    DIRECTORY_DEFINITIONS: ("id",),
+    DIRECTORY_INSTANCES: ("principalId", "roleDefinitionId"),
+    DIRECTORY_ELIGIBILITY: ("principalId", "roleDefinitionId"),
+    MANAGED_IDENTITIES: ("id", "principalId"),
+    IDENTITY_FEDERATED: ("id", "issuer"),
+    SP_SIGN_INS: ("appId",),
+    CREDENTIAL_SIGN_INS: ("keyId",),
     APP_OWNERS: ("id",),
     FEDERATED: ("id", "issuer"),
     APP_ROLES: ("principalId", "resourceId", "appRoleId"),
@@ -200,6 +256,14 @@ class Extras:
     group_members: Path | None = None
     assignment_schedules: tuple[Path, ...] = ()
     eligibility_schedules: tuple[Path, ...] = ()
+    directory_role_assignments: Path | None = None
+    directory_role_definitions: Path | None = None
+    directory_role_instances: Path | None = None
+    directory_role_eligibility: Path | None = None
+    managed_identities: Path | None = None
+    identity_federated_credentials: Path | None = None
+    sign_in_activity: Path | None = None
+    credential_sign_in_activity: Path | None = None
 
     def files(self) -> list[tuple[Path, str]]:
         single = [
@@ -207,6 +271,14 @@ class Extras:
             (self.federated_credentials, FEDERATED),
             (self.app_role_assignments, APP_ROLES),
             (self.group_members, GROUP_MEMBERS),
+            (self.directory_role_assignments, DIRECTORY_ROLES),
+            (self.directory_role_definitions, DIRECTORY_DEFINITIONS),
+            (self.directory_role_instances, DIRECTORY_INSTANCES),
+            (self.directory_role_eligibility, DIRECTORY_ELIGIBILITY),
+            (self.managed_identities, MANAGED_IDENTITIES),
+            (self.identity_federated_credentials, IDENTITY_FEDERATED),
+            (self.sign_in_activity, SP_SIGN_INS),
+            (self.credential_sign_in_activity, CREDENTIAL_SIGN_INS),
         ]
         return (
             [(p, c) for p, c in single if p is not None]
@@ -218,6 +290,12 @@ class Extras:
 def _by_app(keyed: dict[str, list[dict[str, Any]]], apps: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Keys matched to the exported applications' object ids (ids compare case-insensitively)."""
     ids = {str(a["id"]).lower(): a["id"] for a in apps}
+    return {ids.get(key.lower(), key): value for key, value in keyed.items()}
+
+
+def _by_id(keyed: dict[str, list[dict[str, Any]]], objects: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Keys matched to the exported objects' ARM ids (ARM compares ids case-insensitively)."""
+    ids = {str(o["id"]).lower(): o["id"] for o in objects}
     return {ids.get(key.lower(), key): value for key, value in keyed.items()}
 
 
@@ -255,6 +333,13 @@ def import_exports(
     )
     app_roles = _read_list(extras.app_role_assignments, APP_ROLES) if extras.app_role_assignments else None
     members = _read_keyed(extras.group_members, GROUP_MEMBERS) if extras.group_members else None
+    lists = {command: _read_list(path, command) for path, command in extras.files() if command in _LISTS}
+    identities = lists.get(MANAGED_IDENTITIES)
+    identity_federated = (
+        _by_id(_read_keyed(extras.identity_federated_credentials, IDENTITY_FEDERATED), identities or [])
+        if extras.identity_federated_credentials
+        else None
+    )
     tenant = tenant_id or _tenant(sps, apps)
     if not tenant:
         raise UserError(str(sp_list), "cannot tell the tenant id from the exports; pass --tenant-id")
@@ -271,11 +356,17 @@ def import_exports(
     missing = dict(_NOT_IN_EXPORTS)
     for _, command in extras.files():
         missing.pop(_SOURCE[command], None)
+    if identities is not None and not identities:  # no managed identity: no credentials of theirs to read
+        missing.pop(_SOURCE[IDENTITY_FEDERATED], None)
     if definitions is None:
         missing["arm:roleDefinitions"] = "no `az role definition list` export: custom roles cannot be judged"
     coverage += [
         CoverageEntry(
-            provider=Provider.AZURE, scope="import", operation=op, status=CoverageStatus.SKIPPED, detail=detail
+            provider=Provider.AZURE,
+            scope="import",
+            operation=op,
+            status=CoverageStatus.SKIPPED,
+            detail=f"{detail}; export it with `{_COMMAND[op]}`" if op in _COMMAND else detail,
         )
         for op, detail in sorted(missing.items())
     ]
@@ -291,6 +382,14 @@ def import_exports(
         role_definitions=definitions,
         assignment_schedules=_schedules(extras.assignment_schedules, ASSIGNMENT_SCHEDULES),
         eligibility_schedules=_schedules(extras.eligibility_schedules, ELIGIBILITY_SCHEDULES),
+        directory_role_assignments=lists.get(DIRECTORY_ROLES),
+        directory_role_definitions=lists.get(DIRECTORY_DEFINITIONS),
+        directory_assignment_instances=lists.get(DIRECTORY_INSTANCES),
+        directory_eligibility_schedules=lists.get(DIRECTORY_ELIGIBILITY),
+        user_assigned_identities=identities,
+        identity_federated_credentials=identity_federated,
+        sp_sign_ins=lists.get(SP_SIGN_INS),
+        credential_sign_ins=lists.get(CREDENTIAL_SIGN_INS),
         coverage=coverage,
     )
 
@@ -319,4 +418,16 @@ def import_azure(
     meta = ScanMeta(
         tool_version=standing.__version__, started_at=started, finished_at=now(), providers=[Provider.AZURE]
     )
-    return normalize_tenant(raw, now=as_of or started, meta=meta)
+    inventory = normalize_tenant(raw, now=as_of or started, meta=meta)
+    if any(i.human is not True for i in inventory.identities):
+        return inventory
+    return inventory.model_copy(update={"coverage": [*inventory.coverage, NO_IDENTITY]})
+
+
+NO_IDENTITY = CoverageEntry(
+    provider=Provider.AZURE,
+    scope="import",
+    operation="import:identities",
+    status=CoverageStatus.SKIPPED,
+    detail="the exports name no application, service principal or managed identity: nothing was judged",
+)

@@ -49,7 +49,10 @@ GRAPH_APP_ROLES = {
     "19dbc75e-c2e2-444c-a770-ec69d8559fc7": "Directory.ReadWrite.All",
     "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30": "Application.Read.All",
 }
+_GRAPH_USER = "#microsoft.graph.user"
 _FRACTION = re.compile(r"(\.\d{6})\d+")
+_SHORT_OFFSET = re.compile(r"([+-])(\d):(\d\d)$")  # '-8:00', as Graph's beta report examples write it
+_SUBSCRIPTION_ALIAS = "/providers/microsoft.subscription/subscriptions/"
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -57,6 +60,7 @@ def parse_time(value: Any) -> datetime | None:
     if not value:
         return None
     text = _FRACTION.sub(r"\1", str(value).replace("Z", "+00:00"))
+    text = _SHORT_OFFSET.sub(r"\g<1>0\2:\3", text)
     parsed = datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
@@ -76,7 +80,12 @@ def role_definition_id(value: str) -> str:
 
 
 def arm_id(value: str) -> str:
-    return value.rstrip("/").lower() or "/"
+    """Lower-cased, and ``/providers/Microsoft.Subscription/subscriptions/<id>`` (the alias PIM
+    schedules use) written as ``/subscriptions/<id>``: one subscription, one id."""
+    text = value.rstrip("/").lower() or "/"
+    if text.startswith(_SUBSCRIPTION_ALIAS):
+        text = "/subscriptions/" + text[len(_SUBSCRIPTION_ALIAS) :]
+    return text
 
 
 def entra_scope(tenant_id: str, directory_scope: str = "/") -> str:
@@ -115,11 +124,17 @@ class _Builder:
         self.trusts: list[Trust] = []
         self.memberships: list[Membership] = []
         self.app_to_identity: dict[str, str] = {}  # application object id -> identity id
+        # An application record without an object id (Microsoft's shortened examples) is
+        # keyed by its appId rather than dropped; it then has no object id to report.
+        self.applications = [
+            {**a, "id": a.get("id") or a["appId"]} for a in raw.applications or [] if a.get("id") or a.get("appId")
+        ]
+        self._no_object_id = {a["appId"] for a in raw.applications or [] if not a.get("id") and a.get("appId")}
         self.appid_to_identity: dict[str, str] = {}  # appId -> identity id
 
     # -- identities ----------------------------------------------------------------------
     def service_principals(self) -> None:
-        apps_by_appid = {a.get("appId"): a for a in self.raw.applications or []}
+        apps_by_appid = {a.get("appId"): a for a in self.applications}
         for sp in self.raw.service_principals or []:
             sp_type = sp.get("servicePrincipalType") or "Application"
             app = apps_by_appid.get(sp.get("appId"))
@@ -127,7 +142,7 @@ class _Builder:
             tags = {"entra.objectType": "servicePrincipal", "entra.servicePrincipalType": sp_type}
             if sp.get("appId"):
                 tags["entra.appId"] = sp["appId"]
-            if app is not None:
+            if app is not None and app["id"] not in self._no_object_id:
                 tags["entra.applicationObjectId"] = app["id"]
             if owner_org and owner_org.lower() not in (self.tenant.lower(), MICROSOFT_TENANT):
                 tags["entra.thirdParty"] = owner_org
@@ -149,7 +164,7 @@ class _Builder:
                 self.app_to_identity[app["id"]] = identity.id
             if sp.get("appId"):
                 self.appid_to_identity[sp["appId"]] = identity.id
-        for app in self.raw.applications or []:
+        for app in self.applications:
             if app["id"] in self.app_to_identity:
                 continue
             identity = Identity(
@@ -163,7 +178,7 @@ class _Builder:
                 tags={
                     "entra.objectType": "application",
                     "entra.appId": app.get("appId", ""),
-                    "entra.applicationObjectId": app["id"],
+                    **({} if app["id"] in self._no_object_id else {"entra.applicationObjectId": app["id"]}),
                 },
             )
             self.identities[identity.id] = identity
@@ -201,7 +216,7 @@ class _Builder:
 
     # -- credentials ---------------------------------------------------------------------
     def secrets(self) -> None:
-        for app in self.raw.applications or []:
+        for app in self.applications:
             owner = self.app_to_identity[app["id"]]
             self._secrets(owner, app)
             for fic in (self.raw.app_federated_credentials or {}).get(app["id"], []):
@@ -290,16 +305,8 @@ class _Builder:
                 continue
             for owner in owners:
                 owner_id = str(owner["id"]).lower()
-                if owner.get("@odata.type") == "#microsoft.graph.user" and owner_id not in self.identities:
-                    self.identities[owner_id] = Identity(
-                        id=owner_id,
-                        provider=Provider.AZURE,
-                        kind=IdentityKind.USER,
-                        account=self.tenant,
-                        name=owner.get("userPrincipalName") or owner.get("displayName") or owner_id,
-                        human=True,
-                        tags={"entra.objectType": "user"},
-                    )
+                if owner.get("@odata.type") == _GRAPH_USER:
+                    self._person(owner_id, owner.get("userPrincipalName") or owner.get("displayName"))
                 self.trusts.append(
                     Trust(
                         target_id=target,
@@ -308,6 +315,46 @@ class _Builder:
                         actions=["add credentials to the application"],
                     )
                 )
+
+    def _person(self, object_id: str, name: str | None) -> None:
+        """An Entra user: a person, counted and never judged (core/people.py)."""
+        if object_id and object_id not in self.identities:
+            self.identities[object_id] = Identity(
+                id=object_id,
+                provider=Provider.AZURE,
+                kind=IdentityKind.USER,
+                account=self.tenant,
+                name=name or object_id,
+                human=True,
+                tags={"entra.objectType": "user"},
+            )
+
+    def people(self) -> None:
+        """Entra users seen holding a role (ARM or directory) or in a role-holding group."""
+        for record in [
+            *(self.raw.role_assignments or []),
+            *(self.raw.assignment_schedules or []),
+            *(self.raw.eligibility_schedules or []),
+        ]:
+            if record.get("principalType") == "User":
+                self._person(str(record.get("principalId") or "").lower(), record.get("principalName"))
+        for record in [
+            *(self.raw.directory_role_assignments or []),
+            *(self.raw.directory_eligibility_schedules or []),
+        ]:
+            principal = record.get("principal") or {}  # present when read with $expand=principal
+            if principal.get("@odata.type") == _GRAPH_USER:
+                self._person(
+                    str(record.get("principalId") or "").lower(),
+                    principal.get("userPrincipalName") or principal.get("displayName"),
+                )
+        for members in (self.raw.group_members or {}).values():
+            for member in members:
+                if member.get("@odata.type") == _GRAPH_USER:
+                    self._person(
+                        str(member.get("id") or "").lower(),
+                        member.get("userPrincipalName") or member.get("displayName"),
+                    )
 
     def groups(self) -> None:
         """Groups that hold Azure roles, and the workloads in them (transitively)."""
@@ -538,6 +585,7 @@ def normalize_tenant(raw: RawTenant, *, now: datetime, meta: ScanMeta) -> Invent
     b.secrets()
     b.sign_ins()
     b.owners()
+    b.people()
     b.groups()
     b.scopes_from_hierarchy()
     b.arm_roles()

@@ -13,7 +13,7 @@ from standing.collectors.gcp.fetch import GcpClients, GcpScanOptions, fetch_esta
 from standing.collectors.gcp.importer import ImportFiles, load_files
 from standing.collectors.gcp.normalize import normalize_estate
 from standing.core.errors import UserError
-from standing.core.model import Inventory
+from standing.core.model import CoverageEntry, CoverageStatus, Inventory, Provider
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 
@@ -80,5 +80,18 @@ def _first_line(err: BaseException) -> str:
 
 
 def import_gcp(files: ImportFiles, *, now: Callable[[], datetime]) -> Inventory:
-    """The same inventory from gcloud / Cloud Asset Inventory JSON files."""
-    return normalize_estate(load_files(files), now=now())
+    """The same inventory from gcloud / Cloud Asset Inventory JSON files; files that name no
+    service account are a gap, never a clean scan."""
+    inventory = normalize_estate(load_files(files), now=now())
+    if inventory.identities:
+        return inventory
+    return inventory.model_copy(update={"coverage": [*inventory.coverage, NO_IDENTITY]})
+
+
+NO_IDENTITY = CoverageEntry(
+    provider=Provider.GCP,
+    scope="import",
+    operation="import:identities",
+    status=CoverageStatus.SKIPPED,
+    detail="the imported files name no service account: nothing was judged",
+)

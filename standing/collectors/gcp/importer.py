@@ -16,6 +16,13 @@ Accepted (all JSON as gcloud writes it with ``--format=json``):
 Project numbers (used by Cloud Asset) are turned into project ids from what the files show
 together: service-account resource names, ``projectId`` of accounts, and the number in the
 default compute account's email. A malformed or truncated file is a ``UserError`` naming it.
+
+Every kind of file not given is a ``skipped`` coverage entry per project (keys: per service
+account) whose detail is the exact ``gcloud`` command that writes it, so the scan is partial
+(exit 3) until the export is complete. A kind given at all counts as given for every project,
+because an empty listing and a missing one look the same. Without the service-account listing,
+the service accounts of the estate's projects named in IAM bindings are still identities
+(known by name only), and their keys are declared not read.
 """
 
 from __future__ import annotations
@@ -26,10 +33,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from standing.collectors.gcp.fetch import ACTIVITY_TYPES, KEY_CONSTRAINTS
 from standing.core.errors import UserError
+from standing.core.model import CoverageEntry, CoverageStatus, Provider
 
 _COMPUTE_SA = re.compile(r"^(\d+)-compute@developer\.gserviceaccount\.com$")
 _FULL_NAME = re.compile(r"^//[^/]+/(.+)$")
+_PROJECT_SA = re.compile(r"^[^@]+@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$")
+_APPSPOT_SA = re.compile(r"^([a-z][a-z0-9-]{4,28}[a-z0-9])@appspot\.gserviceaccount\.com$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +91,7 @@ class _Estate:
         self.folder_parent: dict[str, str | None] = {}
         self.organization: str | None = None
         self.unique_to_email: dict[str, str] = {}
+        self.seen_projects: set[str] = set()  # project refs (number or id) of every asset, parent known or not
 
     def project_id(self, ref: str) -> str:
         return self.number_to_id.get(ref, ref)
@@ -142,7 +154,9 @@ def load_files(files: ImportFiles) -> dict[str, Any]:
         for i, provider in enumerate(_read(path)):
             _require(path, i, provider, "name")
             pool = provider["name"].split("/providers/", 1)[0]
-            pools.setdefault(pool, {"name": pool, "state": "ACTIVE", "providers": []})["providers"].append(provider)
+            entry = pools.setdefault(pool, {"name": pool, "state": "ACTIVE", "providers": []})
+            if "/providers/" in provider["name"]:  # else a `workload-identity-pools list` entry: the pool
+                entry["providers"].append(provider)
     raw["workloadIdentityPools"] = list(pools.values())
     for path in files.org_policy:
         for i, policy in enumerate(_read(path)):
@@ -150,13 +164,132 @@ def load_files(files: ImportFiles) -> dict[str, Any]:
             scope, _, constraint = policy["name"].partition("/policies/")
             raw["orgPolicies"].append({"scope": scope, "constraint": constraint, "policy": policy})
     _finish(estate, raw, bool(files.activity))
+    if not files.service_accounts:
+        raw["serviceAccounts"] = _accounts_from_bindings(estate, raw)
+    raw["coverage"] = [entry.model_dump(mode="json") for entry in _gaps(files, raw)]
     return raw
+
+
+def _accounts_from_bindings(estate: _Estate, raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """Service accounts of the estate's own projects that IAM bindings name, known by name only."""
+    projects = {p["projectId"] for p in raw["projects"]}
+    found: dict[str, dict[str, Any]] = {}
+
+    def known(email: str) -> None:
+        project = _account_project(estate, email.lower())
+        if project in projects:
+            name = f"projects/{project}/serviceAccounts/{email.lower()}"
+            found.setdefault(email.lower(), {"email": email.lower(), "name": name, "projectId": project})
+
+    for entry in raw["policies"]:
+        parts = entry["resource"].split("/")
+        if len(parts) == 4 and parts[2] == "serviceAccounts":  # a policy on the account itself
+            known(parts[3])
+        for binding in entry["policy"].get("bindings") or []:
+            for member in binding.get("members") or []:
+                if member.startswith("serviceAccount:"):
+                    known(member.split(":", 1)[1])
+    return sorted(found.values(), key=lambda a: a["email"])
+
+
+def _account_project(estate: _Estate, email: str) -> str | None:
+    """The project a service account lives in, read from its email (service agents have none here)."""
+    for pattern in (_PROJECT_SA, _APPSPOT_SA):
+        match = pattern.match(email)
+        if match:
+            return match.group(1)
+    compute = _COMPUTE_SA.match(email)
+    return estate.number_to_id.get(compute.group(1)) if compute else None
+
+
+def _gap(scope: str, operation: str, detail: str) -> CoverageEntry:
+    return CoverageEntry(
+        provider=Provider.GCP, scope=scope, operation=operation, status=CoverageStatus.SKIPPED, detail=detail
+    )
+
+
+def _gaps(files: ImportFiles, raw: dict[str, Any]) -> list[CoverageEntry]:
+    """One ``skipped`` entry for each source not given, naming the command that writes it."""
+    projects = [p["projectId"] for p in raw["projects"]]
+    gaps: list[CoverageEntry] = []
+    if not (files.asset_search or files.asset_export):
+        org = (raw["organization"] or {}).get("name")
+        for scope in [org] if org else [f"projects/{p}" for p in projects] or ["organizations/<organization id>"]:
+            gaps.append(
+                _gap(
+                    scope,
+                    "cloudasset:searchAllIamPolicies",
+                    f"not imported: `gcloud asset search-all-iam-policies --scope={scope} --format=json` "
+                    "(--from-asset-search); no IAM binding was read",
+                )
+            )
+    for project in projects:
+        if not files.service_accounts:
+            gaps.append(
+                _gap(
+                    f"projects/{project}",
+                    "iam:ListServiceAccounts",
+                    f"not imported: `gcloud iam service-accounts list --project={project} --format=json` "
+                    "(--from-service-accounts); only service accounts named in IAM bindings are known",
+                )
+            )
+        if not files.activity:
+            commands = " and ".join(
+                f"`gcloud policy-intelligence query-activity --activity-type={kind} --project={project} --format=json`"
+                for kind in ACTIVITY_TYPES
+            )
+            gaps.append(
+                _gap(
+                    f"projects/{project}",
+                    "policyanalyzer:projects.locations.activityTypes.activities.query",
+                    f"not imported: {commands} (--from-activity); last use is unknown",
+                )
+            )
+        if not files.wif_providers:
+            gaps.append(
+                _gap(
+                    f"projects/{project}",
+                    "iam:projects.locations.workloadIdentityPools.list",
+                    f"not imported: `gcloud iam workload-identity-pools list --location=global --project={project} "
+                    "--format=json` and, per pool, `gcloud iam workload-identity-pools providers list "
+                    f"--workload-identity-pool=POOL --location=global --project={project} --format=json` "
+                    "(--from-wif-providers)",
+                )
+            )
+        if not files.org_policy:
+            commands = ", ".join(
+                f"`gcloud org-policies describe {c} --effective --project={project} --format=json`"
+                for c in KEY_CONSTRAINTS
+            )
+            gaps.append(
+                _gap(
+                    f"projects/{project}",
+                    "orgpolicy:policies.getEffectivePolicy",
+                    f"not imported: {commands} (--from-org-policy)",
+                )
+            )
+    if not files.keys:
+        for account in raw["serviceAccounts"]:
+            email = account["email"]
+            gaps.append(
+                _gap(
+                    account["name"],
+                    "iam:ListServiceAccountKeys",
+                    f"not imported: `gcloud iam service-accounts keys list --iam-account={email} --format=json` "
+                    "(--from-keys); its keys were not judged",
+                )
+            )
+    return gaps
 
 
 def _hierarchy(estate: _Estate, full_name: str, project: str | None, containers: list[str]) -> None:
     """Learn parents from one asset: its own project and the folder/organization chain above it."""
     name = _short_name(full_name)
     parts = name.split("/")
+    if project:
+        estate.seen_projects.add(project.split("/", 1)[1])
+    elif parts[0] == "projects" and len(parts) > 1:
+        estate.seen_projects.add(parts[1])
     if project and parts[0] == "projects" and len(parts) > 1 and not parts[1].isdigit():
         estate.number_to_id[project.split("/", 1)[1]] = parts[1]
     chain = [c for c in containers if c != name]
@@ -190,7 +323,11 @@ def _finish(estate: _Estate, raw: dict[str, Any], activity_given: bool) -> None:
             parts[3] = estate.unique_to_email.get(parts[3], parts[3])
         entry["resource"] = "/".join(parts)
     projects: dict[str, dict[str, Any]] = {}
-    refs = set(estate.project_parent) | {a.get("projectId") or a["name"].split("/")[1] for a in raw["serviceAccounts"]}
+    refs = (
+        set(estate.project_parent)
+        | estate.seen_projects
+        | {a.get("projectId") or a["name"].split("/")[1] for a in raw["serviceAccounts"]}
+    )
     id_to_number = {pid: number for number, pid in estate.number_to_id.items()}
     for ref in refs:
         pid = estate.project_id(ref)

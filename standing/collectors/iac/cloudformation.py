@@ -1,18 +1,23 @@
 """CloudFormation template (JSON or YAML) -> the IAM estate the stack creates.
 
 YAML is read with cfn-flip's loader (``cfn_tools``), which understands the short intrinsic
-tags (``!Ref``, ``!GetAtt``, ``!Sub``...) and turns them into their long form. Intrinsics are
-then resolved only as far as the template itself says: ``!Ref`` to a resource is that
-resource, to a parameter its default; pseudo parameters name the deploying account. A value
-that exists only at deploy time (a parameter with no default, ``!ImportValue``) inside a
-policy is recorded as unknown, never read as ``*`` or as harmless. The template is the stack
-after the change, so everything it declares counts as created.
+tags (``!Ref``, ``!GetAtt``, ``!Sub``...) and turns them into their long form; a mapping key
+written as an intrinsic (``!Sub "${GitHubOIDC.Url}:sub": ...``) is kept as an
+:class:`~standing.collectors.iac.cfn_intrinsics.IntrinsicKey`. Intrinsics are then resolved
+only as far as the template itself says (``cfn_intrinsics.py``: parameters' defaults, pseudo
+parameters, the OIDC providers the template declares, conditions over defaults). A value that
+exists only at deploy time (a parameter with no default, ``!ImportValue``) is reported as not
+judged, naming the resource and the field, and a trust statement holding one is not judged:
+never a finding, never read as ``*`` or as harmless. The template is the stack after the
+change, so everything it declares counts as created.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,21 +25,19 @@ from typing import Any
 import yaml
 from cfn_tools import CfnYamlLoader
 
+from standing.collectors.iac.cfn_intrinsics import (
+    IntrinsicKey,
+    Resolver,
+    TemplateParts,
+    Unresolved,
+    contains_unresolved,
+)
 from standing.collectors.iac.estate import DEPLOY_ACCOUNT, Estate
 from standing.core.errors import UserError
 from standing.core.iac import IacChange, SourceRef
 from standing.core.model import CredentialKind, IdentityKind, Provider
 from standing.core.textfiles import parse_json, read_text
 
-PSEUDO = {
-    "AWS::AccountId": DEPLOY_ACCOUNT,
-    "AWS::Partition": "aws",
-    "AWS::Region": "deploy-region",
-    "AWS::StackName": "stack",
-    "AWS::URLSuffix": "amazonaws.com",
-    "AWS::NoValue": None,
-}
-_SUB_VAR = re.compile(r"\$\{([^}!]+)\}")
 CONVERTED = frozenset(
     {
         "AWS::IAM::User",
@@ -60,19 +63,47 @@ GRANTS_NOTHING = frozenset(
 )
 
 
+class _Loader(CfnYamlLoader):  # type: ignore[misc]  # cfn-flip ships no types
+    """cfn-flip's loader, with mapping keys that are intrinsics kept instead of failing as unhashable."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (dict, list)):
+            key = IntrinsicKey(key)
+        mapping[key] = loader.construct_object(value_node, deep=deep)
+    return mapping
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
 class Template:
     """A parsed template, its resources, and the line each resource starts on."""
 
     def __init__(self, source: str, data: dict[str, Any], lines: dict[str, int]) -> None:
         self.source = source
         self.resources: dict[str, dict[str, Any]] = data["Resources"]
-        self.parameters: dict[str, Any] = data.get("Parameters") or {}
+        self.parameters: dict[str, Any] = _section(data, "Parameters")
+        self.parts = TemplateParts(
+            resources=self.resources,
+            parameters=self.parameters,
+            conditions=_section(data, "Conditions"),
+            mappings=_section(data, "Mappings"),
+        )
         self.lines = lines
 
     def address(self, logical_id: str) -> str:
         """``FILE:LogicalId``: logical ids repeat across templates (every stack has a ``DeployRole``),
         so ids, fingerprints and baselines carry the template's path as given (run from the repo root)."""
         return f"{self.source}:{logical_id}"
+
+
+def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
+    value = data.get(name)
+    return value if isinstance(value, dict) else {}
 
 
 def read_template(path: Path) -> Template:
@@ -85,13 +116,17 @@ def parse_template(text: str, source: str) -> Template:
         lines = _json_lines(text, data)
     else:
         try:
-            node = yaml.compose(text, Loader=CfnYamlLoader)
-            data = yaml.load(text, Loader=CfnYamlLoader)
+            node = yaml.compose(text, Loader=_Loader)
+            data = yaml.load(text, Loader=_Loader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}" if mark is not None else ""
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise UserError(source, f"not readable YAML{where}: {problem}") from None
+        except (TypeError, ValueError, AttributeError):  # a tag cfn-flip's constructors cannot build
+            raise UserError(
+                source, "not a readable CloudFormation template: an intrinsic tag has an unexpected shape"
+            ) from None
         lines = _yaml_lines(node)
     if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
         raise UserError(source, "not a CloudFormation template (no Resources section)")
@@ -121,6 +156,23 @@ def _json_lines(text: str, data: Any) -> dict[str, int]:
         if match:
             lines[logical_id] = text.count("\n", 0, match.start()) + 1
     return lines
+
+
+def with_parameters(template: Template, values: Mapping[str, str]) -> Template:
+    """The template as deployed with these parameter values (``--parameter-overrides``); names the
+    template does not declare are ignored, so one set of values can serve several templates."""
+    given = {name: value for name, value in values.items() if name in template.parameters}
+    if not given:
+        return template
+    parameters = {
+        name: {**(declared if isinstance(declared, dict) else {}), "Default": given[name]}
+        if name in given
+        else declared
+        for name, declared in template.parameters.items()
+    }
+    template.parameters = parameters
+    template.parts = replace(template.parts, parameters=parameters)
+    return template
 
 
 def convert_template(template: Template, now: datetime) -> IacChange:
@@ -196,52 +248,12 @@ class _Stack:
         return None
 
     def literal(self, value: Any, where: str, attribute: str) -> Any:
-        """Resolve intrinsics to literals; deploy-time values are recorded as unknown."""
-        if isinstance(value, list):
-            return [self.literal(v, where, attribute) for v in value]
-        if not isinstance(value, dict):
-            return value
-        if len(value) == 1:
-            ((function, argument),) = value.items()
-            if function == "Ref":
-                return self._ref(str(argument), where, attribute)
-            if function == "Fn::GetAtt":
-                name = argument[0] if isinstance(argument, list) else str(argument).split(".", 1)[0]
-                return f"${{{name}.Arn}}"
-            if function == "Fn::Sub":
-                return self._sub(argument, where, attribute)
-            if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
-                parts = self.literal(argument[1], where, attribute)
-                return str(argument[0]).join(str(p) for p in parts) if isinstance(parts, list) else None
-            if function.startswith("Fn::") or function == "Condition":
-                self.out.unknown(Provider.AWS, where, attribute, f"{function} is evaluated only at deploy time")
-                return f"${{{function}}}"
-        return {k: self.literal(v, where, attribute) for k, v in value.items()}
-
-    def _ref(self, name: str, where: str, attribute: str) -> Any:
-        if name in PSEUDO:
-            return PSEUDO[name]
-        if name in self.t.resources:
-            return f"${{{name}}}"
-        parameter = self.t.parameters.get(name)
-        if isinstance(parameter, dict) and "Default" in parameter:
-            return parameter["Default"]
-        self.out.unknown(Provider.AWS, where, attribute, f"parameter {name} has no default; its value is not known")
-        return f"${{{name}}}"
-
-    def _sub(self, argument: Any, where: str, attribute: str) -> str:
-        text, variables = (argument[0], argument[1]) if isinstance(argument, list) else (argument, {})
-
-        def replace(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name in variables:
-                return str(self.literal(variables[name], where, attribute))
-            if "." in name:
-                return f"${{{name}}}"
-            value = self._ref(name, where, attribute)
-            return "" if value is None else str(value)
-
-        return _SUB_VAR.sub(replace, str(text))
+        """Resolve intrinsics to literals; each deploy-time value is reported as not judged, by field."""
+        resolver = Resolver(self.t.parts)
+        resolved = resolver.resolve(value, attribute)
+        for gap in resolver.gaps:
+            self.out.unknown(Provider.AWS, where, gap.field, gap.detail)
+        return resolved
 
     def name_of(self, address: str, properties: dict[str, Any], key: str) -> str:
         """The physical name a property gives, else the logical id (CloudFormation generates one from it)."""
@@ -249,7 +261,7 @@ class _Stack:
         if key not in properties:
             return logical_id
         value = self.literal(properties[key], address, key)
-        return value if isinstance(value, str) else logical_id
+        return value if isinstance(value, str) and not isinstance(value, Unresolved) else logical_id
 
     def principal(self, value: Any, kind: IdentityKind) -> str | None:
         """A user or role named by a property: this template's resource, or an existing one by name."""
@@ -293,8 +305,8 @@ class _Stack:
         document = self.literal(props.get("AssumeRolePolicyDocument"), logical_id, "AssumeRolePolicyDocument")
         if document is None:
             self.out.unknown(Provider.AWS, logical_id, "AssumeRolePolicyDocument", "no trust policy given")
-        else:
-            self.out.aws_trust(logical_id, logical_id, document)
+        elif (judged := _judged_statements(document)) is not None:  # deploy-time values: reported already
+            self.out.aws_trust(logical_id, logical_id, judged)
         self._inline_and_managed(logical_id, props)
 
     def _inline_and_managed(self, holder: str, props: dict[str, Any]) -> None:
@@ -303,7 +315,9 @@ class _Stack:
                 continue
             name = given if isinstance(given := policy.get("PolicyName"), str) else f"policy{position}"
             policy_id = f"{holder}#inline:{name}"
-            document = self.literal(policy.get("PolicyDocument"), holder, f"Policies.{name}")
+            document = _judged_statements(self.literal(policy.get("PolicyDocument"), holder, f"Policies.{name}"))
+            if document is None:
+                continue  # known only at deploy time: reported, not judged
             if self.out.aws_policy(holder, policy_id, name, document):
                 self.out.attach_aws(holder, holder, policy_id, DEPLOY_ACCOUNT)
         for arn in props.get("ManagedPolicyArns") or []:
@@ -316,18 +330,20 @@ class _Stack:
         if logical_id is not None:
             return logical_id if logical_id in self.out.roles else None
         arn = self.literal(value, where, "ManagedPolicyArns")
-        return self.out.aws_managed_policy(where, arn) if isinstance(arn, str) else None
+        if not isinstance(arn, str) or isinstance(arn, Unresolved):
+            return None
+        return self.out.aws_managed_policy(where, arn)
 
     def _managedpolicy(self, logical_id: str, props: dict[str, Any]) -> None:
-        document = self.literal(props.get("PolicyDocument"), logical_id, "PolicyDocument")
+        document = _judged_statements(self.literal(props.get("PolicyDocument"), logical_id, "PolicyDocument"))
         name = self.name_of(logical_id, props, "ManagedPolicyName")
-        if self.out.aws_policy(logical_id, logical_id, name, document):
+        if document is not None and self.out.aws_policy(logical_id, logical_id, name, document):
             self._attach_to_listed(logical_id, logical_id, props)
 
     def _policy(self, logical_id: str, props: dict[str, Any]) -> None:
-        document = self.literal(props.get("PolicyDocument"), logical_id, "PolicyDocument")
+        document = _judged_statements(self.literal(props.get("PolicyDocument"), logical_id, "PolicyDocument"))
         name = self.name_of(logical_id, props, "PolicyName")
-        if self.out.aws_policy(logical_id, logical_id, name, document):
+        if document is not None and self.out.aws_policy(logical_id, logical_id, name, document):
             self._attach_to_listed(logical_id, logical_id, props)
 
     def _rolepolicy(self, logical_id: str, props: dict[str, Any]) -> None:
@@ -361,3 +377,22 @@ class _Stack:
         self.out.credential(
             logical_id, identity_id=owner, kind=CredentialKind.ACCESS_KEY, active=status != "Inactive", created=self.now
         )
+
+
+def _judged_statements(document: Any) -> Any:
+    """A policy without the statements that hold a deploy-time value (reported, not judged); None
+    when a ``Deny`` holds one, as dropping a deny would widen what is judged.
+
+    An ``Allow`` statement whose principal, action, resource or condition is not known cannot be
+    read as open nor as pinned, as admin nor as harmless; the other statements still are.
+    """
+    if isinstance(document, Unresolved):
+        return None
+    if not isinstance(document, dict):
+        return document  # a JSON document from Fn::Sub / Fn::Join (fully resolved), or unreadable
+    statements = document.get("Statement")
+    listed = statements if isinstance(statements, list) else [statements]
+    if any(isinstance(s, dict) and s.get("Effect") == "Deny" and contains_unresolved(s) for s in listed):
+        return None
+    kept = [s for s in listed if not contains_unresolved(s)]
+    return document if len(kept) == len(listed) else {**document, "Statement": kept}

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from standing import __version__
 from standing.collectors.aws.normalize import trusts_from_policy
@@ -219,3 +220,19 @@ def policy_document(value: Any) -> dict[str, Any] | None:
             return None
         return parsed if isinstance(parsed, dict) else None
     return None
+
+
+def oidc_issuer(url: str) -> str:
+    """An OIDC provider's URL as IAM names it in ARNs and condition keys: host and path, no scheme.
+
+    ``https://token.actions.githubusercontent.com`` is ``token.actions.githubusercontent.com``:
+    IAM stores the provider's URL that way, so its ARN is
+    ``arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com`` and its token's
+    subject is the condition key ``token.actions.githubusercontent.com:sub``.
+    """
+    parts = urlsplit(url if "://" in url else f"https://{url}")
+    return (parts.netloc + parts.path).rstrip("/")
+
+
+def oidc_provider_arn(url: str, account: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:iam::{account}:oidc-provider/{oidc_issuer(url)}"

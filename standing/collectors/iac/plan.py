@@ -3,7 +3,11 @@
 Only the parts the converter needs: each instance's values before and after the change,
 which of its values are "known after apply", and the configuration's references, which
 name the resource an unknown value will come from (``user = aws_iam_user.ci.name`` is unknown
-while the user is being created, but the reference says which user).
+while the user is being created, but the reference says which user). Data sources Terraform
+could not read during plan (action ``read``, ``read_because_config_unknown`` or
+``read_because_dependency_pending``) are kept too, with their planned arguments and their
+configuration block, so a policy document read only at apply can be rebuilt
+(``terraform_policy_document.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from standing.core.textfiles import parse_json, read_text
 
 _INDEX = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
 _RESOURCE_REF = re.compile(r"^([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_-]*)")
+_DATA_REF = re.compile(r"^data\.([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_-]*)")
 NOT_A_PLAN = "not a Terraform plan (expected the output of `terraform show -json PLANFILE`)"
 
 
@@ -49,6 +54,14 @@ class Instance:
         return None if self.is_unknown(attribute) else self.values.get(attribute)
 
 
+@dataclass(frozen=True)
+class DeferredRead:
+    """A data source read only at apply: its planned arguments and its configuration block."""
+
+    instance: Instance
+    expressions: dict[str, Any]  # the block expressions of its ``data`` block (constants and references)
+
+
 @dataclass
 class Plan:
     source: str
@@ -57,6 +70,34 @@ class Plan:
     after: list[Instance]
     modules: dict[str, dict[str, Any]]  # module path without keys ("" root, "ci", "ci.inner") -> config
     accounts: set[str] = field(default_factory=set)
+    deferred: list[Instance] = field(default_factory=list)  # data sources read only at apply
+
+    def deferred_read(self, instance: Instance, attribute: str, data_type: str) -> DeferredRead | None:
+        """The data source of ``data_type`` an attribute's expression reads, if Terraform reads it only at apply."""
+        config = self.modules.get(_config_path(instance.module), {})
+        expression = (self.expressions(config, f"{instance.type}.{instance.name}") or {}).get(attribute) or {}
+        for reference in expression.get("references") or []:
+            match = _DATA_REF.match(reference)
+            if match is None or match.group(1) != data_type:
+                continue
+            candidates = [
+                d
+                for d in self.deferred
+                if d.module == instance.module and d.type == data_type and d.name == match.group(2)
+            ]
+            same = [d for d in candidates if d.index == instance.index]
+            found = candidates[0] if len(candidates) == 1 else (same[0] if len(same) == 1 else None)
+            if found is not None:
+                return DeferredRead(found, self.expressions(config, f"data.{data_type}.{found.name}") or {})
+        return None
+
+    @staticmethod
+    def expressions(config: dict[str, Any], address: str) -> dict[str, Any] | None:
+        for entry in config.get("resources", []):
+            if entry.get("address") == address:
+                expressions = entry.get("expressions")
+                return expressions if isinstance(expressions, dict) else {}
+        return None
 
     def line_of(self, address: str) -> int | None:
         """Line of the instance's entry under ``resource_changes`` (plans are often one line)."""
@@ -106,6 +147,11 @@ class Plan:
         return same[0] if len(same) == 1 else None
 
 
+def instance_config_path(instance: Instance) -> str:
+    """The configuration path (module keys dropped) of the module an instance belongs to."""
+    return _config_path(instance.module)
+
+
 def _config_path(module: str) -> str:
     return ".".join(part for part in _INDEX.sub("", module).split(".") if part != "module")
 
@@ -129,9 +175,11 @@ def parse_plan(text: str, source: str) -> Plan:
         raise UserError(source, "resource_changes is not a list")
     before: list[Instance] = []
     after: list[Instance] = []
+    deferred: list[Instance] = []
     for position, change in enumerate(changes):
         try:
             b, a = _instances(change)
+            deferred += _deferred_read(change)
         except (KeyError, TypeError, AttributeError):
             raise UserError(source, f"resource_changes[{position}] is not a resource change") from None
         before += b
@@ -139,9 +187,30 @@ def parse_plan(text: str, source: str) -> Plan:
     modules: dict[str, dict[str, Any]] = {}
     root = (data.get("configuration") or {}).get("root_module") or {}
     _collect_modules(root, "", modules)
-    plan = Plan(source, text, before, after, modules)
+    plan = Plan(source, text, before, after, modules, deferred=deferred)
     plan.accounts = _accounts(data)
     return plan
+
+
+def _deferred_read(change: dict[str, Any]) -> list[Instance]:
+    """A data source Terraform reads only at apply (action ``read``), with what is planned of it."""
+    if change.get("mode") != "data" or list(change["change"]["actions"]) != ["read"]:
+        return []
+    after = change["change"].get("after")
+    if not isinstance(after, dict):
+        raise TypeError("after is not an object")
+    return [
+        Instance(
+            address=change["address"],
+            module=change.get("module_address", ""),
+            type=change["type"],
+            name=change["name"],
+            index=change.get("index"),
+            values=after,
+            unknown=change["change"].get("after_unknown") or {},
+            changed=False,
+        )
+    ]
 
 
 def _instances(change: dict[str, Any]) -> tuple[list[Instance], list[Instance]]:

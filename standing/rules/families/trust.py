@@ -64,7 +64,9 @@ class OidcSubjectUnpinned(Rule):
 
     Without a ``sub`` condition, any workload the issuer signs for can assume the role; for
     GitHub Actions that is every workflow of every repository on github.com. A wildcard in
-    the owner or repository part of the subject is nearly as wide.
+    the owner or repository part of the subject is nearly as wide, and so is a subject condition
+    that is only negated (``StringNotEquals`` / ``StringNotLike`` on ``sub``): it shuts out the
+    repositories it names and admits every other one.
     """
 
     id = "oidc-subject-unpinned"
@@ -99,9 +101,13 @@ class OidcSubjectUnpinned(Rule):
                 return Severity.HIGH, "with no identity-pool (aud) condition"
             return None
         if not condition.subjects:
+            severity = Severity.CRITICAL if issuer == _GITHUB else Severity.HIGH
+            if condition.excluded_subjects:
+                # StringNotEquals / StringNotLike on the subject admits every subject but the ones named
+                excluded = ", ".join(repr(s.value) for s in condition.excluded_subjects)
+                return severity, f"for every subject except {excluded} (the only subject condition is negated)"
             if condition.leaves_unparsed(f"{issuer}:sub"):
                 return None  # the subject is conditioned in a way not judged here: unknown, not unpinned
-            severity = Severity.CRITICAL if issuer == _GITHUB else Severity.HIGH
             return severity, "with no subject (sub) condition"
         for subject in condition.subjects:
             if subject.match is not Match.GLOB:

@@ -14,7 +14,10 @@ from aws_support import ACCT, NOW, utc
 
 from standing.collectors.aws.fetch import CredentialReport, RawAccount, parse_credential_report
 from standing.collectors.aws.normalize import normalize_account, report_usage
-from standing.core.model import CredentialKind, IdentityKind, UsageStatus
+from standing.core.findings_json import FindingsDocument
+from standing.core.model import CredentialKind, IdentityKind, Provider, UsageStatus
+from standing.rules.config import ScanConfig
+from standing.scan import scan_inventory
 
 FIXTURE = Path(__file__).parent / "fixtures" / "credential_report.csv"
 GENERATED = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
@@ -184,3 +187,35 @@ def test_listed_key_ids_replace_slot_ids_matched_by_creation_time() -> None:
         ("AKIANEWER00000000002", True, None, UsageStatus.NEVER),
         ("AKIABRANDNEW00000003", False, None, UsageStatus.UNKNOWN),
     }
+
+
+def _scan(report: bytes) -> FindingsDocument:
+    account = RawAccount(
+        account_id=ACCT,
+        caller_arn=f"arn:aws:iam::{ACCT}:user/scanner",
+        credential_report=CredentialReport(generated_time=GENERATED, rows=parse_credential_report(report)),
+    )
+    inventory = normalize_account(account, now=NOW)
+    return scan_inventory(inventory, ScanConfig(), as_of=NOW, generated_at=NOW, output_dir=None).document
+
+
+def test_a_person_is_counted_not_judged_and_a_password_beside_keys_is_judged_for_its_keys() -> None:
+    """alice (console password, no key) is a person; legacy (password and a 2014 key) is not."""
+    document = _scan(FIXTURE.read_bytes())
+    judged = {(f.rule_id, f.identity_name) for f in document.findings}
+    assert ("key-too-old", "legacy") in judged
+    assert not any(name == "alice" for _, name in judged)
+    assert document.scan.people_left_out == {Provider.AWS: 1}
+    assert document.scan.accounts == [ACCT]
+
+
+@pytest.mark.parametrize(("active", "people"), [("true", {}), ("false", {Provider.AWS: 1})])
+def test_a_person_with_a_live_access_key_is_judged_and_no_longer_left_out(active, people) -> None:
+    """The near miss: alice with a live key is judged for it (an old one: key-too-old) and nobody is
+    counted; with the key switched off she is a person again (an inactive key is no credential today)."""
+    lines = FIXTURE.read_text().splitlines()
+    alice = lines[-1].split(",")
+    alice[8:10] = [active, "2023-01-01T00:00:00+00:00"]  # access_key_1_active, access_key_1_last_rotated
+    document = _scan("\n".join([*lines[:-1], ",".join(alice)]).encode())
+    assert document.scan.people_left_out == people
+    assert (("key-too-old", "alice") in {(f.rule_id, f.identity_name) for f in document.findings}) is (active == "true")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +11,8 @@ from google.oauth2.credentials import Credentials
 from standing.analysis.graph import PrivilegeGraph
 from standing.analysis.privilege import PrivilegeLevel
 from standing.analysis.privilege_gcp import assess
-from standing.collectors.gcp import GcpScanOptions, collect_gcp
+from standing.collectors.gcp import GcpScanOptions, ImportFiles, collect_gcp
+from standing.collectors.gcp.importer import load_files
 from standing.collectors.gcp.normalize import grant_duration, normalize_estate
 from standing.core.errors import UserError
 from standing.core.model import (
@@ -328,3 +330,34 @@ def test_a_pool_that_accepts_aws_callers_is_a_door_from_aws_into_the_service_acc
     assert hops == {(s, "federate") for s in expected}
     assert aws.identities[0].aliases == ["104470000000000000001"]
     assert [f.kind.value for f in aws.federation] == ["aws"]
+
+
+def test_a_pools_listing_counts_as_the_providers_export_of_a_project_without_providers(tmp_path):
+    """`gcloud iam workload-identity-pools list` of a project with a pool but no provider: no provider
+    is invented, and the kind is given (no gap); the near miss, no such file, is a gap naming it."""
+    pools = tmp_path / "pools.json"
+    pools.write_text(json.dumps([{"name": "projects/acme-dev/locations/global/workloadIdentityPools/idle"}]))
+    search = tmp_path / "search.json"
+    search.write_text(
+        json.dumps(
+            [
+                {
+                    "resource": "//cloudresourcemanager.googleapis.com/projects/acme-dev",
+                    "project": "projects/2002",
+                    "policy": {"bindings": [{"role": "roles/owner", "members": ["user:dana@example.com"]}]},
+                }
+            ]
+        )
+    )
+    given = load_files(ImportFiles(asset_search=(search,), wif_providers=(pools,)))
+    assert given["workloadIdentityPools"] == [
+        {"name": "projects/acme-dev/locations/global/workloadIdentityPools/idle", "state": "ACTIVE", "providers": []}
+    ]
+    pool_gaps = "iam:projects.locations.workloadIdentityPools.list"
+    assert pool_gaps not in {c["operation"] for c in given["coverage"]}
+    missing = load_files(ImportFiles(asset_search=(search,)))
+    assert [c["detail"] for c in missing["coverage"] if c["operation"] == pool_gaps] == [
+        "not imported: `gcloud iam workload-identity-pools list --location=global --project=acme-dev --format=json` "
+        "and, per pool, `gcloud iam workload-identity-pools providers list --workload-identity-pool=POOL "
+        "--location=global --project=acme-dev --format=json` (--from-wif-providers)"
+    ]

@@ -1,0 +1,87 @@
+"""AWS's own published example responses, replayed to the AWS collector's reads.
+
+AWS publishes an example per API operation; the SDKs ship them (``botocore/data/<service>/
+<version>/examples-1.json``, provenance in each fixture and PROVENANCE.md). moto already
+answers in AWS's wire format for the rest of the collector's tests; here botocore's own
+``Stubber`` hands the published output to the real client, which checks it against the
+service model, and the collector's read turns it into records. (Stubber skips the HTTP
+parser: the wire itself is covered by the moto tests.)
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import boto3
+from botocore.stub import Stubber
+
+from standing.collectors.aws.fetch import CoverageLog, fetch_access_keys
+from standing.collectors.aws.organization import list_org_accounts, organization_scope
+from standing.core.model import CoverageStatus, ScopeKind
+from tests.support.published import body
+
+ALICE = "arn:aws:iam::123456789012:user/Alice"
+
+
+def client(service: str):
+    return boto3.client(service, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def test_list_access_keys_example_is_alice_s_two_active_keys():
+    iam = client("iam")
+    log = CoverageLog("aws:123456789012")
+    with Stubber(iam) as stub:
+        stub.add_response("list_access_keys", body("aws", "iam-ListAccessKeys"), {"UserName": "Alice"})
+        keys = fetch_access_keys(iam, log, [("Alice", ALICE)])
+        stub.assert_no_pending_responses()
+    assert [(k.user_name, k.access_key_id, k.status, k.created) for k in keys[ALICE]] == [
+        ("Alice", "AKIA111111111EXAMPLE", "Active", datetime(2016, 12, 1, 22, 19, 58, tzinfo=UTC)),
+        ("Alice", "AKIA222222222EXAMPLE", "Active", datetime(2016, 12, 1, 22, 20, 1, tzinfo=UTC)),
+    ]
+    assert [e.status for e in log.entries] == [CoverageStatus.OK]
+
+
+def test_no_key_holder_means_no_key_read():
+    iam = client("iam")
+    log = CoverageLog("aws:123456789012")
+    with Stubber(iam):  # any call would fail: nothing is queued
+        assert fetch_access_keys(iam, log, []) == {}
+    assert log.entries == []
+
+
+def test_list_accounts_example_is_four_active_accounts_from_the_older_status_field():
+    orgs = client("organizations")
+    log = CoverageLog("aws:organization")
+    with Stubber(orgs) as stub:
+        stub.add_response("list_accounts", body("aws", "organizations-ListAccounts"), {})
+        accounts = list_org_accounts(orgs, log)
+    assert accounts is not None
+    assert [(a.id, a.name, a.state) for a in accounts] == [
+        ("111111111111", "Master Account", "ACTIVE"),
+        ("222222222222", "Developer Account", "ACTIVE"),
+        ("333333333333", "Test Account", "ACTIVE"),
+        ("444444444444", "Production Account", "ACTIVE"),
+    ]
+
+
+def test_describe_organization_example_is_the_organization_scope():
+    orgs = client("organizations")
+    log = CoverageLog("aws:organization")
+    with Stubber(orgs) as stub:
+        stub.add_response("describe_organization", body("aws", "organizations-DescribeOrganization"), {})
+        scope = organization_scope(orgs, log)
+    assert scope is not None
+    assert (scope.id, scope.kind, scope.name) == (
+        "aws:organization:o-exampleorgid",
+        ScopeKind.ORGANIZATION,
+        "o-exampleorgid",
+    )
+
+
+def test_outside_an_organization_there_is_no_organization_scope():
+    orgs = client("organizations")
+    log = CoverageLog("aws:organization")
+    with Stubber(orgs) as stub:
+        stub.add_client_error("describe_organization", "AWSOrganizationsNotInUseException", http_status_code=400)
+        assert organization_scope(orgs, log) is None
+    assert [(e.status, e.detail) for e in log.entries] == [(CoverageStatus.FAILED, "AWSOrganizationsNotInUseException")]
