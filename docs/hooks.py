@@ -74,7 +74,7 @@ def rules_page() -> str:
         "",
         "Severity, thresholds and whether a rule runs are set in the configuration file",
         "([Configuration and waivers](config.md)); a rule marked *off* runs only when enabled there",
-        "(`long-lived-secret` is always on in `standing gate` and `standing baseline`).",
+        "(`long-lived-secret`, on by default, is always on in `standing gate` and `standing baseline`).",
         "",
         "| id | title | default severity | on by default |",
         "|---|---|---|---|",

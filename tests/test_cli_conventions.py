@@ -172,18 +172,21 @@ def _scan(tmp_path: Path, *extra: str, columns: int = 80) -> list[str]:
         ["scan", "--snapshot", str(snap), "--as-of", AS_OF, "--output-dir", str(tmp_path / "out"), *extra],
         env={"COLUMNS": str(columns)},
     )
-    assert result.exit_code == 1, result.output  # 40 HIGH findings
-    assert len(json.loads((tmp_path / "out" / "findings.json").read_text())["findings"]) == 40
+    assert result.exit_code == 1, result.output  # 40 HIGH findings, and the 40 keys' low census findings
+    assert len(json.loads((tmp_path / "out" / "findings.json").read_text())["findings"]) == 80
     return result.output.splitlines()
 
 
 def test_the_summary_shows_counts_then_the_worst_15_then_how_many_more(tmp_path):
     lines = _scan(tmp_path)
     findings = [line for line in lines if SEVERITY_LINE.match(line)]
-    assert len(findings) == 15
-    assert lines[-1] == f"25 more in {tmp_path / 'out' / 'findings.json'} (or run with --all)"
+    assert len(findings) == 15 and not any("long-lived-secret" in line for line in findings)
+    stored = tmp_path / "out" / "findings.json"
+    assert lines[-2] == f"25 more in {stored} (or run with --all)"
+    # the census of standing secrets is one line, after the findings, never ahead of worse ones
+    assert lines[-1] == f"40 live long-lived secret(s) on 40 identities (census, low): see {stored} or run with --all"
     first = lines.index(findings[0])
-    assert lines[first - 1] == "The worst 15 of 40 findings (risk 0-100):"
+    assert lines[first - 1] == "The worst 15 of 80 findings (risk 0-100):"
     assert any(line.startswith("Findings by severity: critical 0  high 40") for line in lines[:first])
     assert any(line.startswith("Wrote ") for line in lines[:first])  # files before findings
     assert "svc-[bold]0[/bold]" in findings[0] or any("[bold]" in f for f in findings)  # text, never markup
@@ -191,17 +194,17 @@ def test_the_summary_shows_counts_then_the_worst_15_then_how_many_more(tmp_path)
 
 def test_all_prints_every_finding(tmp_path):
     lines = _scan(tmp_path, "--all")
-    assert len([line for line in lines if SEVERITY_LINE.match(line)]) == 40
-    assert not any(" more" in line and "--all" in line for line in lines)
-    assert "Findings (40), worst first (risk 0-100):" in lines
+    assert len([line for line in lines if SEVERITY_LINE.match(line)]) == 80
+    assert not any("--all" in line for line in lines)
+    assert "Findings (80), worst first (risk 0-100):" in lines
 
 
 @pytest.mark.parametrize("columns", [80, 200])
 def test_no_finding_spans_two_lines_at_the_log_width(tmp_path, columns):
     lines = _scan(tmp_path, "--all", columns=columns)
-    start = lines.index("Findings (40), worst first (risk 0-100):") + 1
+    start = lines.index("Findings (80), worst first (risk 0-100):") + 1
     block = lines[start:]
-    assert len(block) == 40 and all(SEVERITY_LINE.match(line) for line in block)
+    assert len(block) == 80 and all(SEVERITY_LINE.match(line) for line in block)
     assert all(len(line) <= columns for line in block)
     if columns == 80:
         assert all(line.endswith("…") for line in block)  # long messages are cut, not wrapped
@@ -223,7 +226,10 @@ def test_the_summary_on_a_console_at_80_columns(tmp_path):
     render_summary(console, result.document, written=[])
     lines = console.file.getvalue().splitlines()
     assert len([line for line in lines if SEVERITY_LINE.match(line)]) == 15
-    assert lines[-1] == "25 more: run with --all"
+    assert lines[-2:] == [
+        "25 more: run with --all",
+        "40 live long-lived secret(s) on 40 identities (census, low): run with --all",
+    ]
     assert all(len(line) <= 80 for line in lines)
 
 

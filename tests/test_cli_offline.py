@@ -40,6 +40,8 @@ def test_scan_snapshot_writes_findings_and_exits_on_fail_on(runner, tmp_path):
     assert {(f["rule_id"], f["subject"]) for f in doc["findings"]} == {
         ("key-too-old", "AKIAOLD"),
         ("two-active-keys", "arn:aws:iam::111122223333:user/ci-[bold]deploy[/bold]"),
+        ("long-lived-secret", "AKIAOLD"),  # the census: low, it does not meet --fail-on medium alone
+        ("long-lived-secret", "AKIANEW"),
     }
     assert "ci-[bold]deploy[/bold]" in result.output  # cloud names are printed literally, not as markup
     assert runner.invoke(main, args + ["--fail-on", "critical"]).exit_code == 0

@@ -17,7 +17,7 @@ from standing.gate.baseline import baseline_of, dump_baseline
 from standing.gate.iac_change import new_findings
 from standing.gate.judge import gate_config
 from standing.rules.analyse import analyse
-from standing.rules.config import ScanConfig
+from standing.rules.config import ScanConfig, parse_config
 from tests.builders import NOW, allow, days_ago, grant, inventory, key, policy, role, trust, user
 
 AS_OF = ["--as-of", NOW.isoformat()]
@@ -159,13 +159,12 @@ def test_gate_reads_a_scans_findings_json_too(runner, tmp_path):
     assert "1 blocking of 1 new finding(s)" in result.output and "AKIANEW000000002" in result.output
 
 
-def test_the_gate_rule_is_off_in_ordinary_scans():
-    assert {f.rule_id for f in analyse(estate(), ScanConfig(), as_of=NOW)} == {
-        "key-too-old",
-        "open-trust",
-        "admin-equivalent",
-    }
-    assert "long-lived-secret" in {f.rule_id for f in analyse(estate(), gate_config(ScanConfig()), as_of=NOW)}
+def test_the_gate_rule_is_on_in_scans_and_in_the_gate_and_a_scan_config_can_turn_it_off():
+    scanned = {f.rule_id for f in analyse(estate(), ScanConfig(), as_of=NOW)}
+    assert scanned == {"key-too-old", "open-trust", "admin-equivalent", "long-lived-secret"}
+    off = parse_config({"rules": {"long-lived-secret": {"enabled": False}}}, "t.toml")
+    assert "long-lived-secret" not in {f.rule_id for f in analyse(estate(), off, as_of=NOW)}
+    assert "long-lived-secret" in {f.rule_id for f in analyse(estate(), gate_config(off), as_of=NOW)}
 
 
 # --- fingerprints -----------------------------------------------------------------------------------

@@ -57,7 +57,9 @@ def test_sarif_for_a_plan_is_valid_with_rule_metadata_fingerprints_and_lines():
     assert [r["id"] for r in rules] == list(load_rules())
     secret = rules[[r["id"] for r in rules].index("long-lived-secret")]
     assert secret["shortDescription"]["text"] == "Workload holds a long-lived secret"
-    assert "NHI7:2025" in secret["properties"]["tags"] and secret["properties"]["security-severity"] == "8.0"
+    assert (
+        "NHI7:2025" in secret["properties"]["tags"] and secret["properties"]["security-severity"] == "3.0"
+    )  # low: it blocks by trait
     assert len(run["results"]) == 15
     assert {r["partialFingerprints"]["standing/v1"] for r in run["results"]} == {f.fingerprint for f in result.new}
     key = next(r for r in run["results"] if r["properties"]["subject"] == "module.ci_bots.aws_iam_access_key.bot[0]")

@@ -54,9 +54,15 @@ EXPECTED = {
     ("gcp-key-creation-unrestricted", sa("unused-key")),
     ("gcp-key-creation-unrestricted", sa("forever-key")),
     ("gcp-key-creation-unrestricted", sa("exposed-key")),
+    # the census: every live user-managed key is a (low) finding of its own
+    ("long-lived-secret", sa("old-key")),
+    ("long-lived-secret", sa("unused-key")),
+    ("long-lived-secret", sa("forever-key")),
+    ("long-lived-secret", sa("exposed-key")),
 }
 # Planted but rightly silent: a disabled account's old unused key, a time-bound Owner,
-# a pool provider with an attribute condition, system-managed keys, the clean control.
+# a pool provider with an attribute condition, system-managed (Google-managed) keys, which
+# are not in the census either, the clean control.
 SILENT = {sa("disabled-sa"), sa("temp-admin"), sa("gh-pinned", "acme-dev"), CLEAN_CONTROL}
 
 

@@ -1,16 +1,28 @@
-"""Each rule against a small typed estate: the whole set of (rule, subject) pairs is asserted."""
+"""Each rule against a small typed estate: the whole set of (rule, subject) pairs is asserted.
+
+The census of standing secrets (one low finding per live secret, ``Trait.SECRET_CENSUS``) is left
+out of ``pairs``: it is asserted on its own in tests/test_gate_rule.py.
+"""
 
 from __future__ import annotations
 
 from standing.core.findings import Severity
 from standing.core.model import CredentialKind, Identity, IdentityKind, Membership, Provider, TrustKind
+from standing.core.traits import Trait
 from standing.rules.analyse import analyse
 from standing.rules.config import ScanConfig, parse_config
+from standing.rules.registry import traits_of
 from tests.builders import ACCOUNT, NOW, allow, arn, grant, group, inventory, key, policy, role, trust, user
 
 
+def judged(inv, config: ScanConfig | None = None):
+    """Every finding but the secret census."""
+    findings = analyse(inv, config or ScanConfig(), as_of=NOW)
+    return [f for f in findings if Trait.SECRET_CENSUS not in traits_of(f.rule_id)]
+
+
 def pairs(inv, config: ScanConfig | None = None) -> set[tuple[str, str]]:
-    return {(f.rule_id, f.subject) for f in analyse(inv, config or ScanConfig(), as_of=NOW)}
+    return {(f.rule_id, f.subject) for f in judged(inv, config)}
 
 
 def test_key_age_and_use_rules_judge_each_key_once_and_never_guess_unknown_use():
@@ -45,7 +57,7 @@ def test_thresholds_come_from_config():
 def test_severity_override_replaces_the_rules_own_grading():
     svc = user("svc")
     inv = inventory(svc, key(svc, "AKIA1", age=700, used=1))
-    [finding] = analyse(inv, parse_config({"rules": {"key-too-old": {"severity": "low"}}}, "t"), as_of=NOW)
+    [finding] = judged(inv, parse_config({"rules": {"key-too-old": {"severity": "low"}}}, "t"))
     assert finding.severity is Severity.LOW
 
 
@@ -264,9 +276,10 @@ def test_findings_are_ranked_worst_first_with_stable_fingerprints():
     )
     first = analyse(inv, ScanConfig(), as_of=NOW)
     again = analyse(inv, ScanConfig(), as_of=NOW)
-    assert [f.severity for f in first] == [Severity.CRITICAL, Severity.MEDIUM]
+    # the two secrets' census findings (low) rank after everything they hold
+    assert [f.severity for f in first] == [Severity.CRITICAL, Severity.MEDIUM, Severity.LOW, Severity.LOW]
     assert [f.fingerprint for f in first] == [f.fingerprint for f in again]
-    assert len({f.fingerprint for f in first}) == 2
+    assert len({f.fingerprint for f in first}) == 4
 
 
 def test_secret_lifecycle_rules_judge_only_secrets_that_can_expire():

@@ -4,9 +4,18 @@ provider: what a standing secret is, what a non-human identity is, day arithmeti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from standing.core.model import Credential, CredentialKind, Identity, IdentityKind, Trust, TrustKind, UsageStatus
+from standing.core.model import (
+    Credential,
+    CredentialKind,
+    Identity,
+    IdentityKind,
+    Provider,
+    Trust,
+    TrustKind,
+    UsageStatus,
+)
 
 # Secrets a workload keeps and presents; federated and managed credentials are not standing.
 LONG_LIVED_SECRETS = frozenset(
@@ -41,22 +50,44 @@ def lifetime_days(issued: datetime, expires: datetime) -> int:
 
 @dataclass(frozen=True)
 class Idle:
-    """Why something counts as unused: idle since a known use, or never used since creation."""
+    """Why something counts as unused: idle since a known use, never used since creation, or no
+    use in the whole window the provider keeps (``window``: its length in days)."""
 
     never: bool
     days: int
-    since: datetime  # the last use, or the creation of a record never used
+    since: datetime  # the last use, the creation of a record never used, or the start of the window
+    window: int | None = None
 
 
 def idleness(record: Identity | Credential, now: datetime, *, unused_days: int, grace_days: int) -> Idle | None:
-    """Judged the same way for keys and identities: unknown use is never read as no use."""
+    """Judged the same way for keys and identities: unknown use is never read as no use.
+
+    A provider that keeps use only for a trailing window (AWS ``RoleLastUsed``: 400 days) and
+    shows none on a record older than that window says "not used in the window", not "unknown":
+    idle for the window's length, judged like a last use that long ago.
+    """
     if record.last_used_status is UsageStatus.USED and record.last_used is not None:
         idle = days_since(record.last_used, now)
         return Idle(never=False, days=idle, since=record.last_used) if idle > unused_days else None
     if record.last_used_status is UsageStatus.NEVER and record.created is not None:
         age = days_since(record.created, now)
         return Idle(never=True, days=age, since=record.created) if age > grace_days else None
+    window = record.usage_window_days
+    if record.last_used_status is UsageStatus.NOT_IN_WINDOW and window is not None:
+        if record.created is not None and days_since(record.created, now) < window:
+            age = days_since(record.created, now)  # younger than the window: no record means never
+            return Idle(never=True, days=age, since=record.created) if age > grace_days else None
+        since = now - timedelta(days=window)
+        return Idle(never=False, days=window, since=since, window=window) if window > unused_days else None
     return None
+
+
+_KEEPER = {Provider.AWS: "AWS", Provider.GCP: "Google Cloud", Provider.AZURE: "Microsoft Entra"}
+
+
+def window_words(idle: Idle, provider: Provider) -> str:
+    """The evidence for a use judged from a window: "no use recorded in the last 400 days, the window AWS keeps"."""
+    return f"no use recorded in the last {idle.window} days, the window {_KEEPER[provider]} keeps"
 
 
 def is_long_lived_secret(credential: Credential) -> bool:

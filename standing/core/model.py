@@ -14,7 +14,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from standing.core.trust_conditions import TrustCondition, parse_trust_conditions
 
@@ -79,6 +79,9 @@ class UsageStatus(StrEnum):
 
     USED = "used"
     NEVER = "never"
+    NOT_IN_WINDOW = "not_in_window"
+    """No use on record, and the record covers only the last ``usage_window_days``, fewer days
+    than the record has existed: not used in that window, maybe used before it."""
     UNKNOWN = "unknown"
 
 
@@ -138,6 +141,9 @@ class Identity(Record):
     created: UtcDatetime | None = None
     last_used: UtcDatetime | None = None
     last_used_status: UsageStatus = UsageStatus.UNKNOWN
+    usage_window_days: int | None = Field(
+        default=None, description="how many days back the provider's record of use reaches (None: no limit known)"
+    )
     owner: str | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     workload: WorkloadKind = WorkloadKind.UNKNOWN
@@ -175,8 +181,15 @@ class Credential(Record):
     expires: UtcDatetime | None = Field(default=None, description="None means it never expires")
     last_used: UtcDatetime | None = None
     last_used_status: UsageStatus = UsageStatus.UNKNOWN
+    usage_window_days: int | None = Field(
+        default=None, description="how many days back the provider's record of use reaches (None: no limit known)"
+    )
     last_used_service: str | None = None
-    user_managed: bool = True
+    user_managed: bool = Field(
+        default=True,
+        description="the estate's people create and rotate it; False for a provider-managed credential "
+        "(a Google-managed key, the certificate Azure keeps on a managed identity), which is a fact, never judged",
+    )
     compromised: str | None = Field(
         default=None, description="why the provider flags this secret as exposed or compromised"
     )
@@ -288,7 +301,29 @@ class ScanMeta(Record):
     )
 
 
+# Where AWS keeps the roles it creates and governs itself (service-linked roles).
+AWS_SERVICE_ROLE_PATH = "/aws-service-role/"
+# What Azure keeps on a managed identity's service principal: ``keyCredentials`` that Azure itself
+# issues and rotates (Graph and ``az ad sp list`` show them), never a secret anyone holds.
+_PROVIDER_KEPT_ON_MANAGED_IDENTITY = frozenset({CredentialKind.CERTIFICATE, CredentialKind.CLIENT_SECRET})
+
+
+def is_service_linked_role(identity: Identity) -> bool:
+    return identity.provider is Provider.AWS and (identity.path or "").startswith(AWS_SERVICE_ROLE_PATH)
+
+
 class Inventory(Record):
+    """Everything a scan read.
+
+    Provider-managed facts are settled here, on every path into an inventory (a live collector,
+    an offline import, an IaC estate, and a snapshot written by any earlier version): a
+    certificate on a managed identity is ``user_managed=False`` and an AWS service-linked role
+    is ``provider_managed=True``, whatever the source said. They stay in the inventory as facts
+    (``explain`` shows them); ``standing.core.facts`` never counts them as standing secrets or
+    judgeable identities. Google-managed keys (``keyType: SYSTEM_MANAGED``) carry no mark on
+    their holder, so the GCP collector sets ``user_managed=False`` from the key itself.
+    """
+
     meta: ScanMeta
     identities: list[Identity] = Field(default_factory=list)
     credentials: list[Credential] = Field(default_factory=list)
@@ -300,6 +335,24 @@ class Inventory(Record):
     federation: list[FederationProvider] = Field(default_factory=list)
     scope_policies: list[ScopePolicy] = Field(default_factory=list)
     coverage: list[CoverageEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _settle_provider_managed(self) -> Inventory:
+        managed_identities = set()
+        for n, identity in enumerate(self.identities):
+            if identity.kind is IdentityKind.MANAGED_IDENTITY:
+                managed_identities.add(identity.id)
+            elif is_service_linked_role(identity) and not identity.provider_managed:
+                self.identities[n] = identity.model_copy(update={"provider_managed": True})
+        if managed_identities:
+            for n, cred in enumerate(self.credentials):
+                if (
+                    cred.user_managed
+                    and cred.identity_id in managed_identities
+                    and cred.kind in _PROVIDER_KEPT_ON_MANAGED_IDENTITY
+                ):
+                    self.credentials[n] = cred.model_copy(update={"user_managed": False})
+        return self
 
     @property
     def gaps(self) -> list[CoverageEntry]:

@@ -19,7 +19,8 @@ class Trait(StrEnum):
     """A new finding is a new standing key or secret: what ``gate --fail-on keys`` blocks."""
 
     SECRET_CENSUS = "secret-census"
-    """One finding for every live long-lived secret; the gate and the baseline switch it on."""
+    """One finding for every live long-lived secret: the census (on in scans, low; the gate and the
+    baseline switch it on even when a config turned it off); summaries group these findings."""
 
     PRIVILEGED = "privileged"
     """The identity is admin-equivalent, can escalate to admin, or holds a privileged role."""

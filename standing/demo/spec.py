@@ -36,6 +36,7 @@ class RuleId(StrEnum):
     AI_WORKLOAD_STANDING_ACCESS = "ai-workload-standing-access"
     SHARED_IDENTITY = "shared-identity"
     IDENTITY_UNUSED = "identity-unused"
+    LONG_LIVED_SECRET = "long-lived-secret"
     DORMANT_PRIVILEGED_IDENTITY = "dormant-privileged-identity"
 
 
@@ -242,11 +243,15 @@ class EstateSpec:
     def expected_findings(self) -> set[tuple[str, str]]:
         """Every ``(rule_id, identity ARN)`` a correct scan with default thresholds reports.
 
-        Findings on an access key are attributed to the user that holds it.
+        Findings on an access key are attributed to the user that holds it. Beside what each
+        ``expect`` states, the census of standing secrets: every user holding an active key
+        has its ``long-lived-secret`` findings (one per key, low), whatever else is judged.
         """
         found: set[tuple[str, str]] = set()
         for user in self.users:
             found.update((str(rule), user.arn(self.account_id)) for rule in user.expect)
+            if any(key.active for key in user.keys):
+                found.add((str(RuleId.LONG_LIVED_SECRET), user.arn(self.account_id)))
         for role in self.roles:
             found.update((str(rule), role.arn(self.account_id)) for rule in role.expect)
         return found

@@ -16,7 +16,7 @@ from standing.analysis.escalation import ADMIN_SINK
 from standing.analysis.graph import PrivilegeGraph
 from standing.core.errors import UserError
 from standing.core.findings import Finding
-from standing.core.model import Identity
+from standing.core.model import Identity, UsageStatus
 
 _MAX_LISTED = 20  # a long tail of indirect paths says "this identity is widely reachable"; the count says it
 
@@ -57,7 +57,9 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
         if identity.human
         else ("used by a workload" if identity.human is False else "person or workload: unknown"),
         f"created {_when(identity.created)}",
-        f"last used {_when(identity.last_used)} ({identity.last_used_status.value})",
+        f"no use recorded in the last {identity.usage_window_days} days (the window the provider keeps)"
+        if identity.last_used_status is UsageStatus.NOT_IN_WINDOW
+        else f"last used {_when(identity.last_used)} ({identity.last_used_status.value})",
     ]
     if identity.disabled:
         facts.append("DISABLED")
@@ -79,7 +81,7 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
         for c in sorted(creds, key=lambda c: c.id):
             table.add_row(
                 Text(c.id),
-                c.kind.value,
+                c.kind.value + ("" if c.user_managed else " (provider-managed: not a standing secret)"),
                 "yes" if c.active else "no",
                 _when(c.created),
                 _when(c.expires) if c.expires else "never",

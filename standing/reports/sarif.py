@@ -85,10 +85,12 @@ def _result(finding: Finding, result: GateResult, rule_index: dict[str, int], ne
             location["physicalLocation"] = {"artifactLocation": {"uri": artifact_uri(result.input.artifact)}}
         locations = [location]
         related = []
+    blocking = new and result.policy.blocks(finding)
     body: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index[finding.rule_id],
-        "level": _LEVEL[finding.severity],
+        # What fails the gate is an error whatever its severity (a new standing key is low and blocks).
+        "level": "error" if blocking else _LEVEL[finding.severity],
         "kind": "fail",
         "message": {"text": finding.message},
         "locations": locations,
@@ -98,7 +100,7 @@ def _result(finding: Finding, result: GateResult, rule_index: dict[str, int], ne
             "severity": finding.severity.value,
             "subject": finding.subject,
             "identity": finding.identity,
-            "blocking": new and result.policy.blocks(finding),
+            "blocking": blocking,
             "waived": finding.waiver is not None,
         },
     }

@@ -14,6 +14,8 @@ from rich.text import Text
 from standing.core.findings import Finding, Severity
 from standing.core.findings_json import FindingsDocument
 from standing.core.model import Provider
+from standing.core.traits import Trait
+from standing.rules.registry import traits_of
 
 _STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -68,6 +70,17 @@ def _finding_lines(document: FindingsDocument, findings: list[Finding], width: i
         line.truncate(width, overflow="ellipsis")
         lines.append(line)
     return lines
+
+
+def _census_line(census: list[Finding], stored: Path | None) -> Text:
+    """The secret census (one finding per live long-lived secret) as one line, not a row per key."""
+    holders = len({f.identity for f in census})
+    where = f"see {stored} or run with --all" if stored else "run with --all"
+    return Text(
+        f"{len(census)} live long-lived secret(s) on {holders} identit{'y' if holders == 1 else 'ies'} "
+        f"(census, {'/'.join(sorted({f.severity.value for f in census}))}): {where}",
+        style=_STYLE[max((f.severity for f in census), key=lambda s: s.rank)],
+    )
 
 
 def render_summary(
@@ -143,19 +156,33 @@ def render_summary(
         console.print(Text(f"Wrote {path}"), soft_wrap=True)  # a path is copied whole
     if not findings:
         return
-    shown = findings if show_all else findings[:SHOWN]
-    title = (
-        f"Findings ({len(findings)}), worst first (risk 0-100):"
-        if len(shown) == len(findings)
-        else f"The worst {len(shown)} of {len(findings)} findings (risk 0-100):"
+    stored = next((p for p in written if p.name == "findings.json"), None)
+    # Without --all the census of standing secrets is one line, so it never pushes worse findings
+    # off the screen; one configured above low stays a row of its own.
+    census = (
+        []
+        if show_all
+        else [
+            f for f in findings if Trait.SECRET_CENSUS in traits_of(f.rule_id) and f.severity.rank <= Severity.LOW.rank
+        ]
     )
-    console.print(Text(title, style="bold"))
-    for line in _finding_lines(document, shown, console.width):
-        console.print(line, soft_wrap=True)
-    hidden = len(findings) - len(shown)
+    grouped = {id(f) for f in census}
+    listed = [f for f in findings if id(f) not in grouped]
+    shown = listed if show_all else listed[:SHOWN]
+    if shown:
+        title = (
+            f"Findings ({len(findings)}), worst first (risk 0-100):"
+            if len(shown) == len(findings)
+            else f"The worst {len(shown)} of {len(findings)} findings (risk 0-100):"
+        )
+        console.print(Text(title, style="bold"))
+        for line in _finding_lines(document, shown, console.width):
+            console.print(line, soft_wrap=True)
+    hidden = len(listed) - len(shown)
     if hidden:
-        stored = next((p for p in written if p.name == "findings.json"), None)
         console.print(
             Text(f"{hidden} more in {stored} (or run with --all)" if stored else f"{hidden} more: run with --all"),
             soft_wrap=True,
         )
+    if census:
+        console.print(_census_line(census, stored), soft_wrap=True)

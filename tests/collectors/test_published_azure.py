@@ -19,6 +19,7 @@ from standing.collectors.azure import AzureScanOptions, collect_azure
 from standing.collectors.azure.clients import StaticTokenCredential
 from standing.collectors.azure.normalize import MICROSOFT_TENANT
 from standing.collectors.azure.raw import GRAPH_APP_ID
+from standing.core.facts import is_nhi
 from standing.core.model import (
     CoverageStatus,
     CredentialKind,
@@ -334,7 +335,7 @@ GROUP = "02bd9fd6-8f93-4758-87c3-1fb73740a315"  # the group in the transitiveMem
 SUB = "291bba3f-e0a5-47bc-a099-3bdcb2a50a05"  # the first subscription in the subscriptions example
 
 
-def test_group_members_example_user_is_not_a_workload_member():
+def test_group_members_example_user_is_a_person_not_a_workload_member():
     inv, wire = scan(
         {
             "/subscriptions": arm("GetSubscriptions"),
@@ -357,8 +358,11 @@ def test_group_members_example_user_is_not_a_workload_member():
     group = next(i for i in inv.identities if i.id == GROUP)
     assert group.kind is IdentityKind.GROUP
     assert [(g.principal_id, g.scope_id) for g in inv.grants] == [(GROUP, f"/subscriptions/{SUB}")]
-    assert inv.memberships == []  # the example's member is a user, not a workload
-    assert "11111111-2222-3333-4444-555555555555" not in {i.id for i in inv.identities}
+    # the example's member is a user: kept as a person (counted, never judged), not a workload
+    (member,) = inv.memberships
+    assert (member.member_id, member.group_id) == ("11111111-2222-3333-4444-555555555555", GROUP)
+    person = next(i for i in inv.identities if i.id == member.member_id)
+    assert (person.kind, person.human, is_nhi(person)) == (IdentityKind.USER, True, False)
 
 
 # -- Azure Resource Manager ---------------------------------------------------------------------
@@ -440,14 +444,17 @@ def test_role_assignment_example_is_a_standing_grant_on_the_subscription():
     )
 
 
-def test_role_assignment_example_for_an_unknown_principal_grants_nothing():
+def test_role_assignment_example_to_a_user_is_a_person_counted_not_judged():
     inv, _ = scan(
         {
             "/subscriptions": ours(_sub(RA_SUB)),
             f"/subscriptions/{RA_SUB}/{AUTH}/roleAssignments": arm("RoleAssignments_ListForScope"),
         }
     )
-    assert inv.grants == []
+    # principalType User: the grant is kept as a fact of a person, and no workload holds it
+    (grant,) = inv.grants
+    holder = next(i for i in inv.identities if i.id == grant.principal_id)
+    assert (holder.id, holder.human, is_nhi(holder)) == ("ce2ce14e-85d7-4629-bdbc-454d0519d987", True, False)
 
 
 def test_role_definition_example_is_a_custom_role_with_its_actions():

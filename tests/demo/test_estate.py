@@ -219,6 +219,7 @@ def test_expected_findings_of_a_two_identity_spec() -> None:
     assert spec.expected_findings() == {
         ("key-too-old", "arn:aws:iam::210987654321:user/ci/ci"),
         ("key-unused", "arn:aws:iam::210987654321:user/ci/ci"),
+        ("long-lived-secret", "arn:aws:iam::210987654321:user/ci/ci"),  # the census: its live key
         ("admin-equivalent", "arn:aws:iam::210987654321:role/boss"),
     }
 

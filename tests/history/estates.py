@@ -16,7 +16,7 @@ from standing.core.model import (
     Scope,
     ScopeKind,
 )
-from standing.rules.config import ScanConfig
+from standing.rules.config import ScanConfig, parse_config
 from standing.scan import scan_inventory
 from tests.builders import NOW, arn, inventory, key, user
 
@@ -68,9 +68,17 @@ def other_account() -> Inventory:
     return inv.model_copy(update={"scopes": [scope]})
 
 
-def scan(inv: Inventory, on_day: int, waivers: list[Waiver] | None = None) -> tuple[FindingsDocument, Inventory]:
+# The lives and diffs below are told in the judged findings; the census of standing secrets
+# (one low finding per live key, on by default) is turned off here and recorded on its own in
+# test_store.py::test_the_census_of_standing_secrets_is_recorded_and_resolved_with_its_key.
+JUDGED_ONLY = parse_config({"rules": {"long-lived-secret": {"enabled": False}}}, "tests/history/estates.py")
+
+
+def scan(
+    inv: Inventory, on_day: int, waivers: list[Waiver] | None = None, config: ScanConfig = JUDGED_ONLY
+) -> tuple[FindingsDocument, Inventory]:
     when = day(on_day)
-    result = scan_inventory(inv, ScanConfig(), as_of=when, generated_at=when, output_dir=None, waivers=waivers)
+    result = scan_inventory(inv, config, as_of=when, generated_at=when, output_dir=None, waivers=waivers)
     return result.document, inv
 
 

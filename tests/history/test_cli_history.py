@@ -21,6 +21,13 @@ def runner():
     return CliRunner()
 
 
+def _judged_only(tmp_path) -> tuple[str, str]:
+    """``--config`` turning the census of standing secrets off, for tests told in judged findings."""
+    config = tmp_path / "judged-only.toml"
+    config.write_text("[rules.long-lived-secret]\nenabled = false\n")
+    return "--config", str(config)
+
+
 def _scan(runner, tmp_path, store, inv, n, *extra):
     from standing.cli.main import main
 
@@ -54,26 +61,30 @@ def test_scan_store_then_list_diff_and_trend(runner, tmp_path, store_url):
     for n, inv in enumerate([estate(), estate(old_key=False, deploy=True), estate(deploy=True)]):
         result = _scan(runner, tmp_path, store_url, inv, n)
         assert result.exit_code == 0, result.output
-    assert "Recorded scan 3 in" in result.output and "2 new, 0 resolved finding(s) since scan 2" in result.output
+    # every live key is also a census finding (low), so history follows each standing secret
+    assert "Recorded scan 3 in" in result.output and "3 new, 0 resolved finding(s) since scan 2" in result.output
 
     listed = list(csv.DictReader(io.StringIO(_history(runner, store_url, "list", "--format", "csv").output)))
     assert [(r["scan"], r["as_of"], r["identities"], r["credentials"], r["findings"]) for r in listed] == [
-        ("1", AS_OF.format(1), "1", "2", "2"),
-        ("2", AS_OF.format(2), "2", "2", "1"),
-        ("3", AS_OF.format(3), "2", "3", "3"),
+        ("1", AS_OF.format(1), "1", "2", "4"),
+        ("2", AS_OF.format(2), "2", "2", "3"),
+        ("3", AS_OF.format(3), "2", "3", "6"),
     ]
 
     diff = _history(runner, store_url, "diff", "1", "2")
     assert diff.exit_code == 0, diff.output
     assert (
-        "Scan 1 (2026-06-01 12:00) -> scan 2 (2026-06-02 12:00): 1 new, 2 resolved, 0 persisting finding(s); "
+        "Scan 1 (2026-06-01 12:00) -> scan 2 (2026-06-02 12:00): 2 new, 3 resolved, 1 persisting finding(s); "
         "1 credential(s) created, 1 removed"
     ) in diff.output
     exported = json.loads(_history(runner, store_url, "diff", "--format", "json").output)  # default: last two
     assert [(r["change"], r["kind"], r["rule_or_type"], r["subject"]) for r in exported] == [
         ("new", "finding", "key-too-old", "AKIAOLD"),
         ("new", "finding", "two-active-keys", "arn:aws:iam::111122223333:user/ci"),
+        ("new", "finding", "long-lived-secret", "AKIAOLD"),
         ("persisting", "finding", "key-too-old", "AKIADEP"),
+        ("persisting", "finding", "long-lived-secret", "AKIADEP"),
+        ("persisting", "finding", "long-lived-secret", "AKIANEW"),
         ("created", "credential", "access_key", "AKIAOLD"),
     ]
 
@@ -83,9 +94,9 @@ def test_scan_store_then_list_diff_and_trend(runner, tmp_path, store_url):
     assert out.read_text().splitlines() == [
         "scan,as_of,critical,high,medium,low,info,waived,standing_secrets,standing_secret_days,admin_secrets,"
         "admin_secret_days,credential_age_mean_days,credential_age_max_days,remediated,mttr_days",
-        f"1,{AS_OF.format(1)},0,1,1,0,0,0,2,403,0,0,201.5,400,0,",
-        f"2,{AS_OF.format(2)},0,1,0,0,0,0,2,205,0,0,102.5,201,2,1.0",
-        f"3,{AS_OF.format(3)},0,2,1,0,0,0,3,609,0,0,203.0,402,2,1.0",
+        f"1,{AS_OF.format(1)},0,1,1,2,0,0,2,403,0,0,201.5,400,0,",
+        f"2,{AS_OF.format(2)},0,1,0,2,0,0,2,205,0,0,102.5,201,3,1.0",
+        f"3,{AS_OF.format(3)},0,2,1,3,0,0,3,609,0,0,203.0,402,3,1.0",
     ]
     trend = json.loads(_history(runner, store_url, "trend", "--format", "json").output)
     assert trend[2] == {
@@ -94,7 +105,7 @@ def test_scan_store_then_list_diff_and_trend(runner, tmp_path, store_url):
         "critical": 0,
         "high": 2,
         "medium": 1,
-        "low": 0,
+        "low": 3,  # the census: one per live key
         "info": 0,
         "waived": 0,
         "standing_secrets": 3,
@@ -103,7 +114,7 @@ def test_scan_store_then_list_diff_and_trend(runner, tmp_path, store_url):
         "admin_secret_days": 0,
         "credential_age_mean_days": 203.0,
         "credential_age_max_days": 402,
-        "remediated": 2,
+        "remediated": 3,  # OLD's key-too-old and census finding, and two-active-keys
         "mttr_days": 1.0,
     }
     assert trend[0]["mttr_days"] is None
@@ -113,7 +124,7 @@ def test_mean_time_to_remediate_over_spells_of_different_lengths(runner, tmp_pat
     store = str(tmp_path / "h.db")
     # both of ci's old-key findings open day 0 and close day 1; deploy's opens day 1 and closes day 4
     for n, inv in [(0, estate()), (1, estate(old_key=False, deploy=True)), (4, estate(old_key=False))]:
-        assert _scan(runner, tmp_path, store, inv, n).exit_code == 0
+        assert _scan(runner, tmp_path, store, inv, n, *_judged_only(tmp_path)).exit_code == 0
     rows = json.loads(_history(runner, store, "trend", "--format", "json").output)
     assert [(r["remediated"], r["mttr_days"]) for r in rows] == [(0, None), (2, 1.0), (3, 1.7)]  # (1+1+3)/3
 
@@ -125,7 +136,7 @@ def test_prune_command_keeps_first_seen_of_open_findings(runner, tmp_path):
         (3, estate(old_key=False, deploy=True)),
         (6, estate(old_key=False, deploy=True)),
     ]:
-        assert _scan(runner, tmp_path, store, inv, n).exit_code == 0
+        assert _scan(runner, tmp_path, store, inv, n, *_judged_only(tmp_path)).exit_code == 0
     result = _history(runner, store, "prune", "--keep-days", "2", "--as-of", "2026-06-07T12:00:00Z")
     assert result.output == (
         "Pruned 2 scan(s) and 2 resolved finding(s) older than 2 days; 1 open finding(s) keep their first-seen dates\n"
@@ -138,8 +149,8 @@ def test_prune_command_keeps_first_seen_of_open_findings(runner, tmp_path):
 
 def test_scan_keep_days_prunes_after_recording(runner, tmp_path):
     store = str(tmp_path / "h.db")
-    assert _scan(runner, tmp_path, store, estate(), 0).exit_code == 0
-    result = _scan(runner, tmp_path, store, estate(), 5, "--keep-days", "3")
+    assert _scan(runner, tmp_path, store, estate(), 0, *_judged_only(tmp_path)).exit_code == 0
+    result = _scan(runner, tmp_path, store, estate(), 5, "--keep-days", "3", *_judged_only(tmp_path))
     assert "Pruned 1 scan(s) older than 3 days; 2 open finding(s) keep their first-seen dates" in result.output
     with HistoryStore.open(store) as opened:
         assert [s.as_of for s in opened.scans()] == [day(5)]

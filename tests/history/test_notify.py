@@ -129,7 +129,8 @@ def test_a_webhook_that_keeps_failing_warns_once_and_keeps_the_scan(tmp_path, mo
     )
     assert "s3cr3t" not in result.output
     listed = CliRunner().invoke(main, ["history", "--store", store, "list", "--format", "csv"])
-    assert listed.output.splitlines()[1].startswith("1,2026-06-01T12:00:00Z,aws,111122223333,True,1,2,2,")
+    # 1 identity, 2 credentials, 4 findings: key-too-old, two-active-keys and the two keys' census
+    assert listed.output.splitlines()[1].startswith("1,2026-06-01T12:00:00Z,aws,111122223333,True,1,2,4,")
 
 
 @pytest.mark.parametrize("url", ["http://hooks.example.com/services/s3cr3t", "ftp://127.0.0.1/s3cr3t", "s3cr3t"])

@@ -11,6 +11,7 @@ from standing.core.errors import UserError
 from standing.core.findings import Waiver
 from standing.history.schema import Base
 from standing.history.store import HistoryStore
+from standing.rules.config import ScanConfig
 from tests.history.estates import BATCH, DEP, OLD, TWO, day, estate, keyed, other_account, record_days, scan
 
 
@@ -42,6 +43,17 @@ def test_diffs_and_lives_across_three_days(store):
     }
     seen = store.findings_of(ids[2])
     assert {(s.rule_id, s.subject): (s.first_seen, s.opened_at) for s in seen.values()}[OLD] == (day(0), day(2))
+
+
+def test_the_census_of_standing_secrets_is_recorded_and_resolved_with_its_key(store):
+    # default config: every live key is a low finding of its own, so history follows each one
+    first = store.record(*scan(estate(), 0, config=ScanConfig())).id
+    census = {("long-lived-secret", "AKIANEW"), ("long-lived-secret", "AKIAOLD")}
+    assert keyed(store.findings_of(first).values()) == {OLD, TWO} | census
+    second = store.record(*scan(estate(old_key=False), 1, config=ScanConfig())).id
+    assert keyed(store.findings_of(second).values()) == {("long-lived-secret", "AKIANEW")}
+    resolved = {(life.rule_id, life.subject) for life in store.lives().values() if life.resolved_at == day(1)}
+    assert resolved == {OLD, TWO, ("long-lived-secret", "AKIAOLD")}  # near miss: AKIANEW's stays open
 
 
 def test_a_partial_scan_resolves_nothing(store):

@@ -50,6 +50,14 @@ EXPECTED = {
     "deploy-shared": P.AWS_ROLES_ANYWHERE,  # a CI key, but no sign of which CI system
     "ci-circleci-mobile": P.AWS_CI_OIDC_ROLE,  # CircleCI's per-organisation issuer
     "svc-cost-reporter": P.AWS_ROLES_ANYWHERE,
+    # Flagged only by the census of standing secrets (a live key, nothing else judged): the
+    # plan still replaces the key, with no sign of a CI system or a cloud workload to use instead.
+    "svc-backup": P.AWS_ROLES_ANYWHERE,
+    "svc-clean-control": P.AWS_ROLES_ANYWHERE,
+    "svc-data-sync": P.AWS_ROLES_ANYWHERE,
+    "svc-legacy-ftp": P.AWS_ROLES_ANYWHERE,
+    "svc-monitoring-agent": P.AWS_ROLES_ANYWHERE,
+    "svc-payments-webhook": P.AWS_ROLES_ANYWHERE,
 }
 
 

@@ -228,5 +228,5 @@ def test_a_shared_identity_gets_one_new_path_per_consumer() -> None:
     plan = plans_of(
         aws(u, key(u, "AKIASHARED0000000001", age=30, used=1), key(u, "AKIASHARED0000000002", age=20, used=1))
     )["deploy-shared"]
-    assert {f.rule_id for f in plan.findings} == {"shared-identity", "two-active-keys"}
+    assert {f.rule_id for f in plan.findings} == {"shared-identity", "two-active-keys", "long-lived-secret"}
     assert plan.target.endswith("one per consumer, since several consumers share this identity today")

@@ -52,7 +52,7 @@ def test_the_page_fetches_nothing_logs_no_error_and_runs_no_injected_code(scan, 
     # Interact first, so the handlers that draw cloud strings have run too.
     page.click(f"button[data-identity='{result.findings[0].identity}']")
     page.fill("#search", "alert(2)")
-    _wait_shown(page, r"^2 of ")
+    _wait_shown(page, r"^3 of ")  # its key's key-too-old, key-unused and census findings
     page.click("#findings-body tr")
     assert record.requests == record.finished == [path.resolve().as_uri()]
     assert (record.console_errors, record.page_errors, record.dialogs) == ([], [], [])
@@ -85,7 +85,7 @@ def test_the_riskiest_identity_shows_its_escalation_path_as_text(scan, opened):
         "acme-admin",
     ]
     items = page.eval_on_selector_all("#detail-findings li", "li => li.map(x => x.textContent.split(':')[0])")
-    assert sorted(items) == ["critical path-to-admin", "high key-too-old"]
+    assert sorted(items) == ["critical path-to-admin", "high key-too-old", "low long-lived-secret"]
 
 
 def test_search_filters_sorting_and_paging_act_on_all_findings(scan, opened):
@@ -94,13 +94,18 @@ def test_search_filters_sorting_and_paging_act_on_all_findings(scan, opened):
     total = len(result.findings)
     page.fill("#search", "")
     _wait_shown(page, f"^{total} of {total} findings$")
-    assert len(_visible_rows(page)) == 50 and page.text_content("#page") == "page 1 of 2"
+    assert len(_visible_rows(page)) == 50 and page.text_content("#page") == "page 1 of 3"
     page.click("#next")
-    assert len(_visible_rows(page)) == total - 50
+    assert len(_visible_rows(page)) == 50
+    page.click("#next")
+    assert len(_visible_rows(page)) == total - 100
 
     page.fill("#search", "svc-batch-07")
-    _wait_shown(page, r"^1 of ")
-    assert [(r[2], r[5]) for r in _visible_rows(page)] == [("svc-batch-07", "key-too-old")]
+    _wait_shown(page, r"^2 of ")
+    assert [(r[2], r[5]) for r in _visible_rows(page)] == [
+        ("svc-batch-07", "key-too-old"),
+        ("svc-batch-07", "long-lived-secret"),
+    ]
 
     page.fill("#search", "")
     page.select_option("#filter-rule", label="key-unused")
@@ -108,7 +113,10 @@ def test_search_filters_sorting_and_paging_act_on_all_findings(scan, opened):
     assert [(r[2], r[5]) for r in _visible_rows(page)] == [(SCRIPT_BREAKER, "key-unused")]
     page.select_option("#filter-rule", label="all rules")
     page.select_option("#filter-provider", label="gcp")
-    assert [(r[3], r[4], r[5]) for r in _visible_rows(page)] == [("gcp", GCP_PROJECT, "secret-never-expires")]
+    assert [(r[3], r[4], r[5]) for r in _visible_rows(page)] == [
+        ("gcp", GCP_PROJECT, "secret-never-expires"),
+        ("gcp", GCP_PROJECT, "long-lived-secret"),
+    ]
     page.select_option("#filter-provider", label="all providers")
     page.select_option("#filter-severity", label="high")
     expected_high = sum(1 for f in result.findings if f.severity.value == "high")

@@ -48,7 +48,10 @@ from standing.core.model import (
 # Before these dates AWS did not track use; an "N/A" for an older credential says nothing.
 KEY_TRACKING_START = datetime(2015, 4, 22, tzinfo=UTC)
 PASSWORD_TRACKING_START = datetime(2014, 10, 20, tzinfo=UTC)
-# RoleLastUsed only looks back this far, so an older role without a date may have been used.
+# RoleLastUsed only looks back this far: "Activity is only reported for the trailing 400 days ...
+# The role might have been used more than 400 days ago" (IAM API Reference, RoleLastUsed,
+# https://docs.aws.amazon.com/IAM/latest/APIReference/API_RoleLastUsed.html). An empty one on an
+# older role is "no use in the last 400 days" (UsageStatus.NOT_IN_WINDOW), not "never".
 ROLE_LAST_USED_WINDOW = timedelta(days=400)
 # The report's access_key_N_last_rotated is the key's CreateDate, to the second.
 KEY_MATCH_TOLERANCE = timedelta(minutes=5)
@@ -300,6 +303,7 @@ class _AccountNormalizer:
                 created=created,
                 last_used=usage.at,
                 last_used_status=usage.status,
+                usage_window_days=ROLE_LAST_USED_WINDOW.days,
                 tags=tags,
                 workload=role_workload(tags, trusts),
                 human=sso or saml_only,
@@ -314,9 +318,11 @@ class _AccountNormalizer:
         last_used = _utc((role.get("RoleLastUsed") or {}).get("LastUsedDate"))
         if last_used is not None:
             return Usage(last_used, UsageStatus.USED)
-        if created is not None and self.now - created < ROLE_LAST_USED_WINDOW:
+        if created is None:
+            return UNKNOWN_USAGE
+        if self.now - created < ROLE_LAST_USED_WINDOW:
             return Usage(None, UsageStatus.NEVER)
-        return UNKNOWN_USAGE
+        return Usage(None, UsageStatus.NOT_IN_WINDOW)
 
     def _managed_policy(self, policy: dict[str, Any]) -> Role:
         arn = policy["Arn"]

@@ -267,6 +267,14 @@ class _Builder:
         )
 
     def sign_ins(self) -> None:
+        """Last use from Graph's (beta) sign-in activity reports; no entry stays unknown.
+
+        ``servicePrincipalSignInActivity`` and ``appCredentialSignInActivity`` document no
+        retention window (https://learn.microsoft.com/graph/api/resources/serviceprincipalsigninactivity);
+        the only window Graph states is for users' ``signInActivity`` (non-interactive sign-ins kept
+        since May 2020, https://learn.microsoft.com/graph/api/resources/signinactivity), which says
+        nothing about workloads. So an absent entry is not read as "never" or as "not used in N days".
+        """
         for activity in self.raw.sp_sign_ins or []:
             ident_id = self.appid_to_identity.get(activity.get("appId", ""))
             if ident_id is None:

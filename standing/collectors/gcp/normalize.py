@@ -270,6 +270,17 @@ def _identity(account: dict[str, Any], raw: dict[str, Any]) -> Identity:
 
 
 def _status(last: datetime | None, scope: str, raw: dict[str, Any]) -> UsageStatus:
+    """Used, never used (the project's activity was read and shows none), or unknown (not read).
+
+    Policy Analyzer's activity query answers per project with the last authentication it
+    observed (``serviceAccountLastAuthentication`` / ``serviceAccountKeyLastAuthentication``);
+    Google's reference documents no trailing window for it (unlike AWS's 400 days for
+    ``RoleLastUsed``: see https://cloud.google.com/policy-intelligence/docs/service-account-usage-tools
+    and https://cloud.google.com/iam/docs/service-account-recent-usage), so "no entry in a project
+    that was read" is "no use on record" and has no window to state. Its 90-day cousin, the
+    Recommender's service-account insight, is not what this reads. A project whose activity was
+    not read stays unknown.
+    """
     if last is not None:
         return UsageStatus.USED
     return UsageStatus.NEVER if scope in raw.get("activityScopes", []) else UsageStatus.UNKNOWN

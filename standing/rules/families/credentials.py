@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from standing.analysis.graph import PrivilegeGraph
-from standing.core.facts import days_since, describe, idleness, is_standing_secret
+from standing.core.facts import days_since, describe, idleness, is_standing_secret, window_words
 from standing.core.findings import Severity
 from standing.core.model import CredentialKind, IdentityKind
 from standing.core.traits import Trait
@@ -85,7 +85,14 @@ class KeyUnused(Rule):
             idle = idleness(cred, now, unused_days=params.unused_days, grace_days=params.grace_days)
             if idle is None:
                 continue
-            if idle.never:
+            if idle.window is not None:
+                yield Hit(
+                    identity=identity,
+                    subject=cred.id,
+                    message=f"{describe(cred)} of {identity.name}: {window_words(idle, identity.provider)}",
+                    evidence={"created": _iso(cred.created), "no_use_recorded_days": idle.days, "last_used": None},
+                )
+            elif idle.never:
                 yield Hit(
                     identity=identity,
                     subject=cred.id,

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from standing.analysis.graph import PrivilegeGraph
 from standing.analysis.privilege import PrivilegeLevel
-from standing.core.facts import idleness, is_nhi
+from standing.core.facts import idleness, is_nhi, window_words
 from standing.core.findings import Severity
 from standing.core.model import Identity, TrustKind
 from standing.core.traits import Trait
@@ -22,7 +22,9 @@ class IdentityUnused(Rule):
     Dead identities keep their grants and trusts: whoever can still assume or impersonate
     them inherits standing access nobody is watching. Identities holding long-lived secrets
     are judged by ``key-unused`` instead; identities whose use the provider cannot report
-    are not judged.
+    are not judged. Where the provider keeps use only for a window (AWS: a role's last use for
+    the trailing 400 days), no use on record on an identity older than the window is idleness
+    of the window's length, and the finding names the window.
     """
 
     id = "identity-unused"
@@ -42,7 +44,17 @@ class IdentityUnused(Rule):
             idle = idleness(identity, now, unused_days=params.unused_days, grace_days=params.grace_days)
             if idle is None:
                 continue
-            if idle.never:
+            if idle.window is not None:
+                yield Hit(
+                    identity=identity,
+                    message=f"{identity.name}: {window_words(idle, identity.provider)} (limit {params.unused_days})",
+                    evidence={
+                        "no_use_recorded_days": idle.days,
+                        "usage_window_days": idle.window,
+                        "created": identity.created.isoformat() if identity.created else None,
+                    },
+                )
+            elif idle.never:
                 yield Hit(
                     identity=identity,
                     message=f"{identity.name} has never been used in {idle.days} days",

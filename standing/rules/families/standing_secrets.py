@@ -1,9 +1,12 @@
-"""Every live long-lived secret, one finding each: what a CI gate counts as "a new standing key".
+"""Every live long-lived secret, one finding each: the census of standing secrets.
 
-Off in ordinary scans (the other credential rules judge age, use and expiry there, and one
-finding per key would bury them); ``standing gate`` and ``standing baseline`` switch it on,
-so that a key which appeared since the baseline, or that a Terraform plan or CloudFormation
-template creates, is a finding of its own even on its first day.
+On in scans, at ``low``: a key created yesterday and never used, a service-account key with an
+expiry a few weeks out, a client secret valid for 180 days are each standing access, so each is
+in findings.json, the plans, the report's counts and the history, though no other rule judges
+it yet. The other credential rules (age, use, expiry) keep their own severities; the terminal
+summary groups these findings into one line. It is also what a CI gate counts as "a new
+standing key": ``standing gate`` and ``standing baseline`` always switch it on, and the gate
+blocks it by its trait (``Trait.STANDING_KEY``), not by its severity.
 """
 
 from __future__ import annotations
@@ -27,14 +30,18 @@ class LongLivedSecret(Rule):
     Each one is standing access that works from anywhere until someone deletes it. Prefer
     federation (OIDC, workload identity, managed identities) and short-lived tokens. A secret
     that expires within ``max_lifetime_days`` of being issued is treated as short-lived.
-    Off by default; enabled by ``standing gate`` and ``standing baseline``.
+    Provider-managed credentials (the certificate Azure keeps on a managed identity, a
+    Google-managed key) are not standing secrets and are never reported.
+
+    On by default at ``low``, one finding per secret, so the inventory of standing secrets is
+    complete (the default ``--fail-on high`` is not affected); ``standing gate`` blocks a new one
+    whatever its severity.
     """
 
     id = "long-lived-secret"
     title = "Workload holds a long-lived secret"
-    severity = Severity.HIGH
+    severity = Severity.LOW
     traits = frozenset({Trait.ABOUT_SECRET, Trait.STANDING_KEY, Trait.SECRET_CENSUS})
-    enabled_by_default = False
 
     class Params(BaseModel):
         model_config = ConfigDict(frozen=True, extra="forbid")

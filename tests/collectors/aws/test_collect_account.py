@@ -117,7 +117,7 @@ def seed_account() -> dict[str, str]:
     roles = {name: backend.get_role(name) for name in names}
     roles["app-fn"].last_used = utc(2025, 5, 31, 23)
     roles["open"].create_date = utc(2025, 5, 1)  # recent, never used: NEVER
-    roles["vendor"].create_date = utc(2022, 1, 1)  # older than the 400-day window: UNKNOWN
+    roles["vendor"].create_date = utc(2022, 1, 1)  # older than the 400-day window: NOT_IN_WINDOW
     roles["gha-deploy"].create_date = utc(2025, 1, 1)
     roles["AWSReservedSSO_Admin_0123456789abcdef"].create_date = utc(2025, 3, 1)
     return {"old_key": old_key, "new_key": new_key, "read_s3": read_s3}
@@ -177,7 +177,7 @@ def test_single_account_inventory(session: boto3.Session) -> None:
             WorkloadKind.AGENT,
             False,
             None,
-            UsageStatus.UNKNOWN,
+            UsageStatus.NOT_IN_WINDOW,  # older than RoleLastUsed's 400 days, none recorded
         ),
         (
             f"{ARN}:role/ci/gha-deploy",

@@ -79,6 +79,14 @@ def test_keys_are_normalized(inventory):
     assert {i.id for i in inventory.identities if i.disabled} == {sa("disabled-sa")}
 
 
+def test_google_managed_keys_are_facts_never_judged_or_counted(inventory):
+    system = {c.id for c in inventory.credentials if not c.user_managed}
+    user_managed_on_same_sa = {c.id for c in inventory.credentials if c.user_managed and c.identity_id == sa("old-key")}
+    subjects = {f.subject for f in analyse(inventory, ScanConfig(), as_of=AS_OF)}
+    assert system and not subjects & system  # keyType SYSTEM_MANAGED: no census, no key rule
+    assert user_managed_on_same_sa <= subjects  # near miss: the user-managed key beside it is judged
+
+
 def test_time_bound_binding_is_not_standing(inventory):
     grants = [g for g in inventory.grants if g.principal_id == sa("temp-admin")]
     assert [(g.role_id, g.duration, g.expires) for g in grants] == [
