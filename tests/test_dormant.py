@@ -88,6 +88,7 @@ def test_a_gcp_owner_account_without_a_key_is_dormant_only_when_its_provider_rep
     idle = sa("idle-owner", last_used_status=UsageStatus.NEVER)  # never authenticated in the window
     running = sa("running-owner", last_used=days_ago(3), last_used_status=UsageStatus.USED)
     unknown = sa("unknown-owner")  # use not reported: it may run attached to a workload
+    fresh = sa("fresh-owner", created=days_ago(5), last_used_status=UsageStatus.NEVER)  # being set up
     keyed = sa("keyed-owner", last_used_status=UsageStatus.NEVER)
     google_managed = Credential(
         id="projects/acme-prod/serviceAccounts/idle-owner/keys/sys",
@@ -111,6 +112,7 @@ def test_a_gcp_owner_account_without_a_key_is_dormant_only_when_its_provider_rep
             idle,
             running,
             unknown,
+            fresh,
             keyed,
             deployer,
             google_managed,
@@ -118,6 +120,7 @@ def test_a_gcp_owner_account_without_a_key_is_dormant_only_when_its_provider_rep
             gcp_grant(idle, "roles/owner"),
             gcp_grant(running, "roles/owner"),  # near miss: in use by a workload it is attached to
             gcp_grant(unknown, "roles/owner"),  # near miss: unknown use is not idleness
+            gcp_grant(fresh, "roles/owner"),  # near miss: never used, but created five days ago
             gcp_grant(keyed, "roles/owner"),  # near miss: a live user-managed key
             trust(idle, deployer.id, TrustKind.IMPERSONATION, action="roles/iam.serviceAccountTokenCreator"),
         )

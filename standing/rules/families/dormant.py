@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from standing.analysis.escalation import ADMIN_SINK, Hop
 from standing.analysis.graph import PrivilegeGraph
 from standing.analysis.privilege import PrivilegeLevel
-from standing.core.facts import days_since, is_nhi, is_standing_secret
+from standing.core.facts import days_since, idleness, is_nhi, is_standing_secret
 from standing.core.findings import Severity
 from standing.core.model import (
     Credential,
@@ -62,8 +62,9 @@ class DormantPrivilegedIdentity(Rule):
     itself admin in one call); **medium** when it only has a path to admin, which still needs
     the path's hops. A service account or service principal may run with no key at all (attached
     to a workload, or through web identity), so it counts only when its provider reports it idle:
-    never seen authenticating in the reported window, or last seen more than ``unused_days`` ago
-    (unknown use is not idleness). An IAM user cannot be used without a credential, so its use is
+    never seen authenticating in the reported window (past ``grace_days`` of age), or last seen
+    more than ``unused_days`` ago, or not in a longer window the provider keeps (unknown use is
+    not idleness). An IAM user cannot be used without a credential, so its use is
     not asked. Roles are out of scope (nothing to mint; ``path-to-admin`` reports them), as are
     identities with a live credential (``admin-equivalent`` and ``path-to-admin`` report those).
     Delete the identity, or remove its privilege; if it must stay, move the privilege to a
@@ -80,6 +81,7 @@ class DormantPrivilegedIdentity(Rule):
         unused_days: int = Field(
             default=90, ge=1, description="days a service account or principal must be idle to count as dormant"
         )
+        grace_days: int = Field(default=30, ge=0, description="age a never-used service account or principal may reach")
 
     def evaluate(self, graph: PrivilegeGraph, params: Params, now: datetime) -> Iterable[Hit]:
         paths = graph.paths_to_admin
@@ -91,7 +93,7 @@ class DormantPrivilegedIdentity(Rule):
                 continue  # Entra and Google users are people: counted, not judged
             if any(_live(c) for c in graph.credentials_of(identity.id)):
                 continue
-            if identity.kind is not IdentityKind.USER and not _idle(graph, identity, params.unused_days, now):
+            if identity.kind is not IdentityKind.USER and not _idle(graph, identity, params, now):
                 continue
             assessment = graph.privilege_of(identity.id)
             path = paths.get(identity.id)
@@ -127,20 +129,19 @@ class DormantPrivilegedIdentity(Rule):
             )
 
 
-def _idle(graph: PrivilegeGraph, identity: Identity, unused_days: int, now: datetime) -> bool:
+def _idle(graph: PrivilegeGraph, identity: Identity, params: DormantPrivilegedIdentity.Params, now: datetime) -> bool:
     """A service account or principal known to be idle: never seen authenticating in the window
-    its provider reports, or last seen more than ``unused_days`` ago. Unknown use is not idleness
-    (an attached workload needs no key), and web identity tokens are a way in that is in use.
+    its provider reports (unless created within ``grace_days``), last seen more than
+    ``unused_days`` ago, or not seen in a provider window longer than that. Unknown use is not
+    idleness (an attached workload needs no key), and web identity tokens are a way in that is
+    in use.
     """
     if any(t.kind is TrustKind.OIDC for t in graph.trusts_into(identity.id)):
         return False
     if identity.last_used_status is UsageStatus.NEVER:
-        return True
-    return (
-        identity.last_used_status is UsageStatus.USED
-        and identity.last_used is not None
-        and days_since(identity.last_used, now) > unused_days
-    )
+        # The creation date is not always known (GCP lists none): no use on record is idleness then.
+        return identity.created is None or days_since(identity.created, now) > params.grace_days
+    return idleness(identity, now, unused_days=params.unused_days, grace_days=params.grace_days) is not None
 
 
 def _hops_into(graph: PrivilegeGraph) -> dict[str, list[Hop]]:
