@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
+from collections import Counter
 
 import pytest
 from click.testing import CliRunner
 
 from standing.cli.main import main
+from standing.core.model import Provider
 from standing.reports.leadership.figures import compute_figures
 from standing.reports.leadership.inputs import from_findings_dir, history_points
 from standing.reports.leadership.model import Count, PathHop
@@ -82,6 +85,27 @@ def test_top_of_page_figures_come_from_the_scan_plans_and_history(scans):
         "CIS AWS Foundations Benchmark",
         "CIS Google Cloud Platform Foundation Benchmark",
     }
+    # each cloud's benchmark counts only its own cloud's findings: 60+ old AWS keys cite CIS AWS 1.14
+    # and leave CIS GCP 1.7 (same rule, the other cloud's control) at nothing
+    controls = {(c.framework, c.control): c.open_findings for c in figures.frameworks}
+    too_old = Counter(f.provider for f in report.findings.findings if f.rule_id == "key-too-old" and not f.waiver)
+    assert too_old[Provider.AWS] > 60 and too_old[Provider.GCP] == 0
+    assert controls[("CIS AWS Foundations Benchmark", "1.14")] == too_old[Provider.AWS]
+    assert controls[("CIS Google Cloud Platform Foundation Benchmark", "1.7")] == too_old[Provider.GCP]
+
+
+def test_an_aws_only_estate_shows_no_cis_gcp_control(scans):
+    report = from_findings_dir(scans / "now", ())
+    document = report.findings
+    aws_only = document.model_copy(
+        update={
+            "findings": [f for f in document.findings if f.provider is Provider.AWS],
+            "scan": document.scan.model_copy(update={"providers": [Provider.AWS]}),
+        }
+    )
+    shown = {c.framework for c in compute_figures(dataclasses.replace(report, findings=aws_only)).frameworks}
+    assert "CIS Google Cloud Platform Foundation Benchmark" not in shown
+    assert {"OWASP Non-Human Identities Top 10", "CIS AWS Foundations Benchmark"} <= shown  # near miss: its own cloud's
 
 
 def test_cloud_strings_are_escaped_in_the_page_and_cannot_leave_the_data_block(scans):
