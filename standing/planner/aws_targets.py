@@ -8,7 +8,7 @@ import re
 from standing.core.model import IdentityKind, TrustKind, WorkloadKind
 from standing.planner import aws_documents as docs
 from standing.planner.context import PlanContext
-from standing.planner.iac import label, render
+from standing.planner.iac import identity_label, render
 from standing.planner.model import (
     AgenticControls,
     AgenticMode,
@@ -104,7 +104,7 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
     deactivate, reactivate, delete = _old(ctx)
     managed, inline = _permissions(ctx)
     common = {
-        "label": label(identity.name),
+        "label": identity_label(identity),
         "role_name": _role_name(ctx),
         "replaces": identity.id,
         "managed": managed,
@@ -123,7 +123,7 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
         extra: list[AwsPolicyDocument] | None = None,
         **values: object,
     ) -> Target:
-        snippet = render(template, AWS, f"{label(identity.name)}.tf", trust=trust, ttl=ttl, **common, **values)
+        snippet = render(template, AWS, f"{identity_label(identity)}.tf", trust=trust, ttl=ttl, **common, **values)
         return Target(
             description,
             ttl,
@@ -213,7 +213,7 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
         )
     if pattern is P.AWS_ROLES_ANYWHERE:
         holes.append(
-            "var." + label(identity.name) + "_ca_certificate_pem: the PEM of the CA that issues the host's certificate"
+            "var." + identity_label(identity) + "_ca_certificate_pem: the PEM of the CA that issues the host's certificate"
         )
         return role(
             "aws-roles-anywhere",
@@ -237,7 +237,7 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
         snippet = render(
             "aws-identity-center",
             AWS,
-            f"{label(identity.name)}.tf",
+            f"{identity_label(identity)}.tf",
             session_duration="PT1H",
             inline_policy=merged if merged["Statement"] else None,
             **{**common, "managed": [m for m in managed if ":aws:policy/" not in m]},
@@ -357,8 +357,8 @@ def aws_retire(ctx: PlanContext) -> Target:
     snippet = render(
         "retire-aws",
         AWS,
-        f"{label(identity.name)}.tf",
-        label=label(identity.name),
+        f"{identity_label(identity)}.tf",
+        label=identity_label(identity),
         kind=kind,
         resource_name=identity.name,
         quarantine=quarantine,
@@ -392,8 +392,8 @@ def aws_compensate(ctx: PlanContext, rotation_days: int, in_place_sources: bool)
     snippet = render(
         "compensate-aws",
         AWS,
-        f"{label(identity.name)}.tf",
-        label=label(identity.name),
+        f"{identity_label(identity)}.tf",
+        label=identity_label(identity),
         user_name=identity.name,
         guardrail=guardrail,
         key_ids=[c.id for c in ctx.secrets],

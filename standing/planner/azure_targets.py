@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from standing.planner.context import PlanContext
-from standing.planner.iac import label, render
+from standing.planner.iac import identity_label, render
 from standing.planner.model import AgenticControls, AgenticMode, TerraformProvider
 from standing.planner.model import TargetPattern as P
 from standing.planner.patterns import Choice
@@ -39,7 +39,7 @@ def azure_target(ctx: PlanContext, choice: Choice) -> Target:
     identity = ctx.identity
     holes: list[str] = []
     deactivate, reactivate, delete = _old(ctx)
-    name = label(identity.name)
+    name = identity_label(identity)
     comment = f"standing plan for {identity.id}: {choice.pattern.value}"
     pattern = choice.pattern
     grants = [{"scope": scope, "role": role} for scope, role in ctx.standing_grants]
@@ -135,8 +135,8 @@ def azure_retire(ctx: PlanContext) -> Target:
     snippet = render(
         "retire-azure",
         AZUREAD,
-        f"{label(ctx.identity.name)}.tf",
-        label=label(ctx.identity.name),
+        f"{identity_label(ctx.identity)}.tf",
+        label=identity_label(ctx.identity),
         object_id=ctx.identity.id,
         client_id=client_id,
         comment=f"standing plan for {ctx.identity.id}: retire",
@@ -156,12 +156,12 @@ def azure_retire(ctx: PlanContext) -> Target:
 
 def azure_compensate(ctx: PlanContext, rotation_days: int) -> Target:
     deactivate, reactivate, delete = _old(ctx)
-    holes = [f"var.{label(ctx.identity.name)}_rotation_marker: changed by the rotation pipeline"]
+    holes = [f"var.{identity_label(ctx.identity)}_rotation_marker: changed by the rotation pipeline"]
     snippet = render(
         "compensate-azure",
         AZUREAD,
-        f"{label(ctx.identity.name)}.tf",
-        label=label(ctx.identity.name),
+        f"{identity_label(ctx.identity)}.tf",
+        label=identity_label(ctx.identity),
         application_object_id=_app_object_id(ctx),
         rotation_days=rotation_days,
         comment=f"standing plan for {ctx.identity.id}: compensate",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from standing.planner.context import PlanContext
-from standing.planner.iac import label, render
+from standing.planner.iac import identity_label, render
 from standing.planner.model import AgenticControls, AgenticMode, TerraformProvider
 from standing.planner.model import TargetPattern as P
 from standing.planner.patterns import Choice
@@ -46,7 +46,7 @@ def gcp_target(ctx: PlanContext, choice: Choice) -> Target:
     identity, project, email = ctx.identity, _project(ctx), ctx.identity.id
     holes: list[str] = []
     deactivate, reactivate, delete = _old(ctx)
-    name = label(identity.name)
+    name = identity_label(identity)
     common = {
         "label": name,
         "project": project,
@@ -150,8 +150,8 @@ def gcp_retire(ctx: PlanContext) -> Target:
     snippet = render(
         "retire-gcp",
         GOOGLE,
-        f"{label(ctx.identity.name)}.tf",
-        label=label(ctx.identity.name),
+        f"{identity_label(ctx.identity)}.tf",
+        label=identity_label(ctx.identity),
         project=_project(ctx),
         email=ctx.identity.id,
         account_id=ctx.identity.id.split("@", 1)[0],
@@ -174,8 +174,8 @@ def gcp_compensate(ctx: PlanContext, rotation_days: int) -> Target:
     snippet = render(
         "compensate-gcp",
         GOOGLE,
-        f"{label(ctx.identity.name)}.tf",
-        label=label(ctx.identity.name),
+        f"{identity_label(ctx.identity)}.tf",
+        label=identity_label(ctx.identity),
         project=_project(ctx),
         rotation_days=rotation_days,
         comment=f"standing plan for {ctx.identity.id}: compensate",

@@ -119,3 +119,18 @@ def test_every_plan_has_parsable_terraform_and_clean_aws_policies(demo) -> None:
     assert [line[3:] for line in markdown.splitlines() if line.startswith("## ") and line != "## Roadmap"] == [
         p.identity_name.replace("_", "\\_") for p in document.plans
     ]
+
+
+def test_every_plan_in_the_estate_writes_its_own_terraform_file_and_labels(demo) -> None:
+    _, document, _ = demo
+    files = [s.filename for plan in document.plans for s in plan.iac]
+    assert len(files) == len(set(files))
+    declared = [
+        (kind, name)
+        for plan in document.plans
+        for s in plan.iac
+        for block in hcl2.loads(s.terraform).get("resource", [])
+        for kind, body in block.items()
+        for name in body
+    ]
+    assert len(declared) == len(set(declared))  # applied together, no two resources clash
