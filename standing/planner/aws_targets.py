@@ -213,7 +213,9 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
         )
     if pattern is P.AWS_ROLES_ANYWHERE:
         holes.append(
-            "var." + identity_label(identity) + "_ca_certificate_pem: the PEM of the CA that issues the host's certificate"
+            "var."
+            + identity_label(identity)
+            + "_ca_certificate_pem: the PEM of the CA that issues the host's certificate"
         )
         return role(
             "aws-roles-anywhere",

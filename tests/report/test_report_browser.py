@@ -88,6 +88,23 @@ def test_the_riskiest_identity_shows_its_escalation_path_as_text(scan, opened):
     assert sorted(items) == ["critical path-to-admin", "high key-too-old"]
 
 
+def test_the_headline_and_blast_radius_say_what_they_are(scan, opened):
+    page = opened.page
+    caption = page.text_content("#estate-risk-caption")
+    assert caption.startswith("a sum, not a score out of 100: each of ") and "(each 0-100)" in caption
+    rows = page.eval_on_selector_all(
+        "#riskiest tbody tr", "rows => rows.map(r => [r.querySelector('button').textContent, r.cells[4].textContent])"
+    )
+    blast = dict(rows)
+    assert blast["acme-admin"].startswith("reaches admin") and "can become" not in blast["acme-admin"]
+    assert blast[HOSTILE_NAME].startswith("reaches admin; can become 1 other identity")  # near miss: it does
+    page.click("#riskiest button:text-is('acme-admin')")
+    detail = page.text_content("#detail-blast")
+    assert detail.startswith("Reaches admin") and "can become" not in detail.lower()
+    page.click("#riskiest tbody tr:first-child button")
+    assert "can become 1 other identity" in page.text_content("#detail-blast")
+
+
 def test_search_filters_sorting_and_paging_act_on_all_findings(scan, opened):
     result, _ = scan
     page = opened.page

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from standing.cli.main import main
 from standing.core.model import Provider
 from standing.reports.leadership.figures import compute_figures
+from standing.reports.leadership.formats import render_markdown
 from standing.reports.leadership.inputs import from_findings_dir, history_points
 from standing.reports.leadership.model import Count, PathHop
 from standing.reports.leadership.page import content_security_policy, render_html
@@ -92,6 +93,29 @@ def test_top_of_page_figures_come_from_the_scan_plans_and_history(scans):
     assert too_old[Provider.AWS] > 60 and too_old[Provider.GCP] == 0
     assert controls[("CIS AWS Foundations Benchmark", "1.14")] == too_old[Provider.AWS]
     assert controls[("CIS Google Cloud Platform Foundation Benchmark", "1.7")] == too_old[Provider.GCP]
+
+
+def test_headline_figures_say_what_they_are(scans):
+    """The estate risk is a sum (captioned so, not "0-100"); an admin's blast radius never says "can become 0"."""
+    report = from_findings_dir(scans / "now", ())
+    figures = compute_figures(report)
+    assert figures.risk_identities == len({f.identity for f in report.findings.findings if not f.waiver})
+    assert figures.estate_risk > 100  # why "0-100" beside it misled
+    html = (scans / "now" / "report.html").read_text(encoding="utf-8")
+    caption = re.search(r'<p class="muted" id="estate-risk-caption">(.*?)</p>', html).group(1)
+    assert caption.startswith("a sum, not a score out of 100")
+    assert f"each of {figures.risk_identities:,} identities with open findings" in caption
+    assert "can become 0" not in html
+    rows = {r.name: r for r in figures.riskiest}
+    admin, hostile = rows["acme-admin"], rows[HOSTILE_NAME]
+    assert admin.reaches_admin and admin.reachable == 0
+    assert not any("can become" in part for part in admin.blast)  # reaches admin says it all
+    # near miss: an identity that does become another keeps the figure
+    assert hostile.blast[0] == "can become 1 other identity in 1 account(s)"
+    markdown = render_markdown(figures)
+    assert "(a sum, not a score out of 100: each of" in markdown
+    admin_row = next(line for line in markdown.splitlines() if line.startswith("| acme-admin |"))
+    assert admin_row.endswith("| yes | reads " + ", ".join(admin.sensitive) + " |")
 
 
 def test_an_aws_only_estate_shows_no_cis_gcp_control(scans):

@@ -171,6 +171,7 @@ def compute_figures(report: ReportInput) -> ReportFigures:
         open_findings=len(open_findings),
         waived_findings=len(document.findings) - len(open_findings),
         estate_risk=sum(identity_risks(document.findings).values()),
+        risk_identities=len(identity_risks(document.findings)),
         trend=report.trend,
         exposure=document.exposure,
         by_severity=[Count(label=s.value, count=sum(1 for f in open_findings if f.severity is s)) for s in Severity],

@@ -107,8 +107,14 @@
     document.getElementById("detail-name").textContent = who[1];
     document.getElementById("detail-id").textContent =
       who[0] + " · " + data.providers[who[2]] + " · " + data.accounts[who[3]];
-    var blast = (who[5] ? "Reaches admin. " : "") + "Can become " + who[4] + " identities" +
-      (who[6].length ? " in " + who[6].join(", ") : "") + (who[7].length ? "; reads " + who[7].join(", ") : "") + ".";
+    // a count of zero identities says nothing worth printing: only what it reaches is shown
+    var parts = [];
+    if (who[5]) parts.push("Reaches admin");
+    if (who[4]) parts.push("can become " + who[4] + " other " + (who[4] === 1 ? "identity" : "identities") +
+      (who[6].length ? " in " + who[6].join(", ") : ""));
+    if (who[7].length) parts.push("reads " + who[7].join(", "));
+    var blast = parts.length ? parts.join("; ") + "." : "Its own grants only.";
+    blast = blast.charAt(0).toUpperCase() + blast.slice(1);
     document.getElementById("detail-blast").textContent = blast;
     var path = document.getElementById("detail-path");
     path.replaceChildren();
