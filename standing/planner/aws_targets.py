@@ -263,6 +263,7 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
             **roles.values,
         )
         split = roles.values["deploy"] is not None
+        new_paths = [_role_name(ctx)] if roles.values["everyday"] else []
         return Target(
             roles.description,
             3600,
@@ -274,6 +275,7 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
             delete,
             policies=roles.policies,
             placeholders=holes,
+            new_paths=new_paths + ([_role_name(ctx, "deploy")] if split else []),
         )
     if pattern is P.AWS_EKS_POD_ROLE:
         sub = next(

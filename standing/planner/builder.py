@@ -199,7 +199,8 @@ def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
     watch = 7 if choice.pattern is TargetPattern.RETIRE else _watch_days(ctx)
     verify = [provider.old_credential_query(ctx)]
     if choice.pattern not in (TargetPattern.RETIRE, TargetPattern.COMPENSATE):
-        verify.append(provider.new_path_query(ctx, f"{identity.name[:56]}-jit"))
+        # the AWS role name of ``aws_targets._role_name``: at most 57 characters of the name, then -jit
+        verify += [provider.new_path_query(ctx, name) for name in target.new_paths or [f"{identity.name[:57]}-jit"]]
     return Plan(
         identity=identity.id,
         identity_name=identity.name,

@@ -29,6 +29,9 @@ class Target:
     policies: list[AwsPolicyDocument] = field(default_factory=list)
     placeholders: list[str] = field(default_factory=list)
     agentic: AgenticControls | None = None
+    # Names of the new roles or principals whose use verifies the plan, when not the default
+    # ``<name>-jit`` (a CI plan split into an everyday and a deploy role names both).
+    new_paths: list[str] = field(default_factory=list)
 
 
 def tag(ctx: PlanContext, *keys: str) -> str | None:

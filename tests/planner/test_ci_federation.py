@@ -109,6 +109,8 @@ def test_a_jenkins_ci_user_with_admin_federates_through_jenkins_and_waits_on_no_
         and "no per-run approval broker" in plan.approval.reason
     )
     assert plan.placeholders == []  # the tags named the Jenkins URL and the job
+    in_use = [c.query for c in plan.verify if c.purpose == "the new path is in use"]
+    assert len(in_use) == 2 and "%jenkins-payments-jit'" in in_use[0] and "%jenkins-payments-deploy'" in in_use[1]
 
 
 def test_near_miss_the_same_admin_user_without_ci_keeps_the_on_request_broker() -> None:
