@@ -86,6 +86,10 @@ def test_the_riskiest_identity_shows_its_escalation_path_as_text(scan, opened):
     ]
     items = page.eval_on_selector_all("#detail-findings li", "li => li.map(x => x.textContent.split(':')[0])")
     assert sorted(items) == ["critical path-to-admin", "high key-too-old"]
+    # each finding shows its own cloud's controls: an AWS key cites CIS AWS, never CIS GCP
+    texts = page.eval_on_selector_all("#detail-findings li", "li => li.map(x => x.textContent)")
+    too_old = next(t for t in texts if "key-too-old" in t)
+    assert "CIS AWS 3.0.0 1.14" in too_old and "CIS GCP" not in too_old
 
 
 def test_the_headline_and_blast_radius_say_what_they_are(scan, opened):

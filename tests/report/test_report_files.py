@@ -118,6 +118,21 @@ def test_headline_figures_say_what_they_are(scans):
     assert admin_row.endswith("| yes | reads " + ", ".join(admin.sensitive) + " |")
 
 
+def test_the_table_data_carries_each_findings_own_frameworks(scans):
+    """Not the rule's first finding's: one rule cites each cloud's own controls."""
+    html = (scans / "now" / "report.html").read_text(encoding="utf-8")
+    data = json.loads(_data_block(html))
+    report = from_findings_dir(scans / "now", ())
+    by_fingerprint = {f.fingerprint: f for f in report.findings.findings}
+    providers = set()
+    for row in data["findings"]:
+        finding = by_fingerprint[row[7]]
+        assert data["frameworks"][row[8]] == ", ".join(ref.short for ref in finding.frameworks)
+        providers.add(finding.provider)
+    assert providers == {Provider.AWS, Provider.GCP}
+    assert not any("CIS AWS" in text and "CIS GCP" in text for text in data["frameworks"])
+
+
 def test_an_aws_only_estate_shows_no_cis_gcp_control(scans):
     report = from_findings_dir(scans / "now", ())
     document = report.findings

@@ -5,7 +5,7 @@
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var PAGE = 50;
   var F = data.findings, ids = data.identities, rules = data.rules;
-  var SEV = 0, RULE = 1, WHO = 2, RISK = 3, MSG = 4, SUBJECT = 5, WAIVED = 6;
+  var SEV = 0, RULE = 1, WHO = 2, RISK = 3, MSG = 4, SUBJECT = 5, WAIVED = 6, CITED = 8;
   var state = { sort: "severity", dir: -1, page: 0, query: "", severity: "", provider: "", rule: "" };
   var visible = [], haystack = null;
 
@@ -135,7 +135,8 @@
       var item = el("li");
       item.appendChild(el("span", data.severities[F[i][SEV]], "sev sev-" + data.severities[F[i][SEV]]));
       item.appendChild(el("span", " " + rules[F[i][RULE]][0] + ": " + F[i][MSG]));
-      if (rules[F[i][RULE]][2]) item.appendChild(el("span", " (" + rules[F[i][RULE]][2] + ")", "muted small"));
+      var cited = data.frameworks[F[i][CITED]];  // this finding's own cloud's controls
+      if (cited) item.appendChild(el("span", " (" + cited + ")", "muted small"));
       list.appendChild(item);
     }
     panel.hidden = false;
