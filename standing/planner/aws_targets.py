@@ -107,7 +107,10 @@ def _ci_token(ctx: PlanContext, ci: str, holes: list[str], deploy: bool) -> CiTo
 def _split(ctx: PlanContext, managed: list[str], inline: list[AwsPolicyDocument]) -> tuple[list[str], list[str]]:
     """(managed ARNs that make it admin, names of inline policies that do), from ``ctx.admin_parts``."""
     inline_admin = {p.split("#inline/", 1)[1] for p in ctx.admin_parts if "#inline/" in p}
-    return [m for m in managed if m in ctx.admin_parts], [p.name for p in inline if p.name in inline_admin]
+    found = [m for m in managed if m in ctx.admin_parts], [p.name for p in inline if p.name in inline_admin]
+    if not any(found):  # admin through something no single policy explains: nothing stays unattended
+        return list(managed), [p.name for p in inline]
+    return found
 
 
 @dataclass

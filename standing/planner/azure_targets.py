@@ -109,7 +109,10 @@ def azure_target(ctx: PlanContext, choice: Choice) -> Target:
                 )
             deploy_token = ci_token(ctx, ci, holes, deploy=True, aws_audience=False)
             deploy_subject = ci_subject(ctx, ci, deploy_token, holes, deploy=True)
-            moved = sorted({(scope, role) for scope, role in ctx.standing_grants if role in ctx.admin_parts})
+            # what made it admin; if no single role explains it, nothing stays with the everyday identity
+            moved = sorted({(scope, role) for scope, role in ctx.standing_grants if role in ctx.admin_parts}) or sorted(
+                set(ctx.standing_grants)
+            )
             kept = [g for g in ctx.standing_grants if g not in moved]
             deploy_name = f"{identity.name}-deploy"
             values["everyday"] = bool(kept)

@@ -196,9 +196,7 @@ def ci_token(ctx: PlanContext, ci: str, holes: list[str], *, deploy: bool, aws_a
             project,
         )
     if ci == "jenkins":
-        base = (
-            tag(ctx, "jenkins-url", "jenkins") or "https://" + _hole(holes, "JENKINS-HOST", "your Jenkins host")
-        ).rstrip("/")
+        base = (tag(ctx, "jenkins-url") or "https://" + _hole(holes, "JENKINS-HOST", "your Jenkins host")).rstrip("/")
         if not base.startswith("https://"):
             base = "https://" + base.removeprefix("http://")
         job = tag(ctx, "jenkins-job", "job") or _hole(holes, "JOB", "the Jenkins job that uses this identity")

@@ -102,7 +102,10 @@ def gcp_target(ctx: PlanContext, choice: Choice) -> Target:
                     "plan uses GitHub Actions' issuer and claims: use your platform's"
                 )
             deploy = ci_token(ctx, ci, holes, deploy=True, aws_audience=False)
-            moved = sorted({(scope, role) for scope, role in ctx.standing_grants if role in ctx.admin_parts})
+            # what made it admin; if no single role explains it, nothing stays with the everyday identity
+            moved = sorted({(scope, role) for scope, role in ctx.standing_grants if role in ctx.admin_parts}) or sorted(
+                set(ctx.standing_grants)
+            )
             kept = [g for g in ctx.standing_grants if g not in moved]
             account_id = email.split("@", 1)[0]
             deploy_id = f"{account_id[:23]}-deploy"
