@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from standing.core.model import IdentityKind, TrustKind, WorkloadKind
 from standing.planner import aws_documents as docs
-from standing.planner.ci import PLATFORMS, CiToken, ci_token, pinned_subjects
+from standing.planner.ci import PLATFORMS, CiSystem, CiToken, ci_token, pinned_subjects
 from standing.planner.context import PlanContext
 from standing.planner.iac import identity_label, render
 from standing.planner.model import (
@@ -71,24 +71,24 @@ def _permissions(ctx: PlanContext) -> tuple[list[str], list[AwsPolicyDocument]]:
 
 
 _SWITCH = {
-    "github": "In the workflow, grant `id-token: write` and use aws-actions/configure-aws-credentials "
+    CiSystem.GITHUB: "In the workflow, grant `id-token: write` and use aws-actions/configure-aws-credentials "
     "with role-to-assume = the new role; remove the stored key from the CI secrets.",
-    "gitlab": "In .gitlab-ci.yml, request an id_token with aud https://gitlab.com and call "
+    CiSystem.GITLAB: "In .gitlab-ci.yml, request an id_token with aud https://gitlab.com and call "
     "`aws sts assume-role-with-web-identity`; remove the stored key from CI variables.",
-    "circleci": "In .circleci/config.yml, give the aws-cli orb's setup the new role_arn (it exchanges "
+    CiSystem.CIRCLECI: "In .circleci/config.yml, give the aws-cli orb's setup the new role_arn (it exchanges "
     "$CIRCLE_OIDC_TOKEN_V2); remove the stored key from the project's environment variables.",
-    "jenkins": "Install the OpenID Connect Provider plugin, add an OpenID Connect id token credential with "
+    CiSystem.JENKINS: "Install the OpenID Connect Provider plugin, add an OpenID Connect id token credential with "
     "audience sts.amazonaws.com, and in the job bind it (withCredentials) and call "
     "`aws sts assume-role-with-web-identity` (or set AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN); remove "
     "the stored key from the Jenkins credentials.",
-    "bitbucket": "Set `oidc: true` on the step and call `aws sts assume-role-with-web-identity` with "
+    CiSystem.BITBUCKET: "Set `oidc: true` on the step and call `aws sts assume-role-with-web-identity` with "
     "$BITBUCKET_STEP_OIDC_TOKEN; remove the stored key from the repository variables.",
-    "azure-devops": "Request the pipeline's OIDC token (POST $(System.OidcRequestUri) with $(System.AccessToken)) "
+    CiSystem.AZURE_DEVOPS: "Request the pipeline's OIDC token (POST $(System.OidcRequestUri) with $(System.AccessToken)) "
     "and call `aws sts assume-role-with-web-identity`; remove the stored key from the variable group.",
 }
 
 
-def _ci_token(ctx: PlanContext, ci: str, holes: list[str], deploy: bool) -> CiToken:
+def _ci_token(ctx: PlanContext, ci: CiSystem, holes: list[str], deploy: bool) -> CiToken:
     """The platform's token for this job, keeping a subject the identity's trust already pins
     (then the placeholders that subject would have needed are not asked for)."""
     mine: list[str] = []
@@ -149,7 +149,7 @@ def _ci_roles(
     """``names``: (resource label, role name); ``permissions``: (managed ARNs, inline documents) carried over."""
     label_, role_name = names
     managed, inline = permissions
-    ci = choice.ci or "github"
+    ci = choice.ci or CiSystem.GITHUB
     platform = PLATFORMS[ci]
     if not choice.ci_known:
         holes.append(

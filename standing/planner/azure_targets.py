@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from standing.planner.ci import PLATFORMS, ci_token
+from standing.planner.ci import PLATFORMS, CiSystem, ci_token
 from standing.planner.ci import azure_subject as ci_subject
 from standing.planner.context import PlanContext
 from standing.planner.iac import identity_label, render
@@ -16,17 +16,17 @@ AZURERM = [TerraformProvider.AZURERM]
 
 
 _AZURE_SWITCH = {
-    "github": "Log in with the app's client id and tenant id using the CI job's OIDC token (azure/login "
+    CiSystem.GITHUB: "Log in with the app's client id and tenant id using the CI job's OIDC token (azure/login "
     "with `id-token: write` on GitHub); delete the secret from CI.",
-    "gitlab": "Request an id_token with aud api://AzureADTokenExchange and `az login --service-principal "
+    CiSystem.GITLAB: "Request an id_token with aud api://AzureADTokenExchange and `az login --service-principal "
     "--federated-token`; delete the secret from CI variables.",
-    "circleci": "Log in with `az login --service-principal --federated-token $CIRCLE_OIDC_TOKEN_V2`; delete the "
+    CiSystem.CIRCLECI: "Log in with `az login --service-principal --federated-token $CIRCLE_OIDC_TOKEN_V2`; delete the "
     "secret from the project's environment variables.",
-    "jenkins": "Add an OpenID Connect id token credential with audience api://AzureADTokenExchange and log in "
+    CiSystem.JENKINS: "Add an OpenID Connect id token credential with audience api://AzureADTokenExchange and log in "
     "with `az login --service-principal --federated-token`; delete the secret from Jenkins.",
-    "bitbucket": "Set `oidc: true` on the step and log in with `az login --service-principal --federated-token "
+    CiSystem.BITBUCKET: "Set `oidc: true` on the step and log in with `az login --service-principal --federated-token "
     "$BITBUCKET_STEP_OIDC_TOKEN`; delete the secret from the repository variables.",
-    "azure-devops": "Convert the Azure service connection to workload identity federation (its issuer and subject "
+    CiSystem.AZURE_DEVOPS: "Convert the Azure service connection to workload identity federation (its issuer and subject "
     "are shown on the connection; newer ones use the Microsoft Entra issuer); delete the secret.",
 }
 
@@ -75,20 +75,22 @@ def azure_target(ctx: PlanContext, choice: Choice) -> Target:
         return Target(description, ttl, effort, [snippet], switch, deactivate, reactivate, delete, placeholders=holes)
 
     if pattern is P.AZURE_FEDERATED_CREDENTIAL:
-        if choice.ci == "kubernetes":
+        if choice.kubernetes:
             issuer = "https://" + placeholder(holes, "AKS-OIDC-ISSUER", "the cluster's OIDC issuer URL") + "/"
             namespace = tag(ctx, "namespace") or placeholder(holes, "NAMESPACE", "the pod's namespace")
             ksa = tag(ctx, "service-account") or placeholder(holes, "KSA", "the pod's Kubernetes service account")
             subject = f"system:serviceaccount:{namespace}:{ksa}"
             switch = "Enable workload identity on the pod (azure.workload.identity/use label); remove the secret."
         else:
-            ci = choice.ci or "github"
+            ci = choice.ci or CiSystem.GITHUB
             # an Entra credential matches one exact subject: a GitHub job in the `production` environment,
             # unless an admin's deploy job gets its own app below (then the everyday job's branch)
-            token = ci_token(ctx, ci, holes, deploy=ci == "github" and not choice.split_admin, aws_audience=False)
+            token = ci_token(
+                ctx, ci, holes, deploy=ci is CiSystem.GITHUB and not choice.split_admin, aws_audience=False
+            )
             issuer = token.issuer_url
             subject = ci_subject(ctx, ci, token, holes, deploy=False)
-            switch = _AZURE_SWITCH.get(ci, _AZURE_SWITCH["github"])
+            switch = _AZURE_SWITCH[ci]
         values: dict[str, object] = {
             "application_object_id": _app_object_id(ctx),
             "credential_name": "standing-jit",
@@ -99,8 +101,8 @@ def azure_target(ctx: PlanContext, choice: Choice) -> Target:
         }
         description = f"federated identity credential on the app for issuer {issuer} and subject {subject}"
         providers = AZUREAD
-        if choice.split_admin and choice.ci != "kubernetes":
-            ci = choice.ci or "github"
+        if choice.split_admin and not choice.kubernetes:
+            ci = choice.ci or CiSystem.GITHUB
             platform = PLATFORMS[ci]
             if not choice.ci_known:
                 holes.append(

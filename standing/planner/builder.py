@@ -14,7 +14,7 @@ from standing.core.facts import days_since, describe
 from standing.core.findings import Finding
 from standing.core.traits import Trait
 from standing.planner.aws_documents import without_unknown_actions
-from standing.planner.ci import PLATFORMS
+from standing.planner.ci import PLATFORMS, CiSystem
 from standing.planner.context import PlanContext, build_context
 from standing.planner.controls import ROTATION_DAYS, compensating_controls, risk_after
 from standing.planner.model import (
@@ -45,7 +45,7 @@ def _approval(ctx: PlanContext, choice: Choice) -> Approval:
             reason="the exception itself: its owner approves it, and renews it explicitly before it expires",
         )
     if choice.split_admin:
-        platform = PLATFORMS[choice.ci or "github"]
+        platform = PLATFORMS[choice.ci or CiSystem.GITHUB]
         return Approval(
             required=True,
             reason=f"admin-equivalent (or a path to admin), in CI: only the deploy job gets the admin role, approved "

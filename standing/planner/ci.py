@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from standing.core.model import TrustKind
 from standing.planner.context import PlanContext
@@ -22,9 +23,20 @@ from standing.planner.targets import placeholder, tag
 GITHUB_HOST = "token.actions.githubusercontent.com"
 
 
+class CiSystem(StrEnum):
+    """The CI platforms whose OIDC tokens a plan can trust. Values name trusts and pool providers."""
+
+    GITHUB = "github"
+    GITLAB = "gitlab"
+    CIRCLECI = "circleci"
+    JENKINS = "jenkins"
+    BITBUCKET = "bitbucket"
+    AZURE_DEVOPS = "azure-devops"
+
+
 @dataclass(frozen=True)
 class CiPlatform:
-    key: str  # github | gitlab | circleci | jenkins | bitbucket | azure-devops
+    key: CiSystem
     title: str
     approval: str  # where the platform approves the deploy job, before its token is issued
     # Whether a deploy job's token subject differs from every other job's: if not, the cloud
@@ -32,45 +44,45 @@ class CiPlatform:
     deploy_subject_distinct: bool
 
 
-PLATFORMS: dict[str, CiPlatform] = {
+PLATFORMS: dict[CiSystem, CiPlatform] = {
     p.key: p
     for p in (
         CiPlatform(
-            "github",
+            CiSystem.GITHUB,
             "GitHub Actions",
             "a GitHub environment `production` with required reviewers (and deployment branches limited to main)",
             True,
         ),
         CiPlatform(
-            "gitlab",
+            CiSystem.GITLAB,
             "GitLab CI/CD",
             "a GitLab protected environment `production` with deployment approvals, deployable only from "
             "the protected branch main",
             False,
         ),
         CiPlatform(
-            "circleci",
+            CiSystem.CIRCLECI,
             "CircleCI",
             "a `type: approval` job before the deploy job, and a restricted context that only the deploy "
             "job uses (its security group approves)",
             False,
         ),
         CiPlatform(
-            "jenkins",
+            CiSystem.JENKINS,
             "Jenkins (OpenID Connect Provider plugin)",
             "a separate deploy job whose pipeline waits on an `input` step with a `submitter` group; the "
             "id token's subject is the job's URL, so only that job can use the deploy role",
             True,
         ),
         CiPlatform(
-            "bitbucket",
+            CiSystem.BITBUCKET,
             "Bitbucket Pipelines",
             "a deployment environment `Production` with deployment permissions (admins or named users "
             "only) on the deploy step",
             True,
         ),
         CiPlatform(
-            "azure-devops",
+            CiSystem.AZURE_DEVOPS,
             "Azure Pipelines",
             "an Azure Pipelines environment (or the deploy service connection) with an Approvals check "
             "on the deploy stage",
@@ -82,41 +94,41 @@ PLATFORMS: dict[str, CiPlatform] = {
 # Issuer URL fragments that name a platform; Jenkins is self-hosted, so its issuer is any
 # URL ending in the plugin's ``/oidc`` on a host that says jenkins.
 ISSUER_HOSTS = {
-    GITHUB_HOST: "github",
-    "gitlab.com": "gitlab",
-    "oidc.circleci.com": "circleci",
-    "api.bitbucket.org": "bitbucket",
-    "vstoken.dev.azure.com": "azure-devops",
+    GITHUB_HOST: CiSystem.GITHUB,
+    "gitlab.com": CiSystem.GITLAB,
+    "oidc.circleci.com": CiSystem.CIRCLECI,
+    "api.bitbucket.org": CiSystem.BITBUCKET,
+    "vstoken.dev.azure.com": CiSystem.AZURE_DEVOPS,
 }
 WORDS = {
-    "github": "github",
-    "gha": "github",
-    "gitlab": "gitlab",
-    "circleci": "circleci",
-    "jenkins": "jenkins",
-    "bitbucket": "bitbucket",
-    "azuredevops": "azure-devops",
-    "azdo": "azure-devops",
-    "vsts": "azure-devops",
+    "github": CiSystem.GITHUB,
+    "gha": CiSystem.GITHUB,
+    "gitlab": CiSystem.GITLAB,
+    "circleci": CiSystem.CIRCLECI,
+    "jenkins": CiSystem.JENKINS,
+    "bitbucket": CiSystem.BITBUCKET,
+    "azuredevops": CiSystem.AZURE_DEVOPS,
+    "azdo": CiSystem.AZURE_DEVOPS,
+    "vsts": CiSystem.AZURE_DEVOPS,
 }
 
 
-def platform_of_issuer(issuer: str) -> str | None:
+def platform_of_issuer(issuer: str) -> CiSystem | None:
     text = issuer.removeprefix("https://")
     for host, key in ISSUER_HOSTS.items():
         if text.startswith(host):
             return key
     if "jenkins" in text and text.rstrip("/").endswith("/oidc"):
-        return "jenkins"
+        return CiSystem.JENKINS
     return None
 
 
-def platform_of_words(words: frozenset[str]) -> str | None:
+def platform_of_words(words: frozenset[str]) -> CiSystem | None:
     for word, key in WORDS.items():
         if word in words:
             return key
     if {"azure", "devops"} <= words:
-        return "azure-devops"
+        return CiSystem.AZURE_DEVOPS
     return None
 
 
@@ -171,12 +183,12 @@ def _hole(holes: list[str], what: str, why: str) -> str:
     return placeholder(holes, what, why)
 
 
-def ci_token(ctx: PlanContext, ci: str, holes: list[str], *, deploy: bool, aws_audience: bool = True) -> CiToken:
+def ci_token(ctx: PlanContext, ci: CiSystem, holes: list[str], *, deploy: bool, aws_audience: bool = True) -> CiToken:
     """The token of an everyday job (``deploy=False``) or of the deploy job alone (``deploy=True``).
 
     ``aws_audience``: GitHub's audience for AWS is ``sts.amazonaws.com``; GCP and Azure set their own.
     """
-    if ci == "gitlab":
+    if ci is CiSystem.GITLAB:
         project = _repository(ctx, holes)
         return CiToken(
             "https://gitlab.com",
@@ -185,7 +197,7 @@ def ci_token(ctx: PlanContext, ci: str, holes: list[str], *, deploy: bool, aws_a
             "assertion.project_path",
             project,
         )
-    if ci == "circleci":
+    if ci is CiSystem.CIRCLECI:
         org = tag(ctx, "circleci-org-id") or _hole(holes, "ORG-ID", "the CircleCI organisation id")
         project = tag(ctx, "circleci-project-id") or _hole(holes, "PROJECT-ID", "the CircleCI project id")
         return CiToken(
@@ -195,7 +207,7 @@ def ci_token(ctx: PlanContext, ci: str, holes: list[str], *, deploy: bool, aws_a
             "assertion['oidc.circleci.com/project-id']",
             project,
         )
-    if ci == "jenkins":
+    if ci is CiSystem.JENKINS:
         base = (tag(ctx, "jenkins-url") or "https://" + _hole(holes, "JENKINS-HOST", "your Jenkins host")).rstrip("/")
         if not base.startswith("https://"):
             base = "https://" + base.removeprefix("http://")
@@ -203,7 +215,7 @@ def ci_token(ctx: PlanContext, ci: str, holes: list[str], *, deploy: bool, aws_a
         if deploy:
             job = tag(ctx, "jenkins-deploy-job") or f"{job}-deploy"
         return CiToken(f"{base}/oidc", "sts.amazonaws.com", f"{base}/job/{job}/", "assertion.sub", f"{base}/job/{job}/")
-    if ci == "bitbucket":
+    if ci is CiSystem.BITBUCKET:
         workspace = tag(ctx, "bitbucket-workspace", "workspace") or _hole(holes, "WORKSPACE", "the Bitbucket workspace")
         workspace_uuid = tag(ctx, "bitbucket-workspace-uuid") or _hole(
             holes, "WORKSPACE-UUID", "the workspace UUID (Repository settings > OpenID Connect)"
@@ -223,7 +235,7 @@ def ci_token(ctx: PlanContext, ci: str, holes: list[str], *, deploy: bool, aws_a
             "assertion.repositoryUuid",
             repo,
         )
-    if ci == "azure-devops":
+    if ci is CiSystem.AZURE_DEVOPS:
         org_id = tag(ctx, "azure-devops-org-id") or _hole(holes, "ADO-ORG-ID", "the Azure DevOps organization id")
         org = tag(ctx, "azure-devops-org") or _hole(holes, "ADO-ORG", "the Azure DevOps organization name")
         project = tag(ctx, "azure-devops-project") or _hole(holes, "ADO-PROJECT", "the Azure DevOps project")
@@ -250,19 +262,19 @@ def ci_token(ctx: PlanContext, ci: str, holes: list[str], *, deploy: bool, aws_a
     )
 
 
-def azure_subject(ctx: PlanContext, ci: str, token: CiToken, holes: list[str], *, deploy: bool) -> str:
+def azure_subject(ctx: PlanContext, ci: CiSystem, token: CiToken, holes: list[str], *, deploy: bool) -> str:
     """An Entra federated credential matches the subject exactly: no wildcard, and Azure DevOps names
     its service connection (``sc://``) rather than the pipeline."""
-    if ci == "azure-devops":
+    if ci is CiSystem.AZURE_DEVOPS:
         org, project = token.subject.removeprefix("p://").split("/")[:2]
         connection = tag(ctx, "azure-devops-service-connection") or _hole(
             holes, "ADO-SERVICE-CONNECTION", "the Azure service connection the pipeline uses"
         )
         return f"sc://{org}/{project}/{connection}" + ("-deploy" if deploy else "")
-    if ci == "circleci":
+    if ci is CiSystem.CIRCLECI:
         user = _hole(holes, "USER-ID", "the CircleCI user whose jobs run (subjects match exactly)")
         return token.subject.replace("user/*", f"user/{user}")
-    if ci == "bitbucket":
+    if ci is CiSystem.BITBUCKET:
         step = _hole(holes, "STEP-UUID", "the step UUID (Entra matches subjects exactly)")
         return token.subject.replace(":*", f":{step}")
     return token.subject

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from standing.planner.ci import PLATFORMS, ci_token
+from standing.planner.ci import PLATFORMS, CiSystem, ci_token
 from standing.planner.context import PlanContext
 from standing.planner.iac import identity_label, render
 from standing.planner.model import AgenticControls, AgenticMode, TerraformProvider
@@ -16,17 +16,17 @@ GOOGLE = [TerraformProvider.GOOGLE]
 
 
 _GCP_SWITCH = {
-    "github": "Use google-github-actions/auth (or `gcloud iam workload-identity-pools create-cred-config`) "
+    CiSystem.GITHUB: "Use google-github-actions/auth (or `gcloud iam workload-identity-pools create-cred-config`) "
     "with the pool provider; remove the key file from the CI secrets.",
-    "gitlab": "Request an id_token in .gitlab-ci.yml and write a credential configuration "
+    CiSystem.GITLAB: "Request an id_token in .gitlab-ci.yml and write a credential configuration "
     "(`gcloud iam workload-identity-pools create-cred-config`) that reads it; remove the key file from CI variables.",
-    "circleci": "Write a credential configuration that reads $CIRCLE_OIDC_TOKEN_V2; remove the key from the "
+    CiSystem.CIRCLECI: "Write a credential configuration that reads $CIRCLE_OIDC_TOKEN_V2; remove the key from the "
     "project's environment variables.",
-    "jenkins": "Add an OpenID Connect id token credential (OpenID Connect Provider plugin) with the pool provider's "
+    CiSystem.JENKINS: "Add an OpenID Connect id token credential (OpenID Connect Provider plugin) with the pool provider's "
     "audience and point a credential configuration at the file it is bound to; remove the key from Jenkins.",
-    "bitbucket": "Set `oidc: true` on the step and write $BITBUCKET_STEP_OIDC_TOKEN where the credential "
+    CiSystem.BITBUCKET: "Set `oidc: true` on the step and write $BITBUCKET_STEP_OIDC_TOKEN where the credential "
     "configuration reads it; remove the key from the repository variables.",
-    "azure-devops": "Request the pipeline's OIDC token ($(System.OidcRequestUri)) and point a credential "
+    CiSystem.AZURE_DEVOPS: "Request the pipeline's OIDC token ($(System.OidcRequestUri)) and point a credential "
     "configuration at it; remove the key from the variable group.",
 }
 
@@ -78,7 +78,7 @@ def gcp_target(ctx: PlanContext, choice: Choice) -> Target:
         return Target(description, ttl, effort, [snippet], switch, deactivate, reactivate, delete, placeholders=holes)
 
     if pattern is P.GCP_WORKLOAD_IDENTITY_FEDERATION:
-        ci = choice.ci or "github"
+        ci = choice.ci or CiSystem.GITHUB
         platform = PLATFORMS[ci]
         token = ci_token(ctx, ci, holes, deploy=False, aws_audience=False)
         values: dict[str, object] = {
@@ -94,7 +94,7 @@ def gcp_target(ctx: PlanContext, choice: Choice) -> Target:
         description = (
             f"workload identity pool provider for {platform.title} limited to {token.value}, impersonating {email}"
         )
-        switch = _GCP_SWITCH.get(ci, _GCP_SWITCH["github"])
+        switch = _GCP_SWITCH[ci]
         if choice.split_admin:
             if not choice.ci_known:
                 holes.append(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from standing.core.model import IdentityKind, TrustKind, WorkloadKind
 from standing.core.traits import Trait
-from standing.planner.ci import PLATFORMS, platform_of_issuer, platform_of_words
+from standing.planner.ci import PLATFORMS, CiSystem, platform_of_issuer, platform_of_words
 from standing.planner.context import PlanContext
 from standing.planner.model import TargetPattern as P
 
@@ -31,7 +31,8 @@ _AI_RUNS = frozenset({WorkloadKind.NOTEBOOK, WorkloadKind.TRAINING, WorkloadKind
 class Choice:
     pattern: P
     reason: str
-    ci: str | None = None  # a key of ``ci.PLATFORMS`` (| kubernetes for Azure), for CI patterns
+    ci: CiSystem | None = None  # for CI patterns
+    kubernetes: bool = False  # Azure: a federated credential for a Kubernetes service account, not CI
     service: str | None = None  # lambda | ecs-tasks | ec2, for AWS service roles
     # A CI workload that reaches admin: its everyday role keeps what the pipeline needs, and what
     # made it admin moves to a separate role only the deploy job gets, approved by the platform.
@@ -39,7 +40,7 @@ class Choice:
     ci_known: bool = True  # False: no tag, name or trust says which CI system; the plan says so
 
 
-def ci_system(ctx: PlanContext) -> str | None:
+def ci_system(ctx: PlanContext) -> CiSystem | None:
     """The CI platform: from the issuer of a trust the identity has, else from its names and tags."""
     for issuer in sorted(ctx.issuers):
         found = platform_of_issuer(issuer)
@@ -67,14 +68,14 @@ def _privileged(ctx: PlanContext) -> bool:
 def _ci_split(ctx: PlanContext, pattern: P, federation: str) -> Choice:
     """A CI workload that reaches admin: never a per-run approval broker, which would stop the pipeline."""
     ci = ci_system(ctx)
-    platform = PLATFORMS[ci or "github"]
+    platform = PLATFORMS[ci or CiSystem.GITHUB]
     which = platform.title if ci else "its CI platform (not identified: GitHub Actions is assumed; see placeholders)"
     return Choice(
         pattern,
         f"a CI workload that reaches admin: jobs federate through {which}'s OIDC tokens ({federation}); what "
         "made it admin moves to a separate role only the deploy job can use, approved in the platform, "
         "never by a per-run approval broker that would stop the pipeline",
-        ci=ci or "github",
+        ci=ci or CiSystem.GITHUB,
         split_admin=True,
         ci_known=ci is not None,
     )
@@ -180,7 +181,7 @@ def gcp_choice(ctx: PlanContext) -> Choice:
         P.GCP_WORKLOAD_IDENTITY_FEDERATION,
         "runs outside Google" + (f" ({ci} CI)" if ci else "") + ": it exchanges its own OIDC token through a "
         "workload identity pool",
-        ci=ci or "github",
+        ci=ci or CiSystem.GITHUB,
     )
 
 
@@ -194,13 +195,13 @@ def azure_choice(ctx: PlanContext) -> Choice:
             "assignment with a maximum activation time, justification and approval",
         )
     ci = ci_system(ctx)
-    if ctx.words & _K8S_WORDS:
-        ci = "kubernetes"
-    if ci or is_ci(ctx):
+    kubernetes = bool(ctx.words & _K8S_WORDS)
+    if kubernetes or ci or is_ci(ctx):
         return Choice(
             P.AZURE_FEDERATED_CREDENTIAL,
             "runs in CI or Kubernetes: a federated identity "
             "credential trusts its OIDC token instead of a client secret",
-            ci=ci or "github",
+            ci=None if kubernetes else ci or CiSystem.GITHUB,
+            kubernetes=kubernetes,
         )
     return Choice(P.AZURE_MANAGED_IDENTITY, "runs on Azure: a managed identity has no secret to hold")
