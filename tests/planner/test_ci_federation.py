@@ -311,3 +311,13 @@ def test_near_miss_an_azure_owner_app_that_is_not_ci_is_made_pim_eligible() -> N
     owner = arm_owner()
     plan = plans_of(azure(p, owner, Grant(principal_id=p.id, role_id=owner.id, scope_id=SUB)))["platform-automation"]
     assert plan.pattern is P.AZURE_PIM_ELIGIBLE
+
+
+def test_an_azure_app_in_kubernetes_federates_its_service_account_not_a_ci_platform() -> None:
+    """The near miss of CI on Azure: Kubernetes words mean the cluster's issuer, never a CI platform's."""
+    p = sp("aks-orders").model_copy(update={"tags": {"namespace": "orders", "service-account": "api"}})
+    plan = plans_of(azure(p, client_secret(p, "sec-aks")))["aks-orders"]
+    assert plan.pattern is P.AZURE_FEDERATED_CREDENTIAL
+    [credential] = [v for k, v in _role_blocks(plan).items() if k.startswith("azuread_application_federated")]
+    assert credential["subject"] == "system:serviceaccount:orders:api"
+    assert credential["issuer"] == "https://REPLACE-WITH-AKS-OIDC-ISSUER/"
