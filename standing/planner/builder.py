@@ -14,6 +14,7 @@ from standing.core.facts import days_since, describe
 from standing.core.findings import Finding
 from standing.core.traits import Trait
 from standing.planner.aws_documents import without_unknown_actions
+from standing.planner.ci import PLATFORMS, CiSystem
 from standing.planner.context import PlanContext, build_context
 from standing.planner.controls import ROTATION_DAYS, compensating_controls, risk_after
 from standing.planner.model import (
@@ -42,6 +43,14 @@ def _approval(ctx: PlanContext, choice: Choice) -> Approval:
         return Approval(
             required=True,
             reason="the exception itself: its owner approves it, and renews it explicitly before it expires",
+        )
+    if choice.split_admin:
+        platform = PLATFORMS[choice.ci or CiSystem.GITHUB]
+        return Approval(
+            required=True,
+            reason=f"admin-equivalent (or a path to admin), in CI: only the deploy job gets the admin role, approved "
+            f"through {platform.approval}; every other job runs unattended, and no per-run approval broker stops "
+            "the pipeline",
         )
     if ctx.admin:
         return Approval(required=True, reason="admin-equivalent (or a path to admin): every elevation is approved")
@@ -190,7 +199,8 @@ def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
     watch = 7 if choice.pattern is TargetPattern.RETIRE else _watch_days(ctx)
     verify = [provider.old_credential_query(ctx)]
     if choice.pattern not in (TargetPattern.RETIRE, TargetPattern.COMPENSATE):
-        verify.append(provider.new_path_query(ctx, f"{identity.name[:56]}-jit"))
+        # the AWS role name of ``aws_targets._role_name``: at most 57 characters of the name, then -jit
+        verify += [provider.new_path_query(ctx, name) for name in target.new_paths or [f"{identity.name[:57]}-jit"]]
     return Plan(
         identity=identity.id,
         identity_name=identity.name,

@@ -89,7 +89,7 @@ def to_finding(rule: type[Rule], setting: RuleSettings, hit: Hit) -> Finding:
         account=hit.identity.account,
         message=hit.message,
         evidence=hit.evidence,
-        frameworks=list(frameworks_for(rule.id)),
+        frameworks=list(frameworks_for(rule.id, hit.identity.provider)),
         fingerprint=fingerprint(rule.id, subject, hit.discriminator),
     )
 
