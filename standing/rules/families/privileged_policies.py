@@ -9,9 +9,9 @@ allowed to attach policies.
 from __future__ import annotations
 
 import re
-from fnmatch import fnmatchcase
 from collections.abc import Iterable
 from datetime import datetime
+from fnmatch import fnmatchcase
 
 from standing.analysis.graph import PrivilegeGraph
 from standing.analysis.privilege import PrivilegeAssessment, PrivilegeLevel, combine, contribution

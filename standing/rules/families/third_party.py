@@ -161,6 +161,7 @@ class GcpThirdPartyBinding(Rule):
                 evidence={
                     "outside_party": party,
                     "outside_kind": party_kind,
+                    "principal_kind": kind.value,
                     "grants": [{"role": g.role_id, "scope": g.scope_id, "duration": g.duration.value} for g in grants],
                     "our_domains": sorted(domains),
                     **_privilege_evidence(reach),
