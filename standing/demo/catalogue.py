@@ -98,7 +98,9 @@ def _github(account: str, *, sub: str | None, like: bool = False) -> PolicyDocum
 
 # Customer-managed policies, shared by the estates. "Admin" ones meet admin-equivalent:
 # Action "*" on Resource "*", or IAM permissions management on Resource "*".
-ADMIN_EVERYTHING = PolicySpec(name="AdminEverything", document=_doc(_allow("*")))
+ADMIN_EVERYTHING = PolicySpec(
+    name="AdminEverything", document=_doc(_allow("*")), expect=frozenset({RuleId.PRIVILEGED_CUSTOM_POLICY})
+)
 IAM_USER_MANAGEMENT = PolicySpec(
     name="IamUserManagement",
     document=_doc(
@@ -113,6 +115,7 @@ IAM_USER_MANAGEMENT = PolicySpec(
         ),
         _allow(["iam:GetUser", "iam:ListUsers", "iam:ListAccessKeys"]),
     ),
+    expect=frozenset({RuleId.PRIVILEGED_CUSTOM_POLICY}),
 )
 READ_ONLY_OBSERVABILITY = PolicySpec(
     name="ReadOnlyObservability",
@@ -212,6 +215,7 @@ BEDROCK_AGENT_BROAD = PolicySpec(
     name="BedrockAgentBroad",
     # PassRole on "*" next to lambda:* lets the agent run code as any role: admin-equivalent.
     document=_doc(_allow(["bedrock:*", "lambda:*", "s3:*", "dynamodb:*", "iam:PassRole"])),
+    expect=frozenset({RuleId.PRIVILEGED_CUSTOM_POLICY}),
 )
 BACKUP_OPERATOR = PolicySpec(
     name="BackupOperator",
@@ -529,6 +533,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             trust_policy=_trust({"AWS": f"arn:aws:iam::{PARTNER_ACCOUNT}:role/etl-exporter"}),
             inline_policies=(("drop", _doc(_allow("s3:PutObject", "arn:aws:s3:::acme-partner-drop/*"))),),
             last_used_days_ago=1,
+            expect=frozenset({RuleId.THIRD_PARTY_AWS_TRUST}),  # a partner account, not scanned: write, medium
         ),
         RoleSpec(
             name="vendor-monitoring-integration",
@@ -539,6 +544,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             managed_policies=("ReadOnlyObservability",),
             last_used_days_ago=0,
             tags=(("vendor", "monitoring"),),
+            expect=frozenset({RuleId.THIRD_PARTY_AWS_TRUST}),  # the vendor reads only: low
         ),
         RoleSpec(
             name="github-actions-deploy",

@@ -36,6 +36,8 @@ class RuleId(StrEnum):
     AI_WORKLOAD_STANDING_ACCESS = "ai-workload-standing-access"
     SHARED_IDENTITY = "shared-identity"
     IDENTITY_UNUSED = "identity-unused"
+    THIRD_PARTY_AWS_TRUST = "third-party-aws-trust"
+    PRIVILEGED_CUSTOM_POLICY = "privileged-custom-policy"  # about the policy itself: its ARN is the subject
 
 
 # The scanner's default thresholds, in days. Only ``expected_key_rules`` reads them; the
@@ -91,9 +93,11 @@ class PolicySpec:
 
     name: str
     document: PolicyDocument
+    expect: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         _check_name("policy", self.name)
+        _check_expect("policy", self.name, self.expect)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -241,13 +245,16 @@ class EstateSpec:
     def expected_findings(self) -> set[tuple[str, str]]:
         """Every ``(rule_id, identity ARN)`` a correct scan with default thresholds reports.
 
-        Findings on an access key are attributed to the user that holds it.
+        Findings on an access key are attributed to the user that holds it; findings about a
+        customer-managed policy itself name the policy's ARN.
         """
         found: set[tuple[str, str]] = set()
         for user in self.users:
             found.update((str(rule), user.arn(self.account_id)) for rule in user.expect)
         for role in self.roles:
             found.update((str(rule), role.arn(self.account_id)) for rule in role.expect)
+        for policy in self.policies:
+            found.update((str(rule), self.policy_arn(policy.name)) for rule in policy.expect)
         return found
 
 

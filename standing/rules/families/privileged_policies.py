@@ -108,7 +108,7 @@ class PrivilegedCustomPolicy(Rule):
             assessment = judge(role) if judge else None
             if assessment is None or assessment.level < PrivilegeLevel.PRIVILEGE_MANAGEMENT:
                 continue
-            held_by = sorted(holders.get(role.id, ()))
+            held_by = sorted(holders.get(role.id, ()), key=lambda h: (_name(graph, h), h))
             if not held_by and role.id in boundaries:
                 continue  # a boundary caps; it grants nothing
             known = [i for h in held_by if (i := graph.identity(h)) is not None]
@@ -132,5 +132,10 @@ class PrivilegedCustomPolicy(Rule):
             )
 
 
+def _name(graph: PrivilegeGraph, identity_id: str) -> str:
+    identity = graph.identity(identity_id)
+    return identity.name if identity is not None else identity_id
+
+
 def _names(graph: PrivilegeGraph, ids: list[str]) -> list[str]:
-    return [(i.name if (i := graph.identity(h)) is not None else h) for h in ids]
+    return [_name(graph, h) for h in ids]
