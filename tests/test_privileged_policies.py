@@ -21,6 +21,7 @@ from standing.rules.registry import default_settings, run_rules
 from tests.builders import ACCOUNT, NOW, allow, grant, policy, role, user
 from tests.planner.cases import PROJECT, sa, sp
 from tests.rule_cases import AWS_ADMIN_ACCESS, SUB, arm_role, azure_grant, estate, gcp_grant
+from tests.test_gate_outputs import assert_valid_sarif
 
 RULE = "privileged-custom-policy"
 
@@ -143,16 +144,36 @@ def test_a_policy_finding_passes_through_scan_report_gate_sarif_explain_and_hist
     assert not [p for p in plans["plans"] if p["identity"] == admin["identity"]]  # no plan for a policy
     assert "CustomAdmin" in (out / "report.html").read_text()
 
+    # The gate against a baseline taken before the policy existed: the policy finding is new.
+    empty = tmp_path / "empty.json"
+    empty.write_text(dump_snapshot(estate()))
     baseline = tmp_path / "baseline.json"
-    made = runner.invoke(main, ["baseline", "--findings", str(out / "findings.json"), "-o", str(baseline)])
+    made = runner.invoke(main, ["baseline", "--snapshot", str(empty), "--as-of", as_of, "-o", str(baseline)])
     assert made.exit_code == 0, made.output
-    sarif = tmp_path / "gate.sarif"
+    sarif, markdown = tmp_path / "gate.sarif", tmp_path / "gate.md"
     gated = runner.invoke(
         main,
-        ["gate", "--findings", str(out / "findings.json"), "--baseline", str(baseline), "--sarif", str(sarif)],
+        [
+            "gate",
+            "--findings",
+            str(out / "findings.json"),
+            "--baseline",
+            str(baseline),
+            "--fail-on",
+            "high",
+            "--sarif",
+            str(sarif),
+            "--markdown",
+            str(markdown),
+        ],
     )
-    assert gated.exit_code == 0, gated.output
-    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+    assert gated.exit_code == 1, gated.output
+    log = json.loads(sarif.read_text())
+    assert_valid_sarif(log)
+    assert any(
+        r["ruleId"] == RULE and "attached to 2 identities" in r["message"]["text"] for r in log["runs"][0]["results"]
+    )
+    assert "CustomAdmin" in markdown.read_text()
 
     explained = runner.invoke(
         main, ["explain", "deployer", "--snapshot", str(snapshot), "--as-of", as_of], env={"COLUMNS": "200"}
@@ -161,3 +182,9 @@ def test_a_policy_finding_passes_through_scan_report_gate_sarif_explain_and_hist
 
     listed = runner.invoke(main, ["history", "--store", store, "list", "--format", "csv"])
     assert listed.exit_code == 0, listed.output
+    from standing.history.store import HistoryStore
+
+    with HistoryStore.open(store) as history:
+        (scan,) = history.scans()
+        opened = history.findings_of(scan.id).values()
+    assert any(f.rule_id == RULE and f.subject.endswith(":policy/CustomAdmin") for f in opened)

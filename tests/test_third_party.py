@@ -15,6 +15,8 @@ from standing.core.findings import Severity
 from standing.core.model import Grant, Identity, Provider, Scope, ScopeKind, TrustKind
 from standing.planner.model import ControlKind, PolicyKind, StepKind
 from standing.planner.model import TargetPattern as P
+from standing.rules.analyse import analyse_estate
+from standing.rules.config import parse_config
 from standing.rules.registry import default_settings, run_rules
 from tests.builders import ACCOUNT, NOW, allow, arn, role, trust
 from tests.planner.cases import plans_of, sa, sp
@@ -167,14 +169,14 @@ def test_gcp_principal_outside_the_organization_is_graded_and_named():
 
 
 def test_gcp_people_are_not_judged_when_no_domain_is_known_but_configured_domains_are():
-    inventory = gcp_estate(binding("user:auditor@partner.example", "roles/viewer"), org=False)
+    inventory = gcp_estate(
+        binding("user:auditor@partner.example", "roles/viewer"),
+        binding("user:bob@acme.example", "roles/owner"),
+        org=False,
+    )
     assert findings(inventory, "third-party-gcp-binding") == {}
-    from standing.rules.engine import RuleSettings
-    from standing.rules.families.third_party import GcpThirdPartyParams
-
-    settings = default_settings()
-    settings["third-party-gcp-binding"] = RuleSettings(True, GcpThirdPartyParams(domains=["acme.example"]))
-    hits = [f for f in run_rules(PrivilegeGraph(inventory), settings, NOW) if f.rule_id == "third-party-gcp-binding"]
+    config = parse_config({"rules": {"third-party-gcp-binding": {"domains": ["acme.example"]}}}, "standing.toml")
+    hits = [f for f in analyse_estate(inventory, config, as_of=NOW).findings if f.rule_id == "third-party-gcp-binding"]
     assert [f.identity for f in hits] == ["user:auditor@partner.example"]
 
 

@@ -519,13 +519,14 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             managed_policies=("ReadOnlyObservability",),
             last_used_days_ago=9,
             tags=(("partner", "auditco"),),
-            expect=_expect(OPEN_TRUST),
+            # open: no condition; third party: the partner reads, low
+            expect=_expect(OPEN_TRUST, RuleId.THIRD_PARTY_AWS_TRUST.value),
         ),
         RoleSpec(
             name="legacy-vendor-bare-account",
             trust_policy=_trust({"AWS": PARTNER_ACCOUNT}),
             managed_policies=("CostReportsRead",),
-            expect=_expect(OPEN_TRUST),
+            expect=_expect(OPEN_TRUST, RuleId.THIRD_PARTY_AWS_TRUST.value),
         ),
         # One named role in the partner account, not the whole account: not open.
         RoleSpec(
