@@ -162,7 +162,11 @@ def test_gcp_principal_outside_the_organization_is_graded_and_named():
     )
     assert set(found) == {partner_sa, "user:auditor@partner.example"}
     assert found[partner_sa].severity is Severity.CRITICAL
-    assert "project partner-proj" in found[partner_sa].message and found[partner_sa].account == "partner-proj"
+    assert (
+        "project partner-proj" in found[partner_sa].message
+        and found[partner_sa].evidence["outside_party"] == "partner-proj"
+    )
+    assert found[partner_sa].account == PROJECT  # where the access is held: a later scan of it resolves it
     auditor = found["user:auditor@partner.example"]
     assert auditor.severity is Severity.LOW and auditor.evidence["outside_party"] == "partner.example"
     assert auditor.evidence["our_domains"] == ["acme.example"]

@@ -36,6 +36,7 @@ KEY_UNUSED = RuleId.KEY_UNUSED.value
 TWO_KEYS = RuleId.TWO_ACTIVE_KEYS.value
 ADMIN = RuleId.ADMIN_EQUIVALENT.value
 OPEN_TRUST = RuleId.OPEN_TRUST.value
+THIRD_PARTY = RuleId.THIRD_PARTY_AWS_TRUST.value
 OIDC_UNPINNED = RuleId.OIDC_SUBJECT_UNPINNED.value
 CONSOLE_KEYS = RuleId.CONSOLE_AND_KEYS.value
 PATH = RuleId.PATH_TO_ADMIN.value
@@ -872,7 +873,7 @@ def _test_estate() -> EstateSpec:
                 name="partner-whole-account",
                 trust_policy=_trust({"AWS": _account_root(PARTNER_ACCOUNT)}),
                 managed_policies=("ReadOnlyObservability",),
-                expect=_expect(OPEN_TRUST),
+                expect=_expect(OPEN_TRUST, THIRD_PARTY),
             ),
             RoleSpec(
                 name="vendor-with-external-id",
@@ -882,6 +883,7 @@ def _test_estate() -> EstateSpec:
                 ),
                 managed_policies=("ReadOnlyObservability",),
                 last_used_days_ago=0,
+                expect=_expect(THIRD_PARTY),  # not open (an external id), but the vendor reads: low
             ),
             RoleSpec(
                 name="gha-audience-only",
@@ -956,10 +958,10 @@ def _synthetic_trust(rng: random.Random, account: str) -> tuple[PolicyDocument, 
                 {"AWS": _account_root(VENDOR_ACCOUNT)},
                 condition={"StringEquals": {"sts:ExternalId": f"ext-{rng.randrange(10**8):08d}"}},
             ),
-            frozenset(),
+            _expect(THIRD_PARTY),
         )
     if shape == "open-account":
-        return _trust({"AWS": _account_root(PARTNER_ACCOUNT)}), _expect(OPEN_TRUST)
+        return _trust({"AWS": _account_root(PARTNER_ACCOUNT)}), _expect(OPEN_TRUST, THIRD_PARTY)
     if shape == "open-any":
         return _trust({"AWS": "*"}), _expect(OPEN_TRUST)
     repo = f"acme/svc-{rng.randrange(1000):03d}"

@@ -65,16 +65,23 @@ def _azure(role: Role) -> PrivilegeAssessment | None:
 _JUDGES = {Provider.AWS: _aws, Provider.GCP: _gcp, Provider.AZURE: _azure}
 
 
-def _account(role: Role, holder_accounts: list[str]) -> str:
+def _account(graph: PrivilegeGraph, role: Role, holder_accounts: list[str]) -> str:
+    """The account a policy finding belongs to: the policy's own (AWS, a GCP project), else its
+    holders' (an organization's custom role, an Azure tenant), else any scanned one of its cloud,
+    so that a later scan of that account can resolve it in the history."""
     if role.account:
         return role.account
-    if match := _GCP_CUSTOM.match(role.id):
+    match = _GCP_CUSTOM.match(role.id)
+    if match and role.id.startswith("projects/"):
         return match.group(1)
     if holder_accounts:
         return holder_accounts[0]
+    same_cloud = sorted({i.account for i in graph.identities() if i.provider is role.provider})
+    if same_cloud:
+        return same_cloud[0]
     scopes = (role.documents[0] if role.documents else {}).get("assignableScopes") or []
-    match = next((m for s in scopes if (m := _AZURE_SUBSCRIPTION.match(str(s)))), None)
-    return match.group(1) if match else ""
+    found = next((m for s in scopes if (m := _AZURE_SUBSCRIPTION.match(str(s)))), None)
+    return found.group(1) if found else (match.group(1) if match else "")
 
 
 class PrivilegedCustomPolicy(Rule):
@@ -117,7 +124,7 @@ class PrivilegedCustomPolicy(Rule):
             where = (
                 f"{attached}: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}" if held_by else "not attached"
             )
-            subject = role.model_copy(update={"account": _account(role, [i.account for i in known])})
+            subject = role.model_copy(update={"account": _account(graph, role, [i.account for i in known])})
             yield Hit(
                 identity=subject,
                 severity=Severity.HIGH if held_by else Severity.MEDIUM,

@@ -152,7 +152,11 @@ class GcpThirdPartyBinding(Rule):
             standing = [g for g in grants if g.duration is GrantDuration.STANDING]
             pairs = [(g, r) for g in standing if (r := graph.role(g.role_id)) is not None]
             reach = assess_gcp(pairs) if pairs else PrivilegeAssessment(PrivilegeLevel.NONE)
-            who = Identity(id=principal, provider=Provider.GCP, kind=kind, account=party, name=principal, human=None)
+            # The finding lives where the access is held (our project), so a later scan of that
+            # project can resolve it; the outside party is named in the message and evidence.
+            where = sorted(g.scope_id for g in grants)[0]
+            ours = where.split("/")[1] if where.startswith("projects/") else where
+            who = Identity(id=principal, provider=Provider.GCP, kind=kind, account=ours, name=principal, human=None)
             yield Hit(
                 identity=who,
                 severity=SEVERITY_BY_PRIVILEGE[reach.level],
