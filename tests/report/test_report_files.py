@@ -51,13 +51,13 @@ def test_top_of_page_figures_come_from_the_scan_plans_and_history(scans):
     assert (figures.exposure.admin_secrets, figures.exposure.admin_secret_days) == (1, 400)
     assert figures.by_severity == [
         Count(label="critical", count=1),
-        Count(label="high", count=64),
+        Count(label="high", count=65),  # with the customer Admin policy's own finding
         Count(label="medium", count=2),
         Count(label="low", count=0),
         Count(label="info", count=0),
     ]
-    assert figures.by_provider == [Count(label="aws", count=66), Count(label="gcp", count=1)]
-    assert figures.by_account == [Count(label=ACCOUNT, count=66), Count(label=GCP_PROJECT, count=1)]
+    assert figures.by_provider == [Count(label="aws", count=67), Count(label="gcp", count=1)]
+    assert figures.by_account == [Count(label=ACCOUNT, count=67), Count(label=GCP_PROJECT, count=1)]
     assert [r.name for r in figures.riskiest[:4]] == [HOSTILE_NAME, "acme-admin", SCRIPT_BREAKER, FORMULA_NAME]
     assert len(figures.riskiest) == 10
     top = figures.riskiest[0]
@@ -94,7 +94,7 @@ def test_cloud_strings_are_escaped_in_the_page_and_cannot_leave_the_data_block(s
     data = json.loads(block)
     names = {row[1] for row in data["identities"]}
     assert {HOSTILE_NAME, SCRIPT_BREAKER, FORMULA_NAME} <= names
-    assert len(data["findings"]) == 67
+    assert len(data["findings"]) == 68
     assert html.count("<script") == 2  # the data block and the page's own script, nothing else
 
 
@@ -144,7 +144,7 @@ def test_cli_writes_every_format_escaped_for_its_reader(scans, tmp_path):
     summary = json.loads((tmp_path / "report.json").read_text())
     assert [p["at"][:10] for p in summary["trend"]] == [EARLIER.date().isoformat(), NOW.date().isoformat()]
     rows = list(csv.DictReader(io.StringIO((tmp_path / "report.csv").read_text())))
-    assert len(rows) == 67
+    assert len(rows) == 68
     assert {r["identity_name"] for r in rows if r["identity_name"].startswith("'")} == {"'" + FORMULA_NAME}
     markdown = (tmp_path / "report.md").read_text()
     assert "<img" not in markdown and "| &lt;img src=x onerror=alert(1)&gt; | aws |" in markdown
@@ -225,6 +225,6 @@ def test_waived_findings_stay_in_the_table_but_leave_the_figures(scans, tmp_path
     )
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "out" / "report.json").read_text())
-    assert (summary["open_findings"], summary["waived_findings"]) == (57, 10)
+    assert (summary["open_findings"], summary["waived_findings"]) == (58, 10)
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "report.csv").read_text())))
     assert sorted(r["identity_name"] for r in rows if r["waived"] == "yes") == [f"svc-batch-{i:02d}" for i in range(10)]

@@ -160,7 +160,9 @@ class GcpThirdPartyBinding(Rule):
             yield Hit(
                 identity=who,
                 severity=SEVERITY_BY_PRIVILEGE[reach.level],
-                message=f"{principal}, of {party_kind} {party} outside this organization, holds "
+                message=f"{principal}, of {party_kind} {party} ("
+                + ("not one this scan read" if party_kind == "project" else "not the organization's")
+                + f"), holds "
                 f"{', '.join(sorted({g.role_id for g in grants}))} ({reach.level.label})",
                 evidence={
                     "outside_party": party,
