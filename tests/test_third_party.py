@@ -12,7 +12,7 @@ import hcl2
 
 from standing.analysis.graph import PrivilegeGraph
 from standing.core.findings import Severity
-from standing.core.model import Grant, Identity, Provider, Scope, ScopeKind, TrustKind
+from standing.core.model import Grant, GrantDuration, Identity, Provider, Scope, ScopeKind, TrustKind
 from standing.planner.model import ControlKind, PolicyKind, StepKind
 from standing.planner.model import TargetPattern as P
 from standing.rules.analyse import analyse_estate
@@ -157,6 +157,13 @@ def test_gcp_principal_outside_the_organization_is_graded_and_named():
             binding("user:alice@acme.example", "roles/owner"),  # our domain (the organization's)
             binding(sa("ours").id, "roles/owner"),  # a scanned project's account, without a record here
             binding("service-1@gcp-sa-aiplatform.iam.gserviceaccount.com", "roles/editor"),  # Google's agent
+            Grant(  # an outside account whose only binding ends: nothing standing
+                principal_id="temp@partner-proj.iam.gserviceaccount.com",
+                role_id="roles/owner",
+                scope_id=f"projects/{PROJECT}",
+                duration=GrantDuration.TIME_BOUND,
+                condition='request.time < timestamp("2026-06-02T00:00:00Z")',
+            ),
         ),
         "third-party-gcp-binding",
     )

@@ -119,8 +119,9 @@ class GcpThirdPartyBinding(Rule):
     outside when project P is not ours; a ``user:``, ``group:`` or ``domain:`` member is outside
     when its domain is not ours. When no domain is known (no organization read, none configured),
     people and groups are not judged at all. Google's own service agents and public members
-    (``allUsers``: see the impersonation and basic-role rules) are not third parties. One finding
-    per outside principal, graded by the strongest role it holds (by scope).
+    (``allUsers``: see the impersonation and basic-role rules) are not third parties, and a
+    principal whose every binding ends with a time condition holds nothing standing. One finding
+    per outside principal, graded by the strongest standing role it holds (by scope).
     """
 
     id = "third-party-gcp-binding"
@@ -150,8 +151,9 @@ class GcpThirdPartyBinding(Rule):
                 continue
             kind, party, party_kind = outside
             standing = [g for g in grants if g.duration is GrantDuration.STANDING]
-            pairs = [(g, r) for g in standing if (r := graph.role(g.role_id)) is not None]
-            reach = assess_gcp(pairs) if pairs else PrivilegeAssessment(PrivilegeLevel.NONE)
+            if not standing:
+                continue  # every binding ends with a time condition: not standing access
+            reach = assess_gcp([(g, r) for g in standing if (r := graph.role(g.role_id)) is not None])
             # The finding lives where the access is held (our project), so a later scan of that
             # project can resolve it; the outside party is named in the message and evidence.
             where = sorted(g.scope_id for g in grants)[0]
