@@ -21,7 +21,7 @@ from tests.rule_cases import CASES, estate
 
 NHI_IDS = {f"NHI{n}:2025" for n in range(1, 11)}
 CIS_SECTION_1 = re.compile(r"^1\.(\d|1\d|2[0-2])$")
-NIST_CONTROL = re.compile(r"^(AC|IA|AU|CM|SC|SI|RA)-\d+(\(\d+\))?$")
+NIST_CONTROL = re.compile(r"^(AC|IA|AU|CM|SA|SC|SI|RA)-\d+(\(\d+\))?$")
 
 
 def test_rules_are_discovered_with_complete_metadata():
@@ -78,6 +78,8 @@ def test_rule_flags_its_case_and_not_the_near_miss(rule_id):
     settings[rule_id] = RuleSettings(enabled=True, params=rule.Params(**case.params))
     inventory = case.estate()
     ids = {i.id for i in inventory.identities} | {c.id for c in inventory.credentials}
+    # A policy finding's subject is a policy; a third-party one may name a principal known only by its grants.
+    ids |= {r.id for r in inventory.roles} | {g.principal_id for g in inventory.grants}
     assert {case.positive, case.near_miss} <= ids, "the case's subjects must be in its estate"
     hits = [f for f in run_rules(PrivilegeGraph(inventory), settings, NOW) if f.rule_id == rule_id]
     assert any(concerns(f, case.positive) for f in hits), f"{rule_id} missed {case.positive}"

@@ -109,7 +109,8 @@ def build_context(
     roles = [r for g in grants if (r := graph.role(g.role_id)) is not None]
     return PlanContext(
         identity=identity,
-        workload=graph.workload_of(identity.id).kind,
+        # An outside principal known only by its grants (a third party) has no workload judgement.
+        workload=graph.workload_of(identity.id).kind if graph.identity(identity.id) else WorkloadKind.UNKNOWN,
         findings=tuple(findings),
         secrets=tuple(
             sorted((c for c in graph.credentials_of(identity.id) if is_standing_secret(c)), key=lambda c: c.id)

@@ -1,7 +1,8 @@
 """Which just-in-time shape an identity should move to, chosen from evidence.
 
-The order of the questions matters and is the policy: nothing in use -> retire; a declared
-exception (third-party SaaS, legacy, break-glass) -> compensating controls; an AI workload
+The order of the questions matters and is the policy: nothing in use -> retire; access an
+outside party holds (another account, domain or tenant), or a declared exception (third-party
+SaaS, legacy, break-glass) -> compensating controls; an AI workload
 -> per-call or per-run credentials; a person -> the human access path; then the consumer
 (CI, Kubernetes, cloud compute, elsewhere), with admin reach gated behind approval: for a
 pipeline, the CI platform's own approval of the deploy job, never a per-run broker.
@@ -88,6 +89,12 @@ def choose(ctx: PlanContext, provider: PlannerProfile) -> Choice:
             P.RETIRE,
             "nothing it holds is in use: "
             + ("the identity itself is unused" if ctx.identity_unused else "every live secret is flagged unused"),
+        )
+    if Trait.THIRD_PARTY in ctx.traits:
+        return Choice(
+            P.COMPENSATE,
+            "an outside party holds this access with its own credentials: nothing here can make it "
+            "just-in-time, so it stays, behind compensating controls and a periodic access review",
         )
     if ctx.exception and ctx.secrets:
         return Choice(

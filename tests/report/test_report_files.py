@@ -55,13 +55,13 @@ def test_top_of_page_figures_come_from_the_scan_plans_and_history(scans):
     assert (figures.exposure.admin_secrets, figures.exposure.admin_secret_days) == (1, 400)
     assert figures.by_severity == [
         Count(label="critical", count=1),
-        Count(label="high", count=64),
+        Count(label="high", count=65),  # with the customer Admin policy's own finding
         Count(label="medium", count=2),
         Count(label="low", count=64),  # the census: one per live key (63 AWS keys, 1 GCP key)
         Count(label="info", count=0),
     ]
-    assert figures.by_provider == [Count(label="aws", count=129), Count(label="gcp", count=2)]
-    assert figures.by_account == [Count(label=ACCOUNT, count=129), Count(label=GCP_PROJECT, count=2)]
+    assert figures.by_provider == [Count(label="aws", count=130), Count(label="gcp", count=2)]
+    assert figures.by_account == [Count(label=ACCOUNT, count=130), Count(label=GCP_PROJECT, count=2)]
     assert [r.name for r in figures.riskiest[:4]] == [HOSTILE_NAME, "acme-admin", SCRIPT_BREAKER, FORMULA_NAME]
     assert len(figures.riskiest) == 10
     top = figures.riskiest[0]
@@ -157,7 +157,7 @@ def test_cloud_strings_are_escaped_in_the_page_and_cannot_leave_the_data_block(s
     data = json.loads(block)
     names = {row[1] for row in data["identities"]}
     assert {HOSTILE_NAME, SCRIPT_BREAKER, FORMULA_NAME} <= names
-    assert len(data["findings"]) == 131  # 67 judged, 64 in the census of standing secrets
+    assert len(data["findings"]) == 132  # 68 judged, 64 in the census of standing secrets
     assert html.count("<script") == 2  # the data block and the page's own script, nothing else
 
 
@@ -207,7 +207,7 @@ def test_cli_writes_every_format_escaped_for_its_reader(scans, tmp_path):
     summary = json.loads((tmp_path / "report.json").read_text())
     assert [p["at"][:10] for p in summary["trend"]] == [EARLIER.date().isoformat(), NOW.date().isoformat()]
     rows = list(csv.DictReader(io.StringIO((tmp_path / "report.csv").read_text())))
-    assert len(rows) == 131
+    assert len(rows) == 132
     assert {r["identity_name"] for r in rows if r["identity_name"].startswith("'")} == {"'" + FORMULA_NAME}
     markdown = (tmp_path / "report.md").read_text()
     assert "<img" not in markdown and "| &lt;img src=x onerror=alert(1)&gt; | aws |" in markdown
@@ -288,6 +288,6 @@ def test_waived_findings_stay_in_the_table_but_leave_the_figures(scans, tmp_path
     )
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "out" / "report.json").read_text())
-    assert (summary["open_findings"], summary["waived_findings"]) == (121, 10)
+    assert (summary["open_findings"], summary["waived_findings"]) == (122, 10)
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "report.csv").read_text())))
     assert sorted(r["identity_name"] for r in rows if r["waived"] == "yes") == [f"svc-batch-{i:02d}" for i in range(10)]
