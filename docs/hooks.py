@@ -57,8 +57,11 @@ def _text(text: str) -> str:
     return escaped.replace("<", "&lt;")
 
 
+_CLOUD = {"aws": "AWS", "gcp": "GCP", "azure": "Azure"}
+
+
 def rules_page() -> str:
-    from standing.rules.frameworks import frameworks_for, mappings
+    from standing.rules.frameworks import mappings, mappings_of
     from standing.rules.registry import load_rules
 
     titles = {(m.ref.framework, m.ref.version, m.ref.control): m.title for m in mappings()}
@@ -97,27 +100,36 @@ def rules_page() -> str:
                 lines.append(f"    - `{name}` = `{field.default!r}`{about}")
         else:
             lines.append("- Parameters: none")
-        refs = frameworks_for(rule_id)
-        if refs:
+        cited = mappings_of(rule_id)
+        if cited:
             lines.append("- Cited by:")
-            for ref in refs:
+            for m in cited:
+                ref = m.ref
                 title = titles.get((ref.framework, ref.version, ref.control), "")
                 lines.append(
                     f"    - {ref.framework.value} {ref.version} {_text(ref.control)}"
                     + (f", {_text(title)}" if title else "")
+                    + (f" (findings about {_CLOUD[m.provider.value]} identities only)" if m.provider else "")
                 )
         lines += ["", _markdown_doc(inspect.getdoc(rule) or "")]
     lines += ["", "## Frameworks", ""]
     lines += [
         "Rules never name frameworks: `standing/rules/frameworks/*.toml` map each control to the rules that",
-        "evidence it, so a new framework or a renumbered benchmark changes no rule.",
+        "evidence it, so a new framework or a renumbered benchmark changes no rule. A benchmark written for",
+        "one cloud says so (`provider = ...`): its controls are cited only by findings about that cloud's",
+        "identities, so a rule shared by every cloud cites each cloud's own control.",
     ]
     by_file: dict[str, list[Any]] = {}
     for mapping in mappings():
         by_file.setdefault(mapping.file, []).append(mapping)
     for file, entries in by_file.items():
         first = entries[0].ref
-        lines += ["", f"### {first.framework.value} {first.version}", "", f"From `{file}`.", ""]
+        scope = (
+            f" Cited only by findings about {_CLOUD[entries[0].provider.value]} identities."
+            if entries[0].provider
+            else ""
+        )
+        lines += ["", f"### {first.framework.value} {first.version}", "", f"From `{file}`.{scope}", ""]
         lines += ["| control | title | rules |", "|---|---|---|"]
         for m in entries:
             cited = ", ".join(f"[`{r}`](#{r})" for r in m.rules)

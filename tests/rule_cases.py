@@ -468,6 +468,67 @@ def two_active_keys() -> Inventory:
     )
 
 
+PARTNER_TENANT = "0b1c2d3e-4f50-4617-8283-94a5b6c7d8e9"
+
+
+def third_party_aws() -> Inventory:
+    partner, sibling = role("partner-admin"), role("sibling-admin")
+    return estate(
+        root(OTHER_ACCOUNT),  # a second account this scan covers
+        *holding(partner, "Admin", allow("*")),
+        *holding(sibling, "Admin", allow("*")),
+        trust(
+            partner,
+            arn("role", "integrator", FOREIGN_ACCOUNT),
+            TrustKind.PRINCIPAL,
+            {"StringEquals": {"sts:ExternalId": "acme-7f3a"}},
+        ),
+        trust(
+            sibling,
+            arn("role", "integrator", OTHER_ACCOUNT),
+            TrustKind.PRINCIPAL,
+            {"StringEquals": {"sts:ExternalId": "acme-7f3a"}},
+        ),
+    )
+
+
+PARTNER_SA = "vendor@partner-proj.iam.gserviceaccount.com"
+SIBLING_SA = f"vendor@{LOCKED_PROJECT}.iam.gserviceaccount.com"
+
+
+def third_party_gcp() -> Inventory:
+    return estate(
+        gcp_role("roles/editor"),
+        Grant(principal_id=PARTNER_SA, role_id="roles/editor", scope_id=f"projects/{PROJECT}"),
+        Grant(principal_id=SIBLING_SA, role_id="roles/editor", scope_id=f"projects/{PROJECT}"),
+    )
+
+
+def third_party_azure() -> Inventory:
+    vendor, ours = sp("vendor-app"), sp("our-app")
+    vendor = vendor.model_copy(update={"tags": {**vendor.tags, "entra.thirdParty": PARTNER_TENANT}})
+    return estate(OWNER, vendor, ours, azure_grant(vendor, OWNER, SUB), azure_grant(ours, OWNER, SUB))
+
+
+AWS_ADMIN_ACCESS = Role(
+    id="arn:aws:iam::aws:policy/AdministratorAccess",
+    provider=Provider.AWS,
+    name="AdministratorAccess",
+    documents=[{"Version": "2012-10-17", "Statement": [allow("*")]}],
+    provider_managed=True,
+)
+
+
+def privileged_policy() -> Inventory:
+    ops = role("ops")
+    return estate(
+        *holding(role("deployer"), "CustomAdmin", allow("*")),
+        ops,
+        AWS_ADMIN_ACCESS,
+        grant(ops, AWS_ADMIN_ACCESS),
+    )
+
+
 CASES: dict[str, RuleCase] = {
     "admin-equivalent": RuleCase(
         admin_equivalent, arn("user", "deployer"), arn("user", "parked-deployer"), "same admin policy, key inactive"
@@ -530,6 +591,21 @@ CASES: dict[str, RuleCase] = {
     "secret-never-expires": RuleCase(secret_never_expires, "forever-key", "dated-key", "an expiry, ten years out"),
     "shared-identity": RuleCase(
         shared_identity, arn("role", "shared-etl"), arn("role", "one-team-etl"), "one team, tagged twice"
+    ),
+    "privileged-custom-policy": RuleCase(
+        privileged_policy,
+        f"arn:aws:iam::{ACCOUNT}:policy/CustomAdmin",
+        AWS_ADMIN_ACCESS.id,
+        "the same '*' on '*', but AWS's own managed policy",
+    ),
+    "third-party-aws-trust": RuleCase(
+        third_party_aws, arn("role", "partner-admin"), arn("role", "sibling-admin"), "the trusted account is scanned"
+    ),
+    "third-party-azure-app": RuleCase(
+        third_party_azure, sp("vendor-app").id, sp("our-app").id, "same Owner grant, but our own tenant's app"
+    ),
+    "third-party-gcp-binding": RuleCase(
+        third_party_gcp, PARTNER_SA, SIBLING_SA, "same Editor binding, but the account's project is scanned"
     ),
     "two-active-keys": RuleCase(two_active_keys, arn("user", "doubled"), arn("user", "rotated"), "second key inactive"),
 }

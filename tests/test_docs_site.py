@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from standing.rules.frameworks import frameworks_for
+from standing.rules.frameworks import mappings_of
 from standing.rules.registry import load_rules
 
 ROOT = Path(__file__).parents[1]
@@ -27,8 +27,24 @@ def test_rules_page_lists_every_rule_with_its_defaults_and_frameworks():
         assert ("Enabled by default: yes" in section) == rule.enabled_by_default
         for name, field in rule.Params.model_fields.items():
             assert f"`{name}` = `{field.default!r}`" in section
-        for ref in frameworks_for(rule_id):
-            assert f"{ref.framework.value} {ref.version} {ref.control}".replace("_", "\\_") in section
+        for m in mappings_of(rule_id):
+            ref = m.ref
+            line = next(
+                x
+                for x in section.splitlines()
+                if f"{ref.framework.value} {ref.version} {ref.control}".replace("_", "\\_") in x
+            )
+            # a one-cloud benchmark's control says which cloud's findings cite it; the others say nothing
+            assert ("identities only" in line) == (m.provider is not None), line
+
+
+def test_rules_page_says_which_cloud_a_shared_rule_cites_each_benchmark_for():
+    section = hooks.rules_page().split("\n## key-too-old\n")[1].split("\n## ")[0]
+    assert "CIS AWS Foundations Benchmark 3.0.0 1.14" in section and "(findings about AWS identities only)" in section
+    assert "CIS Google Cloud Platform Foundation Benchmark 3.0.0 1.7" in section
+    assert "(findings about GCP identities only)" in section
+    nhi = next(x for x in section.splitlines() if "NHI7:2025" in x)
+    assert "only" not in nhi  # OWASP NHI applies to every cloud
 
 
 def test_rules_page_escapes_titles_that_look_like_markdown():

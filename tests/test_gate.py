@@ -70,10 +70,11 @@ def test_baseline_is_sorted_reviewable_and_names_each_accepted_finding(runner, t
         ("key-too-old", "AKIACI0000000001"),
         ("open-trust", "arn:aws:iam::111122223333:role/vendor"),
         ("admin-equivalent", "arn:aws:iam::111122223333:role/vendor"),
+        ("privileged-custom-policy", "arn:aws:iam::111122223333:policy/admin"),  # the policy itself
     }
     assert set(doc["entries"][0]) == {"fingerprint", "rule", "subject", "severity", "title"}
     # one entry per line, so a review diff is a diff of findings
-    assert sum(1 for line in Path(path).read_text().splitlines() if '"fingerprint"' in line) == 5
+    assert sum(1 for line in Path(path).read_text().splitlines() if '"fingerprint"' in line) == 6
 
 
 def test_one_new_key_fails_the_gate_and_is_the_only_finding_named(runner, tmp_path):
@@ -105,7 +106,7 @@ def test_one_new_key_fails_the_gate_and_is_the_only_finding_named(runner, tmp_pa
     assert [(r["ruleId"], r["properties"]["subject"], r["properties"]["blocking"]) for r in new] == [
         ("long-lived-secret", "AKIANEW000000001", True)
     ]
-    assert "1 new finding(s), 1 blocking; 5 accepted by the baseline, 0 gone since it" in markdown.read_text()
+    assert "1 new finding(s), 1 blocking; 6 accepted by the baseline, 0 gone since it" in markdown.read_text()
 
 
 def test_a_removed_key_does_not_fail_and_is_reported_as_gone(runner, tmp_path):
@@ -117,7 +118,7 @@ def test_a_removed_key_does_not_fail_and_is_reported_as_gone(runner, tmp_path):
         main, ["gate", "--baseline", baseline, "--snapshot", write(tmp_path, "now.json", without_etl_key), *AS_OF]
     )
     assert result.exit_code == 0, result.output
-    assert "4 accepted by the baseline; 1 gone since it" in result.output
+    assert "5 accepted by the baseline; 1 gone since it" in result.output
 
 
 def test_new_findings_that_are_not_keys_do_not_fail_by_default_but_do_at_a_severity(runner, tmp_path):
@@ -161,7 +162,13 @@ def test_gate_reads_a_scans_findings_json_too(runner, tmp_path):
 
 def test_the_gate_rule_is_on_in_scans_and_in_the_gate_and_a_scan_config_can_turn_it_off():
     scanned = {f.rule_id for f in analyse(estate(), ScanConfig(), as_of=NOW)}
-    assert scanned == {"key-too-old", "open-trust", "admin-equivalent", "long-lived-secret"}
+    assert scanned == {
+        "key-too-old",
+        "open-trust",
+        "admin-equivalent",
+        "long-lived-secret",
+        "privileged-custom-policy",
+    }
     off = parse_config({"rules": {"long-lived-secret": {"enabled": False}}}, "t.toml")
     assert "long-lived-secret" not in {f.rule_id for f in analyse(estate(), off, as_of=NOW)}
     assert "long-lived-secret" in {f.rule_id for f in analyse(estate(), gate_config(off), as_of=NOW)}
@@ -184,7 +191,7 @@ def test_fingerprints_ignore_record_order_scan_time_and_cosmetic_changes():
     config = gate_config(ScanConfig())
     original = estate()
     expected = {(f.rule_id, f.subject): f.fingerprint for f in analyse(original, config, as_of=NOW)}
-    assert len(set(expected.values())) == len(expected) == 5
+    assert len(set(expected.values())) == len(expected) == 6
 
     reordered = shuffled(original, seed=7)
     assert [i.id for i in reordered.identities] != [i.id for i in original.identities]
@@ -239,7 +246,7 @@ def test_a_baseline_from_a_partial_scan_is_written_but_says_so(runner, tmp_path)
         ],
     )
     assert result.exit_code == 3 and "PARTIAL" in result.output
-    assert len(json.loads(out.read_text())["entries"]) == 5
+    assert len(json.loads(out.read_text())["entries"]) == 6
 
 
 def test_a_waived_new_key_does_not_block_until_its_waiver_expires(runner, tmp_path):

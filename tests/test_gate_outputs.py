@@ -78,6 +78,31 @@ def test_sarif_for_a_plan_is_valid_with_rule_metadata_fingerprints_and_lines():
     )
 
 
+def test_sarif_names_each_cloud_a_benchmark_control_applies_to_and_each_result_its_own_controls():
+    result = plan_result()
+    log = sarif_log(result)
+    rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    tags = rules["key-too-old"]["properties"]["tags"]
+    assert {"CIS AWS 3.0.0 1.14 (aws)", "CIS GCP 3.0.0 1.7 (gcp)", "NHI7:2025"} <= set(tags)
+    results = log["runs"][0]["results"]
+    assert results and all(r["properties"]["frameworks"] for r in results)
+    # the plan changes AWS and GCP: an AWS result cites CIS AWS only, a GCP result CIS GCP only
+    provider = {f.fingerprint: f.provider.value for f in result.new}
+    cited: dict[str, set[str]] = {}
+    for r in results:
+        cis = {ref.split()[1] for ref in r["properties"]["frameworks"] if ref.startswith("CIS ")}
+        cited.setdefault(provider[r["partialFingerprints"]["standing/v1"]], set()).update(cis)
+    assert cited["aws"] == {"AWS"}
+    assert cited["gcp"] == {"GCP"}  # admin-equivalent on GCP: never CIS AWS 1.16
+
+
+def test_the_rules_command_marks_one_cloud_controls_with_their_cloud():
+    out = CliRunner().invoke(main, ["rules"], env={"COLUMNS": "400"}).output
+    line = next(x for x in out.splitlines() if "key-too-old" in x)
+    assert "CIS AWS 3.0.0 1.14 (aws)" in line and "CIS GCP 3.0.0 1.7 (gcp)" in line
+    assert "NHI7:2025 " in line or "NHI7:2025;" in line  # every cloud's: no mark
+
+
 def test_sarif_marks_baselined_results_unchanged_and_stays_valid():
     first = plan_result()
     accepted = baseline_of([f for f in first.new if f.rule_id != "open-trust"])

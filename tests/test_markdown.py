@@ -112,7 +112,9 @@ def test_plans_md_of_a_real_plan_renders_as_written():
     assert ttls and not [line for line in ttls if line.startswith("- TTL: 1 ") and line.endswith("s")], ttls
     rendered = html(text)
     spans = re.findall(r"<code>(.*?)</code>", rendered)
-    assert "reporting_export.tf" in spans  # the file name, without a backslash
+    from standing.planner.iac import identity_label
+
+    assert f"{identity_label(u)}.tf" in spans  # the file name (reporting_export_<hash>.tf), without a backslash
     assert not [s for s in spans if "\\" in s]
     commands = [s for s in spans if s.startswith("aws iam ")]
     assert any(c.startswith("aws iam update-access-key --user-name reporting_export") for c in commands)

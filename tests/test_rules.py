@@ -201,6 +201,9 @@ def test_open_trusts_and_oidc_subjects():
         ("open-trust", ext.id),
         ("oidc-subject-unpinned", no_sub.id),
         ("oidc-subject-unpinned", wild_sub.id),
+        # The outside account holds the role either way (its privilege graded by third-party-aws-trust).
+        ("third-party-aws-trust", ext.id),
+        ("third-party-aws-trust", ext_ok.id),
     }
     assert findings[("open-trust", wild.id)].severity is Severity.CRITICAL
     assert findings[("oidc-subject-unpinned", no_sub.id)].severity is Severity.CRITICAL

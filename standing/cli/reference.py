@@ -12,10 +12,14 @@ from standing.cli.scan import PROVIDERS
 
 @click.command("rules")
 def rules_command() -> None:
-    """List every rule with its default severity, parameters and framework references."""
+    """List every rule with its default severity, parameters and framework references.
+
+    A control of a one-cloud benchmark is marked with its cloud (``CIS AWS 3.0.0 1.14 (aws)``):
+    only findings about that cloud's identities cite it.
+    """
     from rich.table import Table
 
-    from standing.rules.frameworks import frameworks_for
+    from standing.rules.frameworks import cited_as, mappings_of
     from standing.rules.registry import load_rules
 
     table = Table(title="Rules")
@@ -25,7 +29,7 @@ def rules_command() -> None:
         params = ", ".join(f"{name}={field.default}" for name, field in rule.Params.model_fields.items())
         title = rule.title if rule.enabled_by_default else f"{rule.title} (off unless enabled in the config)"
         table.add_row(
-            rule_id, rule.severity.value, title, params or "-", "; ".join(ref.short for ref in frameworks_for(rule_id))
+            rule_id, rule.severity.value, title, params or "-", "; ".join(cited_as(m) for m in mappings_of(rule_id))
         )
     stdout().print(table)
 

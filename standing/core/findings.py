@@ -115,9 +115,12 @@ class Finding(Record):
     rule_id: str
     title: str
     severity: Severity
-    subject: str = Field(description="canonical id of the identity or credential at fault")
-    identity: str = Field(description="canonical id of the identity that holds the subject")
-    identity_name: str
+    subject: str = Field(description="canonical id of the identity, credential or policy at fault")
+    identity: str = Field(
+        description="canonical id of the identity that holds the subject; for a finding about a policy or "
+        "custom role itself (its rule's trait about-policy), the policy's id, with its holders in evidence.holders"
+    )
+    identity_name: str = Field(description="the identity's name (the policy's name for a finding about a policy)")
     provider: Provider
     account: str
     message: str

@@ -31,6 +31,21 @@ class Trait(StrEnum):
     ADMITS_OUTSIDERS = "admits-outsiders"
     """A trust lets principals outside the estate become the identity."""
 
+    THIRD_PARTY = "third-party"
+    """A party outside the scanned estate (another account, domain or tenant) holds standing access.
+
+    Nothing on our side can make its access just-in-time (the party signs in with its own
+    credentials), so the planner gives it compensating controls: an external id or a pinned
+    partner principal, source conditions, short sessions, expiry and periodic review.
+    """
+
+    ABOUT_POLICY = "about-policy"
+    """The finding is about a permission set (a customer-managed policy, a custom role), not an identity.
+
+    Its ``subject`` and ``identity`` are the policy's id, ``identity_name`` is the policy's name and
+    ``evidence["holders"]`` lists who holds it: one fix for every holder, and no identity to plan for.
+    """
+
     OPEN_TO_ACCOUNTS = "open-to-accounts"
     """A trust admits anyone, or every principal of a whole account, instead of one named principal."""
 

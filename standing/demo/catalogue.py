@@ -36,6 +36,7 @@ KEY_UNUSED = RuleId.KEY_UNUSED.value
 TWO_KEYS = RuleId.TWO_ACTIVE_KEYS.value
 ADMIN = RuleId.ADMIN_EQUIVALENT.value
 OPEN_TRUST = RuleId.OPEN_TRUST.value
+THIRD_PARTY = RuleId.THIRD_PARTY_AWS_TRUST.value
 OIDC_UNPINNED = RuleId.OIDC_SUBJECT_UNPINNED.value
 CONSOLE_KEYS = RuleId.CONSOLE_AND_KEYS.value
 PATH = RuleId.PATH_TO_ADMIN.value
@@ -99,7 +100,9 @@ def _github(account: str, *, sub: str | None, like: bool = False) -> PolicyDocum
 
 # Customer-managed policies, shared by the estates. "Admin" ones meet admin-equivalent:
 # Action "*" on Resource "*", or IAM permissions management on Resource "*".
-ADMIN_EVERYTHING = PolicySpec(name="AdminEverything", document=_doc(_allow("*")))
+ADMIN_EVERYTHING = PolicySpec(
+    name="AdminEverything", document=_doc(_allow("*")), expect=frozenset({RuleId.PRIVILEGED_CUSTOM_POLICY})
+)
 IAM_USER_MANAGEMENT = PolicySpec(
     name="IamUserManagement",
     document=_doc(
@@ -114,6 +117,7 @@ IAM_USER_MANAGEMENT = PolicySpec(
         ),
         _allow(["iam:GetUser", "iam:ListUsers", "iam:ListAccessKeys"]),
     ),
+    expect=frozenset({RuleId.PRIVILEGED_CUSTOM_POLICY}),
 )
 READ_ONLY_OBSERVABILITY = PolicySpec(
     name="ReadOnlyObservability",
@@ -213,6 +217,7 @@ BEDROCK_AGENT_BROAD = PolicySpec(
     name="BedrockAgentBroad",
     # PassRole on "*" next to lambda:* lets the agent run code as any role: admin-equivalent.
     document=_doc(_allow(["bedrock:*", "lambda:*", "s3:*", "dynamodb:*", "iam:PassRole"])),
+    expect=frozenset({RuleId.PRIVILEGED_CUSTOM_POLICY}),
 )
 BACKUP_OPERATOR = PolicySpec(
     name="BackupOperator",
@@ -518,13 +523,14 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             managed_policies=("ReadOnlyObservability",),
             last_used_days_ago=9,
             tags=(("partner", "auditco"),),
-            expect=_expect(OPEN_TRUST),
+            # open: no condition; third party: the partner reads, low
+            expect=_expect(OPEN_TRUST, RuleId.THIRD_PARTY_AWS_TRUST.value),
         ),
         RoleSpec(
             name="legacy-vendor-bare-account",
             trust_policy=_trust({"AWS": PARTNER_ACCOUNT}),
             managed_policies=("CostReportsRead",),
-            expect=_expect(OPEN_TRUST),
+            expect=_expect(OPEN_TRUST, RuleId.THIRD_PARTY_AWS_TRUST.value),
         ),
         # One named role in the partner account, not the whole account: not open.
         RoleSpec(
@@ -532,6 +538,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             trust_policy=_trust({"AWS": f"arn:aws:iam::{PARTNER_ACCOUNT}:role/etl-exporter"}),
             inline_policies=(("drop", _doc(_allow("s3:PutObject", "arn:aws:s3:::acme-partner-drop/*"))),),
             last_used_days_ago=1,
+            expect=frozenset({RuleId.THIRD_PARTY_AWS_TRUST}),  # a partner account, not scanned: write, medium
         ),
         RoleSpec(
             name="vendor-monitoring-integration",
@@ -542,6 +549,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             managed_policies=("ReadOnlyObservability",),
             last_used_days_ago=0,
             tags=(("vendor", "monitoring"),),
+            expect=frozenset({RuleId.THIRD_PARTY_AWS_TRUST}),  # the vendor reads only: low
         ),
         RoleSpec(
             name="github-actions-deploy",
@@ -876,7 +884,7 @@ def _test_estate() -> EstateSpec:
                 name="partner-whole-account",
                 trust_policy=_trust({"AWS": _account_root(PARTNER_ACCOUNT)}),
                 managed_policies=("ReadOnlyObservability",),
-                expect=_expect(OPEN_TRUST),
+                expect=_expect(OPEN_TRUST, THIRD_PARTY),
             ),
             RoleSpec(
                 name="vendor-with-external-id",
@@ -886,6 +894,7 @@ def _test_estate() -> EstateSpec:
                 ),
                 managed_policies=("ReadOnlyObservability",),
                 last_used_days_ago=0,
+                expect=_expect(THIRD_PARTY),  # not open (an external id), but the vendor reads: low
             ),
             RoleSpec(
                 name="gha-audience-only",
@@ -960,10 +969,10 @@ def _synthetic_trust(rng: random.Random, account: str) -> tuple[PolicyDocument, 
                 {"AWS": _account_root(VENDOR_ACCOUNT)},
                 condition={"StringEquals": {"sts:ExternalId": f"ext-{rng.randrange(10**8):08d}"}},
             ),
-            frozenset(),
+            _expect(THIRD_PARTY),
         )
     if shape == "open-account":
-        return _trust({"AWS": _account_root(PARTNER_ACCOUNT)}), _expect(OPEN_TRUST)
+        return _trust({"AWS": _account_root(PARTNER_ACCOUNT)}), _expect(OPEN_TRUST, THIRD_PARTY)
     if shape == "open-any":
         return _trust({"AWS": "*"}), _expect(OPEN_TRUST)
     repo = f"acme/svc-{rng.randrange(1000):03d}"

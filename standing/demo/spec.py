@@ -37,6 +37,8 @@ class RuleId(StrEnum):
     SHARED_IDENTITY = "shared-identity"
     IDENTITY_UNUSED = "identity-unused"
     LONG_LIVED_SECRET = "long-lived-secret"
+    THIRD_PARTY_AWS_TRUST = "third-party-aws-trust"
+    PRIVILEGED_CUSTOM_POLICY = "privileged-custom-policy"  # about the policy itself: its ARN is the subject
     DORMANT_PRIVILEGED_IDENTITY = "dormant-privileged-identity"
 
 
@@ -93,9 +95,11 @@ class PolicySpec:
 
     name: str
     document: PolicyDocument
+    expect: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         _check_name("policy", self.name)
+        _check_expect("policy", self.name, self.expect)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -243,9 +247,10 @@ class EstateSpec:
     def expected_findings(self) -> set[tuple[str, str]]:
         """Every ``(rule_id, identity ARN)`` a correct scan with default thresholds reports.
 
-        Findings on an access key are attributed to the user that holds it. Beside what each
-        ``expect`` states, the census of standing secrets: every user holding an active key
-        has its ``long-lived-secret`` findings (one per key, low), whatever else is judged.
+        Findings on an access key are attributed to the user that holds it; findings about a
+        customer-managed policy itself name the policy's ARN. Beside what each ``expect`` states,
+        the census of standing secrets: every user holding an active key has its
+        ``long-lived-secret`` findings (one per key, low), whatever else is judged.
         """
         found: set[tuple[str, str]] = set()
         for user in self.users:
@@ -254,6 +259,8 @@ class EstateSpec:
                 found.add((str(RuleId.LONG_LIVED_SECRET), user.arn(self.account_id)))
         for role in self.roles:
             found.update((str(rule), role.arn(self.account_id)) for rule in role.expect)
+        for policy in self.policies:
+            found.update((str(rule), self.policy_arn(policy.name)) for rule in policy.expect)
         return found
 
 

@@ -20,17 +20,6 @@ NO_NEW_STANDING_ACCESS = [
     "iam:CreateUser",
     "iam:UpdateAssumeRolePolicy",
 ]
-GITHUB_HOST = "token.actions.githubusercontent.com"
-GITLAB_HOST = "gitlab.com"
-
-
-def ci_issuer(ci: str, org: str) -> tuple[str, str]:
-    """(issuer host as IAM names it, audience) of a CI system's OIDC tokens; CircleCI's are per organisation."""
-    if ci == "gitlab":
-        return GITLAB_HOST, "https://gitlab.com"
-    if ci == "circleci":
-        return f"oidc.circleci.com/org/{org}", org
-    return GITHUB_HOST, "sts.amazonaws.com"
 
 
 def _doc(*statements: dict[str, Any]) -> dict[str, Any]:

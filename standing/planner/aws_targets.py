@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import re
+from dataclasses import dataclass
 
 from standing.core.model import IdentityKind, TrustKind, WorkloadKind
 from standing.planner import aws_documents as docs
+from standing.planner.ci import PLATFORMS, CiSystem, CiToken, ci_token, pinned_subjects
 from standing.planner.context import PlanContext
-from standing.planner.iac import label, render
+from standing.planner.iac import identity_label, render
 from standing.planner.model import (
     AgenticControls,
     AgenticMode,
@@ -68,34 +70,146 @@ def _permissions(ctx: PlanContext) -> tuple[list[str], list[AwsPolicyDocument]]:
     return list(ctx.managed_policy_ids), carried
 
 
-def org_id(ctx: PlanContext, holes: list[str]) -> str:
-    """The CircleCI organisation id: in the issuer, the audience and the subject alike."""
-    found = tag(ctx, "circleci-org-id")
-    if found:
-        return found
-    value = "REPLACE-WITH-ORG-ID"
-    if not any(h.startswith(value + ":") for h in holes):
-        placeholder(holes, "ORG-ID", "the CircleCI organisation id")
-    return value
+_SWITCH = {
+    CiSystem.GITHUB: "In the workflow, grant `id-token: write` and use aws-actions/configure-aws-credentials "
+    "with role-to-assume = the new role; remove the stored key from the CI secrets.",
+    CiSystem.GITLAB: "In .gitlab-ci.yml, request an id_token with aud https://gitlab.com and call "
+    "`aws sts assume-role-with-web-identity`; remove the stored key from CI variables.",
+    CiSystem.CIRCLECI: "In .circleci/config.yml, give the aws-cli orb's setup the new role_arn (it exchanges "
+    "$CIRCLE_OIDC_TOKEN_V2); remove the stored key from the project's environment variables.",
+    CiSystem.JENKINS: "Install the OpenID Connect Provider plugin, add an OpenID Connect id token credential with "
+    "audience sts.amazonaws.com, and in the job bind it (withCredentials) and call "
+    "`aws sts assume-role-with-web-identity` (or set AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN); remove "
+    "the stored key from the Jenkins credentials.",
+    CiSystem.BITBUCKET: "Set `oidc: true` on the step and call `aws sts assume-role-with-web-identity` with "
+    "$BITBUCKET_STEP_OIDC_TOKEN; remove the stored key from the repository variables.",
+    CiSystem.AZURE_DEVOPS: "Request the pipeline's OIDC token (POST $(System.OidcRequestUri) with $(System.AccessToken)) "
+    "and call `aws sts assume-role-with-web-identity`; remove the stored key from the variable group.",
+}
 
 
-def _subject(ctx: PlanContext, ci: str, gated: bool, holes: list[str]) -> str:
-    """The exact OIDC subject: kept from a pinned trust, else built from tags, else a placeholder."""
-    subjects = [s.value for t in ctx.trusts if t.kind is TrustKind.OIDC for s in t.condition.subjects]
-    pinned = [s for s in subjects if "*" not in s]
+def _ci_token(ctx: PlanContext, ci: CiSystem, holes: list[str], deploy: bool) -> CiToken:
+    """The platform's token for this job, keeping a subject the identity's trust already pins
+    (then the placeholders that subject would have needed are not asked for)."""
+    mine: list[str] = []
+    token = ci_token(ctx, ci, mine, deploy=deploy)
+    pinned = pinned_subjects(ctx, token.host)
     if pinned:
-        return pinned[0]
-    org_match = next((m.group(1) for s in subjects if (m := re.match(r"repo:([^/*:]+)/", s))), None)
-    repository = tag(ctx, "repository", "repo", "github-repository", "gitlab-project")
-    if repository is None and ci != "circleci":
-        org = org_match or tag(ctx, "org", "github-org") or placeholder(holes, "ORG", "the CI organisation")
-        repository = f"{org}/" + placeholder(holes, "REPOSITORY", "the repository whose jobs use this identity")
-    if ci == "circleci":
-        project = tag(ctx, "circleci-project-id") or placeholder(holes, "PROJECT-ID", "the CircleCI project id")
-        return f"org/{org_id(ctx, holes)}/project/{project}/user/*"
-    if ci == "gitlab":
-        return f"project_path:{repository}:ref_type:branch:ref:main"
-    return f"repo:{repository}:environment:production" if gated else f"repo:{repository}:ref:refs/heads/main"
+        environment = [s for s in pinned if ":environment:" in s]
+        branch = [s for s in pinned if ":environment:" not in s]
+        chosen = (environment or pinned) if deploy else (branch or pinned)
+        token = dataclasses.replace(token, subject=chosen[0])
+        mine = [h for h in mine if h.split(":", 1)[0] in token.host or h.split(":", 1)[0] in token.audience]
+    holes.extend(h for h in mine if h not in holes)
+    return token
+
+
+def _split(ctx: PlanContext, managed: list[str], inline: list[AwsPolicyDocument]) -> tuple[list[str], list[str]]:
+    """(managed ARNs that make it admin, names of inline policies that do), from ``ctx.admin_parts``."""
+    inline_admin = {p.split("#inline/", 1)[1] for p in ctx.admin_parts if "#inline/" in p}
+    found = [m for m in managed if m in ctx.admin_parts], [p.name for p in inline if p.name in inline_admin]
+    if not any(found):  # admin through something no single policy explains: nothing stays unattended
+        return list(managed), [p.name for p in inline]
+    return found
+
+
+@dataclass
+class _CiRoles:
+    """The CI template's values (the everyday role and, for an admin, the deploy role) and what the plan says."""
+
+    description: str
+    switch: str
+    policies: list[AwsPolicyDocument]
+    values: dict[str, object]
+
+
+def _ci_values(
+    ctx: PlanContext, token: CiToken, trust: AwsPolicyDocument, managed: list[str], inline: list[AwsPolicyDocument]
+) -> dict[str, object]:
+    return {
+        "trust": trust,
+        "provider_present": token.host in ctx.federation_hosts,
+        "issuer_url": token.issuer_url,
+        "audience": token.audience,
+        "managed": managed,
+        "inline": inline,
+        "everyday": True,
+        "deploy": None,
+    }
+
+
+def _ci_roles(
+    ctx: PlanContext,
+    choice: Choice,
+    gated: bool,
+    names: tuple[str, str],
+    permissions: tuple[list[str], list[AwsPolicyDocument]],
+    holes: list[str],
+) -> _CiRoles:
+    """``names``: (resource label, role name); ``permissions``: (managed ARNs, inline documents) carried over."""
+    label_, role_name = names
+    managed, inline = permissions
+    ci = choice.ci or CiSystem.GITHUB
+    platform = PLATFORMS[ci]
+    if not choice.ci_known:
+        holes.append(
+            "REPLACE-WITH-CI-PLATFORM: no tag, name or trust says which CI system runs this identity; the plan "
+            "uses GitHub Actions' issuer and subject: use your platform's (GitLab, CircleCI, Jenkins, Bitbucket, "
+            "Azure Pipelines)"
+        )
+    account = ctx.identity.account
+    switch = _SWITCH[ci]
+    if not choice.split_admin:
+        everyday = _ci_token(ctx, ci, holes, deploy=gated)
+        trust = docs.oidc_trust(account, ci, everyday.host, everyday.audience, everyday.subject)
+        if gated:
+            switch += f" Protect the job that uses it with {platform.approval}: that is the approval."
+        return _CiRoles(
+            f"IAM role {role_name} trusted only by {platform.title} OIDC tokens with subject {everyday.subject}",
+            switch,
+            [trust, *inline],
+            _ci_values(ctx, everyday, trust, managed, inline),
+        )
+    admin_managed, admin_inline = _split(ctx, managed, inline)
+    keep_managed = [m for m in managed if m not in admin_managed]
+    keep_inline = [p for p in inline if p.name not in admin_inline]
+    moved_inline = [p for p in inline if p.name in admin_inline]
+    keeps = bool(keep_managed or keep_inline)
+    deploy_token = _ci_token(ctx, ci, holes, deploy=True)
+    deploy_trust = docs.oidc_trust(
+        account, f"{ci}-deploy", deploy_token.host, deploy_token.audience, deploy_token.subject
+    )
+    deploy_name = _role_name(ctx, "deploy")
+    # the everyday role exists only when the pipeline keeps something beyond what made it admin
+    everyday = _ci_token(ctx, ci, holes, deploy=False) if keeps else deploy_token
+    trust = docs.oidc_trust(account, ci, everyday.host, everyday.audience, everyday.subject)
+    description = f"IAM role {role_name} trusted only by {platform.title} OIDC tokens with subject {everyday.subject}"
+    values = _ci_values(ctx, everyday, trust, managed, inline)
+    values.update(
+        managed=keep_managed,
+        inline=keep_inline,
+        everyday=keeps,
+        deploy={
+            "label": f"{label_}_deploy",
+            "role_name": deploy_name,
+            "trust": deploy_trust,
+            "managed": admin_managed,
+            "inline": moved_inline,
+        },
+    )
+    moved = ", ".join([*(m.rsplit("/", 1)[-1] for m in admin_managed), *admin_inline]) or "its admin policies"
+    description = (
+        (description + "; " if keeps else "")
+        + f"IAM role {deploy_name} holding what made it admin ({moved}), trusted only by the deploy job's "
+        f"token (subject {deploy_token.subject}), approved through {platform.approval}"
+    )
+    switch += (
+        f" Split the pipeline: only the deploy job runs behind {platform.approval} and assumes {deploy_name}"
+        + (f"; every other job assumes {role_name}, unattended." if keeps else ".")
+        + " No job waits on a per-run approval broker."
+    )
+    policies = [trust, *keep_inline] if keeps else []
+    return _CiRoles(description, switch, [*policies, deploy_trust, *moved_inline], values)
 
 
 def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
@@ -104,7 +218,7 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
     deactivate, reactivate, delete = _old(ctx)
     managed, inline = _permissions(ctx)
     common = {
-        "label": label(identity.name),
+        "label": identity_label(identity),
         "role_name": _role_name(ctx),
         "replaces": identity.id,
         "managed": managed,
@@ -123,7 +237,7 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
         extra: list[AwsPolicyDocument] | None = None,
         **values: object,
     ) -> Target:
-        snippet = render(template, AWS, f"{label(identity.name)}.tf", trust=trust, ttl=ttl, **common, **values)
+        snippet = render(template, AWS, f"{identity_label(identity)}.tf", trust=trust, ttl=ttl, **common, **values)
         return Target(
             description,
             ttl,
@@ -138,31 +252,33 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
         )
 
     if pattern is P.AWS_CI_OIDC_ROLE:
-        ci = choice.ci or "github"
-        subject = _subject(ctx, ci, gated, holes)
-        host, audience = docs.ci_issuer(ci, org_id(ctx, holes) if ci == "circleci" else "")
-        trust = docs.oidc_trust(account, ci, host, audience, subject)
-        present = host in ctx.federation_hosts
-        switch = {
-            "github": "In the workflow, grant `id-token: write` and use aws-actions/configure-aws-credentials "
-            "with role-to-assume = the new role; remove the stored key from the CI secrets.",
-            "gitlab": "In .gitlab-ci.yml, request an id_token with aud https://gitlab.com and call "
-            "`aws sts assume-role-with-web-identity`; remove the stored key from CI variables.",
-            "circleci": "In .circleci/config.yml, give the aws-cli orb's setup the new role_arn (it exchanges "
-            "$CIRCLE_OIDC_TOKEN_V2); remove the stored key from the project's environment variables.",
-        }[ci]
-        if gated:
-            switch += " Protect the `production` environment with required reviewers: that is the approval."
-        return role(
+        label_ = identity_label(identity)
+        roles = _ci_roles(ctx, choice, gated, (label_, _role_name(ctx)), (managed, inline), holes)
+        snippet = render(
             "aws-ci-oidc-role",
-            trust,
+            AWS,
+            f"{label_}.tf",
+            ttl=3600,
+            label=label_,
+            role_name=_role_name(ctx),
+            replaces=identity.id,
+            comment=common["comment"],
+            **roles.values,
+        )
+        split = roles.values["deploy"] is not None
+        new_paths = [_role_name(ctx)] if roles.values["everyday"] else []
+        return Target(
+            roles.description,
             3600,
-            f"IAM role {common['role_name']} trusted only by {ci} OIDC tokens with subject {subject}",
-            switch,
-            2,
-            provider_present=present,
-            issuer_url=f"https://{host}",
-            audience=audience,
+            3 if split else 2,
+            [snippet],
+            roles.switch,
+            deactivate,
+            reactivate,
+            delete,
+            policies=roles.policies,
+            placeholders=holes,
+            new_paths=new_paths + ([_role_name(ctx, "deploy")] if split else []),
         )
     if pattern is P.AWS_EKS_POD_ROLE:
         sub = next(
@@ -213,7 +329,9 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
         )
     if pattern is P.AWS_ROLES_ANYWHERE:
         holes.append(
-            "var." + label(identity.name) + "_ca_certificate_pem: the PEM of the CA that issues the host's certificate"
+            "var."
+            + identity_label(identity)
+            + "_ca_certificate_pem: the PEM of the CA that issues the host's certificate"
         )
         return role(
             "aws-roles-anywhere",
@@ -237,7 +355,7 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
         snippet = render(
             "aws-identity-center",
             AWS,
-            f"{label(identity.name)}.tf",
+            f"{identity_label(identity)}.tf",
             session_duration="PT1H",
             inline_policy=merged if merged["Statement"] else None,
             **{**common, "managed": [m for m in managed if ":aws:policy/" not in m]},
@@ -357,8 +475,8 @@ def aws_retire(ctx: PlanContext) -> Target:
     snippet = render(
         "retire-aws",
         AWS,
-        f"{label(identity.name)}.tf",
-        label=label(identity.name),
+        f"{identity_label(identity)}.tf",
+        label=identity_label(identity),
         kind=kind,
         resource_name=identity.name,
         quarantine=quarantine,
@@ -392,8 +510,8 @@ def aws_compensate(ctx: PlanContext, rotation_days: int, in_place_sources: bool)
     snippet = render(
         "compensate-aws",
         AWS,
-        f"{label(identity.name)}.tf",
-        label=label(identity.name),
+        f"{identity_label(identity)}.tf",
+        label=identity_label(identity),
         user_name=identity.name,
         guardrail=guardrail,
         key_ids=[c.id for c in ctx.secrets],

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+from standing.planner.ci import PLATFORMS, CiSystem, ci_token
+from standing.planner.ci import azure_subject as ci_subject
 from standing.planner.context import PlanContext
-from standing.planner.iac import label, render
+from standing.planner.iac import identity_label, render
 from standing.planner.model import AgenticControls, AgenticMode, TerraformProvider
 from standing.planner.model import TargetPattern as P
 from standing.planner.patterns import Choice
-from standing.planner.targets import Target, ci_token, placeholder, tag
+from standing.planner.targets import Target, placeholder, tag
 
 AZUREAD = [TerraformProvider.AZUREAD]
 AZURERM = [TerraformProvider.AZURERM]
+
+
+_AZURE_SWITCH = {
+    CiSystem.GITHUB: "Log in with the app's client id and tenant id using the CI job's OIDC token (azure/login "
+    "with `id-token: write` on GitHub); delete the secret from CI.",
+    CiSystem.GITLAB: "Request an id_token with aud api://AzureADTokenExchange and `az login --service-principal "
+    "--federated-token`; delete the secret from CI variables.",
+    CiSystem.CIRCLECI: "Log in with `az login --service-principal --federated-token $CIRCLE_OIDC_TOKEN_V2`; delete the "
+    "secret from the project's environment variables.",
+    CiSystem.JENKINS: "Add an OpenID Connect id token credential with audience api://AzureADTokenExchange and log in "
+    "with `az login --service-principal --federated-token`; delete the secret from Jenkins.",
+    CiSystem.BITBUCKET: "Set `oidc: true` on the step and log in with `az login --service-principal --federated-token "
+    "$BITBUCKET_STEP_OIDC_TOKEN`; delete the secret from the repository variables.",
+    CiSystem.AZURE_DEVOPS: "Convert the Azure service connection to workload identity federation (its issuer and subject "
+    "are shown on the connection; newer ones use the Microsoft Entra issuer); delete the secret.",
+}
 
 
 def _app_object_id(ctx: PlanContext) -> str:
@@ -39,7 +57,7 @@ def azure_target(ctx: PlanContext, choice: Choice) -> Target:
     identity = ctx.identity
     holes: list[str] = []
     deactivate, reactivate, delete = _old(ctx)
-    name = label(identity.name)
+    name = identity_label(identity)
     comment = f"standing plan for {identity.id}: {choice.pattern.value}"
     pattern = choice.pattern
     grants = [{"scope": scope, "role": role} for scope, role in ctx.standing_grants]
@@ -57,31 +75,68 @@ def azure_target(ctx: PlanContext, choice: Choice) -> Target:
         return Target(description, ttl, effort, [snippet], switch, deactivate, reactivate, delete, placeholders=holes)
 
     if pattern is P.AZURE_FEDERATED_CREDENTIAL:
-        if choice.ci == "kubernetes":
+        if choice.kubernetes:
             issuer = "https://" + placeholder(holes, "AKS-OIDC-ISSUER", "the cluster's OIDC issuer URL") + "/"
             namespace = tag(ctx, "namespace") or placeholder(holes, "NAMESPACE", "the pod's namespace")
             ksa = tag(ctx, "service-account") or placeholder(holes, "KSA", "the pod's Kubernetes service account")
             subject = f"system:serviceaccount:{namespace}:{ksa}"
             switch = "Enable workload identity on the pod (azure.workload.identity/use label); remove the secret."
         else:
-            token = ci_token(ctx, choice.ci or "github", holes)
-            issuer, subject = token.issuer_url, token.subject
-            switch = (
-                "Log in with the app's client id and tenant id using the CI job's OIDC token (azure/login "
-                "with `id-token: write` on GitHub); delete the secret from CI."
+            ci = choice.ci or CiSystem.GITHUB
+            # an Entra credential matches one exact subject: a GitHub job in the `production` environment,
+            # unless an admin's deploy job gets its own app below (then the everyday job's branch)
+            token = ci_token(
+                ctx, ci, holes, deploy=ci is CiSystem.GITHUB and not choice.split_admin, aws_audience=False
             )
-        return target(
-            "azure-federated-credential",
-            AZUREAD,
-            3600,
-            f"federated identity credential on the app for issuer {issuer} and subject {subject}",
-            switch,
-            2,
-            application_object_id=_app_object_id(ctx),
-            credential_name="standing-jit",
-            issuer_url=issuer,
-            subject=subject,
-        )
+            issuer = token.issuer_url
+            subject = ci_subject(ctx, ci, token, holes, deploy=False)
+            switch = _AZURE_SWITCH[ci]
+        values: dict[str, object] = {
+            "application_object_id": _app_object_id(ctx),
+            "credential_name": "standing-jit",
+            "issuer_url": issuer,
+            "subject": subject,
+            "everyday": True,
+            "deploy": None,
+        }
+        description = f"federated identity credential on the app for issuer {issuer} and subject {subject}"
+        providers = AZUREAD
+        if choice.split_admin and not choice.kubernetes:
+            ci = choice.ci or CiSystem.GITHUB
+            platform = PLATFORMS[ci]
+            if not choice.ci_known:
+                holes.append(
+                    "REPLACE-WITH-CI-PLATFORM: no tag, name or trust says which CI system runs this identity; the "
+                    "plan uses GitHub Actions' issuer and subject: use your platform's"
+                )
+            deploy_token = ci_token(ctx, ci, holes, deploy=True, aws_audience=False)
+            deploy_subject = ci_subject(ctx, ci, deploy_token, holes, deploy=True)
+            # what made it admin; if no single role explains it, nothing stays with the everyday identity
+            moved = sorted({(scope, role) for scope, role in ctx.standing_grants if role in ctx.admin_parts}) or sorted(
+                set(ctx.standing_grants)
+            )
+            kept = [g for g in ctx.standing_grants if g not in moved]
+            deploy_name = f"{identity.name}-deploy"
+            values["everyday"] = bool(kept)
+            values["deploy"] = {
+                "display_name": deploy_name,
+                "issuer_url": deploy_token.issuer_url,
+                "subject": deploy_subject,
+                "grants": [{"scope": scope, "role": role} for scope, role in moved if scope.startswith("/")],
+                "by_hand": [f"{role} on {scope}" for scope, role in moved if not scope.startswith("/")],
+            }
+            roles = ", ".join(role.rsplit("/", 1)[-1] for _, role in moved) or "its privileged roles"
+            description = (
+                (description + "; " if kept else "")
+                + f"app {deploy_name} holding what made it admin ({roles}), usable only by the deploy job's token "
+                f"(subject {deploy_subject}), approved through {platform.approval}"
+            )
+            switch += (
+                f" Remove the privileged assignment(s) ({roles}) from {identity.name}. Only the deploy job, behind "
+                f"{platform.approval}, logs in as {deploy_name}; no job waits on a per-run approval."
+            )
+            providers = [TerraformProvider.AZUREAD, TerraformProvider.AZURERM]
+        return target("azure-federated-credential", providers, 3600, description, switch, 2, **values)
     if pattern is P.AZURE_MANAGED_IDENTITY:
         return target(
             "azure-managed-identity",
@@ -135,8 +190,8 @@ def azure_retire(ctx: PlanContext) -> Target:
     snippet = render(
         "retire-azure",
         AZUREAD,
-        f"{label(ctx.identity.name)}.tf",
-        label=label(ctx.identity.name),
+        f"{identity_label(ctx.identity)}.tf",
+        label=identity_label(ctx.identity),
         object_id=ctx.identity.id,
         client_id=client_id,
         comment=f"standing plan for {ctx.identity.id}: retire",
@@ -156,12 +211,12 @@ def azure_retire(ctx: PlanContext) -> Target:
 
 def azure_compensate(ctx: PlanContext, rotation_days: int) -> Target:
     deactivate, reactivate, delete = _old(ctx)
-    holes = [f"var.{label(ctx.identity.name)}_rotation_marker: changed by the rotation pipeline"]
+    holes = [f"var.{identity_label(ctx.identity)}_rotation_marker: changed by the rotation pipeline"]
     snippet = render(
         "compensate-azure",
         AZUREAD,
-        f"{label(ctx.identity.name)}.tf",
-        label=label(ctx.identity.name),
+        f"{identity_label(ctx.identity)}.tf",
+        label=identity_label(ctx.identity),
         application_object_id=_app_object_id(ctx),
         rotation_days=rotation_days,
         comment=f"standing plan for {ctx.identity.id}: compensate",

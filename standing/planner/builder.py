@@ -14,6 +14,7 @@ from standing.core.facts import days_since, describe
 from standing.core.findings import Finding
 from standing.core.traits import Trait
 from standing.planner.aws_documents import without_unknown_actions
+from standing.planner.ci import PLATFORMS, CiSystem
 from standing.planner.context import PlanContext, build_context
 from standing.planner.controls import ROTATION_DAYS, compensating_controls, risk_after
 from standing.planner.model import (
@@ -31,6 +32,13 @@ from standing.planner.patterns import Choice, choose
 from standing.planner.progress import replacements, tagged_new_path
 from standing.planner.providers import PlannerProfile, profile
 from standing.planner.targets import Target
+from standing.planner.third_party import (
+    access_query,
+    is_third_party,
+    outside_identity,
+    third_party_controls,
+    third_party_target,
+)
 
 _SENSITIVE_ROLES = ("secret", "kms", "storage", "bigquery", "keyvault", "key vault", "sql")
 
@@ -42,6 +50,14 @@ def _approval(ctx: PlanContext, choice: Choice) -> Approval:
         return Approval(
             required=True,
             reason="the exception itself: its owner approves it, and renews it explicitly before it expires",
+        )
+    if choice.split_admin:
+        platform = PLATFORMS[choice.ci or CiSystem.GITHUB]
+        return Approval(
+            required=True,
+            reason=f"admin-equivalent (or a path to admin), in CI: only the deploy job gets the admin role, approved "
+            f"through {platform.approval}; every other job runs unattended, and no per-run approval broker stops "
+            "the pipeline",
         )
     if ctx.admin:
         return Approval(required=True, reason="admin-equivalent (or a path to admin): every elevation is approved")
@@ -87,6 +103,8 @@ def _watch_days(ctx: PlanContext) -> int:
 
 
 def _steps(ctx: PlanContext, choice: Choice, target: Target, watch: int, built: str | None) -> list[Step]:
+    if choice.pattern is TargetPattern.COMPENSATE and is_third_party(ctx):
+        return _third_party_steps(ctx, target, watch, built)
     old = ", ".join(describe(c) for c in ctx.secrets) or f"the current standing access of {ctx.identity.name}"
     query = profile(ctx.identity.provider).old_credential_query(ctx).query
     steps: list[tuple[StepKind, str, str, str, int | None]] = []
@@ -128,6 +146,42 @@ def _steps(ctx: PlanContext, choice: Choice, target: Target, watch: int, built: 
             None,
         ),
     ]
+    return _numbered(steps, built)
+
+
+def _third_party_steps(ctx: PlanContext, target: Target, watch: int, built: str | None) -> list[Step]:
+    """Access an outside party holds is not retired: it moves behind the controls, and the old form goes."""
+    query = access_query(ctx).query
+    return _numbered(
+        [
+            (
+                StepKind.CREATE_NEW_PATH,
+                "Put the controls in place",
+                f"Apply the Terraform below: {target.description}.",
+                "Destroy the new resources (`terraform destroy -target ...`); nothing else changed.",
+                None,
+            ),
+            (
+                StepKind.SWITCH_CONSUMER,
+                "Switch the outside party to the controlled access",
+                target.switch,
+                "Tell the outside party to go back to its previous call; the old access is still in place.",
+                None,
+            ),
+            (
+                StepKind.WATCH_UNUSED,
+                f"Watch the outside party's use for {watch} days",
+                f"Every use in this query must meet the new conditions for {watch} days: {query}",
+                "Nothing to undo. A use that does not meet them means the partner has not switched yet.",
+                watch,
+            ),
+            (StepKind.DEACTIVATE, "Remove the uncontrolled access", target.deactivate, target.reactivate, None),
+        ],
+        built,
+    )
+
+
+def _numbered(steps: list[tuple[StepKind, str, str, str, int | None]], built: str | None) -> list[Step]:
     return [
         Step(
             order=i,
@@ -147,7 +201,7 @@ def _target(ctx: PlanContext, choice: Choice, provider: PlannerProfile) -> Targe
     if choice.pattern is TargetPattern.RETIRE:
         return provider.retire(ctx)
     if choice.pattern is TargetPattern.COMPENSATE:
-        return provider.compensate(ctx, ROTATION_DAYS)
+        return third_party_target(ctx) if is_third_party(ctx) else provider.compensate(ctx, ROTATION_DAYS)
     return provider.target(ctx, choice, _approval(ctx, choice).required)
 
 
@@ -176,7 +230,12 @@ def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
     if Trait.SHARED in ctx.traits and choice.pattern not in (TargetPattern.RETIRE, TargetPattern.COMPENSATE):
         target.description += "; one per consumer, since several consumers share this identity today"
     risk = max((f.risk or 0) for f in ctx.findings)
-    controls = compensating_controls(ctx) if choice.pattern is TargetPattern.COMPENSATE else []
+    outside = choice.pattern is TargetPattern.COMPENSATE and is_third_party(ctx)
+    controls = (
+        (third_party_controls(ctx) if outside else compensating_controls(ctx))
+        if choice.pattern is TargetPattern.COMPENSATE
+        else []
+    )
     approval = _approval(ctx, choice)
     if choice.pattern is TargetPattern.RETIRE:
         phase, residual = Phase.QUICK_WIN, 0
@@ -188,9 +247,10 @@ def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
         phase, residual = Phase.MIGRATION, min(risk, 5 if approval.required else 0)
     identity = ctx.identity
     watch = 7 if choice.pattern is TargetPattern.RETIRE else _watch_days(ctx)
-    verify = [provider.old_credential_query(ctx)]
+    verify = [access_query(ctx) if outside else provider.old_credential_query(ctx)]
     if choice.pattern not in (TargetPattern.RETIRE, TargetPattern.COMPENSATE):
-        verify.append(provider.new_path_query(ctx, f"{identity.name[:56]}-jit"))
+        # the AWS role name of ``aws_targets._role_name``: at most 57 characters of the name, then -jit
+        verify += [provider.new_path_query(ctx, name) for name in target.new_paths or [f"{identity.name[:57]}-jit"]]
     return Plan(
         identity=identity.id,
         identity_name=identity.name,
@@ -239,8 +299,8 @@ def build_plans(model: RiskModel, findings: list[Finding]) -> list[Plan]:
     plans = []
     replaced_by = replacements(graph)
     for identity_id, merged in by_identity.items():
-        identity = graph.identity(identity_id)
-        if identity is None:
+        identity = graph.identity(identity_id) or outside_identity(merged)
+        if identity is None:  # a finding about a policy: the policy is the fix, there is no identity to plan
             continue
         ctx = build_context(graph, model, identity, merged, as_of)
         built = tagged_new_path(ctx, replaced_by) or profile(identity.provider).recorded_new_path(graph, ctx)

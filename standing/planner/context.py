@@ -7,16 +7,20 @@ test can state it and a plan can quote it.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from standing.analysis.escalation import HopKind
 from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.privilege import PrivilegeLevel, assess_aws_policies
+from standing.analysis.providers import profile as analysis_profile
 from standing.analysis.risk import RiskModel
 from standing.core.facts import is_standing_secret
 from standing.core.findings import Finding
-from standing.core.model import Credential, Identity, ScopePolicy, Trust, TrustKind, WorkloadKind
+from standing.core.model import Credential, Grant, Identity, ScopePolicy, Trust, TrustKind, WorkloadKind
 from standing.core.traits import Trait
 from standing.rules.registry import traits_of
 
@@ -42,6 +46,10 @@ class PlanContext:
     inline_policies: tuple[tuple[str, dict[str, Any]], ...]
     standing_grants: tuple[tuple[str, str], ...]  # (scope id, role id)
     as_of: datetime
+    # Role ids (AWS policies, inline ones as ``...#inline/NAME``; GCP and Azure roles) that make the
+    # identity admin: each grants admin or privilege management alone, or allows the first hop of
+    # its path to admin. What a CI plan splits off into a separately approved deploy role.
+    admin_parts: frozenset[str] = frozenset()
 
     @property
     def traits(self) -> frozenset[Trait]:
@@ -101,7 +109,8 @@ def build_context(
     roles = [r for g in grants if (r := graph.role(g.role_id)) is not None]
     return PlanContext(
         identity=identity,
-        workload=graph.workload_of(identity.id).kind,
+        # An outside principal known only by its grants (a third party) has no workload judgement.
+        workload=graph.workload_of(identity.id).kind if graph.identity(identity.id) else WorkloadKind.UNKNOWN,
         findings=tuple(findings),
         secrets=tuple(
             sorted((c for c in graph.credentials_of(identity.id) if is_standing_secret(c)), key=lambda c: c.id)
@@ -122,4 +131,44 @@ def build_context(
         ),
         standing_grants=tuple(sorted({(g.scope_id, g.role_id) for g in grants})),
         as_of=as_of,
+        admin_parts=admin_parts(graph, identity, grants) if model.reaches_admin(identity.id) else frozenset(),
     )
+
+
+# The AWS action that takes the first hop of a path to admin, for hops a policy grants directly;
+# every other hop kind (minting keys, rewriting a trust, joining a group) is privilege management.
+_HOP_ACTIONS = {HopKind.ASSUME_ROLE: "sts:assumerole", HopKind.PASS_ROLE: "iam:passrole"}
+
+
+def _allows(documents: list[dict[str, Any]], action: str) -> bool:
+    for document in documents:
+        statements = document.get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+                continue
+            actions = statement.get("Action", [])
+            if any(
+                fnmatch.fnmatchcase(action, str(a).lower())
+                for a in (actions if isinstance(actions, list) else [actions])
+            ):
+                return True
+    return False
+
+
+def admin_parts(graph: PrivilegeGraph, identity: Identity, grants: list[Grant]) -> frozenset[str]:
+    """The roles held that make the identity admin, judged one at a time by its provider's judge."""
+    path = graph.paths_to_admin.get(identity.id) or []
+    hop_action = _HOP_ACTIONS.get(path[0].kind) if path else None
+    judge = analysis_profile(identity.provider).assess
+    parts = set()
+    for grant in grants:
+        role = graph.role(grant.role_id)
+        if role is None:
+            continue
+        if judge is not None:
+            level = judge([(grant, role)]).level
+        else:
+            level = assess_aws_policies((role.name, d) for d in role.documents).level
+        if level >= PrivilegeLevel.PRIVILEGE_MANAGEMENT or (hop_action and _allows(list(role.documents), hop_action)):
+            parts.add(role.id)
+    return frozenset(parts)

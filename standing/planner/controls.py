@@ -24,6 +24,10 @@ WEIGHTS = {
     ControlKind.OWNER_AND_JUSTIFICATION: 3,
     ControlKind.EXCEPTION_EXPIRY: 5,
     ControlKind.POST_USE_REVIEW: 2,
+    ControlKind.EXTERNAL_ID: 10,
+    ControlKind.SESSION_LIMIT: 5,
+    ControlKind.SESSION_TAGS: 3,
+    ControlKind.ACCESS_REVIEW: 5,
 }
 ROTATION_DAYS = 90
 EXCEPTION_DAYS = 180

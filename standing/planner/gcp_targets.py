@@ -4,14 +4,31 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from standing.planner.ci import PLATFORMS, CiSystem, ci_token
 from standing.planner.context import PlanContext
-from standing.planner.iac import label, render
+from standing.planner.iac import identity_label, render
 from standing.planner.model import AgenticControls, AgenticMode, TerraformProvider
 from standing.planner.model import TargetPattern as P
 from standing.planner.patterns import Choice
-from standing.planner.targets import Target, ci_token, placeholder, tag
+from standing.planner.targets import Target, placeholder, tag
 
 GOOGLE = [TerraformProvider.GOOGLE]
+
+
+_GCP_SWITCH = {
+    CiSystem.GITHUB: "Use google-github-actions/auth (or `gcloud iam workload-identity-pools create-cred-config`) "
+    "with the pool provider; remove the key file from the CI secrets.",
+    CiSystem.GITLAB: "Request an id_token in .gitlab-ci.yml and write a credential configuration "
+    "(`gcloud iam workload-identity-pools create-cred-config`) that reads it; remove the key file from CI variables.",
+    CiSystem.CIRCLECI: "Write a credential configuration that reads $CIRCLE_OIDC_TOKEN_V2; remove the key from the "
+    "project's environment variables.",
+    CiSystem.JENKINS: "Add an OpenID Connect id token credential (OpenID Connect Provider plugin) with the pool provider's "
+    "audience and point a credential configuration at the file it is bound to; remove the key from Jenkins.",
+    CiSystem.BITBUCKET: "Set `oidc: true` on the step and write $BITBUCKET_STEP_OIDC_TOKEN where the credential "
+    "configuration reads it; remove the key from the repository variables.",
+    CiSystem.AZURE_DEVOPS: "Request the pipeline's OIDC token ($(System.OidcRequestUri)) and point a credential "
+    "configuration at it; remove the key from the variable group.",
+}
 
 
 def _project(ctx: PlanContext) -> str:
@@ -46,7 +63,7 @@ def gcp_target(ctx: PlanContext, choice: Choice) -> Target:
     identity, project, email = ctx.identity, _project(ctx), ctx.identity.id
     holes: list[str] = []
     deactivate, reactivate, delete = _old(ctx)
-    name = label(identity.name)
+    name = identity_label(identity)
     common = {
         "label": name,
         "project": project,
@@ -61,22 +78,58 @@ def gcp_target(ctx: PlanContext, choice: Choice) -> Target:
         return Target(description, ttl, effort, [snippet], switch, deactivate, reactivate, delete, placeholders=holes)
 
     if pattern is P.GCP_WORKLOAD_IDENTITY_FEDERATION:
-        ci = choice.ci or "github"
-        token = ci_token(ctx, ci, holes)
-        return target(
-            "gcp-workload-identity-federation",
-            3600,
-            f"workload identity pool provider for {ci} limited to {token.value}, impersonating {email}",
-            "Use google-github-actions/auth (or `gcloud iam workload-identity-pools create-cred-config`) "
-            "with the pool provider; remove the key file from the CI secrets.",
-            3,
-            ci=ci,
-            pool_id="ci-pool",
-            issuer_url=token.issuer_url,
-            repository_claim=token.claim,
-            repository=token.value,
-            attribute_condition=f'{token.claim} == "{token.value}"',
+        ci = choice.ci or CiSystem.GITHUB
+        platform = PLATFORMS[ci]
+        token = ci_token(ctx, ci, holes, deploy=False, aws_audience=False)
+        values: dict[str, object] = {
+            "ci": ci,
+            "pool_id": "ci-pool",
+            "issuer_url": token.issuer_url,
+            "repository_claim": token.claim,
+            "repository": token.value,
+            "attribute_condition": f'{token.claim} == "{token.value}"',
+            "everyday": True,
+            "deploy": None,
+        }
+        description = (
+            f"workload identity pool provider for {platform.title} limited to {token.value}, impersonating {email}"
         )
+        switch = _GCP_SWITCH[ci]
+        if choice.split_admin:
+            if not choice.ci_known:
+                holes.append(
+                    "REPLACE-WITH-CI-PLATFORM: no tag, name or trust says which CI system runs this identity; the "
+                    "plan uses GitHub Actions' issuer and claims: use your platform's"
+                )
+            deploy = ci_token(ctx, ci, holes, deploy=True, aws_audience=False)
+            # what made it admin; if no single role explains it, nothing stays with the everyday identity
+            moved = sorted({(scope, role) for scope, role in ctx.standing_grants if role in ctx.admin_parts}) or sorted(
+                set(ctx.standing_grants)
+            )
+            kept = [g for g in ctx.standing_grants if g not in moved]
+            account_id = email.split("@", 1)[0]
+            deploy_id = f"{account_id[:23]}-deploy"
+            deploy_email = f"{deploy_id}@{project}.iam.gserviceaccount.com"
+            if deploy.value != token.value:
+                values["attribute_condition"] = f'{token.claim} in ["{token.value}", "{deploy.value}"]'
+            values["everyday"] = bool(kept)
+            values["deploy"] = {
+                "account_id": deploy_id,
+                "email": deploy_email,
+                "subject": deploy.subject,
+                "grants": moved,
+            }
+            moved_roles = ", ".join(role for _, role in moved) or "its privileged roles"
+            description = (
+                (description + "; " if kept else "")
+                + f"{deploy_email} holding what made it admin ({moved_roles}), impersonable only by the deploy job's token "
+                f"(subject {deploy.subject}), approved through {platform.approval}"
+            )
+            switch += (
+                f" Remove the privileged binding(s) ({moved_roles}) from {email}. Only the deploy job, behind "
+                f"{platform.approval}, impersonates {deploy_email}; no job waits on a per-run approval."
+            )
+        return target("gcp-workload-identity-federation", 3600, description, switch, 3, **values)
     if pattern is P.GCP_ATTACHED_SERVICE_ACCOUNT:
         namespace = tag(ctx, "namespace") or placeholder(holes, "NAMESPACE", "the workload's Kubernetes namespace")
         ksa = tag(ctx, "service-account") or placeholder(holes, "KSA", "the workload's Kubernetes service account")
@@ -150,8 +203,8 @@ def gcp_retire(ctx: PlanContext) -> Target:
     snippet = render(
         "retire-gcp",
         GOOGLE,
-        f"{label(ctx.identity.name)}.tf",
-        label=label(ctx.identity.name),
+        f"{identity_label(ctx.identity)}.tf",
+        label=identity_label(ctx.identity),
         project=_project(ctx),
         email=ctx.identity.id,
         account_id=ctx.identity.id.split("@", 1)[0],
@@ -174,8 +227,8 @@ def gcp_compensate(ctx: PlanContext, rotation_days: int) -> Target:
     snippet = render(
         "compensate-gcp",
         GOOGLE,
-        f"{label(ctx.identity.name)}.tf",
-        label=label(ctx.identity.name),
+        f"{identity_label(ctx.identity)}.tf",
+        label=identity_label(ctx.identity),
         project=_project(ctx),
         rotation_days=rotation_days,
         comment=f"standing plan for {ctx.identity.id}: compensate",

@@ -10,6 +10,7 @@ a string, including HCL's own ``${`` and ``%{``; ``label`` makes a safe identifi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from functools import lru_cache
@@ -18,6 +19,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from standing.core.model import Identity
 from standing.planner.model import AwsPolicyDocument, IacSnippet, TerraformProvider
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -56,6 +58,17 @@ def label(value: Any) -> str:
     """A Terraform identifier (resource label) from any name."""
     text = re.sub(r"[^A-Za-z0-9_]+", "_", str(value)).strip("_").lower() or "identity"
     return text if text[0].isalpha() or text[0] == "_" else f"_{text}"
+
+
+def identity_label(identity: Identity) -> str:
+    """The Terraform label and file name of one identity's plan: unique in the estate, the same every run.
+
+    ``label`` alone is not injective: IAM allows ``svc.old`` and ``svc-old`` side by side (both
+    become ``svc_old``), and two accounts or clouds may each have a ``deployer``. The readable
+    name is kept and a short hash of the identity's id (unique in the estate, stable across
+    scans) is always appended, so no two plans write the same file or resource.
+    """
+    return f"{label(identity.name)}_{hashlib.sha256(identity.id.encode()).hexdigest()[:8]}"
 
 
 @lru_cache(maxsize=1)

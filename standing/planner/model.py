@@ -108,6 +108,11 @@ class ControlKind(StrEnum):
     OWNER_AND_JUSTIFICATION = "owner-and-justification"
     EXCEPTION_EXPIRY = "exception-expiry"
     POST_USE_REVIEW = "post-use-review"
+    # The third-party path: access an outside party holds with its own credentials.
+    EXTERNAL_ID = "external-id"
+    SESSION_LIMIT = "session-limit"
+    SESSION_TAGS = "session-tags"
+    ACCESS_REVIEW = "access-review"
 
 
 class CompensatingControl(Record):

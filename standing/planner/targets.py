@@ -29,6 +29,9 @@ class Target:
     policies: list[AwsPolicyDocument] = field(default_factory=list)
     placeholders: list[str] = field(default_factory=list)
     agentic: AgenticControls | None = None
+    # Names of the new roles or principals whose use verifies the plan, when not the default
+    # ``<name>-jit`` (a CI plan split into an everyday and a deploy role names both).
+    new_paths: list[str] = field(default_factory=list)
 
 
 def tag(ctx: PlanContext, *keys: str) -> str | None:
@@ -41,42 +44,3 @@ def placeholder(target_placeholders: list[str], what: str, why: str) -> str:
     value = REPLACE + what
     target_placeholders.append(f"{value}: {why}")
     return value
-
-
-@dataclass(frozen=True)
-class CiToken:
-    """What a CI system's OIDC token says, for GCP and Azure federation."""
-
-    issuer_url: str
-    subject: str  # the exact subject (Azure matches it literally)
-    claim: str  # the GCP attribute expression naming the repository or project
-    value: str  # the repository or project that claim must equal
-
-
-def ci_token(ctx: PlanContext, ci: str, holes: list[str]) -> CiToken:
-    if ci == "circleci":
-        org = tag(ctx, "circleci-org-id") or placeholder(holes, "ORG-ID", "the CircleCI organisation id")
-        project = tag(ctx, "circleci-project-id") or placeholder(holes, "PROJECT-ID", "the CircleCI project id")
-        user = placeholder(holes, "USER-ID", "the CircleCI user whose jobs run (subjects match exactly)")
-        return CiToken(
-            f"https://oidc.circleci.com/org/{org}",
-            f"org/{org}/project/{project}/user/{user}",
-            "assertion['oidc.circleci.com/project-id']",
-            project,
-        )
-    repository = tag(ctx, "repository", "repo", "github-repository", "gitlab-project") or placeholder(
-        holes, "ORG/REPOSITORY", "the repository whose jobs use this identity"
-    )
-    if ci == "gitlab":
-        return CiToken(
-            "https://gitlab.com",
-            f"project_path:{repository}:ref_type:branch:ref:main",
-            "assertion.project_path",
-            repository,
-        )
-    return CiToken(
-        "https://token.actions.githubusercontent.com",
-        f"repo:{repository}:environment:production",
-        "assertion.repository",
-        repository,
-    )

@@ -145,7 +145,9 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
             )
         )
 
-    mine = [f for f in findings if f.identity == identity.id]
+    # Findings about a policy it holds (a customer policy granting admin) are its findings too.
+    held = {g.role_id for g in graph.grants_of(identity.id)}
+    mine = [f for f in findings if f.identity == identity.id or f.identity in held]
     if mine:
         table = Table(title="Findings", title_justify="left")
         for column in ("Severity", "Risk", "Rule", "Why"):

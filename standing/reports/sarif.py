@@ -18,7 +18,7 @@ from standing import __version__
 from standing.core.findings import Finding, Severity
 from standing.core.iac import SourceRef
 from standing.gate.judge import GateResult
-from standing.rules.frameworks import frameworks_for
+from standing.rules.frameworks import cited_as, mappings_of
 from standing.rules.registry import load_rules
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -59,7 +59,8 @@ def _rules() -> list[dict[str, Any]]:
                 "help": {"text": doc},
                 "defaultConfiguration": {"level": _LEVEL[rule.severity]},
                 "properties": {
-                    "tags": ["security"] + [ref.short for ref in frameworks_for(rule_id)],
+                    # a one-cloud benchmark's control is tagged with its cloud; each result names its own
+                    "tags": ["security"] + [cited_as(m) for m in mappings_of(rule_id)],
                     "security-severity": _SECURITY_SEVERITY[rule.severity],
                 },
             }
@@ -102,6 +103,7 @@ def _result(finding: Finding, result: GateResult, rule_index: dict[str, int], ne
             "identity": finding.identity,
             "blocking": blocking,
             "waived": finding.waiver is not None,
+            "frameworks": [ref.short for ref in finding.frameworks],  # the controls of this finding's cloud
         },
     }
     if related:

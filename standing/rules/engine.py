@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from standing.analysis.graph import PrivilegeGraph
 from standing.core.findings import Finding, Severity, fingerprint
-from standing.core.model import Identity
+from standing.core.model import Identity, Role
 from standing.core.traits import Trait
 from standing.rules.frameworks import frameworks_for
 
@@ -27,9 +27,14 @@ class NoParams(BaseModel):
 
 @dataclass(frozen=True, kw_only=True)
 class Hit:
-    """One thing a rule found wrong with one subject."""
+    """One thing a rule found wrong with one subject.
 
-    identity: Identity
+    ``identity`` is the identity at fault; for a rule about a permission set itself
+    (``Trait.ABOUT_POLICY``) it is the policy or custom role (a ``Role`` whose ``account`` is set),
+    and the finding names the policy where it would name an identity.
+    """
+
+    identity: Identity | Role
     message: str
     subject: str | None = None  # defaults to the identity; a credential id for key rules
     evidence: dict[str, Any] = field(default_factory=dict)
@@ -86,10 +91,10 @@ def to_finding(rule: type[Rule], setting: RuleSettings, hit: Hit) -> Finding:
         identity=hit.identity.id,
         identity_name=hit.identity.name,
         provider=hit.identity.provider,
-        account=hit.identity.account,
+        account=hit.identity.account or "",
         message=hit.message,
         evidence=hit.evidence,
-        frameworks=list(frameworks_for(rule.id)),
+        frameworks=list(frameworks_for(rule.id, hit.identity.provider)),
         fingerprint=fingerprint(rule.id, subject, hit.discriminator),
     )
 

@@ -306,6 +306,9 @@ def _trust_rules(document: dict[str, Any], account: str) -> set[str]:
             match = re.fullmatch(r"(?:arn:aws:iam::)?(\d{12})(?::root)?", entry)
             if match and match.group(1) != account and not condition:
                 rules.add(RuleId.OPEN_TRUST.value)
+            outside = re.match(r"^(?:arn:aws:iam::)?(\d{12})(?::|$)", entry)
+            if outside and outside.group(1) != account:  # with or without a condition
+                rules.add(RuleId.THIRD_PARTY_AWS_TRUST.value)
         if principal != "*" and "Federated" in principal:
             host = principal["Federated"].split("oidc-provider/", 1)[1]
             subjects = [v for block in condition.values() for k, v in block.items() if k == f"{host}:sub"]

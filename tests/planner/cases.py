@@ -181,8 +181,9 @@ def _aws_admin() -> Inventory:
 
 
 def _aws_cross_account() -> Inventory:
+    # Open to anyone: a whole partner account outside the estate is third-party access (its own path).
     r = role("partner-audit")
-    return aws(r, trust(r, "arn:aws:iam::999988887777:root", TrustKind.ACCOUNT), OBSERVE, grant(r, OBSERVE))
+    return aws(r, trust(r, "*", TrustKind.ANY), OBSERVE, grant(r, OBSERVE))
 
 
 def _aws_agent() -> Inventory:

@@ -86,6 +86,27 @@ def test_the_riskiest_identity_shows_its_escalation_path_as_text(scan, opened):
     ]
     items = page.eval_on_selector_all("#detail-findings li", "li => li.map(x => x.textContent.split(':')[0])")
     assert sorted(items) == ["critical path-to-admin", "high key-too-old", "low long-lived-secret"]
+    # each finding shows its own cloud's controls: an AWS key cites CIS AWS, never CIS GCP
+    texts = page.eval_on_selector_all("#detail-findings li", "li => li.map(x => x.textContent)")
+    too_old = next(t for t in texts if "key-too-old" in t)
+    assert "CIS AWS 3.0.0 1.14" in too_old and "CIS GCP" not in too_old
+
+
+def test_the_headline_and_blast_radius_say_what_they_are(scan, opened):
+    page = opened.page
+    caption = page.text_content("#estate-risk-caption")
+    assert caption.startswith("a sum, not a score out of 100: each of ") and "(each 0-100)" in caption
+    rows = page.eval_on_selector_all(
+        "#riskiest tbody tr", "rows => rows.map(r => [r.querySelector('button').textContent, r.cells[4].textContent])"
+    )
+    blast = dict(rows)
+    assert blast["acme-admin"].startswith("reaches admin") and "can become" not in blast["acme-admin"]
+    assert blast[HOSTILE_NAME].startswith("reaches admin; can become 1 other identity")  # near miss: it does
+    page.click("#riskiest button:text-is('acme-admin')")
+    detail = page.text_content("#detail-blast")
+    assert detail.startswith("Reaches admin") and "can become" not in detail.lower()
+    page.click("#riskiest tbody tr:first-child button")
+    assert "can become 1 other identity" in page.text_content("#detail-blast")
 
 
 def test_search_filters_sorting_and_paging_act_on_all_findings(scan, opened):

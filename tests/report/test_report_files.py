@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
+from collections import Counter
 
 import pytest
 from click.testing import CliRunner
 
 from standing.cli.main import main
+from standing.core.model import Provider
 from standing.reports.leadership.figures import compute_figures
+from standing.reports.leadership.formats import render_markdown
 from standing.reports.leadership.inputs import from_findings_dir, history_points
 from standing.reports.leadership.model import Count, PathHop
 from standing.reports.leadership.page import content_security_policy, render_html
@@ -51,13 +55,13 @@ def test_top_of_page_figures_come_from_the_scan_plans_and_history(scans):
     assert (figures.exposure.admin_secrets, figures.exposure.admin_secret_days) == (1, 400)
     assert figures.by_severity == [
         Count(label="critical", count=1),
-        Count(label="high", count=64),
+        Count(label="high", count=65),  # with the customer Admin policy's own finding
         Count(label="medium", count=2),
         Count(label="low", count=64),  # the census: one per live key (63 AWS keys, 1 GCP key)
         Count(label="info", count=0),
     ]
-    assert figures.by_provider == [Count(label="aws", count=129), Count(label="gcp", count=2)]
-    assert figures.by_account == [Count(label=ACCOUNT, count=129), Count(label=GCP_PROJECT, count=2)]
+    assert figures.by_provider == [Count(label="aws", count=130), Count(label="gcp", count=2)]
+    assert figures.by_account == [Count(label=ACCOUNT, count=130), Count(label=GCP_PROJECT, count=2)]
     assert [r.name for r in figures.riskiest[:4]] == [HOSTILE_NAME, "acme-admin", SCRIPT_BREAKER, FORMULA_NAME]
     assert len(figures.riskiest) == 10
     top = figures.riskiest[0]
@@ -82,6 +86,65 @@ def test_top_of_page_figures_come_from_the_scan_plans_and_history(scans):
         "CIS AWS Foundations Benchmark",
         "CIS Google Cloud Platform Foundation Benchmark",
     }
+    # each cloud's benchmark counts only its own cloud's findings: 60+ old AWS keys cite CIS AWS 1.14
+    # and leave CIS GCP 1.7 (same rule, the other cloud's control) at nothing
+    controls = {(c.framework, c.control): c.open_findings for c in figures.frameworks}
+    too_old = Counter(f.provider for f in report.findings.findings if f.rule_id == "key-too-old" and not f.waiver)
+    assert too_old[Provider.AWS] > 60 and too_old[Provider.GCP] == 0
+    assert controls[("CIS AWS Foundations Benchmark", "1.14")] == too_old[Provider.AWS]
+    assert controls[("CIS Google Cloud Platform Foundation Benchmark", "1.7")] == too_old[Provider.GCP]
+
+
+def test_headline_figures_say_what_they_are(scans):
+    """The estate risk is a sum (captioned so, not "0-100"); an admin's blast radius never says "can become 0"."""
+    report = from_findings_dir(scans / "now", ())
+    figures = compute_figures(report)
+    assert figures.risk_identities == len({f.identity for f in report.findings.findings if not f.waiver})
+    assert figures.estate_risk > 100  # why "0-100" beside it misled
+    html = (scans / "now" / "report.html").read_text(encoding="utf-8")
+    caption = re.search(r'<p class="muted" id="estate-risk-caption">(.*?)</p>', html).group(1)
+    assert caption.startswith("a sum, not a score out of 100")
+    assert f"each of {figures.risk_identities:,} identities with open findings" in caption
+    assert "can become 0" not in html
+    rows = {r.name: r for r in figures.riskiest}
+    admin, hostile = rows["acme-admin"], rows[HOSTILE_NAME]
+    assert admin.reaches_admin and admin.reachable == 0
+    assert not any("can become" in part for part in admin.blast)  # reaches admin says it all
+    # near miss: an identity that does become another keeps the figure
+    assert hostile.blast[0] == "can become 1 other identity in 1 account(s)"
+    markdown = render_markdown(figures)
+    assert "(a sum, not a score out of 100: each of" in markdown
+    admin_row = next(line for line in markdown.splitlines() if line.startswith("| acme-admin |"))
+    assert admin_row.endswith("| yes | reads " + ", ".join(admin.sensitive) + " |")
+
+
+def test_the_table_data_carries_each_findings_own_frameworks(scans):
+    """Not the rule's first finding's: one rule cites each cloud's own controls."""
+    html = (scans / "now" / "report.html").read_text(encoding="utf-8")
+    data = json.loads(_data_block(html))
+    report = from_findings_dir(scans / "now", ())
+    by_fingerprint = {f.fingerprint: f for f in report.findings.findings}
+    providers = set()
+    for row in data["findings"]:
+        finding = by_fingerprint[row[7]]
+        assert data["frameworks"][row[8]] == ", ".join(ref.short for ref in finding.frameworks)
+        providers.add(finding.provider)
+    assert providers == {Provider.AWS, Provider.GCP}
+    assert not any("CIS AWS" in text and "CIS GCP" in text for text in data["frameworks"])
+
+
+def test_an_aws_only_estate_shows_no_cis_gcp_control(scans):
+    report = from_findings_dir(scans / "now", ())
+    document = report.findings
+    aws_only = document.model_copy(
+        update={
+            "findings": [f for f in document.findings if f.provider is Provider.AWS],
+            "scan": document.scan.model_copy(update={"providers": [Provider.AWS]}),
+        }
+    )
+    shown = {c.framework for c in compute_figures(dataclasses.replace(report, findings=aws_only)).frameworks}
+    assert "CIS Google Cloud Platform Foundation Benchmark" not in shown
+    assert {"OWASP Non-Human Identities Top 10", "CIS AWS Foundations Benchmark"} <= shown  # near miss: its own cloud's
 
 
 def test_cloud_strings_are_escaped_in_the_page_and_cannot_leave_the_data_block(scans):
@@ -94,7 +157,7 @@ def test_cloud_strings_are_escaped_in_the_page_and_cannot_leave_the_data_block(s
     data = json.loads(block)
     names = {row[1] for row in data["identities"]}
     assert {HOSTILE_NAME, SCRIPT_BREAKER, FORMULA_NAME} <= names
-    assert len(data["findings"]) == 131  # 67 judged, 64 in the census of standing secrets
+    assert len(data["findings"]) == 132  # 68 judged, 64 in the census of standing secrets
     assert html.count("<script") == 2  # the data block and the page's own script, nothing else
 
 
@@ -144,7 +207,7 @@ def test_cli_writes_every_format_escaped_for_its_reader(scans, tmp_path):
     summary = json.loads((tmp_path / "report.json").read_text())
     assert [p["at"][:10] for p in summary["trend"]] == [EARLIER.date().isoformat(), NOW.date().isoformat()]
     rows = list(csv.DictReader(io.StringIO((tmp_path / "report.csv").read_text())))
-    assert len(rows) == 131
+    assert len(rows) == 132
     assert {r["identity_name"] for r in rows if r["identity_name"].startswith("'")} == {"'" + FORMULA_NAME}
     markdown = (tmp_path / "report.md").read_text()
     assert "<img" not in markdown and "| &lt;img src=x onerror=alert(1)&gt; | aws |" in markdown
@@ -225,6 +288,6 @@ def test_waived_findings_stay_in_the_table_but_leave_the_figures(scans, tmp_path
     )
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "out" / "report.json").read_text())
-    assert (summary["open_findings"], summary["waived_findings"]) == (121, 10)
+    assert (summary["open_findings"], summary["waived_findings"]) == (122, 10)
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "report.csv").read_text())))
     assert sorted(r["identity_name"] for r in rows if r["waived"] == "yes") == [f"svc-batch-{i:02d}" for i in range(10)]

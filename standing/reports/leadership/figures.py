@@ -12,7 +12,7 @@ from typing import Any
 
 from standing.core.facts import days_since, is_standing_secret
 from standing.core.findings import Finding, Framework, Severity
-from standing.core.model import Inventory
+from standing.core.model import Inventory, Provider
 from standing.planner.model import PlansDocument
 from standing.reports.leadership.model import (
     ControlCoverage,
@@ -113,8 +113,14 @@ def _roadmap(plans: PlansDocument | None) -> list[PhaseProgress]:
     return progress
 
 
-def _frameworks(open_findings: list[Finding]) -> list[ControlCoverage]:
-    per_rule = Counter(f.rule_id for f in open_findings)
+def _frameworks(open_findings: list[Finding], scanned: set[Provider]) -> list[ControlCoverage]:
+    """Each reported control with the open findings that cite it.
+
+    A benchmark written for one cloud (CIS AWS, CIS GCP) is shown only when that cloud was
+    scanned, and counts only findings about that cloud's identities: CIS GCP controls have
+    nothing to say about an AWS-only estate, failing or passing.
+    """
+    per_rule = Counter((f.rule_id, f.provider) for f in open_findings)
     return [
         ControlCoverage(
             framework=m.ref.framework.value,
@@ -122,10 +128,12 @@ def _frameworks(open_findings: list[Finding]) -> list[ControlCoverage]:
             control=m.ref.control,
             title=m.title,
             rules=sorted(m.rules),
-            open_findings=sum(per_rule[r] for r in m.rules),
+            open_findings=sum(
+                n for (rule_id, provider), n in per_rule.items() if rule_id in m.rules and m.applies_to(provider)
+            ),
         )
         for m in mappings()
-        if m.ref.framework in REPORTED_FRAMEWORKS
+        if m.ref.framework in REPORTED_FRAMEWORKS and (m.provider is None or m.provider in scanned)
     ]
 
 
@@ -163,6 +171,7 @@ def compute_figures(report: ReportInput) -> ReportFigures:
         open_findings=len(open_findings),
         waived_findings=len(document.findings) - len(open_findings),
         estate_risk=sum(identity_risks(document.findings).values()),
+        risk_identities=len(identity_risks(document.findings)),
         trend=report.trend,
         exposure=document.exposure,
         by_severity=[Count(label=s.value, count=sum(1 for f in open_findings if f.severity is s)) for s in Severity],
@@ -172,6 +181,6 @@ def compute_figures(report: ReportInput) -> ReportFigures:
         roadmap=_roadmap(report.plans),
         plans_completed=len(report.plans.completed) if report.plans else 0,
         gaps=document.scan.gaps,
-        frameworks=_frameworks(open_findings),
+        frameworks=_frameworks(open_findings, set(document.scan.providers) | {f.provider for f in document.findings}),
         credential_ages=credential_ages(report.inventory, document.as_of) if report.inventory else None,
     )

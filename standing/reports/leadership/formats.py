@@ -80,7 +80,8 @@ def render_markdown(figures: ReportFigures) -> str:
     lines = [
         f"# Standing privilege risk report, {figures.as_of:%Y-%m-%d}",
         "",
-        f"- Estate risk: **{figures.estate_risk:,}** (sum of each identity's worst risk)",
+        f"- Estate risk: **{figures.estate_risk:,}** (a sum, not a score out of 100: each of "
+        f"{figures.risk_identities:,} identities with open findings adds its worst finding's risk, each 0-100)",
         f"- Admin-equivalent secrets: **{e.admin_secrets:,}** ({e.admin_secret_days:,} secret-days)",
         f"- Standing secrets: **{e.standing_secrets:,}** ({e.standing_secret_days:,} secret-days)",
         f"- Open findings: **{figures.open_findings:,}** ("
@@ -102,12 +103,12 @@ def render_markdown(figures: ReportFigures) -> str:
         "",
         "## The ten riskiest identities",
         "",
-        "| identity | provider | account | risk | findings | reaches admin | can become |",
-        "|---|---|---|---:|---:|---|---:|",
+        "| identity | provider | account | risk | findings | reaches admin | blast radius |",
+        "|---|---|---|---:|---:|---|---|",
     ]
     lines += [
         f"| {md(r.name)} | {r.provider.value} | {md(r.account)} | {r.risk} | {r.findings} | "
-        f"{'yes' if r.reaches_admin else 'no'} | {r.reachable} |"
+        f"{'yes' if r.reaches_admin else 'no'} | {md('; '.join(r.blast)) or '-'} |"
         for r in figures.riskiest
     ]
     if figures.roadmap:

@@ -90,6 +90,23 @@ class RiskyIdentity(Record):
     sensitive: list[str]
     path: list[PathHop] = Field(description="the shortest escalation path its findings show, by name")
 
+    @property
+    def blast(self) -> list[str]:
+        """Its blast radius beyond "reaches admin", in words; only what is worth printing.
+
+        "Can become 0 identities" says nothing (an admin needs no other identity to do harm,
+        and a non-admin that becomes no one is held to its own grants), so it is left out.
+        """
+        parts = []
+        if self.reachable:
+            more = "+" if self.reachable_truncated else ""
+            noun = "identity" if self.reachable == 1 and not more else "identities"
+            where = f" in {len(self.accounts)} account(s)" if self.accounts else ""
+            parts.append(f"can become {self.reachable}{more} other {noun}{where}")
+        if self.sensitive:
+            parts.append("reads " + ", ".join(self.sensitive))
+        return parts
+
 
 class PhaseProgress(Record):
     phase: Phase
@@ -124,7 +141,10 @@ class ReportFigures(Record):
     credentials: int
     open_findings: int
     waived_findings: int
-    estate_risk: int
+    estate_risk: int = Field(
+        description="a sum, not a score: each identity with open findings counts its worst finding's risk (0-100)"
+    )
+    risk_identities: int = Field(default=0, description="how many identities the estate risk sums over")
     trend: list[TrendPoint]
     exposure: Exposure
     by_severity: list[Count]

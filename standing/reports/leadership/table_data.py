@@ -41,7 +41,9 @@ class TableData:
     """Column layout, documented once here and read by ``report.js``.
 
     ``findings`` rows: [severity, rule, identity, risk (-1 unknown), message, subject (-1 = the
-    identity itself), waived 0/1, fingerprint]; severity, rule and identity index the tables.
+    identity itself), waived 0/1, fingerprint, frameworks]; severity, rule, identity and
+    frameworks index the tables. Frameworks are the finding's own, not the rule's: one rule
+    cites CIS AWS on an AWS identity and CIS GCP on a GCP one.
     ``identities`` rows: [id, name, provider, account, reachable, reaches admin 0/1, accounts,
     sensitive, escalation path as [[from, to, how], ...]].
     """
@@ -68,12 +70,11 @@ def _identity_row(finding: Finding, providers: _Interned, accounts: _Interned) -
 
 
 def build_table_data(report: ReportInput) -> TableData:
-    rules, providers, accounts, subjects = _Interned(), _Interned(), _Interned(), _Interned()
+    rules, providers, accounts, subjects, cited = _Interned(), _Interned(), _Interned(), _Interned(), _Interned()
     identity_index: dict[str, int] = {}
     identities: list[list[object]] = []
     names = identity_names(report)
     rule_titles: dict[str, str] = {}
-    rule_frameworks: dict[str, str] = {}
     rows: list[list[object]] = []
     for f in report.findings.findings:
         if f.identity not in identity_index:
@@ -84,7 +85,6 @@ def build_table_data(report: ReportInput) -> TableData:
         if path and (not identities[who][8] or len(path) < len(identities[who][8])):  # type: ignore[arg-type]
             identities[who][8] = [[h.source, h.target, h.how] for h in path]
         rule_titles.setdefault(f.rule_id, f.title)
-        rule_frameworks.setdefault(f.rule_id, ", ".join(ref.short for ref in f.frameworks))
         rows.append(
             [
                 SEVERITIES.index(f.severity.value),
@@ -95,12 +95,14 @@ def build_table_data(report: ReportInput) -> TableData:
                 -1 if f.subject == f.identity else subjects(f.subject),
                 int(f.waiver is not None),
                 f.fingerprint,
+                cited(", ".join(ref.short for ref in f.frameworks)),
             ]
         )
     return TableData(
         {
             "severities": SEVERITIES,
-            "rules": [[r, rule_titles[r], rule_frameworks[r]] for r in rules.values],
+            "rules": [[r, rule_titles[r]] for r in rules.values],
+            "frameworks": cited.values,
             "providers": providers.values,
             "accounts": accounts.values,
             "subjects": subjects.values,

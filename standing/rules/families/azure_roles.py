@@ -69,7 +69,10 @@ class AzureCustomRoleWildcard(Rule):
 
     A custom role exists to be narrower than the built-ins; ``*`` makes it at least
     Contributor, and silently grows with every new resource provider. List the actions
-    the workload uses instead.
+    the workload uses instead. This finding is each workload's standing hold of the role (its
+    fix is that holder's assignment); a definition whose ``*`` also reaches role assignments is,
+    besides, reported once as a definition by ``privileged-custom-policy`` (its fix is the
+    definition, for every holder at once).
     """
 
     id = "azure-custom-role-wildcard"

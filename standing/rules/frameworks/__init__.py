@@ -3,6 +3,11 @@
 A rule says what is wrong; ``standing/rules/frameworks/*.toml`` say who cites it (OWASP NHI Top 10,
 OWASP Agentic Top 10, CIS AWS and GCP, NIST SP 800-53). A new framework, or a benchmark's
 renumbering, is a data change that touches no rule.
+
+A benchmark written for one cloud declares it (``provider = "aws"`` at the top of the file):
+its controls are cited only by findings about that cloud's identities, so a shared rule such
+as ``key-too-old`` cites CIS AWS 1.14 on an AWS key and CIS GCP 1.7 on a GCP key, never the
+other cloud's control. A file without ``provider`` applies to every cloud.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from functools import cache
 from importlib import resources
 
 from standing.core.findings import Framework, FrameworkRef
+from standing.core.model import Provider
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,10 @@ class Mapping:
     ref: FrameworkRef
     title: str
     rules: tuple[str, ...]
+    provider: Provider | None = None  # the one cloud the framework judges; None: every cloud
+
+    def applies_to(self, provider: Provider) -> bool:
+        return self.provider is None or self.provider is provider
 
 
 @cache
@@ -31,24 +41,28 @@ def mappings() -> tuple[Mapping, ...]:
             continue
         data = tomllib.loads(entry.read_text(encoding="utf-8"))
         framework = Framework(data["framework"])
+        provider = Provider(data["provider"]) if "provider" in data else None
         for control, body in data["controls"].items():
             ref = FrameworkRef(framework=framework, version=str(data["version"]), control=str(control))
-            found.append(Mapping(entry.name, ref, body.get("title", ""), tuple(body["rules"])))
+            found.append(Mapping(entry.name, ref, body.get("title", ""), tuple(body["rules"]), provider))
     return tuple(found)
 
 
+def _order(mapping: Mapping) -> tuple[int, str]:
+    return list(Framework).index(mapping.ref.framework), mapping.ref.control
+
+
 @cache
-def frameworks_by_rule() -> dict[str, tuple[FrameworkRef, ...]]:
-    by_rule: dict[str, list[FrameworkRef]] = {}
-    for mapping in mappings():
-        for rule_id in mapping.rules:
-            by_rule.setdefault(rule_id, []).append(mapping.ref)
-    order = list(Framework)
-    return {
-        rule_id: tuple(sorted(refs, key=lambda r: (order.index(r.framework), r.control)))
-        for rule_id, refs in by_rule.items()
-    }
+def mappings_of(rule_id: str) -> tuple[Mapping, ...]:
+    """Every control citing the rule, whatever the cloud: for listings, which must say each one's cloud."""
+    return tuple(sorted((m for m in mappings() if rule_id in m.rules), key=_order))
 
 
-def frameworks_for(rule_id: str) -> tuple[FrameworkRef, ...]:
-    return frameworks_by_rule().get(rule_id, ())
+def frameworks_for(rule_id: str, provider: Provider) -> tuple[FrameworkRef, ...]:
+    """The controls a finding of this rule about an identity of ``provider`` evidences."""
+    return tuple(m.ref for m in mappings_of(rule_id) if m.applies_to(provider))
+
+
+def cited_as(mapping: Mapping) -> str:
+    """A control's short name for a listing, with the one cloud it applies to (``CIS AWS 3.0.0 1.14 (aws)``)."""
+    return mapping.ref.short + (f" ({mapping.provider.value})" if mapping.provider else "")

@@ -5,7 +5,7 @@
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var PAGE = 50;
   var F = data.findings, ids = data.identities, rules = data.rules;
-  var SEV = 0, RULE = 1, WHO = 2, RISK = 3, MSG = 4, SUBJECT = 5, WAIVED = 6;
+  var SEV = 0, RULE = 1, WHO = 2, RISK = 3, MSG = 4, SUBJECT = 5, WAIVED = 6, CITED = 8;
   var state = { sort: "severity", dir: -1, page: 0, query: "", severity: "", provider: "", rule: "" };
   var visible = [], haystack = null;
 
@@ -107,8 +107,14 @@
     document.getElementById("detail-name").textContent = who[1];
     document.getElementById("detail-id").textContent =
       who[0] + " · " + data.providers[who[2]] + " · " + data.accounts[who[3]];
-    var blast = (who[5] ? "Reaches admin. " : "") + "Can become " + who[4] + " identities" +
-      (who[6].length ? " in " + who[6].join(", ") : "") + (who[7].length ? "; reads " + who[7].join(", ") : "") + ".";
+    // a count of zero identities says nothing worth printing: only what it reaches is shown
+    var parts = [];
+    if (who[5]) parts.push("Reaches admin");
+    if (who[4]) parts.push("can become " + who[4] + " other " + (who[4] === 1 ? "identity" : "identities") +
+      (who[6].length ? " in " + who[6].join(", ") : ""));
+    if (who[7].length) parts.push("reads " + who[7].join(", "));
+    var blast = parts.length ? parts.join("; ") + "." : "Its own grants only.";
+    blast = blast.charAt(0).toUpperCase() + blast.slice(1);
     document.getElementById("detail-blast").textContent = blast;
     var path = document.getElementById("detail-path");
     path.replaceChildren();
@@ -129,7 +135,8 @@
       var item = el("li");
       item.appendChild(el("span", data.severities[F[i][SEV]], "sev sev-" + data.severities[F[i][SEV]]));
       item.appendChild(el("span", " " + rules[F[i][RULE]][0] + ": " + F[i][MSG]));
-      if (rules[F[i][RULE]][2]) item.appendChild(el("span", " (" + rules[F[i][RULE]][2] + ")", "muted small"));
+      var cited = data.frameworks[F[i][CITED]];  // this finding's own cloud's controls
+      if (cited) item.appendChild(el("span", " (" + cited + ")", "muted small"));
       list.appendChild(item);
     }
     panel.hidden = false;
