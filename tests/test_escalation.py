@@ -245,8 +245,28 @@ GITHUB_ISSUER = "token.actions.githubusercontent.com"
         ),
         (lambda j: trust(j, "lambda.amazonaws.com", TrustKind.SERVICE), Severity.HIGH),
         (lambda j: account_trust(j), Severity.HIGH),
+        # Principal '*' narrowed to the organization, or to the estate's own account: high.
+        (lambda j: trust(j, "*", TrustKind.ANY, {"StringEquals": {"aws:PrincipalOrgID": "o-acme"}}), Severity.HIGH),
+        (lambda j: trust(j, "*", TrustKind.ANY, {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}), Severity.HIGH),
+        # Near misses: an external id or another account still lets an outside party in.
+        (lambda j: trust(j, "*", TrustKind.ANY, {"StringEquals": {"sts:ExternalId": "x"}}), Severity.CRITICAL),
+        (
+            lambda j: trust(j, "*", TrustKind.ANY, {"StringEquals": {"aws:PrincipalAccount": "999988887777"}}),
+            Severity.CRITICAL,
+        ),
     ],
-    ids=["anyone", "outside-account", "outside-principal", "github-oidc", "service", "own-account"],
+    ids=[
+        "anyone",
+        "outside-account",
+        "outside-principal",
+        "github-oidc",
+        "service",
+        "own-account",
+        "anyone-in-org",
+        "anyone-in-own-account",
+        "anyone-with-external-id",
+        "anyone-in-outside-account",
+    ],
 )
 def test_path_to_admin_severity_follows_how_the_start_is_entered(entry, severity):
     start = role("start")

@@ -13,7 +13,7 @@ from standing.analysis.graph import PrivilegeGraph
 from standing.analysis.privilege import PrivilegeLevel
 from standing.core.facts import describe, is_nhi, is_standing_secret
 from standing.core.findings import Severity
-from standing.core.model import CredentialKind, Identity, IdentityKind, TrustKind
+from standing.core.model import CredentialKind, Identity, IdentityKind, Trust, TrustKind
 from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
@@ -32,8 +32,9 @@ class PathToAdmin(Rule):
     Severity follows how the start can be entered (``entered_by`` in the evidence):
     **critical** from a live standing secret or console password, a trust that admits anyone,
     an account outside the estate, or web identity (CI/OIDC) tokens; **high** otherwise (a role
-    only a cloud service or principals of the estate may assume, a service account others
-    impersonate). A path with a hop under a condition nobody judged is at most high. A role
+    only a cloud service or principals of the estate may assume, ``Principal: *`` narrowed by
+    ``aws:PrincipalOrgID`` or to the estate's accounts by ``aws:PrincipalAccount``, a service
+    account others impersonate). A path with a hop under a condition nobody judged is at most high. A role
     that no live trust admits is not reported (nobody can start there; whoever can rewrite its
     trust has a finding of its own), nor is an IAM user with no live credential
     (``dormant-privileged-identity`` names who could mint one). An identity that is
@@ -101,6 +102,7 @@ _ENTRY_WORDS = {
     "password": "its console password",
     "federated-credential": "web identity tokens through its federated credential",
     "anyone": "a trust admitting any principal",
+    "inside": "a trust admitting any principal, narrowed to",
     "outside-account": "a trust admitting outside account",
     "web-identity": "web identity tokens from",
     "saml": "SAML federation through",
@@ -119,6 +121,27 @@ def _account_of(principal: str) -> str | None:
         parts = principal.split(":")
         return parts[4] if len(parts) > 4 and parts[4] else None
     return principal if principal.isdigit() and len(principal) == 12 else None
+
+
+_ORG_KEYS = frozenset({"aws:principalorgid", "aws:principalorgpaths"})
+
+
+def _inside_only(trust: Trust, known: frozenset[str]) -> str | None:
+    """Who a ``Principal: *`` trust is narrowed to, when a condition keeps it inside the estate.
+
+    ``aws:PrincipalOrgID`` / ``aws:PrincipalOrgPaths`` (an organization's principals), or
+    ``aws:PrincipalAccount`` naming only accounts of this scan, under a positive operator.
+    Anything else (``sts:ExternalId``, a source IP) still lets in whoever meets it.
+    """
+    for source in trust.condition.sources:
+        if source.operator.startswith(("StringNot", "ForAnyValue:StringNot", "ForAllValues:StringNot")):
+            continue
+        key = source.key.lower()
+        if key in _ORG_KEYS and source.values:
+            return f"principals of organization {', '.join(source.values)}"
+        if key == "aws:principalaccount" and source.values and set(source.values) <= known:
+            return f"principals of account {', '.join(source.values)}"
+    return None
 
 
 def ways_in(graph: PrivilegeGraph, identity: Identity) -> list[Entry]:
@@ -142,7 +165,11 @@ def ways_in(graph: PrivilegeGraph, identity: Identity) -> list[Entry]:
         name = who.name if who is not None else trust.principal
         account = _account_of(trust.principal)
         if trust.kind is TrustKind.ANY:
-            entries.append(Entry("anyone", "(under conditions)" if trust.condition.conditional else "", True))
+            inside = _inside_only(trust, known)
+            if inside is not None:
+                entries.append(Entry("inside", inside, False))
+            else:
+                entries.append(Entry("anyone", "(under conditions)" if trust.condition.conditional else "", True))
         elif trust.kind is TrustKind.OIDC:
             entries.append(Entry("web-identity", trust.issuer or trust.principal, True))
         elif trust.kind in (TrustKind.ACCOUNT, TrustKind.PRINCIPAL) and account is not None and account not in known:
