@@ -35,9 +35,7 @@ RESIDUAL_FLOOR = 10  # a standing secret remains, whatever surrounds it
 _EXPIRY_POLICIES = ("iam.serviceAccountKeyExpiryHours", "appManagementPolicy")
 
 
-def _control(
-    kind: ControlKind, description: str, evidence: str | None, query: str | None = None
-) -> CompensatingControl:
+def control(kind: ControlKind, description: str, evidence: str | None, query: str | None = None) -> CompensatingControl:
     return CompensatingControl(
         kind=kind,
         description=description,
@@ -70,43 +68,43 @@ def compensating_controls(ctx: PlanContext) -> list[CompensatingControl]:
     expiry = next((v for k, v in identity.tags.items() if k.lower() == "standing:exception-expires"), None)
     until = (ctx.as_of + timedelta(days=EXCEPTION_DAYS)).date().isoformat()
     return [
-        _control(
+        control(
             ControlKind.ROTATION,
             f"rotate every {ROTATION_DAYS} days by automation (new key, update the consumer, deactivate the old key)",
             _rotation_evidence(ctx),
         ),
-        _control(
+        control(
             ControlKind.SOURCE_RESTRICTION,
             "allow use only from the consumer's known networks or VPC endpoints",
             "; ".join(sources) if sources else None,
         ),
-        _control(
+        control(
             ControlKind.LEAST_PRIVILEGE,
             "cap it with a permissions boundary or a least-privilege policy",
             f"permissions boundary {identity.permissions_boundary}" if identity.permissions_boundary else None,
         ),
-        _control(
+        control(
             ControlKind.ONE_IDENTITY_PER_CONSUMER,
             "one identity per consumer: never share this credential",
             None if ctx.traits & {Trait.SHARED, Trait.SEVERAL_SECRETS} else "no sign of sharing in this scan",
         ),
-        _control(
+        control(
             ControlKind.ALERT_ON_NEW_SOURCE,
             "alert when the credential is used from a source not seen before",
             None,
             query=provider.new_source_query(ctx),
         ),
-        _control(
+        control(
             ControlKind.OWNER_AND_JUSTIFICATION,
             "a named owner and a written justification for the exception",
             f"owner {owner}" if owner else None,
         ),
-        _control(
+        control(
             ControlKind.EXCEPTION_EXPIRY,
             f"the exception expires (proposed: {until}) and is renewed explicitly, or the credential goes",
             f"expires {expiry}" if expiry else None,
         ),
-        _control(
+        control(
             ControlKind.POST_USE_REVIEW, "review its use after each rotation period (sources, actions, volume)", None
         ),
     ]

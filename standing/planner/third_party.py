@@ -21,8 +21,8 @@ from standing.core.model import Identity, IdentityKind, Provider, Trust
 from standing.core.traits import Trait
 from standing.planner.aws_documents import VERSION
 from standing.planner.context import PlanContext
-from standing.planner.controls import WEIGHTS
-from standing.planner.iac import label, render
+from standing.planner.controls import control
+from standing.planner.iac import identity_label, render
 from standing.planner.model import (
     AwsPolicyDocument,
     CompensatingControl,
@@ -101,19 +101,6 @@ def _outside_trusts(ctx: PlanContext, who: Outside) -> list[Trust]:
     return [t for t in ctx.trusts if t.principal in who.principals]
 
 
-def _control(
-    kind: ControlKind, description: str, evidence: str | None, query: str | None = None
-) -> CompensatingControl:
-    return CompensatingControl(
-        kind=kind,
-        description=description,
-        in_place=evidence is not None,
-        evidence=evidence,
-        query=query,
-        risk_reduction=WEIGHTS[kind],
-    )
-
-
 def third_party_controls(ctx: PlanContext) -> list[CompensatingControl]:
     """The controls for access an outside party holds; which are already in place, from the inventory."""
     who = outside(ctx)
@@ -129,12 +116,12 @@ def third_party_controls(ctx: PlanContext) -> list[CompensatingControl]:
         sourced = [t for t in trusts if any(s.key.lower() in _SOURCE_KEYS for s in t.condition.sources)]
         tagged = [t for t in trusts if "sts:tagsession" in (a.lower() for a in t.actions)]
         controls += [
-            _control(
+            control(
                 ControlKind.EXTERNAL_ID,
                 f"the trust requires the external id agreed with {parties} (sts:ExternalId)",
                 "every outside trust requires sts:ExternalId" if who.external_id else None,
             ),
-            _control(
+            control(
                 ControlKind.SOURCE_RESTRICTION,
                 "the trust names one partner role (not the whole account) and the partner's source "
                 "(aws:SourceIp, aws:SourceVpc or aws:PrincipalOrgID)",
@@ -143,12 +130,12 @@ def third_party_controls(ctx: PlanContext) -> list[CompensatingControl]:
                 )
                 or None,
             ),
-            _control(
+            control(
                 ControlKind.SESSION_TAGS,
                 f"sessions carry the tag {PARTNER_TAG} (sts:TagSession), so CloudTrail shows whose session it is",
                 "the trust allows sts:TagSession" if tagged and len(tagged) == len(trusts) else None,
             ),
-            _control(
+            control(
                 ControlKind.SESSION_LIMIT,
                 f"sessions last at most {SESSION_SECONDS // 3600} hour (the role's maximum session duration)",
                 None,
@@ -157,13 +144,13 @@ def third_party_controls(ctx: PlanContext) -> list[CompensatingControl]:
     elif identity.provider is Provider.GCP:
         standing = [g for g in who.grants if g.get("duration") == "standing"]
         controls += [
-            _control(
+            control(
                 ControlKind.SOURCE_RESTRICTION,
                 "a VPC Service Controls perimeter (or an access level) admits the outside principal only from "
                 "the partner's networks",
                 None,
             ),
-            _control(
+            control(
                 ControlKind.SESSION_LIMIT,
                 f"every binding ends with an IAM condition (request.time < {review_by}) and is renewed on review",
                 None if standing else "every binding already ends with a time condition",
@@ -171,35 +158,35 @@ def third_party_controls(ctx: PlanContext) -> list[CompensatingControl]:
         ]
     else:
         controls += [
-            _control(
+            control(
                 ControlKind.SOURCE_RESTRICTION,
                 "a Conditional Access policy for workload identities blocks the app's sign-ins from outside the "
                 "publisher's named locations",
                 None,
             ),
-            _control(
+            control(
                 ControlKind.SESSION_LIMIT,
                 f"the role assignments are time-bound (an active PIM assignment ending {review_by}), renewed on review",
                 None,
             ),
         ]
     controls += [
-        _control(
+        control(
             ControlKind.LEAST_PRIVILEGE,
             f"{parties} gets read-only access, or the narrowest role its integration needs",
             "the outside party gets read-only access" if who.read_only else None,
         ),
-        _control(
+        control(
             ControlKind.OWNER_AND_JUSTIFICATION,
             "a named owner of the partnership and a written justification",
             f"owner {owner}" if owner else None,
         ),
-        _control(
+        control(
             ControlKind.EXCEPTION_EXPIRY,
             f"the access expires (proposed: {review_by}) unless the owner renews it",
             f"expires {expiry}" if expiry else None,
         ),
-        _control(
+        control(
             ControlKind.ACCESS_REVIEW,
             f"review every {REVIEW_DAYS} days what {parties} did with the access, and whether it still needs it",
             None,
@@ -305,8 +292,8 @@ def _aws(ctx: PlanContext) -> Target:
     snippet = render(
         "third-party-aws",
         [TerraformProvider.AWS],
-        f"{label(identity.name)}.tf",
-        label=label(identity.name),
+        f"{identity_label(identity)}.tf",
+        label=identity_label(identity),
         role_name=identity.name,
         trust=trust,
         ttl=SESSION_SECONDS,
@@ -343,8 +330,8 @@ def _gcp(ctx: PlanContext) -> Target:
     snippet = render(
         "third-party-gcp",
         [TerraformProvider.GOOGLE],
-        f"{label(identity.name)}.tf",
-        label=label(identity.name),
+        f"{identity_label(identity)}.tf",
+        label=identity_label(identity),
         member=member,
         bindings=bindings,
         expires=f"{review_by}T00:00:00Z",
@@ -373,8 +360,8 @@ def _azure(ctx: PlanContext) -> Target:
     snippet = render(
         "third-party-azure",
         [TerraformProvider.AZURERM],
-        f"{label(identity.name)}.tf",
-        label=label(identity.name),
+        f"{identity_label(identity)}.tf",
+        label=identity_label(identity),
         principal_id=identity.id,
         grants=grants,
         days=REVIEW_DAYS,

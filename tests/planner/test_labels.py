@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 
-from standing.core.model import Identity
+from standing.core.model import Identity, TrustKind
 from standing.planner.iac import identity_label, label
-from standing.planner.model import Plan
-from tests.builders import key, user
+from standing.planner.model import Plan, TargetPattern
+from tests.builders import key, role, trust, user
 from tests.planner.cases import aws, parsed_terraform, plans_of
 
 OTHER_ACCOUNT = "444455556666"
@@ -66,3 +66,21 @@ def test_a_label_is_the_same_on_every_run_and_a_valid_terraform_identifier() -> 
         text = identity_label(user(name))
         assert text[0].isalpha() or text[0] == "_"
         assert all(c.isascii() and (c.isalnum() or c == "_") for c in text)
+
+
+def test_third_party_plans_of_two_names_that_sanitise_alike_get_their_own_file_and_labels() -> None:
+    """The third-party path writes its own Terraform; it must be as unique as every other path's."""
+    partner = "arn:aws:iam::999988887777:root"
+    dotted, dashed = role("vendor.sync"), role("vendor-sync")
+    plans = plans_of(
+        aws(
+            dotted,
+            dashed,
+            trust(dotted, partner, TrustKind.PRINCIPAL, {"StringEquals": {"sts:ExternalId": "x1"}}),
+            trust(dashed, partner, TrustKind.PRINCIPAL, {"StringEquals": {"sts:ExternalId": "x2"}}),
+        )
+    )
+    first, second = plans["vendor.sync"], plans["vendor-sync"]
+    assert first.pattern is second.pattern is TargetPattern.COMPENSATE
+    assert first.iac[0].filename != second.iac[0].filename
+    assert _labels(first) and _labels(first).isdisjoint(_labels(second))
