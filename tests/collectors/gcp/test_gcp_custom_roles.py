@@ -22,6 +22,7 @@ from google.oauth2.credentials import Credentials
 from standing.analysis.privilege import PrivilegeLevel
 from standing.analysis.privilege_gcp import role_level
 from standing.collectors.gcp import GcpScanOptions, ImportFiles, collect_gcp, import_gcp
+from standing.collectors.gcp.normalize import normalize_estate
 from standing.core.errors import UserError
 from standing.core.findings import Finding, Severity
 from standing.core.model import CoverageStatus, Inventory
@@ -209,3 +210,17 @@ def test_a_custom_role_read_with_its_permissions_is_judged_by_them_not_by_its_na
     assert role_level("projects/p/roles/auditViewer", permissions) is level
     # Near miss: a custom role whose definition was not read is still judged by its name.
     assert role_level("projects/p/roles/auditViewer") is PrivilegeLevel.READ
+
+
+@pytest.mark.parametrize("stage, granted", [(None, True), ("DISABLED", False)], ids=["alpha", "disabled"])
+def test_an_alpha_role_whose_stage_is_left_out_on_the_wire_still_grants(stage, granted):
+    """``stage`` is omitted for ALPHA (the enum's zero); only DISABLED (or deleted) stops a role."""
+    role = {"name": SETTER, "includedPermissions": ["resourcemanager.projects.setIamPolicy"]}
+    binding = {"role": SETTER, "members": [f"serviceAccount:{sa('role-setter')}"]}
+    raw = {
+        "customRoles": [{**role, **({"stage": stage} if stage else {})}],
+        "policies": [{"resource": "projects/acme-prod", "policy": {"bindings": [binding]}}],
+    }
+    inventory = normalize_estate(raw, now=AS_OF)
+    assert bool(inventory.grants) is granted
+    assert bool({r.id: r for r in inventory.roles}[SETTER].permissions) is granted
