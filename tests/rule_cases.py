@@ -232,6 +232,15 @@ def console_and_keys() -> Inventory:
     )
 
 
+def dormant_privileged() -> Inventory:
+    retired, reader = user("retired-deployer"), user("retired-reader")
+    return estate(
+        *holding(retired, "Admin", allow("*")),
+        key(retired, "AKIARETIRED", age=400, used=200, active=False),  # deactivated: no live credential
+        *holding(reader, "ReadOnly", allow("s3:GetObject")),
+    )
+
+
 def expired_secret() -> Inventory:
     lapsed, current = sp("lapsed"), sp("current")
     return estate(
@@ -536,6 +545,9 @@ CASES: dict[str, RuleCase] = {
     "compromised-secret-active": RuleCase(compromised, "leaked-key", "disabled-key", "flagged too, but disabled"),
     "console-and-keys": RuleCase(
         console_and_keys, arn("user", "ops-bot"), arn("user", "old-bot"), "its key is inactive"
+    ),
+    "dormant-privileged-identity": RuleCase(
+        dormant_privileged, arn("user", "retired-deployer"), arn("user", "retired-reader"), "no credential, read-only"
     ),
     "expired-secret-present": RuleCase(expired_secret, "lapsed-secret", "current-secret", "expires tomorrow"),
     "federated-and-secrets": RuleCase(

@@ -6,6 +6,7 @@ import pytest
 
 from standing.analysis.escalation import ADMIN_SINK, HopKind
 from standing.analysis.graph import PrivilegeGraph
+from standing.core.findings import Severity
 from standing.core.model import Credential, CredentialKind, Identity, IdentityKind, Provider, TrustKind
 from standing.rules.analyse import analyse
 from standing.rules.config import ScanConfig
@@ -110,7 +111,7 @@ def test_credential_minting_trust_rewrite_and_self_policy():
     }
 
 
-def test_path_to_admin_rule_reports_multi_hop_paths_from_standing_keys_only():
+def test_path_to_admin_fires_for_every_nhi_on_the_path_but_not_for_a_keyless_user():
     ci = user("ci")
     middle = role("middle")
     keyless = user("keyless")
@@ -123,11 +124,182 @@ def test_path_to_admin_rule_reports_multi_hop_paths_from_standing_keys_only():
         *with_policy(keyless, "KeylessAssume", allow("sts:AssumeRole", arn("role", "admin"))),
     ]
     inv = inventory(ADMIN_ROLE, ADMIN_POLICY, grant(ADMIN_ROLE, ADMIN_POLICY), *records)
-    findings = [f for f in analyse(inv, ScanConfig(), as_of=NOW) if f.rule_id == "path-to-admin"]
-    assert [(f.identity, [h["to"] for h in f.evidence["hops"]]) for f in findings] == [
-        (ci.id, [middle.id, ADMIN_ROLE.id])
-    ]
-    assert "ci -> middle -> admin" in findings[0].message
+    findings = {f.identity: f for f in analyse(inv, ScanConfig(), as_of=NOW) if f.rule_id == "path-to-admin"}
+    # The keyless user has no way in today: dormant-privileged-identity names who could mint one.
+    assert {i: [h["to"] for h in f.evidence["hops"]] for i, f in findings.items()} == {
+        ci.id: [middle.id, ADMIN_ROLE.id],
+        middle.id: [ADMIN_ROLE.id],
+    }
+    assert "ci -> middle -> admin" in findings[ci.id].message
+    assert "access key AKIACI" in findings[ci.id].message
+    assert findings[ci.id].severity is Severity.CRITICAL
+    # The role in the middle is entered by principals of its own account: high, and no key named.
+    middle_finding = findings[middle.id]
+    assert middle_finding.severity is Severity.HIGH
+    assert "key" not in middle_finding.message
+    assert f"principals of account {ACCOUNT}" in middle_finding.message
+    assert middle_finding.evidence["entered_by"] == [{"how": "account", "who": ACCOUNT, "critical": False}]
+
+
+def _jump_estate(*extra):
+    """A jump role EC2 runs as, allowed to assume the admin role that names it in its trust."""
+    jump = role("jump")
+    return jump, inventory(
+        ADMIN_ROLE,
+        ADMIN_POLICY,
+        grant(ADMIN_ROLE, ADMIN_POLICY),
+        *with_policy(jump, "JumpAssume", allow("sts:AssumeRole", arn("role", "admin"))),
+        trust(jump, "ec2.amazonaws.com", TrustKind.SERVICE),
+        trust(ADMIN_ROLE, jump.id, TrustKind.PRINCIPAL),
+        *extra,
+    )
+
+
+def test_a_jump_role_into_an_admin_role_is_a_path_to_admin_and_its_near_miss_is_silent():
+    reader = role("reader")
+    near = role("near-jump")
+    read_only = policy("ReadOnly", allow("s3:GetObject"))
+    jump, inv = _jump_estate(
+        reader,
+        read_only,
+        grant(reader, read_only),
+        trust(reader, near.id, TrustKind.PRINCIPAL),
+        *with_policy(near, "NearAssume", allow("sts:AssumeRole", arn("role", "reader"))),
+        trust(near, "ec2.amazonaws.com", TrustKind.SERVICE),
+    )
+    findings = [(f.rule_id, f.identity, f.severity) for f in analyse(inv, ScanConfig(), as_of=NOW)]
+    assert ("path-to-admin", jump.id, Severity.HIGH) in findings
+    # Near misses: a jump role whose target is not admin; the admin role itself is admin-equivalent.
+    assert not any(rule == "path-to-admin" and who in (near.id, reader.id) for rule, who, _ in findings)
+    assert ("admin-equivalent", ADMIN_ROLE.id, Severity.HIGH) in findings
+    assert not any(rule == "path-to-admin" and who == ADMIN_ROLE.id for rule, who, _ in findings)
+    [hit] = [f for f in analyse(inv, ScanConfig(), as_of=NOW) if f.rule_id == "path-to-admin"]
+    assert hit.message == (
+        "jump reaches admin in 1 hop(s): jump -> admin; it is entered through the service ec2.amazonaws.com"
+    )
+    assert hit.evidence["hops"][0]["why"] == "trust policy of admin names jump"
+
+
+def test_a_chain_of_roles_each_trusting_the_one_before_gives_each_its_own_path():
+    first, second, third = role("first"), role("second"), role("third")
+    inv = inventory(
+        ADMIN_ROLE,
+        ADMIN_POLICY,
+        grant(ADMIN_ROLE, ADMIN_POLICY),
+        trust(first, "lambda.amazonaws.com", TrustKind.SERVICE),
+        *with_policy(first, "A1", allow("sts:AssumeRole", arn("role", "second"))),
+        trust(second, first.id, TrustKind.PRINCIPAL),
+        *with_policy(second, "A2", allow("sts:AssumeRole", arn("role", "third"))),
+        trust(third, second.id, TrustKind.PRINCIPAL),
+        *with_policy(third, "A3", allow("sts:AssumeRole", arn("role", "admin"))),
+        trust(ADMIN_ROLE, third.id, TrustKind.PRINCIPAL),
+    )
+    paths = {
+        f.identity.rsplit("/", 1)[-1]: " -> ".join(h["to"].rsplit("/", 1)[-1] for h in f.evidence["hops"])
+        for f in analyse(inv, ScanConfig(), as_of=NOW)
+        if f.rule_id == "path-to-admin"
+    }
+    assert paths == {"first": "second -> third -> admin", "second": "third -> admin", "third": "admin"}
+
+
+def test_a_role_in_another_account_of_the_estate_trusted_by_arn_needs_its_own_permission():
+    other = "444455556666"
+    allowed = Identity(
+        id=arn("role", "deployer", other),
+        provider=Provider.AWS,
+        kind=IdentityKind.ROLE,
+        account=other,
+        name="deployer",
+        human=False,
+    )
+    unallowed = allowed.model_copy(update={"id": arn("role", "bystander", other), "name": "bystander"})
+    found, _ = hops(
+        trust(allowed, "codebuild.amazonaws.com", TrustKind.SERVICE),
+        *with_policy(allowed, "CrossAssume", allow("sts:AssumeRole", arn("role", "admin"))),
+        unallowed,
+        trust(ADMIN_ROLE, allowed.id, TrustKind.PRINCIPAL),
+        trust(ADMIN_ROLE, unallowed.id, TrustKind.PRINCIPAL),  # named, but its own policy allows nothing
+    )
+    assert found == {("deployer", "admin", HopKind.ASSUME_ROLE)}
+
+
+GITHUB_ISSUER = "token.actions.githubusercontent.com"
+
+
+@pytest.mark.parametrize(
+    "entry, severity",
+    [
+        (lambda j: trust(j, "*", TrustKind.ANY), Severity.CRITICAL),
+        (lambda j: trust(j, "arn:aws:iam::999988887777:root", TrustKind.ACCOUNT), Severity.CRITICAL),
+        (lambda j: trust(j, "arn:aws:iam::999988887777:role/vendor", TrustKind.PRINCIPAL), Severity.CRITICAL),
+        (
+            lambda j: trust(
+                j,
+                f"arn:aws:iam::{ACCOUNT}:oidc-provider/{GITHUB_ISSUER}",
+                TrustKind.OIDC,
+                {"StringEquals": {f"{GITHUB_ISSUER}:sub": "repo:acme/infra:ref:refs/heads/main"}},
+                issuer=GITHUB_ISSUER,
+                action="sts:AssumeRoleWithWebIdentity",
+            ),
+            Severity.CRITICAL,
+        ),
+        (lambda j: trust(j, "lambda.amazonaws.com", TrustKind.SERVICE), Severity.HIGH),
+        (lambda j: account_trust(j), Severity.HIGH),
+        # Principal '*' narrowed to the organization, or to the estate's own account: high.
+        (lambda j: trust(j, "*", TrustKind.ANY, {"StringEquals": {"aws:PrincipalOrgID": "o-acme"}}), Severity.HIGH),
+        (lambda j: trust(j, "*", TrustKind.ANY, {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}), Severity.HIGH),
+        # Near misses: an external id or another account still lets an outside party in.
+        (lambda j: trust(j, "*", TrustKind.ANY, {"StringEquals": {"sts:ExternalId": "x"}}), Severity.CRITICAL),
+        (
+            lambda j: trust(j, "*", TrustKind.ANY, {"StringEquals": {"aws:PrincipalAccount": "999988887777"}}),
+            Severity.CRITICAL,
+        ),
+    ],
+    ids=[
+        "anyone",
+        "outside-account",
+        "outside-principal",
+        "github-oidc",
+        "service",
+        "own-account",
+        "anyone-in-org",
+        "anyone-in-own-account",
+        "anyone-with-external-id",
+        "anyone-in-outside-account",
+    ],
+)
+def test_path_to_admin_severity_follows_how_the_start_is_entered(entry, severity):
+    start = role("start")
+    inv = inventory(
+        ADMIN_ROLE,
+        ADMIN_POLICY,
+        grant(ADMIN_ROLE, ADMIN_POLICY),
+        entry(start),
+        *with_policy(start, "StartAssume", allow("sts:AssumeRole", arn("role", "admin"))),
+        trust(ADMIN_ROLE, start.id, TrustKind.PRINCIPAL),
+    )
+    [hit] = [f for f in analyse(inv, ScanConfig(), as_of=NOW) if f.rule_id == "path-to-admin"]
+    assert hit.identity == start.id and hit.severity is severity
+    assert [e["critical"] for e in hit.evidence["entered_by"]] == [severity is Severity.CRITICAL]
+
+
+def test_a_conditional_hop_keeps_a_critical_start_at_high_and_a_role_nobody_may_enter_is_silent():
+    start, closed = role("start"), role("closed")
+    mfa = {
+        **allow("sts:AssumeRole", arn("role", "admin")),
+        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+    }
+    inv = inventory(
+        ADMIN_ROLE,
+        ADMIN_POLICY,
+        grant(ADMIN_ROLE, ADMIN_POLICY),
+        account_trust(ADMIN_ROLE),
+        trust(start, "*", TrustKind.ANY),
+        *with_policy(start, "StartAssume", mfa),
+        *with_policy(closed, "ClosedAssume", allow("sts:AssumeRole", arn("role", "admin"))),  # no trust at all
+    )
+    hits = {f.identity: f.severity for f in analyse(inv, ScanConfig(), as_of=NOW) if f.rule_id == "path-to-admin"}
+    assert hits == {start.id: Severity.HIGH}
 
 
 def test_joining_an_admin_group_is_a_hop_to_admin_but_joining_another_group_is_not():

@@ -42,6 +42,10 @@ EXPECTED = {
     ("admin-equivalent", sa("owner-sa")),
     ("admin-equivalent", sa("ci-deployer", "acme-dev")),  # token creator on folders/456
     ("gcp-basic-or-admin-role", sa("owner-sa")),
+    # Owner and folder-wide token creator with no user-managed key, and never seen authenticating
+    # in the activity window: dormant admins whoever can impersonate or key them can arm.
+    ("dormant-privileged-identity", sa("owner-sa")),
+    ("dormant-privileged-identity", sa("ci-deployer", "acme-dev")),
     ("gcp-basic-or-admin-role", COMPUTE),
     ("gcp-default-sa-editor", COMPUTE),
     ("gcp-impersonation-granted-broadly", sa("ci-deployer", "acme-dev")),

@@ -6,7 +6,10 @@ Used to find escalation edges, so it errs towards "allowed":
 - only Deny statements without conditions deny;
 - wildcards in a resource pattern may span ``:`` and ``/`` (IAM is stricter per ARN
   segment; the looser match can only add edges, never hide one);
-- a permissions boundary must also allow the action, or nothing is allowed.
+- a permissions boundary must also allow the action, or nothing is allowed;
+- a statement whose condition can never hold at the scan's as-of (a ``DateLessThan`` on
+  ``aws:CurrentTime`` already past, see ``core.trust_conditions.aws_never_holds``) is inert:
+  it is dropped, neither allowing nor denying.
 Service control policies and resource policies are not read here.
 """
 
@@ -16,8 +19,11 @@ import fnmatch
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
+
+from standing.core.trust_conditions import aws_never_holds
 
 
 def _as_list(value: Any) -> list[str]:
@@ -81,12 +87,17 @@ class Verdict:
         return f"{self.policy} allows {action} on {resource}{when}"
 
 
-def statements(named_documents: Iterable[tuple[str, dict[str, Any]]]) -> tuple[Statement, ...]:
+def statements(
+    named_documents: Iterable[tuple[str, dict[str, Any]]], *, as_of: datetime | None = None
+) -> tuple[Statement, ...]:
+    """Each policy's statements; with ``as_of``, those whose condition can never hold again are left out."""
     found = []
     for name, document in named_documents:
         raw = document.get("Statement")
         for stmt in raw if isinstance(raw, list) else [raw]:
             if not isinstance(stmt, dict) or stmt.get("Effect") not in ("Allow", "Deny"):
+                continue
+            if as_of is not None and inert(stmt, as_of):
                 continue
             found.append(
                 Statement(
@@ -100,6 +111,12 @@ def statements(named_documents: Iterable[tuple[str, dict[str, Any]]]) -> tuple[S
                 )
             )
     return tuple(found)
+
+
+def inert(stmt: dict[str, Any], as_of: datetime) -> bool:
+    """A statement whose ``Condition`` can never hold at ``as_of`` or later: it grants nothing."""
+    condition = stmt.get("Condition")
+    return isinstance(condition, dict) and aws_never_holds(condition, as_of) is not None
 
 
 class PolicySet:

@@ -9,6 +9,7 @@ whom is a ``networkx.DiGraph`` of those hops (``escalation_network``).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -52,10 +53,16 @@ class PrivilegeGraph:
     millions of times on a large estate; plain dicts answer that directly. Only who can
     become whom is a graph walked by graph algorithms (``escalation_network``): a million
     grant edges in networkx cost time and a gigabyte and answered no question.
+
+    ``as_of`` is the scan's time (the command line's ``now``, passed down by
+    ``rules.analyse``; the inventory's scan start when no one says): a policy statement or a
+    trust whose time condition can never hold again at that time grants nothing, and is left
+    out of every answer. The graph never reads the wall clock.
     """
 
-    def __init__(self, inventory: Inventory) -> None:
+    def __init__(self, inventory: Inventory, *, as_of: datetime | None = None) -> None:
         self.inventory = inventory
+        self.as_of = as_of if as_of is not None else inventory.meta.started_at
         self._scopes = {s.id: s for s in inventory.scopes}
         self._roles = {r.id: r for r in inventory.roles}
         self._identities = {i.id: i for i in inventory.identities}
@@ -70,8 +77,11 @@ class PrivilegeGraph:
         for grant in inventory.grants:
             self._grants.setdefault(grant.principal_id, []).append(grant)
         self._trusts: dict[str, list[Trust]] = {}
+        self._lapsed: dict[str, list[Trust]] = {}
         for trust in inventory.trusts:
-            self._trusts.setdefault(trust.target_id, []).append(trust)
+            # A trust whose conditions can never hold again admits nobody (only a condition is parsed).
+            lapsed = bool(trust.conditions) and trust.condition.lapsed(self.as_of)
+            (self._lapsed if lapsed else self._trusts).setdefault(trust.target_id, []).append(trust)
         self._privilege: dict[str, PrivilegeAssessment] = {}
         self._contributions: dict[str, Contribution] = {}
         self._policy_sets: dict[str, PolicySet] = {}
@@ -130,7 +140,12 @@ class PrivilegeGraph:
         return [g for g in self.grants_of(identity_id) if g.duration is GrantDuration.STANDING]
 
     def trusts_into(self, identity_id: str) -> list[Trust]:
+        """Trusts that can admit someone at the scan's as-of (lapsed ones are ``lapsed_trusts_into``)."""
         return list(self._trusts.get(identity_id, ()))
+
+    def lapsed_trusts_into(self, identity_id: str) -> list[Trust]:
+        """Trusts whose time conditions can never hold again: kept as facts, admitting nobody."""
+        return list(self._lapsed.get(identity_id, ()))
 
     # -- derived ---------------------------------------------------------------------------
     def workload_of(self, identity_id: str) -> WorkloadJudgement:
@@ -200,13 +215,15 @@ class PrivilegeGraph:
     def _statements_of(self, role_id: str) -> tuple[Statement, ...]:
         if role_id not in self._role_statements:
             role = self.role(role_id)
-            self._role_statements[role_id] = statements((role.name, d) for d in role.documents) if role else ()
+            self._role_statements[role_id] = (
+                statements(((role.name, d) for d in role.documents), as_of=self.as_of) if role else ()
+            )
         return self._role_statements[role_id]
 
     def _contribution(self, role: Role) -> Contribution:
         """A policy's part in any identity's privilege, parsed once however many hold it."""
         if role.id not in self._contributions:
-            self._contributions[role.id] = contribution(role.name, role.documents)
+            self._contributions[role.id] = contribution(role.name, role.documents, as_of=self.as_of)
         return self._contributions[role.id]
 
     def _assess(self, identity_id: str) -> PrivilegeAssessment:

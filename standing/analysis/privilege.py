@@ -4,7 +4,8 @@ The scale is the one leadership and remediation care about: can it do anything (
 can it grant itself more (privilege management, i.e. IAM write on every resource), can it
 change things (write), or only look (read). Deny statements without conditions that cover
 every resource are honoured; conditional denies are not, because whether they bite depends
-on request context we do not have.
+on request context we do not have. A statement whose condition can never hold at the scan's
+as-of (a ``DateLessThan aws:CurrentTime`` already past) is inert: it grants nothing.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import IntEnum
 from functools import lru_cache
 from typing import Any
 
 from standing.analysis import catalogue
+from standing.analysis.aws_policy import inert
 from standing.analysis.catalogue import AccessLevel, CatalogueAction
 
 
@@ -91,9 +94,11 @@ def _iam_write_actions() -> tuple[CatalogueAction, ...]:
     return tuple(a for a in catalogue.service_actions("iam") if a.levels & set(_IAM_WRITE))
 
 
-def assess_aws_policies(named_documents: Iterable[tuple[str, dict[str, Any]]]) -> PrivilegeAssessment:
+def assess_aws_policies(
+    named_documents: Iterable[tuple[str, dict[str, Any]]], *, as_of: datetime | None = None
+) -> PrivilegeAssessment:
     """Combine every policy an identity holds: what one allows, another's deny can take away."""
-    return combine([contribution(name, [document]) for name, document in named_documents])
+    return combine([contribution(name, [document], as_of=as_of) for name, document in named_documents])
 
 
 @dataclass(frozen=True)
@@ -107,11 +112,14 @@ class Contribution:
     denied: tuple[str, ...]
 
 
-def contribution(name: str, documents: Iterable[dict[str, Any]]) -> Contribution:
+def contribution(name: str, documents: Iterable[dict[str, Any]], *, as_of: datetime | None = None) -> Contribution:
+    """With ``as_of``, statements whose condition can never hold again are left out (inert)."""
     allowed = _Allowed()
     denied: list[str] = []
     for document in documents:
         for stmt in _statements(document):
+            if as_of is not None and inert(stmt, as_of):
+                continue
             effect = stmt.get("Effect")
             resources = [str(r) for r in _as_list(stmt.get("Resource"))]
             broad = any(_is_broad(r) for r in resources) or "NotResource" in stmt

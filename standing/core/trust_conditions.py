@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
@@ -113,6 +113,17 @@ class TrustCondition(_Record):
     def pinned_subjects(self) -> list[str]:
         """Subjects admitted by exact value (a pattern admits no one we can name)."""
         return [s.value for s in self.subjects if s.match is Match.EXACT and not s.wildcard]
+
+    def lapsed(self, as_of: datetime) -> bool:
+        """The conditions can never hold again at ``as_of`` or later: the trust admits nobody.
+
+        An expiry in the past (``aws:CurrentTime`` before a date, GCP ``request.time <``), or an
+        AWS time condition left unparsed that can never hold (see :func:`aws_never_holds`). A
+        ``DateGreaterThan`` in the future is not lapsed: it is a future activation, conditional.
+        """
+        if self.expires is not None and self.expires <= as_of:
+            return True
+        return self.dialect is ConditionDialect.AWS and aws_never_holds(self.unparsed, as_of) is not None
 
     def leaves_unparsed(self, key: str) -> bool:
         """Whether a condition key (case-insensitive) appears in what was not understood."""
@@ -236,6 +247,61 @@ def parse_aws_condition(block: Mapping[str, Any], *, issuer: str | None = None) 
         expires=expires,
         unparsed=unparsed,
     )
+
+
+# Time keys an IAM Date condition compares: the request's time, and when its session token was issued.
+_REQUEST_TIME_KEYS = frozenset({"aws:currenttime", "aws:epochtime"})
+_TOKEN_ISSUE_KEY = "aws:tokenissuetime"
+# The longest an AWS session token lives (GetSessionToken: 36 hours; role sessions: 12 at most).
+# A token used at the scan's as-of or later was issued at most this long before it.
+MAX_SESSION = timedelta(hours=36)
+
+
+def aws_never_holds(block: Mapping[str, Any], as_of: datetime) -> str | None:
+    """Why an IAM ``Condition`` block can never hold at ``as_of`` or later, or None if it may.
+
+    Every operator of a block, and every key under one, must hold (AND); the values of one key
+    are alternatives (OR). So one clause whose every value is a date already past makes the
+    whole block inert:
+
+    - ``DateLessThan`` / ``DateLessThanEquals`` on ``aws:CurrentTime`` or ``aws:EpochTime``
+      before ``as_of`` (with or without ``IfExists``: the request time is always present);
+    - the same on ``aws:TokenIssueTime`` (without ``IfExists``, which a long-term key passes)
+      before ``as_of`` minus the longest session (:data:`MAX_SESSION`): no live token was
+      issued that early.
+
+    ``DateGreaterThan`` is never inert: a date in the future is an activation still to come.
+    Dates are read as RFC 3339 or epoch seconds; an unreadable one leaves the block possible.
+    """
+    for operator, entries in block.items():
+        if not isinstance(entries, Mapping):
+            continue
+        base = str(operator).removesuffix("IfExists")
+        if base not in _EXPIRY_OPERATORS:
+            continue
+        for key, value in entries.items():
+            lowered = str(key).lower()
+            if lowered in _REQUEST_TIME_KEYS:
+                limit = as_of
+            elif lowered == _TOKEN_ISSUE_KEY and not str(operator).endswith("IfExists"):
+                limit = as_of - MAX_SESSION
+            else:
+                continue
+            dates = [_date_value(v) for v in _values(value)]
+            if not dates or any(d is None for d in dates):
+                continue
+            latest = max(d for d in dates if d is not None)
+            if latest < limit or (base == "DateLessThan" and latest == limit):
+                return f"{operator} {key} {latest.isoformat()}: can never hold on or after {limit.isoformat()}"
+    return None
+
+
+def _date_value(value: str) -> datetime | None:
+    """An IAM date condition value: RFC 3339, or seconds since the epoch."""
+    text = value.strip()
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text), UTC)
+    return _timestamp(text)
 
 
 def _expiry(value: Any) -> datetime | None:

@@ -43,6 +43,7 @@ PATH = RuleId.PATH_TO_ADMIN.value
 AI = RuleId.AI_WORKLOAD_STANDING_ACCESS.value
 SHARED = RuleId.SHARED_IDENTITY.value
 UNUSED = RuleId.IDENTITY_UNUSED.value
+DORMANT = RuleId.DORMANT_PRIVILEGED_IDENTITY.value
 
 
 # --- documents -----------------------------------------------------------------------
@@ -396,13 +397,14 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             tags=(("owner", "platform"), ("workload", "ci")),
             expect=_expect(ADMIN),
         ),
-        # An admin user whose only key was deactivated: no standing key, so no finding.
+        # An admin user whose only key was deactivated: no standing key, yet still an admin
+        # identity anyone allowed iam:CreateAccessKey on it could arm.
         UserSpec(
             name="svc-old-admin",
             path="/automation/",
             keys=(_key(700, 480, active=False),),
             managed_policies=("AdminEverything",),
-            expect=_expect(UNUSED),  # dead, but still an admin identity
+            expect=_expect(UNUSED, DORMANT),  # dead, but still an admin identity
         ),
         # An old inactive key next to a fresh active one: one active key only.
         UserSpec(
@@ -506,6 +508,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             ),
             last_used_days_ago=1,
             tags=(("owner", "platform"),),
+            expect=_expect(PATH),  # a jump role: anyone in the account it admits becomes acme-admin
         ),
         RoleSpec(
             name="legacy-cross-account-open",
@@ -626,6 +629,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             managed_policies=("SageMakerTrainingJobs",),
             last_used_days_ago=4,
             tags=(("workload", "training"), ("team", "ml")),
+            expect=_expect(PATH),  # its policy passes the admin notebook role to a training job
         ),
         RoleSpec(
             name="sagemaker-notebook-exec",
@@ -840,6 +844,13 @@ def _test_estate() -> EstateSpec:
                 keys=(_key(10, 1),),
                 managed_policies=("ReadOnlyObservability",),
             ),
+            # Admin, but its only key was deactivated long ago: armed by whoever mints a new one.
+            UserSpec(
+                name="svc-retired-admin",
+                keys=(_key(700, 480, active=False),),
+                managed_policies=("AdminEverything",),
+                expect=_expect(UNUSED, DORMANT),
+            ),
         ),
         roles=(
             RoleSpec(
@@ -1040,6 +1051,8 @@ def synthetic_estate(n_identities: int, *, seed: int = 0) -> EstateSpec:
             expect.add(ADMIN)
         if keys and not non_human and not console and _dead(keys):
             expect.add(UNUSED)
+        if admin and not non_human and not console:
+            expect.add(DORMANT)  # no live credential: armed by whoever mints one
         users.append(
             UserSpec(
                 name=f"syn-user-{i:05d}",

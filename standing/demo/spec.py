@@ -39,6 +39,7 @@ class RuleId(StrEnum):
     LONG_LIVED_SECRET = "long-lived-secret"
     THIRD_PARTY_AWS_TRUST = "third-party-aws-trust"
     PRIVILEGED_CUSTOM_POLICY = "privileged-custom-policy"  # about the policy itself: its ARN is the subject
+    DORMANT_PRIVILEGED_IDENTITY = "dormant-privileged-identity"
 
 
 # The scanner's default thresholds, in days. Only ``expected_key_rules`` reads them; the

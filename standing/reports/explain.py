@@ -104,11 +104,16 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
 
     incoming = [h for h in graph.escalation_hops if h.target == identity.id]
     trusts = graph.trusts_into(identity.id)
-    if trusts or incoming:
+    lapsed = graph.lapsed_trusts_into(identity.id)
+    if trusts or incoming or lapsed:
         console.print(Text("Who can become it:", style="bold"))
         for t in trusts:
             cond = " (with conditions)" if t.condition.conditional else ""
             console.print(Text(f"  trust: {t.kind.value} {t.principal}{cond}"))
+        for t in lapsed:
+            console.print(
+                Text(f"  trust: {t.kind.value} {t.principal} (lapsed: its time condition can never hold again)")
+            )
         for h in incoming:
             console.print(Text(f"  {_name(graph, h.source)} by {h.kind.value}: {h.reason}"))
     indirect = {source: path for source, path in graph.who_can_reach(identity.id).items() if len(path) > 1}

@@ -48,7 +48,7 @@ def long_lived_heap() -> Iterator[None]:
 
 def analyse_estate(inventory: Inventory, config: ScanConfig, *, as_of: datetime) -> Analysis:
     with long_lived_heap():
-        graph = PrivilegeGraph(inventory)
+        graph = PrivilegeGraph(inventory, as_of=as_of)
         model = RiskModel(graph, as_of)
         return Analysis(
             enrich(run_rules(graph, config.rules, as_of), model, traits_of=traits_of), model.exposure(), model

@@ -173,7 +173,7 @@ def test_key_api_dates_and_seeded_record(seeded: SeededEstate, iam: Any) -> None
         key.access_key_id: (key.user_name, key.active, key.created, key.last_used) for key in seeded.access_keys
     }
     secrets = seeded.test_only_secret_access_keys
-    assert len(secrets) == len(seeded.access_keys) == 10
+    assert len(secrets) == len(seeded.access_keys) == 11
     assert all(re.fullmatch(r"[A-Za-z0-9/+]{40}", s) for s in secrets)
     assert not any(secret in repr(seeded) for secret in secrets)
 
@@ -333,8 +333,11 @@ def _derived_expect(estate: EstateSpec) -> dict[str, frozenset[str]]:
     for user in estate.users:
         rules = set(expected_key_rules(user.keys, console_password=user.console_password))
         non_human = any(k.active for k in user.keys)
-        if non_human and (admin(user.managed_policies, user.inline_policies) or any(groups[g] for g in user.groups)):
+        holds_admin = admin(user.managed_policies, user.inline_policies) or any(groups[g] for g in user.groups)
+        if non_human and holds_admin:
             rules.add(RuleId.ADMIN_EQUIVALENT.value)
+        if holds_admin and not non_human and not user.console_password:
+            rules.add(RuleId.DORMANT_PRIVILEGED_IDENTITY.value)  # no live credential, admin all the same
         derived[user.arn(estate.account_id)] = frozenset(rules)
     for role in estate.roles:
         rules = _trust_rules(role.trust_policy, estate.account_id)

@@ -42,6 +42,7 @@ EXPECTED = {
     "acme-admin": P.AWS_ADMIN_ON_REQUEST,
     "ci-runner-ec2": P.AWS_CI_OIDC_ROLE,  # a CI runner that can pass any role to EC2
     "lambda-user-provisioner": P.AWS_ADMIN_ON_REQUEST,
+    "deploy-orchestrator": P.AWS_ADMIN_ON_REQUEST,  # the jump role ci-jenkins reaches acme-admin through
     "legacy-cross-account-open": P.AWS_PINNED_CROSS_ACCOUNT,
     # A whole partner account trusted with no condition: still the partner's standing access, so the
     # third-party path (which pins one partner role and requires the external id among its controls).
@@ -50,6 +51,7 @@ EXPECTED = {
     "svc-ml-pipeline": P.AWS_RUN_SCOPED_ROLE,
     "sagemaker-notebook-exec": P.AWS_RUN_SCOPED_ROLE,
     "sagemaker-notebook-datascience": P.AWS_RUN_SCOPED_ROLE,
+    "sagemaker-training-exec": P.AWS_RUN_SCOPED_ROLE,  # passes the admin notebook role to a training job
     "bedrock-agent-support": P.AWS_AGENT_PER_CALL,
     "jane.doe": P.AWS_IDENTITY_CENTER,
     "svc-ledger-batch": P.AWS_SERVICE_ROLE,

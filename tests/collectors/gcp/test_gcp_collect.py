@@ -221,8 +221,12 @@ def test_policy_analyzer_denied_makes_last_use_unknown_and_the_rest_is_still_jud
     }
     assert {c.last_used_status for c in inventory.credentials if c.user_managed} == {UsageStatus.UNKNOWN}
     found = {(f.rule_id, f.identity) for f in analyse(inventory, ScanConfig(), as_of=AS_OF)}
-    # key-unused cannot be judged without last use; project-level findings need no hierarchy
-    assert found == {p for p in EXPECTED if "acme-prod" in p[1] or p[1] == COMPUTE} - {("key-unused", sa("unused-key"))}
+    # key-unused cannot be judged without last use, nor can a keyless owner's dormancy (unknown
+    # use is not idleness); project-level findings need no hierarchy
+    assert found == {p for p in EXPECTED if "acme-prod" in p[1] or p[1] == COMPUTE} - {
+        ("key-unused", sa("unused-key")),
+        ("dormant-privileged-identity", sa("owner-sa")),
+    }
 
 
 def test_a_project_named_twice_is_read_once():
