@@ -63,6 +63,8 @@ EXPECTED = {
     ("privileged-custom-policy", "projects/acme-prod/roles/iamSetter"),
     ("privileged-custom-policy", f"organizations/{ORG}/roles/keyMinter"),
     ("admin-equivalent", sa("role-setter")),
+    # ... whose holder has no user-managed key and no use on record: dormant, like owner-sa
+    ("dormant-privileged-identity", sa("role-setter")),
 }
 # Planted but rightly silent: a disabled account's old unused key, a time-bound Owner,
 # a pool provider with an attribute condition, system-managed (Google-managed) keys, which
