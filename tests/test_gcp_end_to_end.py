@@ -59,11 +59,28 @@ EXPECTED = {
     ("long-lived-secret", sa("unused-key")),
     ("long-lived-secret", sa("forever-key")),
     ("long-lived-secret", sa("exposed-key")),
+    # custom roles: one that sets IAM policy, bound, and an unattached one that mints keys
+    ("privileged-custom-policy", "projects/acme-prod/roles/iamSetter"),
+    ("privileged-custom-policy", f"organizations/{ORG}/roles/keyMinter"),
+    ("admin-equivalent", sa("role-setter")),
+    # ... whose holder has no user-managed key and no use on record: dormant, like owner-sa
+    ("dormant-privileged-identity", sa("role-setter")),
 }
 # Planted but rightly silent: a disabled account's old unused key, a time-bound Owner,
 # a pool provider with an attribute condition, system-managed (Google-managed) keys, which
-# are not in the census either, the clean control.
-SILENT = {sa("disabled-sa"), sa("temp-admin"), sa("gh-pinned", "acme-dev"), CLEAN_CONTROL}
+# are not in the census either, the clean control; a custom role that only reads objects, and
+# a disabled and a deleted custom role that would set IAM policy (they grant nothing).
+SILENT = {
+    sa("disabled-sa"),
+    sa("temp-admin"),
+    sa("gh-pinned", "acme-dev"),
+    CLEAN_CONTROL,
+    sa("object-reader"),
+    sa("retired-setter"),
+    "projects/acme-prod/roles/objectReader",
+    "projects/acme-prod/roles/retiredSetter",
+    "projects/acme-prod/roles/goneSetter",
+}
 
 
 @dataclass
@@ -146,6 +163,7 @@ def test_a_denied_project_is_a_coverage_gap_and_the_scan_goes_on(live):
         ("projects/acme-locked", "iam:projects.locations.workloadIdentityPools.list", "denied"),
         ("projects/acme-locked", "policyanalyzer:projects.locations.activityTypes.activities.query", "denied"),
         ("projects/acme-locked", "orgpolicy:policies.getEffectivePolicy", "denied"),
+        ("projects/acme-locked", "iam:ListRoles", "denied"),
     }
     assert "PARTIAL" in run.stdout
     assert "[3/3] GCP project" in run.stderr  # progress, projects read concurrently
@@ -200,6 +218,7 @@ def import_args(export: bool) -> list[str]:
         ("--from-activity", "activity-*.json"),
         ("--from-wif-providers", "wif-providers-*.json"),
         ("--from-org-policy", "org-policy-*.json"),
+        ("--from-custom-roles", "custom-roles-*.json"),
     ):
         for path in sorted(IMPORTS.glob(pattern)):
             args += [flag, str(path)]
@@ -252,6 +271,10 @@ IMPORT_KINDS = {
         "gcloud org-policies describe iam.disableServiceAccountKeyCreation --effective",
     ),
     "--from-service-accounts": ("iam:ListServiceAccounts", "gcloud iam service-accounts list --project="),
+    "--from-custom-roles": (
+        "iam:ListRoles",
+        "--show-deleted --format=json`, then for each role `gcloud iam roles describe ROLE",
+    ),
 }
 
 
@@ -328,7 +351,8 @@ def test_folder_scope_reaches_the_projects_beneath(tmp_path, home):
     # acme-dev hangs off the organization: its findings (and ci-deployer's grant holder) are out of scope,
     # and ci-deployer, of a project this scan did not read, holding a role beneath the folder is outside
     # access as far as this scan can tell (third-party-gcp-binding names the project).
-    assert pairs(tmp_path) == {p for p in EXPECTED if "acme-dev" not in p[1]} | {
+    # The organization's custom roles are read only when the organization is scanned or a binding names one.
+    assert pairs(tmp_path) == {p for p in EXPECTED if "acme-dev" not in p[1] and "organizations/" not in p[1]} | {
         ("third-party-gcp-binding", "ci-deployer@acme-dev.iam.gserviceaccount.com")
     }
 

@@ -4,7 +4,9 @@ Scope matters: ``roles/owner`` on a project is admin of that project and everyth
 the same role on one service account is not. Only bindings on a project, folder or
 organization can reach admin or privilege management; a binding on a single resource is
 capped at write. Called by ``PrivilegeGraph.privilege_of`` with standing grants only, so a
-binding that ends with a ``request.time`` condition never counts here.
+binding that ends with a ``request.time`` condition never counts here. A custom role whose
+permissions the collector read is judged by them (only ``get`` / ``list`` / ``getIamPolicy``:
+read); one whose definition was not read, by its name.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ PRIVILEGE_MANAGEMENT_PERMISSIONS = (
     "iam.roles.update",
 )
 _READ_MARKERS = ("viewer", "reader", "browser", "securityreviewer", "lister")
+# Permission verbs that only read metadata; anything else (``access``, ``getKeyString``,
+# ``create``, ``update``, ``actAs``, ...) counts as write.
+_READ_VERBS = frozenset({"get", "list", "getIamPolicy"})
 
 
 def is_container_scope(scope_id: str) -> bool:
@@ -54,6 +59,10 @@ def role_level(role_id: str, permissions: Sequence[str] = ()) -> PrivilegeLevel:
         return PrivilegeLevel.ADMIN
     if role_id in PRIVILEGE_MANAGEMENT_ROLES or any(p.endswith(PRIVILEGE_MANAGEMENT_PERMISSIONS) for p in permissions):
         return PrivilegeLevel.PRIVILEGE_MANAGEMENT
+    if permissions and not role_id.startswith("roles/"):
+        # A custom role read with its permissions is judged by them, not by its name.
+        reads = all(p.rsplit(".", 1)[-1] in _READ_VERBS for p in permissions)
+        return PrivilegeLevel.READ if reads else PrivilegeLevel.WRITE
     if any(marker in role_id.rsplit("/", 1)[-1].lower() for marker in _READ_MARKERS):
         return PrivilegeLevel.READ
     return PrivilegeLevel.WRITE

@@ -3,7 +3,8 @@
 ``GcpHttpServer`` answers the REST-capable clients (Resource Manager, Org Policy) and the
 discovery clients (IAM keys and workload identity pools, Policy Analyzer) from
 ``fixtures/gcp/api/http.json``; ``GcpGrpcServer`` answers ``iam_admin_v1.IAMClient`` from
-``grpc.json``. Both record every method called, so a test can hold a full scan to the
+``grpc.json`` (``ListRoles`` as Google answers it: permissions only in the FULL view, deleted
+roles only when asked for). Both record every method called, so a test can hold a full scan to the
 read-only verbs. Page tokens, 403s and unknown routes (404) behave as Google's do.
 """
 
@@ -113,7 +114,19 @@ _GRPC_TYPES = {
         lambda r: r.name,
     ),
     "GetIamPolicy": (iam_policy_pb2.GetIamPolicyRequest.FromString, policy_pb2.Policy, lambda r: r.resource),
+    "ListRoles": (T.ListRolesRequest.deserialize, T.ListRolesResponse, lambda r: r.parent),
 }
+
+
+def _as_asked(method: str, request: Any, page: dict[str, Any]) -> dict[str, Any]:
+    """What Google sends for this request: ``ListRoles`` gives permissions only in the FULL view
+    and deleted roles only with ``show_deleted``."""
+    if method != "ListRoles":
+        return page
+    roles = [r for r in page.get("roles", []) if request.show_deleted or not r.get("deleted")]
+    if request.view != T.RoleView.FULL:
+        roles = [{k: v for k, v in r.items() if k != "includedPermissions"} for r in roles]
+    return {**page, "roles": roles}
 
 
 def _encode(message_type: Any, data: dict[str, Any]) -> bytes:
@@ -145,7 +158,7 @@ class _IamHandler(grpc.GenericRpcHandler):
             page = entry.get(getattr(request, "page_token", "") or "")
             if page is None:
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, "bad page token")
-            return _encode(response_type, page)
+            return _encode(response_type, _as_asked(method, request, page))
 
         return grpc.unary_unary_rpc_method_handler(
             handle, request_deserializer=deserialize, response_serializer=lambda b: b

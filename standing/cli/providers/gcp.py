@@ -81,6 +81,13 @@ gcp_options = click_options(
         type=_file,
         help="Offline: `gcloud org-policies describe CONSTRAINT --effective --format=json` output.",
     ),
+    click.option(
+        "--from-custom-roles",
+        multiple=True,
+        type=_file,
+        help="Offline: `gcloud iam roles describe ROLE --project=P --format=json` output, one role or a JSON list "
+        "(`gcloud iam roles list` omits the permissions).",
+    ),
 )
 
 _IMPORT_FLAGS = (
@@ -91,6 +98,7 @@ _IMPORT_FLAGS = (
     "from_activity",
     "from_wif_providers",
     "from_org_policy",
+    "from_custom_roles",
 )
 
 

@@ -10,7 +10,11 @@ records), ``policies`` (``{"resource": <scope or service-account name>, "policy"
 ``serviceAccounts``, ``keys`` (REST key records, with ``disableReason`` / ``extendedStatus``
 where known), ``activities`` (Policy Analyzer), ``activityScopes`` (projects whose activity
 query succeeded: no entry there means "never used"), ``workloadIdentityPools`` (each with
-``providers``), ``orgPolicies`` (``{"scope", "constraint", "policy"}``), ``coverage``.
+``providers``), ``orgPolicies`` (``{"scope", "constraint", "policy"}``), ``customRoles`` (IAM
+``Role`` records of the projects' and the organization's custom roles, with
+``includedPermissions``), ``customRoleScopes`` (projects and organizations whose custom roles
+were listed: a bound custom role of one of them that the listing lacks was deleted),
+``coverage``.
 """
 
 from __future__ import annotations
@@ -207,6 +211,8 @@ def fetch_estate(clients: GcpClients, options: GcpScanOptions, progress: Console
         "activityScopes": [],
         "workloadIdentityPools": [],
         "orgPolicies": [],
+        "customRoles": [],
+        "customRoleScopes": [],
     }
     containers: list[str] = []
     if options.organization:
@@ -239,6 +245,11 @@ def fetch_estate(clients: GcpClients, options: GcpScanOptions, progress: Console
     ]:
         _container_policy(clients, container, raw, log)
     _scan_projects(clients, options, raw, log, progress)
+    for org in _custom_role_organizations(raw):
+        roles = custom_roles(clients, org, log)
+        if roles is not None:
+            raw["customRoles"].extend(roles)
+            raw["customRoleScopes"].append(org)
     raw["coverage"] = [entry.model_dump(mode="json") for entry in log.entries]
     return raw
 
@@ -317,6 +328,8 @@ def fetch_project(clients: GcpClients, project: dict[str, Any], log: CoverageLog
             "activityScopes",
             "workloadIdentityPools",
             "orgPolicies",
+            "customRoles",
+            "customRoleScopes",
         )
     }
     policy = log.attempt(
@@ -337,7 +350,43 @@ def fetch_project(clients: GcpClients, project: dict[str, Any], log: CoverageLog
     if covered:
         part["activityScopes"].append(scope)
     part["orgPolicies"] = _org_policies(clients, scope, log)
+    roles = custom_roles(clients, scope, log)
+    if roles is not None:
+        part["customRoles"] = roles
+        part["customRoleScopes"].append(scope)
     return part
+
+
+def _custom_role_organizations(raw: dict[str, Any]) -> list[str]:
+    """The scanned organization, and any other one whose custom roles a binding names.
+
+    A project's custom roles are bound only within that project, but an organization's can be
+    bound in any project beneath it, so a project-scoped scan still reads the organization's
+    roles its bindings use (a denied read is a gap, as everywhere).
+    """
+    found = [raw["organization"]["name"]] if raw["organization"] else []
+    for entry in raw["policies"]:
+        for binding in entry["policy"].get("bindings", []):
+            parts = binding.get("role", "").split("/")
+            if len(parts) == 4 and parts[0] == "organizations" and parts[2] == "roles":
+                org = f"organizations/{parts[1]}"
+                if org not in found:
+                    found.append(org)
+    return found
+
+
+def custom_roles(clients: GcpClients, parent: str, log: CoverageLog) -> list[dict[str, Any]] | None:
+    """Custom roles defined on a project or organization, with their permissions; None if not read.
+
+    ``view=FULL`` is what brings ``includedPermissions`` back (the default view omits them);
+    deleted roles are left out (``show_deleted`` false), so a bound role the listing lacks was
+    deleted and grants nothing.
+    """
+    from google.cloud import iam_admin_v1
+
+    request = iam_admin_v1.ListRolesRequest(parent=parent, view=iam_admin_v1.RoleView.FULL, show_deleted=False)
+    found = log.attempt(parent, "iam:ListRoles", lambda: list(clients.iam_admin().list_roles(request=request)))
+    return None if found is None else [message_json(role) for role in found]
 
 
 def _account_details(clients: GcpClients, scope: str, name: str, part: dict[str, list[Any]], log: CoverageLog) -> None:

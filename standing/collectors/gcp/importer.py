@@ -11,7 +11,11 @@ Accepted (all JSON as gcloud writes it with ``--format=json``):
   ``serviceAccountLastAuthentication``: when any is given, a key or account with no activity
   in them counts as never used;
 - ``gcloud iam workload-identity-pools providers list``;
-- ``gcloud org-policies describe CONSTRAINT --effective``.
+- ``gcloud org-policies describe CONSTRAINT --effective``;
+- ``gcloud iam roles describe ROLE --project=P`` (or ``--organization=N``) for each custom role,
+  one object per file or several gathered into a JSON list: ``gcloud iam roles list`` prints
+  no ``includedPermissions`` (it has no ``--view`` flag), so a listing entry without them is
+  a gap naming the describe command for that role, never a role granting nothing.
 
 Project numbers (used by Cloud Asset) are turned into project ids from what the files show
 together: service-account resource names, ``projectId`` of accounts, and the number in the
@@ -22,7 +26,10 @@ account) whose detail is the exact ``gcloud`` command that writes it, so the sca
 (exit 3) until the export is complete. A kind given at all counts as given for every project,
 because an empty listing and a missing one look the same. Without the service-account listing,
 the service accounts of the estate's projects named in IAM bindings are still identities
-(known by name only), and their keys are declared not read.
+(known by name only), and their keys are declared not read. Custom roles are the exception to
+"given at all": with ``--from-custom-roles``, every custom role a binding names (or a listing
+entry shows) without its describe output is a gap of its own, because a missing role cannot be
+told from a deleted one (a deleted role's describe output says ``deleted: true``).
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ class ImportFiles:
     activity: tuple[Path, ...] = ()
     wif_providers: tuple[Path, ...] = ()
     org_policy: tuple[Path, ...] = ()
+    custom_roles: tuple[Path, ...] = ()
 
 
 def _read(path: Path, *, lines: bool = False) -> list[dict[str, Any]]:
@@ -110,6 +118,7 @@ def load_files(files: ImportFiles) -> dict[str, Any]:
         "activityScopes": [],
         "workloadIdentityPools": [],
         "orgPolicies": [],
+        "customRoles": [],
         "coverage": [],
     }
     for path in files.service_accounts:
@@ -163,10 +172,20 @@ def load_files(files: ImportFiles) -> dict[str, Any]:
             _require(path, i, policy, "name")
             scope, _, constraint = policy["name"].partition("/policies/")
             raw["orgPolicies"].append({"scope": scope, "constraint": constraint, "policy": policy})
+    unread_roles: list[str] = []
+    for path in files.custom_roles:
+        for i, role in enumerate(_read(path)):
+            _require(path, i, role, "name")
+            if "/roles/" not in role["name"]:
+                raise UserError(str(path), f"entry {i + 1} is not an IAM role")
+            if "includedPermissions" in role or role.get("deleted") or role.get("stage") == "DISABLED":
+                raw["customRoles"].append(role)
+            else:
+                unread_roles.append(role["name"])  # a `gcloud iam roles list` entry: no permissions
     _finish(estate, raw, bool(files.activity))
     if not files.service_accounts:
         raw["serviceAccounts"] = _accounts_from_bindings(estate, raw)
-    raw["coverage"] = [entry.model_dump(mode="json") for entry in _gaps(files, raw)]
+    raw["coverage"] = [entry.model_dump(mode="json") for entry in _gaps(files, raw, unread_roles)]
     return raw
 
 
@@ -208,10 +227,51 @@ def _gap(scope: str, operation: str, detail: str) -> CoverageEntry:
     )
 
 
-def _gaps(files: ImportFiles, raw: dict[str, Any]) -> list[CoverageEntry]:
+def _describe(role: str) -> str:
+    """The gcloud command that prints one custom role with its permissions."""
+    parent, _, role_id = role.partition("/roles/")
+    kind, _, value = parent.partition("/")
+    flag = "--organization" if kind == "organizations" else "--project"
+    return f"`gcloud iam roles describe {role_id} {flag}={value} --format=json`"
+
+
+def _role_gaps(files: ImportFiles, raw: dict[str, Any], unread: list[str]) -> list[CoverageEntry]:
+    """Custom roles whose permissions no file gave: each parent's when none was given, else each
+    bound or listed role missing from the files (a deleted one is given by its describe output)."""
+    if not files.custom_roles:
+        org = (raw["organization"] or {}).get("name")
+        parents = [f"projects/{p['projectId']}" for p in raw["projects"]] + ([org] if org else [])
+        return [
+            _gap(
+                parent,
+                "iam:ListRoles",
+                f"not imported: `gcloud iam roles list --{parent.split('/')[0][:-1]}={parent.split('/')[1]} "
+                "--show-deleted --format=json`, then for each role "
+                f"{_describe(parent + '/roles/ROLE')} (--from-custom-roles); custom roles are judged by name only",
+            )
+            for parent in parents
+        ]
+    given = {role["name"] for role in raw["customRoles"]}
+    bound = {
+        binding.get("role", "")
+        for entry in raw["policies"]
+        for binding in entry["policy"].get("bindings") or []
+        if binding.get("role", "").startswith(("projects/", "organizations/"))
+    }
+    return [
+        _gap(
+            role.split("/roles/")[0],
+            "iam:ListRoles",
+            f"not imported: {_describe(role)} (--from-custom-roles); its permissions are unknown",
+        )
+        for role in sorted((bound | set(unread)) - given)
+    ]
+
+
+def _gaps(files: ImportFiles, raw: dict[str, Any], unread_roles: list[str]) -> list[CoverageEntry]:
     """One ``skipped`` entry for each source not given, naming the command that writes it."""
     projects = [p["projectId"] for p in raw["projects"]]
-    gaps: list[CoverageEntry] = []
+    gaps: list[CoverageEntry] = _role_gaps(files, raw, unread_roles)
     if not (files.asset_search or files.asset_export):
         org = (raw["organization"] or {}).get("name")
         for scope in [org] if org else [f"projects/{p}" for p in projects] or ["organizations/<organization id>"]:

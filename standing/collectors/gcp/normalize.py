@@ -16,7 +16,13 @@ Judgements made here, once:
 - token creator, service account user (actAs), key admin and workload identity user become
   trusts into the service account; granted on a project, folder or organization they reach
   every service account beneath it;
-- with a successful Policy Analyzer query, no activity means "never used"; without one, unknown.
+- with a successful Policy Analyzer query, no activity means "never used"; without one, unknown;
+- a custom role read from IAM carries its ``includedPermissions``, so it is judged by what it
+  grants; a custom role that grants nothing (``stage: DISABLED``, ``deleted: true``, or missing
+  from a successful listing of its project or organization, which leaves deleted roles out)
+  is kept as a record without permissions, and its bindings are not grants: Google says such
+  a binding "has no effect". A bound custom role whose definition was not read keeps no
+  permissions and is judged by its name, as before.
 """
 
 from __future__ import annotations
@@ -123,7 +129,7 @@ def normalize_estate(raw: dict[str, Any], *, now: datetime) -> Inventory:
     for identity in identities:
         sa_by_project.setdefault(identity.account, []).append(identity.id)
     credentials = [_credential(k, raw, disabled) for k in raw.get("keys", [])]
-    roles: dict[str, Role] = {}
+    roles, inert = _custom_roles(raw, projects)
     grants: list[Grant] = []
     trusts: list[Trust] = []
     wif_bindings: list[tuple[str, str, str]] = []  # (member, target service account, role)
@@ -135,6 +141,8 @@ def normalize_estate(raw: dict[str, Any], *, now: datetime) -> Inventory:
             roles.setdefault(
                 role, Role(id=role, provider=Provider.GCP, name=role, provider_managed=role.startswith("roles/"))
             )
+            if role in inert:
+                continue  # a disabled or deleted custom role contributes no permission
             condition = (binding.get("condition") or {}).get("expression")
             duration, expires = grant_duration(condition)
             for member in binding.get("members", []):
@@ -181,6 +189,42 @@ def normalize_estate(raw: dict[str, Any], *, now: datetime) -> Inventory:
         scope_policies=[_scope_policy(p, projects) for p in raw.get("orgPolicies", [])],
         coverage=[CoverageEntry.model_validate(c) for c in raw.get("coverage", [])],
     )
+
+
+_CUSTOM_ROLE = re.compile(r"^(projects|organizations)/([^/]+)/roles/([^/]+)$")
+
+
+def _custom_roles(raw: dict[str, Any], projects: _Projects) -> tuple[dict[str, Role], set[str]]:
+    """Custom role definitions as ``Role`` records, and the ids of those that grant nothing.
+
+    Bindings name a role as it was defined (``projects/<id>/roles/X``, ``organizations/N/roles/X``).
+    """
+    roles: dict[str, Role] = {}
+    inert: set[str] = set()
+    for definition in raw.get("customRoles", []):
+        role_id = _canonical_resource(definition["name"], projects)
+        match = _CUSTOM_ROLE.match(role_id)
+        if match is None:
+            continue  # a predefined role in a custom role file: Google's own, judged by id
+        stage = definition.get("stage", "ALPHA")  # ALPHA, the enum's zero, is left out on the wire
+        granting = stage != "DISABLED" and not definition.get("deleted")
+        if not granting:
+            inert.add(role_id)
+        roles[role_id] = Role(
+            id=role_id,
+            provider=Provider.GCP,
+            name=definition.get("title") or role_id,
+            account=match.group(2) if match.group(1) == "projects" else None,
+            permissions=sorted(set(definition.get("includedPermissions") or [])) if granting else [],
+            documents=[{"kind": "gcp-custom-role", "stage": stage, "deleted": bool(definition.get("deleted"))}],
+        )
+    listed = {_canonical_resource(scope, projects) for scope in raw.get("customRoleScopes", [])}
+    for entry in raw.get("policies", []):
+        for binding in entry["policy"].get("bindings", []):
+            match = _CUSTOM_ROLE.match(binding["role"])
+            if match and binding["role"] not in roles and f"{match.group(1)}/{match.group(2)}" in listed:
+                inert.add(binding["role"])  # bound, but deleted: the listing leaves deleted roles out
+    return roles, inert
 
 
 def _canonical_resource(resource: str, projects: _Projects) -> str:

@@ -98,6 +98,13 @@ OPERATIONS: tuple[GcpOperation, ...] = (
     ),
     GcpOperation(
         api="iam",
+        method="ListRoles",
+        permission="iam.roles.list",
+        why="custom roles of each project and of the organization, in the FULL view (their permissions), "
+        "deleted ones left out",
+    ),
+    GcpOperation(
+        api="iam",
         method="projects.serviceAccounts.keys.list",
         permission="iam.serviceAccountKeys.list",
         why="REST key listing for disableReason / extendedStatus (exposed or compromised keys)",

@@ -97,7 +97,8 @@ class PrivilegedCustomPolicy(Rule):
     skipped. The finding names the policy, not an identity, and its evidence lists the holders:
     narrowing the policy fixes every one of them. Attached, it is high; not attached, medium
     (anyone allowed to attach policies holds it in reserve). GCP custom roles are judged from
-    the permissions the inventory carries for them.
+    their permissions, read live (IAM ``ListRoles`` in the FULL view) or imported from
+    ``gcloud iam roles describe``; a disabled or deleted custom role grants nothing.
     """
 
     id = "privileged-custom-policy"

@@ -226,6 +226,7 @@ def test_policy_analyzer_denied_makes_last_use_unknown_and_the_rest_is_still_jud
     assert found == {p for p in EXPECTED if "acme-prod" in p[1] or p[1] == COMPUTE} - {
         ("key-unused", sa("unused-key")),
         ("dormant-privileged-identity", sa("owner-sa")),
+        ("dormant-privileged-identity", sa("role-setter")),
     }
 
 

@@ -95,6 +95,7 @@ GRPC_TYPES = {
     "GetIamPolicy": policy_pb2.Policy,
     "ListServiceAccounts": T.ListServiceAccountsResponse,
     "ListServiceAccountKeys": T.ListServiceAccountKeysResponse,
+    "ListRoles": T.ListRolesResponse,
 }
 
 
@@ -152,6 +153,7 @@ def _camel(name: str) -> str:
         ("activity-*.json", PA, "GoogleCloudPolicyanalyzerV1Activity"),
         ("wif-providers-*.json", IAM, "WorkloadIdentityPoolProvider"),
         ("org-policy-*.json", OP, "GoogleCloudOrgpolicyV2Policy"),
+        ("custom-roles-*.json", IAM, "Role"),
     ],
 )
 def test_import_files_match_google_schemas(pattern, doc, schema):
