@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 INET = (socket.AF_INET, socket.AF_INET6)
@@ -253,6 +254,20 @@ def no_real_network(network_guard: NetworkGuard) -> Iterator[None]:
     refused = network_guard.take()
     if refused:
         pytest.fail("\n".join(dict.fromkeys(refused)), pytrace=False)
+
+
+# Property-based tests (Hypothesis) run in the ordinary suite with a bounded budget, so the whole
+# hostile-input suite stays well under a minute in .ci/run; no example database is written into
+# the checkout, and no test may depend on wall-clock speed (deadline off: 2 shared cores).
+settings.register_profile(
+    "standing",
+    max_examples=40,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("standing")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
