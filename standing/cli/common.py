@@ -4,6 +4,10 @@ the options that mean the same thing everywhere (docs/cli.md lists the conventio
 - ``--snapshot FILE`` / ``--findings FILE``: what a reading command reads, with one help text each.
 - ``-o/--output FILE``: the one file a command writes; ``--output-dir DIR``: where it writes several.
 - ``--format``: a value from ``FORMATS``, one spelling per format (``md``, never ``markdown``).
+- Every option naming something to write (``-o``, ``--output-dir``, the gate's ``--junit`` /
+  ``--sarif`` / ``--markdown``) is an ``OUTPUT_FILE`` or ``OUTPUT_DIR``: checked while the
+  command line is parsed, before any work, so a path that cannot be written is one line and
+  exit 2 in well under a second.
 
 The wall clock is read here and only here; everything below takes ``now`` as a value.
 """
@@ -11,17 +15,21 @@ The wall clock is read here and only here; everything below takes ``now`` as a v
 from __future__ import annotations
 
 import functools
+import os
 import sys
+import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
 
-from standing.core.errors import UserError
+from standing.core.errors import ExitCode, UserError
+from standing.core.facts import EARLIEST_AS_OF, LATEST_AS_OF
 from standing.core.findings import Severity
+from standing.core.outputs import check_output_dir, check_output_file
 
 # A scan's --fail-on: a severity, or "none" (the gate adds "keys": standing.gate.policy).
 SCAN_FAIL_ON_CHOICES = [s.value for s in Severity] + ["none"]
@@ -31,6 +39,39 @@ FORMATS = ("table", "json", "csv", "md", "html")
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 DIRECTORY = click.Path(file_okay=False, path_type=Path)
+
+
+def _option_name(param: click.Parameter | None) -> str:
+    """How the user spelled the option: its long name (``--output``), else its first."""
+    if param is None:
+        return "output"
+    names = [*param.opts, *param.secondary_opts] or [param.name or "output"]
+    return max(names, key=len)
+
+
+class OutputFile(click.Path):
+    """A file a command will write: its folder exists or can be created, and it is not a
+    folder or read-only. Checked at parse time (``standing.core.outputs``)."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return check_output_file(Path(os.fsdecode(super().convert(value, param, ctx))), _option_name(param))
+
+
+class OutputDir(click.Path):
+    """A folder a command will write into: it exists and is writable, or can be created."""
+
+    def __init__(self) -> None:
+        super().__init__(file_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return check_output_dir(Path(os.fsdecode(super().convert(value, param, ctx))), _option_name(param))
+
+
+OUTPUT_FILE = OutputFile()
+OUTPUT_DIR = OutputDir()
 SNAPSHOT_HELP = "Snapshot to read: from `standing collect -o FILE`, or snapshot.json in a scan's --output-dir."
 FINDINGS_HELP = "Findings to read: findings.json in a scan's --output-dir."
 
@@ -47,12 +88,12 @@ def findings_option() -> Callable[[F], F]:
 
 def output_option(help: str, *, required: bool = False) -> Callable[[F], F]:
     """``-o/--output FILE``: the single file a command writes."""
-    return click.option("-o", "--output", type=FILE, metavar="FILE", required=required, help=help)
+    return click.option("-o", "--output", type=OUTPUT_FILE, metavar="FILE", required=required, help=help)
 
 
 def output_dir_option(help: str, **kwargs: Any) -> Callable[[F], F]:
     """``--output-dir DIR``: where a command that writes several files writes them."""
-    return click.option("--output-dir", type=DIRECTORY, metavar="DIR", help=help, **kwargs)
+    return click.option("--output-dir", type=OUTPUT_DIR, metavar="DIR", help=help, **kwargs)
 
 
 def config_option(when: str = "") -> Callable[[F], F]:
@@ -106,22 +147,51 @@ def stderr() -> Console:
 def parse_as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
     if value is None:
         return None
+    supported = f"{EARLIEST_AS_OF:%Y-%m-%d} to {LATEST_AS_OF - timedelta(days=1):%Y-%m-%d}"
     try:
         parsed = datetime.fromisoformat(value)
+        when = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not an ISO 8601 date or time") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError:  # a valid local time whose UTC equivalent is outside datetime's years
+        raise click.BadParameter(f"{value!r} is outside the supported range ({supported})") from None
+    if not EARLIEST_AS_OF <= when < LATEST_AS_OF:
+        raise click.BadParameter(f"{value!r} is outside the supported range ({supported})")
+    return when
+
+
+def one_line(text: str) -> str:
+    """``text`` as a single terminal-safe line: line breaks become spaces, and any other
+    control or format character (ESC, BEL, C1 codes, bidi overrides) is shown as its escape."""
+    out = []
+    for char in " ".join(text.splitlines()):
+        if char == "\t":
+            out.append(" ")
+        elif unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def fail(message: str, code: int = ExitCode.USAGE) -> NoReturn:
+    """The error boundary's one shape: ``standing: error: <source>: <problem>`` on stderr, exit ``code``."""
+    click.echo(f"standing: error: {one_line(message)}", err=True)
+    sys.exit(code)
 
 
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """One line on stderr and the documented exit code, never a traceback, for bad input."""
+    """One line on stderr and the documented exit code, never a traceback, for bad input.
+
+    The group's boundary (``standing.cli.main``) does the same for every command; this keeps
+    a command invoked on its own (a test, an embedding) in the same shape."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except UserError as exc:
-            click.echo(f"standing: error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            fail(str(exc), exc.exit_code)
 
     return wrapper

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from standing.cli.common import (
     FILE,
+    OUTPUT_FILE,
     as_of_option,
     config_option,
     findings_option,
@@ -130,9 +131,9 @@ def baseline_command(output: Path, **params: Any) -> None:
     "least this severe [default: keys; high for IaC].",
 )
 @waivers_option()
-@click.option("--sarif", type=FILE, help="Write SARIF 2.1.0 here (code scanning).")
-@click.option("--markdown", type=FILE, help="Write a Markdown summary here (a PR comment).")
-@click.option("--junit", type=FILE, help="Write JUnit XML here.")
+@click.option("--sarif", type=OUTPUT_FILE, help="Write SARIF 2.1.0 here (code scanning).")
+@click.option("--markdown", type=OUTPUT_FILE, help="Write a Markdown summary here (a PR comment).")
+@click.option("--junit", type=OUTPUT_FILE, help="Write JUnit XML here.")
 @user_errors
 def gate_command(
     baseline_path: Path | None,

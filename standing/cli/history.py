@@ -18,6 +18,7 @@ from standing.cli.common import (
     user_errors,
     utc_now,
 )
+from standing.cli.history_options import KEEP_DAYS
 from standing.history.export import FORMATS, Tabular, emit
 
 if TYPE_CHECKING:  # the store needs the history extra; imported when a command runs
@@ -160,7 +161,7 @@ def trend_command(store: str | None, fmt: str, output: Path | None) -> None:
 @history.command("prune")
 @click.option(
     "--keep-days",
-    type=click.IntRange(min=1),
+    type=KEEP_DAYS,
     required=True,
     help="Keep scans measured within this many days; the newest scan is always kept.",
 )

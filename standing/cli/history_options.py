@@ -1,7 +1,8 @@
 """The scan options that record history, light enough for CLI start-up (no SQLAlchemy here).
 
-``open_recorder`` runs before anything is collected: a wrong or unreachable store stops the
-scan at once with one line, before any cloud call and with nothing recorded.
+``open_recorder`` runs before anything is collected: a wrong or unreachable store, or one
+already holding a later scan (scans are recorded in time order), stops the scan at once with
+one line, before any cloud call, with nothing written and nothing recorded.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
 
 HISTORY_MODULES = ("sqlalchemy", "alembic")  # and pandas for trends, psycopg for PostgreSQL
 
+# --keep-days, for a scan and for `history prune`: up to a century, so "now minus the days"
+# is always a date (99999999999 days is one line and exit 2, not an OverflowError).
+MAX_KEEP_DAYS = 36500
+KEEP_DAYS = click.IntRange(min=1, max=MAX_KEEP_DAYS)
+
 
 def history_options() -> list[Callable[[Any], Any]]:
     return [
@@ -30,7 +36,7 @@ def history_options() -> list[Callable[[Any], Any]]:
         ),
         click.option(
             "--keep-days",
-            type=click.IntRange(min=1),
+            type=KEEP_DAYS,
             default=None,
             help="With --store: prune stored scans older than this many days "
             "(open findings keep their first-seen date).",
@@ -62,6 +68,7 @@ def open_recorder(params: dict[str, Any]) -> ScanRecorder | None:
     from standing.core.extras import require_extra
 
     require_extra("--store", "history", HISTORY_MODULES)
+    from standing.cli.common import utc_now
     from standing.history.recorder import ScanRecorder
 
     return ScanRecorder.open(
@@ -69,4 +76,6 @@ def open_recorder(params: dict[str, Any]) -> ScanRecorder | None:
         keep_days=params.get("keep_days"),
         webhook=params.get("notify_webhook"),
         notify_on=Severity(params.get("notify_on") or Severity.HIGH.value),
+        # the scan is measured at --as-of, else at the clock when it analyses, which is later
+        as_of=params.get("as_of") or utc_now(),
     )

@@ -4,16 +4,35 @@ Commands are imported when they run (or when ``--help`` lists them), so ``standi
 and every subprocess a CI job starts pay only for the command they use.
 
 Exit codes (also in docs/exit-codes.md): 0 clean, 1 findings at or above ``--fail-on``,
-2 usage or input error, 3 scan incomplete (some source could not be read).
+2 usage or input error, 3 scan incomplete (some source could not be read), 70 internal error
+(a bug in standing), 130 interrupted.
+
+The group is also the error boundary. Whatever a command raises ends here as one line on
+stderr: click's usage errors and every ``UserError`` as ``standing: error: <source>: <problem>``
+with exit 2; anything else as ``standing: error: internal error: <type>: <message>`` with exit
+70 and the traceback in a log file the line names (mode 0600, under ``$XDG_STATE_HOME/standing``,
+else ``~/.local/state/standing``, else the temporary folder), or on stderr with ``--debug``. The
+log holds the traceback of standing's own code and the version, never the command line or the
+environment; the value of ``--notify-webhook`` and the password of any URL are masked.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import re
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
 from standing import __version__
+from standing.core.errors import ExitCode, UserError
 
 # command name -> "module:attribute" of its click command, one module per command group
 COMMANDS = {
@@ -32,8 +51,44 @@ COMMANDS = {
 }
 
 
+# Options (and their environment variables) whose whole value is a secret: a webhook URL is a
+# bearer credential. Masked in any error line or crash log, as is the password of any URL
+# (a --store of postgresql://user:password@host/db).
+SECRET_OPTIONS = ("--notify-webhook",)
+SECRET_ENV = ("STANDING_NOTIFY_WEBHOOK",)
+_URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@", re.IGNORECASE)
+
+
 class LazyGroup(click.Group):
-    """A group whose commands are imported by name, on first use."""
+    """A group whose commands are imported by name, on first use, and the CLI's error boundary."""
+
+    debug = False  # set by --debug (or STANDING_DEBUG) while the command line is parsed
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command; in standalone mode (the installed command, CliRunner) every failure
+        becomes one line and a documented exit code."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        argv = list(sys.argv[1:] if args is None else args)
+        LazyGroup.debug = False
+        try:
+            result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:  # usage errors, bad parameters, missing options
+            _fail(_usage_line(exc), ExitCode.USAGE, argv)
+        except UserError as exc:  # raised outside a command's own user_errors (a group, a type)
+            _fail(str(exc), exc.exit_code, argv)
+        except (click.Abort, KeyboardInterrupt, EOFError):
+            _fail("interrupted", ExitCode.INTERRUPTED, argv)
+        except Exception as exc:  # a bug in standing: never exit 1, which means "findings"
+            _crash(exc, argv)
+        sys.exit(result if isinstance(result, int) else ExitCode.CLEAN)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -48,7 +103,104 @@ class LazyGroup(click.Group):
         return command
 
 
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    LazyGroup.debug = LazyGroup.debug or value
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="standing")
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="STANDING_DEBUG",
+    expose_value=False,
+    is_eager=True,
+    callback=_set_debug,
+    help="On an internal error, print the traceback instead of writing it to a log file.",
+)
 def main() -> None:
     """Find the standing privilege of non-human identities and plan its replacement with JIT access."""
+
+
+def _usage_line(exc: click.ClickException) -> str:
+    """A click error as ``<command>: <problem> (see '<command> --help')``."""
+    message = exc.format_message().strip().rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    if ctx is None or ctx.parent is None:  # the group itself: `standing: error: No such command`
+        return f"{message} (see 'standing --help')" if ctx is not None else message
+    return f"{ctx.command_path}: {message} (see '{ctx.command_path} --help')"
+
+
+def _secrets(argv: list[str]) -> list[str]:
+    """The values of secret-bearing options on this command line and in the environment."""
+    found = [os.environ.get(name, "") for name in SECRET_ENV]
+    for i, arg in enumerate(argv):
+        for option in SECRET_OPTIONS:
+            if arg == option and i + 1 < len(argv):
+                found.append(argv[i + 1])
+            elif arg.startswith(option + "="):
+                found.append(arg.split("=", 1)[1])
+    return sorted({value for value in found if len(value) >= 4}, key=len, reverse=True)
+
+
+def _mask(text: str, secrets: list[str]) -> str:
+    for value in secrets:
+        text = text.replace(value, "***")
+    return _URL_PASSWORD.sub(r"\g<scheme>***@", text)
+
+
+def _fail(message: str, code: int, argv: list[str]) -> NoReturn:
+    from standing.cli.common import fail
+
+    fail(_mask(message, _secrets(argv)), code)
+
+
+def _crash(exc: BaseException, argv: list[str]) -> NoReturn:
+    """One line naming the failure and where its traceback is; exit 70."""
+    secrets = _secrets(argv)
+    summary = _mask(f"{type(exc).__name__}: {exc}", secrets)
+    if len(summary) > 300:
+        summary = summary[:299] + "…"
+    trace = _mask("".join(traceback.format_exception(exc)), secrets)
+    if LazyGroup.debug:
+        click.echo(trace, err=True, nl=False)
+        _fail(f"internal error: {summary}; the traceback is above", ExitCode.CRASH, argv)
+    try:
+        log = write_crash_log(trace)
+    except OSError as error:
+        where = f"no log written ({error.strerror or error}); run with --debug for the traceback"
+    else:
+        where = f"the traceback is in {log}"
+    _fail(f"internal error: {summary}; {where}", ExitCode.CRASH, argv)
+
+
+def crash_log_dirs() -> list[Path]:
+    """Where crash logs go, first choice first: $XDG_STATE_HOME/standing, ~/.local/state/standing,
+    then the temporary folder."""
+    dirs = []
+    state = os.environ.get("XDG_STATE_HOME")
+    if state and Path(state).is_absolute():
+        dirs.append(Path(state) / "standing")
+    else:
+        dirs.append(Path.home() / ".local" / "state" / "standing")
+    dirs.append(Path(tempfile.gettempdir()) / f"standing-{os.getuid() if hasattr(os, 'getuid') else 'user'}")
+    return dirs
+
+
+def write_crash_log(trace: str) -> Path:
+    """Write ``trace`` to a new file readable by this user only; return its path."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    body = f"standing {__version__} internal error, {stamp}\npython {sys.version.split()[0]}\n\n{trace}"
+    error: OSError | None = None
+    for folder in crash_log_dirs():
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(prefix=f"crash-{stamp}-", suffix=".log", dir=folder)
+        except OSError as exc:
+            error = exc
+            continue
+        with os.fdopen(handle, "w", encoding="utf-8") as out:  # mkstemp: mode 0600
+            out.write(body)
+        return Path(name)
+    assert error is not None
+    raise error

@@ -11,6 +11,7 @@ from rich.text import Text
 from standing.cli.common import (
     DIRECTORY,
     FILE,
+    OUTPUT_DIR,
     as_of_option,
     config_option,
     output_dir_option,
@@ -66,7 +67,7 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, value: str) -> li
 @click.option(
     "-o",
     "deprecated_output_dir",
-    type=DIRECTORY,
+    type=OUTPUT_DIR,
     hidden=True,
     help="Deprecated spelling of --output-dir (-o names a single file in every other command).",
 )

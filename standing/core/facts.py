@@ -4,7 +4,7 @@ provider: what a standing secret is, what a non-human identity is, day arithmeti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from standing.core.model import (
     Credential,
@@ -36,6 +36,12 @@ _NHI_KINDS = frozenset(
         IdentityKind.MANAGED_IDENTITY,
     }
 )
+
+# The clocks an analysis may be measured at (``--as-of``): the planner dates reviews and
+# exceptions months past it and the history store counts retention back from it, so both ends
+# keep a wide margin inside what a datetime can hold. The end is exclusive.
+EARLIEST_AS_OF = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_AS_OF = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def days_since(when: datetime, now: datetime) -> int:

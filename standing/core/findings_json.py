@@ -23,6 +23,7 @@ from standing.core.model import (
     ScopeKind,
     UtcDatetime,
 )
+from standing.core.outputs import write_text_atomic
 from standing.core.people import people_left_out
 
 FINDINGS_VERSION: Final = 1
@@ -98,7 +99,7 @@ def build_document(
 
 
 def write_findings(document: FindingsDocument, path: Path) -> None:
-    path.write_text(json.dumps(document.model_dump(mode="json", by_alias=True), indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(path, json.dumps(document.model_dump(mode="json", by_alias=True), indent=2) + "\n")
 
 
 def json_schema() -> str:

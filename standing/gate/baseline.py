@@ -15,6 +15,7 @@ from pydantic import Field
 
 from standing.core.findings import Finding, Severity
 from standing.core.model import Record
+from standing.core.outputs import write_text_atomic
 from standing.core.textfiles import read_document
 
 BASELINE_VERSION: Final = 1
@@ -57,7 +58,7 @@ def dump_baseline(baseline: Baseline) -> str:
 
 
 def write_baseline(baseline: Baseline, path: Path) -> None:
-    path.write_text(dump_baseline(baseline), encoding="utf-8")
+    write_text_atomic(path, dump_baseline(baseline))
 
 
 def read_baseline(path: Path) -> Baseline:

@@ -14,6 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from standing.core.outputs import write_text_atomic
+
 FORMATS = ("table", "csv", "json")
 
 
@@ -65,7 +67,7 @@ def emit(tabular: Tabular, fmt: str, output: Path | None, console: Console) -> N
     if output is None:
         console.file.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_text_atomic(output, text)
         console.print(Text(f"Wrote {output} ({len(tabular.rows)} rows)"), soft_wrap=True)
 
 

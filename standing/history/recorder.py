@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from rich.console import Console
 from rich.text import Text
@@ -35,9 +35,26 @@ class ScanRecorder:
     sleep: Callable[[float], None] | None = None  # between delivery attempts [default: BACKOFF_SLEEP]
 
     @classmethod
-    def open(cls, store: str, *, keep_days: int | None, webhook: str | None, notify_on: Severity) -> ScanRecorder:
+    def open(
+        cls,
+        store: str,
+        *,
+        keep_days: int | None,
+        webhook: str | None,
+        notify_on: Severity,
+        as_of: datetime | None = None,
+    ) -> ScanRecorder:
+        """Open the store and check everything ``record`` would refuse, before any collecting:
+        the webhook's URL and, given the scan's ``as_of``, the time order of scans."""
         checked = check_webhook_url(webhook) if webhook else None
-        return cls(HistoryStore.open(store), keep_days=keep_days, webhook=checked, notify_on=notify_on)
+        opened = HistoryStore.open(store)
+        if as_of is not None:
+            try:
+                opened.check_time_order(as_of)
+            except BaseException:
+                opened.close()
+                raise
+        return cls(opened, keep_days=keep_days, webhook=checked, notify_on=notify_on)
 
     def record(self, document: FindingsDocument, inventory: Inventory, out: Console, err: Console) -> StoredScan:
         """Store the scan (all or nothing), then notify and prune; closes the store."""

@@ -118,15 +118,7 @@ class HistoryStore:
     def record(self, document: FindingsDocument, inventory: Inventory) -> StoredScan:
         """Store one scan, all or nothing."""
         with _cyclic_gc_paused(), write_transaction(self.engine) as connection:
-            newest = connection.execute(select(func.max(SCANS.c.as_of))).scalar()
-            if newest is not None and document.as_of < newest:
-                raise UserError(
-                    self.url.display,
-                    (
-                        f"already holds a scan as of {newest:%Y-%m-%d %H:%M} UTC, later than this one "
-                        f"({document.as_of:%Y-%m-%d %H:%M} UTC); scans are recorded in time order"
-                    ),
-                )
+            self._check_time_order(connection.execute(select(func.max(SCANS.c.as_of))).scalar(), document.as_of)
             scan_id = connection.execute(
                 insert(SCANS).values(**_scan_values(document)).returning(SCANS.c.id)
             ).scalar_one()
@@ -136,6 +128,22 @@ class HistoryStore:
             changes = _write_findings(connection, scan_id, document, scope)
             _update_lives(connection, scan_id, document, changes)
         return self.scan(scan_id)
+
+    def check_time_order(self, as_of: datetime) -> None:
+        """Refuse, before any work, a scan as of ``as_of`` that ``record`` would refuse: one
+        older than the newest stored scan (a scan's ``record`` checks again, under its lock)."""
+        with self.engine.connect() as connection:
+            self._check_time_order(connection.execute(select(func.max(SCANS.c.as_of))).scalar(), as_of)
+
+    def _check_time_order(self, newest: datetime | None, as_of: datetime) -> None:
+        if newest is not None and as_of < newest:
+            raise UserError(
+                self.url.display,
+                (
+                    f"already holds a scan as of {newest:%Y-%m-%d %H:%M} UTC, later than this one "
+                    f"({as_of:%Y-%m-%d %H:%M} UTC); scans are recorded in time order"
+                ),
+            )
 
     def prune(self, *, before: datetime) -> Pruned:
         """Drop scans measured before ``before`` (never the newest), the spells no kept scan falls

@@ -45,12 +45,13 @@ def parse_store_url(value: str) -> StoreUrl:
         url = make_url(value)
     except ArgumentError:
         raise UserError(SOURCE, "not a database URL (expected sqlite:///FILE or postgresql://HOST/DB)") from None
-    backend, driver = url.get_backend_name(), url.get_driver_name()
+    backend = url.get_backend_name()  # read from the URL; the driver name may load a dialect
     if backend == "sqlite":
         if not url.database or url.database == ":memory:":
             raise UserError(SOURCE, "a SQLite store needs a file: sqlite:///path/to/history.db")
         return StoreUrl(url.set(drivername="sqlite", database=str(Path(url.database).expanduser().resolve())))
     if backend == "postgresql":
+        driver = url.get_driver_name()
         if driver not in ("psycopg", "psycopg2", "postgresql"):
             raise UserError(SOURCE, f"PostgreSQL is reached through psycopg, not {driver!r}: use postgresql://...")
         if not url.database:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from standing.analysis.risk import RiskModel
 from standing.core.findings import Finding
+from standing.core.outputs import write_text_atomic
 from standing.planner.builder import build_plans
 from standing.planner.model import Plan, PlansDocument
 from standing.planner.progress import completed_since, previous_plans
@@ -42,8 +43,8 @@ def write_plans(document: PlansDocument, output_dir: Path) -> list[Path]:
     from standing.planner.markdown import render_markdown
 
     json_path, md_path = output_dir / "plans.json", output_dir / "plans.md"
-    json_path.write_text(plans_json(document), encoding="utf-8")
-    md_path.write_text(render_markdown(document), encoding="utf-8")
+    write_text_atomic(json_path, plans_json(document))
+    write_text_atomic(md_path, render_markdown(document))
     return [json_path, md_path]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from standing.core.errors import ExitCode
 from standing.core.findings import Finding
 from standing.core.markdown import code, escape
+from standing.core.outputs import write_text_atomic
 from standing.gate.judge import GateResult
 
 _VERDICT = {
@@ -69,4 +70,4 @@ def render_markdown(result: GateResult) -> str:
 
 
 def write_markdown(result: GateResult, path: Path) -> None:
-    path.write_text(render_markdown(result), encoding="utf-8")
+    write_text_atomic(path, render_markdown(result))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
+from standing.core.outputs import write_text_atomic
 from standing.gate.judge import GateResult
 
 
@@ -39,4 +40,4 @@ def junit_xml(result: GateResult) -> str:
 
 
 def write_junit(result: GateResult, path: Path) -> None:
-    path.write_text(junit_xml(result), encoding="utf-8")
+    write_text_atomic(path, junit_xml(result))

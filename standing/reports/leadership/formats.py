@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from standing.core.markdown import escape as md
+from standing.core.outputs import write_text_atomic
 from standing.reports.leadership.figures import compute_figures
 from standing.reports.leadership.model import ReportFigures, ReportInput
 
@@ -148,7 +149,7 @@ def write_report(report: ReportInput, formats: list[ReportFormat], output_dir: P
             text = render_csv(report)
         else:
             text = render_markdown(figures)
-        path.write_text(text, encoding="utf-8", newline="")
+        write_text_atomic(path, text, newline="")
         written.append(path)
     return written
 
