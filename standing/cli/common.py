@@ -57,7 +57,8 @@ class OutputFile(click.Path):
         super().__init__(dir_okay=False, path_type=Path)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        return check_output_file(Path(os.fsdecode(super().convert(value, param, ctx))), _option_name(param))
+        check_output_file(Path(os.fsdecode(value)), _option_name(param))  # before click's own wording
+        return super().convert(value, param, ctx)
 
 
 class OutputDir(click.Path):
@@ -67,7 +68,8 @@ class OutputDir(click.Path):
         super().__init__(file_okay=False, path_type=Path)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        return check_output_dir(Path(os.fsdecode(super().convert(value, param, ctx))), _option_name(param))
+        check_output_dir(Path(os.fsdecode(value)), _option_name(param))
+        return super().convert(value, param, ctx)
 
 
 OUTPUT_FILE = OutputFile()

@@ -80,6 +80,9 @@ class LazyGroup(click.Group):
         LazyGroup.debug = False
         try:
             result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # `standing`, `standing history`: a request for help
+            exc.show()
+            sys.exit(exc.exit_code)
         except click.ClickException as exc:  # usage errors, bad parameters, missing options
             _fail(_usage_line(exc), ExitCode.USAGE, argv)
         except UserError as exc:  # raised outside a command's own user_errors (a group, a type)
