@@ -361,3 +361,32 @@ def test_keep_days_beyond_a_century_is_one_line(run, tmp_path, snapshot, where):
     # the near miss: a century is kept, and pruning with it succeeds
     kept = run("history", "--store", store, "prune", "--keep-days", "36500", "--as-of", AS_OF)
     assert kept.exit_code == 0 and kept.output.startswith("Pruned 0 scan(s)")
+
+
+def test_a_scan_id_beyond_any_store_is_one_line_and_a_missing_one_names_the_store(run, tmp_path, snapshot):
+    store = str(tmp_path / "h.db")
+    assert run("scan", "--snapshot", snapshot, "--as-of", AS_OF, "--store", store).exit_code == 1
+    line = one_error_line(run("history", "--store", store, "diff", "99999999999999999999", "1"), ExitCode.USAGE)
+    assert "Invalid value for '[BEFORE]': 99999999999999999999 is not in the range 1<=x<=2147483647" in line
+    # the near miss: an id in range that names no scan is the store's own one-line answer
+    assert one_error_line(run("history", "--store", store, "diff", "5", "1"), ExitCode.USAGE).endswith(
+        "no scan 5 (see `standing history list`)"
+    )
+
+
+def test_a_task_timeout_beyond_a_week_is_one_line(run):
+    result = run("collect", "aws", "--endpoint-url", "http://127.0.0.1:9", "--task-timeout", "1e400", "-o", "x.json")
+    assert "Invalid value for '--task-timeout': inf is not in the range 1<=x<=604800" in one_error_line(result, 2)
+
+
+def test_the_installed_command_refuses_an_output_below_a_file_in_one_line(tmp_path, snapshot):
+    (tmp_path / "reports").write_text("a file where a folder should be\n")
+    standing = Path(sys.executable).with_name("standing")
+    done = subprocess.run(
+        [str(standing), "gate", "--snapshot", str(snapshot), "--junit", str(tmp_path / "reports" / "x.xml")],
+        capture_output=True, text=True, env=dict(os.environ, COLUMNS="200"), timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"standing: error: --junit: cannot write {tmp_path}/reports/x.xml: {tmp_path}/reports is a file, not a folder"
+    ]

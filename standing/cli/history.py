@@ -25,6 +25,10 @@ if TYPE_CHECKING:  # the store needs the history extra; imported when a command 
     from standing.history.store import HistoryStore
 
 
+# A stored scan's id: positive, and small enough for every store's integer column.
+SCAN_ID = click.IntRange(min=1, max=2**31 - 1)
+
+
 def _format_options(func: Callable[..., Any]) -> Callable[..., Any]:
     func = output_option("Write to this file instead of the terminal.")(func)
     return format_option(*FORMATS, default="table")(func)
@@ -98,8 +102,8 @@ def list_command(store: str | None, fmt: str, output: Path | None) -> None:
 
 
 @history.command("diff")
-@click.argument("before", type=int, required=False)
-@click.argument("after", type=int, required=False)
+@click.argument("before", type=SCAN_ID, required=False)
+@click.argument("after", type=SCAN_ID, required=False)
 @_format_options
 @click.pass_obj
 @user_errors

@@ -62,7 +62,7 @@ aws_options = click_options(
     ),
     click.option(
         "--task-timeout",
-        type=click.FloatRange(min=1),
+        type=click.FloatRange(min=1, max=7 * 24 * 3600),  # a week: beyond it, a wait overflows
         default=DEFAULT_TIME_LIMIT,
         show_default=True,
         help="Seconds one account may take before the attempt is abandoned.",
