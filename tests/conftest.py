@@ -281,3 +281,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--reverse-order"):
         items.reverse()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def crash_logs_stay_in_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """An internal error in any test writes its crash log (standing.cli.main) under this
+    session's temporary folder, never into the home folder of whoever runs the suite."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+    yield
+    patch.undo()

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from standing.cli.main import main
 from standing.core.errors import ExitCode
@@ -390,3 +392,44 @@ def test_the_installed_command_refuses_an_output_below_a_file_in_one_line(tmp_pa
     assert done.stderr.splitlines() == [
         f"standing: error: --junit: cannot write {tmp_path}/reports/x.xml: {tmp_path}/reports is a file, not a folder"
     ]
+
+
+# --- hostile text through the boundary (Hypothesis, the suite's bounded profile) ---------------
+
+HOSTILE = st.lists(
+    st.one_of(
+        st.characters(),  # any code point, controls and bidi overrides included
+        st.sampled_from(["\x1b[2J", "\x1b]0;owned\x07", "\r\n", "\n", "\u2028", "\u202e", "\x85", "\x9b"]),
+    ),
+    max_size=30,
+).map("".join)
+
+
+def _is_unsafe(char: str) -> bool:
+    import unicodedata
+
+    return unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
+
+
+@settings(suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.function_scoped_fixture])
+@given(message=HOSTILE)
+def test_any_internal_error_message_stays_one_line_of_plain_text(run, monkeypatch, snapshot, message):
+    def explode(*args, **kwargs):
+        raise RuntimeError(message)
+
+    monkeypatch.setattr("standing.scan.scan_inventory", explode)
+    line = one_error_line(run("scan", "--snapshot", snapshot, "--as-of", AS_OF), ExitCode.CRASH)
+    assert not any(_is_unsafe(char) for char in line)
+
+
+@settings(suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.function_scoped_fixture])
+@given(source=HOSTILE, problem=HOSTILE)
+def test_any_user_error_stays_one_line_of_plain_text_exit_2(run, monkeypatch, snapshot, source, problem):
+    from standing.core.errors import UserError
+
+    def refuse(*args, **kwargs):
+        raise UserError(source, problem)
+
+    monkeypatch.setattr("standing.scan.scan_inventory", refuse)
+    line = one_error_line(run("scan", "--snapshot", snapshot, "--as-of", AS_OF), ExitCode.USAGE)
+    assert not any(_is_unsafe(char) for char in line)
