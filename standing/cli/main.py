@@ -91,7 +91,12 @@ class LazyGroup(click.Group):
             _fail("interrupted", ExitCode.INTERRUPTED, argv)
         except Exception as exc:  # a bug in standing: never exit 1, which means "findings"
             _crash(exc, argv)
-        sys.exit(result if isinstance(result, int) else ExitCode.CLEAN)
+        sys.exit(result if isinstance(result, int) else ExitCode.CLEAN)  # an Exit's code (--version: 0)
+
+    def invoke(self, ctx: click.Context) -> None:
+        """Run the command and drop what it returns: outside standalone mode click hands back
+        either that or an ``Exit``'s code, and ``main`` must only ever see the latter."""
+        super().invoke(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
