@@ -433,3 +433,12 @@ def test_any_user_error_stays_one_line_of_plain_text_exit_2(run, monkeypatch, sn
     monkeypatch.setattr("standing.scan.scan_inventory", refuse)
     line = one_error_line(run("scan", "--snapshot", snapshot, "--as-of", AS_OF), ExitCode.USAGE)
     assert not any(_is_unsafe(char) for char in line)
+
+
+def test_a_crash_with_nowhere_to_log_still_says_how_to_see_the_traceback(run, monkeypatch, snapshot, tmp_path):
+    monkeypatch.setattr("standing.scan.scan_inventory", _explode)
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file, so no folder can be made below it\n")
+    monkeypatch.setattr("standing.cli.main.crash_log_dirs", lambda: [blocked / "standing"])
+    line = one_error_line(run("scan", "--snapshot", snapshot, "--as-of", AS_OF), ExitCode.CRASH)
+    assert line.endswith("; no log written (Not a directory); run with --debug for the traceback")

@@ -18,6 +18,7 @@ environment; the value of ``--notify-webhook`` and the password of any URL are m
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import re
@@ -175,8 +176,9 @@ def _crash(exc: BaseException, argv: list[str]) -> NoReturn:
         _fail(f"internal error: {summary}; the traceback is above", ExitCode.CRASH, argv)
     try:
         log = write_crash_log(trace)
-    except OSError as error:
-        where = f"no log written ({error.strerror or error}); run with --debug for the traceback"
+    except Exception as error:  # no writable folder at all: the line still says how to see it
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        where = f"no log written ({reason}); run with --debug for the traceback"
     else:
         where = f"the traceback is in {log}"
     _fail(f"internal error: {summary}; {where}", ExitCode.CRASH, argv)
@@ -190,7 +192,8 @@ def crash_log_dirs() -> list[Path]:
     if state and Path(state).is_absolute():
         dirs.append(Path(state) / "standing")
     else:
-        dirs.append(Path.home() / ".local" / "state" / "standing")
+        with contextlib.suppress(RuntimeError, KeyError):  # no home folder to be found
+            dirs.append(Path.home() / ".local" / "state" / "standing")
     dirs.append(Path(tempfile.gettempdir()) / f"standing-{os.getuid() if hasattr(os, 'getuid') else 'user'}")
     return dirs
 
