@@ -3,7 +3,7 @@
 Anyone who can name an Entra app, set a GCP display name or tag an AWS identity writes text this
 tool prints. Raw, an ``ESC [2J`` clears the reader's screen, an ``ESC ]0;... BEL`` retitles the
 terminal, a right-to-left override (``U+202E``) makes ``gnp.exe`` read as ``exe.png``, a newline
-starts a fake line of output, and a lone surrogate cannot even be encoded. So every such
+starts a fake line of output, and a lone surrogate cannot even be encoded (nor written as XML). So every such
 character is written *visibly* as its escape (``\\x1b``, ``\\u202e``): the reader sees that the
 name holds it, and nothing acts on it.
 
@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import re
 
-# C0 (but tab), DEL, C1; bidi marks, embeddings, overrides and isolates; the line and paragraph
-# separators; lone surrogates; the two noncharacters XML forbids.
-_UNSAFE = "\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff"
+# C0 (but tab), DEL, C1; bidi marks, embeddings, overrides and isolates; lone surrogates; the two
+# noncharacters XML forbids. (U+2028/U+2029 are text to a terminal, XML and a browser; the
+# one-line helpers that fold whitespace fold them.)
+_UNSAFE = "\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff"
 _LINE = re.compile(f"[{_UNSAFE}]")
 _BLOCK = re.compile(f"[{_UNSAFE.replace(chr(0x0A) + '-', chr(0x0B) + '-')}]")
-_RAW_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
