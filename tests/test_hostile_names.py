@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import re
+import shlex
 import xml.etree.ElementTree as ElementTree
 from datetime import timedelta
 from pathlib import Path
@@ -206,8 +207,9 @@ def test_an_error_quoting_a_hostile_name_is_one_inert_line(tmp_path):
 
 def test_findings_and_plans_json_keep_every_name_exactly_with_no_raw_character(run):
     files = _files(run["dir"])
-    for name in ("findings.json", "plans.json"):
-        _no_raw(files[name], name)
+    assert set(files) == {"findings.json", "snapshot.json", "plans.json", "plans.md", "report.html"}
+    for name, text in files.items():
+        _no_raw(text, name)
     names = {f["identity_name"] for f in json.loads(files["findings.json"])["findings"]}
     assert set(HOSTILE_NAMES) | {BENIGN} <= names  # the data stays true: JSON escapes, never rewrites
     planned = {p["identity_name"] for p in json.loads(files["plans.json"])["plans"]}
@@ -279,6 +281,21 @@ def test_no_name_reaches_a_query_outside_a_string_literal(run):
             assert fragment not in bare, (source, fragment, query)
     quoted = [q for _, q in queries if "O''Brien" in q]
     assert quoted, "the quote-carrying name reached a CloudTrail query, doubled"
+
+
+def test_shell_commands_in_plan_steps_take_each_name_as_one_word(run):
+    plans = json.loads((run["dir"] / "plans.json").read_text())["plans"]
+    checked = set()
+    for plan in plans:
+        name = plan["identity_name"]
+        if plan["provider"] != "aws" or "`" in name:  # a backtick ends the command's code span in prose
+            continue
+        for step in plan["steps"]:
+            for command in re.findall(r"`(aws iam [a-z-]+-access-key[^`]*)`", step["instruction"]):
+                words = shlex.split(command)
+                assert words[words.index("--user-name") + 1] == name, command  # nothing split off or run
+                checked.add(name)
+    assert {QUOTES, DDE, BENIGN, RETITLE} <= checked
 
 
 # --- reports: html, csv, md, json ---------------------------------------------------------------
