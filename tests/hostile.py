@@ -6,6 +6,7 @@ Anyone who can name an Entra app, set a GCP display name or tag an AWS identity 
 
 from __future__ import annotations
 
+import json
 import re
 
 from hypothesis import strategies as st
@@ -137,6 +138,22 @@ def hostile_estate(*, with_hostile: bool = True) -> Inventory:
             "coverage": [gap],
         }
     )
+
+
+_KQL_PART = re.compile(r'"(?:[^"\\]|\\.)*"|unicode_codepoints_to_string\((\d+)\)')
+
+
+def read_kql(expression: str) -> str:
+    """A KQL string expression as ``kql_literal`` writes it, read back: one literal, or strcat of
+    literals and code points."""
+    inner = expression[len("strcat(") : -1] if expression.startswith("strcat(") else expression
+    out, end = [], 0
+    for match in _KQL_PART.finditer(inner):
+        assert inner[end : match.start()].strip(", ") == "", expression  # nothing between the parts
+        out.append(chr(int(match.group(1))) if match.group(1) else json.loads(match.group()))
+        end = match.end()
+    assert inner[end:] == "", expression
+    return "".join(out)
 
 
 # --- Hypothesis: strings that mix what an attacker types with ordinary text ---------------------

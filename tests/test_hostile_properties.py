@@ -50,8 +50,7 @@ from standing.rules.analyse import analyse_estate
 from standing.rules.config import ScanConfig
 from standing.scan import scan_inventory
 from tests.builders import ACCOUNT, NOW, days_ago, inventory, key, user
-from tests.hostile import FORMULA_START, RAW, hostile_text
-from tests.test_safe_text import read_kql
+from tests.hostile import FORMULA_START, RAW, hostile_text, read_kql
 
 MD = MarkdownIt("commonmark").enable("table")
 names = hostile_text.filter(lambda s: s.strip() != "")

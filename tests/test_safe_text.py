@@ -9,14 +9,27 @@ a JSON decoder (their ``\\\\``, ``\\"``, ``\\t`` and ``\\uXXXX`` escapes are JSO
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 
 import pytest
 
 from standing.core.safe_text import json_text, printable, printable_block, spreadsheet_cell
 from standing.planner.verify import _like_suffix, kql_literal, logging_literal, sql_literal
-from tests.hostile import AWS_NAMES, AZURE_DISPLAY, BENIGN, BIDI, C1, CLEAR, DDE, FORMULA, MARKUP, QUOTES, RAW, RETITLE
+from tests.hostile import (
+    AWS_NAMES,
+    AZURE_DISPLAY,
+    BENIGN,
+    BIDI,
+    C1,
+    CLEAR,
+    DDE,
+    FORMULA,
+    MARKUP,
+    QUOTES,
+    RAW,
+    RETITLE,
+    read_kql,
+)
 
 HOSTILE = (*AWS_NAMES, AZURE_DISPLAY, "\x00nul", "del\x7f", "\u2066iso\u2069", "cr\rlf", "")
 
@@ -98,22 +111,6 @@ def test_like_matches_the_name_literally_not_as_a_pattern():
     assert matches("arn:aws:iam::111122223333:role/svc_x-jit")
     assert not matches("arn:aws:iam::111122223333:role/svcAx-jit")  # `_` is not a wildcard
     assert not matches("arn:aws:iam::111122223333:role/svc_x-jit-old")
-
-
-_KQL_PART = re.compile(r'"(?:[^"\\]|\\.)*"|unicode_codepoints_to_string\((\d+)\)')
-
-
-def read_kql(expression: str) -> str:
-    """A KQL string expression as ``kql_literal`` writes it, read back: one literal, or strcat of
-    literals and code points."""
-    inner = expression[len("strcat(") : -1] if expression.startswith("strcat(") else expression
-    out, end = [], 0
-    for match in _KQL_PART.finditer(inner):
-        assert inner[end : match.start()].strip(", ") == "", expression  # nothing between the parts
-        out.append(chr(int(match.group(1))) if match.group(1) else json.loads(match.group()))
-        end = match.end()
-    assert inner[end:] == "", expression
-    return "".join(out)
 
 
 @pytest.mark.parametrize("name", HOSTILE)

@@ -3,9 +3,9 @@
 Anyone who can name an Entra app, set a GCP display name or tag an AWS identity writes text this
 tool prints. Raw, an ``ESC [2J`` clears the reader's screen, an ``ESC ]0;... BEL`` retitles the
 terminal, a right-to-left override (``U+202E``) makes ``gnp.exe`` read as ``exe.png``, a newline
-starts a fake line of output, and a lone surrogate cannot even be encoded (nor written as XML). So every such
-character is written *visibly* as its escape (``\\x1b``, ``\\u202e``): the reader sees that the
-name holds it, and nothing acts on it.
+starts a fake line of output, and a lone surrogate cannot even be encoded (nor written as XML).
+So every such character is written *visibly* as its escape (``\\x1b``, ``\\u202e``): the reader
+sees that the name holds it, and nothing acts on it.
 
 - ``printable``: one line of terminal, log or error text (newlines escaped too);
 - ``printable_block``: several lines (a query, a fenced block) whose own newlines and tabs stay;
@@ -34,11 +34,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def _visible(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def has_unsafe(text: str) -> bool:
-    """Whether ``text`` holds a character ``printable`` would escape."""
-    return _LINE.search(text) is not None
 
 
 def printable(text: object) -> str:
