@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +29,7 @@ from standing.core.errors import ExitCode, UserError
 from standing.core.facts import EARLIEST_AS_OF, LATEST_AS_OF
 from standing.core.findings import Severity
 from standing.core.outputs import check_output_dir, check_output_file
+from standing.core.safe_text import printable
 
 # A scan's --fail-on: a severity, or "none" (the gate adds "keys": standing.gate.policy).
 SCAN_FAIL_ON_CHOICES = [s.value for s in Severity] + ["none"]
@@ -163,18 +163,10 @@ def parse_as_of(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 def one_line(text: str) -> str:
-    """``text`` as a single terminal-safe line: line breaks become spaces, and any other
-    control or format character (ESC, BEL, C1 codes, bidi overrides) is shown as its escape."""
-    out = []
-    for char in " ".join(text.splitlines()):
-        if char == "\t":
-            out.append(" ")
-        elif unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-            code = ord(char)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(char)
-    return "".join(out)
+    """``text`` as a single terminal-safe line: every control, bidi or line-breaking character
+    shown as its escape (``standing.core.safe_text.printable``: a message may quote a cloud
+    name), U+2028 and U+2029 too, which some readers take for a line break."""
+    return printable(text).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def fail(message: str, code: int = ExitCode.USAGE) -> NoReturn:

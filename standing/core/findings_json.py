@@ -25,6 +25,7 @@ from standing.core.model import (
 )
 from standing.core.outputs import write_text_atomic
 from standing.core.people import people_left_out
+from standing.core.safe_text import json_text
 
 FINDINGS_VERSION: Final = 1
 
@@ -99,7 +100,8 @@ def build_document(
 
 
 def write_findings(document: FindingsDocument, path: Path) -> None:
-    write_text_atomic(path, json.dumps(document.model_dump(mode="json", by_alias=True), indent=2) + "\n")
+    text = json.dumps(document.model_dump(mode="json", by_alias=True), indent=2)
+    write_text_atomic(path, json_text(text) + "\n")  # no raw DEL: the file may be cat
 
 
 def json_schema() -> str:

@@ -18,6 +18,7 @@ from standing import __version__
 from standing.core.findings import Finding, Severity
 from standing.core.iac import SourceRef
 from standing.core.outputs import write_text_atomic
+from standing.core.safe_text import json_text
 from standing.gate.judge import GateResult
 from standing.rules.frameworks import cited_as, mappings_of
 from standing.rules.registry import load_rules
@@ -138,4 +139,4 @@ def sarif_log(result: GateResult) -> dict[str, Any]:
 
 
 def write_sarif(result: GateResult, path: Path) -> None:
-    write_text_atomic(path, json.dumps(sarif_log(result), indent=2) + "\n")
+    write_text_atomic(path, json_text(json.dumps(sarif_log(result), indent=2)) + "\n")
