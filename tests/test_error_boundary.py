@@ -290,6 +290,19 @@ def test_a_store_url_with_an_unknown_scheme_is_one_line(run, snapshot, command):
     assert line.startswith("standing: error: --store: unsupported database 'foo'")
 
 
+@pytest.mark.parametrize(
+    "store, expected",
+    [
+        ("postgresql://host:notaport/db", "--store: not a usable database URL or file path"),
+        ("postgresql://[::1/db", "--store: not a usable database URL or file path"),
+        ("sqlite:///x\x00.db", "--store: not a usable database URL or file path"),
+        ("postgresql://h:99999999999/db", "--store: postgresql://h:99999999999/db: port 99999999999 is not a TCP port"),
+    ],
+)
+def test_a_store_url_that_does_not_parse_is_one_line(run, store, expected):
+    assert expected in one_error_line(run("history", "--store", store, "list"), ExitCode.USAGE)
+
+
 def test_a_sqlite_url_is_the_near_miss_that_records(run, tmp_path, snapshot):
     store = f"sqlite:///{tmp_path / 'h.db'}"
     result = run("scan", "--snapshot", snapshot, "--as-of", AS_OF, "--store", store, "--fail-on", "none")
