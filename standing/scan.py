@@ -17,6 +17,7 @@ from standing.core.errors import ExitCode
 from standing.core.findings import Finding, Severity, Waiver
 from standing.core.findings_json import FindingsDocument, build_document, write_findings
 from standing.core.model import Inventory
+from standing.core.outputs import make_output_dir
 from standing.core.snapshot import read_snapshot, write_snapshot
 from standing.reports.leadership.model import ReportInput, TrendPoint
 from standing.rules.analyse import analyse_estate
@@ -67,7 +68,7 @@ def scan_inventory(
         from standing.planner.document import write_scan_plans
         from standing.reports.leadership.formats import write_scan_report
 
-        output_dir.mkdir(parents=True, exist_ok=True)
+        make_output_dir(output_dir)
         write_findings(document, output_dir / "findings.json")
         write_snapshot(inventory, output_dir / "snapshot.json")
         written = [output_dir / "findings.json", output_dir / "snapshot.json"]

@@ -456,3 +456,52 @@ def test_a_crash_with_nowhere_to_log_still_says_how_to_see_the_traceback(run, mo
     monkeypatch.setattr("standing.cli.main.crash_log_dirs", lambda: [blocked / "standing"])
     line = one_error_line(run("scan", "--snapshot", snapshot, "--as-of", AS_OF), ExitCode.CRASH)
     assert line.endswith("; no log written (Not a directory); run with --debug for the traceback")
+
+
+# --- writing: devices and links are written through, never replaced ---------------------------
+
+
+def test_an_output_that_is_a_fifo_is_written_in_place_not_replaced(run, tmp_path, snapshot):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    result = run("baseline", "--snapshot", snapshot, "--as-of", AS_OF, "-o", fifo)
+    reader.join(timeout=60)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # as /dev/stdout or /dev/null would stay devices
+    assert received and '"schema": "standing.baseline"' in received[0]
+
+
+def test_an_output_that_is_a_link_keeps_the_link_and_replaces_the_file_it_names(run, tmp_path, snapshot):
+    (tmp_path / "real").mkdir()
+    link = tmp_path / "baseline.json"
+    link.symlink_to(tmp_path / "real" / "b.json")
+    assert run("baseline", "--snapshot", snapshot, "--as-of", AS_OF, "-o", link).exit_code == 0
+    assert link.is_symlink() and '"schema": "standing.baseline"' in (tmp_path / "real" / "b.json").read_text()
+
+
+@pytest.mark.parametrize("option", [["baseline", "--snapshot", "s.json", "-o"], ["scan", "--output-dir"]])
+def test_an_empty_output_path_is_refused_not_read_as_the_current_folder(run, option):
+    line = one_error_line(run(*option, ""), ExitCode.USAGE)
+    assert line.endswith(": an empty path") and ("--output:" in line or "--output-dir:" in line)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc, where no folder can be made")
+def test_a_folder_the_file_system_refuses_at_write_time_is_one_line_not_a_crash(run, snapshot):
+    result = run("scan", "--snapshot", snapshot, "--as-of", AS_OF, "--output-dir", "/proc/standing-test-out")
+    line = one_error_line(result, ExitCode.USAGE)  # checked at parse time unless root; then at write time
+    assert "/proc" in line and "internal error" not in line
+
+
+@pytest.mark.parametrize("webhook", ["https://[::1", "https://hooks.example.test:99999/x"])
+def test_a_webhook_url_that_does_not_parse_is_one_line_and_not_echoed(run, tmp_path, snapshot, webhook):
+    store = str(tmp_path / "h.db")
+    result = run("scan", "--snapshot", snapshot, "--store", store, "--notify-webhook", webhook)
+    assert (
+        one_error_line(result, ExitCode.USAGE)
+        == "standing: error: --notify-webhook: not a URL (expected https://HOST/PATH)"
+    )

@@ -49,6 +49,12 @@ def _option_name(param: click.Parameter | None) -> str:
     return max(names, key=len)
 
 
+def _refuse_empty(value: Any, param: click.Parameter | None) -> None:
+    """``-o ""`` (an unset variable in a CI script) names no path: it would mean the current folder."""
+    if isinstance(value, str | bytes) and not value.strip():
+        raise UserError(_option_name(param), "an empty path")
+
+
 class OutputFile(click.Path):
     """A file a command will write: its folder exists or can be created, and it is not a
     folder or read-only. Checked at parse time (``standing.core.outputs``)."""
@@ -57,6 +63,7 @@ class OutputFile(click.Path):
         super().__init__(dir_okay=False, path_type=Path)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        _refuse_empty(value, param)
         check_output_file(Path(os.fsdecode(value)), _option_name(param))  # before click's own wording
         return super().convert(value, param, ctx)
 
@@ -68,6 +75,7 @@ class OutputDir(click.Path):
         super().__init__(file_okay=False, path_type=Path)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        _refuse_empty(value, param)
         check_output_dir(Path(os.fsdecode(value)), _option_name(param))
         return super().convert(value, param, ctx)
 

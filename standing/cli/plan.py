@@ -51,6 +51,7 @@ def plan_command(
     identity_ref = identity if identity is not None else identity_option
     if output_dir is not None and fmt is not None:
         raise click.UsageError("--format picks what is printed; --output-dir writes both plans.json and plans.md")
+    from standing.core.outputs import make_output_dir
     from standing.core.safe_text import printable
     from standing.core.snapshot import read_snapshot
     from standing.planner.document import plan_estate, plans_json, write_plans
@@ -75,7 +76,7 @@ def plan_command(
             return
     document = plan_estate(analysis.model, findings, generated_at=now)
     if output_dir is not None:
-        output_dir.mkdir(parents=True, exist_ok=True)
+        make_output_dir(output_dir)
         console = stdout()
         for path in write_plans(document, output_dir):
             console.print(Text(f"Wrote {path}"), soft_wrap=True)  # a path is copied whole

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from standing.core.errors import UserError
 
@@ -61,19 +64,48 @@ def check_output_file(path: Path, source: str) -> Path:
     return path
 
 
-def write_text_atomic(path: Path, text: str, *, newline: str | None = None) -> None:
-    """Write ``text`` to ``path`` through a temporary file beside it, then rename it into place
-    (creating missing parent folders); on any failure the target is as it was."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+@contextmanager
+def atomic_writer(path: Path, *, newline: str | None = None) -> Iterator[TextIO]:
+    """A text handle whose contents replace ``path`` only when the block ends without error:
+    written to a temporary file beside it, then renamed into place (missing parent folders
+    are created); on any failure the target is as it was.
+
+    A symbolic link is written through (the file it names is replaced, the link stays). A
+    target that exists but is not a regular file (``/dev/stdout``, ``/dev/null``, a FIFO) is
+    written in place: renaming over it would replace the device with a file. A failure of the
+    file system (a full disk, a folder that cannot be made) is a ``UserError`` naming the path."""
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline=newline) as out:
-            out.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        if path.exists() and not path.is_file():  # following links: /dev/stdout is a link to a pipe
+            with path.open("w", encoding="utf-8", newline=newline) as out:
+                yield out
+            return
+        target = path.resolve() if path.is_symlink() else path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline=newline) as out:
+                yield out
+            os.chmod(temporary, 0o666 & ~_umask())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise UserError(str(path), f"cannot write: {exc.strerror or exc}") from None
+
+
+def write_text_atomic(path: Path, text: str, *, newline: str | None = None) -> None:
+    """Write ``text`` to ``path`` through ``atomic_writer``."""
+    with atomic_writer(path, newline=newline) as out:
+        out.write(text)
+
+
+def make_output_dir(directory: Path) -> None:
+    """``mkdir -p``, with a failure of the file system as a ``UserError`` naming the folder."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(str(directory), f"cannot create the folder: {exc.strerror or exc}") from None
 
 
 def _umask() -> int:

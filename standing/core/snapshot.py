@@ -12,9 +12,7 @@ inventory (no intermediate text or dict of the whole file).
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from io import StringIO
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -23,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from standing.core.errors import UserError
 from standing.core.model import Inventory
+from standing.core.outputs import atomic_writer
 
 SNAPSHOT_SCHEMA = "standing.snapshot"
 SNAPSHOT_VERSION = 1
@@ -43,15 +42,8 @@ class _Envelope(BaseModel):
 def write_snapshot(inventory: Inventory, path: Path) -> None:
     """Write through a temporary file beside ``path``: an interrupted write (or a refresh
     written over its own input) never leaves a half-written snapshot behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            stream_snapshot(inventory, out)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as out:  # a device (-o /dev/stdout) is written, never replaced
+        stream_snapshot(inventory, out)
 
 
 def dump_snapshot(inventory: Inventory) -> str:

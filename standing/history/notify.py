@@ -45,7 +45,11 @@ class Delivery:
 
 def check_webhook_url(url: str) -> str:
     """https anywhere; plain http only to a loopback address (local relays and tests)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:  # "https://[::1": an unclosed IPv6 host
+        raise UserError(SOURCE, "not a URL (expected https://HOST/PATH)") from None
     if parts.scheme == "https" and parts.hostname:
         return url
     if parts.scheme == "http" and is_loopback(url):

@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from standing.core.markdown import escape as md
-from standing.core.outputs import write_text_atomic
+from standing.core.outputs import make_output_dir, write_text_atomic
 from standing.core.safe_text import json_text, spreadsheet_cell
 from standing.reports.leadership.figures import compute_figures
 from standing.reports.leadership.model import ReportFigures, ReportInput
@@ -133,7 +133,7 @@ def render_markdown(figures: ReportFigures) -> str:
 def write_report(report: ReportInput, formats: list[ReportFormat], output_dir: Path) -> list[Path]:
     from standing.reports.leadership.page import render_html
 
-    output_dir.mkdir(parents=True, exist_ok=True)
+    make_output_dir(output_dir)
     figures = compute_figures(report)
     written = []
     for fmt in formats:
