@@ -7,6 +7,7 @@ import json
 import pytest
 
 from standing.core import snapshot
+from standing.core.errors import UserError
 from standing.core.model import TrustKind
 from standing.core.snapshot import dump_snapshot, read_snapshot, write_snapshot
 from tests.builders import allow, grant, inventory, key, policy, role, trust, user
@@ -45,7 +46,7 @@ def test_an_interrupted_write_leaves_the_previous_snapshot_whole(tmp_path, monke
         raise OSError("disk full")
 
     monkeypatch.setattr(snapshot, "stream_snapshot", fail_midway)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(UserError, match="snap.json: cannot write: disk full"):  # one line, naming the file
         write_snapshot(estate(), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["snap.json"]  # no temporary file left
