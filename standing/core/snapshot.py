@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from standing.core.errors import UserError
 from standing.core.model import Inventory
+from standing.core.textfiles import read_bytes
 
 SNAPSHOT_SCHEMA = "standing.snapshot"
 SNAPSHOT_VERSION = 1
@@ -92,16 +93,13 @@ def _encode(value: Any, *, level: int) -> str:
 
 def read_snapshot(path: Path) -> Inventory:
     source = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(source, "no such file") from None
-    except OSError as exc:
-        raise UserError(source, f"cannot read snapshot ({exc.__class__.__name__})") from None
+    data = read_bytes(path)  # a device, FIFO or oversized file is refused before reading
     try:
         return _Envelope.model_validate_json(data).inventory
     except ValidationError as exc:
         raise UserError(source, _problem(exc)) from None
+    except (OverflowError, ValueError) as exc:  # a validator's own arithmetic (a date at the end of time)
+        raise UserError(source, f"invalid snapshot: {str(exc).splitlines()[0][:120]}") from None
 
 
 def _problem(exc: ValidationError) -> str:
