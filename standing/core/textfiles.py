@@ -169,7 +169,7 @@ def validation_problem(exc: ValidationError, *, root: Sequence[int | str] = ()) 
     errors = exc.errors(include_url=False)
     first = errors[0]
     loc = [part for part in (*root, *first["loc"]) if not _is_union_tag(part)]
-    message = str(first["msg"]).splitlines()[0]
+    message = str(first["msg"]).splitlines()[0].removeprefix("Value error, ")
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
     return f"at {field_path(loc)}: {message}{more}"
 

@@ -39,8 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from standing.collectors.gcp.fetch import ACTIVITY_TYPES, KEY_CONSTRAINTS
 from standing.collectors.gcp import shapes
+from standing.collectors.gcp.fetch import ACTIVITY_TYPES, KEY_CONSTRAINTS
 from standing.core.errors import UserError
 from standing.core.model import CoverageEntry, CoverageStatus, Provider
 from standing.core.textfiles import parse_json, read_text

@@ -10,7 +10,7 @@ of a ``TypeError`` deep in the normalizer. The entries themselves are passed on 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
@@ -22,9 +22,13 @@ from standing.core.textfiles import validation_problem
 
 def _rfc3339(value: str) -> str:
     try:
-        parse_time(value)
+        parsed = parse_time(value)
+        if parsed is not None:
+            parsed.astimezone(UTC)  # what the inventory does with it; out of range near year 1 or 9999
     except ValueError:
-        raise ValueError(f"{value[:40]!r} is not an RFC 3339 date") from None
+        raise ValueError(f"{value[:40]!r} is not a date (RFC 3339)") from None
+    except OverflowError:
+        raise ValueError(f"{value[:40]!r} is outside the supported range of dates") from None
     return value
 
 
@@ -153,5 +157,7 @@ def check_entries(source: str, entries: list[dict[str, Any]], shape: type[Shape]
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             if first["type"] == "missing" and len(first["loc"]) == 1:
-                raise UserError(source, f"entry {index + 1} has no {first['loc'][0]!r}; is this the right file?") from None
+                raise UserError(
+                    source, f"entry {index + 1} has no {first['loc'][0]!r}; is this the right file?"
+                ) from None
             raise UserError(source, f"entry {index + 1} {validation_problem(exc)}") from None
