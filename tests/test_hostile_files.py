@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -249,7 +251,7 @@ AZURE_CASES = {
         "--from-role-definitions",
         lambda d: d[0].update(permissions=[None]),
         lambda d: d[0].update(permissions=[]),
-        ("item 0 at permissions[0]", "valid dictionary"),
+        ("item 0 at permissions[0]", "Input should be an object"),
     ),
     "endDateTime-yesterday": (
         "--from-app-list",
@@ -365,6 +367,22 @@ def test_near_miss_a_hop_from_an_identity_id_is_drawn(scanned, tmp_path):
 
 def test_a_device_is_refused_before_reading():
     refused(run("scan", "--snapshot", "/dev/zero"), Path("/dev/zero"), "is a device", "refusing")
+
+
+def test_the_installed_command_refuses_dev_zero_in_one_line():
+    """The issue's ``scan --snapshot /dev/zero`` read until MemoryError; now it never opens it."""
+    standing = Path(sys.executable).with_name("standing")
+    run = subprocess.run([str(standing), "scan", "--snapshot", "/dev/zero"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr == "standing: error: /dev/zero: is a device, not a regular file; refusing to read it\n"
+
+
+def test_near_miss_the_installed_command_reads_a_regular_snapshot(tmp_path):
+    standing = Path(sys.executable).with_name("standing")
+    snap = _snapshot(tmp_path)
+    args = [str(standing), "scan", "--snapshot", str(snap), "--as-of", AS_OF, "--fail-on", "none"]
+    run = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "key-too-old" in run.stdout, run.stderr
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,6 +36,8 @@ DEFAULT_MAX_INPUT_MB = 1024
 # far below Python's recursion limit, so later recursive walks over the data are safe too.
 MAX_DEPTH = 64
 _MB = 1024 * 1024
+# pydantic's words for a JSON object, naming our model class: a person reading the file sees an object.
+_OBJECT = re.compile(r"a valid dictionary(?: or instance of \w+)?")
 
 
 def max_input_bytes() -> int:
@@ -169,7 +172,7 @@ def validation_problem(exc: ValidationError, *, root: Sequence[int | str] = ()) 
     errors = exc.errors(include_url=False)
     first = errors[0]
     loc = [part for part in (*root, *first["loc"]) if not _is_union_tag(part)]
-    message = str(first["msg"]).splitlines()[0].removeprefix("Value error, ")
+    message = _OBJECT.sub("an object", str(first["msg"]).splitlines()[0].removeprefix("Value error, "))
     more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
     return f"at {field_path(loc)}: {message}{more}"
 

@@ -10,6 +10,7 @@ normalizer. The items themselves are passed on unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC
 from typing import Annotated, Any
 
@@ -21,7 +22,6 @@ from pydantic import (
     StrictBool,
     StrictStr,
     ValidationError,
-    model_validator,
 )
 
 from standing.collectors.azure.normalize import parse_time
@@ -184,19 +184,10 @@ class SignIn(Shape):
 
 
 class ServicePrincipalSignIns(Shape):
-    """Every ``...Activity`` object holds a ``lastSignInDateTime`` the normalizer reads."""
+    """Every ``...Activity`` object in it holds a ``lastSignInDateTime`` the normalizer reads
+    (checked by :func:`check_items`, which knows the field's name for the message)."""
 
     appId: StrictStr
-
-    @model_validator(mode="after")
-    def _activities(self) -> ServicePrincipalSignIns:
-        for key, value in (self.model_extra or {}).items():
-            if key.endswith("Activity") and isinstance(value, dict):
-                try:
-                    SignIn.model_validate(value)
-                except ValidationError as exc:
-                    raise ValueError(f"{key} {validation_problem(exc)}") from None
-        return self
 
 
 class CredentialSignIns(Shape):
@@ -207,7 +198,17 @@ class CredentialSignIns(Shape):
 def check_items(source: str, items: list[dict[str, Any]], shape: type[Shape], where: str = "") -> None:
     """Refuse the file at its first item whose fields do not have the types ``shape`` names."""
     for index, item in enumerate(items):
-        try:
-            shape.model_validate(item)
-        except ValidationError as exc:
-            raise UserError(source, f"{where}item {index} {validation_problem(exc)}") from None
+        for root, model, value in _parts(item, shape):
+            try:
+                model.model_validate(value)
+            except ValidationError as exc:
+                raise UserError(source, f"{where}item {index} {validation_problem(exc, root=root)}") from None
+
+
+def _parts(item: dict[str, Any], shape: type[Shape]) -> Iterator[tuple[tuple[str, ...], type[Shape], Any]]:
+    """The item, and for sign-in activity each ``...Activity`` object in it, with where each sits."""
+    yield (), shape, item
+    if shape is ServicePrincipalSignIns:
+        for name, value in item.items():
+            if name.endswith("Activity") and isinstance(value, dict):
+                yield (name,), SignIn, value
