@@ -126,6 +126,12 @@ def test_near_miss_the_baseline_as_written_is_read(scanned, tmp_path):
     read_normally(gate(out))
 
 
+def test_deep_nesting_in_a_snapshot_is_refused_in_the_same_words(tmp_path):
+    snap = tmp_path / "snapshot.json"
+    snap.write_text('{"schema": "standing.snapshot", "version": 1, "inventory": ' + DEEP)
+    refused(run("scan", "--snapshot", snap), snap, "nested too deeply")
+
+
 @pytest.mark.parametrize("flag, name", [("--from-asset-search", "asset-search.json"), ("--from-keys", "keys.json")])
 def test_deep_nesting_in_gcp_exports_is_refused(tmp_path, flag, name):
     bad = tmp_path / name

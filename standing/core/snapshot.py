@@ -121,6 +121,8 @@ def _problem(exc: ValidationError) -> str:
 
 
 def _json_problem(message: str) -> str:
+    if "recursion limit exceeded" in message:  # the JSON parser's own nesting bound
+        return "nested too deeply to read; refusing to read it"
     found = _JSON_POSITION.match(message)
     if found is None:
         return f"not valid JSON ({message})"

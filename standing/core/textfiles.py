@@ -32,9 +32,10 @@ Document = TypeVar("Document", bound=BaseModel)
 
 MAX_INPUT_ENV = "STANDING_MAX_INPUT_MB"
 DEFAULT_MAX_INPUT_MB = 1024
-# Deeper than any document standing reads or writes (a snapshot or a plan is under 15 levels),
-# far below Python's recursion limit, so later recursive walks over the data are safe too.
-MAX_DEPTH = 64
+# Far deeper than any document standing reads or writes (snapshots, exports and the test plans
+# and templates are under 20 levels; a Terraform plan of modules nested in modules adds a few
+# levels per module), far below Python's recursion limit, so later recursive walks are safe too.
+MAX_DEPTH = 100
 _MB = 1024 * 1024
 # pydantic's words for a JSON object, naming our model class: a person reading the file sees an object.
 _OBJECT = re.compile(r"a valid dictionary(?: or instance of \w+)?")
