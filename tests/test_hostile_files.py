@@ -480,3 +480,12 @@ def test_check_depth_is_the_bound_other_readers_call():
 def test_json_python_accepts_but_json_does_not_is_not_valid_json(text):
     with pytest.raises(UserError, match="^x.json: not valid JSON"):
         parse_json(text, "x.json")
+
+
+def test_a_lone_surrogate_in_an_export_is_one_line_and_a_pair_is_text(tmp_path):
+    """A lone ``\\ud800`` decodes to no text: the scan's own outputs could not hold it."""
+    lone = _edit(GCP / "service-accounts.json", tmp_path, lambda d: d[0].update(displayName="x\ud800"))
+    refused(_gcp(tmp_path, "--from-service-accounts", lone), lone, "lone UTF-16 surrogate")
+    pair = _edit(GCP / "service-accounts.json", tmp_path, lambda d: d[0].update(displayName="x\U0001f600"))
+    assert "\\ud83d\\ude00" in pair.read_text()  # json.dumps writes the emoji as an escaped pair
+    read_normally(_gcp(tmp_path, "--from-service-accounts", pair))

@@ -37,6 +37,7 @@ DEFAULT_MAX_INPUT_MB = 1024
 # levels per module), far below Python's recursion limit, so later recursive walks are safe too.
 MAX_DEPTH = 100
 _MB = 1024 * 1024
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 # pydantic's words for a JSON object, naming our model class: a person reading the file sees an object.
 _OBJECT = re.compile(r"a valid dictionary(?: or instance of \w+)?")
 
@@ -130,7 +131,29 @@ def parse_json(text: str, source: str, *, hint: str = "") -> Any:
     except ValueError as exc:  # NaN/Infinity, or an integer longer than Python converts
         raise UserError(source, f"{prefix} ({str(exc).splitlines()[0][:120]})") from None
     check_depth(data, source)
+    if _SURROGATE_ESCAPE.search(text):
+        _check_surrogates(data, source)
     return data
+
+
+def _check_surrogates(value: Any, source: str) -> None:
+    """Refuse a string holding half of a UTF-16 pair (``"\\ud800"``): it is not text, no
+    output could be written with it, and a snapshot holding it could not be read back."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise UserError(
+                    source, "holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape), which is not text"
+                ) from None
 
 
 def check_depth(value: Any, source: str, limit: int = MAX_DEPTH) -> None:
