@@ -489,3 +489,15 @@ def test_a_lone_surrogate_in_an_export_is_one_line_and_a_pair_is_text(tmp_path):
     pair = _edit(GCP / "service-accounts.json", tmp_path, lambda d: d[0].update(displayName="x\U0001f600"))
     assert "\\ud83d\\ude00" in pair.read_text()  # json.dumps writes the emoji as an escaped pair
     read_normally(_gcp(tmp_path, "--from-service-accounts", pair))
+
+
+def test_a_finding_of_a_rule_this_standing_does_not_know_is_one_line(scanned, tmp_path):
+    """The gate judges a finding by its rule's traits; an unknown rule (another version, a hand
+    edit) crashed the SARIF writer. Near miss beside it: the scan's own findings, all outputs."""
+    out = _copy(scanned, tmp_path)
+    outputs = ["--sarif", tmp_path / "g.sarif", "--markdown", tmp_path / "g.md", "--junit", tmp_path / "g.xml"]
+    read_normally(gate(out, *outputs))
+    document = json.loads((out / "findings.json").read_text())
+    document["findings"][0]["rule_id"] = "no-such-rule"
+    (out / "findings.json").write_text(json.dumps(document))
+    refused(gate(out, *outputs), out / "findings.json", "findings[0].rule_id 'no-such-rule' is not a rule")

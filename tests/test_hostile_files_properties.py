@@ -259,7 +259,9 @@ def test_findings_json_with_one_hostile_field(workdir, scanned):
     def check(text: str) -> None:
         bad = reported / "findings.json"
         bad.write_text(text)
-        judged_or_refused(run("gate", "--findings", bad, "--baseline", scanned / "baseline.json"), bad)
+        outputs = [f"--{kind}" for kind in ("sarif", "markdown", "junit")]
+        written = [a for o in outputs for a in (o, workdir / f"gate{o[1:]}")]
+        judged_or_refused(run("gate", "--findings", bad, "--baseline", scanned / "baseline.json", *written), bad)
         result = run(
             "report", "--findings-dir", reported, "--format", "html,json,csv,md", "--output-dir", workdir / "r"
         )
