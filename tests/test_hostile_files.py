@@ -501,3 +501,19 @@ def test_a_finding_of_a_rule_this_standing_does_not_know_is_one_line(scanned, tm
     document["findings"][0]["rule_id"] = "no-such-rule"
     (out / "findings.json").write_text(json.dumps(document))
     refused(gate(out, *outputs), out / "findings.json", "findings[0].rule_id 'no-such-rule' is not a rule")
+
+
+def test_toml_nested_too_deep_is_one_line_and_shallow_nesting_is_read(tmp_path):
+    from standing.rules.config import read_toml
+
+    deep = tmp_path / "standing.toml"
+    deep.write_text("a = " + "[" * 1500 + "]" * 1500 + "\n")
+    with pytest.raises(UserError, match=r"standing\.toml: nested deeper than"):
+        read_toml(deep)
+    refused(run("scan", "--snapshot", _snapshot(tmp_path), "--config", deep), deep, "nested deeper than")
+    shallow = tmp_path / "shallow.toml"
+    shallow.write_text("a = " + "[" * 20 + "]" * 20 + "\n")
+    expected: list[Any] = []
+    for _ in range(19):
+        expected = [expected]
+    assert read_toml(shallow) == {"a": expected}
