@@ -169,6 +169,25 @@ def test_gcp_export_with_one_hostile_field(workdir, flag):
     check()
 
 
+def test_gcp_asset_export_with_one_hostile_line(workdir):
+    """The Cloud Asset export is read line by line: one line broken, the others as exported."""
+    lines = [json.loads(line) for line in (GCP / "asset-export.jsonl").read_text().splitlines() if line.strip()]
+    others = [a for f, n in GCP_FILES.items() if f != "--from-asset-search" for a in (f, GCP / n)]
+
+    @given(index=st.integers(min_value=0, max_value=len(lines) - 1), data=st.data())
+    def check(index: int, data: st.DataObject) -> None:
+        texts = [json.dumps(line) for line in lines]
+        texts[index] = data.draw(broken(lines[index]))
+        bad = workdir / "asset-export.jsonl"
+        bad.write_text("\n".join(texts) + "\n")
+        out = workdir / "gcp-export-out"
+        judged_or_refused(
+            run("scan", "gcp", *others, "--from-asset-export", bad, "--as-of", AS_OF, "--output-dir", out), bad
+        )
+
+    check()
+
+
 AZURE_FILES = {
     "--from-sp-list": "az-ad-sp-list.json",
     "--from-app-list": "az-ad-app-list.json",
