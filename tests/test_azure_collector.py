@@ -343,7 +343,7 @@ def test_without_entra_pim_active_directory_roles_count_as_standing():
     [
         ("app_owners", '[{"id": "u"}]', "expected a JSON object keyed by object id"),
         ("app_owners", '{"value": []}', "expected a JSON object keyed by object id"),
-        ("federated_credentials", '{"a": [{"id": "f"', "is not valid JSON"),
+        ("federated_credentials", '{"a": [{"id": "f"', "not valid JSON"),
         ("federated_credentials", '{"a": [{"id": "f"}]}', "a: item 0 lacks issuer"),
         (
             "app_role_assignments",
@@ -362,7 +362,7 @@ def test_without_entra_pim_active_directory_roles_count_as_standing():
             "assignment_schedules",
             '{"value": [{"id": "s", "properties": {"scope": "/", "principalId": "p", '
             '"roleDefinitionId": "r", "endDateTime": "next week"}}]}',
-            "endDateTime 'next week' of s is not a date",
+            "item 0 at endDateTime: 'next week' is not a date",
         ),
         ("eligibility_schedules", '{"value": [1]}', "expected the JSON that `az rest"),
     ],

@@ -307,7 +307,7 @@ def test_basic_exports_report_what_they_cannot_see(runs, live, tmp_path):
 @pytest.mark.parametrize(
     "flag, content, problem",
     [
-        ("--from-sp-list", '[{"id": "x", "appId": "y"', "is not valid JSON"),
+        ("--from-sp-list", '[{"id": "x", "appId": "y"', "not valid JSON"),
         ("--from-sp-list", '{"value": []}', "expected the JSON array"),
         (
             "--from-sp-list",

@@ -24,7 +24,10 @@ def _as_utc(value: datetime | None) -> datetime | None:
         return None
     if value.tzinfo is None:
         raise ValueError("timestamp has no timezone")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first instant Python can hold
+        raise ValueError("timestamp is outside the supported range (years 1 to 9999 in UTC)") from None
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]

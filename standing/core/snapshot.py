@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from standing.core.errors import UserError
 from standing.core.model import Inventory
 from standing.core.outputs import atomic_writer
+from standing.core.textfiles import read_bytes
 
 SNAPSHOT_SCHEMA = "standing.snapshot"
 SNAPSHOT_VERSION = 1
@@ -84,16 +85,13 @@ def _encode(value: Any, *, level: int) -> str:
 
 def read_snapshot(path: Path) -> Inventory:
     source = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(source, "no such file") from None
-    except OSError as exc:
-        raise UserError(source, f"cannot read snapshot ({exc.__class__.__name__})") from None
+    data = read_bytes(path)  # a device, FIFO or oversized file is refused before reading
     try:
         return _Envelope.model_validate_json(data).inventory
     except ValidationError as exc:
         raise UserError(source, _problem(exc)) from None
+    except (OverflowError, ValueError) as exc:  # a validator's own arithmetic (a date at the end of time)
+        raise UserError(source, f"invalid snapshot: {str(exc).splitlines()[0][:120]}") from None
 
 
 def _problem(exc: ValidationError) -> str:
@@ -115,6 +113,8 @@ def _problem(exc: ValidationError) -> str:
 
 
 def _json_problem(message: str) -> str:
+    if "recursion limit exceeded" in message:  # the JSON parser's own nesting bound
+        return "nested too deeply to read; refusing to read it"
     found = _JSON_POSITION.match(message)
     if found is None:
         return f"not valid JSON ({message})"

@@ -300,7 +300,10 @@ def _date_value(value: str) -> datetime | None:
     """An IAM date condition value: RFC 3339, or seconds since the epoch."""
     text = value.strip()
     if text.isdigit():
-        return datetime.fromtimestamp(int(text), UTC)
+        try:
+            return datetime.fromtimestamp(int(text), UTC)
+        except (OverflowError, OSError, ValueError):  # beyond year 9999: unreadable, so the block may hold
+            return None
     return _timestamp(text)
 
 
@@ -456,6 +459,6 @@ def _timestamp(value: str) -> datetime | None:
     text = re.sub(r"(\.\d{6})\d+", r"\1", text)
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (OverflowError, ValueError):  # unparseable, or out of range once moved to UTC
         return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)

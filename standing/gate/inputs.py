@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from standing.core.errors import UserError
 from standing.core.findings_json import FindingsDocument
 from standing.core.iac import IacChange
 from standing.core.model import Inventory
@@ -13,6 +14,7 @@ from standing.gate.iac_change import new_findings
 from standing.gate.judge import GateInput
 from standing.rules.analyse import analyse
 from standing.rules.config import ScanConfig
+from standing.rules.registry import load_rules
 
 
 def from_inventory(inventory: Inventory, path: Path, config: ScanConfig, as_of: datetime) -> GateInput:
@@ -47,4 +49,13 @@ def read_findings(path: Path) -> GateInput:
         hint="truncated?",
         not_ours="not a standing findings.json (write one with `standing scan --output-dir`)",
     )
+    known = load_rules()
+    for index, finding in enumerate(document.findings):
+        if finding.rule_id not in known:
+            # The gate judges a finding by its rule's traits (does it block?): an unknown rule cannot be judged.
+            raise UserError(
+                source,
+                f"findings[{index}].rule_id {finding.rule_id[:60]!r} is not a rule of this standing "
+                "(written by another version? run `standing rules` for the list)",
+            )
     return GateInput(label=f"findings {source}", findings=document.findings, artifact=source, gaps=document.scan.gaps)

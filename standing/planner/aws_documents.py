@@ -181,15 +181,21 @@ def source_guardrail(cidrs: list[str]) -> AwsPolicyDocument:
 
 
 def source_conditions(documents: tuple[dict[str, Any], ...]) -> list[str]:
-    """Source-network conditions already on the identity's statements (SourceIp, VPC endpoint)."""
+    """Source-network conditions already on the identity's statements (SourceIp, VPC endpoint).
+
+    A ``Condition`` that is not IAM's ``{operator: {key: value}}`` (``"Condition": "x"`` in a
+    hand-edited snapshot) is not understood, so it names no source network: IAM itself would
+    refuse such a policy, and the plan then proposes the guardrail as for no condition at all."""
     found = []
     for document in documents:
         for statement in as_list(document.get("Statement", [])):
-            if not isinstance(statement, dict):
+            if not isinstance(statement, dict) or not isinstance(statement.get("Condition"), dict):
                 continue
-            for operator, block in (statement.get("Condition") or {}).items():
-                for key, value in (block or {}).items():
-                    if key.lower() in ("aws:sourceip", "aws:sourcevpce", "aws:sourcevpc"):
+            for operator, block in statement["Condition"].items():
+                if not isinstance(block, dict):
+                    continue
+                for key, value in block.items():
+                    if str(key).lower() in ("aws:sourceip", "aws:sourcevpce", "aws:sourcevpc"):
                         found.append(f"{operator} {key} {', '.join(map(str, as_list(value)))}")
     return sorted(set(found))
 

@@ -7,13 +7,14 @@ record of it (an eligible Azure assignment, a federated credential, a federation
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from standing.analysis.graph import PrivilegeGraph
+from standing.core.errors import UserError
 from standing.core.model import CredentialKind, GrantDuration, TrustKind
+from standing.core.textfiles import read_json
 from standing.planner.context import PlanContext
 from standing.planner.model import CompletedPlan, Plan
 
@@ -78,7 +79,9 @@ def previous_plans(output_dir: Path) -> list[Plan]:
     from standing.planner.model import PlansDocument
 
     path = output_dir / "plans.json"
-    try:
-        return PlansDocument.model_validate(json.loads(path.read_text(encoding="utf-8"))).plans
-    except (OSError, ValueError, ValidationError):
+    if not path.is_file():
+        return []
+    try:  # bounded like every user file: a FIFO or a deeply nested file is no previous plan
+        return PlansDocument.model_validate(read_json(path)).plans
+    except (UserError, ValueError, ValidationError):
         return []  # nothing to compare with; this scan's plans replace the file either way

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from standing.core.errors import UserError
 from standing.core.findings import Severity
+from standing.core.textfiles import MAX_DEPTH, check_depth, read_text
 from standing.rules.engine import RuleSettings
 from standing.rules.registry import default_settings, load_rules
 
@@ -50,14 +51,15 @@ def _severity(source: str, where: str, value: Any) -> Severity:
 def read_toml(path: Path) -> dict[str, Any]:
     """A TOML file's table, or one ``UserError`` naming the file and what is wrong with it."""
     source = str(path)
+    text = read_text(path)  # bounded: size, devices and FIFOs are refused before reading
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(source, "no such file") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UserError(source, f"not valid TOML ({exc})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(source, f"cannot read file ({exc.__class__.__name__})") from None
+    except RecursionError:
+        raise UserError(source, f"nested deeper than {MAX_DEPTH} levels; refusing to read it") from None
+    check_depth(data, source)
+    return data
 
 
 def load_config(path: Path | None) -> ScanConfig:

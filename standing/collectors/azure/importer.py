@@ -39,7 +39,6 @@ list`` cannot tell a time-bound PIM assignment apart.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,10 +47,12 @@ from pathlib import Path
 from typing import Any
 
 import standing
-from standing.collectors.azure.normalize import normalize_tenant, parse_time
+from standing.collectors.azure import shapes
+from standing.collectors.azure.normalize import normalize_tenant
 from standing.collectors.azure.raw import RawTenant, flatten
 from standing.core.errors import UserError
 from standing.core.model import CoverageEntry, CoverageStatus, Inventory, Provider, ScanMeta
+from standing.core.textfiles import read_json
 
 _NOT_IN_EXPORTS = {
     "graph:applications.federatedIdentityCredentials": "federated credentials are not in `az ad app list`",
@@ -133,6 +134,26 @@ _LISTS = frozenset(
 )
 # The command that writes each source, named in the gap when it was not given.
 _COMMAND = {op: command for command, op in _SOURCE.items()}
+_SHAPES: dict[str, type[shapes.Shape]] = {
+    "az ad sp list --all": shapes.ServicePrincipal,
+    "az ad app list --all": shapes.Application,
+    "az role assignment list --all --include-inherited": shapes.RoleAssignment,
+    "az role definition list": shapes.RoleDefinition,
+    DIRECTORY_ROLES: shapes.DirectoryRoleRecord,
+    DIRECTORY_DEFINITIONS: shapes.DirectoryRoleDefinition,
+    DIRECTORY_INSTANCES: shapes.DirectoryRoleRecord,
+    DIRECTORY_ELIGIBILITY: shapes.DirectoryRoleRecord,
+    MANAGED_IDENTITIES: shapes.ManagedIdentity,
+    IDENTITY_FEDERATED: shapes.FederatedCredential,
+    SP_SIGN_INS: shapes.ServicePrincipalSignIns,
+    CREDENTIAL_SIGN_INS: shapes.CredentialSignIns,
+    APP_OWNERS: shapes.DirectoryObject,
+    FEDERATED: shapes.FederatedCredential,
+    APP_ROLES: shapes.AppRoleAssignment,
+    GROUP_MEMBERS: shapes.DirectoryObject,
+    ASSIGNMENT_SCHEDULES: shapes.RoleAssignment,
+    ELIGIBILITY_SCHEDULES: shapes.RoleAssignment,
+}
 _FIELDS = {
     DIRECTORY_ROLES: ("principalId", "roleDefinitionId"),
     DIRECTORY_DEFINITIONS: ("id",),
@@ -152,17 +173,8 @@ _FIELDS = {
 
 
 def _load(path: Path) -> Any:
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise UserError(source, f"cannot read ({err.strerror or err})") from err
-    except UnicodeDecodeError as err:
-        raise UserError(source, "is not UTF-8 text") from err
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise UserError(source, f"is not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})") from err
+    """The file's JSON, bounded in size and nesting (``core.textfiles``)."""
+    return read_json(path, hint="is it what the `az` command printed?")
 
 
 def _read(path: Path, command: str) -> list[dict[str, Any]]:
@@ -174,6 +186,7 @@ def _read(path: Path, command: str) -> list[dict[str, Any]]:
         missing = [k for k in _REQUIRED[command] if not item.get(k)]
         if missing:
             raise UserError(source, f"item {index} lacks {', '.join(missing)} (expected `{command}` output)")
+    shapes.check_items(source, data, _SHAPES[command])
     return data
 
 
@@ -190,18 +203,16 @@ def _items(source: str, data: Any, command: str, where: str = "") -> list[dict[s
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise UserError(source, f"{where}expected the JSON that `{command}` prints")
     fields = _FIELDS[command]
-    items = [flatten(item) for item in data] if command in (ASSIGNMENT_SCHEDULES, ELIGIBILITY_SCHEDULES) else data
+    schedules = command in (ASSIGNMENT_SCHEDULES, ELIGIBILITY_SCHEDULES)
+    for index, item in enumerate(data if schedules else []):
+        if not isinstance(item.get("properties") or {}, dict):
+            raise UserError(source, f"{where}item {index} at properties: expected an object")
+    items = [flatten(item) for item in data] if schedules else data
     for index, item in enumerate(items):
         missing = [k for k in fields if not item.get(k)]
         if missing:
             raise UserError(source, f"{where}item {index} lacks {', '.join(missing)} (expected `{command}` output)")
-        if command in (ASSIGNMENT_SCHEDULES, ELIGIBILITY_SCHEDULES):
-            try:
-                parse_time(item.get("endDateTime"))
-            except (TypeError, ValueError):
-                raise UserError(
-                    source, f"endDateTime {item.get('endDateTime')!r} of {item['id']} is not a date"
-                ) from None
+    shapes.check_items(source, items, _SHAPES[command], where)
     return items
 
 
@@ -215,24 +226,6 @@ def _read_keyed(path: Path, command: str) -> dict[str, list[dict[str, Any]]]:
     if not isinstance(data, dict) or "value" in data:
         raise UserError(str(path), f"expected a JSON object keyed by object id, each value what `{command}` prints")
     return {str(key): _items(str(path), value, command, where=f"{key}: ") for key, value in data.items()}
-
-
-def _check_dates(path: Path, objects: list[dict[str, Any]]) -> None:
-    for obj in objects:
-        for field in ("passwordCredentials", "keyCredentials"):
-            creds = obj.get(field) or []
-            if not isinstance(creds, list):
-                raise UserError(str(path), f"{field} of {obj['id']} is not a list")
-            for cred in creds:
-                if not isinstance(cred, dict) or not cred.get("keyId"):
-                    raise UserError(str(path), f"a {field} entry of {obj['id']} has no keyId")
-                for key in ("startDateTime", "endDateTime"):
-                    try:
-                        parse_time(cred.get(key))
-                    except (TypeError, ValueError):
-                        raise UserError(
-                            str(path), f"{key} {cred.get(key)!r} of key {cred['keyId']} is not a date"
-                        ) from None
 
 
 def _tenant(service_principals: list[dict[str, Any]], applications: list[dict[str, Any]]) -> str | None:
@@ -320,8 +313,6 @@ def import_exports(
 ) -> RawTenant:
     sps = _read(sp_list, "az ad sp list --all")
     apps = _read(app_list, "az ad app list --all")
-    _check_dates(sp_list, sps)
-    _check_dates(app_list, apps)
     assignments: dict[str, dict[str, Any]] = {}
     for path in role_assignments:
         for item in _read(path, "az role assignment list --all --include-inherited"):

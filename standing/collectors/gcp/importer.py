@@ -34,15 +34,16 @@ told from a deleted one (a deleted role's describe output says ``deleted: true``
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from standing.collectors.gcp import shapes
 from standing.collectors.gcp.fetch import ACTIVITY_TYPES, KEY_CONSTRAINTS
 from standing.core.errors import UserError
 from standing.core.model import CoverageEntry, CoverageStatus, Provider
+from standing.core.textfiles import parse_json, read_text
 
 _COMPUTE_SA = re.compile(r"^(\d+)-compute@developer\.gserviceaccount\.com$")
 _FULL_NAME = re.compile(r"^//[^/]+/(.+)$")
@@ -62,22 +63,23 @@ class ImportFiles:
     custom_roles: tuple[Path, ...] = ()
 
 
-def _read(path: Path, *, lines: bool = False) -> list[dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise UserError(str(path), f"cannot be read ({err})") from None
-    try:
-        if lines and not text.lstrip().startswith("["):
-            data: Any = [json.loads(line) for line in text.splitlines() if line.strip()]
-        else:
-            data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise UserError(str(path), f"is not valid JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+def _read(path: Path, shape: type[shapes.Shape], *, lines: bool = False) -> list[dict[str, Any]]:
+    """The file's entries, each checked against ``shape`` before anything reads a field."""
+    source = str(path)
+    text = read_text(path)  # bounded: size, devices and FIFOs are refused before reading
+    if lines and not text.lstrip().startswith("["):
+        data: Any = [
+            parse_json(line, f"{source} line {number}")
+            for number, line in enumerate(text.splitlines(), start=1)
+            if line.strip()
+        ]
+    else:
+        data = parse_json(text, source)
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise UserError(str(path), "expected a JSON list of objects, as gcloud --format=json writes")
+        raise UserError(source, "expected a JSON list of objects, as gcloud --format=json writes")
+    shapes.check_entries(source, data, shape)
     return data
 
 
@@ -122,7 +124,7 @@ def load_files(files: ImportFiles) -> dict[str, Any]:
         "coverage": [],
     }
     for path in files.service_accounts:
-        for i, account in enumerate(_read(path)):
+        for i, account in enumerate(_read(path, shapes.ServiceAccount)):
             _require(path, i, account, "email", "name")
             raw["serviceAccounts"].append(account)
             project = account.get("projectId") or account["name"].split("/")[1]
@@ -132,13 +134,13 @@ def load_files(files: ImportFiles) -> dict[str, Any]:
             if compute:
                 estate.number_to_id[compute.group(1)] = project
     for path in files.keys:
-        for i, key in enumerate(_read(path)):
+        for i, key in enumerate(_read(path, shapes.Key)):
             _require(path, i, key, "name")
             if "/keys/" not in key["name"]:
                 raise UserError(str(path), f"entry {i + 1} is not a service account key")
             raw["keys"].append(key)
     for path in files.asset_search:
-        for i, result in enumerate(_read(path)):
+        for i, result in enumerate(_read(path, shapes.AssetSearchResult)):
             _require(path, i, result, "resource")
             _hierarchy(
                 estate,
@@ -148,19 +150,19 @@ def load_files(files: ImportFiles) -> dict[str, Any]:
             )
             raw["policies"].append({"resource": result["resource"], "policy": result.get("policy") or {}})
     for path in files.asset_export:
-        for i, asset in enumerate(_read(path, lines=True)):
+        for i, asset in enumerate(_read(path, shapes.AssetExport, lines=True)):
             _require(path, i, asset, "name")
             ancestors = list(_field(asset, "ancestors") or [])
             project = next((a for a in ancestors if a.startswith("projects/")), None)
             _hierarchy(estate, asset["name"], project, [a for a in ancestors if not a.startswith("projects/")])
             raw["policies"].append({"resource": asset["name"], "policy": _field(asset, "iamPolicy") or {}})
     for path in files.activity:
-        for i, item in enumerate(_read(path)):
+        for i, item in enumerate(_read(path, shapes.Activity)):
             _require(path, i, item, "activityType", "fullResourceName")
             raw["activities"].append(item)
     pools: dict[str, dict[str, Any]] = {}
     for path in files.wif_providers:
-        for i, provider in enumerate(_read(path)):
+        for i, provider in enumerate(_read(path, shapes.WifProvider)):
             _require(path, i, provider, "name")
             pool = provider["name"].split("/providers/", 1)[0]
             entry = pools.setdefault(pool, {"name": pool, "state": "ACTIVE", "providers": []})
@@ -168,13 +170,13 @@ def load_files(files: ImportFiles) -> dict[str, Any]:
                 entry["providers"].append(provider)
     raw["workloadIdentityPools"] = list(pools.values())
     for path in files.org_policy:
-        for i, policy in enumerate(_read(path)):
+        for i, policy in enumerate(_read(path, shapes.OrgPolicy)):
             _require(path, i, policy, "name")
             scope, _, constraint = policy["name"].partition("/policies/")
             raw["orgPolicies"].append({"scope": scope, "constraint": constraint, "policy": policy})
     unread_roles: list[str] = []
     for path in files.custom_roles:
-        for i, role in enumerate(_read(path)):
+        for i, role in enumerate(_read(path, shapes.CustomRole)):
             _require(path, i, role, "name")
             if "/roles/" not in role["name"]:
                 raise UserError(str(path), f"entry {i + 1} is not an IAM role")

@@ -40,6 +40,8 @@ def short_name(identity_id: str) -> str:
 
 
 def escalation_path(finding: Finding, names: dict[str, str]) -> list[PathHop]:
+    """The finding's path as the report draws it. ``evidence`` is free-form in findings.json, so
+    a hop whose ends are not identity ids (strings) is left out rather than trusted."""
     hops: Any = finding.evidence.get("hops")
     if not isinstance(hops, list):
         return []
@@ -51,7 +53,7 @@ def escalation_path(finding: Finding, names: dict[str, str]) -> list[PathHop]:
             conditional=bool(h.get("conditional", False)),
         )
         for h in hops
-        if isinstance(h, dict) and "from" in h and "to" in h
+        if isinstance(h, dict) and isinstance(h.get("from"), str) and isinstance(h.get("to"), str)
     ]
 
 

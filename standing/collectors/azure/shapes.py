@@ -1,0 +1,214 @@
+"""The shape of each ``az`` export, checked before the importer or the normalizer reads it.
+
+The normalizer reads what Graph and ARM return, where each field has its type; a file a person
+hands over may say ``displayName: 5``, ``permissions: [null]`` or ``endDateTime: "soon"``. Each
+item is validated against the model of its export (only the fields ``standing`` reads; every
+other field passes through), so a wrong type is one line naming the file and the field
+(``item 0 at permissions[0]: Input should be an object``) instead of a ``TypeError`` in the
+normalizer. The items themselves are passed on unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    ValidationError,
+)
+
+from standing.collectors.azure.normalize import parse_time
+from standing.core.errors import UserError
+from standing.core.textfiles import validation_problem
+
+
+def _date(value: str) -> str:
+    try:
+        parsed = parse_time(value)
+        if parsed is not None:
+            parsed.astimezone(UTC)  # what the inventory does with it; out of range near year 1 or 9999
+    except ValueError:
+        raise ValueError(f"{value[:40]!r} is not a date (ISO 8601)") from None
+    except OverflowError:
+        raise ValueError(f"{value[:40]!r} is outside the supported range of dates") from None
+    return value
+
+
+Time = Annotated[StrictStr, AfterValidator(_date)]
+Strings = list[StrictStr]
+Text = StrictStr | None
+
+
+class Shape(BaseModel):
+    """Strict types for the fields read; every other field passes through unchecked."""
+
+    model_config = ConfigDict(extra="allow", strict=True, populate_by_name=True)
+
+
+class Credential(Shape):
+    keyId: StrictStr  # field names as the export spells them
+    usage: Text = None
+    customKeyIdentifier: Text = None
+    startDateTime: Time | None = None
+    endDateTime: Time | None = None
+
+
+class AppRole(Shape):
+    id: Text = None
+    value: Text = None
+
+
+class _Credentialed(Shape):
+    id: StrictStr
+    appId: StrictStr
+    displayName: Text = None
+    keyCredentials: list[Credential] | None = None
+    passwordCredentials: list[Credential] | None = None
+
+
+class ServicePrincipal(_Credentialed):
+    servicePrincipalType: Text = None
+    appOwnerOrganizationId: Text = None
+    accountEnabled: StrictBool | None = None
+    appRoles: list[AppRole] | None = None
+
+
+class Application(_Credentialed):
+    createdDateTime: Time | None = None
+
+
+class RoleAssignment(Shape):
+    """``az role assignment list`` and ARM PIM schedules (both flattened)."""
+
+    id: Text = None
+    principalId: StrictStr
+    roleDefinitionId: StrictStr
+    scope: StrictStr
+    roleDefinitionName: Text = None
+    principalType: Text = None
+    principalName: Text = None
+    condition: Text = None
+    assignmentType: Text = None
+    endDateTime: Time | None = None
+
+
+class Permission(Shape):
+    actions: Strings | None = None
+    notActions: Strings | None = None
+    dataActions: Strings | None = None
+    notDataActions: Strings | None = None
+
+
+class RoleDefinition(Shape):
+    id: Text = None
+    name: StrictStr
+    roleName: StrictStr
+    roleType: Text = None
+    permissions: list[Permission] | None = None
+    assignableScopes: Strings | None = None
+
+
+class DirectoryObject(Shape):
+    """An app owner or a group member: a Graph directory object."""
+
+    id: StrictStr
+    odata_type: Text = Field(default=None, alias="@odata.type")
+    userPrincipalName: Text = None
+    displayName: Text = None
+
+
+class FederatedCredential(Shape):
+    id: StrictStr
+    issuer: StrictStr
+    subject: Text = None
+    audiences: Strings | None = None
+
+
+class AppRoleAssignment(Shape):
+    principalId: StrictStr
+    resourceId: StrictStr
+    appRoleId: StrictStr
+    resourceDisplayName: Text = None
+
+
+class Principal(Shape):
+    odata_type: Text = Field(default=None, alias="@odata.type")
+    userPrincipalName: Text = None
+    displayName: Text = None
+
+
+class DirectoryRoleDefinition(Shape):
+    id: StrictStr
+    templateId: Text = None
+    displayName: Text = None
+    isBuiltIn: StrictBool | None = None
+
+
+class Expiration(Shape):
+    endDateTime: Time | None = None
+
+
+class ScheduleInfo(Shape):
+    expiration: Expiration | None = None
+
+
+class DirectoryRoleRecord(Shape):
+    """Directory role assignments, PIM instances and eligibility schedules."""
+
+    principalId: StrictStr
+    roleDefinitionId: StrictStr
+    directoryScopeId: Text = None
+    principal: Principal | None = None
+    roleDefinition: DirectoryRoleDefinition | None = None
+    assignmentType: Text = None
+    endDateTime: Time | None = None
+    scheduleInfo: ScheduleInfo | None = None
+
+
+class ManagedIdentity(Shape):
+    id: StrictStr
+    principalId: StrictStr
+    clientId: Text = None
+    name: Text = None
+
+
+class SignIn(Shape):
+    lastSignInDateTime: Time | None = None
+
+
+class ServicePrincipalSignIns(Shape):
+    """Every ``...Activity`` object in it holds a ``lastSignInDateTime`` the normalizer reads
+    (checked by :func:`check_items`, which knows the field's name for the message)."""
+
+    appId: StrictStr
+
+
+class CredentialSignIns(Shape):
+    keyId: StrictStr
+    signInActivity: SignIn | None = None
+
+
+def check_items(source: str, items: list[dict[str, Any]], shape: type[Shape], where: str = "") -> None:
+    """Refuse the file at its first item whose fields do not have the types ``shape`` names."""
+    for index, item in enumerate(items):
+        for root, model, value in _parts(item, shape):
+            try:
+                model.model_validate(value)
+            except ValidationError as exc:
+                raise UserError(source, f"{where}item {index} {validation_problem(exc, root=root)}") from None
+
+
+def _parts(item: dict[str, Any], shape: type[Shape]) -> Iterator[tuple[tuple[str, ...], type[Shape], Any]]:
+    """The item, and for sign-in activity each ``...Activity`` object in it, with where each sits."""
+    yield (), shape, item
+    if shape is ServicePrincipalSignIns:
+        for name, value in item.items():
+            if name.endswith("Activity") and isinstance(value, dict):
+                yield (name,), SignIn, value
