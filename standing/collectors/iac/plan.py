@@ -62,6 +62,55 @@ class DeferredRead:
     expressions: dict[str, Any]  # the block expressions of its ``data`` block (constants and references)
 
 
+Found = tuple[int, Instance]  # an instance and its position in its view
+
+
+class Instances:
+    """One view's instances (before or after the change), indexed once.
+
+    Every lookup the converters make (the instances of a resource, the one a reference means,
+    the first with a known name or ARN) is a dictionary read, so converting a plan is linear in
+    its size: a per-key scan of every instance made 20,000 resources take minutes.
+    """
+
+    def __init__(self, instances: list[Instance]) -> None:
+        self.all = instances
+        self.by_type: dict[str, list[Instance]] = {}
+        self._by_resource: dict[tuple[str, str], list[Instance]] = {}
+        self._by_value: dict[tuple[tuple[str, ...], str], tuple[dict[Any, tuple[int, Instance]], list[Found]]] = {}
+        for instance in instances:
+            self.by_type.setdefault(instance.type, []).append(instance)
+            self._by_resource.setdefault((instance.module, f"{instance.type}.{instance.name}"), []).append(instance)
+
+    def resource(self, module: str, resource: str) -> list[Instance]:
+        """The instances of ``type.name`` in one module instance (several with ``count`` / ``for_each``)."""
+        return self._by_resource.get((module, resource), [])
+
+    def first_with(self, types: tuple[str, ...], attribute: str, value: Any) -> Found | None:
+        """The first instance (position, instance) of these types whose known ``attribute`` equals ``value``."""
+        key = (types, attribute)
+        if key not in self._by_value:
+            hashed: dict[Any, tuple[int, Instance]] = {}
+            unhashable: list[Found] = []
+            for position, instance in enumerate(self.all):
+                if instance.type not in types:
+                    continue
+                known = instance.known(attribute)
+                try:
+                    hashed.setdefault(known, (position, instance))
+                except TypeError:  # a list or an object: compared the slow way, as rarely as it occurs
+                    unhashable.append((position, instance))
+            self._by_value[key] = (hashed, unhashable)
+        hashed, unhashable = self._by_value[key]
+        try:
+            found = hashed.get(value)
+        except TypeError:
+            found = None
+        slow = [(n, i) for n, i in unhashable if i.known(attribute) == value]
+        candidates = ([found] if found is not None else []) + slow
+        return min(candidates, key=lambda pair: pair[0]) if candidates else None
+
+
 @dataclass
 class Plan:
     source: str
@@ -72,51 +121,58 @@ class Plan:
     accounts: set[str] = field(default_factory=set)
     deferred: list[Instance] = field(default_factory=list)  # data sources read only at apply
 
+    def __post_init__(self) -> None:
+        # Indexed once: each module's configuration entries by address, deferred reads by name, lines by address.
+        self._config: dict[str, dict[str, dict[str, Any]]] = {}
+        for path, config in self.modules.items():
+            entries: dict[str, dict[str, Any]] = {}
+            for entry in config.get("resources") or []:
+                entries.setdefault(entry.get("address"), entry)
+            self._config[path] = entries
+        self._deferred: dict[tuple[str, str, str], list[Instance]] = {}
+        for read in self.deferred:
+            self._deferred.setdefault((read.module, read.type, read.name), []).append(read)
+        self._lines: dict[str, int] | None = None
+
     def deferred_read(self, instance: Instance, attribute: str, data_type: str) -> DeferredRead | None:
         """The data source of ``data_type`` an attribute's expression reads, if Terraform reads it only at apply."""
-        config = self.modules.get(_config_path(instance.module), {})
-        expression = (self.expressions(config, f"{instance.type}.{instance.name}") or {}).get(attribute) or {}
+        path = _config_path(instance.module)
+        expression = (self.expressions(path, f"{instance.type}.{instance.name}") or {}).get(attribute) or {}
         for reference in expression.get("references") or []:
             match = _DATA_REF.match(reference)
             if match is None or match.group(1) != data_type:
                 continue
-            candidates = [
-                d
-                for d in self.deferred
-                if d.module == instance.module and d.type == data_type and d.name == match.group(2)
-            ]
+            candidates = self._deferred.get((instance.module, data_type, match.group(2)), [])
             same = [d for d in candidates if d.index == instance.index]
             found = candidates[0] if len(candidates) == 1 else (same[0] if len(same) == 1 else None)
             if found is not None:
-                return DeferredRead(found, self.expressions(config, f"data.{data_type}.{found.name}") or {})
+                return DeferredRead(found, self.expressions(path, f"data.{data_type}.{found.name}") or {})
         return None
 
-    @staticmethod
-    def expressions(config: dict[str, Any], address: str) -> dict[str, Any] | None:
-        for entry in config.get("resources", []):
-            if entry.get("address") == address:
-                expressions = entry.get("expressions")
-                return expressions if isinstance(expressions, dict) else {}
-        return None
+    def expressions(self, config_path: str, address: str) -> dict[str, Any] | None:
+        """The block expressions of ``address`` in the module at ``config_path``; None if it is not configured."""
+        entry = self._config.get(config_path, {}).get(address)
+        if entry is None:
+            return None
+        expressions = entry.get("expressions")
+        return expressions if isinstance(expressions, dict) else {}
 
     def line_of(self, address: str) -> int | None:
         """Line of the instance's entry under ``resource_changes`` (plans are often one line)."""
-        start = self.text.find('"resource_changes"')
-        pattern = re.compile(r'"address"\s*:\s*' + re.escape(json.dumps(address)))
-        match = pattern.search(self.text, max(start, 0))
-        return self.text.count("\n", 0, match.start()) + 1 if match else None
+        if self._lines is None:
+            self._lines = _address_lines(self.text)
+        return self._lines.get(address)
 
     def references(self, instance: Instance, attribute: str) -> list[tuple[str, str]]:
         """Resources an attribute's expression refers to, as (module instance, "type.name")."""
         return self._refs(instance.module, f"{instance.type}.{instance.name}", attribute, depth=0)
 
     def _refs(self, module: str, resource: str, attribute: str, depth: int) -> list[tuple[str, str]]:
-        config = self.modules.get(_config_path(module), {})
-        for entry in config.get("resources", []):
-            if entry.get("address") == resource:
-                expression = (entry.get("expressions") or {}).get(attribute) or {}
-                return self._expand(module, expression.get("references") or [], depth)
-        return []
+        expressions = self.expressions(_config_path(module), resource)
+        if expressions is None:
+            return []
+        expression = expressions.get(attribute) or {}
+        return self._expand(module, expression.get("references") or [], depth)
 
     def _expand(self, module: str, references: list[str], depth: int) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
@@ -137,14 +193,34 @@ class Plan:
         expression = ((config.get("module_calls") or {}).get(call_name, {}).get("expressions") or {}).get(variable)
         return self._expand(parent, (expression or {}).get("references") or [], depth + 1)
 
-    def instance_for(self, view: list[Instance], origin: Instance, target: tuple[str, str]) -> Instance | None:
+    @staticmethod
+    def instance_for(view: Instances, origin: Instance, target: tuple[str, str]) -> Instance | None:
         """The instance a reference means: the only one, or the one with the referrer's own index."""
-        module, resource = target
-        candidates = [i for i in view if i.module == module and f"{i.type}.{i.name}" == resource]
+        candidates = view.resource(*target)
         if len(candidates) == 1:
             return candidates[0]
         same = [i for i in candidates if i.index == origin.index]
         return same[0] if len(same) == 1 else None
+
+
+_ADDRESS_KEY = re.compile(r'"address"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+def _address_lines(text: str) -> dict[str, int]:
+    """The line of the first ``"address": ...`` of each address after ``"resource_changes"``, in one pass."""
+    start = max(text.find('"resource_changes"'), 0)
+    lines: dict[str, int] = {}
+    line, position = 1 + text.count("\n", 0, start), start
+    for match in _ADDRESS_KEY.finditer(text, start):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        try:
+            address = json.loads(match.group(1))
+        except ValueError:
+            continue
+        if isinstance(address, str):
+            lines.setdefault(address, line)
+    return lines
 
 
 def instance_config_path(instance: Instance) -> str:
