@@ -135,9 +135,9 @@ class AzureResources(PlanView):
                 return None
             return self.app_principal.get(found.address, found.address)
         matches = [self.index.first_with(AZURE_PRINCIPALS, key, principal) for key in ("object_id", "principal_id")]
-        found = sorted((m for m in matches if m is not None), key=lambda m: m[0])  # the first in the plan
-        if found:
-            address = found[0][1].address
+        first = sorted((m for m in matches if m is not None), key=lambda m: m[0])  # the first in the plan
+        if first:
+            address = first[0][1].address
             return self.app_principal.get(address, address)
         principal_type = instance.known("principal_type")
         if principal_type != "ServicePrincipal":
