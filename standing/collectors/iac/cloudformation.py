@@ -1,6 +1,6 @@
 """CloudFormation template (JSON or YAML) -> the IAM estate the stack creates.
 
-YAML is read with cfn-flip's loader (``cfn_tools``), which understands the short intrinsic
+YAML is read with cfn-flip's loader (``cfn_tools``) under bounds (``cfn_yaml.py``: alias expansion, depth), which understands the short intrinsic
 tags (``!Ref``, ``!GetAtt``, ``!Sub``...) and turns them into their long form; a mapping key
 written as an intrinsic (``!Sub "${GitHubOIDC.Url}:sub": ...``) is kept as an
 :class:`~standing.collectors.iac.cfn_intrinsics.IntrinsicKey`. Intrinsics are then resolved
@@ -23,20 +23,20 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from cfn_tools import CfnYamlLoader
 
+from standing.collectors.iac.bounds import parse_bounded_json
 from standing.collectors.iac.cfn_intrinsics import (
-    IntrinsicKey,
     Resolver,
     TemplateParts,
     Unresolved,
     contains_unresolved,
 )
+from standing.collectors.iac.cfn_yaml import load_yaml
 from standing.collectors.iac.estate import DEPLOY_ACCOUNT, Estate
 from standing.core.errors import UserError
 from standing.core.iac import IacChange, SourceRef
 from standing.core.model import CredentialKind, IdentityKind, Provider
-from standing.core.textfiles import parse_json, read_text
+from standing.core.textfiles import read_text
 
 CONVERTED = frozenset(
     {
@@ -61,23 +61,6 @@ GRANTS_NOTHING = frozenset(
         "AWS::IAM::VirtualMFADevice",
     }
 )
-
-
-class _Loader(CfnYamlLoader):  # type: ignore[misc]  # cfn-flip ships no types
-    """cfn-flip's loader, with mapping keys that are intrinsics kept instead of failing as unhashable."""
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    mapping: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, (dict, list)):
-            key = IntrinsicKey(key)
-        mapping[key] = loader.construct_object(value_node, deep=deep)
-    return mapping
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
 class Template:
@@ -112,21 +95,10 @@ def read_template(path: Path) -> Template:
 
 def parse_template(text: str, source: str) -> Template:
     if text.lstrip().startswith("{"):
-        data = parse_json(text, source, hint="truncated or not a template")
+        data = parse_bounded_json(text, source, hint="truncated or not a template")
         lines = _json_lines(text, data)
     else:
-        try:
-            node = yaml.compose(text, Loader=_Loader)
-            data = yaml.load(text, Loader=_Loader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise UserError(source, f"not readable YAML{where}: {problem}") from None
-        except (TypeError, ValueError, AttributeError):  # a tag cfn-flip's constructors cannot build
-            raise UserError(
-                source, "not a readable CloudFormation template: an intrinsic tag has an unexpected shape"
-            ) from None
+        data, node = load_yaml(text, source)
         lines = _yaml_lines(node)
     if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
         raise UserError(source, "not a CloudFormation template (no Resources section)")

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from standing.collectors.iac.bounds import parse_bounded_json
+from standing.collectors.iac.plan_shape import ShapeError, check_plan_shape
 from standing.core.errors import UserError
-from standing.core.textfiles import parse_json, read_text
+from standing.core.textfiles import read_text
 
 _INDEX = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
 _RESOURCE_REF = re.compile(r"^([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_-]*)")
@@ -237,7 +239,7 @@ def read_plan(path: Path) -> Plan:
 
 
 def parse_plan(text: str, source: str) -> Plan:
-    data = parse_json(text, source, hint="truncated or not a plan")
+    data = parse_bounded_json(text, source, hint="truncated or not a plan")
     if not isinstance(data, dict) or "format_version" not in data:
         raise UserError(source, NOT_A_PLAN)
     if "values" in data and "planned_values" not in data and "resource_changes" not in data:
@@ -246,18 +248,17 @@ def parse_plan(text: str, source: str) -> Plan:
         raise UserError(source, NOT_A_PLAN)
     if data.get("errored"):
         raise UserError(source, "the plan is marked errored: Terraform could not finish planning")
+    try:
+        check_plan_shape(data)
+    except ShapeError as exc:
+        raise UserError(source, str(exc)) from None
     changes = data.get("resource_changes") or []
-    if not isinstance(changes, list):
-        raise UserError(source, "resource_changes is not a list")
     before: list[Instance] = []
     after: list[Instance] = []
     deferred: list[Instance] = []
-    for position, change in enumerate(changes):
-        try:
-            b, a = _instances(change)
-            deferred += _deferred_read(change)
-        except (KeyError, TypeError, AttributeError):
-            raise UserError(source, f"resource_changes[{position}] is not a resource change") from None
+    for change in changes:
+        b, a = _instances(change)
+        deferred += _deferred_read(change)
         before += b
         after += a
     modules: dict[str, dict[str, Any]] = {}
@@ -274,7 +275,7 @@ def _deferred_read(change: dict[str, Any]) -> list[Instance]:
         return []
     after = change["change"].get("after")
     if not isinstance(after, dict):
-        raise TypeError("after is not an object")
+        return []  # a read with nothing planned: nothing to rebuild
     return [
         Instance(
             address=change["address"],
@@ -302,9 +303,6 @@ def _instances(change: dict[str, Any]) -> tuple[list[Instance], list[Instance]]:
         "index": change.get("index"),
     }
     changed = "create" in actions or "update" in actions
-    for side in ("before", "after"):
-        if not isinstance(body.get(side), (dict, type(None))):
-            raise TypeError(f"{side} is not an object")
     before = (
         [] if body.get("before") is None else [Instance(**common, values=body["before"], unknown={}, changed=False)]
     )
@@ -329,19 +327,25 @@ def _accounts(data: dict[str, Any]) -> set[str]:
     """The deploying account(s), from ``aws_caller_identity`` and the ARNs of existing IAM resources."""
     accounts: set[str] = set()
 
-    def visit(module: dict[str, Any]) -> None:
-        for resource in module.get("resources") or []:
-            values = resource.get("values") or {}
+    def visit(module: Any) -> None:
+        if not isinstance(module, dict):
+            return
+        resources, children = module.get("resources"), module.get("child_modules")
+        for resource in resources if isinstance(resources, list) else []:
+            values = resource.get("values") if isinstance(resource, dict) else None
+            if not isinstance(values, dict):
+                continue
             if resource.get("type") == "aws_caller_identity" and isinstance(values.get("account_id"), str):
                 accounts.add(values["account_id"])
             elif str(resource.get("type", "")).startswith("aws_iam_") and isinstance(values.get("arn"), str):
                 match = _ACCOUNT_IN_ARN.match(values["arn"])
                 if match:
                     accounts.add(match.group(1))
-        for child in module.get("child_modules") or []:
+        for child in children if isinstance(children, list) else []:
             visit(child)
 
     for section in ("prior_state", "planned_values"):
-        values = data.get(section) or {}
-        visit((values.get("values") or values).get("root_module") or {})
+        values = data.get(section)
+        values = values.get("values") or values if isinstance(values, dict) else None
+        visit(values.get("root_module") if isinstance(values, dict) else None)
     return accounts
