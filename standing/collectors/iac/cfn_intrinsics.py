@@ -72,6 +72,54 @@ class IntrinsicKey(str):
         return key
 
 
+class MalformedIntrinsic(ValueError):
+    """An intrinsic function written in a shape CloudFormation rejects (``!Sub ["x"]``, ``!GetAtt []``):
+    the template is wrong, not merely unknown until deploy, so it is bad input, naming the field."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}" if path else problem)
+        self.path = path
+        self.problem = problem
+
+
+def _pair(argument: Any) -> bool:
+    return isinstance(argument, list) and len(argument) == 2
+
+
+# What CloudFormation accepts as each function's argument, before anything is resolved.
+_SHAPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "Ref": (lambda a: isinstance(a, str) and bool(a), "Ref needs the name of a parameter or resource"),
+    "Fn::GetAtt": (
+        lambda a: (isinstance(a, str) and "." in a.strip(".")) or (_pair(a) and isinstance(a[0], str) and bool(a[0])),
+        'Fn::GetAtt needs [resource, attribute] or "resource.attribute"',
+    ),
+    "Fn::Sub": (
+        lambda a: isinstance(a, (str, dict)) or (_pair(a) and isinstance(a[1], dict)),
+        "Fn::Sub needs a string or [string, {variables}]",
+    ),
+    "Fn::Join": (_pair, "Fn::Join needs [delimiter, [values]]"),
+    "Fn::Select": (_pair, "Fn::Select needs [index, [values]]"),
+    "Fn::Split": (_pair, "Fn::Split needs [delimiter, string]"),
+    "Fn::FindInMap": (
+        lambda a: isinstance(a, list) and len(a) == 3,
+        "Fn::FindInMap needs [map, top-level key, second-level key]",
+    ),
+    "Fn::If": (
+        lambda a: isinstance(a, list) and len(a) == 3 and isinstance(a[0], str),
+        "Fn::If needs [condition name, value if true, value if false]",
+    ),
+}
+
+
+def check_intrinsic(value: Any, path: str) -> None:
+    """Raise :class:`MalformedIntrinsic` if ``value`` is an intrinsic function in a shape CloudFormation rejects."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((function, argument),) = value.items()
+        shape = _SHAPES.get(function) if isinstance(function, str) else None
+        if shape is not None and not shape[0](argument):
+            raise MalformedIntrinsic(path, shape[1])
+
+
 class _NoValue:
     """``AWS::NoValue``: the property or list item it stands in is removed."""
 
@@ -123,10 +171,13 @@ class Resolver:
             return value
         if len(value) == 1:
             ((function, argument),) = value.items()
-            handler = _FUNCTIONS.get(function)
+            handler = _FUNCTIONS.get(function) if isinstance(function, str) else None
             if handler is not None:
+                check_intrinsic(value, path)
                 return handler(self, argument, path)
-            if function in _DEPLOY_TIME or (function.startswith("Fn::") and function not in _FUNCTIONS):
+            if isinstance(function, str) and (
+                function in _DEPLOY_TIME or (function.startswith("Fn::") and function not in _FUNCTIONS)
+            ):
                 return self.gap(path, f"{function} is evaluated only at deploy time", f"${{{function}}}")
         resolved: dict[Any, Any] = {}
         for key, item in value.items():

@@ -26,7 +26,10 @@ import yaml
 
 from standing.collectors.iac.bounds import parse_bounded_json
 from standing.collectors.iac.cfn_intrinsics import (
+    IntrinsicKey,
+    MalformedIntrinsic,
     Resolver,
+    check_intrinsic,
     TemplateParts,
     Unresolved,
     contains_unresolved,
@@ -103,6 +106,8 @@ def parse_template(text: str, source: str) -> Template:
     if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
         raise UserError(source, "not a CloudFormation template (no Resources section)")
     for logical_id, resource in data["Resources"].items():
+        if not isinstance(logical_id, str) or isinstance(logical_id, IntrinsicKey):
+            raise UserError(source, "Resources: a logical id is not a name (a YAML complex key or a tag)")
         if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
             raise UserError(source, f"resource {logical_id} has no Type")
     return Template(source, data, lines)
@@ -199,7 +204,9 @@ class _Stack:
         handler = getattr(self, "_" + resource["Type"].rsplit("::", 1)[1].lower())
         try:
             handler(address, resource.get("Properties") or {})
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        except MalformedIntrinsic as exc:  # a template CloudFormation rejects: bad input, not "not judged"
+            raise UserError(self.t.source, f"resource {logical_id}, {exc}") from None
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
             self.out.unknown(
                 Provider.AWS,
                 address,
@@ -208,8 +215,9 @@ class _Stack:
             )
 
     # -- resolving intrinsics ----------------------------------------------------------------
-    def resource_of(self, value: Any) -> str | None:
+    def resource_of(self, value: Any, field: str) -> str | None:
         """The logical id a ``Ref`` / ``GetAtt`` names, if it is a resource of this template."""
+        check_intrinsic(value, field)
         if isinstance(value, dict) and len(value) == 1:
             ((function, argument),) = value.items()
             if function == "Ref" and argument in self.t.resources:
@@ -235,9 +243,9 @@ class _Stack:
         value = self.literal(properties[key], address, key)
         return value if isinstance(value, str) and not isinstance(value, Unresolved) else logical_id
 
-    def principal(self, value: Any, kind: IdentityKind) -> str | None:
+    def principal(self, value: Any, kind: IdentityKind, field: str) -> str | None:
         """A user or role named by a property: this template's resource, or an existing one by name."""
-        logical_id = self.resource_of(value)
+        logical_id = self.resource_of(value, field)
         if logical_id is not None:
             return logical_id
         if isinstance(value, str):
@@ -298,7 +306,7 @@ class _Stack:
                 self.out.attach_aws(holder, holder, managed_id, DEPLOY_ACCOUNT)
 
     def _managed_arn(self, where: str, value: Any) -> str | None:
-        logical_id = self.resource_of(value)
+        logical_id = self.resource_of(value, "ManagedPolicyArns")
         if logical_id is not None:
             return logical_id if logical_id in self.out.roles else None
         arn = self.literal(value, where, "ManagedPolicyArns")
@@ -327,14 +335,14 @@ class _Stack:
     def _attach_to_listed(self, address: str, policy_id: str, props: dict[str, Any]) -> None:
         for key, kind in (("Users", IdentityKind.USER), ("Roles", IdentityKind.ROLE)):
             for value in props.get(key) or []:
-                holder = self.principal(value, kind)
+                holder = self.principal(value, kind, key)
                 if holder is None:
                     self.out.unknown(Provider.AWS, address, key, "a holder is known only at deploy time")
                     continue
                 self.out.attach_aws(address, holder, policy_id, DEPLOY_ACCOUNT)
 
     def _accesskey(self, logical_id: str, props: dict[str, Any]) -> None:
-        owner = self.principal(props.get("UserName"), IdentityKind.USER)
+        owner = self.principal(props.get("UserName"), IdentityKind.USER, "UserName")
         if owner is None:
             self.out.unknown(Provider.AWS, logical_id, "UserName", "the key's user is known only at deploy time")
             owner = self.out.identity(
