@@ -1,0 +1,276 @@
+"""Hostile IaC input to the gate: one line naming the file and the field, exit 2, bounded work.
+
+Each case is the input that crashed or ran away in issue 16 (a malformed intrinsic, a complex
+mapping key, a self-referencing alias, a plan field of the wrong type, nesting 1,500 deep, a
+1 KB alias bomb), beside its near miss: the same construct written the way CloudFormation or
+Terraform writes it, which the gate must still judge.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from standing.cli.main import main
+from tests.support.iac_plans import UNIT, write_synthetic_plan
+
+AS_OF = ["--as-of", "2026-11-28T12:00:00+00:00"]
+ROOT = Path(__file__).parents[1]
+
+
+def gate(*args: str):
+    return CliRunner().invoke(main, ["gate", *args, *AS_OF], env={"COLUMNS": "400"})
+
+
+def assert_one_line_exit_2(result, *expected: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    for text in expected:
+        assert text in result.output, result.output
+
+
+def template(tmp_path: Path, body: str, name: str = "t.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body))
+    return str(path)
+
+
+ROLE = """\
+    Resources:
+      Deploy:
+        Type: AWS::IAM::Role
+        Properties:
+          RoleName: {value}
+          AssumeRolePolicyDocument:
+            Statement:
+              - Effect: Allow
+                Principal: {{Service: lambda.amazonaws.com}}
+                Action: sts:AssumeRole
+    """
+
+
+@pytest.mark.parametrize(
+    ("bad", "field", "good"),
+    [
+        ('!Sub ["x"]', "Fn::Sub needs a string or [string, {variables}]", '!Sub ["x-${Env}", {Env: prod}]'),
+        ("!GetAtt []", "Fn::GetAtt needs [resource, attribute]", "!GetAtt [Deploy, RoleId]"),
+        ("!Ref []", "Ref needs the name of a parameter or resource", "!Ref AWS::StackName"),
+    ],
+)
+def test_a_malformed_intrinsic_is_one_line_naming_the_resource_and_field(tmp_path, bad, field, good):
+    result = gate("--cloudformation", template(tmp_path, ROLE.format(value=bad)))
+    assert_one_line_exit_2(result, "t.yaml: resource Deploy, RoleName: ", field)
+    # near miss: the same function in the shape CloudFormation accepts is judged (a lambda role: clean)
+    near = gate("--cloudformation", template(tmp_path, ROLE.format(value=good), "good.yaml"))
+    assert near.exit_code == 0, near.output
+
+
+def test_a_malformed_intrinsic_where_a_key_names_its_user_is_bad_input_not_a_placeholder(tmp_path):
+    body = """\
+        Resources:
+          Key:
+            Type: AWS::IAM::AccessKey
+            Properties:
+              UserName: {user}
+          Ci:
+            Type: AWS::IAM::User
+        """
+    result = gate("--cloudformation", template(tmp_path, body.format(user="!GetAtt []")))
+    assert_one_line_exit_2(result, "resource Key, UserName: Fn::GetAtt needs")
+    near = gate("--cloudformation", template(tmp_path, body.format(user="!Ref Ci"), "good.yaml"))
+    assert near.exit_code == 1 and "long-lived-secret" in near.output  # the key is judged: a standing key
+
+
+def test_a_complex_mapping_key_as_a_logical_id_is_one_line(tmp_path):
+    body = """\
+        Resources:
+          ? [a, b]
+          : Type: AWS::IAM::User
+        """
+    assert_one_line_exit_2(gate("--cloudformation", template(tmp_path, body)), "t.yaml: Resources: a logical id")
+    # near miss: a complex key where CloudFormation allows an intrinsic (a condition key) is resolved
+    pinned = """\
+        Parameters:
+          Provider: {Type: String, Default: token.actions.githubusercontent.com}
+        Resources:
+          Ci:
+            Type: AWS::IAM::Role
+            Properties:
+              AssumeRolePolicyDocument:
+                Statement:
+                  - Effect: Allow
+                    Principal: {Federated: !Sub "arn:aws:iam::${AWS::AccountId}:oidc-provider/${Provider}"}
+                    Action: sts:AssumeRoleWithWebIdentity
+                    Condition:
+                      StringEquals:
+                        ? !Sub "${Provider}:sub"
+                        : repo:org/app:ref:refs/heads/main
+        """
+    near = gate("--cloudformation", template(tmp_path, pinned, "pinned.yaml"))
+    assert near.exit_code == 0, near.output
+
+
+def test_a_self_referencing_alias_is_one_line_and_a_shared_one_is_read(tmp_path):
+    body = """\
+        Resources:
+          Deploy: &role
+            Type: AWS::IAM::User
+            Properties:
+              Nested: *role
+        """
+    assert_one_line_exit_2(
+        gate("--cloudformation", template(tmp_path, body)), "t.yaml: a YAML alias refers to the value that contains it"
+    )
+    shared = """\
+        Resources:
+          First: &user
+            Type: AWS::IAM::User
+          Second: *user
+          Key:
+            Type: AWS::IAM::AccessKey
+            Properties: {UserName: !Ref Second}
+        """
+    near = gate("--cloudformation", template(tmp_path, shared, "shared.yaml"))
+    assert near.exit_code == 1 and "shared.yaml:Key" in near.output  # judged: a key on the aliased user
+
+
+def _plan(tmp_path: Path, **fields) -> str:
+    change = {
+        "address": "aws_iam_access_key.ci",
+        "mode": "managed",
+        "type": "aws_iam_access_key",
+        "name": "ci",
+        "change": {"actions": ["create"], "before": None, "after": {"user": "ci"}, "after_unknown": {}},
+        **fields,
+    }
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"format_version": "1.2", "planned_values": {}, "resource_changes": [change]}))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("type", -1, "resource_changes[0].type: expected a string, found a number"),
+        ("address", {}, "resource_changes[0].address: expected a string, found an object"),
+    ],
+)
+def test_a_plan_field_of_the_wrong_type_is_one_line_naming_it(tmp_path, field, value, message):
+    assert_one_line_exit_2(gate("--terraform-plan", _plan(tmp_path, **{field: value})), f"plan.json: {message}")
+    near = gate("--terraform-plan", _plan(tmp_path))  # the same change as Terraform writes it
+    assert near.exit_code == 1 and "aws_iam_access_key.ci" in near.output
+
+
+@pytest.mark.parametrize("option", ["--terraform-plan", "--cloudformation"])
+def test_json_nested_1500_deep_is_one_line_and_50_deep_is_read(tmp_path, option):
+    deep = tmp_path / "deep.json"
+    deep.write_text(
+        json.dumps({"format_version": "1.2", "resource_changes": [], "x": 0}).replace("0", "[" * 1500 + "]" * 1500)
+    )
+    assert_one_line_exit_2(gate(option, str(deep)), "deep.json: nested more than 100 levels deep")
+    # near miss: a value 50 levels deep inside a resource is an ordinary input
+    shallow = tmp_path / "shallow.json"
+    nested = "[" * 50 + "]" * 50
+    if option == "--terraform-plan":
+        shallow.write_text(json.dumps({"format_version": "1.2", "resource_changes": [], "x": 0}).replace("0", nested))
+    else:
+        shallow.write_text(
+            json.dumps({"Resources": {"Ci": {"Type": "AWS::IAM::User", "Metadata": {"x": 0}}}}).replace(
+                ": 0", ": " + nested
+            )
+        )
+    assert gate(option, str(shallow)).exit_code == 0
+
+
+def test_yaml_nested_1500_deep_is_one_line(tmp_path):
+    body = "Resources:\n  Ci:\n    Type: AWS::IAM::User\n    Metadata: " + "[" * 1500 + "]" * 1500 + "\n"
+    assert_one_line_exit_2(gate("--cloudformation", template(tmp_path, body)), "nested more than 100 levels deep")
+
+
+# -- bounded memory: measured in a child process, never a timing assertion ---------------------
+
+_MEASURE = """
+import resource, sys
+from click.testing import CliRunner
+from standing.cli.main import main
+result = CliRunner().invoke(main, sys.argv[1:])
+print(result.exit_code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(result.output)
+"""
+
+
+def measured(tmp_path: Path, *args: str) -> tuple[int, int, str]:
+    """Exit code, the child's peak memory in MiB, and its output."""
+    script = tmp_path / "measure.py"
+    script.write_text(_MEASURE)
+    child = subprocess.run(
+        [sys.executable, str(script), "gate", *args, *AS_OF], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    head, _, output = child.stdout.partition("\n")
+    code, peak_kib = head.split()
+    return int(code), int(peak_kib) // 1024, output
+
+
+def alias_bomb(levels: int) -> str:
+    """The issue's shape: anchors nested inside a PolicyDocument, each level nine aliases of the one before."""
+    lines = [
+        "Resources:",
+        "  Role:",
+        "    Type: AWS::IAM::Role",
+        "    Properties:",
+        "      AssumeRolePolicyDocument:",
+        "        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]",
+        "      Policies:",
+        "        - PolicyName: p",
+        "          PolicyDocument:",
+        "            Statement:",
+        "              - Effect: Allow",
+        "                Resource: '*'",
+        '                Action: &a0 ["*"]',
+    ]
+    lines += [f"                X{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_yaml_alias_bomb_is_refused_in_bounded_memory_and_a_few_aliases_are_read(tmp_path):
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(alias_bomb(9))  # under 1 KB; 9^9 copies if expanded
+    assert len(bomb.read_bytes()) < 1500
+    code, peak_mib, output = measured(tmp_path, "--cloudformation", str(bomb))
+    assert code == 2 and "alias bomb" in output and len(output.strip().splitlines()) == 1, output
+    assert peak_mib < 400, f"peak {peak_mib} MiB"
+    # near miss: two levels of the same aliases (81 copies) is an ordinary template, judged: admin
+    few = tmp_path / "few.yaml"
+    few.write_text(alias_bomb(2))
+    result = gate("--cloudformation", str(few))
+    assert result.exit_code == 1 and "admin-equivalent" in result.output, result.output
+
+
+def test_a_20000_resource_plan_is_judged_whole_in_bounded_memory(tmp_path):
+    plan = tmp_path / "big.plan.json"
+    resources = write_synthetic_plan(plan, 20_000)
+    units = resources // UNIT
+    code, peak_mib, output = measured(tmp_path, "--terraform-plan", str(plan), "--sarif", str(tmp_path / "s.sarif"))
+    assert code == 1, output
+    # every unit judged: 4 standing secrets, 2 Entra lifetime findings, an unpinned trust in every
+    # third, Editor in every fifth, admin in every tenth, and the deploy user's two-active-keys
+    expected = units * 6 + len(range(0, units, 3)) + len(range(0, units, 5)) + len(range(0, units, 10)) + 1
+    assert f"{expected} blocking of {expected} new finding(s)" in output
+    assert f"... and {expected - 200} more new finding(s)" in output
+    sarif = json.loads((tmp_path / "s.sarif").read_text())
+    assert len(sarif["runs"][0]["results"]) == expected
+    assert peak_mib < 1024, f"peak {peak_mib} MiB"
+    # near miss: one unit alone has the same findings (unit 0 is in every third, fifth and tenth) and
+    # no deploy user holding two keys; nothing is cut from the terminal
+    small = tmp_path / "small.plan.json"
+    write_synthetic_plan(small, UNIT)
+    output = gate("--terraform-plan", str(small)).output
+    assert "9 blocking of 9 new finding(s)" in output and "more new finding(s)" not in output
