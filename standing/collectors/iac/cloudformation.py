@@ -29,9 +29,9 @@ from standing.collectors.iac.cfn_intrinsics import (
     IntrinsicKey,
     MalformedIntrinsic,
     Resolver,
-    check_intrinsic,
     TemplateParts,
     Unresolved,
+    check_intrinsic,
     contains_unresolved,
 )
 from standing.collectors.iac.cfn_yaml import load_yaml
