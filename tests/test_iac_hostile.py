@@ -274,3 +274,35 @@ def test_a_20000_resource_plan_is_judged_whole_in_bounded_memory(tmp_path):
     write_synthetic_plan(small, UNIT)
     output = gate("--terraform-plan", str(small)).output
     assert "9 blocking of 9 new finding(s)" in output and "more new finding(s)" not in output
+
+
+def _role_plan(tmp_path: Path, condition: str) -> str:
+    document = (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", '
+        f'"Condition": {{"StringEquals": {condition}}}}}]}}'
+    )
+    change = {
+        "address": "aws_iam_role.x",
+        "mode": "managed",
+        "type": "aws_iam_role",
+        "name": "x",
+        "change": {
+            "actions": ["create"],
+            "before": None,
+            "after": {"name": "x", "inline_policy": [{"name": "p", "policy": document}]},
+            "after_unknown": {},
+        },
+    }
+    path = tmp_path / "role.plan.json"
+    path.write_text(json.dumps({"format_version": "1.2", "planned_values": {}, "resource_changes": [change]}))
+    return str(path)
+
+
+def test_a_policy_text_nested_1500_deep_inside_a_plan_is_not_judged_and_90_deep_is(tmp_path):
+    deep = _role_plan(tmp_path, '{"a":' * 1500 + "1" + "}" * 1500)
+    result = gate("--terraform-plan", deep)
+    assert result.exit_code == 3 and "Traceback" not in result.output, result.output
+    assert "aws_iam_role.x policy: the policy document is not valid JSON or nests beyond 100 levels" in result.output
+    # near miss: a condition 90 levels deep is read, and the admin policy it sits in is judged
+    near = gate("--terraform-plan", _role_plan(tmp_path, '{"a":' * 90 + "1" + "}" * 90))
+    assert near.exit_code == 1 and "admin-equivalent" in near.output, near.output

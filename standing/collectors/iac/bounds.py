@@ -28,10 +28,18 @@ def parse_bounded_json(text: str, source: str, *, hint: str) -> Any:
 
 
 def check_depth(data: Any, source: str) -> None:
+    if not within_depth(data):
+        raise UserError(source, f"nested more than {MAX_DEPTH} levels deep")
+
+
+def within_depth(data: Any) -> bool:
+    """Whether a decoded value nests at most :data:`MAX_DEPTH` levels (a policy document inside a
+    plan is JSON text of its own, checked where it is decoded)."""
     stack: list[tuple[Any, int]] = [(data, 1)] if isinstance(data, (dict, list)) else []
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise UserError(source, f"nested more than {MAX_DEPTH} levels deep")
+            return False
         children = value.values() if isinstance(value, dict) else value
         stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return True
