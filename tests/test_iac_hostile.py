@@ -13,15 +13,18 @@ import os
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from standing.cli.main import main
+from standing.collectors.iac.cloudformation import convert_template, parse_template
 from tests.support.iac_plans import UNIT, write_synthetic_plan
 
-AS_OF = ["--as-of", "2026-11-28T12:00:00+00:00"]
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+AS_OF = ["--as-of", NOW.isoformat()]
 ROOT = Path(__file__).parents[1]
 
 
@@ -313,3 +316,21 @@ def test_a_policy_text_nested_1500_deep_inside_a_plan_is_not_judged_and_90_deep_
     # near miss: a condition 90 levels deep is read, and the admin policy it sits in is judged
     near = gate("--terraform-plan", _role_plan(tmp_path, '{"a":' * 90 + "1" + "}" * 90))
     assert near.exit_code == 1 and "admin-equivalent" in near.output, near.output
+
+
+def test_a_key_on_an_existing_user_named_by_a_string_is_a_standing_key_of_that_user(tmp_path):
+    # found while indexing the lookups: the key's own UserName matched itself, so the key had no
+    # holder and the gate passed it
+    existing = """\
+        Resources:
+          Key:
+            Type: AWS::IAM::AccessKey
+            Properties: {UserName: deploy}
+        """
+    result = gate("--cloudformation", template(tmp_path, existing))
+    assert result.exit_code == 1 and "long-lived-secret" in result.output, result.output
+    # near miss: the template declares a user with that name, so the key is that resource's
+    declared = textwrap.dedent(existing) + "  Deploy:\n    Type: AWS::IAM::User\n    Properties: {UserName: deploy}\n"
+    parsed = parse_template(declared, "d.yaml")
+    holders = {c.identity_id for c in convert_template(parsed, NOW).after.credentials}
+    assert holders == {"d.yaml:Deploy"}

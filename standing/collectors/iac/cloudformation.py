@@ -177,6 +177,7 @@ class _Stack:
         self.t = template
         self.now = now
         self.out = Estate(now=now)
+        self._names: dict[IdentityKind, dict[str, str]] = {}
 
     def estate(self) -> Estate:
         for wanted in (
@@ -250,15 +251,33 @@ class _Stack:
             return logical_id
         if isinstance(value, str):
             label = "user" if kind is IdentityKind.USER else "role"
-            for lid, resource in self.t.resources.items():
-                props = resource.get("Properties") or {}
-                address = self.t.address(lid)
-                if self.name_of(address, props, "UserName" if label == "user" else "RoleName") == value:
-                    return address
+            declared = self._declared_names(kind).get(value)
+            if declared is not None:
+                return declared
             return self.out.identity(
                 None, id=f"aws:{label}/{value}", provider=Provider.AWS, kind=kind, name=value, account=DEPLOY_ACCOUNT
             )
         return None
+
+    def _declared_names(self, kind: IdentityKind) -> dict[str, str]:
+        """The physical names of this template's users (or roles) -> their addresses, computed once.
+
+        Only ``AWS::IAM::User`` (``AWS::IAM::Role``) resources name one: a key's own ``UserName``
+        is the user it belongs to, not a user. Once per template, so that a template of many keys
+        is not quadratic.
+        """
+        if kind not in self._names:
+            wanted, key = (
+                ("AWS::IAM::User", "UserName") if kind is IdentityKind.USER else ("AWS::IAM::Role", "RoleName")
+            )
+            names: dict[str, str] = {}
+            for lid, resource in self.t.resources.items():
+                if resource["Type"] == wanted:
+                    props = resource.get("Properties")
+                    address = self.t.address(lid)
+                    names.setdefault(self.name_of(address, props if isinstance(props, dict) else {}, key), address)
+            self._names[kind] = names
+        return self._names[kind]
 
     # -- resources ---------------------------------------------------------------------------
     def _user(self, logical_id: str, props: dict[str, Any]) -> None:
