@@ -334,3 +334,63 @@ def test_a_key_on_an_existing_user_named_by_a_string_is_a_standing_key_of_that_u
     parsed = parse_template(declared, "d.yaml")
     holders = {c.identity_id for c in convert_template(parsed, NOW).after.credentials}
     assert holders == {"d.yaml:Deploy"}
+
+
+_EIGHT = "".join("${V}" for _ in range(8))
+
+
+def _sub_levels(levels: int) -> str:
+    """!Sub of eight ${V}, whose V is the same again, ``levels`` deep: 8^levels copies of 40 characters."""
+    value = "x" * 40
+    for _ in range(levels):
+        value = f"!Sub ['{_EIGHT}', {{V: {value}}}]"
+    return value
+
+
+@pytest.mark.parametrize(
+    ("sections", "value", "message", "near_sections", "near_value"),
+    [
+        (
+            "Mappings:\n  M: {a: {b: !FindInMap [M, a, b]}}\n",
+            "!FindInMap [M, a, b]",
+            "RoleName: Fn::FindInMap M.a.b refers to itself",
+            "Mappings:\n  M: {a: {b: deploy}}\n",
+            "!FindInMap [M, a, b]",
+        ),
+        (
+            "Conditions:\n  C: !Equals [!If [C, a, b], a]\n",
+            "!If [C, a, b]",
+            "condition C refers to itself",
+            "Conditions:\n  C: !Equals [a, a]\n",
+            "!If [C, a, b]",
+        ),
+        (
+            "",
+            "!GetAtt Oidc.Arn",
+            "the Url of the OIDC provider Oidc refers to itself",
+            "",
+            "!Sub 'ci-${AWS::Region}'",
+        ),
+        ("", _sub_levels(9), "Fn::Sub resolves to more than 100,000 characters", "", _sub_levels(2)),
+    ],
+    ids=["mapping", "condition", "oidc-url", "sub-text-bomb"],
+)
+def test_references_that_never_end_are_one_line_and_finite_ones_are_resolved(
+    tmp_path, sections, value, message, near_sections, near_value
+):
+    body = (
+        "{sections}Resources:\n"
+        "  Oidc:\n    Type: AWS::IAM::OIDCProvider\n    Properties: {{Url: {url}}}\n"
+        "  Deploy:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: {value}\n"
+        "      AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, "
+        "Action: 'sts:AssumeRole'}}]}}\n"
+    )
+    url = "!GetAtt Oidc.Url" if "OIDC" in message else "https://token.actions.githubusercontent.com"
+    bad = template(tmp_path, body.format(sections=sections, value=value, url=url))
+    assert_one_line_exit_2(gate("--cloudformation", bad), "t.yaml: resource Deploy, ", message)
+    near = template(
+        tmp_path,
+        body.format(sections=near_sections, value=near_value, url="https://token.actions.githubusercontent.com"),
+        "near.yaml",
+    )
+    assert gate("--cloudformation", near).exit_code == 0

@@ -54,6 +54,10 @@ PSEUDO: dict[str, Any] = {
 }
 OIDC_PROVIDER = "AWS::IAM::OIDCProvider"
 _SUB_VAR = re.compile(r"\$\{(!?)([^}]+)\}")
+MAX_INDIRECTIONS = 32  # mapping entries, conditions and provider URLs followed within one value
+# Nested Fn::Sub / Fn::Join multiply text without any alias (eight ${A} of eight ${B} of ...): a
+# value longer than this is no name, ARN or policy IAM accepts (a policy is at most 10,240).
+MAX_TEXT = 100_000
 _DEPLOY_TIME = ("Fn::ImportValue", "Fn::GetAZs", "Fn::Cidr", "Fn::Transform", "Fn::Base64", "Fn::Length")
 
 
@@ -162,6 +166,15 @@ class Resolver:
     def __init__(self, parts: TemplateParts) -> None:
         self.parts = parts
         self.gaps: list[Gap] = []
+        self._following: list[tuple[str, ...]] = []  # mapping entries and OIDC URLs being resolved
+
+    def _follow(self, what: tuple[str, ...], path: str, describe: str) -> None:
+        """Enter one indirection; a cycle or a chain deeper than CloudFormation would resolve is malformed."""
+        if what in self._following:
+            raise MalformedIntrinsic(path, f"{describe} refers to itself")
+        if len(self._following) >= MAX_INDIRECTIONS:
+            raise MalformedIntrinsic(path, f"{describe} is reached through more than {MAX_INDIRECTIONS} references")
+        self._following.append(what)
 
     def resolve(self, value: Any, path: str) -> Any:
         if isinstance(value, list):
@@ -258,8 +271,13 @@ class Resolver:
             unresolved = unresolved or isinstance(value, Unresolved)
             if value is NO_VALUE:
                 return ""
-            return ",".join(map(str, value)) if isinstance(value, list) else str(value)
+            text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+            length[0] += len(text)
+            if length[0] > MAX_TEXT:
+                raise MalformedIntrinsic(path, f"Fn::Sub resolves to more than {MAX_TEXT:,} characters")
+            return text
 
+        length = [len(text)]
         result = _SUB_VAR.sub(replace, text)
         return Unresolved(result) if unresolved else result
 
@@ -270,7 +288,10 @@ class Resolver:
         parts = self.resolve(argument[1], path)
         if isinstance(parts, Unresolved) or not isinstance(parts, list) or isinstance(delimiter, Unresolved):
             return Unresolved("${Fn::Join}") if contains_unresolved([parts, delimiter]) else self._bad(path, "Join")
-        text = str(delimiter).join(str(p) for p in parts)
+        pieces = [str(p) for p in parts]
+        if sum(map(len, pieces)) + len(str(delimiter)) * len(pieces) > MAX_TEXT:
+            raise MalformedIntrinsic(path, f"Fn::Join resolves to more than {MAX_TEXT:,} characters")
+        text = str(delimiter).join(pieces)
         return Unresolved(text) if contains_unresolved(parts) else text
 
     def select(self, argument: Any, path: str) -> Any:
@@ -301,39 +322,51 @@ class Resolver:
         if contains_unresolved(keys):
             return Unresolved("${Fn::FindInMap}")
         try:
-            return self.resolve(self.parts.mappings[keys[0]][keys[1]][keys[2]], path)
-        except (KeyError, TypeError):
+            entry = self.parts.mappings[keys[0]][keys[1]][keys[2]]
+        except (KeyError, TypeError, IndexError):
             return self._bad(path, "FindInMap")
+        self._follow(("map", *map(str, keys)), path, f"Fn::FindInMap {'.'.join(map(str, keys))}")
+        try:
+            return self.resolve(entry, path)
+        finally:
+            self._following.pop()
 
     def if_(self, argument: Any, path: str) -> Any:
         if not isinstance(argument, list) or len(argument) != 3:
             return self._bad(path, "If")
-        holds = self.condition(str(argument[0]))
+        holds = self.condition(str(argument[0]), path=path)
         if holds is None:
             detail = f"condition {argument[0]} depends on values known only at deploy time"
             return self.gap(path, detail, "${Fn::If}")
         return self.resolve(argument[1] if holds else argument[2], path)
 
-    def condition(self, name: str, depth: int = 0) -> bool | None:
+    def condition(self, name: str, depth: int = 0, path: str = "") -> bool | None:
         """Whether a named condition holds with the template's defaults; None if it cannot be known."""
         expression = self.parts.conditions.get(name)
-        return None if expression is None or depth > 16 else self._holds(expression, depth)
+        if expression is None or depth > 16:
+            return None
+        self._follow(("condition", name), path, f"condition {name}")  # an Fn::If inside it may name it again
+        try:
+            return self._holds(expression, depth, path)
+        finally:
+            self._following.pop()
 
-    def _holds(self, expression: Any, depth: int) -> bool | None:
+    def _holds(self, expression: Any, depth: int, path: str = "") -> bool | None:
         if not isinstance(expression, dict) or len(expression) != 1:
             return None
         ((function, argument),) = expression.items()
         if function == "Condition":
-            return self.condition(str(argument), depth + 1)
+            return self.condition(str(argument), depth + 1, path)
         if not isinstance(argument, list):
             return None
         if function == "Fn::Equals" and len(argument) == 2:
             probe = Resolver(self.parts)
+            probe._following = self._following  # one chain of references, however many probes
             left, right = (probe.resolve(a, "") for a in argument)
             if probe.gaps or contains_unresolved([left, right]):
                 return None
             return str(left) == str(right)
-        values = [self._holds(a, depth + 1) for a in argument]
+        values = [self._holds(a, depth + 1, path) for a in argument]
         if function == "Fn::Not" and len(values) == 1:
             return None if values[0] is None else not values[0]
         if function == "Fn::And":
@@ -348,7 +381,13 @@ class Resolver:
     # -- OIDC providers ----------------------------------------------------------------------
     def _oidc_url(self, name: str, path: str) -> Any:
         properties = self.parts.resources[name].get("Properties") or {}
-        url = self.resolve(properties.get("Url"), path)
+        if not isinstance(properties, Mapping):
+            return self.gap(path, f"the OIDC provider {name} has no Url", f"${{{name}.Url}}")
+        self._follow(("oidc", name), path, f"the Url of the OIDC provider {name}")
+        try:
+            url = self.resolve(properties.get("Url"), path)
+        finally:
+            self._following.pop()
         if isinstance(url, Unresolved):
             return url
         if not isinstance(url, str) or not url:
