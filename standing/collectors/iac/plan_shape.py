@@ -54,13 +54,13 @@ def check_plan_shape(data: dict[str, Any]) -> None:
             where = f"{path}.resources[{n}]"
             _expect(entry, dict, where)
             _expect(entry.get("address"), str, f"{where}.address")
-            _expect(entry.get("expressions"), dict, f"{where}.expressions", optional=True)
+            _check_expressions(entry.get("expressions"), f"{where}.expressions")
         calls = module.get("module_calls")
         _expect(calls, dict, f"{path}.module_calls", optional=True)
         for name, call in (calls or {}).items():
             where = f"{path}.module_calls.{name}"
             _expect(call, dict, where)
-            _expect(call.get("expressions"), dict, f"{where}.expressions", optional=True)
+            _check_expressions(call.get("expressions"), f"{where}.expressions")
             _expect(call.get("module"), dict, f"{where}.module", optional=True)
             stack.append((call.get("module") or {}, f"{where}.module"))
 
@@ -82,3 +82,19 @@ def _check_change(change: Any, path: str) -> None:
     unknown = body.get("after_unknown")
     if unknown is not None and not isinstance(unknown, (dict, bool)):
         raise ShapeError(f"{path}.change.after_unknown: expected an object, found {_kind(unknown)}")
+
+
+def _check_expressions(expressions: Any, path: str) -> None:
+    """Block expressions: each an object (``constant_value``, ``references``) or a list of nested blocks."""
+    _expect(expressions, dict, path, optional=True)
+    for name, expression in (expressions or {}).items():
+        where = f"{path}.{name}"
+        if isinstance(expression, list):
+            for n, block in enumerate(expression):
+                _check_expressions(block, f"{where}[{n}]")
+            continue
+        _expect(expression, dict, where)
+        references = expression.get("references")
+        _expect(references, list, f"{where}.references", optional=True)
+        for n, reference in enumerate(references or []):
+            _expect(reference, str, f"{where}.references[{n}]")
