@@ -394,3 +394,34 @@ def test_references_that_never_end_are_one_line_and_finite_ones_are_resolved(
         "near.yaml",
     )
     assert gate("--cloudformation", near).exit_code == 0
+
+
+@pytest.mark.parametrize(("references", "exit_code"), [("aws_iam_user.ci", 2), (["aws_iam_user.ci"], 1)])
+def test_a_configuration_reference_of_the_wrong_type_is_one_line_naming_its_path(tmp_path, references, exit_code):
+    key = {
+        "address": "aws_iam_access_key.ci",
+        "mode": "managed",
+        "type": "aws_iam_access_key",
+        "name": "ci",
+        "change": {"actions": ["create"], "before": None, "after": {}, "after_unknown": {"user": True}},
+    }
+    user = {**key, "address": "aws_iam_user.ci", "type": "aws_iam_user"}
+    user["change"] = {"actions": ["create"], "before": None, "after": {"name": "ci"}, "after_unknown": {}}
+    entry = {"address": "aws_iam_access_key.ci", "expressions": {"user": {"references": references}}}
+    path = tmp_path / "plan.json"
+    path.write_text(
+        json.dumps(
+            {
+                "format_version": "1.2",
+                "planned_values": {},
+                "resource_changes": [user, key],
+                "configuration": {"root_module": {"resources": [entry]}},
+            }
+        )
+    )
+    result = gate("--terraform-plan", str(path))
+    if exit_code == 2:
+        where = "configuration.root_module.resources[0].expressions.user.references: expected a list, found a string"
+        assert_one_line_exit_2(result, f"plan.json: {where}")
+    else:  # near miss: the reference Terraform writes is followed to the user, and the key is judged
+        assert result.exit_code == 1 and "aws_iam_access_key.ci of ci" in result.output, result.output
