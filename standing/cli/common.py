@@ -22,6 +22,7 @@ from rich.console import Console
 
 from standing.core.errors import UserError
 from standing.core.findings import Severity
+from standing.core.safe_text import printable
 
 # A scan's --fail-on: a severity, or "none" (the gate adds "keys": standing.gate.policy).
 SCAN_FAIL_ON_CHOICES = [s.value for s in Severity] + ["none"]
@@ -121,7 +122,7 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except UserError as exc:
-            click.echo(f"standing: error: {exc}", err=True)
+            click.echo(printable(f"standing: error: {exc}"), err=True)  # a message may quote a cloud name
             sys.exit(exc.exit_code)
 
     return wrapper

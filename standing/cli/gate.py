@@ -27,6 +27,7 @@ from standing.cli.common import (
     waivers_option,
 )
 from standing.core.errors import ExitCode
+from standing.core.safe_text import printable
 from standing.core.snapshot import read_snapshot
 from standing.gate.baseline import Baseline, baseline_of, read_baseline, write_baseline
 from standing.gate.inputs import from_changes, from_inventory, read_findings
@@ -108,7 +109,7 @@ def baseline_command(output: Path, **params: Any) -> None:
     source = _load_source(params, utc_now())
     document = baseline_of(source.findings)
     write_baseline(document, output)
-    click.echo(f"Wrote {output}: {len(document.entries)} accepted finding(s) from {source.label}")
+    click.echo(f"Wrote {output}: {len(document.entries)} accepted finding(s) from {printable(source.label)}")
     if source.gaps:
         click.echo(f"PARTIAL: {len(source.gaps)} thing(s) could not be judged; the baseline may be incomplete")
         sys.exit(ExitCode.INCOMPLETE)
@@ -194,7 +195,7 @@ def render_gate(console: Console, result: GateResult) -> None:
     word, style = _STATUS[result.exit_code]
     line = Text(f"{word}: ", style=style)
     line.append(
-        f"{len(result.blocking)} blocking of {len(result.new)} new finding(s) in {result.input.label}; "
+        f"{len(result.blocking)} blocking of {len(result.new)} new finding(s) in {printable(result.input.label)}; "
         f"fails on {result.policy.describe()}",
         style="",
     )
@@ -209,8 +210,8 @@ def render_gate(console: Console, result: GateResult) -> None:
                 Text("BLOCK" if result.policy.blocks(f) else "new"),
                 Text(f.severity.value),
                 Text(f.rule_id),
-                Text(f.subject),
-                Text(f.message),
+                Text(printable(f.subject)),
+                Text(printable(f.message)),
             )
         console.print(table)
         if len(result.new) > len(shown):
@@ -228,8 +229,12 @@ def render_gate(console: Console, result: GateResult) -> None:
             )
         )
     for waiver in result.expired_waivers:
-        console.print(Text(f"expired waiver: {waiver.rule} on {waiver.subject} ({waiver.expires})", style="red"))
+        console.print(
+            Text(f"expired waiver: {waiver.rule} on {printable(waiver.subject)} ({waiver.expires})", style="red")
+        )
     for gap in result.input.gaps:
         console.print(
-            Text(f"not judged: {gap.scope} {gap.operation}: {gap.detail or gap.status.value}", style="yellow")
+            Text(
+                printable(f"not judged: {gap.scope} {gap.operation}: {gap.detail or gap.status.value}"), style="yellow"
+            )
         )

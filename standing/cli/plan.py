@@ -51,6 +51,7 @@ def plan_command(
     identity_ref = identity if identity is not None else identity_option
     if output_dir is not None and fmt is not None:
         raise click.UsageError("--format picks what is printed; --output-dir writes both plans.json and plans.md")
+    from standing.core.safe_text import printable
     from standing.core.snapshot import read_snapshot
     from standing.planner.document import plan_estate, plans_json, write_plans
     from standing.planner.markdown import render_markdown
@@ -70,7 +71,7 @@ def plan_command(
         subject = find_identity(graph, identity_ref, str(snapshot))
         findings = [f for f in findings if f.identity == subject.id]
         if not findings:
-            click.echo(f"{subject.name}: no findings, nothing to plan.")
+            click.echo(f"{printable(subject.name)}: no findings, nothing to plan.")
             return
     document = plan_estate(analysis.model, findings, generated_at=now)
     if output_dir is not None:

@@ -24,6 +24,7 @@ from standing.core.model import (
     UtcDatetime,
 )
 from standing.core.people import people_left_out
+from standing.core.safe_text import json_text
 
 FINDINGS_VERSION: Final = 1
 
@@ -98,7 +99,8 @@ def build_document(
 
 
 def write_findings(document: FindingsDocument, path: Path) -> None:
-    path.write_text(json.dumps(document.model_dump(mode="json", by_alias=True), indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(document.model_dump(mode="json", by_alias=True), indent=2)
+    path.write_text(json_text(text) + "\n", encoding="utf-8")  # no raw DEL: the file may be cat
 
 
 def json_schema() -> str:

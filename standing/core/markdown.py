@@ -5,7 +5,9 @@ the gate's pull-request comment.
 name like ``<img src=x>``, ``a|b`` or ``*x*`` cannot inject HTML, break a table or add emphasis.
 ``code`` is an inline code span: its text is literal (a backslash there would be printed, so none
 is added), fenced with more backticks than the longest run inside. ``fence`` is a code block.
-Newlines become spaces everywhere but in a block, so a value cannot start a heading or a list.
+Newlines become spaces everywhere but in a block, so a value cannot start a heading or a list;
+control and bidi characters are written as visible escapes everywhere, blocks included
+(``standing.core.safe_text``), so a plans.md shown in a terminal (``standing plan``) is inert.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from __future__ import annotations
 import html
 import re
 
+from standing.core.safe_text import printable, printable_block
+
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _TICKS = re.compile(r"`+")
 _SPAN = re.compile(r"(?<!`)`([^`]+)`(?!`)")
 
 
 def _flat(text: object) -> str:
-    return " ".join(str(text).split())
+    return printable(" ".join(str(text).split()))
 
 
 def _longest_run(text: str) -> int:
@@ -60,9 +64,12 @@ def prose_with_code(text: object) -> str:
 
 
 def fence(body: str, language: str = "") -> str:
-    """A fenced code block longer than any backtick run in ``body``."""
+    """A fenced code block longer than any backtick run in ``body``; the info string is one
+    word (a language), so nothing a caller passes can close or reopen the fence."""
+    body = printable_block(body)
     ticks = "`" * max(3, _longest_run(body) + 1)
-    return f"{ticks}{language}\n{body.rstrip()}\n{ticks}"
+    info = _flat(language).replace("`", "").split(" ")[0]
+    return f"{ticks}{info}\n{body.rstrip()}\n{ticks}"
 
 
 def count(number: int, singular: str, plural: str | None = None) -> str:

@@ -22,6 +22,7 @@ from urllib3.util.retry import Retry
 from standing.core.errors import UserError
 from standing.core.findings import Finding, Severity
 from standing.core.loopback import is_loopback
+from standing.core.safe_text import printable
 from standing.history.records import StoredScan
 
 SOURCE = "--notify-webhook"
@@ -76,12 +77,13 @@ def slack_message(scan: StoredScan, findings: Sequence[Finding], threshold: Seve
     if len(findings) > LISTED:
         more = f"and {len(findings) - LISTED} more: standing history diff"
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _escape(more)}]})
-    return {"text": headline, "blocks": blocks}
+    return {"text": printable(headline), "blocks": blocks}
 
 
 def _escape(text: str) -> str:
-    """Slack's three control characters; anything else a cloud name holds is shown as typed."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack's three control characters escaped, and control and bidi characters a cloud name
+    holds written as visible escapes (``printable``), so the chat shows them instead of obeying."""
+    return printable(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def deliver(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import shlex
 from dataclasses import dataclass
 
 from standing.core.model import IdentityKind, TrustKind, WorkloadKind
@@ -41,11 +42,12 @@ def _old(ctx: PlanContext) -> tuple[str, str, str]:
     identity = ctx.identity
     if ctx.secrets and identity.kind is IdentityKind.USER:
         keys = " ".join(c.id for c in ctx.secrets)
-        cmd = f"aws iam update-access-key --user-name {identity.name} --access-key-id KEY"
+        user_name = shlex.quote(identity.name)  # a name is the cloud's text: pasted into a shell, it stays one word
+        cmd = f"aws iam update-access-key --user-name {user_name} --access-key-id KEY"
         return (
             f"Deactivate access key(s) {keys}: `{cmd} --status Inactive` for each.",
             f"Reactivate them: `{cmd} --status Active`.",
-            f"Delete the key(s) (`aws iam delete-access-key --user-name {identity.name} --access-key-id KEY`),"
+            f"Delete the key(s) (`aws iam delete-access-key --user-name {user_name} --access-key-id KEY`),"
             " then the user once nothing else uses it (`aws iam delete-user`, after detaching its policies).",
         )
     return (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from standing.planner.ci import PLATFORMS, CiSystem, ci_token
 from standing.planner.ci import azure_subject as ci_subject
 from standing.planner.context import PlanContext
@@ -36,7 +38,7 @@ def _app_object_id(ctx: PlanContext) -> str:
 
 
 def _old(ctx: PlanContext) -> tuple[str, str, str]:
-    app = _app_object_id(ctx)
+    app = shlex.quote(_app_object_id(ctx))  # from a tag when the export names it: one shell word
     if ctx.secrets:
         keys = ", ".join(c.id for c in ctx.secrets)
         return (

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from standing.analysis.risk import RiskModel
 from standing.core.findings import Finding
+from standing.core.safe_text import json_text
 from standing.planner.builder import build_plans
 from standing.planner.model import Plan, PlansDocument
 from standing.planner.progress import completed_since, previous_plans
@@ -35,7 +36,7 @@ def plan_estate(
 
 
 def plans_json(document: PlansDocument) -> str:
-    return json.dumps(document.model_dump(mode="json", by_alias=True), indent=2) + "\n"
+    return json_text(json.dumps(document.model_dump(mode="json", by_alias=True), indent=2)) + "\n"
 
 
 def write_plans(document: PlansDocument, output_dir: Path) -> list[Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import timedelta
 
 from standing.planner.ci import PLATFORMS, CiSystem, ci_token
@@ -44,7 +45,7 @@ def key_creation_enforced(ctx: PlanContext) -> bool:
 
 
 def _old(ctx: PlanContext) -> tuple[str, str, str]:
-    email = ctx.identity.id
+    email = shlex.quote(ctx.identity.id)
     if ctx.secrets:
         keys = ", ".join(c.id.rsplit("/", 1)[-1] for c in ctx.secrets)
         return (

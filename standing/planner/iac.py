@@ -20,6 +20,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from standing.core.model import Identity
+from standing.core.safe_text import printable
 from standing.planner.model import AwsPolicyDocument, IacSnippet, TerraformProvider
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -50,8 +51,9 @@ def hcl_json_raw(value: Any) -> str:
 
 
 def oneline(value: Any) -> str:
-    """Text for a ``#`` comment: a name with a line break must not end the comment."""
-    return " ".join(str(value).split())
+    """Text for a ``#`` comment: a name with a line break must not end the comment, nor an
+    escape sequence act on the terminal of whoever reads the file."""
+    return printable(" ".join(str(value).split()))
 
 
 def label(value: Any) -> str:

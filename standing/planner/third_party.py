@@ -32,6 +32,7 @@ from standing.planner.model import (
     TerraformProvider,
 )
 from standing.planner.targets import Target, placeholder
+from standing.planner.verify import kql_literal, logging_literal, sql_literal
 from standing.rules.registry import traits_of
 
 REVIEW_DAYS = 90
@@ -201,26 +202,25 @@ def access_query(ctx: PlanContext) -> LogCheck:
     identity = ctx.identity
     since = ctx.as_of.strftime("%Y-%m-%d")
     if identity.provider is Provider.AWS:
-        arn = identity.id.replace("'", "''")
         return LogCheck(
             source="AWS CloudTrail Lake",
             purpose="what the outside party did with the access (for the periodic review)",
             query="SELECT eventTime, userIdentity.accountId, sourceIPAddress, element_at(requestParameters, "
             "'externalId') AS external_id FROM $EDS_ID WHERE eventSource = 'sts.amazonaws.com' "
-            f"AND eventName LIKE 'AssumeRole%' AND element_at(requestParameters, 'roleArn') = '{arn}' "
+            f"AND eventName LIKE 'AssumeRole%' AND element_at(requestParameters, 'roleArn') = {sql_literal(identity.id)} "
             f"AND eventTime > '{since}' ORDER BY eventTime DESC",
         )
     if identity.provider is Provider.GCP:
-        email = identity.id.split(":", 1)[-1].replace('"', '\\"')
+        email = logging_literal(identity.id.split(":", 1)[-1])
         return LogCheck(
             source="Cloud Audit Logs",
             purpose="what the outside party did with the access (for the periodic review)",
-            query=f'protoPayload.authenticationInfo.principalEmail="{email}" AND timestamp>="{since}T00:00:00Z"',
+            query=f'protoPayload.authenticationInfo.principalEmail={email} AND timestamp>="{since}T00:00:00Z"',
         )
     return LogCheck(
         source="Entra sign-in logs (Log Analytics)",
         purpose="what the outside party did with the access (for the periodic review)",
-        query=f'AADServicePrincipalSignInLogs | where ServicePrincipalId == "{identity.id}" '
+        query=f"AADServicePrincipalSignInLogs | where ServicePrincipalId == {kql_literal(identity.id)} "
         f"| where TimeGenerated > datetime({since}) | summarize count() by IPAddress, ResourceDisplayName",
     )
 

@@ -1,7 +1,8 @@
 """``standing explain IDENTITY``: one identity, everything the scan knows about it.
 
 Reads the graph and the findings; computes nothing new. Every cloud-supplied string is
-printed as ``Text``, never as markup.
+printed as ``Text``, never as markup, and through ``printable`` (``standing.core.safe_text``),
+so a name's escape sequences, bidi overrides and newlines are shown, not obeyed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from standing.analysis.graph import PrivilegeGraph
 from standing.core.errors import UserError
 from standing.core.findings import Finding
 from standing.core.model import Identity, UsageStatus
+from standing.core.safe_text import printable
 
 _MAX_LISTED = 20  # a long tail of indirect paths says "this identity is widely reachable"; the count says it
 
@@ -31,9 +33,15 @@ def find_identity(graph: PrivilegeGraph, wanted: str, source: str) -> Identity:
         return named[0]
     if named:
         raise UserError(
-            source, f"{len(named)} identities are named {wanted!r}; give one id: " + ", ".join(i.id for i in named)
+            source,
+            f"{len(named)} identities are named {wanted!r}; give one id: " + ", ".join(printable(i.id) for i in named),
         )
     raise UserError(source, f"no identity with id or name {wanted!r}")
+
+
+def _text(text: object, style: str = "") -> Text:
+    """Cloud text as one inert terminal line."""
+    return Text(printable(text), style=style)
 
 
 def _when(value: datetime | None) -> str:
@@ -49,7 +57,7 @@ def _name(graph: PrivilegeGraph, identity_id: str) -> str:
 
 def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identity, findings: list[Finding]) -> None:
     privilege = graph.privilege_of(identity.id)
-    console.print(Text.assemble((identity.name, "bold"), f"  {identity.id}"))
+    console.print(Text.assemble((printable(identity.name), "bold"), f"  {printable(identity.id)}"))
     facts = [
         f"{identity.provider.value} {identity.kind.value} in {identity.account}",
         f"workload kind: {identity.workload.value}",
@@ -63,11 +71,11 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
     ]
     if identity.disabled:
         facts.append("DISABLED")
-    console.print(Text(", ".join(facts)))
+    console.print(_text(", ".join(facts)))
     if identity.tags:
-        console.print(Text("tags: " + ", ".join(f"{k}={v}" for k, v in sorted(identity.tags.items()))))
+        console.print(_text("tags: " + ", ".join(f"{k}={v}" for k, v in sorted(identity.tags.items()))))
     console.print(
-        Text(
+        _text(
             f"privilege: {privilege.level.label}"
             + (f" ({'; '.join(privilege.evidence)})" if privilege.evidence else "")
         )
@@ -80,7 +88,7 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
             table.add_column(column, overflow="fold")
         for c in sorted(creds, key=lambda c: c.id):
             table.add_row(
-                Text(c.id),
+                _text(c.id),
                 c.kind.value + ("" if c.user_managed else " (provider-managed: not a standing secret)"),
                 "yes" if c.active else "no",
                 _when(c.created),
@@ -98,7 +106,10 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
             role = graph.role(g.role_id)
             duration = g.duration.value + (f" until {_when(g.expires)}" if g.expires else "")
             table.add_row(
-                Text(role.name if role else g.role_id), Text(g.scope_id), Text(_name(graph, g.principal_id)), duration
+                _text(role.name if role else g.role_id),
+                _text(g.scope_id),
+                _text(_name(graph, g.principal_id)),
+                duration,
             )
         console.print(table)
 
@@ -106,22 +117,22 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
     trusts = graph.trusts_into(identity.id)
     lapsed = graph.lapsed_trusts_into(identity.id)
     if trusts or incoming or lapsed:
-        console.print(Text("Who can become it:", style="bold"))
+        console.print(_text("Who can become it:", style="bold"))
         for t in trusts:
             cond = " (with conditions)" if t.condition.conditional else ""
-            console.print(Text(f"  trust: {t.kind.value} {t.principal}{cond}"))
+            console.print(_text(f"  trust: {t.kind.value} {t.principal}{cond}"))
         for t in lapsed:
             console.print(
-                Text(f"  trust: {t.kind.value} {t.principal} (lapsed: its time condition can never hold again)")
+                _text(f"  trust: {t.kind.value} {t.principal} (lapsed: its time condition can never hold again)")
             )
         for h in incoming:
-            console.print(Text(f"  {_name(graph, h.source)} by {h.kind.value}: {h.reason}"))
+            console.print(_text(f"  {_name(graph, h.source)} by {h.kind.value}: {h.reason}"))
     indirect = {source: path for source, path in graph.who_can_reach(identity.id).items() if len(path) > 1}
     if indirect:
-        console.print(Text(f"Who can reach it through others ({len(indirect)}):", style="bold"))
+        console.print(_text(f"Who can reach it through others ({len(indirect)}):", style="bold"))
         for source, path in list(indirect.items())[:_MAX_LISTED]:
             console.print(
-                Text(
+                _text(
                     "  "
                     + " -> ".join([_name(graph, source)] + [_name(graph, h.target) for h in path])
                     + " ("
@@ -130,16 +141,16 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
                 )
             )
         if len(indirect) > _MAX_LISTED:
-            console.print(Text(f"  ... and {len(indirect) - _MAX_LISTED} more"))
+            console.print(_text(f"  ... and {len(indirect) - _MAX_LISTED} more"))
     outgoing = [h for h in graph.escalation_hops if h.source == identity.id]
     if outgoing:
-        console.print(Text("What it can become:", style="bold"))
+        console.print(_text("What it can become:", style="bold"))
         for h in outgoing:
-            console.print(Text(f"  {_name(graph, h.target)} by {h.kind.value}: {h.reason}"))
+            console.print(_text(f"  {_name(graph, h.target)} by {h.kind.value}: {h.reason}"))
     to_admin = graph.paths_to_admin.get(identity.id)
     if to_admin:
         console.print(
-            Text(
+            _text(
                 "Path to admin: " + " -> ".join([identity.name] + [_name(graph, h.target) for h in to_admin]),
                 style="bold red",
             )
@@ -153,7 +164,7 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
         for column in ("Severity", "Risk", "Rule", "Why"):
             table.add_column(column, overflow="fold")
         for f in mine:
-            table.add_row(f.severity.value, str(f.risk or "-"), f.rule_id, Text(f.message))
+            table.add_row(f.severity.value, str(f.risk or "-"), f.rule_id, _text(f.message))
         console.print(table)
     else:
-        console.print(Text("No findings.", style="green"))
+        console.print(_text("No findings.", style="green"))

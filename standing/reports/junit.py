@@ -1,7 +1,10 @@
 """JUnit XML for CI systems that show test reports: one test case per current finding.
 
 A blocking new finding is a failure; accepted and non-blocking ones pass, so the report
-lists them without failing the pipeline's test view for them.
+lists them without failing the pipeline's test view for them. Names, messages and gap details
+come from the cloud or a template: each passes ``printable`` (``standing.core.safe_text``), which
+escapes every character XML 1.0 forbids (and the controls a CI log would obey), so the file
+always parses.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
+from standing.core.safe_text import printable
 from standing.gate.judge import GateResult
 
 
@@ -22,16 +26,18 @@ def junit_xml(result: GateResult) -> str:
             suite,
             "testcase",
             classname=f"standing.{finding.rule_id}",
-            name=f"{finding.subject} [{finding.fingerprint}]",
+            name=printable(f"{finding.subject} [{finding.fingerprint}]"),
         )
         if finding.fingerprint in failing:
-            failure = ElementTree.SubElement(case, "failure", type=finding.severity.value, message=finding.message)
-            failure.text = f"{finding.title}: new, and blocking under the gate's --fail-on"
+            failure = ElementTree.SubElement(
+                case, "failure", type=finding.severity.value, message=printable(finding.message)
+            )
+            failure.text = printable(f"{finding.title}: new, and blocking under the gate's --fail-on")
     if not findings:
         ElementTree.SubElement(suite, "testcase", classname="standing", name="no findings")
     for gap in result.input.gaps:
-        case = ElementTree.SubElement(suite, "testcase", classname="standing.not-judged", name=gap.scope)
-        ElementTree.SubElement(case, "skipped", message=f"{gap.operation}: {gap.detail or gap.status.value}")
+        case = ElementTree.SubElement(suite, "testcase", classname="standing.not-judged", name=printable(gap.scope))
+        ElementTree.SubElement(case, "skipped", message=printable(f"{gap.operation}: {gap.detail or gap.status.value}"))
     suite.set("skipped", str(len(result.input.gaps)))
     suite.set("tests", str(len(suite)))
     suites = ElementTree.Element("testsuites")

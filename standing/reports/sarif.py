@@ -17,6 +17,7 @@ from typing import Any
 from standing import __version__
 from standing.core.findings import Finding, Severity
 from standing.core.iac import SourceRef
+from standing.core.safe_text import json_text
 from standing.gate.judge import GateResult
 from standing.rules.frameworks import cited_as, mappings_of
 from standing.rules.registry import load_rules
@@ -137,4 +138,4 @@ def sarif_log(result: GateResult) -> dict[str, Any]:
 
 
 def write_sarif(result: GateResult, path: Path) -> None:
-    path.write_text(json.dumps(sarif_log(result), indent=2) + "\n", encoding="utf-8")
+    path.write_text(json_text(json.dumps(sarif_log(result), indent=2)) + "\n", encoding="utf-8")

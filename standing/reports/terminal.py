@@ -1,7 +1,10 @@
 """The terminal summary: what a person reads right after a scan, short enough for one screen.
 
 Every value that came from the cloud goes in as ``rich.text.Text``, never as markup, so an
-identity named ``[red]x[/red]`` prints as those characters.
+identity named ``[red]x[/red]`` prints as those characters; and through
+``standing.core.safe_text.printable``, so one holding ``ESC [2J`` or a newline prints the escape
+(``\\x1b[2J``, ``\\n``) instead of clearing the screen or starting a fake line (rich passes
+escape sequences through).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from rich.text import Text
 from standing.core.findings import Finding, Severity
 from standing.core.findings_json import FindingsDocument
 from standing.core.model import Provider
+from standing.core.safe_text import printable
 from standing.core.traits import Trait
 from standing.rules.registry import traits_of
 
@@ -34,8 +38,8 @@ _GAPS_SHOWN = 10
 _IDENTITY_WIDTH = 36
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _one_line(text: object) -> str:
+    return printable(" ".join(str(text).split()))
 
 
 def _fit(text: str, width: int) -> str:
@@ -51,7 +55,7 @@ def _finding_lines(document: FindingsDocument, findings: list[Finding], width: i
 
     def who(f: Finding) -> str:
         name = _one_line(f.identity_name)
-        return _fit(f"{name} ({f.account})" if several_accounts else name, _IDENTITY_WIDTH)
+        return _fit(f"{name} ({_one_line(f.account)})" if several_accounts else name, _IDENTITY_WIDTH)
 
     label_width = max(len(label(f)) for f in findings)
     rule_width = max(len(f.rule_id) for f in findings)
@@ -93,7 +97,7 @@ def render_summary(
     """
     scan = document.scan
     noun = _SCANNED.get(scan.providers[0], "account(s)") if len(scan.providers) == 1 else "account(s)"
-    accounts = ", ".join(scan.accounts) if len(scan.accounts) <= 3 else f"{len(scan.accounts)} {noun}"
+    accounts = _one_line(", ".join(scan.accounts)) if len(scan.accounts) <= 3 else f"{len(scan.accounts)} {noun}"
     console.print(
         Text.assemble(("standing ", "bold"), f"{document.tool_version}, as of {document.as_of:%Y-%m-%d %H:%M} UTC")
     )
@@ -125,8 +129,8 @@ def render_summary(
     for waiver in document.expired_waivers:
         console.print(
             Text(
-                f"EXPIRED WAIVER ({waiver.expires}): {waiver.rule} on {waiver.subject}, "
-                f"owner {waiver.owner}: it no longer waives anything",
+                f"EXPIRED WAIVER ({waiver.expires}): {waiver.rule} on {_one_line(waiver.subject)}, "
+                f"owner {_one_line(waiver.owner)}: it no longer waives anything",
                 style="bold yellow",
             )
         )
@@ -145,7 +149,7 @@ def render_summary(
         gaps = scan.gaps if show_all else scan.gaps[:_GAPS_SHOWN]
         for gap in gaps:
             line = Text(
-                f"  {gap.provider.value} {gap.scope} {gap.operation}: {gap.status.value}"
+                f"  {gap.provider.value} {_one_line(gap.scope)} {_one_line(gap.operation)}: {gap.status.value}"
                 + (f" ({_one_line(gap.detail)})" if gap.detail else "")
             )
             line.truncate(console.width, overflow="ellipsis")

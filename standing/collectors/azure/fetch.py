@@ -23,6 +23,7 @@ from standing.collectors.azure.clients import ClientFactory, GraphReader, Undecl
 from standing.collectors.azure.operations import AzureOperation, operation
 from standing.collectors.azure.raw import GRAPH_APP_ID, TENANT_SCOPE, RawTenant, flatten
 from standing.core.model import CoverageEntry, CoverageStatus, Provider
+from standing.core.safe_text import printable
 
 T = TypeVar("T")
 
@@ -111,7 +112,7 @@ def fetch_tenant(
 ) -> RawTenant:
     """Read Graph and ARM for one tenant; ``tenant_id`` comes from the caller's first call."""
     log = CoverageLog()
-    say = (lambda msg: progress.print(Text(f"azure: {msg}"))) if progress else (lambda msg: None)
+    say = (lambda msg: progress.print(Text(printable(f"azure: {msg}")))) if progress else (lambda msg: None)
     workers = factory.options.max_workers
     graph = factory.graph()
     try:

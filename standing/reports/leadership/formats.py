@@ -1,8 +1,10 @@
 """The report's files: ``report.html`` for people, ``report.json`` / ``.csv`` / ``.md`` for everything else.
 
-CSV cells that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab, CR) get a
-leading apostrophe: an identity name is data, never a formula. Markdown cells go through
-``standing.core.markdown.escape`` (HTML escaped, Markdown punctuation backslashed).
+CSV cells pass ``standing.core.safe_text.spreadsheet_cell``, the one guard every CSV writer uses:
+a cell a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab, CR) gets a leading
+apostrophe (an identity name is data, never a formula) and control characters are shown as
+escapes. Markdown cells go through ``standing.core.markdown.escape`` (HTML escaped, Markdown
+punctuation backslashed). JSON passes ``json_text``: no raw C1 or bidi character.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from standing.core.markdown import escape as md
+from standing.core.safe_text import json_text, spreadsheet_cell
 from standing.reports.leadership.figures import compute_figures
 from standing.reports.leadership.model import ReportFigures, ReportInput
 
@@ -24,7 +27,6 @@ class ReportFormat(StrEnum):
     MD = "md"
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = [
     "severity",
     "risk",
@@ -42,11 +44,6 @@ CSV_COLUMNS = [
 ]
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def render_csv(report: ReportInput) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -54,7 +51,7 @@ def render_csv(report: ReportInput) -> str:
     for f in report.findings.findings:
         writer.writerow(
             [
-                _cell(v)
+                spreadsheet_cell(v)
                 for v in (
                     f.severity.value,
                     f.risk,
@@ -143,7 +140,7 @@ def write_report(report: ReportInput, formats: list[ReportFormat], output_dir: P
         if fmt is ReportFormat.HTML:
             text = render_html(report, figures)
         elif fmt is ReportFormat.JSON:
-            text = figures.model_dump_json(indent=2) + "\n"
+            text = json_text(figures.model_dump_json(indent=2)) + "\n"
         elif fmt is ReportFormat.CSV:
             text = render_csv(report)
         else:

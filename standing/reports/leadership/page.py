@@ -4,7 +4,10 @@ jinja2 with autoescape renders everything server-side (summary, charts, tables),
 cloud-supplied string is escaped by the template engine, never by hand. The findings table is
 drawn in the browser from JSON data by the page's one inline script. The Content-Security-Policy
 allows no network at all and runs only that script, named by its SHA-256: an injected inline
-handler could not run even if escaping failed.
+handler could not run even if escaping failed. Every value a template prints also passes
+``printable`` (jinja2's ``finalize``), so a name's control and bidi characters are shown as
+escapes on the page as they are everywhere else; markup the code built (charts, the page's own
+CSS and script) is left alone.
 """
 
 from __future__ import annotations
@@ -17,10 +20,16 @@ from importlib import resources
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from standing.core.safe_text import printable
 from standing.reports.leadership.charts import SEVERITY_COLOURS, bar_chart, line_chart
 from standing.reports.leadership.figures import compute_figures
 from standing.reports.leadership.model import ReportFigures, ReportInput
 from standing.reports.leadership.table_data import build_table_data
+
+
+def _shown(value: object) -> object:
+    """What a ``{{ }}`` prints: built markup as is, any other text printable, then autoescaped."""
+    return value if isinstance(value, Markup) or not isinstance(value, str) else printable(value)
 
 
 @cache
@@ -28,6 +37,7 @@ def _environment() -> Environment:
     return Environment(
         loader=PackageLoader("standing.reports.leadership", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
+        finalize=_shown,
         trim_blocks=False,
         lstrip_blocks=False,
     )
