@@ -60,7 +60,10 @@ def files(tmp: Path) -> None:
         (["--terraform-plan", "{t}/empty.json"], "empty.json: not valid JSON"),
         (["--terraform-plan", f"{TERRAFORM}/state.json"], "state.json: a Terraform state, not a plan"),
         (["--terraform-plan", "{t}/missing.json"], "missing.json: no such file"),
-        (["--terraform-plan", "{t}/odd.plan.json"], "odd.plan.json: resource_changes[0] is not a resource change"),
+        (
+            ["--terraform-plan", "{t}/odd.plan.json"],
+            "odd.plan.json: resource_changes[0].change.after: expected an object, found a list",
+        ),
         (["--cloudformation", "{t}/tabs.yaml"], "tabs.yaml: not readable YAML at line 3"),
         (["--cloudformation", "{t}/unclosed.yaml"], "unclosed.yaml: not readable YAML at line 3"),
         (["--cloudformation", "{t}/bad-tag.yaml"], "bad-tag.yaml: not readable YAML at line 4"),

@@ -45,6 +45,7 @@ class RiskModel:
             self._out.setdefault(hop.source, []).append(hop.target)
         self._blast: dict[str, BlastRadius] = {}
         self._kinds: dict[str, frozenset[str]] = {}
+        self._secrets: dict[str, tuple[bool, int]] = {}
 
     def reaches_admin(self, identity_id: str) -> bool:
         return (
@@ -88,14 +89,25 @@ class RiskModel:
             self._kinds[identity_id] = sensitive_kinds(self.graph, identity) if identity else frozenset()
         return self._kinds[identity_id]
 
+    def secrets_of(self, identity_id: str) -> tuple[bool, int]:
+        """Whether an identity holds a live long-lived secret, and the age in days of its oldest one.
+
+        Computed once per identity: findings about one identity (one per key of a user holding
+        20,000) each read it, and re-reading every secret per finding made the gate quadratic.
+        """
+        if identity_id not in self._secrets:
+            secrets = [c for c in self.graph.credentials_of(identity_id) if is_standing_secret(c)]
+            oldest = max((days_since(c.created, self.now) for c in secrets if c.created), default=0)
+            self._secrets[identity_id] = (bool(secrets), oldest)
+        return self._secrets[identity_id]
+
     def score(self, finding: Finding, outsider_identities: set[str]) -> int:
-        secrets = [c for c in self.graph.credentials_of(finding.identity) if is_standing_secret(c)]
-        oldest = max((days_since(c.created, self.now) for c in secrets if c.created), default=0)
+        holds_secret, oldest = self.secrets_of(finding.identity)
         blast = self.blast_radius(finding.identity)
         total = (
             _BASE[finding.severity]
             + (25 if blast.reaches_admin else 0)
-            + (15 if secrets else 0)
+            + (15 if holds_secret else 0)
             + min(10, int(oldest / 36.5))
             + (10 if finding.identity in outsider_identities else 0)
             + (5 if blast.sensitive else 0)
@@ -109,13 +121,16 @@ class RiskModel:
         the what-if needs no new graph.
         """
         standing = admin = standing_days = admin_days = 0
+        admin_holders: dict[str, bool] = {}  # per identity, not per secret
         for cred in self.graph.credentials():
             if not is_standing_secret(cred) or cred.identity_id in without_secrets_of:
                 continue
             age = days_since(cred.created, self.now) if cred.created else 0
             standing += 1
             standing_days += age
-            if self.reaches_admin(cred.identity_id):
+            if cred.identity_id not in admin_holders:
+                admin_holders[cred.identity_id] = self.reaches_admin(cred.identity_id)
+            if admin_holders[cred.identity_id]:
                 admin += 1
                 admin_days += age
         return Exposure(

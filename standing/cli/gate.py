@@ -182,6 +182,9 @@ def _write_outputs(result: GateResult, sarif: Path | None, markdown: Path | None
         write_junit(result, junit)
 
 
+# A terminal table of 20,000 rows takes longer to draw than the gate takes to judge them, and
+# nobody reads it in a CI log; the files list every finding.
+MAX_ROWS = 200
 _STATUS = {
     ExitCode.FINDINGS: ("FAIL", "bold red"),
     ExitCode.INCOMPLETE: ("INCOMPLETE", "bold yellow"),
@@ -202,7 +205,8 @@ def render_gate(console: Console, result: GateResult) -> None:
         table = Table(show_edge=False)
         for column in ("", "Severity", "Rule", "Subject", "Finding"):
             table.add_column(column, overflow="fold")
-        for f in result.new:
+        shown = sorted(result.new, key=lambda f: not result.policy.blocks(f))[:MAX_ROWS]  # blocking first
+        for f in shown:
             table.add_row(
                 Text("BLOCK" if result.policy.blocks(f) else "new"),
                 Text(f.severity.value),
@@ -211,6 +215,13 @@ def render_gate(console: Console, result: GateResult) -> None:
                 Text(printable(f.message)),
             )
         console.print(table)
+        if len(result.new) > len(shown):
+            console.print(
+                Text(
+                    f"... and {len(result.new) - len(shown)} more new finding(s), not shown here: "
+                    "--sarif, --markdown and --junit list every one"
+                )
+            )
     if result.baseline_given:
         console.print(
             Text(

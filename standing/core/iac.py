@@ -37,8 +37,5 @@ class IacChange:
             candidates = [self.declared.get(finding.subject), self.declared.get(finding.identity)]
         else:  # the identity, then what grants it
             candidates = [self.declared.get(finding.identity), *self.involved.get(finding.identity, [])]
-        addresses: list[str] = []
-        for address in candidates:
-            if address is not None and address in self.refs and address not in addresses:
-                addresses.append(address)
+        addresses = dict.fromkeys(a for a in candidates if a is not None and a in self.refs)  # ordered, once each
         return [self.refs[a] for a in addresses]

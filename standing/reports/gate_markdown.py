@@ -49,7 +49,7 @@ def render_markdown(result: GateResult) -> str:
     out += [f"{summary}.", "", f"Source: {escape(result.input.label)}. Fails on: {result.policy.describe()}.", ""]
     if blocking:
         out += ["### Blocking", ""] + _table(result, blocking) + [""]
-    others = [f for f in result.new if f not in blocking]
+    others = [f for f in result.new if not result.policy.blocks(f)]  # not a list scan per finding
     if others:
         out += ["### New, not blocking", ""] + _table(result, others) + [""]
     if result.expired_waivers:

@@ -20,6 +20,7 @@ from standing.gate.judge import GateResult
 def junit_xml(result: GateResult) -> str:
     findings = result.new + result.accepted
     failures = result.blocking
+    failing = {f.fingerprint for f in failures}  # new and accepted never share one; a set keeps this linear
     suite = ElementTree.Element("testsuite", name="standing gate", failures=str(len(failures)), errors="0")
     for finding in findings:
         case = ElementTree.SubElement(
@@ -28,7 +29,7 @@ def junit_xml(result: GateResult) -> str:
             classname=f"standing.{finding.rule_id}",
             name=printable(f"{finding.subject} [{finding.fingerprint}]"),
         )
-        if finding in failures:
+        if finding.fingerprint in failing:
             failure = ElementTree.SubElement(
                 case, "failure", type=finding.severity.value, message=printable(finding.message)
             )

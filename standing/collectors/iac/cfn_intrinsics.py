@@ -54,6 +54,10 @@ PSEUDO: dict[str, Any] = {
 }
 OIDC_PROVIDER = "AWS::IAM::OIDCProvider"
 _SUB_VAR = re.compile(r"\$\{(!?)([^}]+)\}")
+MAX_INDIRECTIONS = 32  # mapping entries, conditions and provider URLs followed within one value
+# Nested Fn::Sub / Fn::Join multiply text without any alias (eight ${A} of eight ${B} of ...): a
+# value longer than this is no name, ARN or policy IAM accepts (a policy is at most 10,240).
+MAX_TEXT = 100_000
 _DEPLOY_TIME = ("Fn::ImportValue", "Fn::GetAZs", "Fn::Cidr", "Fn::Transform", "Fn::Base64", "Fn::Length")
 
 
@@ -70,6 +74,54 @@ class IntrinsicKey(str):
         key = super().__new__(cls, json.dumps(intrinsic, sort_keys=True, default=str))
         key.intrinsic = intrinsic
         return key
+
+
+class MalformedIntrinsic(ValueError):
+    """An intrinsic function written in a shape CloudFormation rejects (``!Sub ["x"]``, ``!GetAtt []``):
+    the template is wrong, not merely unknown until deploy, so it is bad input, naming the field."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}" if path else problem)
+        self.path = path
+        self.problem = problem
+
+
+def _pair(argument: Any) -> bool:
+    return isinstance(argument, list) and len(argument) == 2
+
+
+# What CloudFormation accepts as each function's argument, before anything is resolved.
+_SHAPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "Ref": (lambda a: isinstance(a, str) and bool(a), "Ref needs the name of a parameter or resource"),
+    "Fn::GetAtt": (
+        lambda a: (isinstance(a, str) and "." in a.strip(".")) or (_pair(a) and isinstance(a[0], str) and bool(a[0])),
+        'Fn::GetAtt needs [resource, attribute] or "resource.attribute"',
+    ),
+    "Fn::Sub": (
+        lambda a: isinstance(a, (str, dict)) or (_pair(a) and isinstance(a[1], dict)),
+        "Fn::Sub needs a string or [string, {variables}]",
+    ),
+    "Fn::Join": (_pair, "Fn::Join needs [delimiter, [values]]"),
+    "Fn::Select": (_pair, "Fn::Select needs [index, [values]]"),
+    "Fn::Split": (_pair, "Fn::Split needs [delimiter, string]"),
+    "Fn::FindInMap": (
+        lambda a: isinstance(a, list) and len(a) == 3,
+        "Fn::FindInMap needs [map, top-level key, second-level key]",
+    ),
+    "Fn::If": (
+        lambda a: isinstance(a, list) and len(a) == 3 and isinstance(a[0], str),
+        "Fn::If needs [condition name, value if true, value if false]",
+    ),
+}
+
+
+def check_intrinsic(value: Any, path: str) -> None:
+    """Raise :class:`MalformedIntrinsic` if ``value`` is an intrinsic function in a shape CloudFormation rejects."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((function, argument),) = value.items()
+        shape = _SHAPES.get(function) if isinstance(function, str) else None
+        if shape is not None and not shape[0](argument):
+            raise MalformedIntrinsic(path, shape[1])
 
 
 class _NoValue:
@@ -114,6 +166,15 @@ class Resolver:
     def __init__(self, parts: TemplateParts) -> None:
         self.parts = parts
         self.gaps: list[Gap] = []
+        self._following: list[tuple[str, ...]] = []  # mapping entries and OIDC URLs being resolved
+
+    def _follow(self, what: tuple[str, ...], path: str, describe: str) -> None:
+        """Enter one indirection; a cycle or a chain deeper than CloudFormation would resolve is malformed."""
+        if what in self._following:
+            raise MalformedIntrinsic(path, f"{describe} refers to itself")
+        if len(self._following) >= MAX_INDIRECTIONS:
+            raise MalformedIntrinsic(path, f"{describe} is reached through more than {MAX_INDIRECTIONS} references")
+        self._following.append(what)
 
     def resolve(self, value: Any, path: str) -> Any:
         if isinstance(value, list):
@@ -123,10 +184,13 @@ class Resolver:
             return value
         if len(value) == 1:
             ((function, argument),) = value.items()
-            handler = _FUNCTIONS.get(function)
+            handler = _FUNCTIONS.get(function) if isinstance(function, str) else None
             if handler is not None:
+                check_intrinsic(value, path)
                 return handler(self, argument, path)
-            if function in _DEPLOY_TIME or (function.startswith("Fn::") and function not in _FUNCTIONS):
+            if isinstance(function, str) and (
+                function in _DEPLOY_TIME or (function.startswith("Fn::") and function not in _FUNCTIONS)
+            ):
                 return self.gap(path, f"{function} is evaluated only at deploy time", f"${{{function}}}")
         resolved: dict[Any, Any] = {}
         for key, item in value.items():
@@ -207,8 +271,13 @@ class Resolver:
             unresolved = unresolved or isinstance(value, Unresolved)
             if value is NO_VALUE:
                 return ""
-            return ",".join(map(str, value)) if isinstance(value, list) else str(value)
+            text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+            length[0] += len(text)
+            if length[0] > MAX_TEXT:
+                raise MalformedIntrinsic(path, f"Fn::Sub resolves to more than {MAX_TEXT:,} characters")
+            return text
 
+        length = [len(text)]
         result = _SUB_VAR.sub(replace, text)
         return Unresolved(result) if unresolved else result
 
@@ -219,7 +288,10 @@ class Resolver:
         parts = self.resolve(argument[1], path)
         if isinstance(parts, Unresolved) or not isinstance(parts, list) or isinstance(delimiter, Unresolved):
             return Unresolved("${Fn::Join}") if contains_unresolved([parts, delimiter]) else self._bad(path, "Join")
-        text = str(delimiter).join(str(p) for p in parts)
+        pieces = [str(p) for p in parts]
+        if sum(map(len, pieces)) + len(str(delimiter)) * len(pieces) > MAX_TEXT:
+            raise MalformedIntrinsic(path, f"Fn::Join resolves to more than {MAX_TEXT:,} characters")
+        text = str(delimiter).join(pieces)
         return Unresolved(text) if contains_unresolved(parts) else text
 
     def select(self, argument: Any, path: str) -> Any:
@@ -250,39 +322,51 @@ class Resolver:
         if contains_unresolved(keys):
             return Unresolved("${Fn::FindInMap}")
         try:
-            return self.resolve(self.parts.mappings[keys[0]][keys[1]][keys[2]], path)
-        except (KeyError, TypeError):
+            entry = self.parts.mappings[keys[0]][keys[1]][keys[2]]
+        except (KeyError, TypeError, IndexError):
             return self._bad(path, "FindInMap")
+        self._follow(("map", *map(str, keys)), path, f"Fn::FindInMap {'.'.join(map(str, keys))}")
+        try:
+            return self.resolve(entry, path)
+        finally:
+            self._following.pop()
 
     def if_(self, argument: Any, path: str) -> Any:
         if not isinstance(argument, list) or len(argument) != 3:
             return self._bad(path, "If")
-        holds = self.condition(str(argument[0]))
+        holds = self.condition(str(argument[0]), path=path)
         if holds is None:
             detail = f"condition {argument[0]} depends on values known only at deploy time"
             return self.gap(path, detail, "${Fn::If}")
         return self.resolve(argument[1] if holds else argument[2], path)
 
-    def condition(self, name: str, depth: int = 0) -> bool | None:
+    def condition(self, name: str, depth: int = 0, path: str = "") -> bool | None:
         """Whether a named condition holds with the template's defaults; None if it cannot be known."""
         expression = self.parts.conditions.get(name)
-        return None if expression is None or depth > 16 else self._holds(expression, depth)
+        if expression is None or depth > 16:
+            return None
+        self._follow(("condition", name), path, f"condition {name}")  # an Fn::If inside it may name it again
+        try:
+            return self._holds(expression, depth, path)
+        finally:
+            self._following.pop()
 
-    def _holds(self, expression: Any, depth: int) -> bool | None:
+    def _holds(self, expression: Any, depth: int, path: str = "") -> bool | None:
         if not isinstance(expression, dict) or len(expression) != 1:
             return None
         ((function, argument),) = expression.items()
         if function == "Condition":
-            return self.condition(str(argument), depth + 1)
+            return self.condition(str(argument), depth + 1, path)
         if not isinstance(argument, list):
             return None
         if function == "Fn::Equals" and len(argument) == 2:
             probe = Resolver(self.parts)
+            probe._following = self._following  # one chain of references, however many probes
             left, right = (probe.resolve(a, "") for a in argument)
             if probe.gaps or contains_unresolved([left, right]):
                 return None
             return str(left) == str(right)
-        values = [self._holds(a, depth + 1) for a in argument]
+        values = [self._holds(a, depth + 1, path) for a in argument]
         if function == "Fn::Not" and len(values) == 1:
             return None if values[0] is None else not values[0]
         if function == "Fn::And":
@@ -297,7 +381,13 @@ class Resolver:
     # -- OIDC providers ----------------------------------------------------------------------
     def _oidc_url(self, name: str, path: str) -> Any:
         properties = self.parts.resources[name].get("Properties") or {}
-        url = self.resolve(properties.get("Url"), path)
+        if not isinstance(properties, Mapping):
+            return self.gap(path, f"the OIDC provider {name} has no Url", f"${{{name}.Url}}")
+        self._follow(("oidc", name), path, f"the Url of the OIDC provider {name}")
+        try:
+            url = self.resolve(properties.get("Url"), path)
+        finally:
+            self._following.pop()
         if isinstance(url, Unresolved):
             return url
         if not isinstance(url, str) or not url:

@@ -1,6 +1,6 @@
 """CloudFormation template (JSON or YAML) -> the IAM estate the stack creates.
 
-YAML is read with cfn-flip's loader (``cfn_tools``), which understands the short intrinsic
+YAML is read with cfn-flip's loader (``cfn_tools``) under bounds (``cfn_yaml.py``: alias expansion, depth), which understands the short intrinsic
 tags (``!Ref``, ``!GetAtt``, ``!Sub``...) and turns them into their long form; a mapping key
 written as an intrinsic (``!Sub "${GitHubOIDC.Url}:sub": ...``) is kept as an
 :class:`~standing.collectors.iac.cfn_intrinsics.IntrinsicKey`. Intrinsics are then resolved
@@ -23,20 +23,23 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from cfn_tools import CfnYamlLoader
 
+from standing.collectors.iac.bounds import parse_bounded_json
 from standing.collectors.iac.cfn_intrinsics import (
     IntrinsicKey,
+    MalformedIntrinsic,
     Resolver,
     TemplateParts,
     Unresolved,
+    check_intrinsic,
     contains_unresolved,
 )
+from standing.collectors.iac.cfn_yaml import load_yaml
 from standing.collectors.iac.estate import DEPLOY_ACCOUNT, Estate
 from standing.core.errors import UserError
 from standing.core.iac import IacChange, SourceRef
 from standing.core.model import CredentialKind, IdentityKind, Provider
-from standing.core.textfiles import parse_json, read_text
+from standing.core.textfiles import read_text
 
 CONVERTED = frozenset(
     {
@@ -61,23 +64,6 @@ GRANTS_NOTHING = frozenset(
         "AWS::IAM::VirtualMFADevice",
     }
 )
-
-
-class _Loader(CfnYamlLoader):  # type: ignore[misc]  # cfn-flip ships no types
-    """cfn-flip's loader, with mapping keys that are intrinsics kept instead of failing as unhashable."""
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    mapping: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, (dict, list)):
-            key = IntrinsicKey(key)
-        mapping[key] = loader.construct_object(value_node, deep=deep)
-    return mapping
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
 class Template:
@@ -112,25 +98,16 @@ def read_template(path: Path) -> Template:
 
 def parse_template(text: str, source: str) -> Template:
     if text.lstrip().startswith("{"):
-        data = parse_json(text, source, hint="truncated or not a template")
+        data = parse_bounded_json(text, source, hint="truncated or not a template")
         lines = _json_lines(text, data)
     else:
-        try:
-            node = yaml.compose(text, Loader=_Loader)
-            data = yaml.load(text, Loader=_Loader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise UserError(source, f"not readable YAML{where}: {problem}") from None
-        except (TypeError, ValueError, AttributeError):  # a tag cfn-flip's constructors cannot build
-            raise UserError(
-                source, "not a readable CloudFormation template: an intrinsic tag has an unexpected shape"
-            ) from None
+        data, node = load_yaml(text, source)
         lines = _yaml_lines(node)
     if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
         raise UserError(source, "not a CloudFormation template (no Resources section)")
     for logical_id, resource in data["Resources"].items():
+        if not isinstance(logical_id, str) or isinstance(logical_id, IntrinsicKey):
+            raise UserError(source, "Resources: a logical id is not a name (a YAML complex key or a tag)")
         if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
             raise UserError(source, f"resource {logical_id} has no Type")
     return Template(source, data, lines)
@@ -200,6 +177,7 @@ class _Stack:
         self.t = template
         self.now = now
         self.out = Estate(now=now)
+        self._names: dict[IdentityKind, dict[str, str]] = {}
 
     def estate(self) -> Estate:
         for wanted in (
@@ -227,7 +205,9 @@ class _Stack:
         handler = getattr(self, "_" + resource["Type"].rsplit("::", 1)[1].lower())
         try:
             handler(address, resource.get("Properties") or {})
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        except MalformedIntrinsic as exc:  # a template CloudFormation rejects: bad input, not "not judged"
+            raise UserError(self.t.source, f"resource {logical_id}, {exc}") from None
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
             self.out.unknown(
                 Provider.AWS,
                 address,
@@ -236,8 +216,9 @@ class _Stack:
             )
 
     # -- resolving intrinsics ----------------------------------------------------------------
-    def resource_of(self, value: Any) -> str | None:
+    def resource_of(self, value: Any, field: str) -> str | None:
         """The logical id a ``Ref`` / ``GetAtt`` names, if it is a resource of this template."""
+        check_intrinsic(value, field)
         if isinstance(value, dict) and len(value) == 1:
             ((function, argument),) = value.items()
             if function == "Ref" and argument in self.t.resources:
@@ -263,22 +244,40 @@ class _Stack:
         value = self.literal(properties[key], address, key)
         return value if isinstance(value, str) and not isinstance(value, Unresolved) else logical_id
 
-    def principal(self, value: Any, kind: IdentityKind) -> str | None:
+    def principal(self, value: Any, kind: IdentityKind, field: str) -> str | None:
         """A user or role named by a property: this template's resource, or an existing one by name."""
-        logical_id = self.resource_of(value)
+        logical_id = self.resource_of(value, field)
         if logical_id is not None:
             return logical_id
         if isinstance(value, str):
             label = "user" if kind is IdentityKind.USER else "role"
-            for lid, resource in self.t.resources.items():
-                props = resource.get("Properties") or {}
-                address = self.t.address(lid)
-                if self.name_of(address, props, "UserName" if label == "user" else "RoleName") == value:
-                    return address
+            declared = self._declared_names(kind).get(value)
+            if declared is not None:
+                return declared
             return self.out.identity(
                 None, id=f"aws:{label}/{value}", provider=Provider.AWS, kind=kind, name=value, account=DEPLOY_ACCOUNT
             )
         return None
+
+    def _declared_names(self, kind: IdentityKind) -> dict[str, str]:
+        """The physical names of this template's users (or roles) -> their addresses, computed once.
+
+        Only ``AWS::IAM::User`` (``AWS::IAM::Role``) resources name one: a key's own ``UserName``
+        is the user it belongs to, not a user. Once per template, so that a template of many keys
+        is not quadratic.
+        """
+        if kind not in self._names:
+            wanted, key = (
+                ("AWS::IAM::User", "UserName") if kind is IdentityKind.USER else ("AWS::IAM::Role", "RoleName")
+            )
+            names: dict[str, str] = {}
+            for lid, resource in self.t.resources.items():
+                if resource["Type"] == wanted:
+                    props = resource.get("Properties")
+                    address = self.t.address(lid)
+                    names.setdefault(self.name_of(address, props if isinstance(props, dict) else {}, key), address)
+            self._names[kind] = names
+        return self._names[kind]
 
     # -- resources ---------------------------------------------------------------------------
     def _user(self, logical_id: str, props: dict[str, Any]) -> None:
@@ -326,7 +325,7 @@ class _Stack:
                 self.out.attach_aws(holder, holder, managed_id, DEPLOY_ACCOUNT)
 
     def _managed_arn(self, where: str, value: Any) -> str | None:
-        logical_id = self.resource_of(value)
+        logical_id = self.resource_of(value, "ManagedPolicyArns")
         if logical_id is not None:
             return logical_id if logical_id in self.out.roles else None
         arn = self.literal(value, where, "ManagedPolicyArns")
@@ -355,14 +354,14 @@ class _Stack:
     def _attach_to_listed(self, address: str, policy_id: str, props: dict[str, Any]) -> None:
         for key, kind in (("Users", IdentityKind.USER), ("Roles", IdentityKind.ROLE)):
             for value in props.get(key) or []:
-                holder = self.principal(value, kind)
+                holder = self.principal(value, kind, key)
                 if holder is None:
                     self.out.unknown(Provider.AWS, address, key, "a holder is known only at deploy time")
                     continue
                 self.out.attach_aws(address, holder, policy_id, DEPLOY_ACCOUNT)
 
     def _accesskey(self, logical_id: str, props: dict[str, Any]) -> None:
-        owner = self.principal(props.get("UserName"), IdentityKind.USER)
+        owner = self.principal(props.get("UserName"), IdentityKind.USER, "UserName")
         if owner is None:
             self.out.unknown(Provider.AWS, logical_id, "UserName", "the key's user is known only at deploy time")
             owner = self.out.identity(

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from standing import __version__
 from standing.collectors.aws.normalize import trusts_from_policy
 from standing.collectors.iac.aws_managed import is_aws_managed, managed_policy_document
+from standing.collectors.iac.bounds import within_depth
 from standing.core.model import (
     CoverageEntry,
     CoverageStatus,
@@ -142,7 +143,12 @@ class Estate:
         """A customer policy from its document (a JSON string or an object); None if unreadable."""
         parsed = policy_document(document)
         if parsed is None:
-            self.unknown(Provider.AWS, address, "policy", "the policy document is not valid JSON; not judged")
+            self.unknown(
+                Provider.AWS,
+                address,
+                "policy",
+                "the policy document is not valid JSON or nests beyond 100 levels; not judged",
+            )
             return None
         return self.role(Role(id=policy_id, provider=Provider.AWS, name=name, documents=[parsed]))
 
@@ -178,7 +184,7 @@ class Estate:
                 Provider.AWS,
                 address,
                 "assume_role_policy",
-                "the trust policy is not valid JSON; who can assume the role is not judged",
+                "the trust policy is not valid JSON or nests beyond 100 levels; who can assume the role is not judged",
             )
             return None
         self.trusts.extend(trusts_from_policy(target_id, parsed))
@@ -216,9 +222,9 @@ def policy_document(value: Any) -> dict[str, Any] | None:
     if isinstance(value, str):
         try:
             parsed = json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return None
-        return parsed if isinstance(parsed, dict) else None
+        return parsed if isinstance(parsed, dict) and within_depth(parsed) else None
     return None
 
 

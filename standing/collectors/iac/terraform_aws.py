@@ -19,9 +19,9 @@ class AwsResources(PlanView):
         if attribute in instance.values and not instance.is_unknown(attribute):
             name = str(instance.values[attribute])
             name = name.rsplit("/", 1)[-1] if name.startswith("arn:") else name
-            for candidate in self.by_type.get(resource_type, []):
-                if candidate.known("name") == name:
-                    return candidate.address
+            candidate = self.named((resource_type,), "name", name)
+            if candidate is not None:
+                return candidate.address
             label = "user" if kind is IdentityKind.USER else "role"
             return self.out.identity(
                 None, id=f"aws:{label}/{name}", provider=Provider.AWS, kind=kind, name=name, account=self.account
@@ -73,15 +73,15 @@ class AwsResources(PlanView):
         return document
 
     def _references(self, instance: Instance, attribute: str) -> list[str]:
-        config = self.plan.modules.get(instance_config_path(instance), {})
-        expression = (self.plan.expressions(config, f"{instance.type}.{instance.name}") or {}).get(attribute)
+        expressions = self.plan.expressions(instance_config_path(instance), f"{instance.type}.{instance.name}")
+        expression = (expressions or {}).get(attribute)
         references = expression.get("references") if isinstance(expression, dict) else None
         return [r for r in references or [] if isinstance(r, str)]
 
     def _oidc_provider(self, origin: Instance, reference: str) -> OidcProvider | None:
         """The OIDC provider of this plan a reference names, with its URL as planned and its ARN."""
         name = reference.split(".", 1)[1]
-        found = [i for i in self.by_type.get(_PROVIDER, []) if i.module == origin.module and i.name == name]
+        found = self.index.resource(origin.module, f"{_PROVIDER}.{name}")
         if len(found) != 1 or not isinstance(url := found[0].known("url"), str) or not url:
             return None
         arn = found[0].known("arn")
@@ -199,9 +199,9 @@ class AwsResources(PlanView):
     def _aws_policy_arn(self, instance: Instance) -> str | None:
         arn = instance.known("policy_arn")
         if arn is not None:
-            for candidate in self.by_type.get("aws_iam_policy", []):
-                if candidate.known("arn") == arn:
-                    return candidate.address
+            candidate = self.named(("aws_iam_policy",), "arn", arn)
+            if candidate is not None:
+                return candidate.address
             return self.out.aws_managed_policy(instance.address, str(arn))
         found = self.target(instance, "policy_arn", ("aws_iam_policy",))
         if found is None or found.address not in self.out.roles:
@@ -211,4 +211,5 @@ class AwsResources(PlanView):
 
     def _by_name(self, name: str, kind: IdentityKind) -> str | None:
         resource_type = "aws_iam_user" if kind is IdentityKind.USER else "aws_iam_role"
-        return next((c.address for c in self.by_type.get(resource_type, []) if c.known("name") == name), None)
+        candidate = self.named((resource_type,), "name", name)
+        return candidate.address if candidate is not None else None

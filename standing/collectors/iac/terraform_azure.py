@@ -134,12 +134,11 @@ class AzureResources(PlanView):
                 self.unresolved(instance, "principal_id", "the principal", Provider.AZURE)
                 return None
             return self.app_principal.get(found.address, found.address)
-        for candidate in self.instances:
-            if candidate.type in AZURE_PRINCIPALS and principal in (
-                candidate.known("object_id"),
-                candidate.known("principal_id"),
-            ):
-                return self.app_principal.get(candidate.address, candidate.address)
+        matches = [self.index.first_with(AZURE_PRINCIPALS, key, principal) for key in ("object_id", "principal_id")]
+        first = sorted((m for m in matches if m is not None), key=lambda m: m[0])  # the first in the plan
+        if first:
+            address = first[0][1].address
+            return self.app_principal.get(address, address)
         principal_type = instance.known("principal_type")
         if principal_type != "ServicePrincipal":
             self.out.unknown(

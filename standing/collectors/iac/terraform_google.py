@@ -18,6 +18,8 @@ GCP_IAM = re.compile(r"^google_(project|folder|organization)_iam_(member|binding
 
 
 class GoogleResources(PlanView):
+    _emails: dict[str, str] | None = None  # service account email -> its address, once they are converted
+
     def gcp_service_account(self, instance: Instance) -> None:
         project = instance.known("project") or "unknown-project"
         email = instance.known("email") or (
@@ -55,10 +57,14 @@ class GoogleResources(PlanView):
         )
 
     def _gcp_account(self, email: str) -> str:
-        for candidate in self.by_type.get("google_service_account", []):
-            identity = self.out.identities.get(candidate.address)
-            if identity is not None and identity.tags.get("email") == email:
-                return candidate.address
+        if self._emails is None:  # indexed once, after the service accounts are converted
+            self._emails = {}
+            for candidate in self.by_type.get("google_service_account", []):
+                identity = self.out.identities.get(candidate.address)
+                if identity is not None and "email" in identity.tags:
+                    self._emails.setdefault(identity.tags["email"], candidate.address)
+        if email in self._emails:
+            return self._emails[email]
         project = email.split("@", 1)[1].split(".", 1)[0] if "@" in email else "unknown-project"
         return self.out.identity(
             None, id=email, provider=Provider.GCP, kind=IdentityKind.SERVICE_ACCOUNT, name=email, account=project

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from standing.collectors.iac.estate import DEPLOY_ACCOUNT, Estate
-from standing.collectors.iac.plan import Instance, Plan
+from standing.collectors.iac.plan import Instance, Instances, Plan
 from standing.core.model import IdentityKind, Provider
 
 PROVIDER_OF = {"aws": Provider.AWS, "google": Provider.GCP, "azuread": Provider.AZURE, "azurerm": Provider.AZURE}
@@ -28,11 +28,15 @@ class PlanView:
         self.out = Estate(now=now)
         self.out.accounts |= plan.accounts
         self.account = next(iter(plan.accounts)) if len(plan.accounts) == 1 else DEPLOY_ACCOUNT
-        self.by_type: dict[str, list[Instance]] = {}
+        self.index = Instances(instances)
+        self.by_type = self.index.by_type
         # Application address -> the service principal created for it (one identity, as in scans).
         self.app_principal: dict[str, str] = {}
-        for instance in instances:
-            self.by_type.setdefault(instance.type, []).append(instance)
+
+    def named(self, types: tuple[str, ...], attribute: str, value: Any) -> Instance | None:
+        """The first instance of these types whose known ``attribute`` is ``value`` (a name, an ARN, an id)."""
+        found = self.index.first_with(types, attribute, value)
+        return found[1] if found is not None else None
 
     def provider_of(self, instance: Instance) -> Provider:
         return PROVIDER_OF.get(instance.type.split("_")[0], Provider.AWS)
@@ -41,7 +45,7 @@ class PlanView:
         """The resource in this change that an attribute refers to (followed through config)."""
         for reference in self.plan.references(instance, attribute):
             if reference[1].split(".")[0] in types:
-                found = self.plan.instance_for(self.instances, instance, reference)
+                found = self.plan.instance_for(self.index, instance, reference)
                 if found is not None:
                     return found
         return None
