@@ -179,7 +179,7 @@ def test_json_nested_1500_deep_is_one_line_and_50_deep_is_read(tmp_path, option)
     deep.write_text(
         json.dumps({"format_version": "1.2", "resource_changes": [], "x": 0}).replace("0", "[" * 1500 + "]" * 1500)
     )
-    assert_one_line_exit_2(gate(option, str(deep)), "deep.json: nested more than 100 levels deep")
+    assert_one_line_exit_2(gate(option, str(deep)), "deep.json: nested deeper than 100 levels")
     # near miss: a value 50 levels deep inside a resource is an ordinary input
     shallow = tmp_path / "shallow.json"
     nested = "[" * 50 + "]" * 50
