@@ -11,13 +11,10 @@ normalizer. The items themselves are passed on unchanged.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictStr,
@@ -25,31 +22,16 @@ from pydantic import (
 )
 
 from standing.collectors.azure.normalize import parse_time
+from standing.collectors.shapes import ExportShape, date_text
 from standing.core.errors import UserError
 from standing.core.textfiles import validation_problem
 
-
-def _date(value: str) -> str:
-    try:
-        parsed = parse_time(value)
-        if parsed is not None:
-            parsed.astimezone(UTC)  # what the inventory does with it; out of range near year 1 or 9999
-    except ValueError:
-        raise ValueError(f"{value[:40]!r} is not a date (ISO 8601)") from None
-    except OverflowError:
-        raise ValueError(f"{value[:40]!r} is outside the supported range of dates") from None
-    return value
-
-
-Time = Annotated[StrictStr, AfterValidator(_date)]
+Time = Annotated[StrictStr, AfterValidator(date_text(parse_time, "ISO 8601"))]
 Strings = list[StrictStr]
 Text = StrictStr | None
 
 
-class Shape(BaseModel):
-    """Strict types for the fields read; every other field passes through unchecked."""
-
-    model_config = ConfigDict(extra="allow", strict=True, populate_by_name=True)
+Shape = ExportShape
 
 
 class Credential(Shape):

@@ -10,36 +10,20 @@ of a ``TypeError`` deep in the normalizer. The entries themselves are passed on 
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
+from pydantic import AfterValidator, Field, StrictBool, StrictStr, ValidationError
 
 from standing.collectors.gcp.normalize import parse_time
+from standing.collectors.shapes import ExportShape, date_text
 from standing.core.errors import UserError
 from standing.core.textfiles import validation_problem
 
-
-def _rfc3339(value: str) -> str:
-    try:
-        parsed = parse_time(value)
-        if parsed is not None:
-            parsed.astimezone(UTC)  # what the inventory does with it; out of range near year 1 or 9999
-    except ValueError:
-        raise ValueError(f"{value[:40]!r} is not a date (RFC 3339)") from None
-    except OverflowError:
-        raise ValueError(f"{value[:40]!r} is outside the supported range of dates") from None
-    return value
-
-
-Time = Annotated[StrictStr, AfterValidator(_rfc3339)]
+Time = Annotated[StrictStr, AfterValidator(date_text(parse_time, "RFC 3339"))]
 Strings = list[StrictStr]
 
 
-class Shape(BaseModel):
-    """Strict types for the fields read; every other field passes through unchecked."""
-
-    model_config = ConfigDict(extra="allow", strict=True, populate_by_name=True)
+Shape = ExportShape
 
 
 class Condition(Shape):
