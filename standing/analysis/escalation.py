@@ -43,6 +43,8 @@ class HopKind(StrEnum):
     IMPERSONATE = "impersonate"
     OWNER = "owner"
     FEDERATE = "federate"  # signs in with a token one cloud issues to it, as an identity of another
+    EXISTING_COMPUTE = "existing-compute"  # changes what compute already running as the target runs, or reaches into it
+    SET_IAM_POLICY = "set-iam-policy"  # rewrites who holds what on the target or its scope (GCP setIamPolicy, Azure role assignments)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,7 @@ class Hop:
     kind: HopKind
     why: str | Callable[[], str]  # a callable is formatted on demand: most hops are never shown
     conditional: bool = False
+    method: str = ""  # the stable id of the escalation method (``analysis.methods``), comparable across tools
 
     @property
     def reason(self) -> str:
@@ -64,6 +67,7 @@ class Hop:
             "how": self.kind.value,
             "why": self.reason,
             "conditional": self.conditional,
+            **({"method": self.method} if self.method else {}),
         }
 
 

@@ -293,6 +293,61 @@ class CoverageEntry(Record):
     detail: str | None = None
 
 
+class ComputeKind(StrEnum):
+    """Compute that runs code as an identity. Whoever can change what it runs, or reach into
+    it, acts as that identity without ever holding a credential of its own."""
+
+    # AWS
+    LAMBDA_FUNCTION = "lambda_function"
+    EC2_INSTANCE = "ec2_instance"
+    ECS_SERVICE = "ecs_service"
+    CLOUDFORMATION_STACK = "cloudformation_stack"
+    GLUE_DEV_ENDPOINT = "glue_dev_endpoint"
+    SAGEMAKER_NOTEBOOK = "sagemaker_notebook"
+    CODEBUILD_PROJECT = "codebuild_project"
+    EKS_POD_IDENTITY = "eks_pod_identity"  # a pod identity association or an IRSA service account
+    # GCP
+    GCE_INSTANCE = "gce_instance"
+    CLOUD_RUN_SERVICE = "cloud_run_service"
+    CLOUD_FUNCTION = "cloud_function"
+    GKE_NODE_POOL = "gke_node_pool"
+    GKE_WORKLOAD_IDENTITY = "gke_workload_identity"  # a Kubernetes service account bound to a GCP one
+    # Azure
+    AZURE_VM = "azure_vm"
+    APP_SERVICE = "app_service"
+    FUNCTION_APP = "function_app"
+    AKS_CLUSTER = "aks_cluster"
+    AUTOMATION_ACCOUNT = "automation_account"
+    LOGIC_APP = "logic_app"
+
+
+class Workload(Record):
+    """A piece of compute and the identities its code runs as.
+
+    Collected in bulk, read-only, by the same collectors as the identities: escalation reads
+    it for hops through existing compute (update a function's code, send a command to an
+    instance), risk for "who can run code as this role", the planner to name what to switch,
+    and ``identity-unused`` to tell an idle role from one serving live compute.
+    """
+
+    id: str  # ARN, full resource name or ARM id, as the provider names it
+    provider: Provider
+    kind: ComputeKind
+    name: str
+    account: str  # AWS account, GCP project id, Azure subscription id
+    region: str | None = None
+    identity_ids: list[str] = Field(
+        default_factory=list, description="ids of the identities its code runs as, as in Identity.id"
+    )
+    state: str | None = Field(default=None, description="the provider's word for it: running, stopped, Active...")
+    tags: dict[str, str] = Field(default_factory=dict)
+    attributes: dict[str, str] = Field(
+        default_factory=dict,
+        description="facts of one compute kind that decide whether it can be taken over "
+        "(documented per kind in docs/workloads.md), e.g. an instance's SSM registration",
+    )
+
+
 class ScanMeta(Record):
     tool_version: str
     started_at: UtcDatetime
@@ -337,6 +392,7 @@ class Inventory(Record):
     trusts: list[Trust] = Field(default_factory=list)
     federation: list[FederationProvider] = Field(default_factory=list)
     scope_policies: list[ScopePolicy] = Field(default_factory=list)
+    workloads: list[Workload] = Field(default_factory=list)
     coverage: list[CoverageEntry] = Field(default_factory=list)
 
     @model_validator(mode="after")

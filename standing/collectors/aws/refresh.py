@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from standing.collectors.aws.normalize import account_scope_id
-from standing.core.model import Inventory, ScanMeta, Scope, merge_inventories
+from standing.core.model import Inventory, Provider, ScanMeta, Scope, merge_inventories
 
 # Read once per organization scan with the caller's account as their scope: they describe
 # the organization, not the caller's account, and stay when that account is refreshed.
@@ -38,6 +38,7 @@ def replace_account(merged: Inventory, fresh: Inventory, account_id: str, meta: 
         trusts=[t for t in merged.trusts if t.target_id not in owned],
         federation=[f for f in merged.federation if f.account != account_id],
         scope_policies=[p for p in merged.scope_policies if p.scope_id != scope_id],
+        workloads=[w for w in merged.workloads if w.provider is not Provider.AWS or w.account != account_id],
         coverage=[c for c in merged.coverage if c.scope != account_id or c.operation in ORGANIZATION_OPERATIONS],
     )
     return merge_inventories([kept, fresh], meta)
