@@ -394,6 +394,11 @@ def test_a_task_timeout_beyond_a_week_is_one_line(run):
     assert "Invalid value for '--task-timeout': inf is not in the range 1<=x<=604800" in one_error_line(result, 2)
 
 
+def test_a_task_timeout_of_nan_is_one_line(run):
+    result = run("collect", "aws", "--endpoint-url", "http://127.0.0.1:9", "--task-timeout", "nan", "-o", "x.json")
+    assert "Invalid value for '--task-timeout': nan is not a number of seconds" in one_error_line(result, 2)
+
+
 def test_the_installed_command_refuses_an_output_below_a_file_in_one_line(tmp_path, snapshot):
     (tmp_path / "reports").write_text("a file where a folder should be\n")
     standing = Path(sys.executable).with_name("standing")

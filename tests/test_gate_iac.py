@@ -196,6 +196,30 @@ def test_an_update_that_widens_an_existing_policy_is_a_finding_of_the_change():
     assert found(convert_plan(parse_plan(text, "plan.json"), NOW)) == {("admin-equivalent", "aws_iam_role.app")}
 
 
+def test_an_existing_azure_secret_with_no_dates_is_kept_as_a_secret_of_unknown_end():
+    app = {"display_name": "legacy", "client_id": "00000000-0000-0000-0000-0000000000aa"}
+    password = {"application_id": "/applications/00000000-0000-0000-0000-0000000000ab", "display_name": "old"}
+    text = _single_change_plan(
+        [
+            _change("azuread_application.legacy", "azuread_application", app, {}, actions=("no-op",), before=app),
+            _change(
+                "azuread_application_password.old",
+                "azuread_application_password",
+                password,
+                {},
+                actions=("no-op",),
+                before=password,
+            ),
+        ]
+    )
+    change = convert_plan(parse_plan(text, "plan.json"), NOW)
+    (secret,) = [c for c in change.after.credentials if c.id == "azuread_application_password.old"]
+    assert secret.created is None and secret.expires is None  # unknown end, judged as never expiring
+    assert ("azuread_application_password.old", "end_date") in {(g.scope, g.operation) for g in change.unknowns}
+    # ... and, being in the state before the change too, it is no finding of the change.
+    assert found(change) == set()
+
+
 def test_a_key_whose_user_cannot_be_resolved_still_counts_and_says_why():
     text = _single_change_plan(
         [

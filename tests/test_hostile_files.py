@@ -517,3 +517,23 @@ def test_toml_nested_too_deep_is_one_line_and_shallow_nesting_is_read(tmp_path):
     for _ in range(19):
         expected = [expected]
     assert read_toml(shallow) == {"a": expected}
+
+
+def test_the_size_limit_is_a_flag_too_and_wins_over_the_environment(tmp_path):
+    big = tmp_path / "asset-search.json"
+    big.write_text(
+        json.dumps([{"resource": "//cloudresourcemanager.googleapis.com/projects/p", "pad": "y" * (2 * 1024 * 1024)}])
+    )
+    args = ["scan", "gcp", "--from-asset-search", str(big), "--output-dir", str(tmp_path / "o"), "--fail-on", "none"]
+    refused(
+        CliRunner().invoke(main, ["--max-input-mb", "1", *args]), big, "over the 1 MB input limit", "--max-input-mb"
+    )
+    read_normally(CliRunner().invoke(main, ["--max-input-mb", "3", *args], env={MAX_INPUT_ENV: "1"}))
+    # The flag is for one run: the next run in the same process is back to the default.
+    read_normally(CliRunner().invoke(main, args))
+
+
+def test_a_size_limit_flag_below_one_megabyte_is_a_usage_error():
+    result = CliRunner().invoke(main, ["--max-input-mb", "0", "scan", "--snapshot", "x.json"])
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0 and "--max-input-mb" in result.output

@@ -196,7 +196,7 @@ def test_json_nested_1500_deep_is_one_line_and_50_deep_is_read(tmp_path, option)
 
 def test_yaml_nested_1500_deep_is_one_line(tmp_path):
     body = "Resources:\n  Ci:\n    Type: AWS::IAM::User\n    Metadata: " + "[" * 1500 + "]" * 1500 + "\n"
-    assert_one_line_exit_2(gate("--cloudformation", template(tmp_path, body)), "nested more than 100 levels deep")
+    assert_one_line_exit_2(gate("--cloudformation", template(tmp_path, body)), "nested deeper than 100 levels")
 
 
 # -- bounded memory: measured in a child process, never a timing assertion ---------------------

@@ -180,6 +180,15 @@ def test_gcp_principal_outside_the_organization_is_graded_and_named():
     assert auditor.evidence["our_domains"] == ["acme.example"]
 
 
+def test_gcp_a_project_scope_written_without_its_prefix_is_still_ours():
+    """A hand-written snapshot may name a project scope "P" rather than "projects/P"."""
+    inventory = gcp_estate(binding("etl@bare-proj.iam.gserviceaccount.com", "roles/owner"))
+    bare = Scope(id="bare-proj", provider=Provider.GCP, kind=ScopeKind.PROJECT, name="bare-proj")
+    assert findings(inventory.model_copy(update={"scopes": [*inventory.scopes, bare]}), "third-party-gcp-binding") == {}
+    # Near miss: without that scope, the same account is an outside project's.
+    assert set(findings(inventory, "third-party-gcp-binding")) == {"etl@bare-proj.iam.gserviceaccount.com"}
+
+
 def test_gcp_people_are_not_judged_when_no_domain_is_known_but_configured_domains_are():
     inventory = gcp_estate(
         binding("user:auditor@partner.example", "roles/viewer"),

@@ -15,6 +15,7 @@ The wall clock is read here and only here; everything below takes ``now`` as a v
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -78,6 +79,16 @@ class OutputDir(click.Path):
         _refuse_empty(value, param)
         check_output_dir(Path(os.fsdecode(value)), _option_name(param))
         return super().convert(value, param, ctx)
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A bounded number that is a number: click's range lets ``nan`` through (it compares false)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail("nan is not a number of seconds", param, ctx)
+        return number
 
 
 OUTPUT_FILE = OutputFile()

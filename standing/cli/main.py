@@ -79,6 +79,7 @@ class LazyGroup(click.Group):
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         argv = list(sys.argv[1:] if args is None else args)
         LazyGroup.debug = False
+        _set_max_input(None, None, None)  # a limit given to an earlier run in this process is not this run's
         try:
             result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:  # `standing`, `standing history`: a request for help
@@ -116,6 +117,13 @@ def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     LazyGroup.debug = LazyGroup.debug or value
 
 
+def _set_max_input(ctx: click.Context | None, param: click.Parameter | None, value: int | None) -> None:
+    # Imported here: ``standing --version`` reads no file and loads no pydantic.
+    from standing.core.textfiles import set_max_input_mb
+
+    set_max_input_mb(value)
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="standing")
 @click.option(
@@ -126,6 +134,15 @@ def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     is_eager=True,
     callback=_set_debug,
     help="On an internal error, print the traceback instead of writing it to a log file.",
+)
+@click.option(
+    "--max-input-mb",
+    type=click.IntRange(min=1, max=1024 * 1024),
+    expose_value=False,
+    is_eager=True,
+    callback=_set_max_input,
+    metavar="MB",
+    help="Refuse input files larger than this many megabytes (default 1024; also STANDING_MAX_INPUT_MB).",
 )
 def main() -> None:
     """Find the standing privilege of non-human identities and plan its replacement with JIT access."""

@@ -5,8 +5,8 @@ baselines) may be careless or hostile, so reading is bounded before any parsing 
 
 - only a regular file is read: a device (``/dev/zero``), a FIFO or a directory is refused
   before a byte is read, because reading one may never end;
-- a file over :func:`max_input_bytes` is refused (``STANDING_MAX_INPUT_MB`` raises the limit
-  for an estate whose snapshot is larger);
+- a file over :func:`max_input_bytes` is refused (``standing --max-input-mb N`` or
+  ``STANDING_MAX_INPUT_MB`` raises the limit for an estate whose snapshot is larger);
 - JSON nested deeper than :data:`MAX_DEPTH` is refused (:func:`check_depth`): no standing
   document or cloud export comes near it, and every recursive walk after parsing (pydantic,
   the normalizers) would otherwise fail with ``RecursionError``;
@@ -42,8 +42,22 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _OBJECT = re.compile(r"a valid dictionary(?: or instance of \w+)?")
 
 
+MAX_INPUT_OPTION = "--max-input-mb"
+_max_input_mb: int | None = None  # set by the command line's --max-input-mb for one run
+
+
+def set_max_input_mb(megabytes: int | None) -> None:
+    """The limit the command line was given; it wins over the environment. ``None`` forgets it."""
+    global _max_input_mb
+    if megabytes is not None and megabytes <= 0:
+        raise UserError(MAX_INPUT_OPTION, f"must be a whole number of megabytes above 0, not {megabytes}")
+    _max_input_mb = megabytes
+
+
 def max_input_bytes() -> int:
-    """The largest file read, from ``STANDING_MAX_INPUT_MB`` (default 1024 MB)."""
+    """The largest file read: ``--max-input-mb``, else ``STANDING_MAX_INPUT_MB``, else 1024 MB."""
+    if _max_input_mb is not None:
+        return _max_input_mb * _MB
     raw = os.environ.get(MAX_INPUT_ENV, "").strip()
     if not raw:
         return DEFAULT_MAX_INPUT_MB * _MB
@@ -101,7 +115,7 @@ def read_bytes(path: Path) -> bytes:
 def _too_large(size: int, limit: int) -> str:
     return (
         f"is {size / _MB:.1f} MB, over the {limit // _MB} MB input limit "
-        f"(set {MAX_INPUT_ENV} to a larger number of megabytes to read it)"
+        f"(give {MAX_INPUT_OPTION} or set {MAX_INPUT_ENV} to a larger number of megabytes to read it)"
     )
 
 
@@ -159,20 +173,25 @@ def _check_surrogates(value: Any, source: str) -> None:
 def check_depth(value: Any, source: str, limit: int = MAX_DEPTH) -> None:
     """Refuse decoded JSON (or YAML) nested deeper than ``limit`` lists and objects.
 
-    Iterative, so the check itself never recurses; every reader of a user file calls it
-    (``parse_json`` does), before anything walks the data."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
+    Every reader of a user file calls it (``parse_json`` does), before anything walks the data:
+    snapshots, exports, findings, baselines, config, Terraform plans and templates share this
+    one bound."""
+    if not within_depth(value, limit):
+        raise UserError(source, f"nested deeper than {limit} levels; refusing to read it")
+
+
+def within_depth(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether a decoded value nests at most ``limit`` lists and objects. Iterative, so the check
+    itself never recurses (a policy document inside a plan is JSON text of its own, checked where
+    it is decoded)."""
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, (dict, list)) else []
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Sequence[Any] = list(item.values())
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
         if depth > limit:
-            raise UserError(source, f"nested deeper than {limit} levels; refusing to read it")
+            return False
+        children = item.values() if isinstance(item, dict) else item
         stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return True
 
 
 def read_json(path: Path, *, hint: str = "") -> Any:

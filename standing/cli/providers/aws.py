@@ -10,6 +10,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from standing.cli.common import FiniteFloatRange
 from standing.cli.providers import ProviderCommand, click_options
 from standing.collectors.executors import (
     DEFAULT_RETRIES,
@@ -62,7 +63,7 @@ aws_options = click_options(
     ),
     click.option(
         "--task-timeout",
-        type=click.FloatRange(min=1, max=7 * 24 * 3600),  # a week: beyond it, a wait overflows
+        type=FiniteFloatRange(min=1, max=7 * 24 * 3600),  # a week: beyond it, a wait overflows
         default=DEFAULT_TIME_LIMIT,
         show_default=True,
         help="Seconds one account may take before the attempt is abandoned.",

@@ -23,9 +23,9 @@ from typing import Any
 import yaml
 from cfn_tools import CfnYamlLoader
 
-from standing.collectors.iac.bounds import MAX_DEPTH
 from standing.collectors.iac.cfn_intrinsics import IntrinsicKey
 from standing.core.errors import UserError
+from standing.core.textfiles import MAX_DEPTH
 
 # Aliases may add this many values beyond those the file writes out: generous for templates
 # that reuse a block with anchors, four orders of magnitude below what exhausts memory.
@@ -45,7 +45,9 @@ class _Loader(CfnYamlLoader):  # type: ignore[misc]  # cfn-flip ships no types
         try:
             if self.depth > MAX_DEPTH:
                 mark = self.peek_event().start_mark
-                raise UserError(self.source, f"nested more than {MAX_DEPTH} levels deep (line {mark.line + 1})")
+                raise UserError(
+                    self.source, f"nested deeper than {MAX_DEPTH} levels (line {mark.line + 1}); refusing to read it"
+                )
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1

@@ -24,7 +24,6 @@ from typing import Any
 
 import yaml
 
-from standing.collectors.iac.bounds import parse_bounded_json
 from standing.collectors.iac.cfn_intrinsics import (
     IntrinsicKey,
     MalformedIntrinsic,
@@ -39,7 +38,7 @@ from standing.collectors.iac.estate import DEPLOY_ACCOUNT, Estate
 from standing.core.errors import UserError
 from standing.core.iac import IacChange, SourceRef
 from standing.core.model import CredentialKind, IdentityKind, Provider
-from standing.core.textfiles import read_text
+from standing.core.textfiles import parse_json, read_text
 
 CONVERTED = frozenset(
     {
@@ -98,7 +97,7 @@ def read_template(path: Path) -> Template:
 
 def parse_template(text: str, source: str) -> Template:
     if text.lstrip().startswith("{"):
-        data = parse_bounded_json(text, source, hint="truncated or not a template")
+        data = parse_json(text, source, hint="truncated or not a template")
         lines = _json_lines(text, data)
     else:
         data, node = load_yaml(text, source)

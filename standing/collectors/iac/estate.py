@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 from standing import __version__
 from standing.collectors.aws.normalize import trusts_from_policy
 from standing.collectors.iac.aws_managed import is_aws_managed, managed_policy_document
-from standing.collectors.iac.bounds import within_depth
 from standing.core.model import (
     CoverageEntry,
     CoverageStatus,
@@ -36,6 +35,7 @@ from standing.core.model import (
     ScopeKind,
     Trust,
 )
+from standing.core.textfiles import within_depth
 
 AWS_ACCOUNT_SCOPE = "aws:account:{account}"
 # Stands for "the account this change is deployed into" when the document does not say.

@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from standing.collectors.iac.bounds import parse_bounded_json
 from standing.collectors.iac.plan_shape import ShapeError, check_plan_shape
 from standing.core.errors import UserError
-from standing.core.textfiles import read_text
+from standing.core.textfiles import parse_json, read_text
 
 _INDEX = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
 _RESOURCE_REF = re.compile(r"^([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_-]*)")
@@ -239,7 +238,7 @@ def read_plan(path: Path) -> Plan:
 
 
 def parse_plan(text: str, source: str) -> Plan:
-    data = parse_bounded_json(text, source, hint="truncated or not a plan")
+    data = parse_json(text, source, hint="truncated or not a plan")
     if not isinstance(data, dict) or "format_version" not in data:
         raise UserError(source, NOT_A_PLAN)
     if "values" in data and "planned_values" not in data and "resource_changes" not in data:

@@ -89,12 +89,19 @@ class AzureResources(PlanView):
         created = timestamp(instance.known("start_date")) or self.created(instance)
         expires = timestamp(instance.known("end_date"))
         relative = duration(instance.known("end_date_relative"))
-        # BUG (kept as is, reported): created is None for an existing secret with no start_date, so the two
-        # additions below raise TypeError; the converter catches it and drops the secret as unreadable.
-        if expires is None and relative is not None:
-            expires = created + relative  # type: ignore[operator, assignment]  # created may be None (above)
-        if expires is None:
-            expires = created + AZURE_DEFAULT_SECRET_LIFETIME  # type: ignore[operator, assignment]  # ditto
+        if expires is None and created is None:
+            # A secret already in the state with neither date: its lifetime cannot be worked out,
+            # so it is kept as a standing secret of unknown end (judged as never expiring), not dropped.
+            self.out.unknown(
+                Provider.AZURE,
+                instance.address,
+                "end_date",
+                "neither start nor end date is known; judged as a secret that never expires",
+            )
+        elif expires is None and created is not None and relative is not None:
+            expires = created + relative
+        elif expires is None and created is not None:
+            expires = created + AZURE_DEFAULT_SECRET_LIFETIME
             self.out.unknown(
                 Provider.AZURE,
                 instance.address,

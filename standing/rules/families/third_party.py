@@ -132,7 +132,10 @@ class GcpThirdPartyBinding(Rule):
 
     def evaluate(self, graph: PrivilegeGraph, params: GcpThirdPartyParams, now: datetime) -> Iterable[Hit]:
         scopes = graph.inventory.scopes
-        projects = {s.id.split("/", 1)[1] for s in scopes if s.provider is Provider.GCP and s.kind is ScopeKind.PROJECT}
+        # A project scope is "projects/P" as the collectors write it; a hand-made snapshot may say "P".
+        projects = {
+            s.id.rsplit("/", 1)[-1] for s in scopes if s.provider is Provider.GCP and s.kind is ScopeKind.PROJECT
+        }
         projects |= {p.lower() for p in params.projects}
         domains = {d.lower() for d in params.domains} | {
             s.name.lower()
