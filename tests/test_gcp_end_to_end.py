@@ -163,6 +163,11 @@ def test_a_denied_project_is_a_coverage_gap_and_the_scan_goes_on(live):
         ("projects/acme-locked", "iam:projects.locations.workloadIdentityPools.list", "denied"),
         ("projects/acme-locked", "policyanalyzer:projects.locations.activityTypes.activities.query", "denied"),
         ("projects/acme-locked", "orgpolicy:policies.getEffectivePolicy", "denied"),
+        # compute listings: three denied, and Cloud Run's API not enabled (Google answers 403 too)
+        ("projects/acme-locked", "compute:instances.aggregatedList", "denied"),
+        ("projects/acme-locked", "run:projects.locations.services.list", "denied"),
+        ("projects/acme-locked", "cloudfunctions:projects.locations.functions.list", "denied"),
+        ("projects/acme-locked", "container:projects.locations.clusters.list", "denied"),
         ("projects/acme-locked", "iam:ListRoles", "denied"),
     }
     assert "PARTIAL" in run.stdout
@@ -219,6 +224,10 @@ def import_args(export: bool) -> list[str]:
         ("--from-wif-providers", "wif-providers-*.json"),
         ("--from-org-policy", "org-policy-*.json"),
         ("--from-custom-roles", "custom-roles-*.json"),
+        ("--from-compute-instances", "compute-instances.json"),
+        ("--from-run-services", "run-services.json"),
+        ("--from-functions", "functions.json"),
+        ("--from-container-clusters", "container-clusters.json"),
     ):
         for path in sorted(IMPORTS.glob(pattern)):
             args += [flag, str(path)]
@@ -274,6 +283,13 @@ IMPORT_KINDS = {
     "--from-custom-roles": (
         "iam:ListRoles",
         "--show-deleted --format=json`, then for each role `gcloud iam roles describe ROLE",
+    ),
+    "--from-compute-instances": ("compute:instances.aggregatedList", "gcloud compute instances list --project="),
+    "--from-run-services": ("run:projects.locations.services.list", "gcloud run services list --project="),
+    "--from-functions": ("cloudfunctions:projects.locations.functions.list", "gcloud functions list --project="),
+    "--from-container-clusters": (
+        "container:projects.locations.clusters.list",
+        "gcloud container clusters list --project=",
     ),
 }
 

@@ -88,6 +88,30 @@ gcp_options = click_options(
         help="Offline: `gcloud iam roles describe ROLE --project=P --format=json` output, one role or a JSON list "
         "(`gcloud iam roles list` omits the permissions).",
     ),
+    click.option(
+        "--from-compute-instances",
+        multiple=True,
+        type=_file,
+        help="Offline: `gcloud compute instances list --format=json` output.",
+    ),
+    click.option(
+        "--from-run-services",
+        multiple=True,
+        type=_file,
+        help="Offline: `gcloud run services list --format=json` output.",
+    ),
+    click.option(
+        "--from-functions",
+        multiple=True,
+        type=_file,
+        help="Offline: `gcloud functions list --format=json` output.",
+    ),
+    click.option(
+        "--from-container-clusters",
+        multiple=True,
+        type=_file,
+        help="Offline: `gcloud container clusters list --format=json` output.",
+    ),
 )
 
 _IMPORT_FLAGS = (
@@ -99,6 +123,10 @@ _IMPORT_FLAGS = (
     "from_wif_providers",
     "from_org_policy",
     "from_custom_roles",
+    "from_compute_instances",
+    "from_run_services",
+    "from_functions",
+    "from_container_clusters",
 )
 
 

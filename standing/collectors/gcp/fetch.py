@@ -14,7 +14,8 @@ query succeeded: no entry there means "never used"), ``workloadIdentityPools`` (
 ``Role`` records of the projects' and the organization's custom roles, with
 ``includedPermissions``), ``customRoleScopes`` (projects and organizations whose custom roles
 were listed: a bound custom role of one of them that the listing lacks was deleted),
-``coverage``.
+``instances``, ``runServices``, ``functions``, ``clusters`` (the compute that runs as service
+accounts, each as its API returns it; see ``workload_fetch``), ``coverage``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from typing import Any, TypeVar, cast
 from rich.console import Console
 
 from standing.collectors.gcp.operations import declared_methods
+from standing.collectors.gcp.paging import pages
+from standing.collectors.gcp.workload_fetch import WORKLOAD_KEYS, fetch_workloads
 from standing.core.model import CoverageEntry, CoverageStatus, Provider
 
 T = TypeVar("T")
@@ -173,29 +176,20 @@ class GcpClients:
 
         return self._cached("iam_admin", build)
 
-    def discovery(self, api: str) -> Any:
+    def discovery(self, api: str, version: str = "v1") -> Any:
         def build() -> Any:
             from googleapiclient.discovery import build as discovery_build
 
             return discovery_build(
                 api,
-                "v1",
+                version,
                 credentials=self.credentials,
                 static_discovery=True,
                 cache_discovery=False,
                 client_options=self._rest_options(),
             )
 
-        return self._cached(f"discovery_{api}", build)
-
-
-def _pages(request: Any, next_page: Callable[[Any, Any], Any], field: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    while request is not None:
-        response = request.execute()
-        items.extend(response.get(field, []))
-        request = next_page(request, response)
-    return items
+        return self._cached(f"discovery_{api}_{version}", build)
 
 
 def fetch_estate(clients: GcpClients, options: GcpScanOptions, progress: Console | None = None) -> dict[str, Any]:
@@ -213,6 +207,7 @@ def fetch_estate(clients: GcpClients, options: GcpScanOptions, progress: Console
         "orgPolicies": [],
         "customRoles": [],
         "customRoleScopes": [],
+        **{key: [] for key in WORKLOAD_KEYS},
     }
     containers: list[str] = []
     if options.organization:
@@ -330,6 +325,7 @@ def fetch_project(clients: GcpClients, project: dict[str, Any], log: CoverageLog
             "orgPolicies",
             "customRoles",
             "customRoleScopes",
+            *WORKLOAD_KEYS,
         )
     }
     policy = log.attempt(
@@ -354,6 +350,7 @@ def fetch_project(clients: GcpClients, project: dict[str, Any], log: CoverageLog
     if roles is not None:
         part["customRoles"] = roles
         part["customRoleScopes"].append(scope)
+    part.update(fetch_workloads(clients, project_id, log))
     return part
 
 
@@ -427,7 +424,7 @@ def _pools(clients: GcpClients, scope: str, log: CoverageLog) -> list[dict[str, 
     pools = log.attempt(
         scope,
         "iam:projects.locations.workloadIdentityPools.list",
-        lambda: _pages(
+        lambda: pages(
             coll.list(parent=f"{scope}/locations/global"),
             lambda r, p: coll.list_next(previous_request=r, previous_response=p),
             "workloadIdentityPools",
@@ -439,7 +436,7 @@ def _pools(clients: GcpClients, scope: str, log: CoverageLog) -> list[dict[str, 
         found = log.attempt(
             scope,
             "iam:projects.locations.workloadIdentityPools.providers.list",
-            lambda: _pages(
+            lambda: pages(
                 providers.list(parent=pool["name"]),
                 lambda r, p: providers.list_next(previous_request=r, previous_response=p),
                 "workloadIdentityPoolProviders",
@@ -459,7 +456,7 @@ def _activities(clients: GcpClients, scope: str, log: CoverageLog) -> tuple[list
         items = log.attempt(
             scope,
             "policyanalyzer:projects.locations.activityTypes.activities.query",
-            lambda: _pages(
+            lambda: pages(
                 coll.query(parent=parent, pageSize=1000),
                 lambda r, p: coll.query_next(previous_request=r, previous_response=p),
                 "activities",

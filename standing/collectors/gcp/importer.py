@@ -12,6 +12,9 @@ Accepted (all JSON as gcloud writes it with ``--format=json``):
   in them counts as never used;
 - ``gcloud iam workload-identity-pools providers list``;
 - ``gcloud org-policies describe CONSTRAINT --effective``;
+- ``gcloud compute instances list``, ``gcloud run services list`` (Knative v1 records, or v2
+  ones), ``gcloud functions list`` and ``gcloud container clusters list``: the compute that runs
+  as service accounts (``Inventory.workloads``);
 - ``gcloud iam roles describe ROLE --project=P`` (or ``--organization=N``) for each custom role,
   one object per file or several gathered into a JSON list: ``gcloud iam roles list`` prints
   no ``includedPermissions`` (it has no ``--view`` flag), so a listing entry without them is
@@ -61,6 +64,10 @@ class ImportFiles:
     wif_providers: tuple[Path, ...] = ()
     org_policy: tuple[Path, ...] = ()
     custom_roles: tuple[Path, ...] = ()
+    compute_instances: tuple[Path, ...] = ()
+    run_services: tuple[Path, ...] = ()
+    functions: tuple[Path, ...] = ()
+    container_clusters: tuple[Path, ...] = ()
 
 
 def _read(path: Path, shape: type[shapes.Shape], *, lines: bool = False) -> list[dict[str, Any]]:
@@ -122,6 +129,10 @@ def load_files(files: ImportFiles) -> dict[str, Any]:
         "orgPolicies": [],
         "customRoles": [],
         "coverage": [],
+        "instances": [i for path in files.compute_instances for i in _read(path, shapes.Instance)],
+        "runServices": [_run_v2(s) for path in files.run_services for s in _read(path, shapes.RunService)],
+        "functions": [f for path in files.functions for f in _read(path, shapes.Function)],
+        "clusters": [c for path in files.container_clusters for c in _read(path, shapes.Cluster)],
     }
     for path in files.service_accounts:
         for i, account in enumerate(_read(path, shapes.ServiceAccount)):
@@ -189,6 +200,45 @@ def load_files(files: ImportFiles) -> dict[str, Any]:
         raw["serviceAccounts"] = _accounts_from_bindings(estate, raw)
     raw["coverage"] = [entry.model_dump(mode="json") for entry in _gaps(files, raw, unread_roles)]
     return raw
+
+
+def _run_v2(service: dict[str, Any]) -> dict[str, Any]:
+    """A Knative record (what ``gcloud run services list`` prints) in the v2 API's spelling."""
+    if service.get("name"):
+        return service
+    meta = service.get("metadata") or {}
+    if not meta:
+        raise UserError("--from-run-services", "an entry has neither name nor metadata; is this the right file?")
+    labels = dict(meta.get("labels") or {})
+    location = labels.pop("cloud.googleapis.com/location", "-")
+    account = (((service.get("spec") or {}).get("template") or {}).get("spec") or {}).get("serviceAccountName")
+    status = service.get("status")
+    return {
+        "name": f"projects/{meta['namespace']}/locations/{location}/services/{meta['name']}",
+        "template": {"serviceAccount": account} if account else {},
+        "labels": labels,
+        "ingress": (meta.get("annotations") or {}).get("run.googleapis.com/ingress", ""),
+        "uri": (status.get("url") or "") if isinstance(status, dict) else "",
+    }
+
+
+# Compute listings: (files field, fetch operation, gcloud command, flag).
+_WORKLOAD_FILES = (
+    (
+        "compute_instances",
+        "compute:instances.aggregatedList",
+        "gcloud compute instances list",
+        "--from-compute-instances",
+    ),
+    ("run_services", "run:projects.locations.services.list", "gcloud run services list", "--from-run-services"),
+    ("functions", "cloudfunctions:projects.locations.functions.list", "gcloud functions list", "--from-functions"),
+    (
+        "container_clusters",
+        "container:projects.locations.clusters.list",
+        "gcloud container clusters list",
+        "--from-container-clusters",
+    ),
+)
 
 
 def _accounts_from_bindings(estate: _Estate, raw: dict[str, Any]) -> list[dict[str, Any]]:
@@ -330,6 +380,16 @@ def _gaps(files: ImportFiles, raw: dict[str, Any], unread_roles: list[str]) -> l
                     f"not imported: {commands} (--from-org-policy)",
                 )
             )
+        for field, operation, command, flag in _WORKLOAD_FILES:
+            if not getattr(files, field):
+                gaps.append(
+                    _gap(
+                        f"projects/{project}",
+                        operation,
+                        f"not imported: `{command} --project={project} --format=json` ({flag}); "
+                        "the compute that runs as its service accounts is unknown",
+                    )
+                )
     if not files.keys:
         for account in raw["serviceAccounts"]:
             email = account["email"]

@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import standing
+from standing.collectors.gcp.workloads import normalize_workloads
 from standing.core.model import (
     CoverageEntry,
     Credential,
@@ -187,6 +188,7 @@ def normalize_estate(raw: dict[str, Any], *, now: datetime) -> Inventory:
         trusts=trusts + oidc_trusts,
         federation=federation,
         scope_policies=[_scope_policy(p, projects) for p in raw.get("orgPolicies", [])],
+        workloads=normalize_workloads(raw),
         coverage=[CoverageEntry.model_validate(c) for c in raw.get("coverage", [])],
     )
 

@@ -2,14 +2,15 @@
 
 The list is the single source of truth for the permission table in docs/gcp.md and for the
 read-only test, which records every method a full scan calls on the wire and fails on any
-that is undeclared or whose verb is not get, list, search or query.
+that is undeclared or whose verb is not get, list (``aggregatedList`` included: Compute Engine's
+listing of every zone at once), search or query.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-READ_VERBS = ("get", "list", "search", "query")
+READ_VERBS = ("get", "list", "aggregatedlist", "search", "query")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,6 +135,30 @@ OPERATIONS: tuple[GcpOperation, ...] = (
         permission="orgpolicy.policy.get",
         why="effective key creation / upload / expiry constraints on each project",
     ),
+    GcpOperation(
+        api="compute",
+        method="instances.aggregatedList",
+        permission="compute.instances.list",
+        why="Compute Engine instances of every zone and the service accounts they run as",
+    ),
+    GcpOperation(
+        api="run",
+        method="projects.locations.services.list",
+        permission="run.services.list",
+        why="Cloud Run services of every region (location -) and the service account of each revision template",
+    ),
+    GcpOperation(
+        api="cloudfunctions",
+        method="projects.locations.functions.list",
+        permission="cloudfunctions.functions.list",
+        why="Cloud Functions (v2) of every region and their runtime and build service accounts",
+    ),
+    GcpOperation(
+        api="container",
+        method="projects.locations.clusters.list",
+        permission="container.clusters.list",
+        why="GKE clusters of every location: node pools' service accounts and the workload identity pool",
+    ),
 )
 
 # Read-only role grants that cover every permission above (docs/gcp.md).
@@ -142,6 +167,10 @@ READ_ONLY_ROLES = (
     "roles/browser",
     "roles/policyanalyzer.activityAnalysisViewer",
     "roles/orgpolicy.policyViewer",
+    "roles/compute.viewer",
+    "roles/run.viewer",
+    "roles/cloudfunctions.viewer",
+    "roles/container.clusterViewer",
 )
 
 

@@ -133,6 +133,117 @@ class CustomRole(Shape):
     includedPermissions: Strings | None = None
 
 
+class InstanceServiceAccount(Shape):
+    email: StrictStr
+    scopes: Strings = []
+
+
+class MetadataItem(Shape):
+    key: StrictStr
+    value: StrictStr | None = None
+
+
+class InstanceMetadata(Shape):
+    items: list[MetadataItem] = []
+
+
+class Instance(Shape):
+    """``gcloud compute instances list --format=json``: the API's Instance records."""
+
+    name: StrictStr
+    selfLink: Annotated[StrictStr, Field(pattern=r"/projects/[^/]+/zones/[^/]+/instances/[^/]+$")]
+    status: StrictStr | None = None
+    serviceAccounts: list[InstanceServiceAccount] = []
+    metadata: InstanceMetadata | None = None
+    labels: dict[str, StrictStr] = {}
+
+
+class RunTemplate(Shape):
+    serviceAccount: StrictStr | None = None
+
+
+class KnativeMetadata(Shape):
+    name: StrictStr
+    namespace: StrictStr
+    labels: dict[str, StrictStr] = {}
+    annotations: dict[str, StrictStr] = {}
+
+
+class KnativePodSpec(Shape):
+    serviceAccountName: StrictStr | None = None
+
+
+class KnativeTemplate(Shape):
+    spec: KnativePodSpec | None = None
+
+
+class KnativeSpec(Shape):
+    template: KnativeTemplate | None = None
+
+
+class KnativeStatus(Shape):
+    url: StrictStr | None = None
+
+
+class RunService(Shape):
+    """``gcloud run services list --format=json`` writes Cloud Run Admin v1 (Knative) records;
+    the v2 API's records (``name: projects/P/locations/L/services/S``) are accepted too."""
+
+    name: Annotated[StrictStr, Field(pattern=r"^projects/[^/]+/locations/[^/]+/services/[^/]+$")] | None = None
+    template: RunTemplate | None = None
+    labels: dict[str, StrictStr] = {}
+    metadata: KnativeMetadata | None = None
+    spec: KnativeSpec | None = None
+    status: KnativeStatus | Any = None
+
+
+class FunctionBuild(Shape):
+    runtime: StrictStr | None = None
+    serviceAccount: StrictStr | None = None
+
+
+class FunctionService(Shape):
+    serviceAccountEmail: StrictStr | None = None
+    ingressSettings: StrictStr | None = None
+
+
+class Function(Shape):
+    """``gcloud functions list --format=json``: Cloud Functions v2 records (1st gen ones included)."""
+
+    name: Annotated[StrictStr, Field(pattern=r"^projects/[^/]+/locations/[^/]+/functions/[^/]+$")]
+    environment: StrictStr | None = None
+    state: StrictStr | None = None
+    buildConfig: FunctionBuild | None = None
+    serviceConfig: FunctionService | None = None
+    labels: dict[str, StrictStr] = {}
+
+
+class NodeConfig(Shape):
+    serviceAccount: StrictStr | None = None
+    oauthScopes: Strings = []
+
+
+class NodePool(Shape):
+    name: StrictStr
+    status: StrictStr | None = None
+    config: NodeConfig | None = None
+
+
+class WorkloadIdentityConfig(Shape):
+    workloadPool: StrictStr | None = None
+
+
+class Cluster(Shape):
+    """``gcloud container clusters list --format=json``: the API's Cluster records."""
+
+    name: StrictStr
+    location: StrictStr
+    selfLink: Annotated[StrictStr, Field(pattern=r"/projects/[^/]+/(?:locations|zones)/[^/]+/clusters/[^/]+$")]
+    nodePools: list[NodePool] = []
+    workloadIdentityConfig: WorkloadIdentityConfig | None = None
+    resourceLabels: dict[str, StrictStr] = {}
+
+
 def check_entries(source: str, entries: list[dict[str, Any]], shape: type[Shape]) -> None:
     """Refuse the file at its first entry whose fields do not have the types ``shape`` names."""
     for index, entry in enumerate(entries):

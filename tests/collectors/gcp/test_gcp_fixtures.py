@@ -64,6 +64,7 @@ def check(value: Any, doc: str, schema: str, where: str) -> None:
 
 
 RM, IAM, PA, OP, ASSET = "cloudresourcemanager.v3", "iam.v1", "policyanalyzer.v1", "orgpolicy.v2", "cloudasset.v1"
+COMPUTE, RUN, FUNCTIONS, CONTAINER = "compute.v1", "run.v2", "cloudfunctions.v2", "container.v1"
 HTTP_SCHEMAS = [  # route pattern -> (document, schema)
     (r"^GET /v3/organizations/\d+$", (RM, "Organization")),
     (r"^GET /v3/folders/\d+$", (RM, "Folder")),
@@ -76,6 +77,10 @@ HTTP_SCHEMAS = [  # route pattern -> (document, schema)
     (r"/workloadIdentityPools$", (IAM, "ListWorkloadIdentityPoolsResponse")),
     (r"/providers$", (IAM, "ListWorkloadIdentityPoolProvidersResponse")),
     (r"/activities:query$", (PA, "GoogleCloudPolicyanalyzerV1QueryActivityResponse")),
+    (r"^GET /projects/[^/]+/aggregated/instances$", (COMPUTE, "InstanceAggregatedList")),
+    (r"/locations/-/services$", (RUN, "GoogleCloudRunV2ListServicesResponse")),
+    (r"/locations/-/functions$", (FUNCTIONS, "ListFunctionsResponse")),
+    (r"/locations/-/clusters$", (CONTAINER, "ListClustersResponse")),
 ]
 
 
@@ -154,6 +159,10 @@ def _camel(name: str) -> str:
         ("wif-providers-*.json", IAM, "WorkloadIdentityPoolProvider"),
         ("org-policy-*.json", OP, "GoogleCloudOrgpolicyV2Policy"),
         ("custom-roles-*.json", IAM, "Role"),
+        ("compute-instances.json", COMPUTE, "Instance"),
+        ("run-services.json", RUN, "GoogleCloudRunV2Service"),
+        ("functions.json", FUNCTIONS, "Function"),
+        ("container-clusters.json", CONTAINER, "Cluster"),
     ],
 )
 def test_import_files_match_google_schemas(pattern, doc, schema):
