@@ -202,6 +202,14 @@ def load_files(files: ImportFiles) -> dict[str, Any]:
     return raw
 
 
+# The v1 ingress annotation's values, as the v2 API spells them.
+_INGRESS = {
+    "all": "INGRESS_TRAFFIC_ALL",
+    "internal": "INGRESS_TRAFFIC_INTERNAL_ONLY",
+    "internal-and-cloud-load-balancing": "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER",
+}
+
+
 def _run_v2(service: dict[str, Any]) -> dict[str, Any]:
     """A Knative record (what ``gcloud run services list`` prints) in the v2 API's spelling."""
     if service.get("name"):
@@ -213,11 +221,12 @@ def _run_v2(service: dict[str, Any]) -> dict[str, Any]:
     location = labels.pop("cloud.googleapis.com/location", "-")
     account = (((service.get("spec") or {}).get("template") or {}).get("spec") or {}).get("serviceAccountName")
     status = service.get("status")
+    ingress = (meta.get("annotations") or {}).get("run.googleapis.com/ingress", "")
     return {
         "name": f"projects/{meta['namespace']}/locations/{location}/services/{meta['name']}",
         "template": {"serviceAccount": account} if account else {},
         "labels": labels,
-        "ingress": (meta.get("annotations") or {}).get("run.googleapis.com/ingress", ""),
+        "ingress": _INGRESS.get(ingress, ingress),
         "uri": (status.get("url") or "") if isinstance(status, dict) else "",
     }
 

@@ -88,17 +88,19 @@ def _instance(instance: dict[str, Any], projects: _Projects) -> Workload:
     )
 
 
-def _located(name: str, projects: _Projects) -> tuple[str, str]:
-    """``projects/P/locations/L/...`` -> (project id, location)."""
+def _located(name: str, projects: _Projects) -> tuple[str, str, str]:
+    """``projects/P/locations/L/...`` -> (the name with the project id, project id, location):
+    gcloud's Cloud Run records name the project by number, the v2 API by id."""
     parts = name.split("/")
-    return projects.canonical(parts[1]), parts[3]
+    parts[1] = projects.canonical(parts[1])
+    return "/".join(parts), parts[1], parts[3]
 
 
 def _run_service(service: dict[str, Any], projects: _Projects) -> Workload:
-    project, location = _located(service["name"], projects)
+    name, project, location = _located(service["name"], projects)
     own = _email((service.get("template") or {}).get("serviceAccount"))
     return Workload(
-        id=f"//run.googleapis.com/{service['name']}",
+        id=f"//run.googleapis.com/{name}",
         provider=Provider.GCP,
         kind=ComputeKind.CLOUD_RUN_SERVICE,
         name=service["name"].rsplit("/", 1)[-1],
@@ -116,12 +118,12 @@ def _run_service(service: dict[str, Any], projects: _Projects) -> Workload:
 
 
 def _function(function: dict[str, Any], projects: _Projects) -> Workload:
-    project, location = _located(function["name"], projects)
+    name, project, location = _located(function["name"], projects)
     config = function.get("serviceConfig") or {}
     build = function.get("buildConfig") or {}
     own = _email(config.get("serviceAccountEmail"))
     return Workload(
-        id=f"//cloudfunctions.googleapis.com/{function['name']}",
+        id=f"//cloudfunctions.googleapis.com/{name}",
         provider=Provider.GCP,
         kind=ComputeKind.CLOUD_FUNCTION,
         name=function["name"].rsplit("/", 1)[-1],

@@ -160,7 +160,7 @@ def _camel(name: str) -> str:
         ("org-policy-*.json", OP, "GoogleCloudOrgpolicyV2Policy"),
         ("custom-roles-*.json", IAM, "Role"),
         ("compute-instances.json", COMPUTE, "Instance"),
-        ("run-services.json", RUN, "GoogleCloudRunV2Service"),
+        ("run-services.json", "run.v1", "Service"),  # gcloud prints the v1 (Knative) records
         ("functions.json", FUNCTIONS, "Function"),
         ("container-clusters.json", CONTAINER, "Cluster"),
     ],
