@@ -48,6 +48,10 @@ EXPECTED = {
     ("dormant-privileged-identity", sa("ci-deployer", "acme-dev")),
     ("gcp-basic-or-admin-role", COMPUTE),
     ("gcp-default-sa-editor", COMPUTE),
+    # Editor holds actAs and compute.instances.create on acme-prod: an instance running as
+    # owner-sa is one call away (gcp-compute-001), and the account was never seen in use
+    ("path-to-admin", COMPUTE),
+    ("dormant-privileged-identity", COMPUTE),
     ("gcp-impersonation-granted-broadly", sa("ci-deployer", "acme-dev")),
     ("oidc-subject-unpinned", sa("gh-open", "acme-dev")),
     ("gcp-key-creation-unrestricted", sa("old-key")),

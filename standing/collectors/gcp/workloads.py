@@ -35,7 +35,7 @@ class _Projects:
         self.to_id = {number: pid for pid, number in self.to_number.items()}
 
     def canonical(self, ref: str) -> str:
-        return self.to_id.get(ref, ref)
+        return str(self.to_id.get(ref, ref))
 
     def default_compute(self, project: str) -> list[str]:
         number = self.to_number.get(project, project if project.isdigit() else None)
@@ -189,7 +189,8 @@ def _workload_identity(policies: list[dict[str, Any]], projects: _Projects) -> l
             for member in binding.get("members") or []:
                 match = _KSA_MEMBER.match(member)
                 if match:
-                    bound.setdefault(match.groups(), {})[target.group(1).lower()] = condition
+                    project, namespace, ksa = match.groups()
+                    bound.setdefault((project, namespace, ksa), {})[target.group(1).lower()] = condition
     found = []
     for (project, namespace, ksa), targets in bound.items():
         conditions = sorted({c for c in targets.values() if c})

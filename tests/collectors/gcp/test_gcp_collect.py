@@ -227,6 +227,7 @@ def test_policy_analyzer_denied_makes_last_use_unknown_and_the_rest_is_still_jud
         ("key-unused", sa("unused-key")),
         ("dormant-privileged-identity", sa("owner-sa")),
         ("dormant-privileged-identity", sa("role-setter")),
+        ("dormant-privileged-identity", COMPUTE),
     }
 
 
