@@ -7,7 +7,9 @@ comment in ``googleapis/googleapis`` (provenance in the fixture and PROVENANCE.m
 fixture organization of ``tests/support/gcp_wire.py`` is scanned with that example as the
 answer of one policy read, through the real client libraries, and the grants must be
 exactly the example's bindings. Google publishes no example response for the other reads
-(service accounts, keys, pools, activities, org policies): see PROVENANCE.md.
+(service accounts, keys, pools, activities, org policies, and the compute listings of
+``Inventory.workloads``: instances, Cloud Run services, functions, GKE clusters): see
+PROVENANCE.md, which names the discovery-schema tests that hold those fixtures instead.
 """
 
 from __future__ import annotations
