@@ -36,9 +36,22 @@ def fetch_workloads(clients: GcpClients, project_id: str, log: CoverageLog) -> d
     scope = f"projects/{project_id}"
     everywhere = f"{scope}/locations/-"
     instances = clients.discovery("compute").instances()
-    services = clients.discovery("run", "v2").projects().locations().services()
-    functions = clients.discovery("cloudfunctions", "v2").projects().locations().functions()
     clusters = clients.discovery("container").projects().locations().clusters()
+
+    def regional(api: str, version: str, collection: str, method: str) -> list[Any]:
+        """A v2 listing of every region at once, page by page (Cloud Run services, functions)."""
+        coll = getattr(clients.discovery(api, version).projects().locations(), collection)()
+        found = log.attempt(
+            scope,
+            method,
+            lambda: pages(
+                coll.list(parent=everywhere),
+                lambda r, p: coll.list_next(previous_request=r, previous_response=p),
+                collection,
+            ),
+        )
+        return found or []
+
     return {
         "instances": log.attempt(
             scope,
@@ -49,26 +62,8 @@ def fetch_workloads(clients: GcpClients, project_id: str, log: CoverageLog) -> d
             ),
         )
         or [],
-        "runServices": log.attempt(
-            scope,
-            "run:projects.locations.services.list",
-            lambda: pages(
-                services.list(parent=everywhere),
-                lambda r, p: services.list_next(previous_request=r, previous_response=p),
-                "services",
-            ),
-        )
-        or [],
-        "functions": log.attempt(
-            scope,
-            "cloudfunctions:projects.locations.functions.list",
-            lambda: pages(
-                functions.list(parent=everywhere),
-                lambda r, p: functions.list_next(previous_request=r, previous_response=p),
-                "functions",
-            ),
-        )
-        or [],
+        "runServices": regional("run", "v2", "services", "run:projects.locations.services.list"),
+        "functions": regional("cloudfunctions", "v2", "functions", "cloudfunctions:projects.locations.functions.list"),
         "clusters": log.attempt(
             scope,
             "container:projects.locations.clusters.list",
