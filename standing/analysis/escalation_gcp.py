@@ -166,6 +166,11 @@ class _GcpHops:
             if workload.kind is ComputeKind.GCE_INSTANCE:
                 self.instances.setdefault(workload.account, []).append(workload.name)
         self._chains: dict[str, tuple[str, ...]] = {}
+        # scope -> the accounts a binding there reaches: the account itself, or all beneath
+        self.beneath: dict[str, list[Identity]] = {}
+        for account in self.accounts:
+            for scope in (_resource(account), *self.chain(account.account)):
+                self.beneath.setdefault(scope, []).append(account)
 
     def chain(self, project: str) -> tuple[str, ...]:
         """``projects/p`` and every folder and organization above it."""
@@ -203,8 +208,7 @@ class _GcpHops:
 
     def on_account(self, held: list[_Held], target: Identity, *, via_trust_roles: bool = True) -> _Held | None:
         """The binding that grants a permission on ``target``, unconditional ones first."""
-        resource = f"projects/{target.account}/serviceAccounts/{target.id}"
-        reach = {resource, *self.chain(target.account)}
+        reach = {_resource(target), *self.chain(target.account)}
         matches = [h for h in held if h.scope in reach and (via_trust_roles or h.role not in TRUST_ROLE_METHODS)]
         return min(matches, key=lambda h: h.conditional) if matches else None
 
@@ -225,7 +229,10 @@ class _GcpHops:
 
     def _to_accounts(self, source: Identity, held: dict[str, list[_Held]]) -> Iterable[GcpHop]:
         launches = bool(held.keys() & _LAUNCHES) and ACT_AS in held
-        for target in self.accounts:
+        # only accounts beneath a scope where it holds something: linear in what it reaches
+        scopes = {h.scope for found in held.values() for h in found}
+        candidates = {t.id: t for scope in scopes for t in self.beneath.get(scope, ())}
+        for target in sorted(candidates.values(), key=lambda t: t.id):
             if target.id == source.id:
                 continue
             for permission, kind, method in _ON_ACCOUNT:
@@ -310,6 +317,11 @@ _ABOVE = {
     "folders": ("folders", "organizations"),
     "organizations": ("organizations",),
 }
+
+
+def _resource(account: Identity) -> str:
+    """The scope id of a binding on the account itself."""
+    return f"projects/{account.account}/serviceAccounts/{account.id}"
 
 
 def _legacy_build_account(target: Identity) -> bool:
