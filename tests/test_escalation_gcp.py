@@ -66,7 +66,9 @@ def running(kind: ComputeKind, identity: Identity, name: str = "app") -> Workloa
     )  # fmt: skip
 
 
-def hops(*records, identities=(SOURCE, TARGET, OTHER)) -> dict[tuple[str, str], tuple[HopKind, str, bool]]:
+def hops(
+    *records, identities=(SOURCE, TARGET, OTHER), source: Identity = SOURCE
+) -> dict[tuple[str, str], tuple[HopKind, str, bool]]:
     """(source, target) -> (kind, method, conditional) of the GCP hops, the source's only."""
     roles = [r for r in records if isinstance(r, Role)]
     inventory = Inventory(
@@ -81,7 +83,7 @@ def hops(*records, identities=(SOURCE, TARGET, OTHER)) -> dict[tuple[str, str], 
     return {
         (h.source, h.target): (h.kind, h.method, h.conditional)
         for h in PrivilegeGraph(inventory).escalation_hops
-        if h.source == SOURCE.id
+        if h.source == source.id
     }
 
 
@@ -147,23 +149,23 @@ def test_trust_hops_carry_the_method_of_their_role():
             hold(role, on(target)),
             Trust(target_id=target.id, principal=SOURCE.id, kind=TrustKind.IMPERSONATION, actions=[role]),
         ]
-    wi = sa("wi")
-    records.append(
-        Trust(
-            target_id=TARGET.id,
-            principal=wi.id,
-            kind=TrustKind.IMPERSONATION,
-            actions=["roles/iam.workloadIdentityUser"],
-        )
-    )
-    found = hops(*records)
-    assert found == {
+    assert hops(*records) == {
         (SOURCE.id, TARGET.id): (HopKind.IMPERSONATE, "gcp-iam-009", False),  # one hop, not one per permission
         (SOURCE.id, OTHER.id): (HopKind.IMPERSONATE, "gcp-iam-007", False),
     }
-    inventory_hops = hops(*records, identities=(SOURCE, TARGET, OTHER, wi))
-    assert inventory_hops == found  # the source's hops are unchanged by another's trust
-    # near miss: a trust naming something that is not an inventoried identity makes no hop
+    # Workload Identity User held by an inventoried account is a hop with its own method
+    wi = sa("wi")
+    binding = Trust(
+        target_id=TARGET.id, principal=wi.id, kind=TrustKind.IMPERSONATION, actions=["roles/iam.workloadIdentityUser"]
+    )
+    assert hops(binding, identities=(wi, TARGET), source=wi) == {
+        (wi.id, TARGET.id): (HopKind.IMPERSONATE, "gcp-iam-008", False)
+    }
+    # near miss: the same binding to a Kubernetes account (not an identity of the inventory) is no hop
+    ksa = binding.model_copy(update={"principal": "p1.svc.id.goog[ci/runner]"})
+    graph = PrivilegeGraph(Inventory(meta=ScanMeta(tool_version="t", started_at=NOW, finished_at=NOW),
+                                     identities=[TARGET], scopes=SCOPES, trusts=[ksa]))  # fmt: skip
+    assert graph.escalation_hops == []
 
 
 def test_instance_creation_needs_act_as_and_create_in_the_accounts_project():

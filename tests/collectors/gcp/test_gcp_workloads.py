@@ -138,3 +138,17 @@ def test_a_malformed_compute_file_is_refused_naming_the_field(tmp_path):
                                 "serviceAccounts": [{"email": 3}]}]))  # fmt: skip
     with pytest.raises(UserError, match=r"serviceAccounts\[0\]\.email"):
         import_gcp(files(compute_instances=(bad,)), now=clock)
+
+
+def test_the_scanned_default_compute_account_reaches_an_owner_through_compute(scanned):
+    from standing.analysis.graph import PrivilegeGraph
+
+    graph = PrivilegeGraph(scanned)
+    to_owner = {h.method: h.reason for h in graph.escalation_hops if (h.source, h.target) == (COMPUTE, sa("owner-sa"))}
+    # Editor on acme-prod holds actAs, compute.instances.create and setServiceAccount there, and
+    # the scan saw instances in acme-prod to switch
+    assert set(to_owner) == {"gcp-compute-001", "gcp-compute-002"}
+    assert "roles/editor on projects/acme-prod grants compute.instances.create" in to_owner["gcp-compute-001"]
+    assert [h.target for h in graph.paths_to_admin[COMPUTE]] == [sa("owner-sa")]
+    # near miss: Viewer on the same project launches nothing
+    assert sa("clean-control") not in graph.paths_to_admin
