@@ -5,7 +5,8 @@ location ``-``), so a project costs four calls plus pages whatever its size. Eac
 kept as the API returns it (bundle keys ``instances``, ``runServices``, ``functions``,
 ``clusters``); ``workloads`` turns them into records. A denied listing, or an API the project
 has not enabled (Google answers 403 for both), is a coverage gap naming the method, and the
-other listings go on.
+other listings go on; so is an answer that names locations it could not reach (what it did
+return is kept).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from standing.collectors.gcp.paging import pages
+from standing.core.model import CoverageStatus
 
 if TYPE_CHECKING:
     from standing.collectors.gcp.fetch import CoverageLog, GcpClients
@@ -21,15 +22,27 @@ if TYPE_CHECKING:
 WORKLOAD_KEYS = ("instances", "runServices", "functions", "clusters")
 
 
-def _aggregated(request: Any, next_page: Callable[[Any, Any], Any]) -> list[dict[str, Any]]:
-    """``aggregatedList`` answers ``{"items": {"zones/z": {"instances": [...]}}}``, page by page."""
-    found: list[dict[str, Any]] = []
+def _walk(
+    request: Any,
+    next_page: Callable[[Any, Any], Any] | None,
+    items_of: Callable[[dict[str, Any]], list[dict[str, Any]]],
+    missing: str,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every item over all pages, and the locations the answer says it could not reach
+    (``unreachable``, ``unreachables``, ``missingZones``): what they hold was not read."""
+    items: list[dict[str, Any]] = []
+    unreached: list[str] = []
     while request is not None:
         response = request.execute()
-        for scoped in (response.get("items") or {}).values():
-            found.extend(scoped.get("instances", []))
-        request = next_page(request, response)
-    return found
+        items.extend(items_of(response))
+        unreached.extend(str(u) for u in response.get(missing) or [])
+        request = next_page(request, response) if next_page is not None else None
+    return items, unreached
+
+
+def _zones(response: dict[str, Any]) -> list[dict[str, Any]]:
+    """``aggregatedList`` answers ``{"items": {"zones/z": {"instances": [...]}}}``."""
+    return [i for scoped in (response.get("items") or {}).values() for i in scoped.get("instances", [])]
 
 
 def fetch_workloads(clients: GcpClients, project_id: str, log: CoverageLog) -> dict[str, list[Any]]:
@@ -38,36 +51,49 @@ def fetch_workloads(clients: GcpClients, project_id: str, log: CoverageLog) -> d
     instances = clients.discovery("compute").instances()
     clusters = clients.discovery("container").projects().locations().clusters()
 
-    def regional(api: str, version: str, collection: str, method: str) -> list[Any]:
-        """A v2 listing of every region at once, page by page (Cloud Run services, functions)."""
-        coll = getattr(clients.discovery(api, version).projects().locations(), collection)()
-        found = log.attempt(
-            scope,
+    def listing(method: str, read: Callable[[], tuple[list[dict[str, Any]], list[str]]]) -> list[dict[str, Any]]:
+        found = log.attempt(scope, method, read)
+        if found is None:
+            return []
+        items, unreached = found
+        if unreached:
+            log.record(
+                scope,
+                method,
+                CoverageStatus.FAILED,
+                f"unreachable: {', '.join(sorted(set(unreached))[:10])}; the compute there was not read",
+            )
+        return items
+
+    def regional(api: str, collection: str, method: str) -> list[dict[str, Any]]:
+        """A v2 listing of every region at once (Cloud Run services, functions)."""
+        coll = getattr(clients.discovery(api, "v2").projects().locations(), collection)()
+        return listing(
             method,
-            lambda: pages(
+            lambda: _walk(
                 coll.list(parent=everywhere),
                 lambda r, p: coll.list_next(previous_request=r, previous_response=p),
-                collection,
+                lambda response: response.get(collection, []),
+                "unreachable",
             ),
         )
-        return found or []
 
     return {
-        "instances": log.attempt(
-            scope,
+        "instances": listing(
             "compute:instances.aggregatedList",
-            lambda: _aggregated(
+            lambda: _walk(
                 instances.aggregatedList(project=project_id),
                 lambda r, p: instances.aggregatedList_next(previous_request=r, previous_response=p),
+                _zones,
+                "unreachables",
             ),
-        )
-        or [],
-        "runServices": regional("run", "v2", "services", "run:projects.locations.services.list"),
-        "functions": regional("cloudfunctions", "v2", "functions", "cloudfunctions:projects.locations.functions.list"),
-        "clusters": log.attempt(
-            scope,
+        ),
+        "runServices": regional("run", "services", "run:projects.locations.services.list"),
+        "functions": regional("cloudfunctions", "functions", "cloudfunctions:projects.locations.functions.list"),
+        "clusters": listing(
             "container:projects.locations.clusters.list",
-            lambda: clusters.list(parent=everywhere).execute().get("clusters", []),
-        )
-        or [],
+            lambda: _walk(
+                clusters.list(parent=everywhere), None, lambda response: response.get("clusters", []), "missingZones"
+            ),
+        ),
     }

@@ -10,7 +10,7 @@ from google.oauth2.credentials import Credentials
 from standing.collectors.gcp import GcpScanOptions, ImportFiles, collect_gcp, import_gcp
 from standing.core.errors import UserError
 from standing.core.model import ComputeKind
-from tests.support.gcp_wire import FIXTURES, GcpWire
+from tests.support.gcp_wire import FIXTURES, GcpWire, http_routes
 from tests.test_gcp_end_to_end import AS_OF, COMPUTE, sa
 
 IMPORTS = FIXTURES / "import"
@@ -152,3 +152,17 @@ def test_the_scanned_default_compute_account_reaches_an_owner_through_compute(sc
     assert [h.target for h in graph.paths_to_admin[COMPUTE]] == [sa("owner-sa")]
     # near miss: Viewer on the same project launches nothing
     assert sa("clean-control") not in graph.paths_to_admin
+
+
+def test_locations_a_listing_could_not_reach_are_a_gap_and_what_it_returned_is_kept():
+    routes = http_routes()
+    route = "GET /v2/projects/acme-dev/locations/-/functions"
+    routes[route]["pages"][""]["unreachable"] = ["projects/acme-dev/locations/asia-east1"]
+    with GcpWire(routes) as wire:
+        options = GcpScanOptions(projects=("acme-dev",), api_endpoint=wire.http.url, grpc_endpoint=wire.grpc.target)
+        inventory = collect_gcp(options, credentials=Credentials(token="test-token"), now=clock)
+    gaps = {(g.scope, g.operation): g.detail for g in inventory.gaps}
+    assert "asia-east1" in gaps[("projects/acme-dev", "cloudfunctions:projects.locations.functions.list")]
+    assert "hook" in {w.name for w in inventory.workloads}  # the function it did return
+    # near miss: the clusters listing reached every location, so it is no gap
+    assert ("projects/acme-dev", "container:projects.locations.clusters.list") not in gaps
