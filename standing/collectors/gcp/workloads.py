@@ -88,57 +88,57 @@ def _instance(instance: dict[str, Any], projects: _Projects) -> Workload:
     )
 
 
-def _located(name: str, projects: _Projects) -> tuple[str, str, str]:
-    """``projects/P/locations/L/...`` -> (the name with the project id, project id, location):
-    gcloud's Cloud Run records name the project by number, the v2 API by id."""
-    parts = name.split("/")
+def _regional(
+    record: dict[str, Any],
+    kind: ComputeKind,
+    host: str,
+    own: str | None,
+    state: str | None,
+    attributes: dict[str, str],
+    projects: _Projects,
+) -> Workload:
+    """A Cloud Run service or function named ``projects/P/locations/L/...``. gcloud's Cloud Run
+    records name the project by number, the v2 API by id: the id is always used."""
+    parts = record["name"].split("/")
     parts[1] = projects.canonical(parts[1])
-    return "/".join(parts), parts[1], parts[3]
-
-
-def _run_service(service: dict[str, Any], projects: _Projects) -> Workload:
-    name, project, location = _located(service["name"], projects)
-    own = _email((service.get("template") or {}).get("serviceAccount"))
     return Workload(
-        id=f"//run.googleapis.com/{name}",
+        id=f"//{host}/{'/'.join(parts)}",
         provider=Provider.GCP,
-        kind=ComputeKind.CLOUD_RUN_SERVICE,
-        name=service["name"].rsplit("/", 1)[-1],
-        account=project,
-        region=location,
-        identity_ids=[own] if own else projects.default_compute(project),
-        state=(service.get("terminalCondition") or {}).get("state"),
-        tags=dict(service.get("labels") or {}),
-        attributes={
-            "default_service_account": str(own is None).lower(),
-            "ingress": service.get("ingress", ""),
-            "uri": service.get("uri", ""),
-        },
+        kind=kind,
+        name=parts[-1],
+        account=parts[1],
+        region=parts[3],
+        identity_ids=[own] if own else projects.default_compute(parts[1]),
+        state=state,
+        tags=dict(record.get("labels") or {}),
+        attributes={"default_service_account": str(own is None).lower(), **attributes},
     )
 
 
+def _run_service(service: dict[str, Any], projects: _Projects) -> Workload:
+    own = _email((service.get("template") or {}).get("serviceAccount"))
+    state = (service.get("terminalCondition") or {}).get("state")
+    facts = {"ingress": service.get("ingress", ""), "uri": service.get("uri", "")}
+    return _regional(service, ComputeKind.CLOUD_RUN_SERVICE, "run.googleapis.com", own, state, facts, projects)
+
+
 def _function(function: dict[str, Any], projects: _Projects) -> Workload:
-    name, project, location = _located(function["name"], projects)
     config = function.get("serviceConfig") or {}
     build = function.get("buildConfig") or {}
-    own = _email(config.get("serviceAccountEmail"))
-    return Workload(
-        id=f"//cloudfunctions.googleapis.com/{name}",
-        provider=Provider.GCP,
-        kind=ComputeKind.CLOUD_FUNCTION,
-        name=function["name"].rsplit("/", 1)[-1],
-        account=project,
-        region=location,
-        identity_ids=[own] if own else projects.default_compute(project),
-        state=function.get("state"),
-        tags=dict(function.get("labels") or {}),
-        attributes={
-            "default_service_account": str(own is None).lower(),
-            "environment": function.get("environment", ""),
-            "runtime": build.get("runtime", ""),
-            "build_service_account": _email(build.get("serviceAccount")) or "",
-            "ingress": config.get("ingressSettings", ""),
-        },
+    facts = {
+        "environment": function.get("environment", ""),
+        "runtime": build.get("runtime", ""),
+        "build_service_account": _email(build.get("serviceAccount")) or "",
+        "ingress": config.get("ingressSettings", ""),
+    }
+    return _regional(
+        function,
+        ComputeKind.CLOUD_FUNCTION,
+        "cloudfunctions.googleapis.com",
+        _email(config.get("serviceAccountEmail")),
+        function.get("state"),
+        facts,
+        projects,
     )
 
 
