@@ -160,7 +160,7 @@ class _AwsHops:
         # Usually every statement that mentions the action is an unconditional Allow and no
         # boundary applies: then the first statement matching a target is the verdict, the
         # same one ``allows`` would reach, and the full check per target can be skipped.
-        plain = policy.boundary is None and all(s.allow and not s.conditional for s in relevant)
+        plain = not policy.caps and all(s.allow and not s.conditional for s in relevant)
         seen: set[str] = {source.id}
         for stmt in relevant:
             if not stmt.allow:
@@ -276,16 +276,22 @@ class _AwsHops:
                 continue
             key = ("launchable", source.account)
             for role, passing in self._targets(source, "iam:PassRole", key, candidates[source.account]):
-                usable = sorted(launchable[role.id] & can_launch.keys())
+                # An iam:PassedToService condition decides which launchers the role may go to.
+                usable = [
+                    (s, p)
+                    for s in sorted(launchable[role.id] & can_launch.keys())
+                    if (p := policy.allows("iam:PassRole", role.id, service=s)) is not None
+                ]
                 if not usable:
                     continue
-                action, verdict = can_launch[usable[0]]
+                service, passing = usable[0]
+                action, verdict = can_launch[service]
                 yield Hop(
                     source.id,
                     role.id,
                     HopKind.PASS_ROLE,
                     f"{passing.describe('iam:PassRole', role.name)} and "
-                    f"{verdict.describe(action, '*')}; {role.name} trusts {usable[0]}",
+                    f"{verdict.describe(action, '*')}; {role.name} trusts {service}",
                     passing.conditional or verdict.conditional,
                 )
 

@@ -296,6 +296,37 @@ def aws_never_holds(block: Mapping[str, Any], as_of: datetime) -> str | None:
     return None
 
 
+_ACTIVATION_OPERATORS = ("DateGreaterThan", "DateGreaterThanEquals")
+
+
+def aws_settled(block: Mapping[str, Any], as_of: datetime) -> dict[str, Any]:
+    """The ``Condition`` block without the clauses that hold at ``as_of`` and at every time after.
+
+    A ``DateGreaterThan`` / ``DateGreaterThanEquals`` on ``aws:CurrentTime`` or ``aws:EpochTime``
+    whose date (any of its alternatives) is already past is an activation that has happened: it
+    restricts nothing any more. What is left is what still makes a statement conditional; an
+    empty block means the statement applies unconditionally. Unreadable dates are kept.
+    """
+    settled: dict[str, Any] = {}
+    for operator, entries in block.items():
+        base = str(operator).removesuffix("IfExists")
+        if not isinstance(entries, Mapping) or base not in _ACTIVATION_OPERATORS:
+            settled[operator] = entries
+            continue
+        kept: dict[str, Any] = {}
+        for key, value in entries.items():
+            dates = [_date_value(v) for v in _values(value)]
+            readable = [d for d in dates if d is not None]
+            past = bool(readable) and (
+                min(readable) < as_of or (base == "DateGreaterThanEquals" and min(readable) == as_of)
+            )
+            if not (str(key).lower() in _REQUEST_TIME_KEYS and past):
+                kept[key] = value
+        if kept:
+            settled[operator] = kept
+    return settled
+
+
 def _date_value(value: str) -> datetime | None:
     """An IAM date condition value: RFC 3339, or seconds since the epoch."""
     text = value.strip()
