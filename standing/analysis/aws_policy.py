@@ -36,7 +36,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from standing.core.trust_conditions import aws_never_holds, aws_settled
+from standing.core.trust_conditions import aws_needs_session, aws_never_holds, aws_settled
 
 
 def _as_list(value: Any) -> list[str]:
@@ -126,18 +126,25 @@ class Verdict:
 
 
 def statements(
-    named_documents: Iterable[tuple[str, dict[str, Any]]], *, as_of: datetime | None = None
+    named_documents: Iterable[tuple[str, dict[str, Any]]],
+    *,
+    as_of: datetime | None = None,
+    long_term: bool | None = None,
 ) -> tuple[Statement, ...]:
-    """Each policy's statements; with ``as_of``, those whose condition can never hold again are left out."""
+    """Each policy's statements; with ``as_of``, those whose condition can never hold again are left out.
+
+    ``long_term``: the holder signs with a long-term key (True: an IAM user), or always with
+    temporary credentials (False: a role); see :func:`inert`.
+    """
     found = []
     for name, document in named_documents:
         raw = document.get("Statement")
         for stmt in raw if isinstance(raw, list) else [raw]:
             if not isinstance(stmt, dict) or stmt.get("Effect") not in ("Allow", "Deny"):
                 continue
-            if as_of is not None and inert(stmt, as_of):
+            if as_of is not None and inert(stmt, as_of, long_term=long_term):
                 continue
-            block = open_conditions(stmt, as_of)
+            block = open_conditions(stmt, as_of, long_term=long_term)
             passed_to, rest = _passed_to(block)
             found.append(
                 Statement(
@@ -155,13 +162,24 @@ def statements(
     return tuple(found)
 
 
-def inert(stmt: dict[str, Any], as_of: datetime) -> bool:
-    """A statement whose ``Condition`` can never hold at ``as_of`` or later: it grants nothing."""
+def inert(stmt: dict[str, Any], as_of: datetime, *, long_term: bool | None = None) -> bool:
+    """A statement whose ``Condition`` can never hold at ``as_of`` or later: it grants nothing.
+
+    With ``long_term`` known, also one whose condition needs the other kind of credentials
+    (``core.trust_conditions.aws_needs_session``): a condition on ``aws:TokenIssueTime`` never
+    holds for an IAM user's access key (the standing secret the rules judge; a session the
+    user mints with ``GetSessionToken`` is not modelled), ``Null aws:TokenIssueTime true``
+    never for a role.
+    """
     condition = stmt.get("Condition")
-    return isinstance(condition, dict) and aws_never_holds(condition, as_of) is not None
+    if not isinstance(condition, dict):
+        return False
+    if aws_never_holds(condition, as_of) is not None:
+        return True
+    return long_term is not None and aws_needs_session(condition) is long_term
 
 
-def open_conditions(stmt: dict[str, Any], as_of: datetime | None) -> dict[str, Any]:
+def open_conditions(stmt: dict[str, Any], as_of: datetime | None, *, long_term: bool | None = None) -> dict[str, Any]:
     """The statement's condition clauses still open at ``as_of`` (all of them without one).
 
     A clause settled for good (an activation date already past) is no condition any more; a
@@ -172,7 +190,7 @@ def open_conditions(stmt: dict[str, Any], as_of: datetime | None) -> dict[str, A
         return {}
     if not isinstance(condition, dict):
         return {"Condition": condition}
-    return aws_settled(condition, as_of) if as_of is not None else dict(condition)
+    return aws_settled(condition, as_of, long_term=long_term) if as_of is not None else dict(condition)
 
 
 _PASSED_TO_OPERATORS = ("StringEquals", "StringLike", "StringEqualsIgnoreCase", "ForAnyValue:StringEquals")

@@ -116,10 +116,15 @@ def _iam_write_actions() -> tuple[CatalogueAction, ...]:
 
 
 def assess_aws_policies(
-    named_documents: Iterable[tuple[str, dict[str, Any]]], *, as_of: datetime | None = None
+    named_documents: Iterable[tuple[str, dict[str, Any]]],
+    *,
+    as_of: datetime | None = None,
+    long_term: bool | None = None,
 ) -> PrivilegeAssessment:
     """Combine every policy an identity holds: what one allows, another's deny can take away."""
-    return combine([contribution(name, [document], as_of=as_of) for name, document in named_documents])
+    return combine(
+        [contribution(name, [document], as_of=as_of, long_term=long_term) for name, document in named_documents]
+    )
 
 
 @dataclass(frozen=True)
@@ -134,21 +139,24 @@ class Contribution:
     denied_except: tuple[tuple[str, ...], ...] = ()  # Deny NotAction: every action but these
 
 
-def contribution(name: str, documents: Iterable[dict[str, Any]], *, as_of: datetime | None = None) -> Contribution:
-    """With ``as_of``, statements whose condition can never hold again are left out (inert)."""
+def contribution(
+    name: str, documents: Iterable[dict[str, Any]], *, as_of: datetime | None = None, long_term: bool | None = None
+) -> Contribution:
+    """With ``as_of``, statements whose condition can never hold again are left out (inert);
+    ``long_term`` says whether the holder signs with a long-term key (see ``aws_policy.inert``)."""
     allowed = _Allowed()
     denied: list[str] = []
     denied_except: list[tuple[str, ...]] = []
     for document in documents:
         for stmt in _statements(document):
-            if as_of is not None and inert(stmt, as_of):
+            if as_of is not None and inert(stmt, as_of, long_term=long_term):
                 continue
             effect = stmt.get("Effect")
             resources = [str(r) for r in _as_list(stmt.get("Resource"))]
             broad = any(_is_broad(r) for r in resources) or "NotResource" in stmt
             actions = [str(a) for a in _as_list(stmt.get("Action"))]
             if effect == "Deny":
-                if broad and not open_conditions(stmt, as_of):
+                if broad and not open_conditions(stmt, as_of, long_term=long_term):
                     if "NotAction" in stmt:
                         denied_except.append(tuple(str(a) for a in _as_list(stmt.get("NotAction"))))
                     else:
@@ -235,6 +243,8 @@ def _allow_not_action(policy: str, stmt: dict[str, Any], broad: bool, allowed: _
 
 
 def _judge(allowed: _Allowed, denied: _Denies) -> PrivilegeAssessment:
+    if any(p.strip() in ("*", "*:*") for p in denied.patterns):
+        return NONE  # a firm Deny of every action on every resource: nothing is left
     iam_write = {a: p for a, p in allowed.iam_write.items() if not denied(a)}
     if allowed.admin:
         denied_iam = [a for a in _iam_write_actions() if denied(a.qualified)]
