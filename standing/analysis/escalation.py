@@ -275,12 +275,13 @@ class _AwsHops:
             if not can_launch:
                 continue
             key = ("launchable", source.account)
+            # An iam:PassedToService condition decides which launchers the role may go to.
+            gated = any(s.passed_to for s in policy._relevant("iam:PassRole"))
             for role, passing in self._targets(source, "iam:PassRole", key, candidates[source.account]):
-                # An iam:PassedToService condition decides which launchers the role may go to.
                 usable = [
                     (s, p)
                     for s in sorted(launchable[role.id] & can_launch.keys())
-                    if (p := policy.allows("iam:PassRole", role.id, service=s)) is not None
+                    if (p := policy.allows("iam:PassRole", role.id, service=s) if gated else passing) is not None
                 ]
                 if not usable:
                     continue
