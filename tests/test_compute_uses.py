@@ -211,3 +211,28 @@ def test_a_federation_hop_is_cut_by_a_trust_edit_and_a_foreign_start_moves_the_c
     moved = cut_path(graph, [owner, up])
     assert moved is not None and moved.hop is up and moved.kind is CutKind.DENY
     assert moved.why.startswith("hop 2")
+
+
+def test_a_gcp_permission_hop_is_cut_by_a_deny_policy_and_an_unknown_method_is_not():
+    from standing.core.model import Identity, IdentityKind
+
+    def gsa(name: str) -> Identity:
+        email = f"{name}@p1.iam.gserviceaccount.com"
+        return Identity(
+            id=email, provider=Provider.GCP, kind=IdentityKind.SERVICE_ACCOUNT, account="p1", name=email, human=False
+        )
+
+    dev, owner = gsa("dev"), gsa("owner")
+    graph = graph_with_hops(inventory(dev, owner))
+    token = Hop(dev.id, owner.id, HopKind.IMPERSONATE, "getAccessToken on p1", method="gcp-iam-001")
+    cut = cut_path(graph, [token])
+    assert cut is not None and cut.kind is CutKind.GCP_DENY
+    assert cut.statements == [
+        {
+            "denied_principals": [f"principal://iam.googleapis.com/projects/-/serviceAccounts/{dev.id}"],
+            "denied_permissions": ["iam.googleapis.com/serviceAccounts.getAccessToken"],
+            "project": "p1",
+        }
+    ]
+    # Near miss: a hop naming no known method says no permission to deny: no cut is invented.
+    assert cut_path(graph, [Hop(dev.id, owner.id, HopKind.IMPERSONATE, "?")]) is None
