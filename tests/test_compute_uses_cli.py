@@ -27,6 +27,7 @@ from standing.core.model import (
 from standing.core.snapshot import dump_snapshot
 from standing.planner.model import PlansDocument
 from tests.builders import ACCOUNT, NOW, allow, arn, grant, inventory, key, policy, role, trust, user
+from tests.test_compute_uses import function, with_workloads
 
 AS_OF = NOW.isoformat()
 
@@ -142,18 +143,8 @@ def test_explain_and_plan_name_the_trust_edit_that_cuts_a_gcp_path(tmp_path):
 def billing_estate(*, with_function: bool) -> Inventory:
     billing = role("billing")
     admin = policy("BillingAdmin", allow("*"))
-    function = Workload(
-        id=f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:billing-sync",
-        provider=Provider.AWS,
-        kind=ComputeKind.LAMBDA_FUNCTION,
-        name="billing-sync",
-        account=ACCOUNT,
-        region="eu-west-1",
-        identity_ids=[billing.id],
-        state="Active",
-    )
     inv = inventory(billing, admin, grant(billing, admin), trust(billing, "lambda.amazonaws.com", TrustKind.SERVICE))
-    return inv.model_copy(update={"workloads": [function] if with_function else []})
+    return with_workloads(inv, *([function(billing.id)] if with_function else []))
 
 
 def test_plan_names_the_lambda_function_to_switch(tmp_path):

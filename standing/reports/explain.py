@@ -2,7 +2,7 @@
 
 Reads the graph and the findings; computes nothing new. The compute that runs as the
 identity and the hops that take it over come from ``analysis.compute``; the cut of a path to
-admin from the path-to-admin finding's evidence. Every cloud-supplied string is
+admin from the evidence of the finding that reports the path. Every cloud-supplied string is
 printed as ``Text``, never as markup, and through ``printable`` (``standing.core.safe_text``),
 so a name's escape sequences, bidi overrides and newlines are shown, not obeyed.
 """
@@ -182,10 +182,8 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
                 style="bold red",
             )
         )
-        cut = next(
-            (f.evidence.get("cut") for f in findings if f.identity == identity.id and f.rule_id == "path-to-admin"),
-            None,
-        )
+        # The cut is in the evidence of the finding that reports the path (whichever carries one).
+        cut = next((f.evidence["cut"] for f in findings if f.identity == identity.id and "cut" in f.evidence), None)
         if isinstance(cut, dict):
             console.print(_text(f"Cut it now: {cut.get('summary')} ({cut.get('why_this_hop')})"))
 
