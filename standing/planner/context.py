@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from standing.analysis.escalation import HopKind
 from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.hops import HopKind
 from standing.analysis.privilege import PrivilegeLevel, assess_aws_policies
 from standing.analysis.providers import profile as analysis_profile
 from standing.analysis.risk import RiskModel
