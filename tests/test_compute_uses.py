@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from standing.analysis.compute import compute_uses, describe, is_live
 from standing.analysis.cuts import CutKind, cut_path
-from standing.analysis.escalation import Hop, HopKind
 from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.hops import Hop, HopKind
 from standing.analysis.risk import RiskModel
 from standing.core.model import ComputeKind, Inventory, Provider, TrustKind, UsageStatus, Workload
 from standing.rules.analyse import analyse_estate

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
-from standing.analysis.escalation import Hop, HopKind
+from standing.analysis.hops import Hop, HopKind
 from standing.core.model import ComputeKind, Workload
 
 if TYPE_CHECKING:

@@ -29,7 +29,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from standing.analysis.compute import compute_uses, is_live
-from standing.analysis.escalation import ADMIN_SINK, Hop, HopKind
+from standing.analysis.hops import ADMIN_SINK, Hop, HopKind
 from standing.analysis.methods import all_methods
 from standing.core.model import ComputeKind, Identity, IdentityKind, Provider, TrustKind
 

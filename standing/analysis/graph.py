@@ -43,7 +43,7 @@ from standing.core.model import (
 )
 
 if TYPE_CHECKING:
-    from standing.analysis.escalation import Hop
+    from standing.analysis.hops import Hop
 
 
 class PrivilegeGraph:

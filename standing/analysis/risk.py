@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from standing.analysis.escalation import HopKind
 from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.hops import HopKind
 from standing.analysis.privilege import PrivilegeLevel
 from standing.analysis.providers import sensitive_kinds
 from standing.analysis.sensitive import KINDS

@@ -15,8 +15,8 @@ from typing import Any
 
 from standing.analysis.compute import compute_uses
 from standing.analysis.compute import describe as describe_compute
-from standing.analysis.escalation import HopKind
 from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.hops import HopKind
 from standing.analysis.privilege import PrivilegeLevel, assess_aws_policies
 from standing.analysis.providers import profile as analysis_profile
 from standing.analysis.risk import RiskModel

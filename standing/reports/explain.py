@@ -16,8 +16,8 @@ from rich.table import Table
 from rich.text import Text
 
 from standing.analysis.compute import compute_uses, describe
-from standing.analysis.escalation import ADMIN_SINK
 from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.hops import ADMIN_SINK
 from standing.core.errors import UserError
 from standing.core.findings import Finding
 from standing.core.model import Identity, UsageStatus

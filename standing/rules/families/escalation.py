@@ -9,8 +9,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from standing.analysis.cuts import cut_path
-from standing.analysis.escalation import ADMIN_SINK
 from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.hops import ADMIN_SINK
 from standing.analysis.privilege import PrivilegeLevel
 from standing.core.facts import describe, is_nhi, is_standing_secret
 from standing.core.findings import Severity
