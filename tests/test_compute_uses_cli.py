@@ -157,9 +157,12 @@ def test_plan_names_the_lambda_function_to_switch(tmp_path):
     assert "Lambda function `billing-sync` in eu-west-1 runs as this identity" in plan.current_state
     markdown = run(tmp_path, billing_estate(with_function=True), "plan", "--identity", "billing")
     assert "Lambda function `billing-sync` in eu-west-1" in markdown
+    explained = " ".join(run(tmp_path, billing_estate(with_function=True), "explain", "billing").split())
+    assert "serves Lambda function `billing-sync` in eu-west-1" in explained  # no use on record, not unused
     # Near miss: the same role with no compute read names none.
     [bare] = plans(tmp_path, billing_estate(with_function=False), "billing").plans
     assert bare.compute == [] and "Compute that runs as it" not in json.dumps(bare.model_dump(mode="json"))
+    assert "serves" not in run(tmp_path, billing_estate(with_function=False), "explain", "billing")
 
 
 def legacy_estate(*, jump: bool) -> Inventory:

@@ -97,6 +97,10 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
     ]
     if identity.disabled:
         facts.append("DISABLED")
+    live = compute_uses(graph).live_running_as(identity.id)
+    if live and identity.last_used_status is not UsageStatus.USED:
+        # What identity-unused does not call unused: no use on record, but live compute runs as it.
+        facts.append(f"serves {describe(live[0])}" + (f" and {len(live) - 1} more" if len(live) > 1 else ""))
     console.print(_text(", ".join(facts)))
     if identity.tags:
         console.print(_text("tags: " + ", ".join(f"{k}={v}" for k, v in sorted(identity.tags.items()))))
