@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from standing.analysis.escalation import ADMIN_SINK, HopKind
 from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.hops import ADMIN_SINK, HopKind
 from standing.core.findings import Severity
 from standing.core.model import Credential, CredentialKind, Identity, IdentityKind, Provider, TrustKind
 from standing.rules.analyse import analyse

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from standing.analysis.escalation import ADMIN_SINK, HopKind
 from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.hops import ADMIN_SINK, HopKind
 from standing.analysis.methods import all_methods
 from standing.core.model import (
     ComputeKind,

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from standing.analysis.escalation import HopKind
 from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.hops import HopKind
 from standing.analysis.privilege import PrivilegeLevel
 from standing.core.model import TrustKind
 from standing.core.trust_conditions import aws_never_holds, parse_trust_conditions

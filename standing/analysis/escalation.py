@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from enum import StrEnum
 from functools import partial
 from itertools import chain
 from operator import attrgetter
@@ -25,53 +23,13 @@ from typing import TYPE_CHECKING
 
 from standing.analysis.aws_policy import Statement, Verdict
 from standing.analysis.escalation_gcp import gcp_hops
+from standing.analysis.hops import ADMIN_SINK, Hop, HopKind
 from standing.analysis.methods.gcp import TRUST_ROLE_METHODS
 from standing.analysis.privilege import PrivilegeLevel
 from standing.core.model import Identity, IdentityKind, Provider, TrustKind
 
 if TYPE_CHECKING:
     from standing.analysis.graph import PrivilegeGraph
-
-ADMIN_SINK = "(administrator)"
-
-
-class HopKind(StrEnum):
-    ASSUME_ROLE = "assume-role"
-    PASS_ROLE = "pass-role"
-    CREATE_CREDENTIALS = "create-credentials"
-    REWRITE_TRUST = "rewrite-trust"
-    SELF_POLICY = "self-policy"
-    JOIN_GROUP = "join-group"
-    IMPERSONATE = "impersonate"
-    OWNER = "owner"
-    FEDERATE = "federate"  # signs in with a token one cloud issues to it, as an identity of another
-    EXISTING_COMPUTE = "existing-compute"  # changes what compute already running as the target runs, or reaches into it
-    SET_IAM_POLICY = "set-iam-policy"  # rewrites who holds what on the target or its scope (GCP setIamPolicy, Azure role assignments)
-
-
-@dataclass(frozen=True, slots=True)
-class Hop:
-    source: str
-    target: str
-    kind: HopKind
-    why: str | Callable[[], str]  # a callable is formatted on demand: most hops are never shown
-    conditional: bool = False
-    method: str = ""  # the stable id of the escalation method (``analysis.methods``), comparable across tools
-
-    @property
-    def reason(self) -> str:
-        return self.why() if callable(self.why) else self.why
-
-    def as_evidence(self) -> dict[str, object]:
-        return {
-            "from": self.source,
-            "to": self.target,
-            "how": self.kind.value,
-            "why": self.reason,
-            "conditional": self.conditional,
-            **({"method": self.method} if self.method else {}),
-        }
-
 
 # Services that run code as a role passed to them, and an action that makes them do it.
 _LAUNCHERS: dict[str, tuple[str, ...]] = {
@@ -479,10 +437,7 @@ def _federation_hops(graph: PrivilegeGraph) -> Iterable[Hop]:
 
 def all_hops(graph: PrivilegeGraph) -> list[Hop]:
     found = {(h.source, h.target, h.kind): h for h in _AwsHops(graph).hops()}
-    gcp = (
-        Hop(h.source, h.target or ADMIN_SINK, HopKind(h.kind), h.why, h.conditional, h.method) for h in gcp_hops(graph)
-    )
-    for hop in chain(gcp, _trust_hops(graph), _federation_hops(graph)):
+    for hop in chain(gcp_hops(graph), _trust_hops(graph), _federation_hops(graph)):
         found.setdefault((hop.source, hop.target, hop.kind), hop)
     return sorted(found.values(), key=attrgetter("source", "target", "kind"))
 

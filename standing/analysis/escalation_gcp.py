@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from standing.analysis.hops import ADMIN_SINK, Hop, HopKind
 from standing.analysis.methods.gcp import TRUST_ROLE_METHODS
 from standing.analysis.privilege import PrivilegeLevel
 from standing.analysis.privilege_gcp import ADMIN_ROLES, is_container_scope
@@ -41,23 +42,23 @@ if TYPE_CHECKING:
 ACT_AS = "iam.serviceAccounts.actAs"
 # Permissions on a service account that reach it directly: (permission, hop kind, method).
 _ON_ACCOUNT = (
-    ("iam.serviceAccounts.getAccessToken", "impersonate", "gcp-iam-001"),
-    ("iam.serviceAccounts.signJwt", "impersonate", "gcp-iam-002"),
-    ("iam.serviceAccounts.signBlob", "impersonate", "gcp-iam-003"),
-    ("iam.serviceAccounts.implicitDelegation", "impersonate", "gcp-iam-004"),
-    ("iam.serviceAccountKeys.create", "create-credentials", "gcp-iam-005"),
-    ("iam.serviceAccounts.setIamPolicy", "set-iam-policy", "gcp-iam-006"),
+    ("iam.serviceAccounts.getAccessToken", HopKind.IMPERSONATE, "gcp-iam-001"),
+    ("iam.serviceAccounts.signJwt", HopKind.IMPERSONATE, "gcp-iam-002"),
+    ("iam.serviceAccounts.signBlob", HopKind.IMPERSONATE, "gcp-iam-003"),
+    ("iam.serviceAccounts.implicitDelegation", HopKind.IMPERSONATE, "gcp-iam-004"),
+    ("iam.serviceAccountKeys.create", HopKind.CREATE_CREDENTIALS, "gcp-iam-005"),
+    ("iam.serviceAccounts.setIamPolicy", HopKind.SET_IAM_POLICY, "gcp-iam-006"),
 )
 # Project rights that, with actAs on an account of the project, run code as it:
 # (permission, hop kind, method, compute that must already run as the target or None).
 _LAUNCH = (
-    ("compute.instances.create", "pass-role", "gcp-compute-001", None),
-    ("cloudfunctions.functions.create", "pass-role", "gcp-cloudfunctions-001", None),
-    ("run.services.create", "pass-role", "gcp-run-001", None),
-    ("cloudbuild.builds.create", "pass-role", "gcp-cloudbuild-001", None),
-    ("compute.instances.setMetadata", "existing-compute", "gcp-compute-003", ComputeKind.GCE_INSTANCE),
-    ("cloudfunctions.functions.update", "existing-compute", "gcp-cloudfunctions-002", ComputeKind.CLOUD_FUNCTION),
-    ("run.services.update", "existing-compute", "gcp-run-002", ComputeKind.CLOUD_RUN_SERVICE),
+    ("compute.instances.create", HopKind.PASS_ROLE, "gcp-compute-001", None),
+    ("cloudfunctions.functions.create", HopKind.PASS_ROLE, "gcp-cloudfunctions-001", None),
+    ("run.services.create", HopKind.PASS_ROLE, "gcp-run-001", None),
+    ("cloudbuild.builds.create", HopKind.PASS_ROLE, "gcp-cloudbuild-001", None),
+    ("compute.instances.setMetadata", HopKind.EXISTING_COMPUTE, "gcp-compute-003", ComputeKind.GCE_INSTANCE),
+    ("cloudfunctions.functions.update", HopKind.EXISTING_COMPUTE, "gcp-cloudfunctions-002", ComputeKind.CLOUD_FUNCTION),
+    ("run.services.update", HopKind.EXISTING_COMPUTE, "gcp-run-002", ComputeKind.CLOUD_RUN_SERVICE),
 )
 SET_SERVICE_ACCOUNT = "compute.instances.setServiceAccount"
 BUILDS_CREATE = "cloudbuild.builds.create"
@@ -123,19 +124,6 @@ _PREDEFINED: dict[str, frozenset[str]] = {
 
 
 @dataclass(frozen=True, slots=True)
-class GcpHop:
-    """A hop as ``escalation.Hop`` takes it; kept apart so ``escalation`` can import this module
-    (the kind is a ``HopKind`` value, and no target means the administrator sink)."""
-
-    source: str
-    target: str | None
-    kind: str
-    why: str
-    conditional: bool
-    method: str
-
-
-@dataclass(frozen=True, slots=True)
 class _Held:
     """One permission from one binding: where, through which role, and whether it may lapse."""
 
@@ -147,7 +135,7 @@ class _Held:
         return f"{self.role} on {self.scope} grants {permission}" + (" (conditional)" if self.conditional else "")
 
 
-class _GcpHops:
+class _Hops:
     def __init__(self, graph: PrivilegeGraph) -> None:
         self.graph = graph
         self.accounts = [
@@ -217,7 +205,7 @@ class _GcpHops:
         matches = [h for h in held if h.scope in reach]
         return min(matches, key=lambda h: h.conditional) if matches else None
 
-    def hops(self) -> Iterable[GcpHop]:
+    def hops(self) -> Iterable[Hop]:
         for source in self.accounts:
             if self.graph.privilege_of(source.id).level >= PrivilegeLevel.ADMIN:
                 continue  # it already holds everything: its hops add nothing
@@ -227,7 +215,7 @@ class _GcpHops:
             yield from self._to_accounts(source, held)
             yield from self._to_admin(source, held)
 
-    def _to_accounts(self, source: Identity, held: dict[str, list[_Held]]) -> Iterable[GcpHop]:
+    def _to_accounts(self, source: Identity, held: dict[str, list[_Held]]) -> Iterable[Hop]:
         launches = bool(held.keys() & _LAUNCHES) and ACT_AS in held
         # only accounts beneath a scope where it holds something: linear in what it reaches
         scopes = {h.scope for found in held.values() for h in found}
@@ -239,22 +227,22 @@ class _GcpHops:
                 # bindings the collector made trusts of are followed as trusts, with this method family
                 grant = self.on_account(held.get(permission, []), target, via_trust_roles=False)
                 if grant is not None:
-                    yield GcpHop(source.id, target.id, kind, grant.describe(permission), grant.conditional, method)
+                    yield Hop(source.id, target.id, kind, grant.describe(permission), grant.conditional, method)
             if launches:
                 yield from self._launch(source, target, held)
             if BUILDS_CREATE in held and _legacy_build_account(target):
                 build = self.on_project(held[BUILDS_CREATE], target.account)
                 if build is not None:
-                    yield GcpHop(
+                    yield Hop(
                         source.id,
                         target.id,
-                        "pass-role",
+                        HopKind.PASS_ROLE,
                         f"{build.describe(BUILDS_CREATE)}; builds run as {target.name}",
                         build.conditional,
                         "gcp-cloudbuild-002",
                     )
 
-    def _launch(self, source: Identity, target: Identity, held: dict[str, list[_Held]]) -> Iterable[GcpHop]:
+    def _launch(self, source: Identity, target: Identity, held: dict[str, list[_Held]]) -> Iterable[Hop]:
         act_as = self.on_account(held[ACT_AS], target)
         if act_as is None:
             return
@@ -268,7 +256,7 @@ class _GcpHops:
                 if not names:
                     continue  # nothing of that kind runs as the target: nothing to change
                 where = f"; {', '.join(sorted(names)[:3])} runs as {target.name}"
-            yield GcpHop(
+            yield Hop(
                 source.id,
                 target.id,
                 kind,
@@ -279,17 +267,17 @@ class _GcpHops:
         switch = self.on_project(held.get(SET_SERVICE_ACCOUNT, []), target.account)
         instances = self.instances.get(target.account, [])
         if switch is not None and instances:
-            yield GcpHop(
+            yield Hop(
                 source.id,
                 target.id,
-                "existing-compute",
+                HopKind.EXISTING_COMPUTE,
                 f"{act_as.describe(ACT_AS)} and {switch.describe(SET_SERVICE_ACCOUNT)}; "
                 f"instance {sorted(instances)[0]} can be switched to run as {target.name}",
                 act_as.conditional or switch.conditional,
                 "gcp-compute-002",
             )
 
-    def _to_admin(self, source: Identity, held: dict[str, list[_Held]]) -> Iterable[GcpHop]:
+    def _to_admin(self, source: Identity, held: dict[str, list[_Held]]) -> Iterable[Hop]:
         for permission, kind, method in reversed(_CONTAINER_POLICY):  # the broadest first
             # held on that kind of container or one above it: a project binding cannot set a folder's policy
             grants = sorted(
@@ -301,10 +289,10 @@ class _GcpHops:
                 key=lambda h: h.conditional,
             )
             if grants:
-                yield GcpHop(
+                yield Hop(
                     source.id,
-                    None,
-                    "set-iam-policy",
+                    ADMIN_SINK,
+                    HopKind.SET_IAM_POLICY,
                     f"{grants[0].describe(permission)}: it can grant itself Owner",
                     grants[0].conditional,
                     method,
@@ -330,5 +318,5 @@ def _legacy_build_account(target: Identity) -> bool:
     return domain == "cloudbuild.gserviceaccount.com" and local.isdigit()
 
 
-def gcp_hops(graph: PrivilegeGraph) -> Iterable[GcpHop]:
-    return _GcpHops(graph).hops()
+def gcp_hops(graph: PrivilegeGraph) -> Iterable[Hop]:
+    return _Hops(graph).hops()

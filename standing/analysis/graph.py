@@ -44,7 +44,7 @@ from standing.core.model import (
 )
 
 if TYPE_CHECKING:
-    from standing.analysis.escalation import Hop
+    from standing.analysis.hops import Hop
 
 
 class PrivilegeGraph:

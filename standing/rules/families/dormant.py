@@ -11,8 +11,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from standing.analysis.escalation import ADMIN_SINK, Hop
 from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.hops import ADMIN_SINK, Hop
 from standing.analysis.privilege import PrivilegeLevel
 from standing.core.facts import days_since, idleness, is_nhi, is_standing_secret
 from standing.core.findings import Severity
