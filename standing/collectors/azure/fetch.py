@@ -330,7 +330,38 @@ def _fetch_arm(factory: ClientFactory, log: CoverageLog, workers: int, say: Call
     out["identity_federated_credentials"] = {
         k: v for r in results for k, v in (r["identity_federated_credentials"] or {}).items()
     }
+    if subs:
+        out["workloads"] = log.attempt(
+            operation("arm:resourceGraph.resources"),
+            "/",
+            lambda: _workloads(factory, [s["subscriptionId"] for s in subs]),
+        )
+        say(f"{len(out['workloads'] or [])} workloads")
     return out
+
+
+# The compute that runs code as an identity, in one query: Resource Graph pages it with $skipToken.
+WORKLOAD_QUERY = (
+    "resources | where type in~ ('microsoft.compute/virtualmachines', 'microsoft.web/sites', "
+    "'microsoft.containerservice/managedclusters', 'microsoft.automation/automationaccounts', "
+    "'microsoft.logic/workflows') "
+    "| project id, name, type, kind, location, subscriptionId, resourceGroup, tags, identity, properties"
+)
+
+
+def _workloads(factory: ClientFactory, subscriptions: list[str]) -> list[dict[str, Any]]:
+    from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
+
+    found: list[dict[str, Any]] = []
+    token: str | None = None
+    with factory.resource_graph() as client:
+        while True:
+            options = QueryRequestOptions(skip_token=token, result_format="objectArray")
+            page = client.resources(QueryRequest(subscriptions=subscriptions, query=WORKLOAD_QUERY, options=options))
+            found.extend(page.data or [])
+            token = page.skip_token
+            if not token:
+                return found
 
 
 def _dedupe(parts: Iterable[list[dict[str, Any]] | None]) -> list[dict[str, Any]]:
