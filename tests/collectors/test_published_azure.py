@@ -536,3 +536,19 @@ def test_user_assigned_identity_examples_are_a_managed_identity_with_a_kubernete
     # both published nextLinks were followed (to this server) and ended the paging
     assert sum("skiptoken" in c.query.lower() for c in wire.calls) == 2
     assert coverage(inv, "arm:userAssignedIdentities") == {CoverageStatus.OK}
+
+
+def test_resource_graph_example_is_one_page_and_no_compute():
+    """Microsoft's query example: the SDK reads its shape, a page without ``$skipToken`` is the
+    last, and resources that run no code (a NIC, a network, an IP) are no workload."""
+    inv, wire = scan(
+        {
+            "/subscriptions": arm("GetSubscriptions"),
+            "/providers/Microsoft.ResourceGraph/resources": arm("ResourcesBasicQuery"),
+        }
+    )
+    assert coverage(inv, "arm:resourceGraph.resources") == {CoverageStatus.OK}
+    assert [c.method for c in wire.calls if c.path.lower() == "/providers/microsoft.resourcegraph/resources"] == [
+        "POST"
+    ]
+    assert inv.workloads == []
