@@ -22,6 +22,7 @@ from rich.text import Text
 from standing.collectors.azure.clients import ClientFactory, GraphReader, UndeclaredRequestError
 from standing.collectors.azure.operations import AzureOperation, operation
 from standing.collectors.azure.raw import GRAPH_APP_ID, TENANT_SCOPE, RawTenant, flatten
+from standing.collectors.azure.workloads import WORKLOAD_QUERY
 from standing.core.model import CoverageEntry, CoverageStatus, Provider
 from standing.core.safe_text import printable
 
@@ -338,15 +339,6 @@ def _fetch_arm(factory: ClientFactory, log: CoverageLog, workers: int, say: Call
         )
         say(f"{len(out['workloads'] or [])} workloads")
     return out
-
-
-# The compute that runs code as an identity, in one query: Resource Graph pages it with $skipToken.
-WORKLOAD_QUERY = (
-    "resources | where type in~ ('microsoft.compute/virtualmachines', 'microsoft.web/sites', "
-    "'microsoft.containerservice/managedclusters', 'microsoft.automation/automationaccounts', "
-    "'microsoft.logic/workflows') "
-    "| project id, name, type, kind, location, subscriptionId, resourceGroup, tags, identity, properties"
-)
 
 
 def _workloads(factory: ClientFactory, subscriptions: list[str]) -> list[dict[str, Any]]:

@@ -15,6 +15,14 @@ from typing import Any
 
 from standing.core.model import ComputeKind, Provider, Workload
 
+# The compute that runs code as an identity, in one query: Resource Graph pages it with $skipToken.
+WORKLOAD_QUERY = (
+    "resources | where type in~ ('microsoft.compute/virtualmachines', 'microsoft.web/sites', "
+    "'microsoft.containerservice/managedclusters', 'microsoft.automation/automationaccounts', "
+    "'microsoft.logic/workflows') "
+    "| project id, name, type, kind, location, subscriptionId, resourceGroup, tags, identity, properties"
+)
+
 _KINDS = {
     "microsoft.compute/virtualmachines": ComputeKind.AZURE_VM,
     "microsoft.web/sites": ComputeKind.APP_SERVICE,
