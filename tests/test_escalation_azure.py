@@ -84,11 +84,13 @@ def vm(kind: ComputeKind = ComputeKind.AZURE_VM, rg: str = RG, identities=(TARGE
     )  # fmt: skip
 
 
-def hops(*records, source: Identity = SOURCE) -> dict[tuple[str, str], tuple[HopKind, str, bool]]:
+def hops(
+    *records, source: Identity = SOURCE, extra: tuple[Identity, ...] = ()
+) -> dict[tuple[str, str], tuple[HopKind, str, bool]]:
     """(source, target) -> (kind, method, conditional) of the source's hops."""
     inventory = Inventory(
         meta=ScanMeta(tool_version="test", started_at=NOW, finished_at=NOW, providers=[Provider.AZURE]),
-        identities=[SOURCE, TARGET, APP, THIRD_PARTY],
+        identities=[SOURCE, TARGET, APP, THIRD_PARTY, *extra],
         scopes=SCOPES,
         roles=[r for r in records if isinstance(r, Role)],
         grants=[r for r in records if isinstance(r, Grant)],
@@ -136,6 +138,9 @@ def test_run_command_on_a_vm_in_scope_and_not_in_another_resource_group():
     assert hops(run, bound, vm())[(SOURCE.id, TARGET.id)][2] is True
     assert hops(run, hold(run, RG, duration=GrantDuration.TIME_BOUND, expires=earlier), vm()) == {}
     assert hops(run, hold(run, RG, duration=GrantDuration.ELIGIBLE), vm()) == {}
+    # near miss: a person holding the same right is counted, not judged (no hop from people)
+    person = principal("e5", IdentityKind.USER)
+    assert hops(run, hold(run, RG, who=person), vm(), source=person, extra=(person,)) == {}
     # role assignments written on the resource group: it can grant itself run command there
     rbac = custom("Microsoft.Authorization/roleAssignments/write")
     assert hops(rbac, hold(rbac, RG), vm())[(SOURCE.id, TARGET.id)][:2] == (

@@ -64,6 +64,7 @@ _EXISTING: tuple[tuple[ComputeKind, tuple[str, ...], str], ...] = (
     (ComputeKind.APP_SERVICE, ("Microsoft.Web/sites/publishxml/action",), "azure-web-002"),
     (ComputeKind.FUNCTION_APP, ("Microsoft.Web/sites/publishxml/action",), "azure-web-002"),
 )
+_SOURCES = (IdentityKind.SERVICE_PRINCIPAL, IdentityKind.MANAGED_IDENTITY)
 GRAPH_APP_ROLE_ASSIGNMENT = "AppRoleAssignment.ReadWrite.All"
 GRAPH_APPLICATION = "Application.ReadWrite.All"
 
@@ -154,6 +155,8 @@ class _Hops:
 
     def hops(self) -> Iterable[Hop]:
         for source in self.identities.values():
+            if source.kind not in _SOURCES:
+                continue  # people are counted, never judged; a group's grants are its members'
             if self.graph.privilege_of(source.id).level >= PrivilegeLevel.ADMIN:
                 continue  # it already holds everything: its hops add nothing
             arm, graph_permissions = self.held(source)
