@@ -298,8 +298,8 @@ def test_docs_azure_permissions_are_generated_from_declared_operations():
 
 def test_a_next_link_to_another_host_is_not_followed():
     class Redirecting(type(fixture_wire(TOKEN))):
-        def answer(self, method, raw_path, authorization):
-            status, headers, body = super().answer(method, raw_path, authorization)
+        def answer(self, method, raw_path, authorization, body=None):
+            status, headers, body = super().answer(method, raw_path, authorization, body)
             if raw_path.startswith("/v1.0/applications?"):
                 body = {**body, "@odata.nextLink": "http://203.0.113.9/v1.0/applications?$skiptoken=x"}
             return status, headers, body

@@ -151,7 +151,9 @@ def test_scan_pages_retries_and_makes_only_declared_reads(live):
         ),
     }
     assert wire.paths().count("/v1.0/applications") == 2  # the 429 was retried after Retry-After
-    assert all(c.method == "GET" for c in wire.calls)
+    # every call is a GET but the Resource Graph query, a read-only POST (its two pages)
+    posts = [c.path for c in wire.calls if c.method != "GET"]
+    assert posts == ["/providers/Microsoft.ResourceGraph/resources"] * 2
     assert [c.path for c in wire.calls if declared(c.method, c.path) is None] == []
     assert {c.authorization for c in wire.calls} == {f"Bearer {TOKEN}"}
 
@@ -193,6 +195,7 @@ DIRECTORY_AND_ACTIVITY = {
     "--from-identity-federated-credentials": "az-identity-federated-credential-list.json",
     "--from-sign-in-activity": "az-rest-sp-sign-in-activities.json",
     "--from-credential-sign-in-activity": "az-rest-credential-sign-in-activities.json",
+    "--from-workloads": "az-graph-query-workloads.json",
 }
 COMPLETE_EXPORTS = (*ALL_EXPORTS, *(a for f, n in DIRECTORY_AND_ACTIVITY.items() for a in (f, str(EXPORT / n))))
 # What ALL_EXPORTS leave out (the sources above), each a gap naming the command that writes it.
@@ -205,6 +208,7 @@ NEVER_IMPORTED = {
     "arm:userAssignedIdentities.federatedIdentityCredentials",
     "graph:beta.servicePrincipalSignInActivities",
     "graph:beta.appCredentialSignInActivities",
+    "arm:resourceGraph.resources",
 }
 # What the three basic exports cannot show: owners, Graph app roles, federated credentials, group members,
 # and the PIM schedules (so a time-bound assignment looks standing).

@@ -22,8 +22,10 @@ from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from standing.analysis.aws_policy import Statement, Verdict
+from standing.analysis.escalation_azure import azure_hops
 from standing.analysis.escalation_gcp import gcp_hops
 from standing.analysis.hops import ADMIN_SINK, Hop, HopKind
+from standing.analysis.methods.azure import TRUST_METHODS as AZURE_TRUST_METHODS
 from standing.analysis.methods.gcp import TRUST_ROLE_METHODS
 from standing.analysis.privilege import PrivilegeLevel
 from standing.core.model import Identity, IdentityKind, Provider, TrustKind
@@ -362,7 +364,9 @@ def _trust_hops(graph: PrivilegeGraph) -> Iterable[Hop]:
                     f"{trust.principal} may {kinds[trust.kind].value} {identity.name}"
                     + (f" ({', '.join(trust.actions)})" if trust.actions else ""),
                     trust.condition.conditional,
-                    TRUST_ROLE_METHODS.get(trust.actions[0], "") if trust.actions else "",
+                    (TRUST_ROLE_METHODS.get(trust.actions[0]) or AZURE_TRUST_METHODS.get(trust.actions[0], ""))
+                    if trust.actions
+                    else "",
                 )
 
 
@@ -437,7 +441,7 @@ def _federation_hops(graph: PrivilegeGraph) -> Iterable[Hop]:
 
 def all_hops(graph: PrivilegeGraph) -> list[Hop]:
     found = {(h.source, h.target, h.kind): h for h in _AwsHops(graph).hops()}
-    for hop in chain(gcp_hops(graph), _trust_hops(graph), _federation_hops(graph)):
+    for hop in chain(gcp_hops(graph), azure_hops(graph), _trust_hops(graph), _federation_hops(graph)):
         found.setdefault((hop.source, hop.target, hop.kind), hop)
     return sorted(found.values(), key=attrgetter("source", "target", "kind"))
 

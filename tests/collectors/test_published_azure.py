@@ -21,6 +21,7 @@ from standing.collectors.azure.normalize import MICROSOFT_TENANT
 from standing.collectors.azure.raw import GRAPH_APP_ID
 from standing.core.facts import is_nhi
 from standing.core.model import (
+    ComputeKind,
     CoverageStatus,
     CredentialKind,
     GrantDuration,
@@ -536,3 +537,41 @@ def test_user_assigned_identity_examples_are_a_managed_identity_with_a_kubernete
     # both published nextLinks were followed (to this server) and ended the paging
     assert sum("skiptoken" in c.query.lower() for c in wire.calls) == 2
     assert coverage(inv, "arm:userAssignedIdentities") == {CoverageStatus.OK}
+
+
+def test_resource_graph_example_is_one_page_and_no_compute():
+    """Microsoft's query example: the SDK reads its shape, a page without ``$skipToken`` is the
+    last, and resources that run no code (a NIC, a network, an IP) are no workload."""
+    inv, wire = scan(
+        {
+            "/subscriptions": arm("GetSubscriptions"),
+            "/providers/Microsoft.ResourceGraph/resources": arm("ResourcesBasicQuery"),
+        }
+    )
+    assert coverage(inv, "arm:resourceGraph.resources") == {CoverageStatus.OK}
+    assert [c.method for c in wire.calls if c.path.lower() == "/providers/microsoft.resourcegraph/resources"] == [
+        "POST"
+    ]
+    assert inv.workloads == []
+
+
+def test_aks_list_example_as_resource_graph_data_runs_as_no_managed_identity():
+    """Microsoft's AKS list example, its records served as Resource Graph data (the same resource
+    record): a cluster that runs as a service principal is no managed-identity workload; the same
+    cluster with a kubelet identity is one, named by that identity's object id."""
+    records = arm("ManagedClustersList")["value"]
+    graph_page = {"totalRecords": 1, "count": 1, "resultTruncated": "false", "facets": [], "data": records}
+    routes = {"/subscriptions": arm("GetSubscriptions"), "/providers/Microsoft.ResourceGraph/resources": graph_page}
+    inv, _ = scan(routes)
+    assert coverage(inv, "arm:resourceGraph.resources") == {CoverageStatus.OK}
+    assert inv.workloads == []
+    kubelet = {"kubeletidentity": {"objectId": "ECC3A68D-561D-4493-A1F5-000000000001", "resourceId": "/x/kubelet"}}
+    with_identity = [{**records[0], "properties": {**records[0]["properties"], "identityProfile": kubelet}}]
+    inv, _ = scan({**routes, "/providers/Microsoft.ResourceGraph/resources": {**graph_page, "data": with_identity}})
+    (cluster,) = inv.workloads
+    assert (cluster.kind, cluster.name, cluster.identity_ids) == (
+        ComputeKind.AKS_CLUSTER,
+        "clustername1",
+        ["ecc3a68d-561d-4493-a1f5-000000000001"],
+    )
+    assert cluster.tags == {"archv2": "", "tier": "production"} and cluster.attributes["local_accounts"] == "true"

@@ -2,7 +2,8 @@
 
 The real SDK clients (management clients, azure-core's pipeline for Graph) are pointed at
 it. A request's path names its fixture file (matched case-insensitively, as ARM matches
-ids); a ``$skiptoken`` selects a later page (``<path>@<token>.json``). ``{base}`` in a
+ids); a ``$skiptoken`` selects a later page (``<path>@<token>.json``). The one ``POST`` served
+is Resource Graph's query, whose ``$skipToken`` travels in the body's ``options``. ``{base}`` in a
 fixture becomes this server's URL, so ``nextLink`` / ``@odata.nextLink`` come back here.
 Every request is recorded; faults are answered in ARM's and Graph's own error format: a
 403 for paths under a forbidden prefix, a 429 with ``Retry-After`` for the first N
@@ -18,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+RESOURCE_GRAPH = "/providers/microsoft.resourcegraph/resources"
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "azure"
 TENANT = json.loads((FIXTURES / "tenant.json").read_text())
 
@@ -53,7 +55,9 @@ class AzureWire:
             key = "/" + str(path.relative_to(wire))[: -len(".json")]
             self._index[key.lower()] = path
 
-    def answer(self, method: str, raw_path: str, authorization: str | None) -> tuple[int, dict, dict]:
+    def answer(
+        self, method: str, raw_path: str, authorization: str | None, body: dict | None = None
+    ) -> tuple[int, dict, dict]:
         parts = urlsplit(raw_path)
         path = parts.path.rstrip("/") or "/"
         with self._lock:
@@ -63,7 +67,8 @@ class AzureWire:
                 throttle.times -= 1
         if authorization != f"Bearer {self.token}":
             return 401, {}, _error("InvalidAuthenticationToken", "missing or wrong bearer token")
-        if method != "GET":
+        resource_graph = method == "POST" and path.lower() == RESOURCE_GRAPH
+        if method != "GET" and not resource_graph:
             return 405, {}, _error("MethodNotAllowed", f"{method} is not served here")
         if any(path.lower().startswith(p.lower()) for p in self.forbidden_prefixes):
             return (
@@ -77,6 +82,8 @@ class AzureWire:
         if throttle is not None:
             return 429, {"Retry-After": throttle.retry_after}, _error("TooManyRequests", "slow down")
         token = parse_qs(parts.query).get("$skiptoken", [None])[0]
+        if resource_graph:
+            token = ((body or {}).get("options") or {}).get("$skipToken")
         fixture = self._index.get((f"{path}@{token}" if token else path).lower())
         if fixture is None:
             return 404, {}, _error("NotFound", f"no fixture for {path}")
@@ -94,7 +101,9 @@ class _Handler(BaseHTTPRequestHandler):
     wire: AzureWire
 
     def _serve(self) -> None:
-        status, headers, body = self.wire.answer(self.command, self.path, self.headers.get("Authorization"))
+        length = int(self.headers.get("Content-Length") or 0)
+        sent = json.loads(self.rfile.read(length) or b"null") if length else None
+        status, headers, body = self.wire.answer(self.command, self.path, self.headers.get("Authorization"), sent)
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.support.azure_wire import AzureWire, Call, _error
+from tests.support.azure_wire import RESOURCE_GRAPH, AzureWire, Call, _error
 
 PUBLISHED = Path(__file__).parents[2] / "fixtures" / "published"
 SERVICE_ROOTS = ("https://serviceRoot", "https://management.azure.com", "https://graph.microsoft.com")
@@ -89,14 +89,16 @@ class PublishedAzureWire(AzureWire):
                     self._links.add(("/" + urlsplit(link).path.lstrip("/")).lower())
         return served
 
-    def answer(self, method: str, raw_path: str, authorization: str | None) -> tuple[int, dict, dict]:
+    def answer(
+        self, method: str, raw_path: str, authorization: str | None, body: dict | None = None
+    ) -> tuple[int, dict, dict]:
         parts = urlsplit(raw_path)
         path = parts.path.rstrip("/") or "/"
         with self._lock:
             self.calls.append(Call(method, path, parts.query, authorization))
         if authorization != f"Bearer {self.token}":
             return 401, {}, _error("InvalidAuthenticationToken", "missing or wrong bearer token")
-        if method != "GET":
+        if method != "GET" and not (method == "POST" and path.lower() == RESOURCE_GRAPH):
             return 405, {}, _error("MethodNotAllowed", f"{method} is not served here")
         query = {k.lower() for k in parse_qs(parts.query)}
         if path.lower() in self._links and ("$skiptoken" in query or path.lower() not in self.routes):

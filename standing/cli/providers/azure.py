@@ -150,6 +150,12 @@ azure_options = click_options(
         type=_FILE,
         help="Offline: `az rest --url https://graph.microsoft.com/beta/reports/appCredentialSignInActivities`.",
     ),
+    click.option(
+        "--from-workloads",
+        type=_FILE,
+        help="Offline: compute that runs as managed identities, what `az graph query --first 1000 -q <query>` "
+        "prints for the query in docs/workloads.md (several pages merged into one JSON array).",
+    ),
 )
 _EXTRAS = (
     "from_directory_role_assignments",
@@ -160,6 +166,7 @@ _EXTRAS = (
     "from_identity_federated_credentials",
     "from_sign_in_activity",
     "from_credential_sign_in_activity",
+    "from_workloads",
     "from_role_definitions",
     "from_app_owners",
     "from_federated_credentials",
@@ -198,6 +205,7 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
             identity_federated_credentials=params["from_identity_federated_credentials"],
             sign_in_activity=params["from_sign_in_activity"],
             credential_sign_in_activity=params["from_credential_sign_in_activity"],
+            workloads=params["from_workloads"],
         )
         return import_azure(
             sp_list=params["from_sp_list"],

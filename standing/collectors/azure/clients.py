@@ -219,6 +219,11 @@ class ClientFactory:
 
         return ManagedServiceIdentityClient(self.credential, subscription_id, **self._arm_kwargs())
 
+    def resource_graph(self) -> Any:
+        from azure.mgmt.resourcegraph import ResourceGraphClient
+
+        return ResourceGraphClient(self.credential, **self._arm_kwargs())
+
     def graph(self, *, connect_retries: int = 3) -> GraphReader:
         """``connect_retries``: the first call retries a refused connection once, at once, then
         reports it; later calls ride out blips with azure-core's back-off."""

@@ -22,6 +22,7 @@ from rich.text import Text
 from standing.collectors.azure.clients import ClientFactory, GraphReader, UndeclaredRequestError
 from standing.collectors.azure.operations import AzureOperation, operation
 from standing.collectors.azure.raw import GRAPH_APP_ID, TENANT_SCOPE, RawTenant, flatten
+from standing.collectors.azure.workloads import WORKLOAD_QUERY
 from standing.core.model import CoverageEntry, CoverageStatus, Provider
 from standing.core.safe_text import printable
 
@@ -330,7 +331,29 @@ def _fetch_arm(factory: ClientFactory, log: CoverageLog, workers: int, say: Call
     out["identity_federated_credentials"] = {
         k: v for r in results for k, v in (r["identity_federated_credentials"] or {}).items()
     }
+    if subs:
+        out["workloads"] = log.attempt(
+            operation("arm:resourceGraph.resources"),
+            "/",
+            lambda: _workloads(factory, [s["subscriptionId"] for s in subs]),
+        )
+        say(f"{len(out['workloads'] or [])} workloads")
     return out
+
+
+def _workloads(factory: ClientFactory, subscriptions: list[str]) -> list[dict[str, Any]]:
+    from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
+
+    found: list[dict[str, Any]] = []
+    token: str | None = None
+    with factory.resource_graph() as client:
+        while True:
+            options = QueryRequestOptions(skip_token=token, result_format="objectArray")
+            page = client.resources(QueryRequest(subscriptions=subscriptions, query=WORKLOAD_QUERY, options=options))
+            found.extend(page.data or [])
+            token = page.skip_token
+            if not token:
+                return found
 
 
 def _dedupe(parts: Iterable[list[dict[str, Any]] | None]) -> list[dict[str, Any]]:

@@ -50,6 +50,7 @@ import standing
 from standing.collectors.azure import shapes
 from standing.collectors.azure.normalize import normalize_tenant
 from standing.collectors.azure.raw import RawTenant, flatten
+from standing.collectors.azure.workloads import WORKLOAD_QUERY
 from standing.core.errors import UserError
 from standing.core.model import CoverageEntry, CoverageStatus, Inventory, Provider, ScanMeta
 from standing.core.textfiles import read_json
@@ -72,6 +73,8 @@ _NOT_IN_EXPORTS = {
     "graph:beta.servicePrincipalSignInActivities": "sign-in activity was not imported: last use is unknown",
     "graph:beta.appCredentialSignInActivities": "credential sign-in activity was not imported: last use of "
     "secrets is unknown",
+    "arm:resourceGraph.resources": "compute was not imported: no workload runs as any identity, "
+    "so no hop through existing compute is seen",
     "graph:groups.transitiveMembers": "group members are not in these exports: roles held through groups are not seen",
 }
 _REQUIRED = {
@@ -104,7 +107,9 @@ MANAGED_IDENTITIES = "az identity list"
 IDENTITY_FEDERATED = "az identity federated-credential list --identity-name <name> --resource-group <group>"
 SP_SIGN_INS = f"az rest --url {_GRAPH}/beta/reports/servicePrincipalSignInActivities"
 CREDENTIAL_SIGN_INS = f"az rest --url {_GRAPH}/beta/reports/appCredentialSignInActivities"
+WORKLOADS = f'az graph query --first 1000 -q "{WORKLOAD_QUERY}"'
 _SOURCE = {
+    WORKLOADS: "arm:resourceGraph.resources",
     DIRECTORY_ROLES: "graph:directory.roleAssignments",
     DIRECTORY_DEFINITIONS: "graph:directory.roleDefinitions",
     DIRECTORY_INSTANCES: "graph:directory.roleAssignmentScheduleInstances",
@@ -147,6 +152,7 @@ _SHAPES: dict[str, type[shapes.Shape]] = {
     IDENTITY_FEDERATED: shapes.FederatedCredential,
     SP_SIGN_INS: shapes.ServicePrincipalSignIns,
     CREDENTIAL_SIGN_INS: shapes.CredentialSignIns,
+    WORKLOADS: shapes.ComputeResource,
     APP_OWNERS: shapes.DirectoryObject,
     FEDERATED: shapes.FederatedCredential,
     APP_ROLES: shapes.AppRoleAssignment,
@@ -163,6 +169,7 @@ _FIELDS = {
     IDENTITY_FEDERATED: ("id", "issuer"),
     SP_SIGN_INS: ("appId",),
     CREDENTIAL_SIGN_INS: ("keyId",),
+    WORKLOADS: ("id", "type"),
     APP_OWNERS: ("id",),
     FEDERATED: ("id", "issuer"),
     APP_ROLES: ("principalId", "resourceId", "appRoleId"),
@@ -228,6 +235,21 @@ def _read_keyed(path: Path, command: str) -> dict[str, list[dict[str, Any]]]:
     return {str(key): _items(str(path), value, command, where=f"{key}: ") for key, value in data.items()}
 
 
+def _read_workloads(path: Path) -> list[dict[str, Any]]:
+    """What ``az graph query`` prints (``{"data": [...], "skip_token": ...}``), or its records merged
+    into one array when there were several pages."""
+    data = _load(path)
+    if isinstance(data, dict) and "data" in data:
+        if data.get("skip_token"):
+            raise UserError(
+                str(path),
+                "holds one page of several (skip_token is set): export every page "
+                "(az graph query --skip-token <token>) and merge their data arrays into one JSON array",
+            )
+        data = data["data"]
+    return _items(str(path), data, WORKLOADS)
+
+
 def _tenant(service_principals: list[dict[str, Any]], applications: list[dict[str, Any]]) -> str | None:
     """The tenant that owns the exported apps: their service principals name it."""
     own = {a.get("appId") for a in applications}
@@ -257,6 +279,7 @@ class Extras:
     identity_federated_credentials: Path | None = None
     sign_in_activity: Path | None = None
     credential_sign_in_activity: Path | None = None
+    workloads: Path | None = None
 
     def files(self) -> list[tuple[Path, str]]:
         single = [
@@ -272,6 +295,7 @@ class Extras:
             (self.identity_federated_credentials, IDENTITY_FEDERATED),
             (self.sign_in_activity, SP_SIGN_INS),
             (self.credential_sign_in_activity, CREDENTIAL_SIGN_INS),
+            (self.workloads, WORKLOADS),
         ]
         return (
             [(p, c) for p, c in single if p is not None]
@@ -326,6 +350,7 @@ def import_exports(
     members = _read_keyed(extras.group_members, GROUP_MEMBERS) if extras.group_members else None
     lists = {command: _read_list(path, command) for path, command in extras.files() if command in _LISTS}
     identities = lists.get(MANAGED_IDENTITIES)
+    workloads = _read_workloads(extras.workloads) if extras.workloads else None
     identity_federated = (
         _by_id(_read_keyed(extras.identity_federated_credentials, IDENTITY_FEDERATED), identities or [])
         if extras.identity_federated_credentials
@@ -381,6 +406,7 @@ def import_exports(
         identity_federated_credentials=identity_federated,
         sp_sign_ins=lists.get(SP_SIGN_INS),
         credential_sign_ins=lists.get(CREDENTIAL_SIGN_INS),
+        workloads=workloads,
         coverage=coverage,
     )
 

@@ -3,7 +3,9 @@
 One list is the source of truth for three things that must agree: the requests the
 collector sends (a pipeline guard refuses any other method or path, see ``clients.py``),
 the permissions docs/azure.md lists, and the read-only test, which holds every request seen on
-the wire against it. Every operation is an HTTP ``GET``.
+the wire against it. Every operation is an HTTP ``GET`` but one: Resource Graph's query is a
+``POST`` that only reads (its body is a KQL query), declared with its method so no other
+``POST`` passes the guard.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class AzureOperation:
     permission: str
     """Graph application permission or ARM action that allows the read."""
     why: str
+    method: str = "GET"
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -49,8 +52,8 @@ def _graph(name: str, path: str, permission: str, why: str) -> AzureOperation:
     return AzureOperation(api=Api.GRAPH, name=f"graph:{name}", path=path, permission=permission, why=why)
 
 
-def _arm(name: str, path: str, permission: str, why: str) -> AzureOperation:
-    return AzureOperation(api=Api.ARM, name=f"arm:{name}", path=path, permission=permission, why=why)
+def _arm(name: str, path: str, permission: str, why: str, method: str = "GET") -> AzureOperation:
+    return AzureOperation(api=Api.ARM, name=f"arm:{name}", path=path, permission=permission, why=why, method=method)
 
 
 OPERATIONS: tuple[AzureOperation, ...] = (
@@ -177,9 +180,19 @@ OPERATIONS: tuple[AzureOperation, ...] = (
         "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
         "federated credentials of each user-assigned identity",
     ),
+    _arm(
+        "resourceGraph.resources",
+        "/providers/Microsoft.ResourceGraph/resources",
+        "Microsoft.Compute/virtualMachines/read, Microsoft.Web/sites/read, "
+        "Microsoft.ContainerService/managedClusters/read, Microsoft.Automation/automationAccounts/read, "
+        "Microsoft.Logic/workflows/read",
+        "compute that runs as a managed identity (VMs, web and function apps, AKS, Automation, Logic Apps): "
+        "one Resource Graph query, which returns only what these reads allow",
+        method="POST",
+    ),
 )
 
-READ_METHODS = frozenset({"GET"})
+READ_METHODS = frozenset({"GET", "POST"})
 
 
 def operation(name: str) -> AzureOperation:
@@ -194,7 +207,7 @@ def declared(method: str, path: str) -> AzureOperation | None:
     """The operation a request is, if it is a declared read."""
     if method.upper() not in READ_METHODS:
         return None
-    return next((op for op in OPERATIONS if op.matches(path)), None)
+    return next((op for op in OPERATIONS if op.method == method.upper() and op.matches(path)), None)
 
 
 def graph_permissions() -> list[str]:
@@ -202,4 +215,4 @@ def graph_permissions() -> list[str]:
 
 
 def arm_actions() -> list[str]:
-    return sorted({op.permission for op in OPERATIONS if op.api is Api.ARM})
+    return sorted({p.strip() for op in OPERATIONS if op.api is Api.ARM for p in op.permission.split(",")})

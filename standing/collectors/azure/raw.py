@@ -51,6 +51,10 @@ class RawTenant(BaseModel):
     group_members: dict[str, list[dict[str, Any]]] | None = Field(
         default=None, description="object id of a group holding an ARM role -> its transitive members"
     )
+    workloads: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="compute records as Resource Graph returns them (id, type, kind, location, identity, properties)",
+    )
     coverage: list[CoverageEntry] = Field(default_factory=list)
 
 

@@ -161,6 +161,50 @@ class ManagedIdentity(Shape):
     name: Text = None
 
 
+class AssignedIdentity(Shape):
+    principalId: Text = None
+
+
+class KubeletIdentity(Shape):
+    objectId: Text = None
+    resourceId: Text = None
+
+
+class IdentityProfile(Shape):
+    kubeletidentity: KubeletIdentity | None = None
+
+
+class ResourceIdentity(Shape):
+    type: Text = None
+    principalId: Text = None
+    userAssignedIdentities: dict[str, AssignedIdentity | None] | None = None
+
+
+class ComputeProperties(Shape):
+    """The properties ``collectors/azure/workloads.py`` reads; the rest pass through."""
+
+    state: Text = None
+    provisioningState: Text = None
+    defaultHostName: Text = None
+    httpsOnly: StrictBool | None = None
+    disableLocalAccounts: StrictBool | None = None
+    identityProfile: IdentityProfile | None = None
+
+
+class ComputeResource(Shape):
+    """One record of ``az graph query`` (Resource Graph) over the compute types."""
+
+    id: StrictStr
+    type: StrictStr
+    name: Text = None
+    kind: Text = None
+    location: Text = None
+    subscriptionId: Text = None
+    tags: dict[str, StrictStr] | None = None
+    identity: ResourceIdentity | None = None
+    properties: ComputeProperties | None = None
+
+
 class SignIn(Shape):
     lastSignInDateTime: Time | None = None
 
