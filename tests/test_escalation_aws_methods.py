@@ -72,47 +72,32 @@ def test_a_role_trusting_another_service_is_no_pass_role_target():
     assert ("launcher", "ec2-role") not in found
 
 
-ON_OTHERS_CASES = {
-    "iam-002": ("user", "iam:CreateAccessKey"),
-    "iam-004": ("user", "iam:CreateLoginProfile"),
-    "iam-006": ("user", "iam:UpdateLoginProfile"),
-    "iam-012": ("role", "iam:UpdateAssumeRolePolicy"),
+# method: (action, kind of the actor, kind of the identity acted on, acted on itself)
+SINGLE_ACTION_CASES = {
+    "iam-002": ("iam:CreateAccessKey", "user", "user", False),
+    "iam-004": ("iam:CreateLoginProfile", "user", "user", False),
+    "iam-006": ("iam:UpdateLoginProfile", "user", "user", False),
+    "iam-012": ("iam:UpdateAssumeRolePolicy", "user", "role", False),
+    "iam-005": ("iam:PutRolePolicy", "role", "role", True),
+    "iam-007": ("iam:PutUserPolicy", "user", "user", True),
+    "iam-008": ("iam:AttachUserPolicy", "user", "user", True),
+    "iam-009": ("iam:AttachRolePolicy", "role", "role", True),
 }
 
 
-@pytest.mark.parametrize("method_id", sorted(ON_OTHERS_CASES))
-def test_credential_and_trust_methods_on_another_identity_and_their_near_miss(method_id):
-    kind, action = ON_OTHERS_CASES[method_id]
-    victim = user("victim") if kind == "user" else role("victim")
-    actor, near = user("actor"), user("near-miss")
+@pytest.mark.parametrize("method_id", sorted(SINGLE_ACTION_CASES))
+def test_single_action_method_and_its_near_miss_limited_to_someone_else(method_id):
+    action, actor_kind, target_kind, on_itself = SINGLE_ACTION_CASES[method_id]
+    make = {"user": user, "role": role}
+    actor, near = make[actor_kind]("actor"), make[actor_kind]("near-miss")
+    acted_on = "actor" if on_itself else "victim"
     found = hops_by_method(
-        victim,
-        *with_policy(actor, "Act", allow(action, arn(kind, "victim"))),
-        *with_policy(near, "NearAct", allow(action, arn(kind, "bystander"))),  # limited to someone else
+        *([] if on_itself else [make[target_kind]("victim")]),
+        *with_policy(actor, "Act", allow(action, arn(target_kind, acted_on))),
+        *with_policy(near, "NearAct", allow(action, arn(target_kind, "bystander"))),
     )
-    assert found[("actor", "victim")].method == method_id
+    assert found[("actor", "ADMIN" if on_itself else "victim")].method == method_id
     assert not any(src == "near-miss" for src, _ in found)
-
-
-SELF_CASES = {
-    "iam-005": ("role", "iam:PutRolePolicy"),
-    "iam-007": ("user", "iam:PutUserPolicy"),
-    "iam-008": ("user", "iam:AttachUserPolicy"),
-    "iam-009": ("role", "iam:AttachRolePolicy"),
-}
-
-
-@pytest.mark.parametrize("method_id", sorted(SELF_CASES))
-def test_policy_on_itself_and_its_near_miss_on_another(method_id):
-    kind, action = SELF_CASES[method_id]
-    make = user if kind == "user" else role
-    actor, near = make("actor"), make("near-miss")
-    found = hops_by_method(
-        *with_policy(actor, "Self", allow(action, arn(kind, "actor"))),
-        *with_policy(near, "Other", allow(action, arn(kind, "someone-else"))),
-    )
-    assert found[("actor", "ADMIN")].method == method_id
-    assert ("near-miss", "ADMIN") not in found
 
 
 @pytest.mark.parametrize("method_id, action", [("iam-010", "iam:AttachGroupPolicy"), ("iam-011", "iam:PutGroupPolicy")])

@@ -71,6 +71,10 @@ _ON_OTHERS_METHODS = {
     "iam:UpdateAssumeRolePolicy": "iam-012",
 }
 _ASSUME_METHOD = "sts-001"
+_VERSION_ACTIONS = (
+    ("iam:CreatePolicyVersion", "iam-001", "rewrite its own permissions", False),
+    ("iam:SetDefaultPolicyVersion", "aws-iam-001", "make an older version the default, if one grants more", True),
+)
 
 
 def _assume_reason(verdict: Verdict, role_name: str, admitted: str) -> str:
@@ -271,41 +275,22 @@ class _AwsHops:
                     method_id,
                 )
                 return
-        if policy.may("iam:CreatePolicyVersion"):
-            # A new default version of a customer-managed policy it holds rewrites its own rights.
-            for grant in self.graph.standing_grants_of(source.id):
-                held = grant.role_id
-                if ":policy/" not in held or held.split(":")[4] != source.account:
-                    continue  # inline, or AWS-managed (which nobody can version)
-                verdict = policy.allows("iam:CreatePolicyVersion", held)
+        # A customer-managed policy it holds is its own to rewrite: a new default version
+        # (iam-001), or an older version made the default again (aws-iam-001: which versions
+        # exist is not collected, so the hop is conditional on one granting more).
+        for action, method_id, effect, always_conditional in _VERSION_ACTIONS:
+            if not policy.may(action):
+                continue
+            for held in self._held_policies(source):
+                verdict = policy.allows(action, held)
                 if verdict is not None:
                     yield Hop(
                         source.id,
                         ADMIN_SINK,
                         HopKind.SELF_POLICY,
-                        f"{verdict.describe('iam:CreatePolicyVersion', held)}, a policy it holds: "
-                        "it can rewrite its own permissions",
-                        verdict.conditional,
-                        "iam-001",
-                    )
-                    return
-        if policy.may("iam:SetDefaultPolicyVersion"):
-            # An older version of a customer-managed policy it holds may grant more; which versions
-            # exist is not collected, so the hop is conditional on one doing so.
-            for grant in self.graph.standing_grants_of(source.id):
-                held = grant.role_id
-                if ":policy/" not in held or held.split(":")[4] != source.account:
-                    continue
-                verdict = policy.allows("iam:SetDefaultPolicyVersion", held)
-                if verdict is not None:
-                    yield Hop(
-                        source.id,
-                        ADMIN_SINK,
-                        HopKind.SELF_POLICY,
-                        f"{verdict.describe('iam:SetDefaultPolicyVersion', held)}, a policy it holds: "
-                        "it can make an older version the default, if one grants more",
-                        True,
-                        "aws-iam-001",
+                        f"{verdict.describe(action, held)}, a policy it holds: it can {effect}",
+                        verdict.conditional or always_conditional,
+                        method_id,
                     )
                     return
         for group_id in self.graph.groups_of(source.id):
@@ -335,6 +320,14 @@ class _AwsHops:
                         "iam-013",
                     )
                     return
+
+    def _held_policies(self, source: Identity) -> list[str]:
+        """Customer-managed policies of its own account it holds (inline and AWS-managed ones nobody can version)."""
+        return [
+            g.role_id
+            for g in self.graph.standing_grants_of(source.id)
+            if ":policy/" in g.role_id and g.role_id.split(":")[4] == source.account
+        ]
 
     def _admin_groups(self, account: str) -> list[str]:
         if account not in self._admin_group_cache:

@@ -51,8 +51,7 @@ def _iam(mid: str, hop: str, actions: tuple[str, ...], summary: str, test: str) 
     return _method(mid, hop, actions, summary, f"{_IAM_TESTS}::{test}")
 
 
-_OTHERS = "test_credential_and_trust_methods_on_another_identity_and_their_near_miss"
-_SELF = "test_policy_on_itself_and_its_near_miss_on_another"
+_SINGLE = "test_single_action_method_and_its_near_miss_limited_to_someone_else"
 _GROUP = "test_policy_on_its_own_group_and_its_near_miss_on_another_group"
 _VERSION = "test_versioning_a_policy_it_holds_and_its_near_miss_on_one_it_does_not"
 
@@ -83,48 +82,56 @@ METHODS: tuple[EscalationMethod, ...] = (
         "create-credentials",
         ("iam:CreateAccessKey",),
         "creates an access key for another user",
-        f"{_OTHERS}[iam-002]",
+        f"{_SINGLE}[iam-002]",
     ),
     _iam(
         "iam-004",
         "create-credentials",
         ("iam:CreateLoginProfile",),
         "creates a console password for another user",
-        f"{_OTHERS}[iam-004]",
+        f"{_SINGLE}[iam-004]",
     ),
     _iam(
         "iam-006",
         "create-credentials",
         ("iam:UpdateLoginProfile",),
         "changes another user's console password",
-        f"{_OTHERS}[iam-006]",
+        f"{_SINGLE}[iam-006]",
     ),
     _iam(
         "iam-012",
         "rewrite-trust",
         ("iam:UpdateAssumeRolePolicy",),
         "rewrites a role's trust policy to name itself, then assumes it",
-        f"{_OTHERS}[iam-012]",
+        f"{_SINGLE}[iam-012]",
     ),
     _iam(
-        "iam-005", "self-policy", ("iam:PutRolePolicy",), "writes an inline policy on its own role", f"{_SELF}[iam-005]"
+        "iam-005",
+        "self-policy",
+        ("iam:PutRolePolicy",),
+        "writes an inline policy on its own role",
+        f"{_SINGLE}[iam-005]",
     ),
     _iam(
-        "iam-007", "self-policy", ("iam:PutUserPolicy",), "writes an inline policy on its own user", f"{_SELF}[iam-007]"
+        "iam-007",
+        "self-policy",
+        ("iam:PutUserPolicy",),
+        "writes an inline policy on its own user",
+        f"{_SINGLE}[iam-007]",
     ),
     _iam(
         "iam-008",
         "self-policy",
         ("iam:AttachUserPolicy",),
         "attaches a managed policy to its own user",
-        f"{_SELF}[iam-008]",
+        f"{_SINGLE}[iam-008]",
     ),
     _iam(
         "iam-009",
         "self-policy",
         ("iam:AttachRolePolicy",),
         "attaches a managed policy to its own role",
-        f"{_SELF}[iam-009]",
+        f"{_SINGLE}[iam-009]",
     ),
     _iam(
         "iam-010",
