@@ -36,6 +36,8 @@ PASS_ROLE_CASES = {
     "glue-001": ("glue.amazonaws.com", ["glue:CreateDevEndpoint"]),
     "glue-003": ("glue.amazonaws.com", ["glue:CreateJob", "glue:StartJobRun"]),
     "sagemaker-001": ("sagemaker.amazonaws.com", ["sagemaker:CreateNotebookInstance"]),
+    "sagemaker-002": ("sagemaker.amazonaws.com", ["sagemaker:CreateTrainingJob"]),
+    "aws-sagemaker-001": ("sagemaker.amazonaws.com", ["sagemaker:CreateProcessingJob"]),
     "cloudformation-001": ("cloudformation.amazonaws.com", ["cloudformation:CreateStack"]),
     "codebuild-001": ("codebuild.amazonaws.com", ["codebuild:CreateProject", "codebuild:StartBuild"]),
     "datapipeline-001": (

@@ -47,7 +47,11 @@ _LAUNCHERS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("glue-001", ("glue:CreateDevEndpoint",)),
         ("glue-003", ("glue:CreateJob", "glue:StartJobRun")),
     ),
-    "sagemaker.amazonaws.com": (("sagemaker-001", ("sagemaker:CreateNotebookInstance",)),),
+    "sagemaker.amazonaws.com": (
+        ("sagemaker-001", ("sagemaker:CreateNotebookInstance",)),
+        ("sagemaker-002", ("sagemaker:CreateTrainingJob",)),
+        ("aws-sagemaker-001", ("sagemaker:CreateProcessingJob",)),
+    ),
     "cloudformation.amazonaws.com": (("cloudformation-001", ("cloudformation:CreateStack",)),),
     "codebuild.amazonaws.com": (("codebuild-001", ("codebuild:CreateProject", "codebuild:StartBuild")),),
     "datapipeline.amazonaws.com": (

@@ -180,6 +180,8 @@ METHODS: tuple[EscalationMethod, ...] = (
     _pass_role(
         "sagemaker-001", ("sagemaker:CreateNotebookInstance",), "creates a notebook instance running as the role"
     ),
+    _pass_role("sagemaker-002", ("sagemaker:CreateTrainingJob",), "creates a training job running as the role"),
+    _pass_role("aws-sagemaker-001", ("sagemaker:CreateProcessingJob",), "creates a processing job running as the role"),
     _pass_role("cloudformation-001", ("cloudformation:CreateStack",), "creates a stack applied as the role"),
     _pass_role(
         "codebuild-001",
