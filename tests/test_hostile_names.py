@@ -219,7 +219,11 @@ def test_findings_and_plans_json_keep_every_name_exactly_with_no_raw_character(r
 
 def _fences(plans: list[dict[str, Any]]) -> int:
     return sum(
-        len(p["verify"]) + len(p["iac"]) + len(p["aws_policies"]) + sum(1 for c in p["controls"] if c.get("query"))
+        len(p["verify"])
+        + len(p["iac"])
+        + len(p["aws_policies"])
+        + sum(1 for c in p["controls"] if c.get("query"))
+        + (1 if (p.get("cut") or {}).get("policy") else 0)  # the Deny that cuts a path to admin
         for p in plans
     )
 

@@ -24,7 +24,7 @@ def allow(action, resource="*", **extra):
         ([allow(["iam:*"])], PrivilegeLevel.PRIVILEGE_MANAGEMENT),
         ([allow(["IAM:attachrolepolicy"])], PrivilegeLevel.PRIVILEGE_MANAGEMENT),  # case-insensitive
         ([allow("iam:CreateAccessKey")], PrivilegeLevel.PRIVILEGE_MANAGEMENT),
-        ([allow("iam:Pass*")], PrivilegeLevel.PRIVILEGE_MANAGEMENT),
+        ([allow("iam:Pass*")], PrivilegeLevel.WRITE),  # passing a role is a hop, not a grant
         ([allow("iam:PutRolePolicy", "arn:aws:iam::1:role/app-*")], PrivilegeLevel.WRITE),
         ([allow("iam:PutRolePolicy", "arn:aws:iam::1:role/*")], PrivilegeLevel.PRIVILEGE_MANAGEMENT),
         ([allow("iam:Get*"), allow("iam:List*")], PrivilegeLevel.READ),

@@ -16,6 +16,8 @@ from standing.core.trust_conditions import (
     ConditionDialect,
     Match,
     SourceCondition,
+    aws_needs_session,
+    aws_settled,
     federated_credential_block,
     parse_aws_condition,
     parse_azure_federated_credential,
@@ -314,3 +316,34 @@ def test_a_copied_trust_reads_its_own_conditions_not_the_originals():
     assert not open_trust.condition.conditional
     pinned = open_trust.model_copy(update={"conditions": {"StringEquals": {"sts:ExternalId": "x"}}})
     assert pinned.condition.conditional and not open_trust.condition.conditional
+
+
+def test_settled_drops_activations_already_past_and_keeps_what_is_still_open():
+    as_of = datetime(2026, 6, 1, tzinfo=UTC)
+    block = {
+        "DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"},
+        "Bool": {"aws:MultiFactorAuthPresent": "true"},
+    }
+    assert aws_settled(block, as_of) == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    later = {"DateGreaterThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}}
+    assert aws_settled(later, as_of) == later  # an activation still to come is a condition
+    token = {"DateGreaterThan": {"aws:TokenIssueTime": "2026-01-01T00:00:00Z"}}
+    assert aws_settled(token, as_of) == token  # a session's age is not the request's time
+    key_only = {"Null": {"aws:TokenIssueTime": "true"}}
+    assert aws_settled(key_only, as_of, long_term=True) == {}
+    assert aws_settled(key_only, as_of, long_term=False) == key_only
+
+
+@pytest.mark.parametrize(
+    "block, needs",
+    [
+        ({"Null": {"aws:TokenIssueTime": "true"}}, False),
+        ({"Null": {"aws:TokenIssueTime": "false"}}, True),
+        ({"DateGreaterThan": {"aws:TokenIssueTime": "2026-01-01T00:00:00Z"}}, True),
+        ({"DateGreaterThanIfExists": {"aws:TokenIssueTime": "2026-01-01T00:00:00Z"}}, None),
+        ({"DateNotEquals": {"aws:TokenIssueTime": "2026-01-01T00:00:00Z"}}, None),  # a missing key passes
+        ({"Bool": {"aws:MultiFactorAuthPresent": "true"}}, None),
+    ],
+)
+def test_which_credentials_a_token_issue_time_condition_needs(block, needs):
+    assert aws_needs_session(block) is needs

@@ -69,7 +69,7 @@ class TargetMatcher:
         same one ``allows`` would reach, and the full check per target is skipped.
         """
         relevant = policy._relevant(action)
-        plain = policy.boundary is None and all(s.allow and not s.conditional for s in relevant)
+        plain = not policy.caps and all(s.allow and not s.conditional for s in relevant)
         seen: set[str] = {skip}
         for stmt in relevant:
             if not stmt.allow:

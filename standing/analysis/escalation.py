@@ -222,17 +222,24 @@ class _AwsHops:
             if not can_launch:
                 continue
             key = ("launchable", source.account)
+            # An iam:PassedToService condition decides which launchers the role may go to.
+            gated = any(s.passed_to for s in policy._relevant("iam:PassRole"))
             for role, passing in self._targets(source, "iam:PassRole", key, candidates[source.account]):
-                usable = sorted(launchable[role.id] & can_launch.keys())
+                usable = [
+                    (s, p)
+                    for s in sorted(launchable[role.id] & can_launch.keys())
+                    if (p := policy.allows("iam:PassRole", role.id, service=s) if gated else passing) is not None
+                ]
                 if not usable:
                     continue
-                method_id, actions, verdicts = can_launch[usable[0]]
+                service, passing = usable[0]
+                method_id, actions, verdicts = can_launch[service]
                 launch = " and ".join(v.describe(a, "*") for a, v in zip(actions, verdicts, strict=True))
                 yield Hop(
                     source.id,
                     role.id,
                     HopKind.PASS_ROLE,
-                    f"{passing.describe('iam:PassRole', role.name)} and {launch}; {role.name} trusts {usable[0]}",
+                    f"{passing.describe('iam:PassRole', role.name)} and {launch}; {role.name} trusts {service}",
                     passing.conditional or any(v.conditional for v in verdicts),
                     method_id,
                 )

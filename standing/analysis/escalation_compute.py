@@ -122,6 +122,9 @@ ROUTES: tuple[ComputeRoute, ...] = (
     ),
 )
 
+# Where a route also passes the role, the service it is passed to (for iam:PassedToService).
+_PASSED_TO = {ComputeKind.ECS_SERVICE: "ecs-tasks.amazonaws.com"}
+
 _NOUNS = {
     ComputeKind.LAMBDA_FUNCTION: "function",
     ComputeKind.EC2_INSTANCE: "instance",
@@ -231,7 +234,7 @@ class _ComputeHops:
                 continue
             passing: list[tuple[str, str, Verdict]] = []
             if route.pass_role:
-                if (verdict := policy.allows("iam:PassRole", role_id)) is None:
+                if (verdict := policy.allows("iam:PassRole", role_id, service=_PASSED_TO[route.kind])) is None:
                     continue
                 passing.append(("iam:PassRole", role.name, verdict))
             found = verdicts + passing

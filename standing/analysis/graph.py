@@ -36,6 +36,7 @@ from standing.core.model import (
     Identity,
     IdentityKind,
     Inventory,
+    Provider,
     Role,
     Scope,
     ScopeKind,
@@ -83,9 +84,9 @@ class PrivilegeGraph:
             lapsed = bool(trust.conditions) and trust.condition.lapsed(self.as_of)
             (self._lapsed if lapsed else self._trusts).setdefault(trust.target_id, []).append(trust)
         self._privilege: dict[str, PrivilegeAssessment] = {}
-        self._contributions: dict[str, Contribution] = {}
+        self._contributions: dict[tuple[str, bool | None], Contribution] = {}
         self._policy_sets: dict[str, PolicySet] = {}
-        self._role_statements: dict[str, tuple[Statement, ...]] = {}
+        self._role_statements: dict[tuple[str, bool | None], tuple[Statement, ...]] = {}
         self._relevance: dict[str, dict[int, tuple[Statement, ...]]] = {}
         self._workloads: dict[str, WorkloadJudgement] = {}
 
@@ -203,28 +204,33 @@ class PrivilegeGraph:
         """The identity's standing AWS statements (and boundary), parsed once per policy."""
         if identity_id not in self._policy_sets:
             identity = self.identity(identity_id)
-            chunks = tuple(self._statements_of(g.role_id) for g in self.standing_grants_of(identity_id))
+            held = _long_term(identity)
+            chunks = tuple(self._statements_of(g.role_id, held) for g in self.standing_grants_of(identity_id))
             boundary = (
-                self._statements_of(identity.permissions_boundary)
+                self._statements_of(identity.permissions_boundary, held)
                 if identity is not None and identity.permissions_boundary
                 else None
             )
             self._policy_sets[identity_id] = PolicySet(chunks=chunks, boundary=boundary, shared=self._relevance)
         return self._policy_sets[identity_id]
 
-    def _statements_of(self, role_id: str) -> tuple[Statement, ...]:
-        if role_id not in self._role_statements:
+    def _statements_of(self, role_id: str, long_term: bool | None = None) -> tuple[Statement, ...]:
+        if (role_id, long_term) not in self._role_statements:
             role = self.role(role_id)
-            self._role_statements[role_id] = (
-                statements(((role.name, d) for d in role.documents), as_of=self.as_of) if role else ()
+            self._role_statements[role_id, long_term] = (
+                statements(((role.name, d) for d in role.documents), as_of=self.as_of, long_term=long_term)
+                if role
+                else ()
             )
-        return self._role_statements[role_id]
+        return self._role_statements[role_id, long_term]
 
-    def _contribution(self, role: Role) -> Contribution:
-        """A policy's part in any identity's privilege, parsed once however many hold it."""
-        if role.id not in self._contributions:
-            self._contributions[role.id] = contribution(role.name, role.documents, as_of=self.as_of)
-        return self._contributions[role.id]
+    def _contribution(self, role: Role, long_term: bool | None = None) -> Contribution:
+        """A policy's part in any identity's privilege, parsed once however many (of a kind) hold it."""
+        if (role.id, long_term) not in self._contributions:
+            self._contributions[role.id, long_term] = contribution(
+                role.name, role.documents, as_of=self.as_of, long_term=long_term
+            )
+        return self._contributions[role.id, long_term]
 
     def _assess(self, identity_id: str) -> PrivilegeAssessment:
         identity = self.identity(identity_id)
@@ -240,8 +246,16 @@ class PrivilegeGraph:
         judge = profile(identity.provider).assess
         if judge is not None:
             return judge(held)
-        assessment = combine(self._contribution(role) for _, role in held)
+        signs = _long_term(identity)
+        assessment = combine(self._contribution(role, signs) for _, role in held)
         boundary = self.role(identity.permissions_boundary) if identity.permissions_boundary else None
         if boundary is not None:
-            assessment = cap(assessment, combine([self._contribution(boundary)]))
+            assessment = cap(assessment, combine([self._contribution(boundary, signs)]))
         return assessment
+
+
+def _long_term(identity: Identity | None) -> bool | None:
+    """How an AWS identity signs: a user with a long-term key, a role always with a session."""
+    if identity is None or identity.provider is not Provider.AWS:
+        return None
+    return {IdentityKind.USER: True, IdentityKind.ROLE: False}.get(identity.kind)

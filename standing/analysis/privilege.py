@@ -3,14 +3,20 @@
 The scale is the one leadership and remediation care about: can it do anything (admin),
 can it grant itself more (privilege management, i.e. IAM write on every resource), can it
 change things (write), or only look (read). Deny statements without conditions that cover
-every resource are honoured; conditional denies are not, because whether they bite depends
-on request context we do not have. A statement whose condition can never hold at the scan's
-as-of (a ``DateLessThan aws:CurrentTime`` already past) is inert: it grants nothing.
+every resource are honoured (``Action``, or ``NotAction``: every action but those); conditional
+denies are not, because whether they bite depends on request context we do not have. A
+statement whose condition can never hold at the scan's as-of (a ``DateLessThan
+aws:CurrentTime`` already past) is inert: it grants nothing; one whose only condition is
+settled for good (a ``DateGreaterThan`` already past) is read as unconditional.
+
+``iam:PassRole`` alone is not privilege management: handing a role to a service matters only
+when the holder can also launch that service and the role trusts it, which is an escalation
+hop judged per role (``analysis.escalation``). The level is what the rest of the policy grants.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +25,7 @@ from functools import lru_cache
 from typing import Any
 
 from standing.analysis import catalogue
-from standing.analysis.aws_policy import inert
+from standing.analysis.aws_policy import glob, inert, open_conditions
 from standing.analysis.catalogue import AccessLevel, CatalogueAction
 
 
@@ -75,8 +81,13 @@ def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _matches(patterns: list[str], action: CatalogueAction) -> bool:
-    name = action.qualified.lower()
-    return any(fnmatch.fnmatchcase(name, p.lower() if ":" in p else "*:*") for p in patterns)
+    return _hit(tuple(p.lower() if ":" in p else "*:*" for p in patterns), action.qualified.lower())
+
+
+@lru_cache(maxsize=65536)
+def _hit(patterns: tuple[str, ...], name: str) -> bool:
+    """Whether a lower-cased action name matches one of lower-cased IAM action globs."""
+    return any(re.match(glob(p), name) for p in patterns)
 
 
 @dataclass
@@ -88,17 +99,32 @@ class _Allowed:
 
 
 _IAM_WRITE = (AccessLevel.WRITE, AccessLevel.PERMISSIONS_MANAGEMENT)
+# IAM "write" actions that grant nothing by themselves: passing a role is a hop, not a grant.
+_ONLY_A_HOP = frozenset({"iam:passrole"})
+
+
+def _grants_privilege(action: CatalogueAction) -> bool:
+    return (
+        action.service == "iam"
+        and bool(action.levels & set(_IAM_WRITE))
+        and action.qualified.lower() not in _ONLY_A_HOP
+    )
 
 
 def _iam_write_actions() -> tuple[CatalogueAction, ...]:
-    return tuple(a for a in catalogue.service_actions("iam") if a.levels & set(_IAM_WRITE))
+    return tuple(a for a in catalogue.service_actions("iam") if _grants_privilege(a))
 
 
 def assess_aws_policies(
-    named_documents: Iterable[tuple[str, dict[str, Any]]], *, as_of: datetime | None = None
+    named_documents: Iterable[tuple[str, dict[str, Any]]],
+    *,
+    as_of: datetime | None = None,
+    long_term: bool | None = None,
 ) -> PrivilegeAssessment:
     """Combine every policy an identity holds: what one allows, another's deny can take away."""
-    return combine([contribution(name, [document], as_of=as_of) for name, document in named_documents])
+    return combine(
+        [contribution(name, [document], as_of=as_of, long_term=long_term) for name, document in named_documents]
+    )
 
 
 @dataclass(frozen=True)
@@ -110,23 +136,31 @@ class Contribution:
 
     allowed: _Allowed
     denied: tuple[str, ...]
+    denied_except: tuple[tuple[str, ...], ...] = ()  # Deny NotAction: every action but these
 
 
-def contribution(name: str, documents: Iterable[dict[str, Any]], *, as_of: datetime | None = None) -> Contribution:
-    """With ``as_of``, statements whose condition can never hold again are left out (inert)."""
+def contribution(
+    name: str, documents: Iterable[dict[str, Any]], *, as_of: datetime | None = None, long_term: bool | None = None
+) -> Contribution:
+    """With ``as_of``, statements whose condition can never hold again are left out (inert);
+    ``long_term`` says whether the holder signs with a long-term key (see ``aws_policy.inert``)."""
     allowed = _Allowed()
     denied: list[str] = []
+    denied_except: list[tuple[str, ...]] = []
     for document in documents:
         for stmt in _statements(document):
-            if as_of is not None and inert(stmt, as_of):
+            if as_of is not None and inert(stmt, as_of, long_term=long_term):
                 continue
             effect = stmt.get("Effect")
             resources = [str(r) for r in _as_list(stmt.get("Resource"))]
             broad = any(_is_broad(r) for r in resources) or "NotResource" in stmt
             actions = [str(a) for a in _as_list(stmt.get("Action"))]
             if effect == "Deny":
-                if broad and "Condition" not in stmt:
-                    denied.extend(actions)
+                if broad and not open_conditions(stmt, as_of, long_term=long_term):
+                    if "NotAction" in stmt:
+                        denied_except.append(tuple(str(a) for a in _as_list(stmt.get("NotAction"))))
+                    else:
+                        denied.extend(actions)
                 continue
             if effect != "Allow":
                 continue
@@ -135,20 +169,39 @@ def contribution(name: str, documents: Iterable[dict[str, Any]], *, as_of: datet
                 continue
             for pattern in actions:
                 _allow(name, pattern, broad, allowed)
-    return Contribution(allowed, tuple(denied))
+    return Contribution(allowed, tuple(denied), tuple(denied_except))
 
 
 def combine(parts: Iterable[Contribution]) -> PrivilegeAssessment:
     allowed = _Allowed()
-    denied: list[str] = []
+    denies = _Denies()
     for part in parts:
         allowed.admin.extend(part.allowed.admin)
         for action, policy in part.allowed.iam_write.items():
             allowed.iam_write.setdefault(action, policy)
         allowed.writes.extend(part.allowed.writes)
         allowed.reads.extend(part.allowed.reads)
-        denied.extend(part.denied)
-    return _judge(allowed, denied)
+        denies.patterns.extend(part.denied)
+        denies.all_but.extend(part.denied_except)
+    return _judge(allowed, denies)
+
+
+@dataclass
+class _Denies:
+    """Firm denies on every resource: actions named, and "all but" lists from ``NotAction``."""
+
+    patterns: list[str] = field(default_factory=list)
+    all_but: list[tuple[str, ...]] = field(default_factory=list)
+
+    def __call__(self, qualified: str) -> bool:
+        name = qualified.lower()
+        if _hit(_lowered(self.patterns), name):
+            return True
+        return any(not _hit(_lowered(kept), name) for kept in self.all_but)
+
+
+def _lowered(patterns: Iterable[str]) -> tuple[str, ...]:
+    return tuple("*:*" if p.strip() == "*" else p.lower() for p in patterns)
 
 
 def _allow(policy: str, pattern: str, broad: bool, allowed: _Allowed) -> None:
@@ -172,7 +225,7 @@ def _allow(policy: str, pattern: str, broad: bool, allowed: _Allowed) -> None:
 def _profile(pattern: str) -> tuple[tuple[str, ...], bool, bool]:
     """(IAM write actions it matches, whether it matches any mutating action, any action at all)."""
     matched = catalogue.expand(pattern)
-    iam_write = tuple(a.qualified for a in matched if a.service == "iam" and a.levels & set(_IAM_WRITE))
+    iam_write = tuple(a.qualified for a in matched if _grants_privilege(a))
     return iam_write, any(a.mutating for a in matched), bool(matched)
 
 
@@ -189,13 +242,15 @@ def _allow_not_action(policy: str, stmt: dict[str, Any], broad: bool, allowed: _
         allowed.writes.append(f"{policy} allows every action except {', '.join(excluded)}")
 
 
-def _judge(allowed: _Allowed, denied: list[str]) -> PrivilegeAssessment:
-    iam_write = {a: p for a, p in allowed.iam_write.items() if not _denied(a, denied)}
+def _judge(allowed: _Allowed, denied: _Denies) -> PrivilegeAssessment:
+    if any(p.strip() in ("*", "*:*") for p in denied.patterns):
+        return NONE  # a firm Deny of every action on every resource: nothing is left
+    iam_write = {a: p for a, p in allowed.iam_write.items() if not denied(a)}
     if allowed.admin:
-        denied_iam = [a for a in _iam_write_actions() if _denied(a.qualified, denied)]
-        if not denied_iam:
+        denied_iam = [a for a in _iam_write_actions() if denied(a.qualified)]
+        if not denied_iam and not denied.all_but:
             return PrivilegeAssessment(PrivilegeLevel.ADMIN, tuple(allowed.admin))
-        iam_write.update({a.qualified: "'*'" for a in _iam_write_actions() if not _denied(a.qualified, denied)})
+        iam_write.update({a.qualified: "'*'" for a in _iam_write_actions() if not denied(a.qualified)})
     if iam_write:
         names = sorted(iam_write)
         more = f" (+{len(names) - _SAMPLE} more)" if len(names) > _SAMPLE else ""
@@ -211,11 +266,6 @@ def _judge(allowed: _Allowed, denied: list[str]) -> PrivilegeAssessment:
     if allowed.reads:
         return PrivilegeAssessment(PrivilegeLevel.READ, tuple(allowed.reads[:_SAMPLE]))
     return NONE
-
-
-def _denied(qualified: str, denied: list[str]) -> bool:
-    name = qualified.lower()
-    return any(fnmatch.fnmatchcase(name, "*:*" if p.strip() == "*" else p.lower()) for p in denied)
 
 
 def cap(assessment: PrivilegeAssessment, boundary: PrivilegeAssessment) -> PrivilegeAssessment:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.hops import HopKind
 from standing.analysis.privilege import PrivilegeLevel
 from standing.analysis.providers import sensitive_kinds
 from standing.analysis.sensitive import KINDS
@@ -40,9 +41,9 @@ class RiskModel:
     now: datetime
 
     def __post_init__(self) -> None:
-        self._out: dict[str, list[str]] = {}
+        self._out: dict[str, list[tuple[str, bool]]] = {}  # source -> (target, through existing compute)
         for hop in self.graph.escalation_hops:
-            self._out.setdefault(hop.source, []).append(hop.target)
+            self._out.setdefault(hop.source, []).append((hop.target, hop.kind is HopKind.EXISTING_COMPUTE))
         self._blast: dict[str, BlastRadius] = {}
         self._kinds: dict[str, frozenset[str]] = {}
         self._secrets: dict[str, tuple[bool, int]] = {}
@@ -60,8 +61,11 @@ class RiskModel:
 
     def _compute(self, identity_id: str) -> BlastRadius:
         seen, queue, truncated = {identity_id}, deque([identity_id]), False
+        runs_code_as: set[str] = set()
         while queue and not truncated:
-            for target in self._out.get(queue.popleft(), ()):
+            for target, compute in self._out.get(queue.popleft(), ()):
+                if compute and target != identity_id and self.graph.identity(target) is not None:
+                    runs_code_as.add(target)  # also when it was first reached another way
                 if target not in seen and self.graph.identity(target) is not None:
                     if len(seen) > MAX_REACHABLE:
                         truncated = True
@@ -74,7 +78,12 @@ class RiskModel:
         accounts = sorted({m.account for m in members if m is not None})
         sensitive = sorted(KINDS) if admin else self._sensitive([identity_id, *reachable])
         return BlastRadius(
-            reachable=reachable, truncated=truncated, reaches_admin=admin, accounts=accounts, sensitive=sensitive
+            reachable=reachable,
+            truncated=truncated,
+            reaches_admin=admin,
+            accounts=accounts,
+            sensitive=sensitive,
+            runs_code_as=sorted(runs_code_as & set(reachable)),
         )
 
     def _sensitive(self, identity_ids: list[str]) -> list[str]:

@@ -24,7 +24,8 @@ from standing.cli.common import (
 @as_of_option()
 @user_errors
 def explain(identity: str, snapshot: Path, config_path: Path | None, as_of: datetime | None) -> None:
-    """Everything known about one identity (id or unique name): credentials, grants, paths, findings."""
+    """Everything known about one identity (id or unique name): credentials, grants, the compute that runs as it
+    and who can take that compute over, paths and the change that cuts them, findings."""
     from standing.core.snapshot import read_snapshot
     from standing.reports.explain import find_identity, render_explanation
     from standing.rules.analyse import analyse_estate

@@ -76,6 +76,10 @@ class BlastRadius(Record):
     reaches_admin: bool
     accounts: list[str] = Field(description="accounts, projects or subscriptions it reaches")
     sensitive: list[str] = Field(description="kinds of sensitive data it can read")
+    runs_code_as: list[str] = Field(
+        default_factory=list,
+        description="identities among reachable it can run code as by taking over compute that runs as them",
+    )
 
 
 class Exposure(Record):

@@ -296,6 +296,87 @@ def aws_never_holds(block: Mapping[str, Any], as_of: datetime) -> str | None:
     return None
 
 
+_ACTIVATION_OPERATORS = ("DateGreaterThan", "DateGreaterThanEquals")
+
+
+def aws_settled(block: Mapping[str, Any], as_of: datetime, *, long_term: bool | None = None) -> dict[str, Any]:
+    """The ``Condition`` block without the clauses that hold at ``as_of`` and at every time after.
+
+    A ``DateGreaterThan`` / ``DateGreaterThanEquals`` on ``aws:CurrentTime`` or ``aws:EpochTime``
+    whose date (any of its alternatives) is already past is an activation that has happened: it
+    restricts nothing any more. With ``long_term`` known, a ``Null`` on ``aws:TokenIssueTime``
+    that such credentials always meet (true for a long-term key, false for a role session) is met
+    too. What is left is what still makes a statement conditional; an empty block means the
+    statement applies unconditionally. Unreadable dates are kept.
+    """
+    settled: dict[str, Any] = {}
+    for operator, entries in block.items():
+        base = str(operator).removesuffix("IfExists")
+        if operator == "Null" and isinstance(entries, Mapping) and long_term is not None:
+            met = {str(k) for k, v in entries.items() if str(k).lower() == _TOKEN_ISSUE_KEY and _null_met(v, long_term)}
+            rest = {k: v for k, v in entries.items() if str(k) not in met}
+            if rest:
+                settled[operator] = rest
+            continue
+        if not isinstance(entries, Mapping) or base not in _ACTIVATION_OPERATORS:
+            settled[operator] = entries
+            continue
+        kept: dict[str, Any] = {}
+        for key, value in entries.items():
+            dates = [_date_value(v) for v in _values(value)]
+            readable = [d for d in dates if d is not None]
+            past = bool(readable) and (
+                min(readable) < as_of or (base == "DateGreaterThanEquals" and min(readable) == as_of)
+            )
+            if not (str(key).lower() in _REQUEST_TIME_KEYS and past):
+                kept[key] = value
+        if kept:
+            settled[operator] = kept
+    return settled
+
+
+def _null_met(value: Any, long_term: bool) -> bool:
+    """Whether ``Null: {aws:TokenIssueTime: value}`` holds for credentials of this kind."""
+    return {str(v).lower() for v in _values(value)} == {"true" if long_term else "false"}
+
+
+def aws_needs_session(block: Mapping[str, Any]) -> bool | None:
+    """Whether an IAM ``Condition`` can hold only for temporary credentials (True), only for
+    long-term ones (False), or for either (None).
+
+    ``aws:TokenIssueTime`` is present only in requests signed with temporary credentials (role
+    sessions, ``GetSessionToken``); a long-term access key's requests carry none. So
+    ``Null: {aws:TokenIssueTime: true}`` holds only for a long-term key, never for a role
+    session, and ``Null: ... false`` or any positive comparison of the key without ``IfExists``
+    (a missing key fails it) holds only for temporary credentials. Negated operators
+    (``...Not...``) and ``ForAllValues:`` pass on a missing key and say nothing. A block demanding
+    both says True.
+    """
+    needs: set[bool] = set()
+    for operator, entries in block.items():
+        if not isinstance(entries, Mapping):
+            continue
+        name = str(operator)
+        for key, value in entries.items():
+            if str(key).lower() != _TOKEN_ISSUE_KEY:
+                continue
+            if name == "Null":
+                flags = {str(v).lower() for v in _values(value)}
+                if flags == {"true"}:
+                    needs.add(False)
+                elif flags == {"false"}:
+                    needs.add(True)
+            elif (
+                not name.endswith("IfExists")
+                and not name.startswith("ForAllValues:")
+                and "Not" not in _base_operator(name)
+            ):
+                needs.add(True)
+    if True in needs:
+        return True
+    return False if needs else None
+
+
 def _date_value(value: str) -> datetime | None:
     """An IAM date condition value: RFC 3339, or seconds since the epoch."""
     text = value.strip()

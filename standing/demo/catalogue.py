@@ -215,9 +215,9 @@ NOTEBOOK_BROAD = PolicySpec(
 )
 BEDROCK_AGENT_BROAD = PolicySpec(
     name="BedrockAgentBroad",
-    # PassRole on "*" next to lambda:* lets the agent run code as any role: admin-equivalent.
+    # PassRole on "*" next to lambda:* lets the agent run code as any role a Lambda may take:
+    # not privilege management in itself, but a hop to lambda-user-provisioner (path-to-admin).
     document=_doc(_allow(["bedrock:*", "lambda:*", "s3:*", "dynamodb:*", "iam:PassRole"])),
-    expect=frozenset({RuleId.PRIVILEGED_CUSTOM_POLICY}),
 )
 BACKUP_OPERATOR = PolicySpec(
     name="BackupOperator",
@@ -659,7 +659,7 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             managed_policies=("BedrockAgentBroad",),
             last_used_days_ago=0,
             tags=(("workload", "agent"), ("team", "support")),
-            expect=_expect(ADMIN, AI),
+            expect=_expect(PATH, AI),
         ),
         RoleSpec(
             name="lambda-orders-api",
@@ -716,10 +716,11 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             name="ci-runner-ec2",
             path="/ci/",
             trust_policy=_service("ec2.amazonaws.com"),
+            # Near miss of bedrock-agent-support: it can pass any role to EC2, but no role EC2 may
+            # take is privileged, so passing one is no path to admin and PassRole alone grants nothing.
             inline_policies=(("launch-anything", _doc(_allow(["ec2:RunInstances", "iam:PassRole"]))),),
             last_used_days_ago=0,
             tags=(("workload", "ci"),),
-            expect=_expect(ADMIN),
         ),
         RoleSpec(
             name="ec2-bastion",
@@ -935,7 +936,7 @@ _SYNTHETIC_POLICIES: tuple[tuple[PolicySpec, bool], ...] = (
     (DEPLOY_PAYMENTS, False),
     (ADMIN_EVERYTHING, True),
     (IAM_USER_MANAGEMENT, True),
-    (BEDROCK_AGENT_BROAD, True),
+    (BEDROCK_AGENT_BROAD, False),  # PassRole next to lambda:* is a hop where a role fits, not admin
 )
 _ADMIN_POLICY_NAMES = frozenset(p.name for p, admin in _SYNTHETIC_POLICIES if admin)
 # Policies that let their holder invoke any model or endpoint ("*", sagemaker:*, bedrock:*).

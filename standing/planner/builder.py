@@ -16,9 +16,10 @@ from standing.core.traits import Trait
 from standing.planner.aws_documents import without_unknown_actions
 from standing.planner.ci import PLATFORMS, CiSystem
 from standing.planner.context import PlanContext, build_context
-from standing.planner.controls import ROTATION_DAYS, compensating_controls, risk_after
+from standing.planner.controls import ROTATION_DAYS, compensating_controls, control, risk_after
 from standing.planner.model import (
     Approval,
+    ControlKind,
     Permissions,
     Phase,
     Plan,
@@ -122,7 +123,7 @@ def _steps(ctx: PlanContext, choice: Choice, target: Target, watch: int, built: 
             (
                 StepKind.SWITCH_CONSUMER,
                 "Switch the consumer",
-                target.switch,
+                target.switch + _compute_to_switch(ctx),
                 "Point the consumer back at the old credential, which is still active.",
                 None,
             ),
@@ -147,6 +148,13 @@ def _steps(ctx: PlanContext, choice: Choice, target: Target, watch: int, built: 
         ),
     ]
     return _numbered(steps, built)
+
+
+def _compute_to_switch(ctx: PlanContext) -> str:
+    """The compute the switch moves, as the inventory names it (empty when none was read)."""
+    if not ctx.compute:
+        return ""
+    return " Compute that runs as it today, each to switch: " + "; ".join(ctx.compute) + "."
 
 
 def _third_party_steps(ctx: PlanContext, target: Target, watch: int, built: str | None) -> list[Step]:
@@ -217,6 +225,8 @@ def _current_state(ctx: PlanContext) -> list[str]:
         lines.append(f"{describe(cred)}: {age}, {used}")
     for scope, role in ctx.standing_grants:
         lines.append(f"standing grant of {role} on {scope}")
+    for compute in ctx.compute:
+        lines.append(f"{compute} runs as this identity")
     for finding in ctx.findings:
         lines.append(f"{finding.rule_id} ({finding.severity.value}): {finding.message}")
     return lines
@@ -236,6 +246,13 @@ def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
         if choice.pattern is TargetPattern.COMPENSATE
         else []
     )
+    if choice.pattern is TargetPattern.COMPENSATE and ctx.cut is not None:
+        # It cannot move to just-in-time yet, so its path to admin is cut now instead.
+        controls.append(
+            control(
+                ControlKind.CUT_PATH, f"cut the path to admin now: {ctx.cut.summary} ({ctx.cut.why_this_hop})", None
+            )
+        )
     approval = _approval(ctx, choice)
     if choice.pattern is TargetPattern.RETIRE:
         phase, residual = Phase.QUICK_WIN, 0
@@ -279,7 +296,8 @@ def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
         permissions=_permissions(ctx),
         verify=verify,
         steps=_steps(ctx, choice, target, watch, built if choice.pattern is not TargetPattern.RETIRE else None),
-        iac=target.iac,
+        iac=target.iac
+        + ([ctx.cut_iac] if ctx.cut_iac is not None and choice.pattern is not TargetPattern.RETIRE else []),
         aws_policies=target.policies,
         controls=controls,
         agentic=target.agentic,
@@ -287,6 +305,8 @@ def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
         risk=risk,
         residual_risk=residual,
         effort=target.effort,
+        compute=list(ctx.compute),
+        cut=ctx.cut if choice.pattern is not TargetPattern.RETIRE else None,
     )
 
 

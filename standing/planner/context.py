@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from standing.analysis.compute import compute_uses
+from standing.analysis.compute import describe as describe_compute
 from standing.analysis.graph import PrivilegeGraph
 from standing.analysis.hops import HopKind
 from standing.analysis.privilege import PrivilegeLevel, assess_aws_policies
@@ -22,6 +24,8 @@ from standing.core.facts import is_standing_secret
 from standing.core.findings import Finding
 from standing.core.model import Credential, Grant, Identity, ScopePolicy, Trust, TrustKind, WorkloadKind
 from standing.core.traits import Trait
+from standing.planner.cuts import as_plan_cut, cut_terraform, path_cut
+from standing.planner.model import IacSnippet, PathCut
 from standing.rules.registry import traits_of
 
 # Tags that declare an identity's static credential an accepted exception, and why.
@@ -50,6 +54,11 @@ class PlanContext:
     # identity admin: each grants admin or privilege management alone, or allows the first hop of
     # its path to admin. What a CI plan splits off into a separately approved deploy role.
     admin_parts: frozenset[str] = frozenset()
+    # Compute that runs as it today ("Lambda function `billing-sync` in eu-west-1"): what to switch.
+    compute: tuple[str, ...] = ()
+    # The one change that breaks its path to admin now, and that change as Terraform.
+    cut: PathCut | None = None
+    cut_iac: IacSnippet | None = None
 
     @property
     def traits(self) -> frozenset[Trait]:
@@ -107,6 +116,7 @@ def build_context(
 ) -> PlanContext:
     grants = graph.standing_grants_of(identity.id)
     roles = [r for g in grants if (r := graph.role(g.role_id)) is not None]
+    cut = path_cut(graph, identity) if graph.identity(identity.id) else None
     return PlanContext(
         identity=identity,
         # An outside principal known only by its grants (a third party) has no workload judgement.
@@ -132,6 +142,9 @@ def build_context(
         standing_grants=tuple(sorted({(g.scope_id, g.role_id) for g in grants})),
         as_of=as_of,
         admin_parts=admin_parts(graph, identity, grants) if model.reaches_admin(identity.id) else frozenset(),
+        compute=tuple(describe_compute(w) for w in compute_uses(graph).running_as(identity.id)),
+        cut=as_plan_cut(cut) if cut else None,
+        cut_iac=cut_terraform(graph, cut) if cut else None,
     )
 
 

@@ -28,6 +28,7 @@ WEIGHTS = {
     ControlKind.SESSION_LIMIT: 5,
     ControlKind.SESSION_TAGS: 3,
     ControlKind.ACCESS_REVIEW: 5,
+    ControlKind.CUT_PATH: 25,  # the "reaches admin" part of the risk score (analysis.risk)
 }
 ROTATION_DAYS = 90
 EXCEPTION_DAYS = 180

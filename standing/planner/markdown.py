@@ -52,6 +52,15 @@ def _plan(plan: Plan) -> list[str]:
             f"{'fail-closed' if plan.agentic.fail_closed else 'fail-open'}: {escape(plan.agentic.mechanism)}"
         )
     lines += ["", "### Today", ""] + [f"- {escape(s)}" for s in plan.current_state]
+    if plan.cut:
+        lines += [
+            "",
+            "### Cut the path to admin now",
+            "",
+            f"{escape(plan.cut.summary)}. Why this hop: {escape(plan.cut.why_this_hop)}.",
+        ]
+        if plan.cut.policy:
+            lines += ["", fence(json.dumps(plan.cut.policy, indent=2), "json")]
     if plan.placeholders:
         lines += ["", "### Fill in before applying", ""] + [f"- {escape(p)}" for p in plan.placeholders]
     if plan.controls:

@@ -113,6 +113,7 @@ class ControlKind(StrEnum):
     SESSION_LIMIT = "session-limit"
     SESSION_TAGS = "session-tags"
     ACCESS_REVIEW = "access-review"
+    CUT_PATH = "cut-path"  # the one permission or trust whose removal breaks its path to admin, removed now
 
 
 class CompensatingControl(Record):
@@ -166,6 +167,24 @@ class PlanFinding(Record):
     waived: bool
 
 
+class CutChange(StrEnum):
+    DENY = "deny"  # an AWS Deny policy attached to the path's first identity
+    TRUST_EDIT = "trust-edit"  # remove that identity from the next one's trust, IAM policy or owners
+    GCP_DENY = "gcp-deny"  # a GCP IAM deny policy for that identity on its project
+
+
+class PathCut(Record):
+    """The smallest change that breaks the identity's path to admin (``standing.analysis.cuts``)."""
+
+    change: CutChange
+    summary: str
+    hop: dict[str, Any] = Field(description="the hop removed: from, to, how, why, method")
+    why_this_hop: str
+    policy: dict[str, Any] | None = Field(default=None, description="the Deny policy document, for a deny")
+    deny_rules: list[dict[str, Any]] = Field(default_factory=list, description="the GCP deny rules, for gcp-deny")
+    trust_of: str | None = Field(default=None, description="whose trust to edit, for a trust edit")
+
+
 class Plan(Record):
     identity: str
     identity_name: str
@@ -194,6 +213,14 @@ class Plan(Record):
     risk: int = Field(ge=0, le=100, description="the worst risk among the plan's findings")
     residual_risk: int = Field(ge=0, le=100, description="what remains once the plan is done")
     effort: int = Field(ge=1, le=5, description="relative effort, 1 (minutes) to 5 (a project)")
+    compute: list[str] = Field(
+        default_factory=list,
+        description="compute that runs as the identity today, e.g. Lambda function `billing-sync` in eu-west-1: "
+        "what the switch step moves to the new path",
+    )
+    cut: PathCut | None = Field(
+        default=None, description="for an identity with a path to admin: the one change that breaks it now"
+    )
 
     @property
     def priority(self) -> float:

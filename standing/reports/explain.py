@@ -1,6 +1,8 @@
 """``standing explain IDENTITY``: one identity, everything the scan knows about it.
 
-Reads the graph and the findings; computes nothing new. Every cloud-supplied string is
+Reads the graph and the findings; computes nothing new. The compute that runs as the
+identity and the hops that take it over come from ``analysis.compute``; the cut of a path to
+admin from the evidence of the finding that reports the path. Every cloud-supplied string is
 printed as ``Text``, never as markup, and through ``printable`` (``standing.core.safe_text``),
 so a name's escape sequences, bidi overrides and newlines are shown, not obeyed.
 """
@@ -13,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from standing.analysis.compute import compute_uses, describe
 from standing.analysis.graph import PrivilegeGraph
 from standing.analysis.hops import ADMIN_SINK
 from standing.core.errors import UserError
@@ -55,6 +58,29 @@ def _name(graph: PrivilegeGraph, identity_id: str) -> str:
     return identity.name if identity else identity_id
 
 
+def _compute(console: Console, graph: PrivilegeGraph, identity: Identity) -> None:
+    """The compute whose code runs as it, and who can take that compute over (and so run code as it)."""
+    uses = compute_uses(graph)
+    workloads = uses.running_as(identity.id)
+    if not workloads:
+        return
+    console.print(_text(f"Compute that runs as it ({len(workloads)}):", style="bold"))
+    for workload in workloads[:_MAX_LISTED]:
+        console.print(_text(f"  {describe(workload)}  {workload.id}"))
+    if len(workloads) > _MAX_LISTED:
+        console.print(_text(f"  ... and {len(workloads) - _MAX_LISTED} more"))
+    takeovers = uses.takeovers_into(identity.id)
+    if takeovers:
+        console.print(_text(f"Who can take that compute over ({len(takeovers)}):", style="bold"))
+        for h in takeovers[:_MAX_LISTED]:
+            method = f" [{h.method}]" if h.method else ""
+            console.print(_text(f"  {_name(graph, h.source)}{method}: {h.reason}"))
+        if len(takeovers) > _MAX_LISTED:
+            console.print(_text(f"  ... and {len(takeovers) - _MAX_LISTED} more"))
+    else:
+        console.print(_text("Who can take that compute over: nobody this scan sees"))
+
+
 def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identity, findings: list[Finding]) -> None:
     privilege = graph.privilege_of(identity.id)
     console.print(Text.assemble((printable(identity.name), "bold"), f"  {printable(identity.id)}"))
@@ -71,6 +97,10 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
     ]
     if identity.disabled:
         facts.append("DISABLED")
+    live = compute_uses(graph).live_running_as(identity.id)
+    if live and identity.last_used_status is not UsageStatus.USED:
+        # What identity-unused does not call unused: no use on record, but live compute runs as it.
+        facts.append(f"serves {describe(live[0])}" + (f" and {len(live) - 1} more" if len(live) > 1 else ""))
     console.print(_text(", ".join(facts)))
     if identity.tags:
         console.print(_text("tags: " + ", ".join(f"{k}={v}" for k, v in sorted(identity.tags.items()))))
@@ -113,6 +143,7 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
             )
         console.print(table)
 
+    _compute(console, graph, identity)
     incoming = [h for h in graph.escalation_hops if h.target == identity.id]
     trusts = graph.trusts_into(identity.id)
     lapsed = graph.lapsed_trusts_into(identity.id)
@@ -155,6 +186,10 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
                 style="bold red",
             )
         )
+        # The cut is in the evidence of the finding that reports the path (whichever carries one).
+        cut = next((f.evidence["cut"] for f in findings if f.identity == identity.id and "cut" in f.evidence), None)
+        if isinstance(cut, dict):
+            console.print(_text(f"Cut it now: {cut.get('summary')} ({cut.get('why_this_hop')})"))
 
     # Findings about a policy it holds (a customer policy granting admin) are its findings too.
     held = {g.role_id for g in graph.grants_of(identity.id)}

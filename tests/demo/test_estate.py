@@ -289,7 +289,9 @@ def _grants_admin(document: dict[str, Any]) -> bool:
         if stmt["Effect"] != "Allow" or "*" not in _as_list(stmt["Resource"]):
             continue
         for action in _as_list(stmt["Action"]):
-            if action == "*" or (action.lower().startswith("iam:") and not _IAM_READ.match(action)):
+            # iam:PassRole grants nothing by itself: it is a hop, found where a launcher and a role meet.
+            iam_write = action.lower().startswith("iam:") and action.lower() != "iam:passrole"
+            if action == "*" or (iam_write and not _IAM_READ.match(action)):
                 return True
     return False
 

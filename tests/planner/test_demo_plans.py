@@ -40,7 +40,6 @@ EXPECTED = {
     "svc-terraform": P.AWS_CI_OIDC_ROLE,  # Terraform in CI, platform unknown: a listed placeholder
     "svc-iam-provisioner": P.AWS_ADMIN_ON_REQUEST,
     "acme-admin": P.AWS_ADMIN_ON_REQUEST,
-    "ci-runner-ec2": P.AWS_CI_OIDC_ROLE,  # a CI runner that can pass any role to EC2
     "lambda-user-provisioner": P.AWS_ADMIN_ON_REQUEST,
     "deploy-orchestrator": P.AWS_ADMIN_ON_REQUEST,  # the jump role ci-jenkins reaches acme-admin through
     "legacy-cross-account-open": P.AWS_PINNED_CROSS_ACCOUNT,

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from standing.analysis.cuts import cut_path
 from standing.analysis.graph import PrivilegeGraph
 from standing.analysis.hops import ADMIN_SINK
 from standing.analysis.privilege import PrivilegeLevel
@@ -26,7 +27,8 @@ class PathToAdmin(Rule):
     administrator. Escalation split across several policies and roles (a "jump" role allowed
     ``sts:AssumeRole`` on an admin role that trusts it, a chain of roles each trusting the one
     before) is invisible to a per-policy check; the path, hop by hop with the permission behind
-    each, is in the evidence. Every identity that reaches admin gets its own finding, whatever
+    each, is in the evidence, with the smallest change that cuts it (``cut``: one Deny or trust
+    edit, see ``standing.analysis.cuts``). Every identity that reaches admin gets its own finding, whatever
     it holds: keys, or only a trust.
 
     Severity follows how the start can be entered (``entered_by`` in the evidence):
@@ -78,6 +80,7 @@ class PathToAdmin(Rule):
                     "long_lived_secrets": graph.standing_secrets_of(identity.id),
                     "entered_by": [e.as_evidence() for e in entries],
                     "hops": [h.as_evidence() for h in path],
+                    **({"cut": cut.as_evidence()} if (cut := cut_path(graph, path)) else {}),
                 },
             )
 

@@ -7,11 +7,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from standing.analysis.compute import compute_uses, describe, is_live
 from standing.analysis.graph import PrivilegeGraph
 from standing.analysis.privilege import PrivilegeLevel
 from standing.core.facts import idleness, is_nhi, window_words
 from standing.core.findings import Severity
-from standing.core.model import Identity, TrustKind
+from standing.core.model import Identity, TrustKind, Workload
 from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
@@ -25,6 +26,13 @@ class IdentityUnused(Rule):
     are not judged. Where the provider keeps use only for a window (AWS: a role's last use for
     the trailing 400 days), no use on record on an identity older than the window is idleness
     of the window's length, and the finding names the window.
+
+    Compute that runs as the identity (``Inventory.workloads``) counts as use the provider
+    may not have recorded: an identity with no use on record that live compute runs as (a
+    Lambda function, a running instance) is not called unused, since deleting it would break
+    that compute. An identity whose recorded last use is old is still flagged, naming the
+    compute that has not called the cloud since. Stopped, terminated or failed compute runs
+    nothing now and does not count; the finding names it, since restarting it needs the identity.
     """
 
     id = "identity-unused"
@@ -38,34 +46,56 @@ class IdentityUnused(Rule):
         grace_days: int = Field(default=30, ge=0, description="age a never-used identity may reach")
 
     def evaluate(self, graph: PrivilegeGraph, params: Params, now: datetime) -> Iterable[Hit]:
+        uses = compute_uses(graph)
         for identity in graph.identities():
             if not is_nhi(identity) or identity.disabled or graph.standing_secrets_of(identity.id):
                 continue
             idle = idleness(identity, now, unused_days=params.unused_days, grace_days=params.grace_days)
             if idle is None:
                 continue
+            workloads = uses.running_as(identity.id)
+            live = [w for w in workloads if is_live(w)]
+            if live and (idle.never or idle.window is not None):
+                continue  # no use on record, but live compute runs as it: it serves that compute
+            compute = {"compute": [describe(w) for w in workloads]} if workloads else {}
+            serves = _serves(workloads, live)
             if idle.window is not None:
                 yield Hit(
                     identity=identity,
-                    message=f"{identity.name}: {window_words(idle, identity.provider)} (limit {params.unused_days})",
+                    message=f"{identity.name}: {window_words(idle, identity.provider)} (limit {params.unused_days})"
+                    + serves,
                     evidence={
                         "no_use_recorded_days": idle.days,
                         "usage_window_days": idle.window,
                         "created": identity.created.isoformat() if identity.created else None,
+                        **compute,
                     },
                 )
             elif idle.never:
                 yield Hit(
                     identity=identity,
-                    message=f"{identity.name} has never been used in {idle.days} days",
-                    evidence={"created": idle.since.isoformat(), "age_days": idle.days},
+                    message=f"{identity.name} has never been used in {idle.days} days" + serves,
+                    evidence={"created": idle.since.isoformat(), "age_days": idle.days, **compute},
                 )
             else:
                 yield Hit(
                     identity=identity,
-                    message=f"{identity.name} was last used {idle.days} days ago (limit {params.unused_days})",
-                    evidence={"last_used": idle.since.isoformat(), "idle_days": idle.days},
+                    message=f"{identity.name} was last used {idle.days} days ago (limit {params.unused_days})" + serves,
+                    evidence={"last_used": idle.since.isoformat(), "idle_days": idle.days, **compute},
                 )
+
+
+def _serves(workloads: list[Workload], live: list[Workload]) -> str:
+    """What the message adds about compute that runs as an identity flagged unused."""
+    if live:
+        return (
+            f"; {describe(live[0])} runs as it"
+            + (f" (and {len(live) - 1} more)" if len(live) > 1 else "")
+            + (" but has not called the cloud since")
+        )
+    if workloads:
+        return f"; it serves only stopped compute ({describe(workloads[0])}), which needs it to start again"
+    return ""
 
 
 class IdentityWithoutOwner(Rule):
