@@ -64,7 +64,13 @@ def _policies(rng: random.Random, account: str, n: int) -> list[Role]:
                 {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{account}:role/svc-*"}
             )
         if rng.random() < 0.01:
-            statements.append({"Effect": "Allow", "Action": ["iam:PassRole", "lambda:CreateFunction"], "Resource": "*"})
+            statements.append(
+                {
+                    "Effect": "Allow",
+                    "Action": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"],
+                    "Resource": "*",
+                }
+            )
         roles.append(
             Role(
                 id=f"arn:aws:iam::{account}:policy/p{i}",

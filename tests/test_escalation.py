@@ -82,14 +82,22 @@ def test_pass_role_needs_a_launcher_the_role_trusts():
     lambda_admin = role("lambda-admin")
     ec2_only = user("ec2-only")
     lambda_dev = user("lambda-dev")
+    create_only = user("create-only")  # near miss: can create the function but never run it
     found, _ = hops(
         lambda_admin,
         *with_policy(lambda_admin, "LambdaAdmin", allow("*"))[1:],
         trust(lambda_admin, "lambda.amazonaws.com", TrustKind.SERVICE),
         *with_policy(ec2_only, "E", allow(["iam:PassRole", "ec2:RunInstances"])),
-        *with_policy(lambda_dev, "L", allow("iam:PassRole", arn("role", "lambda-*")), allow("lambda:CreateFunction")),
+        *with_policy(
+            lambda_dev,
+            "L",
+            allow("iam:PassRole", arn("role", "lambda-*")),
+            allow(["lambda:CreateFunction", "lambda:InvokeFunction"]),
+        ),
+        *with_policy(create_only, "C", allow("iam:PassRole"), allow("lambda:CreateFunction")),
     )
     assert ("lambda-dev", "lambda-admin", HopKind.PASS_ROLE) in found
+    assert not any(src == "create-only" for src, _, _ in found)
     assert not any(src == "ec2-only" and kind is HopKind.PASS_ROLE for src, _, kind in found)
 
 

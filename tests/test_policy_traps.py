@@ -305,7 +305,11 @@ def _lambda_admin() -> list[Any]:
 def test_pass_role_limited_to_ec2_is_no_lambda_hop_and_limited_to_lambda_is(passed_to, hop):
     judged = Judged(
         *_lambda_admin(),
-        *holder("launcher", allow("lambda:CreateFunction"), allow("iam:PassRole", Condition=passed_to)),
+        *holder(
+            "launcher",
+            allow(["lambda:CreateFunction", "lambda:InvokeFunction"]),
+            allow("iam:PassRole", Condition=passed_to),
+        ),
     )
     assert judged.level("launcher") is PrivilegeLevel.WRITE  # passing roles grants nothing by itself
     assert not judged.flagged("admin-equivalent", "launcher")
@@ -320,7 +324,7 @@ def test_pass_role_limited_to_ec2_is_no_lambda_hop_and_limited_to_lambda_is(pass
 def test_a_deny_on_passing_to_lambda_closes_the_hop_and_a_deny_on_ec2_does_not():
     def launcher(name: str, service: str) -> list[Any]:
         denied = deny("iam:PassRole", Condition={"StringEquals": {"iam:PassedToService": service}})
-        return holder(name, allow(["lambda:CreateFunction", "iam:PassRole"]), denied)
+        return holder(name, allow(["lambda:CreateFunction", "lambda:InvokeFunction", "iam:PassRole"]), denied)
 
     judged = Judged(
         *_lambda_admin(), *launcher("no-lambda", "lambda.amazonaws.com"), *launcher("no-ec2", "ec2.amazonaws.com")

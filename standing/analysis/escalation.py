@@ -21,8 +21,10 @@ from itertools import chain
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from standing.analysis.aws_policy import Statement, Verdict
+from standing.analysis.aws_policy import PolicySet, Verdict
+from standing.analysis.aws_targets import TargetMatcher
 from standing.analysis.escalation_azure import azure_hops
+from standing.analysis.escalation_compute import compute_hops
 from standing.analysis.escalation_gcp import gcp_hops
 from standing.analysis.hops import ADMIN_SINK, Hop, HopKind
 from standing.analysis.methods.azure import TRUST_METHODS as AZURE_TRUST_METHODS
@@ -33,48 +35,52 @@ from standing.core.model import Identity, IdentityKind, Provider, TrustKind
 if TYPE_CHECKING:
     from standing.analysis.graph import PrivilegeGraph
 
-# Services that run code as a role passed to them, and an action that makes them do it.
-_LAUNCHERS: dict[str, tuple[str, ...]] = {
-    "lambda.amazonaws.com": ("lambda:CreateFunction",),
-    "ec2.amazonaws.com": ("ec2:RunInstances",),
-    "ecs-tasks.amazonaws.com": ("ecs:RunTask", "ecs:RegisterTaskDefinition"),
-    "glue.amazonaws.com": ("glue:CreateDevEndpoint", "glue:CreateJob"),
-    "sagemaker.amazonaws.com": (
-        "sagemaker:CreateNotebookInstance",
-        "sagemaker:CreateTrainingJob",
-        "sagemaker:CreateProcessingJob",
+# Services that run code as a role passed to them, and the methods that make them do it: each
+# method's actions are all needed (on "*"), besides iam:PassRole on the role.
+_LAUNCHERS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "lambda.amazonaws.com": (
+        ("lambda-001", ("lambda:CreateFunction", "lambda:InvokeFunction")),
+        ("lambda-002", ("lambda:CreateFunction", "lambda:CreateEventSourceMapping")),
+        ("lambda-006", ("lambda:CreateFunction", "lambda:AddPermission")),
     ),
-    "cloudformation.amazonaws.com": ("cloudformation:CreateStack",),
-    "codebuild.amazonaws.com": ("codebuild:CreateProject",),
+    "ec2.amazonaws.com": (("ec2-001", ("ec2:RunInstances",)),),
+    "ecs-tasks.amazonaws.com": (("ecs-004", ("ecs:RegisterTaskDefinition", "ecs:RunTask")),),
+    "glue.amazonaws.com": (
+        ("glue-001", ("glue:CreateDevEndpoint",)),
+        ("glue-003", ("glue:CreateJob", "glue:StartJobRun")),
+    ),
+    "sagemaker.amazonaws.com": (
+        ("sagemaker-001", ("sagemaker:CreateNotebookInstance",)),
+        ("sagemaker-002", ("sagemaker:CreateTrainingJob",)),
+        ("aws-sagemaker-001", ("sagemaker:CreateProcessingJob",)),
+    ),
+    "cloudformation.amazonaws.com": (("cloudformation-001", ("cloudformation:CreateStack",)),),
+    "codebuild.amazonaws.com": (("codebuild-001", ("codebuild:CreateProject", "codebuild:StartBuild")),),
+    "datapipeline.amazonaws.com": (
+        (
+            "datapipeline-001",
+            ("datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition", "datapipeline:ActivatePipeline"),
+        ),
+    ),
 }
+_LAUNCHERS["elasticmapreduce.amazonaws.com"] = _LAUNCHERS["datapipeline.amazonaws.com"]  # Data Pipeline's EMR resources
 _ASSUME_ACTIONS = ("sts:AssumeRole",)
 _SELF_POLICY_ACTIONS = {
-    IdentityKind.USER: ("iam:AttachUserPolicy", "iam:PutUserPolicy"),
-    IdentityKind.ROLE: ("iam:AttachRolePolicy", "iam:PutRolePolicy"),
+    IdentityKind.USER: (("iam:AttachUserPolicy", "iam-008"), ("iam:PutUserPolicy", "iam-007")),
+    IdentityKind.ROLE: (("iam:AttachRolePolicy", "iam-009"), ("iam:PutRolePolicy", "iam-005")),
 }
-
-
-def _narrow(
-    stmt: Statement,
-    candidates: list[Identity],
-    key: object,
-    cache: dict[object, dict[str, list[Identity]]],
-) -> list[Identity]:
-    """Only the candidates in the accounts a statement names: most ARNs pin the account."""
-    if stmt.not_resources:
-        return candidates
-    accounts = set()
-    for resource in stmt.resources:
-        parts = resource.split(":")
-        if len(parts) < 6 or any(ch in parts[4] for ch in "*?"):
-            return candidates  # "*", or a wildcard account: every candidate may match
-        accounts.add(parts[4])
-    if key not in cache:
-        grouped: dict[str, list[Identity]] = {}
-        for target in candidates:
-            grouped.setdefault(target.account, []).append(target)
-        cache[key] = grouped
-    return [t for account in sorted(accounts) for t in cache[key].get(account, [])]
+_GROUP_POLICY_ACTIONS = (("iam:AttachGroupPolicy", "iam-010"), ("iam:PutGroupPolicy", "iam-011"))
+_ON_OTHERS_METHODS = {
+    "iam:CreateAccessKey": "iam-002",
+    "iam:CreateLoginProfile": "iam-004",
+    "iam:UpdateLoginProfile": "iam-006",
+    "iam:UpdateAssumeRolePolicy": "iam-012",
+}
+_ASSUME_METHOD = "sts-001"
+_VERSION_ACTIONS = (
+    ("iam:CreatePolicyVersion", "iam-001", "rewrite its own permissions", False),
+    ("iam:SetDefaultPolicyVersion", "aws-iam-001", "make an older version the default, if one grants more", True),
+)
 
 
 def _assume_reason(verdict: Verdict, role_name: str, admitted: str) -> str:
@@ -83,6 +89,18 @@ def _assume_reason(verdict: Verdict, role_name: str, admitted: str) -> str:
 
 def _trust_allows_assume(actions: list[str]) -> bool:
     return not actions or any(a in ("*", "sts:*", "sts:AssumeRole") for a in actions)
+
+
+def _launchable_by(policy: PolicySet) -> dict[str, tuple[str, tuple[str, ...], tuple[Verdict, ...]]]:
+    """Per service, the first method whose every action ``policy`` allows (worked out once per source)."""
+    found: dict[str, tuple[str, tuple[str, ...], tuple[Verdict, ...]]] = {}
+    for service, methods in _LAUNCHERS.items():
+        for method_id, actions in methods:
+            verdicts = [v for a in actions if (v := policy.allows(a, "*")) is not None]
+            if len(verdicts) == len(actions):
+                found[service] = (method_id, actions, tuple(verdicts))
+                break
+    return found
 
 
 class _AwsHops:
@@ -106,45 +124,14 @@ class _AwsHops:
         self.sources = [
             i for i in self.identities if graph.privilege_of(i.id).level < PrivilegeLevel.PRIVILEGE_MANAGEMENT
         ]
-        self._matches: dict[tuple[int, str, object], list[Identity]] = {}
-        self._by_account_cache: dict[object, dict[str, list[Identity]]] = {}
+        self.matcher = TargetMatcher()
         self._admin_group_cache: dict[str, list[str]] = {}
-        self._verdicts: dict[int, Verdict] = {}
 
     def _targets(
         self, source: Identity, action: str, key: object, candidates: list[Identity]
     ) -> Iterable[tuple[Identity, Verdict]]:
         """Candidates ``source`` may perform ``action`` on, with the verdict for each."""
-        policy = self.policies[source.id]
-        relevant = policy._relevant(action)
-        # Usually every statement that mentions the action is an unconditional Allow and no
-        # boundary applies: then the first statement matching a target is the verdict, the
-        # same one ``allows`` would reach, and the full check per target can be skipped.
-        plain = not policy.caps and all(s.allow and not s.conditional for s in relevant)
-        seen: set[str] = {source.id}
-        for stmt in relevant:
-            if not stmt.allow:
-                continue
-            memo = (id(stmt), action, key)
-            if memo not in self._matches:
-                self._matches[memo] = [
-                    t for t in _narrow(stmt, candidates, key, self._by_account_cache) if stmt.covers(action, t.id)
-                ]
-            shared = self._verdict(stmt) if plain else None
-            for target in self._matches[memo]:
-                if target.id in seen:
-                    continue
-                seen.add(target.id)
-                verdict = shared or policy.allows(action, target.id)
-                if verdict is not None:
-                    yield target, verdict
-
-    def _verdict(self, stmt: Statement) -> Verdict:
-        """One verdict object per statement, so reasons built from it can be shared too."""
-        found = self._verdicts.get(id(stmt))
-        if found is None:
-            found = self._verdicts[id(stmt)] = Verdict(stmt.policy, stmt.conditional)
-        return found
+        return self.matcher.targets(self.policies[source.id], action, key, candidates, skip=source.id)
 
     def hops(self) -> Iterable[Hop]:
         roles = [i for i in self.identities if i.kind is IdentityKind.ROLE]
@@ -175,6 +162,7 @@ class _AwsHops:
                             HopKind.ASSUME_ROLE,
                             f"trust policy of {role.name} names {named.name}",
                             conditional,
+                            _ASSUME_METHOD,
                         )
                         continue
                     admits.setdefault(role.id, []).append(("principal", named.id, conditional))
@@ -203,7 +191,14 @@ class _AwsHops:
                             why = reasons[why_key] = partial(
                                 _assume_reason, verdict, role.name, "*" if how == "any" else str(who)
                             )
-                        yield Hop(source.id, role.id, HopKind.ASSUME_ROLE, why, conditional or verdict.conditional)
+                        yield Hop(
+                            source.id,
+                            role.id,
+                            HopKind.ASSUME_ROLE,
+                            why,
+                            conditional or verdict.conditional,
+                            _ASSUME_METHOD,
+                        )
                         break
 
     def _pass_role(self, roles: list[Identity]) -> Iterable[Hop]:
@@ -225,13 +220,7 @@ class _AwsHops:
             policy = self.policies[source.id]
             if source.account not in candidates or not policy.may("iam:PassRole"):
                 continue
-            # What the source can launch is worked out once, not once per role.
-            can_launch: dict[str, tuple[str, Verdict]] = {}
-            for service, actions in _LAUNCHERS.items():
-                for action in actions:
-                    if (verdict := policy.allows(action, "*")) is not None:
-                        can_launch[service] = (action, verdict)
-                        break
+            can_launch = _launchable_by(policy)
             if not can_launch:
                 continue
             key = ("launchable", source.account)
@@ -246,14 +235,15 @@ class _AwsHops:
                 if not usable:
                     continue
                 service, passing = usable[0]
-                action, verdict = can_launch[service]
+                method_id, actions, verdicts = can_launch[service]
+                launch = " and ".join(v.describe(a, "*") for a, v in zip(actions, verdicts, strict=True))
                 yield Hop(
                     source.id,
                     role.id,
                     HopKind.PASS_ROLE,
-                    f"{passing.describe('iam:PassRole', role.name)} and "
-                    f"{verdict.describe(action, '*')}; {role.name} trusts {service}",
-                    passing.conditional or verdict.conditional,
+                    f"{passing.describe('iam:PassRole', role.name)} and {launch}; {role.name} trusts {service}",
+                    passing.conditional or any(v.conditional for v in verdicts),
+                    method_id,
                 )
 
     def _on_others(self, source: Identity, by_account: dict[tuple[IdentityKind, str], list[Identity]]) -> Iterable[Hop]:
@@ -276,12 +266,17 @@ class _AwsHops:
                     if target.id not in done:
                         done.add(target.id)
                         yield Hop(
-                            source.id, target.id, hop_kind, verdict.describe(action, target.name), verdict.conditional
+                            source.id,
+                            target.id,
+                            hop_kind,
+                            verdict.describe(action, target.name),
+                            verdict.conditional,
+                            _ON_OTHERS_METHODS[action],
                         )
 
     def _on_self(self, source: Identity) -> Iterable[Hop]:
         policy = self.policies[source.id]
-        for action in _SELF_POLICY_ACTIONS.get(source.kind, ()):
+        for action, method_id in _SELF_POLICY_ACTIONS.get(source.kind, ()):
             verdict = policy.allows(action, source.id)
             if verdict is not None:
                 yield Hop(
@@ -290,28 +285,30 @@ class _AwsHops:
                     HopKind.SELF_POLICY,
                     f"{verdict.describe(action, source.name)}: it can grant itself anything",
                     verdict.conditional,
+                    method_id,
                 )
                 return
-        if policy.may("iam:CreatePolicyVersion"):
-            # A new default version of a customer-managed policy it holds rewrites its own rights.
-            for grant in self.graph.standing_grants_of(source.id):
-                held = grant.role_id
-                if ":policy/" not in held or held.split(":")[4] != source.account:
-                    continue  # inline, or AWS-managed (which nobody can version)
-                verdict = policy.allows("iam:CreatePolicyVersion", held)
+        # A customer-managed policy it holds is its own to rewrite: a new default version
+        # (iam-001), or an older version made the default again (aws-iam-001: which versions
+        # exist is not collected, so the hop is conditional on one granting more).
+        for action, method_id, effect, always_conditional in _VERSION_ACTIONS:
+            if not policy.may(action):
+                continue
+            for held in self._held_policies(source):
+                verdict = policy.allows(action, held)
                 if verdict is not None:
                     yield Hop(
                         source.id,
                         ADMIN_SINK,
                         HopKind.SELF_POLICY,
-                        f"{verdict.describe('iam:CreatePolicyVersion', held)}, a policy it holds: "
-                        "it can rewrite its own permissions",
-                        verdict.conditional,
+                        f"{verdict.describe(action, held)}, a policy it holds: it can {effect}",
+                        verdict.conditional or always_conditional,
+                        method_id,
                     )
                     return
         for group_id in self.graph.groups_of(source.id):
             # A policy on a group it belongs to is its own.
-            for action in ("iam:AttachGroupPolicy", "iam:PutGroupPolicy"):
+            for action, method_id in _GROUP_POLICY_ACTIONS:
                 verdict = policy.allows(action, group_id) if policy.may(action) else None
                 if verdict is not None:
                     yield Hop(
@@ -320,6 +317,7 @@ class _AwsHops:
                         HopKind.SELF_POLICY,
                         f"{verdict.describe(action, group_id)}, a group it belongs to: it can grant itself anything",
                         verdict.conditional,
+                        method_id,
                     )
                     return
         if source.kind is IdentityKind.USER and policy.may("iam:AddUserToGroup"):
@@ -332,8 +330,17 @@ class _AwsHops:
                         HopKind.JOIN_GROUP,
                         f"{verdict.describe('iam:AddUserToGroup', group_id)}, an admin group",
                         verdict.conditional,
+                        "iam-013",
                     )
                     return
+
+    def _held_policies(self, source: Identity) -> list[str]:
+        """Customer-managed policies of its own account it holds (inline and AWS-managed ones nobody can version)."""
+        return [
+            g.role_id
+            for g in self.graph.standing_grants_of(source.id)
+            if ":policy/" in g.role_id and g.role_id.split(":")[4] == source.account
+        ]
 
     def _admin_groups(self, account: str) -> list[str]:
         if account not in self._admin_group_cache:
@@ -441,7 +448,9 @@ def _federation_hops(graph: PrivilegeGraph) -> Iterable[Hop]:
 
 def all_hops(graph: PrivilegeGraph) -> list[Hop]:
     found = {(h.source, h.target, h.kind): h for h in _AwsHops(graph).hops()}
-    for hop in chain(gcp_hops(graph), azure_hops(graph), _trust_hops(graph), _federation_hops(graph)):
+    for hop in chain(
+        compute_hops(graph), gcp_hops(graph), azure_hops(graph), _trust_hops(graph), _federation_hops(graph)
+    ):
         found.setdefault((hop.source, hop.target, hop.kind), hop)
     return sorted(found.values(), key=attrgetter("source", "target", "kind"))
 

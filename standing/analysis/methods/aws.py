@@ -1,7 +1,250 @@
-"""AWS escalation methods (see standing.analysis.methods)."""
+"""AWS escalation methods (see standing.analysis.methods).
+
+Ids are pathfinding.cloud's (DataDog/pathfinding.cloud, ``data/paths/aws/<service>/<id>.yaml``)
+where its required permissions match what the hop checks; ``aws-<service>-NNN`` where the
+stored pathfinding data has no matching path. ``escalation`` (identities) and
+``escalation_compute`` (existing compute) set these ids on the hops they find.
+"""
 
 from __future__ import annotations
 
 from standing.analysis.methods import EscalationMethod
+from standing.core.model import Provider
 
-METHODS: tuple[EscalationMethod, ...] = ()
+_IAM_TESTS = "tests/test_escalation_aws_methods.py"
+_COMPUTE_TESTS = "tests/test_escalation_compute.py"
+
+
+def _method(mid: str, hop: str, actions: tuple[str, ...], summary: str, test: str) -> EscalationMethod:
+    return EscalationMethod(
+        id=mid,
+        provider=Provider.AWS,
+        hop=hop,
+        actions=actions,
+        summary=summary,
+        test=test,
+        pathfinding=not mid.startswith("aws-"),
+    )
+
+
+def _pass_role(mid: str, actions: tuple[str, ...], summary: str) -> EscalationMethod:
+    return _method(
+        mid,
+        "pass-role",
+        ("iam:PassRole", *actions),
+        summary,
+        f"{_IAM_TESTS}::test_pass_role_method_and_its_near_miss[{mid}]",
+    )
+
+
+def _compute(mid: str, actions: tuple[str, ...], summary: str) -> EscalationMethod:
+    return _method(
+        mid,
+        "existing-compute",
+        actions,
+        summary,
+        f"{_COMPUTE_TESTS}::test_existing_compute_method_and_its_near_miss[{mid}]",
+    )
+
+
+def _iam(mid: str, hop: str, actions: tuple[str, ...], summary: str, test: str) -> EscalationMethod:
+    return _method(mid, hop, actions, summary, f"{_IAM_TESTS}::{test}")
+
+
+_SINGLE = "test_single_action_method_and_its_near_miss_limited_to_someone_else"
+_GROUP = "test_policy_on_its_own_group_and_its_near_miss_on_another_group"
+_VERSION = "test_versioning_a_policy_it_holds_and_its_near_miss_on_one_it_does_not"
+
+METHODS: tuple[EscalationMethod, ...] = (
+    _iam(
+        "sts-001",
+        "assume-role",
+        ("sts:AssumeRole",),
+        "assumes a role whose trust admits it (a same-account role naming it needs no permission)",
+        "test_assume_role_through_an_account_trust_and_its_near_miss_named_elsewhere",
+    ),
+    _iam(
+        "iam-001",
+        "self-policy",
+        ("iam:CreatePolicyVersion",),
+        "writes a new default version of a customer-managed policy it holds",
+        f"{_VERSION}[iam-001-iam:CreatePolicyVersion-False]",
+    ),
+    _iam(
+        "aws-iam-001",
+        "self-policy",
+        ("iam:SetDefaultPolicyVersion",),
+        "makes an older version of a policy it holds the default (conditional: if one grants more)",
+        f"{_VERSION}[aws-iam-001-iam:SetDefaultPolicyVersion-True]",
+    ),
+    _iam(
+        "iam-002",
+        "create-credentials",
+        ("iam:CreateAccessKey",),
+        "creates an access key for another user",
+        f"{_SINGLE}[iam-002]",
+    ),
+    _iam(
+        "iam-004",
+        "create-credentials",
+        ("iam:CreateLoginProfile",),
+        "creates a console password for another user",
+        f"{_SINGLE}[iam-004]",
+    ),
+    _iam(
+        "iam-006",
+        "create-credentials",
+        ("iam:UpdateLoginProfile",),
+        "changes another user's console password",
+        f"{_SINGLE}[iam-006]",
+    ),
+    _iam(
+        "iam-012",
+        "rewrite-trust",
+        ("iam:UpdateAssumeRolePolicy",),
+        "rewrites a role's trust policy to name itself, then assumes it",
+        f"{_SINGLE}[iam-012]",
+    ),
+    _iam(
+        "iam-005",
+        "self-policy",
+        ("iam:PutRolePolicy",),
+        "writes an inline policy on its own role",
+        f"{_SINGLE}[iam-005]",
+    ),
+    _iam(
+        "iam-007",
+        "self-policy",
+        ("iam:PutUserPolicy",),
+        "writes an inline policy on its own user",
+        f"{_SINGLE}[iam-007]",
+    ),
+    _iam(
+        "iam-008",
+        "self-policy",
+        ("iam:AttachUserPolicy",),
+        "attaches a managed policy to its own user",
+        f"{_SINGLE}[iam-008]",
+    ),
+    _iam(
+        "iam-009",
+        "self-policy",
+        ("iam:AttachRolePolicy",),
+        "attaches a managed policy to its own role",
+        f"{_SINGLE}[iam-009]",
+    ),
+    _iam(
+        "iam-010",
+        "self-policy",
+        ("iam:AttachGroupPolicy",),
+        "attaches a managed policy to a group it belongs to",
+        f"{_GROUP}[iam-010-iam:AttachGroupPolicy]",
+    ),
+    _iam(
+        "iam-011",
+        "self-policy",
+        ("iam:PutGroupPolicy",),
+        "writes an inline policy on a group it belongs to",
+        f"{_GROUP}[iam-011-iam:PutGroupPolicy]",
+    ),
+    _iam(
+        "iam-013",
+        "join-group",
+        ("iam:AddUserToGroup",),
+        "adds itself to an administrators' group",
+        "test_joining_an_admin_group_and_its_near_miss_joining_another",
+    ),
+    _pass_role(
+        "lambda-001",
+        ("lambda:CreateFunction", "lambda:InvokeFunction"),
+        "creates a Lambda function running as the role and invokes it",
+    ),
+    _pass_role(
+        "lambda-002",
+        ("lambda:CreateFunction", "lambda:CreateEventSourceMapping"),
+        "creates a Lambda function running as the role and has an event source trigger it",
+    ),
+    _pass_role(
+        "lambda-006",
+        ("lambda:CreateFunction", "lambda:AddPermission"),
+        "creates a Lambda function running as the role and lets itself invoke it",
+    ),
+    _pass_role("ec2-001", ("ec2:RunInstances",), "launches an instance whose profile is the role"),
+    _pass_role(
+        "ecs-004",
+        ("ecs:RegisterTaskDefinition", "ecs:RunTask"),
+        "registers a task definition with the role as task role and runs it",
+    ),
+    _pass_role("glue-001", ("glue:CreateDevEndpoint",), "creates a Glue dev endpoint running as the role"),
+    _pass_role("glue-003", ("glue:CreateJob", "glue:StartJobRun"), "creates and starts a Glue job running as the role"),
+    _pass_role(
+        "sagemaker-001", ("sagemaker:CreateNotebookInstance",), "creates a notebook instance running as the role"
+    ),
+    _pass_role("sagemaker-002", ("sagemaker:CreateTrainingJob",), "creates a training job running as the role"),
+    _pass_role("aws-sagemaker-001", ("sagemaker:CreateProcessingJob",), "creates a processing job running as the role"),
+    _pass_role("cloudformation-001", ("cloudformation:CreateStack",), "creates a stack applied as the role"),
+    _pass_role(
+        "codebuild-001",
+        ("codebuild:CreateProject", "codebuild:StartBuild"),
+        "creates a CodeBuild project running as the role and starts a build",
+    ),
+    _pass_role(
+        "datapipeline-001",
+        ("datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition", "datapipeline:ActivatePipeline"),
+        "creates and activates a Data Pipeline whose resources run as the role",
+    ),
+    _compute("lambda-003", ("lambda:UpdateFunctionCode",), "replaces the code of a function running as the role"),
+    _compute(
+        "aws-lambda-001",
+        ("lambda:UpdateFunctionConfiguration",),
+        "adds a layer or wrapper of its own code to a function running as the role",
+    ),
+    _compute(
+        "ssm-002",
+        ("ssm:SendCommand",),
+        "runs a command on an instance whose profile is the role (conditional unless known SSM-managed)",
+    ),
+    _compute(
+        "ssm-001",
+        ("ssm:StartSession",),
+        "opens a shell on an instance whose profile is the role (conditional unless known SSM-managed)",
+    ),
+    _compute(
+        "aws-ec2instanceconnect-001",
+        ("ec2-instance-connect:SendSSHPublicKey",),
+        "pushes an SSH key to an instance whose profile is the role (conditional: its SSH port must be reachable)",
+    ),
+    _compute(
+        "aws-glue-001", ("glue:UpdateDevEndpoint",), "adds its SSH key to a Glue dev endpoint running as the role"
+    ),
+    _compute(
+        "cloudformation-002",
+        ("cloudformation:UpdateStack",),
+        "updates the template of a stack whose service role is the role",
+    ),
+    _compute(
+        "cloudformation-005",
+        ("cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"),
+        "executes a change set on a stack whose service role is the role",
+    ),
+    _compute(
+        "sagemaker-004",
+        ("sagemaker:CreatePresignedNotebookInstanceUrl",),
+        "opens the Jupyter environment of a notebook running as the role",
+    ),
+    _compute(
+        "codebuild-002",
+        ("codebuild:StartBuild",),
+        "starts a build with its own buildspec on a project whose service role is the role",
+    ),
+    _compute(
+        "aws-ecs-001",
+        ("ecs:RunTask", "iam:PassRole"),
+        "runs an existing task definition whose task role is the role, with its own command",
+    ),
+    _compute(
+        "aws-ecs-002",
+        ("ecs:UpdateService", "ecs:RegisterTaskDefinition", "iam:PassRole"),
+        "deploys a task definition of its own, with the role as task role, to a service",
+    ),
+)
