@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from standing.analysis.aws_policy import Statement, Verdict
 from standing.analysis.escalation_gcp import gcp_hops
+from standing.analysis.guardrails import split_hops
 from standing.analysis.hops import ADMIN_SINK, Hop, HopKind
 from standing.analysis.methods.gcp import TRUST_ROLE_METHODS
 from standing.analysis.privilege import PrivilegeLevel
@@ -432,7 +433,8 @@ def all_hops(graph: PrivilegeGraph) -> list[Hop]:
     found = {(h.source, h.target, h.kind): h for h in _AwsHops(graph).hops()}
     for hop in chain(gcp_hops(graph), _trust_hops(graph), _federation_hops(graph)):
         found.setdefault((hop.source, hop.target, hop.kind), hop)
-    return sorted(found.values(), key=attrgetter("source", "target", "kind"))
+    kept, _cut = split_hops(graph, sorted(found.values(), key=attrgetter("source", "target", "kind")))
+    return kept
 
 
 def paths_to_admin(graph: PrivilegeGraph) -> dict[str, list[Hop]]:
