@@ -170,11 +170,11 @@ class _Judge:
                     if not stmt.allow and not stmt.conditional and stmt.covers(action, resource):
                         return guardrail
         for level in levels:
-            # Every level that has SCPs must allow the action: SCPs are an allow-list.
-            if level and not any(
-                stmt.allow and stmt.covers(action, resource) for g in level for stmt in self.parsed[g.id]
-            ):
-                return level[0]
+            # Every level must allow the action: SCPs are an allow-list. A level whose SCPs we
+            # read hold no Allow at all is one where an SCP (AWS requires one) went unread.
+            allowing = [(g, stmt) for g in level for stmt in self.parsed[g.id] if stmt.allow]
+            if allowing and not any(stmt.covers(action, resource) for _, stmt in allowing):
+                return allowing[0][0]
         return None
 
     def _rcp_stop(self, source: Identity, target: Identity | None, action: str, resource: str) -> Guardrail | None:

@@ -1,0 +1,165 @@
+"""AWS Organizations guardrails: service and resource control policies, and where each applies.
+
+Read once per organization, from the account that runs the organization scan (the management
+account or a delegated administrator): the tree of roots and OUs walked once
+(``ListRoots``, ``ListOrganizationalUnitsForParent``, ``ListAccountsForParent``: calls grow with
+the number of OUs, not accounts or identities), each SCP and RCP with its document
+(``ListPolicies``, ``DescribePolicy``) and where it is attached (``ListTargetsForPolicy``).
+Anything denied (a member account without delegated administration) is a coverage gap naming
+the call; what was read is kept.
+
+``fetch_guardrails`` returns plain data; ``normalize_guardrails`` (pure) turns it into
+``Guardrail`` records and ``Scope`` records for roots, OUs and each account under its parent,
+so ``analysis.guardrails`` can walk from an account up to the root.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from standing.collectors.aws.fetch import CoverageLog
+from standing.collectors.aws.operations import operation
+from standing.core.model import Guardrail, GuardrailKind, Provider, Scope, ScopeKind
+
+_POLICY_KINDS = {
+    "SERVICE_CONTROL_POLICY": GuardrailKind.SCP,
+    "RESOURCE_CONTROL_POLICY": GuardrailKind.RCP,
+}
+
+
+def _all(organizations: Any, api: str, key: str, **params: Any) -> list[dict[str, Any]]:
+    paginator = organizations.get_paginator(api)
+    return cast(list[dict[str, Any]], paginator.paginate(**params).build_full_result().get(key, []))
+
+
+def fetch_guardrails(organizations: Any, log: CoverageLog) -> dict[str, Any]:
+    """The organization's tree and its SCPs and RCPs, as the API returned them."""
+    raw: dict[str, Any] = {"roots": [], "ous": [], "placements": [], "policies": []}
+    # Already asked (and any failure recorded) for the organization's scope; asked again only
+    # for the management account, which SCPs and RCPs never bind.
+    described = CoverageLog(log.scope).attempt(
+        operation("organizations", "DescribeOrganization"), organizations.describe_organization
+    )
+    if described is not None:
+        raw["management_account"] = described["Organization"].get("MasterAccountId")
+    roots = log.attempt(operation("organizations", "ListRoots"), lambda: _all(organizations, "list_roots", "Roots"))
+    raw["roots"] = roots or []
+    pending = [str(r["Id"]) for r in raw["roots"]]
+    while pending:
+        parent = pending.pop()
+        children = log.attempt(
+            operation("organizations", "ListOrganizationalUnitsForParent"),
+            lambda p=parent: _all(
+                organizations, "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=p
+            ),
+            record_ok=False,
+        )
+        for ou in children or []:
+            raw["ous"].append({"Id": ou["Id"], "Name": ou.get("Name"), "ParentId": parent})
+            pending.append(str(ou["Id"]))
+        accounts = log.attempt(
+            operation("organizations", "ListAccountsForParent"),
+            lambda p=parent: _all(organizations, "list_accounts_for_parent", "Accounts", ParentId=p),
+            record_ok=False,
+        )
+        for account in accounts or []:
+            state = account.get("State") or account.get("Status") or "ACTIVE"
+            if state == "ACTIVE":  # a closed or suspended account is not scanned, so not placed
+                raw["placements"].append({"Id": account["Id"], "Name": account.get("Name"), "ParentId": parent})
+    for policy_type in _POLICY_KINDS:
+        listed = log.attempt(
+            operation("organizations", "ListPolicies"),
+            lambda t=policy_type: _all(organizations, "list_policies", "Policies", Filter=t),
+        )
+        for summary in listed or []:
+            pid = str(summary["Id"])
+            policy = log.attempt(
+                operation("organizations", "DescribePolicy"),
+                lambda p=pid: organizations.describe_policy(PolicyId=p)["Policy"],
+                record_ok=False,
+            )
+            targets = log.attempt(
+                operation("organizations", "ListTargetsForPolicy"),
+                lambda p=pid: _all(organizations, "list_targets_for_policy", "Targets", PolicyId=p),
+                record_ok=False,
+            )
+            if policy is None or targets is None:
+                continue  # the gap is recorded; a policy without its document or targets judges nothing
+            raw["policies"].append({"Type": policy_type, "Policy": policy, "Targets": targets})
+    return raw
+
+
+def _scope_id(target_id: str) -> str:
+    if target_id.startswith("r-"):
+        return f"aws:root:{target_id}"
+    if target_id.startswith("ou-"):
+        return f"aws:ou:{target_id}"
+    return f"aws:account:{target_id}"
+
+
+def normalize_guardrails(raw: dict[str, Any], organization_scope_id: str | None) -> tuple[list[Guardrail], list[Scope]]:
+    """Pure: SCP and RCP records, and the organization tree as scopes (root, OUs, accounts)."""
+    scopes = [
+        Scope(
+            id=_scope_id(str(root["Id"])),
+            provider=Provider.AWS,
+            kind=ScopeKind.ORGANIZATION,
+            name=str(root.get("Name") or root["Id"]),
+            parent_id=organization_scope_id,
+        )
+        for root in raw.get("roots", [])
+    ]
+    scopes += [
+        Scope(
+            id=_scope_id(str(ou["Id"])),
+            provider=Provider.AWS,
+            kind=ScopeKind.FOLDER,
+            name=str(ou.get("Name") or ou["Id"]),
+            parent_id=_scope_id(str(ou["ParentId"])),
+        )
+        for ou in raw.get("ous", [])
+    ]
+    scopes += [
+        Scope(
+            id=_scope_id(str(account["Id"])),
+            provider=Provider.AWS,
+            kind=ScopeKind.ACCOUNT,
+            name=str(account.get("Name") or account["Id"]),
+            parent_id=_scope_id(str(account["ParentId"])),
+        )
+        for account in raw.get("placements", [])
+    ]
+    management = raw.get("management_account")
+    guardrails = []
+    for entry in raw.get("policies", []):
+        policy = entry["Policy"]
+        summary = policy.get("PolicySummary", {})
+        try:
+            document = json.loads(policy.get("Content") or "")
+        except json.JSONDecodeError:
+            continue  # unreadable: judging it could only invent a cut
+        if not isinstance(document, dict):
+            continue
+        guardrails.append(
+            Guardrail(
+                id=str(summary["Id"]),
+                provider=Provider.AWS,
+                kind=_POLICY_KINDS[entry["Type"]],
+                name=str(summary.get("Name") or summary["Id"]),
+                document=document,
+                targets=sorted(_scope_id(str(t["TargetId"])) for t in entry["Targets"]),
+                exempt_accounts=[str(management)] if management else [],
+            )
+        )
+    return guardrails, scopes
+
+
+def guardrail_records(
+    organizations: Any, log: CoverageLog, organization_scope: Scope | None
+) -> tuple[list[Guardrail], list[Scope]]:
+    """The organization's guardrails and tree; nothing (and no gap beyond the one recorded
+    already) when the organization itself could not be read."""
+    if organization_scope is None:
+        return [], []
+    return normalize_guardrails(fetch_guardrails(organizations, log), organization_scope.id)
