@@ -16,6 +16,7 @@ so ``analysis.guardrails`` can walk from an account up to the root.
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any, cast
 
 from standing.collectors.aws.fetch import CoverageLog
@@ -33,6 +34,10 @@ def _all(organizations: Any, api: str, key: str, **params: Any) -> list[dict[str
     return cast(list[dict[str, Any]], paginator.paginate(**params).build_full_result().get(key, []))
 
 
+def _described_policy(organizations: Any, policy_id: str) -> dict[str, Any]:
+    return cast(dict[str, Any], organizations.describe_policy(PolicyId=policy_id)["Policy"])
+
+
 def fetch_guardrails(organizations: Any, log: CoverageLog) -> dict[str, Any]:
     """The organization's tree and its SCPs and RCPs, as the API returned them."""
     raw: dict[str, Any] = {"roots": [], "ous": [], "placements": [], "policies": []}
@@ -43,7 +48,7 @@ def fetch_guardrails(organizations: Any, log: CoverageLog) -> dict[str, Any]:
     )
     if described is not None:
         raw["management_account"] = described["Organization"].get("MasterAccountId")
-    roots = log.attempt(operation("organizations", "ListRoots"), lambda: _all(organizations, "list_roots", "Roots"))
+    roots = log.attempt(operation("organizations", "ListRoots"), partial(_all, organizations, "list_roots", "Roots"))
     raw["roots"] = roots or []
     pending = [str(r["Id"]) for r in raw["roots"]]
     while pending:
@@ -60,7 +65,7 @@ def fetch_guardrails(organizations: Any, log: CoverageLog) -> dict[str, Any]:
             pending.append(str(ou["Id"]))
         accounts = log.attempt(
             operation("organizations", "ListAccountsForParent"),
-            lambda p=parent: _all(organizations, "list_accounts_for_parent", "Accounts", ParentId=p),
+            partial(_all, organizations, "list_accounts_for_parent", "Accounts", ParentId=parent),
             record_ok=False,
         )
         for account in accounts or []:
@@ -70,18 +75,18 @@ def fetch_guardrails(organizations: Any, log: CoverageLog) -> dict[str, Any]:
     for policy_type in _POLICY_KINDS:
         listed = log.attempt(
             operation("organizations", "ListPolicies"),
-            lambda t=policy_type: _all(organizations, "list_policies", "Policies", Filter=t),
+            partial(_all, organizations, "list_policies", "Policies", Filter=policy_type),
         )
         for summary in listed or []:
             pid = str(summary["Id"])
             policy = log.attempt(
                 operation("organizations", "DescribePolicy"),
-                lambda p=pid: organizations.describe_policy(PolicyId=p)["Policy"],
+                partial(_described_policy, organizations, pid),
                 record_ok=False,
             )
             targets = log.attempt(
                 operation("organizations", "ListTargetsForPolicy"),
-                lambda p=pid: _all(organizations, "list_targets_for_policy", "Targets", PolicyId=p),
+                partial(_all, organizations, "list_targets_for_policy", "Targets", PolicyId=pid),
                 record_ok=False,
             )
             if policy is None or targets is None:
