@@ -55,8 +55,8 @@ def fetch_guardrails(organizations: Any, log: CoverageLog) -> dict[str, Any]:
         parent = pending.pop()
         children = log.attempt(
             operation("organizations", "ListOrganizationalUnitsForParent"),
-            lambda p=parent: _all(
-                organizations, "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=p
+            partial(
+                _all, organizations, "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=parent
             ),
             record_ok=False,
         )
