@@ -47,7 +47,11 @@ def fetch_guardrails(organizations: Any, log: CoverageLog) -> dict[str, Any]:
         operation("organizations", "DescribeOrganization"), organizations.describe_organization
     )
     if described is not None:
-        raw["management_account"] = described["Organization"].get("MasterAccountId")
+        organization = described["Organization"]
+        # Newer answers carry MasterAccountId; the published example only the account's ARN.
+        raw["management_account"] = organization.get("MasterAccountId") or (
+            str(organization["MasterAccountArn"]).rsplit("/", 1)[-1] if organization.get("MasterAccountArn") else None
+        )
     roots = log.attempt(operation("organizations", "ListRoots"), partial(_all, organizations, "list_roots", "Roots"))
     raw["roots"] = roots or []
     pending = [str(r["Id"]) for r in raw["roots"]]
@@ -84,13 +88,15 @@ def fetch_guardrails(organizations: Any, log: CoverageLog) -> dict[str, Any]:
                 partial(_described_policy, organizations, pid),
                 record_ok=False,
             )
+            if policy is None:
+                continue  # the gap is recorded; a policy without its document judges nothing
             targets = log.attempt(
                 operation("organizations", "ListTargetsForPolicy"),
                 partial(_all, organizations, "list_targets_for_policy", "Targets", PolicyId=pid),
                 record_ok=False,
             )
-            if policy is None or targets is None:
-                continue  # the gap is recorded; a policy without its document or targets judges nothing
+            if targets is None:
+                continue
             raw["policies"].append({"Type": policy_type, "Policy": policy, "Targets": targets})
     return raw
 
@@ -101,6 +107,20 @@ def _scope_id(target_id: str) -> str:
     if target_id.startswith("ou-"):
         return f"aws:ou:{target_id}"
     return f"aws:account:{target_id}"
+
+
+def _policy_document(content: str) -> dict[str, Any] | None:
+    """The policy's JSON; also when escaped once more, as AWS's published example writes it."""
+    for text in (content, f'"{content}"'):
+        try:
+            document = json.loads(text)
+            if isinstance(document, str):
+                document = json.loads(document)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(document, dict):
+            return document
+    return None
 
 
 def normalize_guardrails(raw: dict[str, Any], organization_scope_id: str | None) -> tuple[list[Guardrail], list[Scope]]:
@@ -140,12 +160,9 @@ def normalize_guardrails(raw: dict[str, Any], organization_scope_id: str | None)
     for entry in raw.get("policies", []):
         policy = entry["Policy"]
         summary = policy.get("PolicySummary", {})
-        try:
-            document = json.loads(policy.get("Content") or "")
-        except json.JSONDecodeError:
+        document = _policy_document(str(policy.get("Content") or ""))
+        if document is None:
             continue  # unreadable: judging it could only invent a cut
-        if not isinstance(document, dict):
-            continue
         guardrails.append(
             Guardrail(
                 id=str(summary["Id"]),
