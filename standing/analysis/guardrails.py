@@ -288,9 +288,19 @@ def _gcp_principal_in(source: Identity, principals: Sequence[str] | None) -> boo
     return False
 
 
+def _gcp_deny_form(permission: str) -> str:
+    """``iam.serviceAccounts.actAs`` as deny policies spell it: ``iam.googleapis.com/serviceAccounts.actAs``."""
+    if "/" in permission:
+        return permission
+    service, _, rest = permission.partition(".")
+    host = "cloudresourcemanager" if service == "resourcemanager" else service
+    return f"{host}.googleapis.com/{rest}"
+
+
 def _gcp_permission_in(action: str, permissions: Sequence[str] | None) -> bool:
     """``service.googleapis.com/resource.verb`` matched, with ``*`` wildcards as deny policies allow."""
-    return any(fnmatchcase(action, p) for p in permissions or [])
+    wanted = _gcp_deny_form(action)
+    return any(fnmatchcase(wanted, p) for p in permissions or [])
 
 
 def _azure_principal_in(source: Identity, principals: Any, *, everyone: bool = True) -> bool:
