@@ -18,6 +18,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from standing.collectors.azure.guardrails import normalize_deny_assignments
 from standing.collectors.azure.raw import GRAPH_APP_ID, RawTenant
 from standing.core.model import (
     Credential,
@@ -602,5 +603,6 @@ def normalize_tenant(raw: RawTenant, *, now: datetime, meta: ScanMeta) -> Invent
         grants=sorted(b.grants.values(), key=lambda g: (g.principal_id, g.role_id, g.scope_id, g.duration)),
         memberships=sorted(b.memberships, key=lambda m: (m.member_id, m.group_id)),
         trusts=b.trusts,
+        guardrails=normalize_deny_assignments(raw.deny_assignments),
         coverage=list(raw.coverage),
     )

@@ -51,6 +51,7 @@ class RawTenant(BaseModel):
     group_members: dict[str, list[dict[str, Any]]] | None = Field(
         default=None, description="object id of a group holding an ARM role -> its transitive members"
     )
+    deny_assignments: list[dict[str, Any]] | None = None
     coverage: list[CoverageEntry] = Field(default_factory=list)
 
 
