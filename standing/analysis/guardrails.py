@@ -18,7 +18,7 @@ from its kind (``_KIND_ACTIONS``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
@@ -245,14 +245,24 @@ class _Judge:
         resource = target.id if target else (source.id if hop.target == ADMIN_SINK else hop.target)
 
         def stopped(action: str) -> Guardrail | None:
-            if source.provider is Provider.AWS:
-                return self._scp_stop(source, action, resource) or self._rcp_stop(source, target, action, resource)
-            if source.provider is Provider.GCP:
-                return self._gcp_stop(source, target, action)
-            if source.provider is Provider.AZURE:
-                return self._azure_stop(source, target, hop, action)
-            return None
+            return self.stopping(source, target, hop, resource, action)
 
+        return self._cut(hop, needs, stopped)
+
+    def stopping(
+        self, source: Identity, target: Identity | None, hop: Hop, resource: str, action: str
+    ) -> Guardrail | None:
+        """The guardrail that stops ``source`` doing ``action`` on the hop's target, if any."""
+        if source.provider is Provider.AWS:
+            return self._scp_stop(source, action, resource) or self._rcp_stop(source, target, action, resource)
+        if source.provider is Provider.GCP:
+            return self._gcp_stop(source, target, action)
+        if source.provider is Provider.AZURE:
+            return self._azure_stop(source, target, hop, action)
+        return None
+
+    @staticmethod
+    def _cut(hop: Hop, needs: Needs, stopped: Callable[[str], Guardrail | None]) -> CutHop | None:
         for action in needs.all_of:
             if (guardrail := stopped(action)) is not None:
                 return CutHop(hop, guardrail, action)
@@ -345,3 +355,14 @@ def cut_hops(graph: PrivilegeGraph, source: str | None = None) -> list[CutHop]:
     graph.escalation_hops  # noqa: B018 - computing the hops is what records the cuts
     cut = _CUTS.get(graph, [])
     return [c for c in cut if c.hop.source == source] if source is not None else list(cut)
+
+
+def stopped_by(graph: PrivilegeGraph, hop: Hop, action: str) -> Guardrail | None:
+    """The guardrail that stops ``action`` on ``hop``'s way, if any (one action, whatever the hop needs)."""
+    judge = _Judge(graph)
+    source = judge.identities.get(hop.source)
+    if source is None:
+        return None
+    target = judge.identities.get(hop.target)
+    resource = target.id if target else (source.id if hop.target == ADMIN_SINK else hop.target)
+    return judge.stopping(source, target, hop, resource, action)
