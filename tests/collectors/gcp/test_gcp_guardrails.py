@@ -13,6 +13,7 @@ from standing.collectors.gcp.guardrails import attachment_parent
 from standing.core.model import CoverageStatus, GuardrailKind
 from standing.rules.analyse import analyse
 from standing.rules.config import ScanConfig
+from tests.collectors.gcp.test_gcp_fixtures import check
 from tests.support.gcp_wire import GcpWire, http_routes
 from tests.test_gcp_end_to_end import AS_OF
 
@@ -62,6 +63,12 @@ def with_deny_policy(permissions):
         }
     }
     return routes
+
+
+def test_the_replayed_deny_policy_pages_hold_to_google_s_iam_v2_schema():
+    routes = with_deny_policy(EVERY_WAY_TO_IMPERSONATE)
+    check(routes[LIST]["pages"][""], "iam.v2", "GoogleIamV2ListPoliciesResponse", LIST)
+    check(routes[f"GET /v2/{NAME}"]["pages"][""], "iam.v2", "GoogleIamV2Policy", NAME)
 
 
 def paths(inv):
