@@ -21,7 +21,17 @@ from typing import Any, cast
 
 from standing.collectors.aws.fetch import CoverageLog
 from standing.collectors.aws.operations import operation
-from standing.core.model import Guardrail, GuardrailKind, Provider, Scope, ScopeKind
+from standing.core.model import Guardrail, GuardrailKind, Inventory, Provider, Scope, ScopeKind
+
+# Read once per organization with the caller's account as scope (kept when it is refreshed).
+GUARDRAIL_OPERATIONS = (
+    "organizations:ListRoots",
+    "organizations:ListOrganizationalUnitsForParent",
+    "organizations:ListAccountsForParent",
+    "organizations:ListPolicies",
+    "organizations:DescribePolicy",
+    "organizations:ListTargetsForPolicy",
+)
 
 _POLICY_KINDS = {
     "SERVICE_CONTROL_POLICY": GuardrailKind.SCP,
@@ -185,3 +195,13 @@ def guardrail_records(
     if organization_scope is None:
         return [], []
     return normalize_guardrails(fetch_guardrails(organizations, log), organization_scope.id)
+
+
+def placed(fresh: Inventory, before: Scope | None) -> Inventory:
+    """``fresh`` (one account re-read) with its account scope kept under the OU or root the
+    organization scan placed it in: a refresh reads no organization tree."""
+    parent = before.parent_id if before is not None else None
+    if before is None or not parent or not parent.startswith(("aws:ou:", "aws:root:")):
+        return fresh
+    scopes = [s.model_copy(update={"parent_id": parent}) if s.id == before.id else s for s in fresh.scopes]
+    return fresh.model_copy(update={"scopes": scopes})
