@@ -173,6 +173,7 @@ def test_forbidden_subscription_is_a_gap_and_the_rest_is_read(tenant):
             "arm:roleEligibilitySchedules",
             "arm:roleAssignmentSchedules",
             "arm:userAssignedIdentities",
+            "arm:denyAssignments",
         )
     }
     assert all("AuthorizationFailed" in (g.detail or "") for g in inv.gaps)

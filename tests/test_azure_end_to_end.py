@@ -135,6 +135,7 @@ def test_scan_finds_every_planted_issue_and_nothing_on_the_clean_control(live):
             "arm:roleEligibilitySchedules",
             "arm:roleAssignmentSchedules",
             "arm:userAssignedIdentities",
+            "arm:denyAssignments",
         )
     }
     assert "PARTIAL SCAN" in proc.stdout and "Traceback" not in proc.stderr

@@ -217,7 +217,10 @@ def test_refresh_replaces_one_account_and_leaves_the_rest_untouched(organization
     assert names(after, target) == names(before, target) | {"svc-added-later"}
     assert names(after, untouched) == names(before, untouched)
     assert records_without(after, target) == records_without(before, target)
-    assert len(after["inventory"]["scopes"]) == len(before["inventory"]["scopes"]) == MEMBERS + 2
+    # The organization, its root and every account; the refreshed account stays under the root.
+    assert len(after["inventory"]["scopes"]) == len(before["inventory"]["scopes"]) == MEMBERS + 3
+    assert sorted(after["inventory"]["scopes"], key=str) == sorted(before["inventory"]["scopes"], key=str)
+    assert after["inventory"]["guardrails"] == before["inventory"]["guardrails"] != []
     # Only the target was read: one AssumeRole, one GAAD, no organization listing.
     assert calls.count(("sts", "AssumeRole")) == 1
     assert calls.count(("iam", "GetAccountAuthorizationDetails")) == 1

@@ -26,6 +26,7 @@ from standing.analysis.aws_targets import TargetMatcher
 from standing.analysis.escalation_azure import azure_hops
 from standing.analysis.escalation_compute import compute_hops
 from standing.analysis.escalation_gcp import gcp_hops
+from standing.analysis.guardrails import split_hops
 from standing.analysis.hops import ADMIN_SINK, Hop, HopKind
 from standing.analysis.methods.azure import TRUST_METHODS as AZURE_TRUST_METHODS
 from standing.analysis.methods.gcp import TRUST_ROLE_METHODS
@@ -452,7 +453,8 @@ def all_hops(graph: PrivilegeGraph) -> list[Hop]:
         compute_hops(graph), gcp_hops(graph), azure_hops(graph), _trust_hops(graph), _federation_hops(graph)
     ):
         found.setdefault((hop.source, hop.target, hop.kind), hop)
-    return sorted(found.values(), key=attrgetter("source", "target", "kind"))
+    kept, _cut = split_hops(graph, sorted(found.values(), key=attrgetter("source", "target", "kind")))
+    return kept
 
 
 def paths_to_admin(graph: PrivilegeGraph) -> dict[str, list[Hop]]:

@@ -359,6 +359,34 @@ class ScanMeta(Record):
     )
 
 
+class GuardrailKind(StrEnum):
+    SCP = "scp"  # AWS Organizations service control policy: caps what principals of an account may do
+    RCP = "rcp"  # AWS Organizations resource control policy: caps what may be done to an account's resources
+    GCP_DENY = "gcp-deny"  # GCP IAM v2 deny policy on a project, folder or organization
+    AZURE_DENY = "azure-deny"  # Azure deny assignment on a scope
+
+
+class Guardrail(Record):
+    """A policy above the account that can stop what the account's own grants allow.
+
+    Kept as the provider wrote it (``document``) with the scopes it is attached to
+    (``targets``, ids as in ``Scope.id``: ``aws:root:r-..``, ``aws:ou:ou-..``,
+    ``aws:account:..``; ``projects/..``, ``folders/..``, ``organizations/..``; an ARM scope);
+    ``analysis.guardrails`` judges which escalation hops it stops.
+    """
+
+    id: str  # the provider's id: p-..., the deny policy's name, the deny assignment's ARM id
+    provider: Provider
+    kind: GuardrailKind
+    name: str
+    document: dict[str, Any] = Field(default_factory=dict)
+    targets: list[str] = Field(default_factory=list, description="scope ids it is attached to")
+    exempt_accounts: list[str] = Field(
+        default_factory=list,
+        description="accounts it never applies to whatever its targets say (AWS: the management account)",
+    )
+
+
 # Where AWS keeps the roles it creates and governs itself (service-linked roles).
 AWS_SERVICE_ROLE_PATH = "/aws-service-role/"
 # What Azure keeps on a managed identity's service principal: ``keyCredentials`` that Azure itself
@@ -393,6 +421,7 @@ class Inventory(Record):
     federation: list[FederationProvider] = Field(default_factory=list)
     scope_policies: list[ScopePolicy] = Field(default_factory=list)
     workloads: list[Workload] = Field(default_factory=list)
+    guardrails: list[Guardrail] = Field(default_factory=list)
     coverage: list[CoverageEntry] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from standing.analysis.compute import compute_uses, describe
 from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.guardrails import cut_hops
 from standing.analysis.hops import ADMIN_SINK
 from standing.core.errors import UserError
 from standing.core.findings import Finding
@@ -178,6 +179,11 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
         console.print(_text("What it can become:", style="bold"))
         for h in outgoing:
             console.print(_text(f"  {_name(graph, h.target)} by {h.kind.value}: {h.reason}"))
+    stopped = cut_hops(graph, identity.id)
+    if stopped:
+        console.print(_text("Stopped by a guardrail:", style="bold"))
+        for cut in stopped:
+            console.print(_text(f"  {_name(graph, cut.hop.target)}: {cut.describe()}"))
     to_admin = graph.paths_to_admin.get(identity.id)
     if to_admin:
         console.print(

@@ -16,8 +16,9 @@ import boto3
 from botocore.stub import Stubber
 
 from standing.collectors.aws.fetch import CoverageLog, fetch_access_keys
+from standing.collectors.aws.guardrails import guardrail_records
 from standing.collectors.aws.organization import list_org_accounts, organization_scope
-from standing.core.model import CoverageStatus, ScopeKind
+from standing.core.model import CoverageStatus, GuardrailKind, Provider, Scope, ScopeKind
 from tests.support.published import body
 
 ALICE = "arn:aws:iam::123456789012:user/Alice"
@@ -85,3 +86,78 @@ def test_outside_an_organization_there_is_no_organization_scope():
         stub.add_client_error("describe_organization", "AWSOrganizationsNotInUseException", http_status_code=400)
         assert organization_scope(orgs, log) is None
     assert [(e.status, e.detail) for e in log.entries] == [(CoverageStatus.FAILED, "AWSOrganizationsNotInUseException")]
+
+
+def test_organizations_guardrail_examples_are_an_scp_on_root_ou_and_account_exempting_the_management_account():
+    """The published tree, policy list, policy and its targets read as the organization scan reads them.
+
+    Ours: the pages the examples leave out (a Production OU with nothing under it, no RCP), and
+    a denied DescribePolicy for the two listed policies without a published document.
+    """
+    orgs = client("organizations")
+    log = CoverageLog("aws:organization")
+    root, development, production = (
+        "r-examplerootid111",
+        "ou-examplerootid111-exampleouid111",
+        "ou-examplerootid111-exampleouid222",
+    )
+    with Stubber(orgs) as stub:
+        stub.add_response("describe_organization", body("aws", "organizations-DescribeOrganization"), {})
+        stub.add_response("list_roots", body("aws", "organizations-ListRoots"), {})
+        stub.add_response(
+            "list_organizational_units_for_parent",
+            body("aws", "organizations-ListOrganizationalUnitsForParent"),
+            {"ParentId": root},
+        )
+        stub.add_response("list_accounts_for_parent", {"Accounts": []}, {"ParentId": root})
+        stub.add_response("list_organizational_units_for_parent", {"OrganizationalUnits": []}, {"ParentId": production})
+        stub.add_response("list_accounts_for_parent", {"Accounts": []}, {"ParentId": production})
+        stub.add_response(
+            "list_organizational_units_for_parent", {"OrganizationalUnits": []}, {"ParentId": development}
+        )
+        stub.add_response(
+            "list_accounts_for_parent", body("aws", "organizations-ListAccountsForParent"), {"ParentId": development}
+        )
+        stub.add_response(
+            "list_policies", body("aws", "organizations-ListPolicies"), {"Filter": "SERVICE_CONTROL_POLICY"}
+        )
+        stub.add_response(
+            "describe_policy", body("aws", "organizations-DescribePolicy"), {"PolicyId": "p-examplepolicyid111"}
+        )
+        stub.add_response(
+            "list_targets_for_policy",
+            body("aws", "organizations-ListTargetsForPolicy"),
+            {"PolicyId": "p-examplepolicyid111"},
+        )
+        for pid in ("p-examplepolicyid222", "p-FullAWSAccess"):
+            stub.add_client_error(
+                "describe_policy", "AccessDeniedException", http_status_code=400, expected_params={"PolicyId": pid}
+            )
+        stub.add_response("list_policies", {"Policies": []}, {"Filter": "RESOURCE_CONTROL_POLICY"})
+        guardrails, scopes = guardrail_records(
+            orgs,
+            log,
+            Scope(
+                id="aws:organization:o-exampleorgid",
+                provider=Provider.AWS,
+                kind=ScopeKind.ORGANIZATION,
+                name="o-exampleorgid",
+            ),
+        )
+        stub.assert_no_pending_responses()
+    [scp] = guardrails
+    assert (scp.id, scp.name, scp.kind) == ("p-examplepolicyid111", "AllowAllS3Actions", GuardrailKind.SCP)
+    assert scp.document["Statement"] == [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
+    assert scp.targets == ["aws:account:333333333333", f"aws:ou:{development}", f"aws:root:{root}"]
+    assert scp.exempt_accounts == ["111111111111"]  # from MasterAccountArn: the example has no MasterAccountId
+    assert {(s.id, s.name, s.parent_id) for s in scopes} == {
+        (f"aws:root:{root}", "Root", "aws:organization:o-exampleorgid"),
+        (f"aws:ou:{development}", "Development", f"aws:root:{root}"),
+        (f"aws:ou:{production}", "Production", f"aws:root:{root}"),
+        ("aws:account:333333333333", "Development Account", f"aws:ou:{development}"),
+        ("aws:account:444444444444", "Test Account", f"aws:ou:{development}"),
+    }
+    # The two policies whose document was refused are gaps naming the call, not guesses.
+    assert [(e.operation, e.status) for e in log.entries if e.status is not CoverageStatus.OK] == [
+        ("organizations:DescribePolicy", CoverageStatus.DENIED)
+    ] * 2

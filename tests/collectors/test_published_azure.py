@@ -15,6 +15,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.guardrails import stopped_by
+from standing.analysis.hops import Hop, HopKind
 from standing.collectors.azure import AzureScanOptions, collect_azure
 from standing.collectors.azure.clients import StaticTokenCredential
 from standing.collectors.azure.normalize import MICROSOFT_TENANT
@@ -25,8 +28,11 @@ from standing.core.model import (
     CoverageStatus,
     CredentialKind,
     GrantDuration,
+    GuardrailKind,
+    Identity,
     IdentityKind,
     Inventory,
+    Provider,
     ScopeKind,
     TrustKind,
     UsageStatus,
@@ -575,3 +581,30 @@ def test_aks_list_example_as_resource_graph_data_runs_as_no_managed_identity():
         ["ecc3a68d-561d-4493-a1f5-000000000001"],
     )
     assert cluster.tags == {"archv2": "", "tier": "production"} and cluster.attributes["local_accounts"] == "true"
+
+
+def test_deny_assignment_example_is_a_guardrail_on_its_resource_group_that_cuts_a_hop_for_its_principal_only():
+    inv, _ = scan(
+        {
+            "/subscriptions": ours(_sub(RA_SUB)),
+            f"/subscriptions/{RA_SUB}/{AUTH}/denyAssignments": arm("GetDenyAssignmentsForResourceGroup"),
+        }
+    )
+    (guardrail,) = inv.guardrails
+    assert (guardrail.id, guardrail.kind, guardrail.name, guardrail.targets) == (
+        "/subscriptions/subId/resourcegroups/rgname/providers/Microsoft.Authorization/denyAssignments/denyAssignmentId",
+        GuardrailKind.AZURE_DENY,
+        "Deny assignment name",
+        ["/subscriptions/subId/resourcegroups/rgname"],
+    )
+    # Ours: two principals and a hop each makes on the example's resource group with the example's action.
+    denied, excluded = (
+        Identity(id=i, provider=Provider.AZURE, kind=IdentityKind.SERVICE_PRINCIPAL, account="t", name=i)
+        for i in ("principalid1", "principalid2")
+    )
+    where = "/subscriptions/subId/resourcegroups/rgname/providers/x/y/z"
+    hops = [Hop(p.id, where, HopKind.EXISTING_COMPUTE, "ours", method="") for p in (denied, excluded)]
+    graph = PrivilegeGraph(inv.model_copy(update={"identities": [denied, excluded]}))
+    assert stopped_by(graph, hops[0], "action") is not None
+    assert stopped_by(graph, hops[1], "action") is None  # excludePrincipals
+    assert stopped_by(graph, hops[0], "other/action") is None

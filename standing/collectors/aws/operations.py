@@ -82,7 +82,37 @@ OPERATIONS: tuple[AwsOperation, ...] = (
     AwsOperation(
         service="organizations",
         api="DescribeOrganization",
-        why="organization scans: the organization id that parents every account scope",
+        why="organization scans: the organization id that parents every account scope, and its management account",
+    ),
+    AwsOperation(
+        service="organizations",
+        api="ListRoots",
+        why="organization scans: the roots guardrails attach to",
+    ),
+    AwsOperation(
+        service="organizations",
+        api="ListOrganizationalUnitsForParent",
+        why="organization scans: the OU tree, walked once, that guardrails attach to",
+    ),
+    AwsOperation(
+        service="organizations",
+        api="ListAccountsForParent",
+        why="organization scans: which root or OU each account sits under",
+    ),
+    AwsOperation(
+        service="organizations",
+        api="ListPolicies",
+        why="organization scans: service and resource control policies (guardrails above the account)",
+    ),
+    AwsOperation(
+        service="organizations",
+        api="DescribePolicy",
+        why="organization scans: each control policy's document",
+    ),
+    AwsOperation(
+        service="organizations",
+        api="ListTargetsForPolicy",
+        why="organization scans: where each control policy is attached",
     ),
 )
 

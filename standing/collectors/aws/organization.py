@@ -24,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 import standing
 from standing.collectors.aws.fetch import CoverageLog, client_error_entry, fetch_account
+from standing.collectors.aws.guardrails import guardrail_records
 from standing.collectors.aws.normalize import account_scope_id, normalize_account
 from standing.collectors.aws.operations import operation
 from standing.collectors.aws.session import (
@@ -159,9 +160,11 @@ def scan_organization(
             parts.append(result)
             advance()
     parts.sort(key=lambda part: part.scopes[0].id)
+    guardrails, tree = guardrail_records(organizations, log, org_scope)
     org_part = Inventory(
         meta=_meta(now()),
-        scopes=[org_scope] if org_scope is not None else [],
+        scopes=([org_scope] if org_scope is not None else []) + tree,
+        guardrails=guardrails,
         coverage=log.entries,
     )
     return [org_part, *parts]

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from standing.collectors.aws.guardrails import GUARDRAIL_OPERATIONS, placed
 from standing.collectors.aws.normalize import account_scope_id
 from standing.core.model import Inventory, Provider, ScanMeta, Scope, merge_inventories
 
 # Read once per organization scan with the caller's account as their scope: they describe
 # the organization, not the caller's account, and stay when that account is refreshed.
-ORGANIZATION_OPERATIONS = frozenset({"organizations:DescribeOrganization", "organizations:ListAccounts"})
+ORGANIZATION_OPERATIONS = frozenset(
+    {"organizations:DescribeOrganization", "organizations:ListAccounts"} | set(GUARDRAIL_OPERATIONS)
+)
 
 
 def account_scope(inventory: Inventory, account_id: str) -> Scope | None:
@@ -39,9 +42,10 @@ def replace_account(merged: Inventory, fresh: Inventory, account_id: str, meta: 
         federation=[f for f in merged.federation if f.account != account_id],
         scope_policies=[p for p in merged.scope_policies if p.scope_id != scope_id],
         workloads=[w for w in merged.workloads if w.provider is not Provider.AWS or w.account != account_id],
+        guardrails=merged.guardrails,
         coverage=[c for c in merged.coverage if c.scope != account_id or c.operation in ORGANIZATION_OPERATIONS],
     )
-    return merge_inventories([kept, fresh], meta)
+    return merge_inventories([kept, placed(fresh, account_scope(merged, account_id))], meta)
 
 
 def refreshed_source_times(merged: Inventory, fresh: Inventory, account_id: str) -> dict[str, datetime]:

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.text import Text
 
 from standing.collectors.azure.clients import ClientFactory, GraphReader, UndeclaredRequestError
+from standing.collectors.azure.guardrails import fetch_deny_assignments
 from standing.collectors.azure.operations import AzureOperation, operation
 from standing.collectors.azure.raw import GRAPH_APP_ID, TENANT_SCOPE, RawTenant, flatten
 from standing.collectors.azure.workloads import WORKLOAD_QUERY
@@ -326,6 +327,7 @@ def _fetch_arm(factory: ClientFactory, log: CoverageLog, workers: int, say: Call
         "eligibility_schedules",
         "assignment_schedules",
         "user_assigned_identities",
+        "deny_assignments",
     ):
         out[key] = _dedupe(r[key] for r in results)
     out["identity_federated_credentials"] = {
@@ -368,7 +370,11 @@ def _dedupe(parts: Iterable[list[dict[str, Any]] | None]) -> list[dict[str, Any]
 def _fetch_scope(factory: ClientFactory, log: CoverageLog, scope: str, any_sub: str) -> dict[str, Any]:
     subscription = scope.split("/")[2] if scope.lower().startswith("/subscriptions/") else None
     auth = factory.authorization(subscription or any_sub)
-    part: dict[str, Any] = {"user_assigned_identities": None, "identity_federated_credentials": None}
+    part: dict[str, Any] = {
+        "user_assigned_identities": None,
+        "identity_federated_credentials": None,
+        "deny_assignments": None,
+    }
     with auth:
         part["role_assignments"] = log.attempt(
             operation("arm:roleAssignments"),
@@ -390,6 +396,8 @@ def _fetch_scope(factory: ClientFactory, log: CoverageLog, scope: str, any_sub: 
             scope,
             lambda: [flatten(_wire(s)) for s in auth.role_assignment_schedules.list_for_scope(scope)],
         )
+        if subscription is not None:
+            part["deny_assignments"] = fetch_deny_assignments(auth, log, scope, _wire)
     if subscription is None:
         return part
     msi = factory.msi(subscription)

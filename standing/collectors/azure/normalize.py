@@ -18,6 +18,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from standing.collectors.azure.guardrails import normalize_deny_assignments
 from standing.collectors.azure.raw import GRAPH_APP_ID, RawTenant
 from standing.collectors.azure.workloads import workloads
 from standing.core.model import (
@@ -604,5 +605,6 @@ def normalize_tenant(raw: RawTenant, *, now: datetime, meta: ScanMeta) -> Invent
         memberships=sorted(b.memberships, key=lambda m: (m.member_id, m.group_id)),
         trusts=b.trusts,
         workloads=workloads(raw.workloads or []),
+        guardrails=normalize_deny_assignments(raw.deny_assignments),
         coverage=list(raw.coverage),
     )

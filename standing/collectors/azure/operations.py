@@ -150,6 +150,12 @@ OPERATIONS: tuple[AzureOperation, ...] = (
         "role assignments at and below each scope",
     ),
     _arm(
+        "denyAssignments",
+        "/subscriptions/{id}/providers/Microsoft.Authorization/denyAssignments",
+        "Microsoft.Authorization/denyAssignments/read",
+        "deny assignments that stop actions whatever a role grants (guardrails)",
+    ),
+    _arm(
         "roleDefinitions",
         "{scope}/providers/Microsoft.Authorization/roleDefinitions",
         "Microsoft.Authorization/roleDefinitions/read",

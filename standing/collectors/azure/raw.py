@@ -55,6 +55,7 @@ class RawTenant(BaseModel):
         default=None,
         description="compute records as Resource Graph returns them (id, type, kind, location, identity, properties)",
     )
+    deny_assignments: list[dict[str, Any]] | None = None
     coverage: list[CoverageEntry] = Field(default_factory=list)
 
 

@@ -30,6 +30,7 @@ from typing import Any, TypeVar, cast
 
 from rich.console import Console
 
+from standing.collectors.gcp.guardrails import fetch_deny_policies
 from standing.collectors.gcp.operations import declared_methods
 from standing.collectors.gcp.paging import pages
 from standing.collectors.gcp.workload_fetch import WORKLOAD_KEYS, fetch_workloads
@@ -240,6 +241,13 @@ def fetch_estate(clients: GcpClients, options: GcpScanOptions, progress: Console
     ]:
         _container_policy(clients, container, raw, log)
     _scan_projects(clients, options, raw, log, progress)
+    raw["denyPolicies"] = fetch_deny_policies(
+        clients,
+        ([raw["organization"]["name"]] if raw["organization"] else [])
+        + [f["name"] for f in raw["folders"]]
+        + [f"projects/{p['projectId']}" for p in raw["projects"] if p.get("projectId")],
+        log,
+    )
     for org in _custom_role_organizations(raw):
         roles = custom_roles(clients, org, log)
         if roles is not None:

@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import standing
+from standing.collectors.gcp.guardrails import normalize_deny_policies
 from standing.collectors.gcp.workloads import normalize_workloads
 from standing.core.model import (
     CoverageEntry,
@@ -189,6 +190,7 @@ def normalize_estate(raw: dict[str, Any], *, now: datetime) -> Inventory:
         federation=federation,
         scope_policies=[_scope_policy(p, projects) for p in raw.get("orgPolicies", [])],
         workloads=normalize_workloads(raw),
+        guardrails=normalize_deny_policies(raw.get("denyPolicies", [])),
         coverage=[CoverageEntry.model_validate(c) for c in raw.get("coverage", [])],
     )
 

@@ -32,6 +32,18 @@ class GcpOperation:
 
 OPERATIONS: tuple[GcpOperation, ...] = (
     GcpOperation(
+        api="iam",
+        method="policies.listPolicies",
+        permission="iam.denypolicies.list",
+        why="IAM deny policies on each scanned organization, folder and project (guardrails)",
+    ),
+    GcpOperation(
+        api="iam",
+        method="policies.get",
+        permission="iam.denypolicies.get",
+        why="each deny policy's rules (the listing carries none)",
+    ),
+    GcpOperation(
         api="cloudresourcemanager",
         method="organizations.get",
         permission="resourcemanager.organizations.get",

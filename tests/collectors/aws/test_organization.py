@@ -85,11 +85,14 @@ def test_organization_scan_merges_every_account(session: boto3.Session) -> None:
         (prod, CredentialKind.ACCESS_KEY),
         (dev, CredentialKind.ACCESS_KEY),
     }
+    # Each account sits under the organization's root (read with its guardrails), the root under the organization.
+    [root] = [s.id for s in inv.scopes if s.id.startswith("aws:root:")]
     assert {(s.id, s.kind, s.name, s.parent_id) for s in inv.scopes} == {
         (org_scope, ScopeKind.ORGANIZATION, org_id, None),
-        (f"aws:account:{ACCT}", ScopeKind.ACCOUNT, "master", org_scope),
-        (f"aws:account:{prod}", ScopeKind.ACCOUNT, "prod", org_scope),
-        (f"aws:account:{dev}", ScopeKind.ACCOUNT, "dev", org_scope),
+        (root, ScopeKind.ORGANIZATION, "Root", org_scope),
+        (f"aws:account:{ACCT}", ScopeKind.ACCOUNT, "master", root),
+        (f"aws:account:{prod}", ScopeKind.ACCOUNT, "prod", root),
+        (f"aws:account:{dev}", ScopeKind.ACCOUNT, "dev", root),
     }
     assert [(g.scope, g.operation, g.status) for g in inv.gaps] == [(closed, "sts:AssumeRole", CoverageStatus.SKIPPED)]
     # The management account is scanned with the caller's own session, members via AssumeRole.
@@ -119,7 +122,8 @@ def test_one_account_failing_does_not_stop_the_others(session: boto3.Session) ->
         f"arn:aws:iam::{prod}:user/svc-prod",
         f"arn:aws:iam::{prod}:role/OrganizationAccountAccessRole",
     }
-    assert (f"aws:account:{dev}", "dev", org_scope) in {(s.id, s.name, s.parent_id) for s in inv.scopes}
+    [root] = [s.id for s in inv.scopes if s.id.startswith("aws:root:")]
+    assert (f"aws:account:{dev}", "dev", root) in {(s.id, s.name, s.parent_id) for s in inv.scopes}
     assert {(g.scope, g.operation, g.status) for g in inv.gaps} == {
         (members["closed"], "sts:AssumeRole", CoverageStatus.SKIPPED),
         (dev, "sts:AssumeRole", CoverageStatus.DENIED),

@@ -67,7 +67,7 @@ def test_read_only_policy_allows_exactly_the_declared_actions() -> None:
     [statement] = doc["Statement"]
     assert statement["Effect"] == "Allow"
     assert set(statement["Action"]) == {op.action for op in OPERATIONS}
-    assert len(statement["Action"]) == len(OPERATIONS) == 11
+    assert len(statement["Action"]) == len(OPERATIONS) == 17
     assert all(op.why and op.action == f"{op.service}:{op.api}" for op in OPERATIONS)
 
 

@@ -81,6 +81,8 @@ HTTP_SCHEMAS = [  # route pattern -> (document, schema)
     (r"/locations/-/services$", (RUN, "GoogleCloudRunV2ListServicesResponse")),
     (r"/locations/-/functions$", (FUNCTIONS, "ListFunctionsResponse")),
     (r"/locations/-/clusters$", (CONTAINER, "ListClustersResponse")),
+    (r"^GET /v2/policies/[^/]+/denypolicies$", ("iam.v2", "GoogleIamV2ListPoliciesResponse")),
+    (r"^GET /v2/policies/[^/]+/denypolicies/[^/]+$", ("iam.v2", "GoogleIamV2Policy")),
 ]
 
 
