@@ -182,8 +182,8 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
     stopped = cut_hops(graph, identity.id)
     if stopped:
         console.print(_text("Stopped by a guardrail:", style="bold"))
-        for cut in stopped:
-            console.print(_text(f"  {_name(graph, cut.hop.target)}: {cut.describe()}"))
+        for stop in stopped:
+            console.print(_text(f"  {_name(graph, stop.hop.target)}: {stop.describe()}"))
     to_admin = graph.paths_to_admin.get(identity.id)
     if to_admin:
         console.print(
@@ -193,9 +193,9 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
             )
         )
         # The cut is in the evidence of the finding that reports the path (whichever carries one).
-        cut = next((f.evidence["cut"] for f in findings if f.identity == identity.id and "cut" in f.evidence), None)
-        if isinstance(cut, dict):
-            console.print(_text(f"Cut it now: {cut.get('summary')} ({cut.get('why_this_hop')})"))
+        path_cut = next((f.evidence["cut"] for f in findings if f.identity == identity.id and "cut" in f.evidence), None)
+        if isinstance(path_cut, dict):
+            console.print(_text(f"Cut it now: {path_cut.get('summary')} ({path_cut.get('why_this_hop')})"))
 
     # Findings about a policy it holds (a customer policy granting admin) are its findings too.
     held = {g.role_id for g in graph.grants_of(identity.id)}
