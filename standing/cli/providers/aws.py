@@ -24,7 +24,13 @@ from standing.core.model import Inventory
 
 aws_options = click_options(
     click.option("--profile", help="AWS profile (default: boto3's credential chain)."),
-    click.option("--region", help="Region for API calls (IAM is global)."),
+    click.option(
+        "--region",
+        "regions",
+        multiple=True,
+        help="Read workloads in this region only (repeatable; default: every enabled region). "
+        "The first is also the region of the global calls (IAM is global).",
+    ),
     click.option("--endpoint-url", help="Send every AWS call here (an AWS-compatible endpoint such as moto)."),
     click.option(
         "--organization",
@@ -121,7 +127,8 @@ def _options(params: dict[str, Any]) -> Any:
 
     return AwsScanOptions(
         profile=params["profile"],
-        region=params["region"],
+        region=params["regions"][0] if params["regions"] else None,
+        regions=tuple(dict.fromkeys(params["regions"])),
         endpoint_url=params["endpoint_url"],
         organization=params["organization"],
         member_role_name=params["member_role"],
@@ -140,7 +147,7 @@ def permissions() -> dict[str, Any]:
 
 COMMAND = ProviderCommand(
     name="aws",
-    summary="AWS identities, credentials, policies and trusts (read-only calls)",
+    summary="AWS identities, credentials, policies, trusts and workloads (read-only calls)",
     options=aws_options,
     collect=collect,
     permissions=permissions,

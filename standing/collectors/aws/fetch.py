@@ -131,14 +131,21 @@ def fetch_account(
     access_keys: dict[str, list[AccessKeyMetadata]] = {}
     if options.resolve_key_ids:
         access_keys = fetch_access_keys(iam, log, _key_holders(report, details))
+    oidc_providers = fetch_oidc_providers(iam, log)
+    saml_providers = fetch_saml_providers(iam, log)
+    # Imported here: the workload reads log through this module's CoverageLog.
+    from standing.collectors.aws.workload_fetch import fetch_workloads
+
+    workload_regions = fetch_workloads(session, options, log) if options.workloads else []
     return RawAccount(
         account_id=account_id,
         caller_arn=str(identity["Arn"]),
         authorization_details=details,
         credential_report=report,
         access_keys=access_keys,
-        oidc_providers=fetch_oidc_providers(iam, log),
-        saml_providers=fetch_saml_providers(iam, log),
+        oidc_providers=oidc_providers,
+        saml_providers=saml_providers,
+        workload_regions=workload_regions,
         coverage=log.entries,
     )
 
