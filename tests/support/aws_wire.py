@@ -31,10 +31,24 @@ class Fault:
     body_contains: str | None = None  # e.g. an account id inside an AssumeRole RoleArn
 
 
+@dataclass(frozen=True)
+class Answer:
+    """Answer matching calls with ``body`` (in the service's own wire format), for an API moto
+    lacks. ``operation`` is the Action / X-Amz-Target name, or for REST services (EKS) a
+    regular expression the request path must match in full."""
+
+    service: str
+    operation: str
+    body: str
+    content_type: str = "application/x-amz-json-1.1"
+    rest_path: bool = False
+
+
 @dataclass
 class WireLog:
     calls: list[tuple[str, str]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
     _served: dict[int, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -50,6 +64,18 @@ class WireLog:
                     continue
                 self._served[index] = self._served.get(index, 0) + 1
                 return fault
+        return None
+
+    def answer_for(self, service: str, operation: str, path: str) -> Answer | None:
+        for answer in self.answers:
+            if answer.service != service:
+                continue
+            if (
+                re.fullmatch(answer.operation, urlsplit(path).path)
+                if answer.rest_path
+                else answer.operation == operation
+            ):
+                return answer
         return None
 
 
@@ -89,7 +115,12 @@ class AwsWireProxy:
                 body = raw.decode("utf-8", "replace")
                 scope = _SCOPE.search(self.headers.get("Authorization", ""))
                 service = scope.group(1) if scope else "?"
-                fault = proxy.log.fault_for(service, _operation(self.headers, body), body)
+                operation = _operation(self.headers, body)
+                fault = proxy.log.fault_for(service, operation, body)
+                answer = None if fault else proxy.log.answer_for(service, operation, self.path)
+                if answer is not None:
+                    self._send(200, answer.body.encode(), answer.content_type)
+                    return
                 if fault is not None:
                     payload, ctype = _error_body(fault, "X-Amz-Target" in self.headers)
                     self.send_response(fault.status)
@@ -111,6 +142,13 @@ class AwsWireProxy:
                 self.end_headers()
                 self.wfile.write(payload)
                 conn.close()
+
+            def _send(self, status: int, payload: bytes, ctype: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
 
             do_GET = do_POST = _relay
 

@@ -125,7 +125,10 @@ class _RegionFetch:
         ecs_services, task_definitions = self.ecs()
         return RegionWorkloads(
             region=self.region,
-            lambda_functions=self.pages(self.client("lambda"), "lambda", "ListFunctions", "Functions", "functions"),
+            lambda_functions=_without(
+                self.pages(self.client("lambda"), "lambda", "ListFunctions", "Functions", "Lambda functions"),
+                "Environment",
+            ),
             instances=self.instances(),
             ssm_managed_instances=self.ssm_managed(),
             ecs_services=ecs_services,
@@ -177,7 +180,8 @@ class _RegionFetch:
         for arn in sorted({str(s["taskDefinition"]) for s in services if s.get("taskDefinition")}):
             described = self.one(ecs, "ecs", "DescribeTaskDefinition", f"ECS task definition {arn}", taskDefinition=arn)
             if described is not None:
-                definitions[arn] = described.get("taskDefinition", {})
+                definition = described.get("taskDefinition", {})
+                definitions[arn] = {k: definition[k] for k in _TASK_DEFINITION_KEYS if k in definition}
         return services, definitions
 
     def notebooks(self) -> list[dict[str, Any]] | None:
@@ -212,7 +216,7 @@ class _RegionFetch:
         for batch in _batches(names, CODEBUILD_BATCH):
             got = self.one(codebuild, "codebuild", "BatchGetProjects", "CodeBuild projects", names=batch)
             if got is not None:
-                projects.extend(got.get("projects", []))
+                projects.extend({**p, "environment": _codebuild_environment(p)} for p in got.get("projects", []))
         return projects
 
     def eks_pod_identities(self) -> list[dict[str, Any]] | None:
@@ -245,6 +249,20 @@ class _RegionFetch:
                 if described is not None:
                     result.append({**summary, **described.get("association", {})})
         return result
+
+
+# Container definitions hold environment values (often secrets): only the roles are kept.
+_TASK_DEFINITION_KEYS = ("taskDefinitionArn", "family", "revision", "taskRoleArn", "executionRoleArn", "networkMode")
+
+
+def _without(items: list[dict[str, Any]] | None, key: str) -> list[dict[str, Any]] | None:
+    """Items minus ``key``: a function's environment variables may hold secrets; never kept."""
+    return None if items is None else [{k: v for k, v in item.items() if k != key} for item in items]
+
+
+def _codebuild_environment(project: dict[str, Any]) -> dict[str, Any]:
+    environment = project.get("environment") or {}
+    return {k: v for k, v in environment.items() if k != "environmentVariables"}
 
 
 def _in_region(options: AwsScanOptions, region: str) -> AwsScanOptions:
