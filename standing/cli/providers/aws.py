@@ -28,8 +28,8 @@ aws_options = click_options(
         "--region",
         "regions",
         multiple=True,
-        help="Read workloads in this region only (repeatable; default: every enabled region). "
-        "The first is also the region of the global calls (IAM is global).",
+        help="Region whose workloads (compute) are read; repeatable; 'all' reads every region the "
+        "account has enabled. Default: the profile's region. IAM is global and read once.",
     ),
     click.option("--endpoint-url", help="Send every AWS call here (an AWS-compatible endpoint such as moto)."),
     click.option(
@@ -127,7 +127,7 @@ def _options(params: dict[str, Any]) -> Any:
 
     return AwsScanOptions(
         profile=params["profile"],
-        region=params["regions"][0] if params["regions"] else None,
+        region=next((r for r in params["regions"] if r != "all"), None),
         regions=tuple(dict.fromkeys(params["regions"])),
         endpoint_url=params["endpoint_url"],
         organization=params["organization"],

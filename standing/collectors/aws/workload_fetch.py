@@ -21,18 +21,21 @@ from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from standing.collectors.aws.fetch import CoverageLog, client_error_entry
 from standing.collectors.aws.operations import AwsOperation, operation
 from standing.collectors.aws.raw import RegionWorkloads
-from standing.collectors.aws.session import AwsScanOptions, make_client
+from standing.collectors.aws.session import AwsScanOptions, make_client, region_for
 from standing.core.model import CoverageEntry, CoverageStatus, Provider
 
 T = TypeVar("T")
 
+ALL_REGIONS = "all"  # --region all: every region the account has enabled
 ECS_DESCRIBE_BATCH = 10  # DescribeServices takes at most 10 services
 CODEBUILD_BATCH = 100  # BatchGetProjects takes at most 100 names
 
 
 def fetch_workloads(session: boto3.Session, options: AwsScanOptions, log: CoverageLog) -> list[RegionWorkloads]:
-    """Every enabled region's listings (only ``options.regions`` when given)."""
-    regions = enabled_regions(make_client(session, "ec2", options), log, options.regions)
+    """The listings of ``options.regions`` (the session's region when none; every enabled
+    region for ``all``), each checked against the account's enabled regions."""
+    wanted = options.regions or (region_for(session, options),)
+    regions = enabled_regions(make_client(session, "ec2", options), log, () if ALL_REGIONS in wanted else wanted)
     if regions is None:
         return []
     reads = _RegionLog(log)
@@ -106,8 +109,16 @@ class _RegionFetch:
     def client(self, service: str) -> Any:
         return make_client(self.session, service, _in_region(self.options, self.region))
 
+    def offered(self, service: str) -> bool:
+        """Whether the service has an endpoint in this region (botocore's endpoint data): a
+        region without CodeBuild, say, has nothing to list and is not asked."""
+        return self.region in _available_regions(self.session, service)
+
     def pages(self, client: Any, service: str, api: str, key: str, what: str, **params: Any) -> list[Any] | None:
-        """All items under ``key`` of a paginated listing, or ``None`` (gap recorded)."""
+        """All items under ``key`` of a paginated listing, or ``None`` (gap recorded); empty
+        where the service is not offered in this region."""
+        if not self.offered(service):
+            return []
 
         def call() -> list[Any]:
             paginator = client.get_paginator(_snake(api))
@@ -263,6 +274,18 @@ def _without(items: list[dict[str, Any]] | None, key: str) -> list[dict[str, Any
 def _codebuild_environment(project: dict[str, Any]) -> dict[str, Any]:
     environment = project.get("environment") or {}
     return {k: v for k, v in environment.items() if k != "environmentVariables"}
+
+
+_AVAILABLE: dict[str, frozenset[str]] = {}
+
+
+def _available_regions(session: boto3.Session, service: str) -> frozenset[str]:
+    if service not in _AVAILABLE:
+        partitions = session.get_available_partitions()
+        _AVAILABLE[service] = frozenset(
+            region for partition in partitions for region in session.get_available_regions(service, partition)
+        )
+    return _AVAILABLE[service]
 
 
 def _in_region(options: AwsScanOptions, region: str) -> AwsScanOptions:
