@@ -18,7 +18,7 @@ from botocore import xform_name
 from botocore.exceptions import ClientError, ReadTimeoutError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from standing.collectors.aws.fetch import CoverageLog, client_error_entry
+from standing.collectors.aws.coverage import CoverageLog, client_error_entry
 from standing.collectors.aws.operations import AwsOperation, operation
 from standing.collectors.aws.raw import RegionWorkloads
 from standing.collectors.aws.session import AwsScanOptions, make_client, region_for
