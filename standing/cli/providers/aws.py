@@ -55,6 +55,11 @@ aws_options = click_options(
         help="Skip ListAccessKeys per key holder (fewer calls; keys named by slot, not id).",
     ),
     click.option(
+        "--no-workloads",
+        is_flag=True,
+        help="Skip the compute (workloads) reads: IAM only, no regional calls.",
+    ),
+    click.option(
         "--executor",
         type=click.Choice(EXECUTORS),
         default="thread",
@@ -135,6 +140,7 @@ def _options(params: dict[str, Any]) -> Any:
         external_id=params["external_id"],
         max_workers=params["max_workers"],
         resolve_key_ids=not params["no_key_ids"],
+        workloads=not params["no_workloads"],
     )
 
 
