@@ -21,7 +21,9 @@ import boto3
 import pytest
 from aws_support import ACCT, fixed_now, no_sleep
 
+from standing.analysis import catalogue
 from standing.collectors.aws import AwsScanOptions, collect_aws
+from standing.collectors.aws.operations import declared_actions
 from standing.core.model import ComputeKind, CoverageStatus, Inventory
 from standing.demo.estate import start_moto_server
 from tests.support.aws_wire import Answer, AwsWireProxy, Fault
@@ -288,6 +290,11 @@ def test_calls_grow_with_regions_not_with_identities(seeded):
     regional = [("ssm", "DescribeInstanceInformation"), ("glue", "GetDevEndpoints"), ("ec2", "DescribeInstances")]
     for key in regional:
         assert (one[key], three[key]) == (1, 3)
+    # Every call that went over the wire is declared, and read-only in AWS's own catalogue.
+    actions = {f"{service}:{op}" for service, op in three}
+    assert {"lambda:ListFunctions", "eks:ListClusters", "codebuild:ListProjects"} <= actions <= declared_actions()
+    not_read = {a for a in actions if (entry := catalogue.lookup(a)) is None or entry.mutating}
+    assert not_read <= {"iam:GenerateCredentialReport"}  # rebuilds IAM's cached report (reviewed)
     # IAM is read once whatever the regions.
     assert one[("iam", "GetAccountAuthorizationDetails")] == three[("iam", "GetAccountAuthorizationDetails")] == 1
 
