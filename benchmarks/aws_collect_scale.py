@@ -7,6 +7,7 @@ Also checks the findings against the estate's planted issues, so a fast wrong an
 shows up here too.
 
     python benchmarks/aws_collect_scale.py [--sizes 100 1000 5000]
+    python benchmarks/aws_collect_scale.py --workloads   # with and without workloads, 4 regions
 
 Not a test: nothing here asserts a time. Seeding 5,000 identities takes a few minutes
 (about 8 ms per moto call); the collection itself is the figure that matters.
@@ -42,18 +43,96 @@ def counted_session() -> tuple[boto3.Session, Counter]:
     return session, calls
 
 
-def measure(endpoint: str, *, resolve_key_ids: bool):
+def measure(endpoint: str, *, resolve_key_ids: bool = True, regions: tuple[str, ...] = ()):
+    """One collection; without ``regions`` no workload is read (the IAM figures alone)."""
     session, calls = counted_session()
-    options = AwsScanOptions(endpoint_url=endpoint, region="us-east-1", resolve_key_ids=resolve_key_ids)
+    options = AwsScanOptions(
+        endpoint_url=endpoint,
+        region="us-east-1",
+        resolve_key_ids=resolve_key_ids,
+        regions=regions,
+        workloads=bool(regions),
+    )
     started = time.perf_counter()
     inventory = collect_aws(options, session=session, now=lambda: NOW, sleep=lambda s: None)
     return inventory, calls, time.perf_counter() - started
 
 
+WORKLOAD_REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2")
+
+
+def seed_workloads(endpoint: str, functions: int, instances: int) -> None:
+    """``functions`` Lambda functions and ``instances`` EC2 instances spread over 4 regions,
+    every one running as one of two roles (an instance through its instance profile)."""
+    import io
+    import json
+    import zipfile
+
+    def client(service: str, region: str = "us-east-1"):
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    iam = client("iam")
+    trust = json.dumps({"Version": "2012-10-17", "Statement": []})
+    fn_role = iam.create_role(RoleName="bench-fn", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    iam.create_role(RoleName="bench-ec2", AssumeRolePolicyDocument=trust)
+    iam.create_instance_profile(InstanceProfileName="bench-ec2")
+    iam.add_role_to_instance_profile(InstanceProfileName="bench-ec2", RoleName="bench-ec2")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        archive.writestr("app.py", "def handler(e, c):\n    return 1\n")
+    for index, region in enumerate(WORKLOAD_REGIONS):
+        share = range(index, functions, len(WORKLOAD_REGIONS))
+        lam = client("lambda", region)
+        for n in share:
+            lam.create_function(
+                FunctionName=f"fn-{n}",
+                Runtime="python3.12",
+                Role=fn_role,
+                Handler="app.handler",
+                Code={"ZipFile": buf.getvalue()},
+            )
+        ec2 = client("ec2", region)
+        for _ in range(index, instances, len(WORKLOAD_REGIONS)):
+            # One launch each: moto attaches the profile to the first instance of a launch only.
+            ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, IamInstanceProfile={"Name": "bench-ec2"})
+
+
+def workloads_main(identities: int, functions: int, instances: int) -> None:
+    spec = synthetic_estate(identities)
+    with start_moto_server() as server:
+        seed_estate(spec, endpoint_url=server.endpoint_url, now=NOW)
+        seed_workloads(server.endpoint_url, functions, instances)
+        _, calls_iam, seconds_iam = measure(server.endpoint_url)
+        inventory, calls, seconds = measure(server.endpoint_url, regions=WORKLOAD_REGIONS)
+    with_role = sum(1 for w in inventory.workloads if w.identity_ids)
+    print(
+        f"\n== {identities} identities, {functions} functions, {instances} instances, {len(WORKLOAD_REGIONS)} regions"
+    )
+    for op, n in sorted(calls.items()):
+        print(f"   {op:45s} {n:6d}")
+    print("\n| | calls | seconds | workloads (with their role) |\n|---|---:|---:|---:|")
+    print(f"| without workloads | {sum(calls_iam.values())} | {seconds_iam:.1f} | 0 |")
+    print(
+        f"| with workloads, 4 regions | {sum(calls.values())} | {seconds:.1f} | {len(inventory.workloads)} ({with_role}) |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument(
+        "--workloads", action="store_true", help="1,000 identities with 500 functions and 500 instances in 4 regions"
+    )
     args = parser.parse_args()
+    if args.workloads:
+        workloads_main(1000, 500, 500)
+        return
     rows = []
     for size in args.sizes:
         spec = synthetic_estate(size)

@@ -80,6 +80,9 @@ class MotoServer:
             from moto.server import ThreadedMotoServer
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise RuntimeError("moto's server is not installed: pip install 'standing[demo]'") from exc
+        from standing.demo.moto_gaps import fill_moto_gaps
+
+        fill_moto_gaps()
         # werkzeug logs one line per request to stderr; keep quiet while this server runs.
         werkzeug_log = logging.getLogger("werkzeug")
         self._saved_log_level = werkzeug_log.level

@@ -193,7 +193,9 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
             )
         )
         # The cut is in the evidence of the finding that reports the path (whichever carries one).
-        path_cut = next((f.evidence["cut"] for f in findings if f.identity == identity.id and "cut" in f.evidence), None)
+        path_cut = next(
+            (f.evidence["cut"] for f in findings if f.identity == identity.id and "cut" in f.evidence), None
+        )
         if isinstance(path_cut, dict):
             console.print(_text(f"Cut it now: {path_cut.get('summary')} ({path_cut.get('why_this_hop')})"))
 

@@ -161,3 +161,131 @@ def test_organizations_guardrail_examples_are_an_scp_on_root_ou_and_account_exem
     assert [(e.operation, e.status) for e in log.entries if e.status is not CoverageStatus.OK] == [
         ("organizations:DescribePolicy", CoverageStatus.DENIED)
     ] * 2
+
+
+# --- workloads -----------------------------------------------------------------------------
+
+
+def region_fetch(session: boto3.Session):
+    from standing.collectors.aws.session import AwsScanOptions
+    from standing.collectors.aws.workload_fetch import _RegionFetch, _RegionLog
+
+    return _RegionFetch(session, AwsScanOptions(), "us-east-1", _RegionLog(CoverageLog("123456789012")))
+
+
+def stubbed_session(stubs: dict[str, list[tuple[str, dict, dict]]]):
+    """A session whose clients answer the queued published responses in order, per service."""
+    session = boto3.Session(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+    stubbers: list[Stubber] = []
+
+    def created(client, **_):
+        service = client.meta.service_model.service_name
+        stub = Stubber(client)
+        for method, response, params in stubs.get(service, []):
+            stub.add_response(method, response, params)
+        stub.activate()
+        stubbers.append(stub)
+
+    original = session.client
+
+    def client_factory(*args, **kwargs):
+        c = original(*args, **kwargs)
+        created(c)
+        return c
+
+    session.client = client_factory  # type: ignore[method-assign]
+    return session, stubbers
+
+
+def test_list_functions_example_is_two_functions_with_their_execution_roles():
+    from standing.collectors.aws.raw import RawAccount, RegionWorkloads
+    from standing.collectors.aws.workloads import workloads_from_raw
+
+    session, stubbers = stubbed_session({"lambda": [("list_functions", body("aws", "lambda-ListFunctions"), {})]})
+    fetch = region_fetch(session)
+    functions = fetch.pages(fetch.client("lambda"), "lambda", "ListFunctions", "Functions", "Lambda functions")
+    [stub.assert_no_pending_responses() for stub in stubbers]
+    raw = RawAccount(
+        account_id="123456789012",
+        caller_arn="arn:aws:iam::123456789012:user/scanner",
+        workload_regions=[RegionWorkloads(region="us-west-2", lambda_functions=functions)],
+    )
+    assert [(w.name, w.identity_ids, w.attributes["runtime"]) for w in workloads_from_raw(raw)] == [
+        ("helloworld", ["arn:aws:iam::123456789012:role/service-role/MyTestFunction-role-zgur6bf4"], "nodejs10.x"),
+        ("my-function", ["arn:aws:iam::123456789012:role/service-role/helloWorldPython-role-uy3l9qyq"], "nodejs10.x"),
+    ]
+
+
+def test_describe_regions_example_is_read_only_where_asked():
+    from standing.collectors.aws.workload_fetch import enabled_regions
+
+    ec2 = client("ec2")
+    log = CoverageLog("123456789012")
+    with Stubber(ec2) as stub:
+        stub.add_response("describe_regions", body("aws", "ec2-DescribeRegions"), {})
+        stub.add_response("describe_regions", body("aws", "ec2-DescribeRegions"), {})
+        everything = enabled_regions(ec2, log, ())
+        asked = enabled_regions(ec2, log, ("eu-west-1", "us-east-1"))
+    assert everything is not None and len(everything) == 11 and "sa-east-1" in everything
+    assert asked == ["eu-west-1", "us-east-1"]  # near miss: the filter keeps the rest unread
+
+
+def test_ecs_examples_chain_to_the_service_and_its_task_definition_without_the_environment():
+    from standing.collectors.aws.raw import RawAccount, RegionWorkloads
+    from standing.collectors.aws.workloads import workloads_from_raw
+
+    described = body("aws", "ecs-DescribeServices")
+    service = described["services"][0]
+    session, _ = stubbed_session(
+        {
+            "ecs": [
+                ("list_clusters", {"clusterArns": [service["clusterArn"]]}, {}),
+                ("list_services", body("aws", "ecs-ListServices"), {"cluster": service["clusterArn"]}),
+                (
+                    "describe_services",
+                    described,
+                    {"cluster": service["clusterArn"], "services": body("aws", "ecs-ListServices")["serviceArns"]},
+                ),
+                (
+                    "describe_task_definition",
+                    body("aws", "ecs-DescribeTaskDefinition"),
+                    {"taskDefinition": service["taskDefinition"]},
+                ),
+            ]
+        }
+    )
+    services, definitions = region_fetch(session).ecs()
+    assert "password" not in str(definitions)  # the example's MYSQL_ROOT_PASSWORD is not kept
+    raw = RawAccount(
+        account_id="012345678910",
+        caller_arn="arn:aws:iam::012345678910:user/scanner",
+        workload_regions=[RegionWorkloads(region="us-east-1", ecs_services=services, ecs_task_definitions=definitions)],
+    )
+    [workload] = workloads_from_raw(raw)
+    # The published definition names no task role: the service runs with none (near miss of a role).
+    assert (workload.name, workload.identity_ids, workload.attributes["task_definition_read"]) == (
+        "ecs-simple-service",
+        [],
+        "true",
+    )
+
+
+def test_ecs_list_clusters_example_is_two_clusters():
+    ecs = client("ecs")
+    with Stubber(ecs) as stub:
+        stub.add_response("list_clusters", body("aws", "ecs-ListClusters"), {})
+        assert [a.rsplit("/", 1)[1] for a in ecs.list_clusters()["clusterArns"]] == ["test", "default"]
+
+
+def test_eks_list_clusters_example_asks_each_cluster_for_pod_identities():
+    session, stubbers = stubbed_session(
+        {
+            "eks": [
+                ("list_clusters", body("aws", "eks-ListClusters"), {}),
+                ("list_pod_identity_associations", {"associations": []}, {"clusterName": "devel"}),
+                ("list_pod_identity_associations", {"associations": []}, {"clusterName": "prod"}),
+            ]
+        }
+    )
+    assert region_fetch(session).eks_pod_identities() == []
+    [stub.assert_no_pending_responses() for stub in stubbers]

@@ -24,7 +24,13 @@ from standing.core.model import Inventory
 
 aws_options = click_options(
     click.option("--profile", help="AWS profile (default: boto3's credential chain)."),
-    click.option("--region", help="Region for API calls (IAM is global)."),
+    click.option(
+        "--region",
+        "regions",
+        multiple=True,
+        help="Region whose workloads (compute) are read; repeatable; 'all' reads every region the "
+        "account has enabled. Default: the profile's region. IAM is global and read once.",
+    ),
     click.option("--endpoint-url", help="Send every AWS call here (an AWS-compatible endpoint such as moto)."),
     click.option(
         "--organization",
@@ -47,6 +53,11 @@ aws_options = click_options(
         "--no-key-ids",
         is_flag=True,
         help="Skip ListAccessKeys per key holder (fewer calls; keys named by slot, not id).",
+    ),
+    click.option(
+        "--no-workloads",
+        is_flag=True,
+        help="Skip the compute (workloads) reads: IAM only, no regional calls.",
     ),
     click.option(
         "--executor",
@@ -121,13 +132,15 @@ def _options(params: dict[str, Any]) -> Any:
 
     return AwsScanOptions(
         profile=params["profile"],
-        region=params["region"],
+        region=next((r for r in params["regions"] if r != "all"), None),
+        regions=tuple(dict.fromkeys(params["regions"])),
         endpoint_url=params["endpoint_url"],
         organization=params["organization"],
         member_role_name=params["member_role"],
         external_id=params["external_id"],
         max_workers=params["max_workers"],
         resolve_key_ids=not params["no_key_ids"],
+        workloads=not params["no_workloads"],
     )
 
 
@@ -140,7 +153,7 @@ def permissions() -> dict[str, Any]:
 
 COMMAND = ProviderCommand(
     name="aws",
-    summary="AWS identities, credentials, policies and trusts (read-only calls)",
+    summary="AWS identities, credentials, policies, trusts and workloads (read-only calls)",
     options=aws_options,
     collect=collect,
     permissions=permissions,

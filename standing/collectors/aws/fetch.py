@@ -10,13 +10,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import boto3
-from botocore.exceptions import ClientError, ReadTimeoutError
-from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from standing.collectors.aws.operations import AwsOperation, operation
+from standing.collectors.aws.coverage import CoverageLog, client_error_entry, coverage_status
+from standing.collectors.aws.operations import operation
 from standing.collectors.aws.raw import (
     ROOT_ROW_USER,
     AccessKeyMetadata,
@@ -28,9 +27,10 @@ from standing.collectors.aws.raw import (
     has_key_slot,
 )
 from standing.collectors.aws.session import AwsScanOptions, make_client
-from standing.core.model import CoverageEntry, CoverageStatus, Provider
+from standing.collectors.aws.workload_fetch import fetch_workloads
+from standing.core.model import CoverageStatus
 
-T = TypeVar("T")
+__all__ = ["CoverageLog", "client_error_entry", "coverage_status", "fetch_account"]
 
 REPORT_MAX_ATTEMPTS = 60  # about two minutes of polling: large accounts take a while
 
@@ -39,66 +39,6 @@ def report_poll_delay(attempt: int) -> float:
     """Seconds before poll ``attempt + 1``: a small account's report is ready within a
     second, a large one's takes minutes, so start short and back off to 2 s."""
     return min(2.0, 0.25 * 2.0**attempt)
-
-
-_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
-_THROTTLED_CODES = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"})
-
-
-def coverage_status(error_code: str) -> CoverageStatus:
-    """How a botocore error code reads in the coverage report."""
-    if error_code in _DENIED_CODES:
-        return CoverageStatus.DENIED
-    if error_code in _THROTTLED_CODES:
-        return CoverageStatus.THROTTLED
-    return CoverageStatus.FAILED
-
-
-def client_error_entry(op: AwsOperation, scope: str, err: ClientError) -> CoverageEntry:
-    error = err.response.get("Error", {})
-    code = str(error.get("Code", "Unknown"))
-    message = str(error.get("Message", ""))
-    return CoverageEntry(
-        provider=Provider.AWS,
-        scope=scope,
-        operation=op.action,
-        status=coverage_status(code),
-        detail=f"{code}: {message}" if message else code,
-    )
-
-
-class CoverageLog:
-    """Runs one operation at a time and records how it went, for one scope (account)."""
-
-    def __init__(self, scope: str) -> None:
-        self.scope = scope
-        self.entries: list[CoverageEntry] = []
-
-    def record(self, op: AwsOperation, status: CoverageStatus, detail: str | None = None) -> None:
-        self.entries.append(
-            CoverageEntry(
-                provider=Provider.AWS,
-                scope=self.scope,
-                operation=op.action,
-                status=status,
-                detail=detail,
-            )
-        )
-
-    def attempt(self, op: AwsOperation, call: Callable[[], T], *, record_ok: bool = True) -> T | None:
-        """``call()``'s result, or ``None`` after recording why it failed."""
-        try:
-            result = call()
-        except ClientError as err:
-            self.entries.append(client_error_entry(op, self.scope, err))
-            return None
-        except (BotocoreConnectionError, ReadTimeoutError) as err:
-            # botocore's message names the endpoint and the cause; it never holds credentials.
-            self.record(op, CoverageStatus.FAILED, f"{type(err).__name__}: {err}")
-            return None
-        if record_ok:
-            self.record(op, CoverageStatus.OK)
-        return result
 
 
 def parse_credential_report(content: bytes | str) -> list[dict[str, str]]:
@@ -131,14 +71,18 @@ def fetch_account(
     access_keys: dict[str, list[AccessKeyMetadata]] = {}
     if options.resolve_key_ids:
         access_keys = fetch_access_keys(iam, log, _key_holders(report, details))
+    oidc_providers = fetch_oidc_providers(iam, log)
+    saml_providers = fetch_saml_providers(iam, log)
+    workload_regions = fetch_workloads(session, options, log) if options.workloads else []
     return RawAccount(
         account_id=account_id,
         caller_arn=str(identity["Arn"]),
         authorization_details=details,
         credential_report=report,
         access_keys=access_keys,
-        oidc_providers=fetch_oidc_providers(iam, log),
-        saml_providers=fetch_saml_providers(iam, log),
+        oidc_providers=oidc_providers,
+        saml_providers=saml_providers,
+        workload_regions=workload_regions,
         coverage=log.entries,
     )
 

@@ -24,6 +24,7 @@ from standing.collectors.aws.raw import (
     RawAccount,
     has_key_slot,
 )
+from standing.collectors.aws.workloads import workloads_from_raw
 from standing.core.model import (
     Credential,
     CredentialKind,
@@ -179,6 +180,7 @@ class _AccountNormalizer:
             memberships=self.memberships,
             trusts=self.trusts,
             federation=list(self._federation()),
+            workloads=workloads_from_raw(self.raw),
             coverage=list(self.raw.coverage),
         )
 

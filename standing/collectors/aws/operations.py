@@ -114,6 +114,44 @@ OPERATIONS: tuple[AwsOperation, ...] = (
         api="ListTargetsForPolicy",
         why="organization scans: where each control policy is attached",
     ),
+    # Workloads: which compute runs as which role, read per enabled region.
+    AwsOperation(service="ec2", api="DescribeRegions", why="workloads: the regions enabled in the account"),
+    AwsOperation(service="lambda", api="ListFunctions", why="workloads: functions and their execution roles"),
+    AwsOperation(
+        service="ec2", api="DescribeInstances", why="workloads: instances and their instance profiles (the role)"
+    ),
+    AwsOperation(
+        service="ssm",
+        api="DescribeInstanceInformation",
+        why="workloads: which instances Systems Manager can run commands on",
+    ),
+    AwsOperation(service="ecs", api="ListClusters", why="workloads: ECS clusters"),
+    AwsOperation(service="ecs", api="ListServices", why="workloads: the services of each ECS cluster"),
+    AwsOperation(service="ecs", api="DescribeServices", why="workloads: the task definition each service runs"),
+    AwsOperation(
+        service="ecs",
+        api="DescribeTaskDefinition",
+        why="workloads: task and execution roles, for the task definitions services run only",
+    ),
+    AwsOperation(
+        service="cloudformation", api="DescribeStacks", why="workloads: stacks and the service role they deploy as"
+    ),
+    AwsOperation(service="glue", api="GetDevEndpoints", why="workloads: Glue development endpoints and their role"),
+    AwsOperation(service="sagemaker", api="ListNotebookInstances", why="workloads: SageMaker notebook instances"),
+    AwsOperation(
+        service="sagemaker", api="DescribeNotebookInstance", why="workloads: a notebook instance's role (not listed)"
+    ),
+    AwsOperation(service="codebuild", api="ListProjects", why="workloads: CodeBuild project names"),
+    AwsOperation(service="codebuild", api="BatchGetProjects", why="workloads: CodeBuild service roles, 100 at a time"),
+    AwsOperation(service="eks", api="ListClusters", why="workloads: EKS clusters"),
+    AwsOperation(
+        service="eks", api="ListPodIdentityAssociations", why="workloads: EKS pod identity associations per cluster"
+    ),
+    AwsOperation(
+        service="eks",
+        api="DescribePodIdentityAssociation",
+        why="workloads: the role of a pod identity association (not listed)",
+    ),
 )
 
 

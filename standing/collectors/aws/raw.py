@@ -61,6 +61,27 @@ class SamlProviderDetails(_Raw):
     valid_until: UtcDatetime | None = None
 
 
+class RegionWorkloads(_Raw):
+    """The compute listings of one region, as botocore returns them. ``None``: not read (the
+    gap is in ``RawAccount.coverage``); an empty list: read, nothing there."""
+
+    region: str
+    lambda_functions: list[dict[str, Any]] | None = None
+    instances: list[dict[str, Any]] | None = None
+    ssm_managed_instances: list[str] | None = Field(
+        default=None, description="instance ids Systems Manager reports; None when not readable"
+    )
+    ecs_services: list[dict[str, Any]] | None = None
+    ecs_task_definitions: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="task definition ARN -> definition, for those services run"
+    )
+    stacks: list[dict[str, Any]] | None = None
+    glue_dev_endpoints: list[dict[str, Any]] | None = None
+    notebook_instances: list[dict[str, Any]] | None = None
+    codebuild_projects: list[dict[str, Any]] | None = None
+    eks_pod_identities: list[dict[str, Any]] | None = None
+
+
 class RawAccount(_Raw):
     """Everything read from one account. ``None`` means the read failed (see ``coverage``)."""
 
@@ -74,6 +95,9 @@ class RawAccount(_Raw):
     )
     oidc_providers: list[OidcProviderDetails] | None = None
     saml_providers: list[SamlProviderDetails] | None = None
+    workload_regions: list[RegionWorkloads] = Field(
+        default_factory=list, description="per region read; empty when regions could not be listed"
+    )
     coverage: list[CoverageEntry] = Field(default_factory=list)
 
 

@@ -55,6 +55,11 @@ class AwsScanOptions:
     external_id: str | None = None
     max_workers: int = 8
     resolve_key_ids: bool = True
+    regions: tuple[str, ...] = ()
+    """Regions whose workloads are read: empty, the session's region; ``("all",)``, every
+    enabled region. IAM is global and read once whatever the regions."""
+    workloads: bool = True
+    """Read compute (workloads) at all; off, the scan makes only the IAM calls."""
 
 
 class UndeclaredOperationError(RuntimeError):

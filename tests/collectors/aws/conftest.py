@@ -9,6 +9,8 @@ import pytest
 from aws_support import REGION
 from moto import mock_aws
 
+from standing.demo.moto_gaps import fill_moto_gaps
+
 
 @pytest.fixture(autouse=True)
 def aws_region(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -18,6 +20,7 @@ def aws_region(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def aws() -> Iterator[None]:
+    fill_moto_gaps()  # SSM DescribeInstanceInformation, which moto lacks (see moto_gaps)
     with mock_aws():
         yield
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+import zipfile
 from typing import Any
 
 import boto3
@@ -12,7 +13,7 @@ from aws_support import ACCT, REGION, fixed_now, no_sleep
 from rich.console import Console
 from test_fetch_errors import error_response
 
-from standing.collectors.aws import AwsScanOptions, collect_aws
+from standing.collectors.aws import AwsScanOptions, collect_aws, refresh_aws
 from standing.collectors.aws.operations import declared_actions
 from standing.collectors.executors import TaskLimits, ThreadExecutor
 from standing.core.model import CoverageStatus, CredentialKind, ScopeKind, TrustKind
@@ -173,7 +174,7 @@ def test_an_account_overrunning_its_time_limit_is_a_gap_and_the_bar_counts_it(
     executor = ThreadExecutor(max_workers=2, limits=TaskLimits(time_limit=1.5, retries=0))
     try:
         inv = collect_aws(
-            AwsScanOptions(organization=True),
+            AwsScanOptions(organization=True, workloads=False),  # IAM only: the time limit is the point
             session=session,
             now=fixed_now,
             sleep=no_sleep,
@@ -191,3 +192,48 @@ def test_an_account_overrunning_its_time_limit_is_a_gap_and_the_bar_counts_it(
     assert f"aws:account:{prod}" in {s.id for s in inv.scopes}  # still listed, as not covered
     # The bar counted every account, the overrun one included, and ended full.
     assert re.findall(r"(\d+)/(\d+)", out.getvalue())[-1] == ("3", "3")
+
+
+def _function_in(account_id: str | None, name: str) -> Any:
+    """A Lambda function in ``account_id`` (the caller's account when None), as a client."""
+    kwargs: dict[str, Any] = {"region_name": REGION}
+    if account_id is not None:
+        creds = boto3.client("sts", region_name=REGION).assume_role(
+            RoleArn=f"arn:aws:iam::{account_id}:role/seed", RoleSessionName="seed"
+        )["Credentials"]
+        kwargs |= {
+            "aws_access_key_id": creds["AccessKeyId"],
+            "aws_secret_access_key": creds["SecretAccessKey"],
+            "aws_session_token": creds["SessionToken"],
+        }
+    role = boto3.client("iam", **kwargs).create_role(
+        RoleName=f"{name}-role", AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[]}'
+    )["Role"]["Arn"]
+    lam = boto3.client("lambda", **kwargs)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("app.py", "def handler(e, c):\n    return 1\n")
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": archive.getvalue()},
+    )
+    return lam
+
+
+def test_organization_scan_and_refresh_carry_each_account_s_workloads(session: boto3.Session) -> None:
+    _, members, _ = seed_organization()
+    prod = members["prod"]
+    _function_in(None, "mgmt-fn")
+    prod_lambda = _function_in(prod, "prod-fn")
+
+    inv = collect_aws(AwsScanOptions(organization=True), session=session, now=fixed_now, sleep=no_sleep)
+    assert {(w.account, w.name) for w in inv.workloads} == {(ACCT, "mgmt-fn"), (prod, "prod-fn")}
+
+    # Refreshing prod re-reads its workloads only: the function deleted since is gone,
+    # the management account's is kept as it was read.
+    prod_lambda.delete_function(FunctionName="prod-fn")
+    refreshed = refresh_aws(inv, prod, AwsScanOptions(), source="org.json", session=session, now=fixed_now)
+    assert {(w.account, w.name) for w in refreshed.workloads} == {(ACCT, "mgmt-fn")}

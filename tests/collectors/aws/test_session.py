@@ -19,6 +19,7 @@ from standing.collectors.aws import (
 )
 from standing.collectors.aws.session import make_client, make_session
 from standing.core.errors import ExitCode, UserError
+from standing.demo.moto_gaps import fill_moto_gaps
 
 
 def test_guard_refuses_an_undeclared_mutating_call(aws: None) -> None:
@@ -67,12 +68,13 @@ def test_read_only_policy_allows_exactly_the_declared_actions() -> None:
     [statement] = doc["Statement"]
     assert statement["Effect"] == "Allow"
     assert set(statement["Action"]) == {op.action for op in OPERATIONS}
-    assert len(statement["Action"]) == len(OPERATIONS) == 17
+    assert len(statement["Action"]) == len(OPERATIONS) == 34
     assert all(op.why and op.action == f"{op.service}:{op.api}" for op in OPERATIONS)
 
 
 @pytest.fixture
 def moto_server() -> Iterator[str]:
+    fill_moto_gaps()  # SSM DescribeInstanceInformation, which moto lacks
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
