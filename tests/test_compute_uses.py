@@ -187,6 +187,50 @@ def test_the_cut_of_a_compute_takeover_denies_the_takeover_on_that_function():
     ]
 
 
+def ecs_estate(*extra):
+    """A deployer that may run tasks and pass the admin task role of a live ECS service."""
+    deployer, admin = user("deployer"), role("ecs-admin-task")
+    admin_policy = policy("Admin", allow("*"))
+    deploy = policy("Deploy", allow(["ecs:RunTask"]), allow("iam:PassRole", admin.id))
+    service = Workload(
+        id=f"arn:aws:ecs:eu-west-1:{ACCOUNT}:service/prod/billing",
+        provider=Provider.AWS,
+        kind=ComputeKind.ECS_SERVICE,
+        name="billing",
+        account=ACCOUNT,
+        region="eu-west-1",
+        identity_ids=[admin.id],
+        state="ACTIVE",
+        attributes={"task_definition": f"arn:aws:ecs:eu-west-1:{ACCOUNT}:task-definition/billing:3"},
+    )
+    inv = inventory(
+        deployer,
+        admin,
+        admin_policy,
+        deploy,
+        grant(admin, admin_policy),
+        grant(deployer, deploy),
+        trust(admin, "ecs-tasks.amazonaws.com", TrustKind.SERVICE),
+        key(deployer, "AKIADEPLOY", age=30, used=1),  # a way in
+        *extra,
+    )
+    return with_workloads(inv, service), deployer, admin
+
+
+def test_an_ecs_takeover_is_cut_by_denying_the_pass_of_its_task_role_and_the_deny_does():
+    inv, deployer, admin = ecs_estate()
+    evidence = _paths(inv)[deployer.id]
+    assert [h.get("method") for h in evidence["hops"]] == ["aws-ecs-001"]
+    cut = evidence["cut"]
+    assert cut["policy"]["Statement"] == [
+        {"Sid": "StandingCutPassRole", "Effect": "Deny", "Action": ["iam:PassRole"], "Resource": admin.id}
+    ]
+    # Near miss: attached, the Deny leaves the deployer no way to admin.
+    deny = policy("Cut", *cut["policy"]["Statement"])
+    cut_inv, _, _ = ecs_estate(deny, grant(deployer, deny))
+    assert deployer.id not in _paths(cut_inv)
+
+
 def test_a_federation_hop_is_cut_by_a_trust_edit_and_a_foreign_start_moves_the_cut_on():
     from standing.core.model import Identity, IdentityKind
 

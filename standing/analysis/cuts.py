@@ -146,8 +146,14 @@ def _aws_statements(graph: PrivilegeGraph, hop: Hop, source: Identity) -> list[d
     if hop.kind is HopKind.JOIN_GROUP:
         return [_deny("StandingCutJoinGroup", ("iam:AddUserToGroup",), ["*"])]
     if hop.kind is HopKind.EXISTING_COMPUTE:
+        method_actions = _method_actions(hop, Provider.AWS)
+        if "iam:PassRole" in method_actions:
+            # A takeover that must pass the role (ECS task roles) is cut where its resource is
+            # certain: passing that one role. Its other actions act on task definitions or
+            # services, not on the compute's own ARN, so a Deny there would not close the hop.
+            return [_deny("StandingCutPassRole", ("iam:PassRole",), [target])]
         workloads = [w for w in compute_uses(graph).running_as(target) if w.provider is Provider.AWS and is_live(w)]
-        actions = _method_actions(hop, Provider.AWS) or tuple(
+        actions = method_actions or tuple(
             a for w in workloads for a in COMPUTE_TAKEOVER_ACTIONS.get(w.kind, ())
         )
         resources = [w.id for w in workloads] or ["*"]
