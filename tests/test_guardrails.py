@@ -278,3 +278,22 @@ def test_an_azure_deny_assignment_on_the_hops_scope_cuts_it_and_its_near_misses_
         azure_deny(SUB, ["00000000-0000-0000-0000-000000000000"], ["*"], [AZ_CI.id]),  # everyone but ci
     ):
         assert split_hops(_graph([AZ_CI], [], [near], Provider.AZURE), [hop_at_sub])[0] == [hop_at_sub]
+
+
+def test_a_path_left_after_a_guardrail_names_the_guardrail_that_stopped_the_other_way():
+    deny_assume = scp("p-noassume", "NoAssumeRole", deny("sts:AssumeRole"), PROD_OU)
+    jump = role("jump")
+    self_grant = policy("SelfGrant", allow("iam:AttachRolePolicy", jump.id))
+    _, inv = jump_estate(BASE, deny_assume, jump=jump)
+    inv = inv.model_copy(update={"roles": [*inv.roles, self_grant], "grants": [*inv.grants, grant(jump, self_grant)]})
+    (finding,) = [f for f in analyse(inv, ScanConfig(), as_of=NOW) if f.rule_id == "path-to-admin"]
+    assert [h["how"] for h in finding.evidence["hops"]] == ["self-policy"]  # the way the SCP leaves open
+    (stopped,) = finding.evidence["stopped_by_guardrails"]
+    assert (stopped["to"], stopped["cut_by"], stopped["guardrail"]) == (ADMIN_ROLE.id, "p-noassume", "NoAssumeRole")
+    # Near miss: without the SCP a path is found and nothing is said to be stopped.
+    _, open_inv = jump_estate(BASE, jump=jump)
+    open_inv = open_inv.model_copy(
+        update={"roles": [*open_inv.roles, self_grant], "grants": [*open_inv.grants, grant(jump, self_grant)]}
+    )
+    (open_finding,) = [f for f in analyse(open_inv, ScanConfig(), as_of=NOW) if f.rule_id == "path-to-admin"]
+    assert "stopped_by_guardrails" not in open_finding.evidence

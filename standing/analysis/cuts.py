@@ -153,9 +153,7 @@ def _aws_statements(graph: PrivilegeGraph, hop: Hop, source: Identity) -> list[d
             # services, not on the compute's own ARN, so a Deny there would not close the hop.
             return [_deny("StandingCutPassRole", ("iam:PassRole",), [target])]
         workloads = [w for w in compute_uses(graph).running_as(target) if w.provider is Provider.AWS and is_live(w)]
-        actions = method_actions or tuple(
-            a for w in workloads for a in COMPUTE_TAKEOVER_ACTIONS.get(w.kind, ())
-        )
+        actions = method_actions or tuple(a for w in workloads for a in COMPUTE_TAKEOVER_ACTIONS.get(w.kind, ()))
         resources = [w.id for w in workloads] or ["*"]
         return [_deny("StandingCutComputeTakeover", actions, resources)] if actions else []
     actions = _method_actions(hop, Provider.AWS) or _KIND_ACTIONS.get(hop.kind, ())

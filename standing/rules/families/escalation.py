@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from standing.analysis.cuts import cut_path
 from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.guardrails import cut_hops
 from standing.analysis.hops import ADMIN_SINK
 from standing.analysis.privilege import PrivilegeLevel
 from standing.core.facts import describe, is_nhi, is_standing_secret
@@ -70,6 +71,7 @@ class PathToAdmin(Rule):
                 "administrator" if h.target == ADMIN_SINK else (graph.identity(h.target) or identity).name for h in path
             ]
             critical = any(e.critical for e in entries) and not any(h.conditional for h in path)
+            stopped = cut_hops(graph, identity.id)
             yield Hit(
                 identity=identity,
                 severity=Severity.CRITICAL if critical else Severity.HIGH,
@@ -81,6 +83,8 @@ class PathToAdmin(Rule):
                     "entered_by": [e.as_evidence() for e in entries],
                     "hops": [h.as_evidence() for h in path],
                     **({"cut": cut.as_evidence()} if (cut := cut_path(graph, path)) else {}),
+                    # Shorter or other ways a guardrail above the account stops: this path is what is left.
+                    **({"stopped_by_guardrails": [c.as_evidence() for c in stopped]} if stopped else {}),
                 },
             )
 
