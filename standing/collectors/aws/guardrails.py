@@ -133,38 +133,22 @@ def _policy_document(content: str) -> dict[str, Any] | None:
     return None
 
 
+def _tree_scope(node: dict[str, Any], kind: ScopeKind, parent: str | None = None) -> Scope:
+    """A root, OU or account of the organization tree; below the root, the parent is the node's."""
+    return Scope(
+        id=_scope_id(str(node["Id"])),
+        provider=Provider.AWS,
+        kind=kind,
+        name=str(node.get("Name") or node["Id"]),
+        parent_id=parent if kind is ScopeKind.ORGANIZATION else _scope_id(str(node["ParentId"])),
+    )
+
+
 def normalize_guardrails(raw: dict[str, Any], organization_scope_id: str | None) -> tuple[list[Guardrail], list[Scope]]:
     """Pure: SCP and RCP records, and the organization tree as scopes (root, OUs, accounts)."""
-    scopes = [
-        Scope(
-            id=_scope_id(str(root["Id"])),
-            provider=Provider.AWS,
-            kind=ScopeKind.ORGANIZATION,
-            name=str(root.get("Name") or root["Id"]),
-            parent_id=organization_scope_id,
-        )
-        for root in raw.get("roots", [])
-    ]
-    scopes += [
-        Scope(
-            id=_scope_id(str(ou["Id"])),
-            provider=Provider.AWS,
-            kind=ScopeKind.FOLDER,
-            name=str(ou.get("Name") or ou["Id"]),
-            parent_id=_scope_id(str(ou["ParentId"])),
-        )
-        for ou in raw.get("ous", [])
-    ]
-    scopes += [
-        Scope(
-            id=_scope_id(str(account["Id"])),
-            provider=Provider.AWS,
-            kind=ScopeKind.ACCOUNT,
-            name=str(account.get("Name") or account["Id"]),
-            parent_id=_scope_id(str(account["ParentId"])),
-        )
-        for account in raw.get("placements", [])
-    ]
+    scopes = [_tree_scope(root, ScopeKind.ORGANIZATION, organization_scope_id) for root in raw.get("roots", [])]
+    scopes += [_tree_scope(ou, ScopeKind.FOLDER) for ou in raw.get("ous", [])]
+    scopes += [_tree_scope(account, ScopeKind.ACCOUNT) for account in raw.get("placements", [])]
     management = raw.get("management_account")
     guardrails = []
     for entry in raw.get("policies", []):
