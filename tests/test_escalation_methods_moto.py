@@ -25,6 +25,7 @@ import boto3
 import pytest
 
 from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.hops import ADMIN_SINK
 from standing.analysis.methods.aws import METHODS
 from standing.core.snapshot import read_snapshot
 from standing.demo.seeder import start_moto_server
@@ -100,9 +101,12 @@ class Seeder:
         session = boto3.session.Session(
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
         )
-        self.client = lambda service: session.client(service, endpoint_url=endpoint_url)  # noqa: E731
+        self.session, self.endpoint_url = session, endpoint_url
         self.iam = self.client("iam")
         self.account = self.client("sts").get_caller_identity()["Account"]
+
+    def client(self, service: str) -> Any:
+        return self.session.client(service, endpoint_url=self.endpoint_url)
 
     def arn(self, kind: str, name: str) -> str:
         return f"arn:aws:iam::{self.account}:{kind}/{name}"
@@ -298,7 +302,6 @@ def seed_compute(s: Seeder) -> list[Answer]:
     for mid, (holds, near) in cases.items():
         s.user(f"m-{mid}", *holds)
         s.user(f"nm-{mid}", *near)
-    COMPUTE.update(cases)
     return [
         Answer(
             "ssm", "DescribeInstanceInformation", json.dumps({"InstanceInformationList": [{"InstanceId": instance_id}]})
@@ -309,15 +312,14 @@ def seed_compute(s: Seeder) -> list[Answer]:
     ]
 
 
-COMPUTE: dict[str, Any] = {}
 COMPUTE_IDS = sorted(m.id for m in METHODS if m.hop == "existing-compute")
 IAM_IDS = sorted({*SINGLE_ACTION, "iam-010", "iam-011", "iam-001", "aws-iam-001", "iam-013", "sts-001"})
 METHOD_IDS = sorted({*IAM_IDS, *PASS_ROLE, *COMPUTE_IDS})
 
 
 @pytest.fixture(scope="module")
-def methods_found(tmp_path_factory) -> dict[str, set[str]]:
-    """Identity name -> the method ids of the hops it has, from ONE collect of the seeded estate."""
+def hops_found(tmp_path_factory) -> dict[str, set[tuple[str, str]]]:
+    """Identity name -> (method id, target name) of its hops, from ONE collect of the seeded estate."""
     home = tmp_path_factory.mktemp("home")
     snapshot = home / "snapshot.json"
     with start_moto_server() as server:
@@ -339,16 +341,31 @@ def methods_found(tmp_path_factory) -> dict[str, set[str]]:
             argv = [STANDING, "collect", "aws", "--endpoint-url", proxy.endpoint_url, "--region", REGION]
             proc = subprocess.run([*argv, "-o", str(snapshot)], capture_output=True, text=True, env=env, timeout=120)
             assert proc.returncode == 0, proc.stderr
-    found: dict[str, set[str]] = {}
+    found: dict[str, set[tuple[str, str]]] = {}
     for hop in PrivilegeGraph(read_snapshot(snapshot)).escalation_hops:
-        found.setdefault(hop.source.rsplit("/", 1)[-1], set()).add(hop.method or "")
+        target = "ADMIN" if hop.target == ADMIN_SINK else hop.target.rsplit("/", 1)[-1]
+        found.setdefault(hop.source.rsplit("/", 1)[-1], set()).add((hop.method or "", target))
     return found
 
 
+def expected_target(method_id: str) -> str:
+    """Where the method's hop leads: the role it reaches, or ADMIN when it grants itself more."""
+    if method_id in PASS_ROLE:
+        return f"svc-{PASS_ROLE[method_id][0]}"
+    if method_id in COMPUTE_IDS:
+        return "runner"
+    if method_id == "sts-001":
+        return "target-sts-001"
+    if method_id in SINGLE_ACTION and not SINGLE_ACTION[method_id][2]:
+        return f"victim-{method_id}"
+    return "ADMIN"
+
+
 @pytest.mark.parametrize("method_id", METHOD_IDS)
-def test_method_through_moto(methods_found, method_id):
-    assert method_id in methods_found.get(f"m-{method_id}", set()), methods_found.get(f"m-{method_id}")
-    assert method_id not in methods_found.get(f"nm-{method_id}", set())
+def test_method_through_moto(hops_found, method_id):
+    case, near = hops_found.get(f"m-{method_id}", set()), hops_found.get(f"nm-{method_id}", set())
+    assert (method_id, expected_target(method_id)) in case, sorted(case)
+    assert not any(method == method_id for method, _ in near), sorted(near)
 
 
 def test_every_aws_method_is_shown_through_moto():

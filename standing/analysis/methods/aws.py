@@ -4,6 +4,11 @@ Ids are pathfinding.cloud's (DataDog/pathfinding.cloud, ``data/paths/aws/<servic
 where its required permissions match what the hop checks; ``aws-<service>-NNN`` where the
 stored pathfinding data has no matching path. ``escalation`` (identities) and
 ``escalation_compute`` (existing compute) set these ids on the hops they find.
+
+Every method's ``test`` is the moto one: it seeds the method and its near miss as real IAM
+identities and compute in moto's server and reads them through ``standing collect aws``. The
+in-code tables (tests/test_escalation_aws_methods.py, tests/test_escalation_compute.py) show
+the same methods on hand-built inventories, faster to debug.
 """
 
 from __future__ import annotations
@@ -11,49 +16,30 @@ from __future__ import annotations
 from standing.analysis.methods import EscalationMethod
 from standing.core.model import Provider
 
-_IAM_TESTS = "tests/test_escalation_aws_methods.py"
-_COMPUTE_TESTS = "tests/test_escalation_compute.py"
+_MOTO_TEST = "tests/test_escalation_methods_moto.py::test_method_through_moto"
 
 
-def _method(mid: str, hop: str, actions: tuple[str, ...], summary: str, test: str) -> EscalationMethod:
+def _method(mid: str, hop: str, actions: tuple[str, ...], summary: str) -> EscalationMethod:
     return EscalationMethod(
         id=mid,
         provider=Provider.AWS,
         hop=hop,
         actions=actions,
         summary=summary,
-        test=test,
+        test=_MOTO_TEST,
         pathfinding=not mid.startswith("aws-"),
     )
 
 
 def _pass_role(mid: str, actions: tuple[str, ...], summary: str) -> EscalationMethod:
-    return _method(
-        mid,
-        "pass-role",
-        ("iam:PassRole", *actions),
-        summary,
-        f"{_IAM_TESTS}::test_pass_role_method_and_its_near_miss[{mid}]",
-    )
+    return _method(mid, "pass-role", ("iam:PassRole", *actions), summary)
 
 
 def _compute(mid: str, actions: tuple[str, ...], summary: str) -> EscalationMethod:
-    return _method(
-        mid,
-        "existing-compute",
-        actions,
-        summary,
-        f"{_COMPUTE_TESTS}::test_existing_compute_method_and_its_near_miss[{mid}]",
-    )
+    return _method(mid, "existing-compute", actions, summary)
 
 
-def _iam(mid: str, hop: str, actions: tuple[str, ...], summary: str, test: str) -> EscalationMethod:
-    return _method(mid, hop, actions, summary, f"{_IAM_TESTS}::{test}")
-
-
-_SINGLE = "test_single_action_method_and_its_near_miss_limited_to_someone_else"
-_GROUP = "test_policy_on_its_own_group_and_its_near_miss_on_another_group"
-_VERSION = "test_versioning_a_policy_it_holds_and_its_near_miss_on_one_it_does_not"
+_iam = _method
 
 METHODS: tuple[EscalationMethod, ...] = (
     _iam(
@@ -61,98 +47,84 @@ METHODS: tuple[EscalationMethod, ...] = (
         "assume-role",
         ("sts:AssumeRole",),
         "assumes a role whose trust admits it (a same-account role naming it needs no permission)",
-        "test_assume_role_through_an_account_trust_and_its_near_miss_named_elsewhere",
     ),
     _iam(
         "iam-001",
         "self-policy",
         ("iam:CreatePolicyVersion",),
         "writes a new default version of a customer-managed policy it holds",
-        f"{_VERSION}[iam-001-iam:CreatePolicyVersion-False]",
     ),
     _iam(
         "aws-iam-001",
         "self-policy",
         ("iam:SetDefaultPolicyVersion",),
         "makes an older version of a policy it holds the default (conditional: if one grants more)",
-        f"{_VERSION}[aws-iam-001-iam:SetDefaultPolicyVersion-True]",
     ),
     _iam(
         "iam-002",
         "create-credentials",
         ("iam:CreateAccessKey",),
         "creates an access key for another user",
-        f"{_SINGLE}[iam-002]",
     ),
     _iam(
         "iam-004",
         "create-credentials",
         ("iam:CreateLoginProfile",),
         "creates a console password for another user",
-        f"{_SINGLE}[iam-004]",
     ),
     _iam(
         "iam-006",
         "create-credentials",
         ("iam:UpdateLoginProfile",),
         "changes another user's console password",
-        f"{_SINGLE}[iam-006]",
     ),
     _iam(
         "iam-012",
         "rewrite-trust",
         ("iam:UpdateAssumeRolePolicy",),
         "rewrites a role's trust policy to name itself, then assumes it",
-        f"{_SINGLE}[iam-012]",
     ),
     _iam(
         "iam-005",
         "self-policy",
         ("iam:PutRolePolicy",),
         "writes an inline policy on its own role",
-        f"{_SINGLE}[iam-005]",
     ),
     _iam(
         "iam-007",
         "self-policy",
         ("iam:PutUserPolicy",),
         "writes an inline policy on its own user",
-        f"{_SINGLE}[iam-007]",
     ),
     _iam(
         "iam-008",
         "self-policy",
         ("iam:AttachUserPolicy",),
         "attaches a managed policy to its own user",
-        f"{_SINGLE}[iam-008]",
     ),
     _iam(
         "iam-009",
         "self-policy",
         ("iam:AttachRolePolicy",),
         "attaches a managed policy to its own role",
-        f"{_SINGLE}[iam-009]",
     ),
     _iam(
         "iam-010",
         "self-policy",
         ("iam:AttachGroupPolicy",),
         "attaches a managed policy to a group it belongs to",
-        f"{_GROUP}[iam-010-iam:AttachGroupPolicy]",
     ),
     _iam(
         "iam-011",
         "self-policy",
         ("iam:PutGroupPolicy",),
         "writes an inline policy on a group it belongs to",
-        f"{_GROUP}[iam-011-iam:PutGroupPolicy]",
     ),
     _iam(
         "iam-013",
         "join-group",
         ("iam:AddUserToGroup",),
         "adds itself to an administrators' group",
-        "test_joining_an_admin_group_and_its_near_miss_joining_another",
     ),
     _pass_role(
         "lambda-001",
