@@ -12,13 +12,13 @@ from __future__ import annotations
 from standing.analysis.methods import EscalationMethod
 from standing.core.model import Provider
 
-_TESTS = "tests/test_escalation_azure.py"
+# Every method is shown through the real clients against the replay server, beside its near
+# miss (tests/test_escalation_azure.py shows each on typed inventories too)
+WIRE = "tests/test_escalation_methods_wire.py::test_azure_method_through_the_wire_and_its_near_miss"
 
 
-def _method(mid: str, hop: str, actions: tuple[str, ...], summary: str, test: str) -> EscalationMethod:
-    return EscalationMethod(
-        id=mid, provider=Provider.AZURE, hop=hop, actions=actions, summary=summary, test=f"{_TESTS}::{test}"
-    )
+def _method(mid: str, hop: str, actions: tuple[str, ...], summary: str) -> EscalationMethod:
+    return EscalationMethod(id=mid, provider=Provider.AZURE, hop=hop, actions=actions, summary=summary, test=WIRE)
 
 
 # The action text ``collectors/azure/normalize.py`` writes on an application-owner trust.
@@ -31,28 +31,24 @@ METHODS: tuple[EscalationMethod, ...] = (
         "set-iam-policy",
         ("Microsoft.Authorization/roleAssignments/write",),
         "assigns itself Owner on a subscription, management group or the root",
-        "test_role_assignment_write_on_a_subscription_and_not_on_a_resource_group",
     ),
     _method(
         "azure-compute-001",
         "existing-compute",
         ("Microsoft.Compute/virtualMachines/runCommand/action",),
         "runs a command on a VM and uses the token of its managed identity",
-        "test_run_command_on_a_vm_in_scope_and_not_in_another_resource_group",
     ),
     _method(
         "azure-compute-002",
         "existing-compute",
         ("Microsoft.Compute/virtualMachines/write",),
         "rewrites a VM (custom data, OS profile) to run code as its managed identity",
-        "test_vm_write_and_extension_write_need_a_vm_with_an_identity",
     ),
     _method(
         "azure-compute-003",
         "existing-compute",
         ("Microsoft.Compute/virtualMachines/extensions/write",),
         "installs a custom script extension on a VM to run code as its managed identity",
-        "test_vm_write_and_extension_write_need_a_vm_with_an_identity",
     ),
     _method(
         "azure-automation-001",
@@ -62,41 +58,35 @@ METHODS: tuple[EscalationMethod, ...] = (
             "Microsoft.Automation/automationAccounts/jobs/write",
         ),
         "edits a runbook and starts a job that runs as the Automation account's identity",
-        "test_runbook_edit_needs_job_create_too",
     ),
     _method(
         "azure-web-001",
         "existing-compute",
         ("Microsoft.Web/sites/write",),
         "changes a web or function app's deployment to run its code as the app's identity",
-        "test_web_and_function_app_deploy",
     ),
     _method(
         "azure-web-002",
         "existing-compute",
         ("Microsoft.Web/sites/publishxml/action",),
         "reads a web or function app's publishing credentials and deploys code that runs as its identity",
-        "test_web_and_function_app_deploy",
     ),
     _method(
         "azure-graph-001",
         "create-credentials",
         ("Application.ReadWrite.All",),
         "adds a secret to any application of the tenant and signs in as its service principal",
-        "test_graph_application_readwrite_and_app_role_assignment",
     ),
     _method(
         "azure-graph-002",
         "set-iam-policy",
         ("AppRoleAssignment.ReadWrite.All",),
         "grants itself any Microsoft Graph application permission, directory roles included",
-        "test_graph_application_readwrite_and_app_role_assignment",
     ),
     _method(
         "azure-entra-001",
         "owner",
         ("microsoft.directory/applications/credentials/update",),
         "as an owner of an application, adds a credential to it and signs in as its service principal",
-        "test_app_owner_trust_carries_its_method",
     ),
 )
