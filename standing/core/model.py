@@ -348,6 +348,60 @@ class Workload(Record):
     )
 
 
+class UsageSource(StrEnum):
+    """Who reported what an identity used: the window and the grain differ by source."""
+
+    AWS_ACCESS_ANALYZER = "aws-access-analyzer"  # unused-access findings: unused services and actions
+    AWS_ACCESS_ADVISOR = "aws-access-advisor"  # service last accessed, action-level where AWS tracks it
+    AWS_CREDENTIAL_REPORT = "aws-credential-report"  # one service per key: a fallback, never a full picture
+    GCP_RECOMMENDER = "gcp-recommender"  # google.iam.policy.Recommender: role replacements from 90 days of use
+    GCP_ACTIVITY = "gcp-activity"  # Policy Intelligence activity: last authentication only
+    AZURE_SIGN_INS = "azure-sign-ins"  # sign-in activity: whether, never what
+
+
+class ActionUse(Record):
+    """One service (``s3``, ``storage.googleapis.com``) or action (``s3:GetObject``,
+    ``storage.objects.get``) an identity's grants allow, and when the provider last saw it used.
+
+    ``last_used=None`` means "not used in the record's window": the record names what was
+    granted and idle as well as what was used, so the unused part can be named, not guessed.
+    """
+
+    name: str
+    last_used: UtcDatetime | None = None
+
+
+class RoleReplacement(Record):
+    """A provider's own advice on one binding: replace ``role_id`` on ``scope_id`` with
+    ``replace_with`` (empty: remove it), from the permissions used in its window."""
+
+    scope_id: str
+    role_id: str
+    replace_with: list[str] = Field(default_factory=list)
+    recommendation_id: str | None = None
+
+
+class PermissionUsage(Record):
+    """What one identity did with its standing grants, as one source reported it.
+
+    Collected, never inferred: a rule (``permissions-unused``) names the unused part and the
+    planner narrows a plan to the used part only when a record exists, and states the window
+    it rests on. ``services`` and ``actions`` cover the granted services/actions the source
+    tracks, used or not; ``unused_actions`` is what the source itself flags as unused (an
+    Access Analyzer finding), which may name actions outside ``actions``.
+    """
+
+    identity_id: str
+    source: UsageSource
+    observed_at: UtcDatetime
+    window_days: int
+    services: list[ActionUse] = Field(default_factory=list)
+    actions: list[ActionUse] = Field(default_factory=list)
+    unused_actions: list[str] = Field(default_factory=list)
+    replacements: list[RoleReplacement] = Field(default_factory=list)
+    action_level: bool = Field(default=False, description="whether the source reports actions, not only services")
+
+
 class ScanMeta(Record):
     tool_version: str
     started_at: UtcDatetime
@@ -422,6 +476,7 @@ class Inventory(Record):
     scope_policies: list[ScopePolicy] = Field(default_factory=list)
     workloads: list[Workload] = Field(default_factory=list)
     guardrails: list[Guardrail] = Field(default_factory=list)
+    usage: list[PermissionUsage] = Field(default_factory=list)
     coverage: list[CoverageEntry] = Field(default_factory=list)
 
     @model_validator(mode="after")
