@@ -33,6 +33,8 @@ PASS_ROLE_CASES = {
     "lambda-006": ("lambda.amazonaws.com", ["lambda:CreateFunction", "lambda:AddPermission"]),
     "ec2-001": ("ec2.amazonaws.com", ["ec2:RunInstances"]),
     "ecs-004": ("ecs-tasks.amazonaws.com", ["ecs:RegisterTaskDefinition", "ecs:RunTask"]),
+    "ecs-003": ("ecs-tasks.amazonaws.com", ["ecs:RegisterTaskDefinition", "ecs:CreateService"]),
+    "ecs-008": ("ecs-tasks.amazonaws.com", ["ecs:RunTask"]),
     "glue-001": ("glue.amazonaws.com", ["glue:CreateDevEndpoint"]),
     "glue-003": ("glue.amazonaws.com", ["glue:CreateJob", "glue:StartJobRun"]),
     "sagemaker-001": ("sagemaker.amazonaws.com", ["sagemaker:CreateNotebookInstance"]),
@@ -62,6 +64,34 @@ def test_pass_role_method_and_its_near_miss(method_id):
     hop = found[("launcher", "service-role")]
     assert hop.method == method_id and service in hop.reason
     assert ("near-miss", "service-role") not in found
+
+
+def test_overriding_the_task_role_of_a_task_definition_is_firm_only_where_one_in_use_was_seen():
+    from standing.core.model import ComputeKind, Provider, Workload
+
+    task_role, launcher = role("task-role"), user("launcher")
+    records = [
+        task_role,
+        trust(task_role, "ecs-tasks.amazonaws.com", TrustKind.SERVICE),
+        *with_policy(launcher, "Run", allow("iam:PassRole", task_role.id), allow("ecs:RunTask")),
+    ]
+    unseen = hops_by_method(*records)[("launcher", "task-role")]
+    assert unseen.method == "ecs-008" and unseen.conditional
+    assert "if a task definition is registered in the account (none in use was seen)" in unseen.reason
+
+    service = Workload(
+        id=f"arn:aws:ecs:eu-west-1:{ACCOUNT}:service/main/web",
+        provider=Provider.AWS,
+        kind=ComputeKind.ECS_SERVICE,
+        name="web",
+        account=ACCOUNT,
+        identity_ids=[],
+        attributes={"task_definition": f"arn:aws:ecs:eu-west-1:{ACCOUNT}:task-definition/web:3"},
+    )
+    inv = inventory(ADMIN_ROLE, ADMIN_POLICY, grant(ADMIN_ROLE, ADMIN_POLICY), *records)
+    graph = PrivilegeGraph(inv.model_copy(update={"workloads": [service]}))
+    [seen] = [h for h in graph.escalation_hops if h.source == launcher.id]
+    assert seen.method == "ecs-008" and not seen.conditional
 
 
 def test_a_role_trusting_another_service_is_no_pass_role_target():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from standing.analysis.graph import PrivilegeGraph
@@ -82,6 +80,7 @@ OTHER_FN = resource_arn(ComputeKind.LAMBDA_FUNCTION, "other-fn")
 INSTANCE = resource_arn(ComputeKind.EC2_INSTANCE, "i-0abc")
 STACK = resource_arn(ComputeKind.CLOUDFORMATION_STACK, "billing-stack")
 SERVICE = resource_arn(ComputeKind.ECS_SERVICE, "billing-svc")
+CLUSTER = f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/main"
 
 # method, compute, its attributes, what the attacker holds, what the near miss holds, conditional
 CASES = {
@@ -150,6 +149,23 @@ CASES = {
         [allow("codebuild:StartBuild", resource_arn(ComputeKind.CODEBUILD_PROJECT, "docs"))],
         False,
     ),
+    "ec2-002": (
+        workload(ComputeKind.EC2_INSTANCE, "i-0batch"),
+        [
+            allow(
+                ["ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"],
+                resource_arn(ComputeKind.EC2_INSTANCE, "i-0batch"),
+            )
+        ],
+        [allow(["ec2:ModifyInstanceAttribute", "ec2:StopInstances"])],  # cannot start it again
+        False,
+    ),
+    "ecs-006": (
+        workload(ComputeKind.ECS_SERVICE, "billing-svc", cluster=CLUSTER, execute_command="true"),
+        [allow("ecs:ExecuteCommand", CLUSTER), allow("ecs:DescribeTasks")],
+        [allow("ecs:ExecuteCommand", CLUSTER.replace("/main", "/batch")), allow("ecs:DescribeTasks")],
+        False,
+    ),
     "aws-ecs-001": (
         workload(ComputeKind.ECS_SERVICE, "billing-svc", task_definition=TASK_DEF),
         [allow("ecs:RunTask", TASK_DEF), allow("iam:PassRole", RUNNER.id)],
@@ -210,6 +226,24 @@ def test_an_instance_not_known_to_be_ssm_managed_is_conditional_and_one_known_no
     assert ("operator", "unmanaged") not in found
 
 
+def test_ecs_exec_into_a_service_is_firm_when_enabled_conditional_when_unknown_and_none_when_off():
+    operator = user("operator")
+    on, unknown, off = role("on"), role("unknown"), role("off")
+    graph = graph_of(
+        on,
+        unknown,
+        off,
+        workload(ComputeKind.ECS_SERVICE, "svc-on", runs_as=on, cluster=CLUSTER, execute_command="true"),
+        workload(ComputeKind.ECS_SERVICE, "svc-unknown", runs_as=unknown, cluster=CLUSTER),
+        workload(ComputeKind.ECS_SERVICE, "svc-off", runs_as=off, cluster=CLUSTER, execute_command="false"),
+        *with_policy(operator, "Exec", allow(["ecs:ExecuteCommand", "ecs:DescribeTasks"])),
+    )
+    found = compute_hops(graph)
+    assert not found[("operator", "on")].conditional
+    assert "if ECS Exec is enabled on it (not known)" in found[("operator", "unknown")].reason
+    assert ("operator", "off") not in found
+
+
 def test_a_function_running_as_an_admin_role_is_a_path_to_admin_and_its_near_miss_is_silent():
     from standing.rules.analyse import analyse
     from standing.rules.config import ScanConfig
@@ -230,8 +264,9 @@ def test_a_function_running_as_an_admin_role_is_a_path_to_admin_and_its_near_mis
     assert paths[deployer.id].evidence["hops"][0]["method"] == "lambda-003"
 
 
-def test_many_identities_and_functions_stay_fast():
-    """1,000 identities and 500 functions in one account: linear, well under a second or two."""
+def test_many_identities_and_functions_are_all_matched():
+    """1,000 identities and 500 functions in one account: every match found (the time is for
+    benchmarks/aws_collect_scale.py, never asserted here)."""
     records = []
     for i in range(500):
         runner = role(f"fn-role-{i}")
@@ -243,10 +278,6 @@ def test_many_identities_and_functions_stay_fast():
     for i in range(1000):
         dev = user(f"dev-{i}")
         records += [dev, grant(dev, shared)]
-    graph = graph_of(*records)
-    started = time.perf_counter()
-    found = compute_hops(graph)
-    elapsed = time.perf_counter() - started
+    found = compute_hops(graph_of(*records))
     # fn-1, fn-10..19, fn-100..199: 111 functions, each reachable by all 1,000 developers
     assert len(found) == 111 * 1000
-    assert elapsed < 10

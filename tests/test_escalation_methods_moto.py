@@ -68,6 +68,8 @@ PASS_ROLE = {
     "lambda-006": ("lambda", ["lambda:CreateFunction", "lambda:AddPermission"]),
     "ec2-001": ("ec2", ["ec2:RunInstances"]),
     "ecs-004": ("ecs-tasks", ["ecs:RegisterTaskDefinition", "ecs:RunTask"]),
+    "ecs-003": ("ecs-tasks", ["ecs:RegisterTaskDefinition", "ecs:CreateService"]),
+    "ecs-008": ("ecs-tasks", ["ecs:RunTask"]),
     "glue-001": ("glue", ["glue:CreateDevEndpoint"]),
     "glue-003": ("glue", ["glue:CreateJob", "glue:StartJobRun"]),
     "sagemaker-001": ("sagemaker", ["sagemaker:CreateNotebookInstance"]),
@@ -187,6 +189,11 @@ def seed_pass_role(s: Seeder) -> None:
         s.user(f"nm-{mid}", passed, allow(actions[:-1] or "s3:GetObject"))
 
 
+def _exec_enabled(service: dict[str, Any]) -> dict[str, Any]:
+    kept = ("serviceArn", "serviceName", "clusterArn", "taskDefinition", "status", "launchType", "desiredCount")
+    return {**{k: service[k] for k in kept if k in service}, "enableExecuteCommand": True}
+
+
 def _zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -252,7 +259,8 @@ def seed_compute(s: Seeder) -> list[Answer]:
     )["taskDefinition"]["taskDefinitionArn"]
     service = ecs.create_service(cluster="main", serviceName="billing-svc", taskDefinition=task_def, desiredCount=1)[
         "service"
-    ]["serviceArn"]
+    ]
+    cluster = service["clusterArn"]
 
     glue_endpoint = f"arn:aws:glue:{REGION}:{s.account}:devEndpoint/etl-dev"
     cases: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
@@ -295,8 +303,20 @@ def seed_compute(s: Seeder) -> list[Answer]:
             [allow("ecs:RunTask", task_def)],  # without passing the task role
         ),
         "aws-ecs-002": (
-            [allow("ecs:UpdateService", service), allow("ecs:RegisterTaskDefinition"), allow("iam:PassRole", runner)],
-            [allow("ecs:UpdateService", service), allow("iam:PassRole", runner)],  # no task definition to deploy
+            [
+                allow("ecs:UpdateService", service["serviceArn"]),
+                allow("ecs:RegisterTaskDefinition"),
+                allow("iam:PassRole", runner),
+            ],
+            [allow("ecs:UpdateService", service["serviceArn"]), allow("iam:PassRole", runner)],  # nothing to deploy
+        ),
+        "ecs-006": (
+            [allow("ecs:ExecuteCommand", cluster), allow("ecs:DescribeTasks")],
+            [allow("ecs:ExecuteCommand", cluster.replace("/main", "/other"))],  # another cluster's tasks
+        ),
+        "ec2-002": (
+            [allow(["ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"], instance)],
+            [allow(["ec2:ModifyInstanceAttribute", "ec2:StopInstances"], instance)],  # cannot start it again
         ),
     }
     for mid, (holds, near) in cases.items():
@@ -306,6 +326,9 @@ def seed_compute(s: Seeder) -> list[Answer]:
         Answer(
             "ssm", "DescribeInstanceInformation", json.dumps({"InstanceInformationList": [{"InstanceId": instance_id}]})
         ),
+        # moto keeps no ECS Exec flag; DescribeServices as AWS answers it for a service deployed with
+        # enableExecuteCommand (fields as in the ECS API reference's DescribeServices response).
+        Answer("ecs", "DescribeServices", json.dumps({"services": [_exec_enabled(service)], "failures": []})),
         Answer(
             "glue", "GetDevEndpoints", json.dumps({"DevEndpoints": [{"EndpointName": "etl-dev", "RoleArn": runner}]})
         ),
@@ -345,6 +368,8 @@ def hops_found(tmp_path_factory) -> dict[str, set[tuple[str, str]]]:
     for hop in PrivilegeGraph(read_snapshot(snapshot)).escalation_hops:
         target = "ADMIN" if hop.target == ADMIN_SINK else hop.target.rsplit("/", 1)[-1]
         found.setdefault(hop.source.rsplit("/", 1)[-1], set()).add((hop.method or "", target))
+        if hop.conditional:
+            found.setdefault("conditional", set()).add((hop.method or "", hop.source.rsplit("/", 1)[-1]))
     return found
 
 
@@ -370,3 +395,11 @@ def test_method_through_moto(hops_found, method_id):
 
 def test_every_aws_method_is_shown_through_moto():
     assert set(METHOD_IDS) == {m.id for m in METHODS}
+
+
+def test_what_the_collector_read_settles_conditions_ecs_exec_on_and_a_task_definition_in_use(hops_found):
+    """ECS Exec enabled (DescribeServices) makes ecs-006 firm; the service's task definition in use
+    makes overriding a task role (ecs-008) firm; an instance whose SSM registration is read, ssm-002."""
+    conditional = hops_found.get("conditional", set())
+    for method_id in ("ecs-006", "ecs-008", "ssm-002"):
+        assert (method_id, f"m-{method_id}") not in conditional, sorted(conditional)

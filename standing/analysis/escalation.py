@@ -31,7 +31,7 @@ from standing.analysis.hops import ADMIN_SINK, Hop, HopKind
 from standing.analysis.methods.azure import TRUST_METHODS as AZURE_TRUST_METHODS
 from standing.analysis.methods.gcp import TRUST_ROLE_METHODS
 from standing.analysis.privilege import PrivilegeLevel
-from standing.core.model import Identity, IdentityKind, Provider, TrustKind
+from standing.core.model import ComputeKind, Identity, IdentityKind, Provider, TrustKind
 
 if TYPE_CHECKING:
     from standing.analysis.graph import PrivilegeGraph
@@ -45,7 +45,11 @@ _LAUNCHERS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("lambda-006", ("lambda:CreateFunction", "lambda:AddPermission")),
     ),
     "ec2.amazonaws.com": (("ec2-001", ("ec2:RunInstances",)),),
-    "ecs-tasks.amazonaws.com": (("ecs-004", ("ecs:RegisterTaskDefinition", "ecs:RunTask")),),
+    "ecs-tasks.amazonaws.com": (
+        ("ecs-004", ("ecs:RegisterTaskDefinition", "ecs:RunTask")),
+        ("ecs-003", ("ecs:RegisterTaskDefinition", "ecs:CreateService")),
+        ("ecs-008", ("ecs:RunTask",)),  # overrides the task role of a task definition already registered
+    ),
     "glue.amazonaws.com": (
         ("glue-001", ("glue:CreateDevEndpoint",)),
         ("glue-003", ("glue:CreateJob", "glue:StartJobRun")),
@@ -65,6 +69,12 @@ _LAUNCHERS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     ),
 }
 _LAUNCHERS["elasticmapreduce.amazonaws.com"] = _LAUNCHERS["datapipeline.amazonaws.com"]  # Data Pipeline's EMR resources
+# Launchers that start compute someone else defined: the hop is firm only where the scan saw such
+# compute in the source's account, else it holds "if" one exists (task definitions not in use are
+# not listed).
+_NEEDS_EXISTING: dict[str, tuple[ComputeKind, str]] = {
+    "ecs-008": (ComputeKind.ECS_SERVICE, "if a task definition is registered in the account (none in use was seen)"),
+}
 _ASSUME_ACTIONS = ("sts:AssumeRole",)
 _SELF_POLICY_ACTIONS = {
     IdentityKind.USER: (("iam:AttachUserPolicy", "iam-008"), ("iam:PutUserPolicy", "iam-007")),
@@ -126,6 +136,7 @@ class _AwsHops:
             i for i in self.identities if graph.privilege_of(i.id).level < PrivilegeLevel.PRIVILEGE_MANAGEMENT
         ]
         self.matcher = TargetMatcher()
+        self._existing: set[tuple[ComputeKind, str]] | None = None
         self._admin_group_cache: dict[str, list[str]] = {}
 
     def _targets(
@@ -238,14 +249,25 @@ class _AwsHops:
                 service, passing = usable[0]
                 method_id, actions, verdicts = can_launch[service]
                 launch = " and ".join(v.describe(a, "*") for a, v in zip(actions, verdicts, strict=True))
+                why = f"{passing.describe('iam:PassRole', role.name)} and {launch}; {role.name} trusts {service}"
+                caveat = self._existing_caveat(method_id, source.account)
                 yield Hop(
                     source.id,
                     role.id,
                     HopKind.PASS_ROLE,
-                    f"{passing.describe('iam:PassRole', role.name)} and {launch}; {role.name} trusts {service}",
-                    passing.conditional or any(v.conditional for v in verdicts),
+                    f"{why} ({caveat})" if caveat else why,
+                    bool(caveat) or passing.conditional or any(v.conditional for v in verdicts),
                     method_id,
                 )
+
+    def _existing_caveat(self, method_id: str, account: str) -> str:
+        """ "" when the launcher needs no existing compute or the scan saw some; else its caveat."""
+        if method_id not in _NEEDS_EXISTING:
+            return ""
+        kind, caveat = _NEEDS_EXISTING[method_id]
+        if self._existing is None:
+            self._existing = {(w.kind, w.account) for w in self.graph.inventory.workloads if w.provider is Provider.AWS}
+        return "" if (kind, account) in self._existing else caveat
 
     def _on_others(self, source: Identity, by_account: dict[tuple[IdentityKind, str], list[Identity]]) -> Iterable[Hop]:
         checks = (

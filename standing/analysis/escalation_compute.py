@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 SSM_MANAGED = "ssm_managed"  # attribute of an ec2_instance: "true" / "false", absent when unknown
 TASK_DEFINITION = "task_definition"  # attribute of an ecs_service: the task definition ARN it runs
+CLUSTER = "cluster"  # attribute of an ecs_service: its cluster's ARN
+EXECUTE_COMMAND = "execute_command"  # attribute of an ecs_service: ECS Exec enabled, "true" / "false"
 
 
 def _ssm_reach(workload: Workload) -> str | None:
@@ -44,6 +46,16 @@ def _ssm_reach(workload: Workload) -> str | None:
 
 def _ssh_reach(workload: Workload) -> str | None:
     return "if its SSH port can be reached"
+
+
+def _exec_reach(workload: Workload) -> str | None:
+    """ECS Exec works only on a service deployed with ``enableExecuteCommand`` (off by default)."""
+    enabled = workload.attributes.get(EXECUTE_COMMAND, "").lower()
+    if enabled == "true":
+        return ""
+    if enabled == "false":
+        return None
+    return "if ECS Exec is enabled on it (not known)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +82,12 @@ ROUTES: tuple[ComputeRoute, ...] = (
     ),
     ComputeRoute("ssm-002", ComputeKind.EC2_INSTANCE, ("ssm:SendCommand",), "runs a command on it", reach=_ssm_reach),
     ComputeRoute("ssm-001", ComputeKind.EC2_INSTANCE, ("ssm:StartSession",), "opens a shell on it", reach=_ssm_reach),
+    ComputeRoute(
+        "ec2-002",
+        ComputeKind.EC2_INSTANCE,
+        ("ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"),
+        "stops it, rewrites its user data and starts it again, which runs that script",
+    ),
     ComputeRoute(
         "aws-ec2instanceconnect-001",
         ComputeKind.EC2_INSTANCE,
@@ -120,6 +138,15 @@ ROUTES: tuple[ComputeRoute, ...] = (
         elsewhere=("ecs:RegisterTaskDefinition",),
         pass_role=True,
     ),
+    ComputeRoute(
+        "ecs-006",
+        ComputeKind.ECS_SERVICE,
+        ("ecs:ExecuteCommand",),
+        "opens a shell in its running task through ECS Exec",
+        elsewhere=("ecs:DescribeTasks",),
+        resource_attr=CLUSTER,
+        reach=_exec_reach,
+    ),
 )
 
 # Where a route also passes the role, the service it is passed to (for iam:PassedToService).
@@ -137,11 +164,12 @@ _NOUNS = {
 
 
 class _Resource(NamedTuple):
-    """The ARN a route's actions are checked on, and the compute it leads into."""
+    """The ARN a route's actions are checked on, and the compute it leads into: several
+    services of one cluster, or running one task definition, share it."""
 
     id: str
     account: str
-    workload: Workload
+    workloads: list[Workload]
 
 
 def _reason(
@@ -162,7 +190,7 @@ class _ComputeHops:
         self.matcher = TargetMatcher()
         kinds = {r.kind for r in ROUTES}
         # (route method, account) -> the resources its actions apply to; built once.
-        self.resources: dict[tuple[str, str], list[_Resource]] = {}
+        by_arn: dict[tuple[str, str], dict[str, _Resource]] = {}
         for workload in graph.inventory.workloads:
             if workload.provider is not Provider.AWS or workload.kind not in kinds or not workload.identity_ids:
                 continue
@@ -172,9 +200,9 @@ class _ComputeHops:
                 if route.kind is workload.kind:
                     arn = workload.attributes.get(route.resource_attr, "") if route.resource_attr else workload.id
                     if arn:
-                        self.resources.setdefault((route.method, workload.account), []).append(
-                            _Resource(arn, workload.account, workload)
-                        )
+                        shared = by_arn.setdefault((route.method, workload.account), {})
+                        shared.setdefault(arn, _Resource(arn, workload.account, [])).workloads.append(workload)
+        self.resources = {key: list(found.values()) for key, found in by_arn.items()}
 
     def hops(self) -> Iterable[Hop]:
         if not self.resources:
@@ -215,7 +243,8 @@ class _ComputeHops:
                     break
                 verdicts.append((action, resource.id, other))
             else:
-                yield from self._into(source, policy, route, resource.workload, verdicts + anywhere)
+                for workload in resource.workloads:
+                    yield from self._into(source, policy, route, workload, verdicts + anywhere)
 
     def _into(
         self,

@@ -147,6 +147,18 @@ METHODS: tuple[EscalationMethod, ...] = (
         ("ecs:RegisterTaskDefinition", "ecs:RunTask"),
         "registers a task definition with the role as task role and runs it",
     ),
+    _pass_role(
+        "ecs-003",
+        ("ecs:RegisterTaskDefinition", "ecs:CreateService"),
+        "registers a task definition with the role as task role and starts a service of it "
+        "(ecs-001, the same with ecs:CreateCluster, is reported as ecs-003)",
+    ),
+    _pass_role(
+        "ecs-008",
+        ("ecs:RunTask",),
+        "runs a task definition already registered, overriding its task role with the role "
+        "(conditional when no task definition in use was seen in the account)",
+    ),
     _pass_role("glue-001", ("glue:CreateDevEndpoint",), "creates a Glue dev endpoint running as the role"),
     _pass_role("glue-003", ("glue:CreateJob", "glue:StartJobRun"), "creates and starts a Glue job running as the role"),
     _pass_role(
@@ -208,6 +220,16 @@ METHODS: tuple[EscalationMethod, ...] = (
         "codebuild-002",
         ("codebuild:StartBuild",),
         "starts a build with its own buildspec on a project whose service role is the role",
+    ),
+    _compute(
+        "ec2-002",
+        ("ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"),
+        "rewrites the user data of an instance running as the role and restarts it",
+    ),
+    _compute(
+        "ecs-006",
+        ("ecs:ExecuteCommand", "ecs:DescribeTasks"),
+        "opens a shell, through ECS Exec, in a running task whose task role is the role",
     ),
     _compute(
         "aws-ecs-001",

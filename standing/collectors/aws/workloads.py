@@ -127,6 +127,9 @@ class _Builder:
                 "task_definition_read": _flag(definition is not None),
                 "execution_role": execution_role,
                 "launch_type": str(service.get("launchType") or ""),
+                "execute_command": _flag(service["enableExecuteCommand"] is True)
+                if "enableExecuteCommand" in service
+                else "",
             },
         )
 
