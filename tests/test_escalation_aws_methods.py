@@ -235,3 +235,79 @@ def test_a_three_role_chain_reaches_admin_and_a_link_naming_another_principal_br
     ]
     graph = PrivilegeGraph(inventory(ADMIN_ROLE, ADMIN_POLICY, grant(ADMIN_ROLE, ADMIN_POLICY), *broken))
     assert start.id not in paths_to_admin(graph)
+
+
+EMPOWER_CASES = {
+    "iam-014": ("iam:AttachRolePolicy", "sts:AssumeRole"),
+    "iam-015": ("iam:AttachUserPolicy", "iam:CreateAccessKey"),
+    "iam-016": ("iam:CreatePolicyVersion", "sts:AssumeRole"),
+    "iam-017": ("iam:PutRolePolicy", "sts:AssumeRole"),
+    "iam-018": ("iam:PutUserPolicy", "iam:CreateAccessKey"),
+    "iam-019": ("iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy"),
+    "iam-020": ("iam:CreatePolicyVersion", "iam:UpdateAssumeRolePolicy"),
+    "iam-021": ("iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"),
+}
+
+
+@pytest.mark.parametrize("method_id", sorted(EMPOWER_CASES))
+def test_raising_another_identity_then_becoming_it_and_its_near_misses(method_id):
+    """The near misses: becoming the weak identity but raising only a bystander, and becoming it
+    without raising anything (then it only gets what the weak identity has)."""
+    raise_with, become_with = EMPOWER_CASES[method_id]
+    attacker, raises_only, becomes_only = user("attacker"), user("raises-only"), user("becomes-only")
+    is_user = raise_with in ("iam:AttachUserPolicy", "iam:PutUserPolicy")
+    weak, bystander = (user if is_user else role)("weak"), (user if is_user else role)("bystander")
+    weak_policy, bystander_policy = policy("WeakWork", allow("s3:GetObject")), policy("ByWork", allow("s3:GetObject"))
+    records = [
+        weak,
+        bystander,
+        weak_policy,
+        bystander_policy,
+        grant(weak, weak_policy),
+        grant(bystander, bystander_policy),
+    ]
+    if become_with == "sts:AssumeRole":
+        records += [trust(weak, who.id, TrustKind.PRINCIPAL) for who in (attacker, raises_only, becomes_only)]
+
+    def raising(on):
+        return (
+            allow(raise_with, (weak_policy if on is weak else bystander_policy).id)
+            if raise_with == "iam:CreatePolicyVersion"
+            else allow(raise_with, on.id)
+        )
+
+    becoming = [] if become_with == "sts:AssumeRole" else [allow(become_with, weak.id)]
+    found = hops_by_method(
+        *records,
+        *with_policy(attacker, "Raise", raising(weak), *becoming),
+        *with_policy(raises_only, "RaiseBystander", raising(bystander), *becoming),
+        *with_policy(becomes_only, "BecomeOnly", allow("s3:ListBucket"), *becoming),
+    )
+    hop = found[("attacker", "ADMIN")]
+    assert hop.method == method_id and hop.via == weak.id
+    assert "weak" in hop.reason and raise_with in hop.reason
+    assert ("raises-only", "ADMIN") not in found
+    assert ("becomes-only", "ADMIN") not in found
+
+
+def test_the_cut_for_raising_then_becoming_denies_becoming_the_raised_identity():
+    from standing.analysis.cuts import CutKind, cut_path
+
+    attacker, weak = user("attacker"), role("weak")
+    graph = PrivilegeGraph(
+        inventory(
+            ADMIN_ROLE,
+            ADMIN_POLICY,
+            grant(ADMIN_ROLE, ADMIN_POLICY),
+            weak,
+            trust(weak, attacker.id, TrustKind.PRINCIPAL),
+            *with_policy(attacker, "Raise", allow("iam:PutRolePolicy", weak.id)),
+        )
+    )
+    [hop] = [h for h in graph.escalation_hops if h.source == attacker.id and h.target == ADMIN_SINK]
+    cut = cut_path(graph, [hop])
+    assert cut is not None and cut.kind is CutKind.DENY
+    assert cut.statements == [
+        {"Sid": "StandingCutEmpowerOther", "Effect": "Deny", "Action": ["sts:AssumeRole"], "Resource": weak.id}
+    ]
+    assert "empower-other to administrator" in cut.summary

@@ -96,6 +96,11 @@ SINGLE_ACTION = {
 }
 
 
+# method: (the action that raises another identity, how it then becomes it), as registered; the
+# in-code table in test_escalation_aws_methods.py states them independently.
+EMPOWER = {m.id: m.actions for m in METHODS if m.hop == "empower-other"}
+
+
 class Seeder:
     """Creates the estate through boto3 against moto's server."""
 
@@ -176,6 +181,31 @@ def seed_iam(s: Seeder) -> None:
     closed = s.role("closed-sts-001", {"AWS": s.arn("user", "m-iam-002")}, allow("*"))
     s.user("m-sts-001", allow("sts:AssumeRole", target))
     s.user("nm-sts-001", allow("sts:AssumeRole", closed))  # its trust names another principal
+
+
+def seed_empower(s: Seeder) -> None:
+    """A low-privilege identity ``weak-<method>`` that m- can raise and then become; nm- can raise it
+    too but has no way in (its trust names only m-, and nm- holds no key or trust rights on it)."""
+    for mid, (raise_with, become_with) in EMPOWER.items():
+        weak = f"weak-{mid}"
+        if raise_with.startswith("iam:AttachUser") or raise_with.startswith("iam:PutUser"):
+            target = s.user(weak, allow("s3:GetObject"))
+        else:
+            trusted = s.arn("user", f"m-{mid}") if become_with == "sts:AssumeRole" else f"arn:aws:iam::{s.account}:root"
+            s.user(f"m-{mid}")  # created first: a trust can only name a principal that exists
+            target = s.role(weak, {"AWS": trusted}, allow("s3:GetObject"))
+        on = target
+        if raise_with == "iam:CreatePolicyVersion":
+            on = s.managed(f"weak-policy-{mid}", allow("s3:GetObject"))
+            s.iam.attach_role_policy(RoleName=weak, PolicyArn=on)
+        raising = allow(raise_with, on)
+        becoming = [] if become_with == "sts:AssumeRole" else [allow(become_with, target)]
+        name = f"m-{mid}"
+        if raise_with.startswith("iam:AttachUser") or raise_with.startswith("iam:PutUser"):
+            s.user(name, raising, *becoming)
+        else:
+            s.iam.put_user_policy(UserName=name, PolicyName=f"{name}-policy", PolicyDocument=doc(raising, *becoming))
+        s.user(f"nm-{mid}", raising)  # raises it, cannot become it
 
 
 def seed_pass_role(s: Seeder) -> None:
@@ -337,7 +367,7 @@ def seed_compute(s: Seeder) -> list[Answer]:
 
 COMPUTE_IDS = sorted(m.id for m in METHODS if m.hop == "existing-compute")
 IAM_IDS = sorted({*SINGLE_ACTION, "iam-010", "iam-011", "iam-001", "aws-iam-001", "iam-013", "sts-001"})
-METHOD_IDS = sorted({*IAM_IDS, *PASS_ROLE, *COMPUTE_IDS})
+METHOD_IDS = sorted({*IAM_IDS, *PASS_ROLE, *COMPUTE_IDS, *EMPOWER})
 
 
 @pytest.fixture(scope="module")
@@ -349,6 +379,7 @@ def hops_found(tmp_path_factory) -> dict[str, set[tuple[str, str]]]:
         seeder = Seeder(server.endpoint_url)
         seed_iam(seeder)
         seed_pass_role(seeder)
+        seed_empower(seeder)
         answers = seed_compute(seeder)
         with AwsWireProxy(server.endpoint_url) as proxy:
             proxy.log.answers.extend(answers)

@@ -145,6 +145,11 @@ def _aws_statements(graph: PrivilegeGraph, hop: Hop, source: Identity) -> list[d
         ]
     if hop.kind is HopKind.JOIN_GROUP:
         return [_deny("StandingCutJoinGroup", ("iam:AddUserToGroup",), ["*"])]
+    if hop.kind is HopKind.EMPOWER_OTHER and hop.via:
+        # Becoming the raised identity always acts on it (assume it, mint it a key, rewrite its
+        # trust); raising it may act on a policy shared with others, so that is left alone.
+        become = _method_actions(hop, Provider.AWS)[1:] or ("sts:AssumeRole",)
+        return [_deny("StandingCutEmpowerOther", become, [hop.via])]
     if hop.kind is HopKind.EXISTING_COMPUTE:
         method_actions = _method_actions(hop, Provider.AWS)
         if "iam:PassRole" in method_actions:

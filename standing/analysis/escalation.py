@@ -88,6 +88,22 @@ _ON_OTHERS_METHODS = {
     "iam:UpdateAssumeRolePolicy": "iam-012",
 }
 _ASSUME_METHOD = "sts-001"
+# Raise another identity, then become it: (the action that raises it, the method that becomes it)
+# -> method. Becoming it is an existing hop (assume it, mint it a key, rewrite its trust).
+_EMPOWER_METHODS = {
+    ("iam:AttachRolePolicy", "sts-001"): "iam-014",
+    ("iam:AttachUserPolicy", "iam-002"): "iam-015",
+    ("iam:CreatePolicyVersion", "sts-001"): "iam-016",
+    ("iam:PutRolePolicy", "sts-001"): "iam-017",
+    ("iam:PutUserPolicy", "iam-002"): "iam-018",
+    ("iam:AttachRolePolicy", "iam-012"): "iam-019",
+    ("iam:CreatePolicyVersion", "iam-012"): "iam-020",
+    ("iam:PutRolePolicy", "iam-012"): "iam-021",
+}
+_EMPOWER_ACTIONS = {
+    IdentityKind.ROLE: ("iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:CreatePolicyVersion"),
+    IdentityKind.USER: ("iam:AttachUserPolicy", "iam:PutUserPolicy"),
+}
 _VERSION_ACTIONS = (
     ("iam:CreatePolicyVersion", "iam-001", "rewrite its own permissions", False),
     ("iam:SetDefaultPolicyVersion", "aws-iam-001", "make an older version the default, if one grants more", True),
@@ -147,14 +163,56 @@ class _AwsHops:
 
     def hops(self) -> Iterable[Hop]:
         roles = [i for i in self.identities if i.kind is IdentityKind.ROLE]
-        yield from self._assume_role(roles)
+        becomes: list[Hop] = []
+        for hop in self._assume_role(roles):
+            becomes.append(hop)
+            yield hop
         yield from self._pass_role(roles)
         by_account: dict[tuple[IdentityKind, str], list[Identity]] = {}
         for identity in self.identities:
             by_account.setdefault((identity.kind, identity.account), []).append(identity)
         for source in self.sources:
-            yield from self._on_others(source, by_account)
+            for hop in self._on_others(source, by_account):
+                becomes.append(hop)
+                yield hop
             yield from self._on_self(source)
+        yield from self._empower_then_become(becomes)
+
+    def _empower_then_become(self, becomes: list[Hop]) -> Iterable[Hop]:
+        """iam-014..021: a source that can become an identity and raise its permissions is admin,
+        whatever that identity holds today. One hop per source, through the first such identity."""
+        sources = {s.id for s in self.sources}
+        by_id = {i.id: i for i in self.identities}
+        done: set[str] = set()
+        for become in becomes:
+            target = by_id.get(become.target)
+            if (
+                become.source in done
+                or become.source not in sources
+                or target is None
+                or self.graph.privilege_of(target.id).level >= PrivilegeLevel.PRIVILEGE_MANAGEMENT
+            ):
+                continue  # an identity already admin is reached by the plain hop
+            policy = self.policies[become.source]
+            for action in _EMPOWER_ACTIONS.get(target.kind, ()):
+                method_id = _EMPOWER_METHODS.get((action, become.method))
+                if method_id is None or not policy.may(action):
+                    continue
+                on = self._held_policies(target) if action == "iam:CreatePolicyVersion" else [target.id]
+                verdict = next((v for r in on if (v := policy.allows(action, r)) is not None), None)
+                if verdict is not None:
+                    done.add(become.source)
+                    yield Hop(
+                        become.source,
+                        ADMIN_SINK,
+                        HopKind.EMPOWER_OTHER,
+                        f"{verdict.describe(action, target.name)}, so it can raise {target.name} to admin; "
+                        f"and {become.reason}",
+                        verdict.conditional or become.conditional,
+                        method_id,
+                        via=target.id,
+                    )
+                    break
 
     def _assume_role(self, roles: list[Identity]) -> Iterable[Hop]:
         by_id = {i.id: i for i in self.identities}

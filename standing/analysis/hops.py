@@ -26,6 +26,7 @@ class HopKind(StrEnum):
     FEDERATE = "federate"  # signs in with a token one cloud issues to it, as an identity of another
     EXISTING_COMPUTE = "existing-compute"  # changes what compute already running as the target runs, or reaches into it
     SET_IAM_POLICY = "set-iam-policy"  # rewrites who holds what on the target or its scope (GCP setIamPolicy, Azure role assignments)
+    EMPOWER_OTHER = "empower-other"  # raises another identity to admin, then becomes it (``Hop.via`` names it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class Hop:
     why: str | Callable[[], str]  # a callable is formatted on demand: most hops are never shown
     conditional: bool = False
     method: str = ""  # the stable id of the escalation method (``analysis.methods``), comparable across tools
+    via: str = ""  # the identity a hop passes through without stopping there (EMPOWER_OTHER: the one raised)
 
     @property
     def reason(self) -> str:
@@ -49,4 +51,5 @@ class Hop:
             "why": self.reason,
             "conditional": self.conditional,
             **({"method": self.method} if self.method else {}),
+            **({"via": self.via} if self.via else {}),
         }

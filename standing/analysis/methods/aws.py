@@ -41,6 +41,12 @@ def _compute(mid: str, actions: tuple[str, ...], summary: str) -> EscalationMeth
 
 _iam = _method
 
+
+def _empower(mid: str, raise_with: str, become_with: str, summary: str) -> EscalationMethod:
+    """Raise another identity to admin, then become it: actions in that order (cuts deny the second)."""
+    return _method(mid, "empower-other", (raise_with, become_with), summary)
+
+
 METHODS: tuple[EscalationMethod, ...] = (
     _iam(
         "sts-001",
@@ -240,5 +246,37 @@ METHODS: tuple[EscalationMethod, ...] = (
         "aws-ecs-002",
         ("ecs:UpdateService", "ecs:RegisterTaskDefinition", "iam:PassRole"),
         "deploys a task definition of its own, with the role as task role, to a service",
+    ),
+    _empower("iam-014", "iam:AttachRolePolicy", "sts:AssumeRole", "attaches a policy to a role it may assume"),
+    _empower(
+        "iam-015", "iam:AttachUserPolicy", "iam:CreateAccessKey", "attaches a policy to a user it can mint a key for"
+    ),
+    _empower(
+        "iam-016",
+        "iam:CreatePolicyVersion",
+        "sts:AssumeRole",
+        "writes a new version of a policy held by a role it may assume",
+    ),
+    _empower("iam-017", "iam:PutRolePolicy", "sts:AssumeRole", "writes an inline policy on a role it may assume"),
+    _empower(
+        "iam-018", "iam:PutUserPolicy", "iam:CreateAccessKey", "writes an inline policy on a user it can mint a key for"
+    ),
+    _empower(
+        "iam-019",
+        "iam:AttachRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+        "attaches a policy to a role whose trust it can rewrite",
+    ),
+    _empower(
+        "iam-020",
+        "iam:CreatePolicyVersion",
+        "iam:UpdateAssumeRolePolicy",
+        "writes a new version of a policy held by a role whose trust it can rewrite",
+    ),
+    _empower(
+        "iam-021",
+        "iam:PutRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+        "writes an inline policy on a role whose trust it can rewrite",
     ),
 )
