@@ -20,8 +20,9 @@ The hops, each with its method (``analysis.methods.gcp``):
 
 A binding that ended before the scan's as-of gives nothing; one with a condition, or one that
 ends later, gives a conditional hop. Bindings of the roles the collector already turns into
-trusts (token creator, service account user, workload identity user, key admin) are followed
-there, with their method attached, and are not repeated here.
+trusts (token creator, workload identity user, key admin) are followed there, with their method
+attached, and are not repeated here. Service Account User is a trust too, but no hop by itself:
+its ``actAs`` counts here, and only beside a launcher in the account's project.
 """
 
 from __future__ import annotations

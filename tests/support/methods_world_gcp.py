@@ -68,7 +68,6 @@ def _plan() -> dict[str, tuple[list[Binding], list[Binding]]]:
     ):
         plan[mid] = ([exact(on_target, perm)], [ended(on_target, perm)])
     for mid, role in (
-        ("gcp-iam-007", "roles/iam.serviceAccountUser"),
         ("gcp-iam-008", "roles/iam.workloadIdentityUser"),
         ("gcp-iam-009", "roles/iam.serviceAccountTokenCreator"),
         ("gcp-iam-010", "roles/iam.serviceAccountKeyAdmin"),
@@ -110,6 +109,17 @@ def _plan() -> dict[str, tuple[list[Binding], list[Binding]]]:
 
 
 PLAN = _plan()
+# Accounts beside the methods: Service Account User on the target alone (no hop: actAs with
+# nothing to launch, the retired gcp-iam-007), and with an instance launcher on its project
+# (gcp-compute-001 through the predefined roles).
+ACT_AS_ALONE, ACT_AS_LAUNCHER = "act-as-alone", "act-as-launcher"
+EXTRA: dict[str, list[Binding]] = {
+    ACT_AS_ALONE: [Binding(f"sa:{email(TARGET)}", "roles/iam.serviceAccountUser")],
+    ACT_AS_LAUNCHER: [
+        Binding(f"sa:{email(TARGET)}", "roles/iam.serviceAccountUser"),
+        Binding(f"projects/{PROD}", "roles/compute.instanceAdmin.v1"),
+    ],
+}
 
 
 def case(mid: str) -> str:
@@ -140,21 +150,26 @@ def world() -> tuple[dict[str, Any], dict[str, Any]]:
         grpc["GetIamPolicy"][name] = {"": {"etag": "ACAB"}}
 
     add_account(email(TARGET))
-    for mid, (held, missed) in PLAN.items():
-        for member, bindings, suffix in ((case(mid), held, "m"), (near_miss(mid), missed, "x")):
-            add_account(member)
-            for n, binding in enumerate(bindings):
-                role = binding.role
-                if not role:
-                    role = f"{ORG}/roles/{mid.replace('-', '_')}_{suffix}{n}"
-                    roles.append(
-                        {"name": role, "title": role.rsplit("/", 1)[-1], "stage": "GA", "etag": "BwYZ1b2c3d4=",
-                         "includedPermissions": list(binding.permissions)}
-                    )  # fmt: skip
-                entry: dict[str, Any] = {"members": [f"serviceAccount:{member}"], "role": role}
-                if binding.condition:
-                    entry["condition"] = binding.condition
-                policies.setdefault(binding.resource, []).append(entry)
+    members = [
+        (mid, member, bindings, suffix)
+        for mid, (held, missed) in PLAN.items()
+        for member, bindings, suffix in ((case(mid), held, "m"), (near_miss(mid), missed, "x"))
+    ]
+    members += [(name, email(name), bindings, "e") for name, bindings in EXTRA.items()]
+    for mid, member, bindings, suffix in members:
+        add_account(member)
+        for n, binding in enumerate(bindings):
+            role = binding.role
+            if not role:
+                role = f"{ORG}/roles/{mid.replace('-', '_')}_{suffix}{n}"
+                roles.append(
+                    {"name": role, "title": role.rsplit("/", 1)[-1], "stage": "GA", "etag": "BwYZ1b2c3d4=",
+                     "includedPermissions": list(binding.permissions)}
+                )  # fmt: skip
+            entry: dict[str, Any] = {"members": [f"serviceAccount:{member}"], "role": role}
+            if binding.condition:
+                entry["condition"] = binding.condition
+            policies.setdefault(binding.resource, []).append(entry)
     for resource, bindings in policies.items():
         if resource.startswith("sa:"):
             name = f"projects/{PROD}/serviceAccounts/{resource[3:]}"
