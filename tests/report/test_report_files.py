@@ -129,7 +129,12 @@ def test_headline_figures_say_what_they_are(scans):
     markdown = render_markdown(figures)
     assert "(a sum, not a score out of 100: each of" in markdown
     admin_row = next(line for line in markdown.splitlines() if line.startswith("| acme-admin |"))
-    assert admin_row.endswith("| yes | reads " + ", ".join(admin.sensitive) + " |")
+    escaped = "Lambda function &lt;svg onload=alert(3)&gt;billing-sync (eu-west-1)"
+    assert admin_row.endswith(
+        f"| yes | reads {', '.join(admin.sensitive)}; {escaped} runs as this role; 1 identity can take over its compute |"
+    )
+    ops_row = next(line for line in markdown.splitlines() if line.startswith(f"| {OPS_ROLE} |"))
+    assert ops_row.endswith("| yes | reads " + ", ".join(admin.sensitive) + " |")  # near miss: no compute
 
 
 def test_the_table_data_carries_each_findings_own_frameworks(scans):
