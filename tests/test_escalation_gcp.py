@@ -312,6 +312,11 @@ def test_cloud_build_runs_as_the_build_account():
     assert found[(SOURCE.id, TARGET.id)] == (HopKind.PASS_ROLE, "gcp-cloudbuild-001", False)
     # near miss: build rights on another project
     assert hops(hold("roles/cloudbuild.builds.editor", "projects/p2"), identities=(SOURCE, TARGET, builder)) == {}
+    # near miss: Google owns the build account; a token right on the project reaches p1's own accounts only
+    tokens = custom("iam.serviceAccounts.getAccessToken")
+    assert hops(tokens, hold(tokens, "projects/p1"), identities=(SOURCE, TARGET, builder)) == {
+        (SOURCE.id, TARGET.id): (HopKind.IMPERSONATE, "gcp-iam-001", False)
+    }
 
 
 def test_set_iam_policy_on_a_project_folder_or_organization():

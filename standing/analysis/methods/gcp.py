@@ -159,7 +159,7 @@ METHODS: tuple[EscalationMethod, ...] = (
         "pass-role",
         ("cloudbuild.builds.create",),
         "runs a Cloud Build build as the project's legacy Cloud Build service account (no actAs asked)",
-        "test_cloud_build_runs_as_the_build_account",
+        WIRE,
     ),
     _method(
         "gcp-resourcemanager-001",
