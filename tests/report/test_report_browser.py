@@ -134,6 +134,11 @@ def test_top_risks_say_what_compute_runs_as_a_role_and_who_can_run_code_as_it(sc
     assert rows[OPS_ROLE] == [] and rows[SCRIPT_BREAKER] == []
     # the function's name is cloud text: shown as text, never drawn as markup
     assert page.evaluate("document.querySelectorAll('svg [onload], svg[onload]').length") == 0
+    # the identity's detail panel says the same
+    page.click("#riskiest button:text-is('acme-admin')")
+    assert f"{function} runs as this role; 1 identity can take over its compute." in page.text_content("#detail-blast")
+    page.click(f"#riskiest button:text-is('{OPS_ROLE}')")
+    assert "runs as this role" not in page.text_content("#detail-blast")  # near miss
 
 
 def test_search_filters_sorting_and_paging_act_on_all_findings(scan, opened):

@@ -75,7 +75,7 @@ def _some(items: list[str]) -> str:
     return ", ".join(items[:SHOWN_COMPUTE]) + (f" and {more} more" if more > 0 else "")
 
 
-class _Compute:
+class ComputeLines:
     """Compute in the top risks: what runs as an identity (the inventory's workloads, when the
     report has one) and who can run code as it (the risk model's ``runs_code_as``, over every
     identity the findings name). Counted and named, never judged again here."""
@@ -119,7 +119,7 @@ def _riskiest(
     findings: list[Finding], names: dict[str, str], inventory: Inventory | None = None
 ) -> list[RiskyIdentity]:
     risks = identity_risks(findings)
-    compute = _Compute(findings, inventory, names)
+    compute = ComputeLines(findings, inventory, names)
     top = sorted(risks, key=lambda i: (-risks[i], names.get(i, i), i))[:TOP_IDENTITIES]
     by_identity: dict[str, list[Finding]] = {i: [] for i in top}
     for f in findings:
