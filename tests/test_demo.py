@@ -41,3 +41,31 @@ def test_demo_reports_a_multi_hop_path_from_a_key_to_admin_with_each_hops_reason
     assert "assume-admin-for-deploys allows sts:AssumeRole on acme-admin" in hops[1]["why"]
     assert jenkins["evidence"]["long_lived_secrets"] and jenkins["severity"] == "critical"
     assert jenkins["blast_radius"]["reaches_admin"] is True
+
+
+def test_demo_shows_a_path_through_existing_compute_and_an_instance_that_is_none(demo):
+    _, out, doc = demo
+    workloads = {
+        (w["kind"], w["name"]): [i.rsplit("/", 1)[-1] for i in w["identity_ids"]]
+        for w in json.loads((out / "snapshot.json").read_text())["inventory"]["workloads"]
+    }
+    assert workloads[("lambda_function", "user-provisioner")] == ["lambda-user-provisioner"]
+    assert workloads[("ec2_instance", "bastion")] == ["ec2-bastion"]
+    # the CI key deploys the function's code: it runs code as the role that can create users
+    [legacy] = [
+        f
+        for f in doc["findings"]
+        if f["rule_id"] == "path-to-admin" and f["identity"].endswith(":user/ci/ci-github-legacy")
+    ]
+    [hop] = legacy["evidence"]["hops"]
+    assert (hop["how"], hop["to"].rsplit("/", 1)[-1]) == ("existing-compute", "lambda-user-provisioner")
+    assert "user-provisioner" in hop["why"] and "lambda:UpdateFunctionCode" in hop["why"]
+    assert legacy["blast_radius"]["runs_code_as"] == [hop["to"]]
+    # near miss: the bastion runs as a read-only role nobody can take it over from: no one runs
+    # code as ec2-bastion, and it reaches nothing
+    taken = {t for f in doc["findings"] if f["blast_radius"] for t in f["blast_radius"]["runs_code_as"]}
+    assert taken == {hop["to"]}
+    assert not any(f["identity"].endswith(":role/ec2-bastion") for f in doc["findings"])
+    # the report shows it where leadership reads the top risks
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "can run code as lambda-user-provisioner (through Lambda function user-provisioner (us-east-1))" in html

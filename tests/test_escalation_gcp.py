@@ -9,8 +9,11 @@ import pytest
 from standing.analysis.graph import PrivilegeGraph
 from standing.analysis.hops import ADMIN_SINK, HopKind
 from standing.analysis.methods import all_methods
+from standing.analysis.privilege import PrivilegeLevel
 from standing.core.model import (
     ComputeKind,
+    Credential,
+    CredentialKind,
     Grant,
     GrantDuration,
     Identity,
@@ -25,6 +28,8 @@ from standing.core.model import (
     TrustKind,
     Workload,
 )
+from standing.rules.analyse import analyse
+from standing.rules.config import ScanConfig
 from tests.builders import NOW
 
 ORG, FOLDER = "organizations/1", "folders/2"
@@ -149,10 +154,9 @@ def test_trust_hops_carry_the_method_of_their_role():
             hold(role, on(target)),
             Trust(target_id=target.id, principal=SOURCE.id, kind=TrustKind.IMPERSONATION, actions=[role]),
         ]
-    assert hops(*records) == {
-        (SOURCE.id, TARGET.id): (HopKind.IMPERSONATE, "gcp-iam-009", False),  # one hop, not one per permission
-        (SOURCE.id, OTHER.id): (HopKind.IMPERSONATE, "gcp-iam-007", False),
-    }
+    # Token Creator mints tokens: one hop, not one per permission. Service Account User is
+    # recorded as a trust too, but actAs with nothing to launch is no hop (the retired gcp-iam-007)
+    assert hops(*records) == {(SOURCE.id, TARGET.id): (HopKind.IMPERSONATE, "gcp-iam-009", False)}
     # Workload Identity User held by an inventoried account is a hop with its own method
     wi = sa("wi")
     binding = Trust(
@@ -166,6 +170,68 @@ def test_trust_hops_carry_the_method_of_their_role():
     graph = PrivilegeGraph(Inventory(meta=ScanMeta(tool_version="t", started_at=NOW, finished_at=NOW),
                                      identities=[TARGET], scopes=SCOPES, trusts=[ksa]))  # fmt: skip
     assert graph.escalation_hops == []
+
+
+def _judged(*records, identities=(SOURCE, TARGET, OTHER)):
+    """(graph, rule ids flagged per identity id) of an estate where SOURCE holds a live key."""
+    key = Credential(id="k1", identity_id=SOURCE.id, kind=CredentialKind.SA_KEY, active=True)
+    inventory = Inventory(
+        meta=ScanMeta(tool_version="test", started_at=NOW, finished_at=NOW, providers=[Provider.GCP]),
+        identities=list(identities),
+        scopes=SCOPES,
+        credentials=[key],
+        # predefined roles as the collector records them: by name, without permissions
+        roles=[Role(id=r, provider=Provider.GCP, name=r, provider_managed=True) for r in {
+            g.role_id for g in records if isinstance(g, Grant)}],
+        grants=[r for r in records if isinstance(r, Grant)],
+        trusts=[r for r in records if isinstance(r, Trust)],
+        workloads=[r for r in records if isinstance(r, Workload)],
+    )  # fmt: skip
+    flagged: dict[str, set[str]] = {}
+    for finding in analyse(inventory, ScanConfig(), as_of=NOW):
+        flagged.setdefault(finding.identity, set()).add(finding.rule_id)
+    return PrivilegeGraph(inventory, as_of=NOW), flagged
+
+
+def _user_binding(target: Identity, scope: str) -> list[Grant | Trust]:
+    """Service Account User as the collector records it: a grant and a trust into the account."""
+    role = "roles/iam.serviceAccountUser"
+    trust = Trust(target_id=target.id, principal=SOURCE.id, kind=TrustKind.IMPERSONATION, actions=[role])
+    return [hold(role, scope), trust]
+
+
+def test_service_account_user_alone_is_no_privilege_management_and_no_path_to_admin():
+    # TARGET is an Owner of p1; SOURCE may act as every account of p1 but launch nothing
+    owner = hold("roles/owner", "projects/p1", who=TARGET)
+    graph, flagged = _judged(owner, *_user_binding(TARGET, "projects/p1"))
+    assert graph.privilege_of(SOURCE.id).level is PrivilegeLevel.WRITE
+    assert SOURCE.id not in graph.paths_to_admin
+    assert not flagged.get(SOURCE.id, set()) & {"admin-equivalent", "path-to-admin"}
+    # Workload Identity User on the account is an impersonation hop to it, not management of p1
+    wi = "roles/iam.workloadIdentityUser"
+    wi_trust = Trust(target_id=TARGET.id, principal=SOURCE.id, kind=TrustKind.IMPERSONATION, actions=[wi])
+    graph, flagged = _judged(owner, hold(wi, on(TARGET)), wi_trust)
+    assert graph.privilege_of(SOURCE.id).level is PrivilegeLevel.WRITE
+    assert [h.method for h in graph.paths_to_admin[SOURCE.id]] == ["gcp-iam-008"]
+    assert "admin-equivalent" not in flagged.get(SOURCE.id, set())
+
+
+def test_service_account_user_with_an_instance_launcher_is_a_path_naming_both():
+    owner = hold("roles/owner", "projects/p1", who=TARGET)
+    launcher = hold("roles/compute.instanceAdmin.v1", "projects/p1")
+    graph, flagged = _judged(owner, launcher, *_user_binding(TARGET, "projects/p1"))
+    assert graph.privilege_of(SOURCE.id).level is PrivilegeLevel.WRITE  # still not admin-equivalent itself
+    [hop] = graph.paths_to_admin[SOURCE.id]
+    assert (hop.target, hop.kind, hop.method) == (TARGET.id, HopKind.PASS_ROLE, "gcp-compute-001")
+    assert "roles/iam.serviceAccountUser on projects/p1 grants iam.serviceAccounts.actAs" in hop.reason
+    assert "roles/compute.instanceAdmin.v1 on projects/p1 grants compute.instances.create" in hop.reason
+    assert "path-to-admin" in flagged[SOURCE.id] and "admin-equivalent" not in flagged[SOURCE.id]
+    # near miss: the launcher held on p2, where the admin account does not live
+    graph, flagged = _judged(
+        owner, hold("roles/compute.instanceAdmin.v1", "projects/p2"), *_user_binding(TARGET, "projects/p1")
+    )
+    assert SOURCE.id not in graph.paths_to_admin
+    assert "path-to-admin" not in flagged.get(SOURCE.id, set())
 
 
 def test_instance_creation_needs_act_as_and_create_in_the_accounts_project():
@@ -246,6 +312,11 @@ def test_cloud_build_runs_as_the_build_account():
     assert found[(SOURCE.id, TARGET.id)] == (HopKind.PASS_ROLE, "gcp-cloudbuild-001", False)
     # near miss: build rights on another project
     assert hops(hold("roles/cloudbuild.builds.editor", "projects/p2"), identities=(SOURCE, TARGET, builder)) == {}
+    # near miss: Google owns the build account; a token right on the project reaches p1's own accounts only
+    tokens = custom("iam.serviceAccounts.getAccessToken")
+    assert hops(tokens, hold(tokens, "projects/p1"), identities=(SOURCE, TARGET, builder)) == {
+        (SOURCE.id, TARGET.id): (HopKind.IMPERSONATE, "gcp-iam-001", False)
+    }
 
 
 def test_set_iam_policy_on_a_project_folder_or_organization():

@@ -84,3 +84,11 @@ def test_azure_method_through_the_wire_and_its_near_miss(method, azure_methods):
 
 def test_every_azure_method_is_shown_through_the_wire():
     assert set(azure_world.PLAN) == {m.id for m in AZURE_METHODS}
+
+
+def test_service_account_user_is_a_hop_only_beside_a_launcher_through_the_wire(gcp_methods):
+    # Service Account User on the target alone: the collector reads it (a grant and a trust),
+    # but actAs with nothing to launch is no hop
+    assert gcp_methods[gcp_world.email(gcp_world.ACT_AS_ALONE)] == set()
+    # with Compute Instance Admin on the target's project: an instance launched as the target
+    assert "gcp-compute-001" in gcp_methods[gcp_world.email(gcp_world.ACT_AS_LAUNCHER)]

@@ -29,7 +29,7 @@ from standing.analysis.escalation_gcp import gcp_hops
 from standing.analysis.guardrails import split_hops
 from standing.analysis.hops import ADMIN_SINK, Hop, HopKind
 from standing.analysis.methods.azure import TRUST_METHODS as AZURE_TRUST_METHODS
-from standing.analysis.methods.gcp import TRUST_ROLE_METHODS
+from standing.analysis.methods.gcp import ONLY_WITH_A_LAUNCHER, TRUST_ROLE_METHODS
 from standing.analysis.privilege import PrivilegeLevel
 from standing.core.model import ComputeKind, Identity, IdentityKind, Provider, TrustKind
 
@@ -444,6 +444,8 @@ def _trust_hops(graph: PrivilegeGraph) -> Iterable[Hop]:
     kinds = {TrustKind.IMPERSONATION: HopKind.IMPERSONATE, TrustKind.OWNER: HopKind.OWNER}
     for identity in graph.identities():
         for trust in graph.trusts_into(identity.id):
+            if trust.actions and trust.actions[0] in ONLY_WITH_A_LAUNCHER:
+                continue  # Service Account User: a hop only with a launcher (``escalation_gcp``)
             if trust.kind in kinds and graph.identity(trust.principal) is not None and trust.principal != identity.id:
                 yield Hop(
                     trust.principal,

@@ -15,13 +15,17 @@ The hops, each with its method (``analysis.methods.gcp``):
   already running as it. Scope matters: a create right held on another project gives no hop
   (cross-project service-account use is off by default), and a change to existing compute
   needs compute that the collector saw running as the target;
+- ``cloudbuild.builds.create`` in a project: builds run as its legacy Cloud Build account
+  (``<number>@cloudbuild.gserviceaccount.com``, known when the project's policy names it).
+  Google owns that account: a binding on the project reaches the project's own accounts, not it;
 - ``setIamPolicy`` on a project, folder or organization: the source grants itself Owner
   (the administrator sink).
 
 A binding that ended before the scan's as-of gives nothing; one with a condition, or one that
 ends later, gives a conditional hop. Bindings of the roles the collector already turns into
-trusts (token creator, service account user, workload identity user, key admin) are followed
-there, with their method attached, and are not repeated here.
+trusts (token creator, workload identity user, key admin) are followed there, with their method
+attached, and are not repeated here. Service Account User is a trust too, but no hop by itself:
+its ``actAs`` counts here, and only beside a launcher in the account's project.
 """
 
 from __future__ import annotations
@@ -156,7 +160,13 @@ class _Hops:
         self._chains: dict[str, tuple[str, ...]] = {}
         # scope -> the accounts a binding there reaches: the account itself, or all beneath
         self.beneath: dict[str, list[Identity]] = {}
+        # project -> its legacy Cloud Build account: Google's, so a binding on the project does
+        # not reach it; only a build does (gcp-cloudbuild-002)
+        self.builders: dict[str, list[Identity]] = {}
         for account in self.accounts:
+            if _legacy_build_account(account):
+                self.builders.setdefault(account.account, []).append(account)
+                continue
             for scope in (_resource(account), *self.chain(account.account)):
                 self.beneath.setdefault(scope, []).append(account)
 
@@ -230,17 +240,17 @@ class _Hops:
                     yield Hop(source.id, target.id, kind, grant.describe(permission), grant.conditional, method)
             if launches:
                 yield from self._launch(source, target, held)
-            if BUILDS_CREATE in held and _legacy_build_account(target):
-                build = self.on_project(held[BUILDS_CREATE], target.account)
-                if build is not None:
-                    yield Hop(
-                        source.id,
-                        target.id,
-                        HopKind.PASS_ROLE,
-                        f"{build.describe(BUILDS_CREATE)}; builds run as {target.name}",
-                        build.conditional,
-                        "gcp-cloudbuild-002",
-                    )
+        for builder in sorted((b for found in self.builders.values() for b in found), key=lambda b: b.id):
+            build = self.on_project(held.get(BUILDS_CREATE, []), builder.account)
+            if build is not None and builder.id != source.id:
+                yield Hop(
+                    source.id,
+                    builder.id,
+                    HopKind.PASS_ROLE,
+                    f"{build.describe(BUILDS_CREATE)}; builds run as {builder.name}",
+                    build.conditional,
+                    "gcp-cloudbuild-002",
+                )
 
     def _launch(self, source: Identity, target: Identity, held: dict[str, list[_Held]]) -> Iterable[Hop]:
         act_as = self.on_account(held[ACT_AS], target)

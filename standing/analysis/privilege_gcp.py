@@ -7,6 +7,13 @@ capped at write. Called by ``PrivilegeGraph.privilege_of`` with standing grants 
 binding that ends with a ``request.time`` condition never counts here. A custom role whose
 permissions the collector read is judged by them (only ``get`` / ``list`` / ``getIamPolicy``:
 read); one whose definition was not read, by its name.
+
+``iam.serviceAccounts.actAs`` (Service Account User) alone is not privilege management, as
+``iam:PassRole`` is not on AWS: running compute as an account matters only when the holder can
+also launch or change that compute, which is an escalation hop judged per account
+(``analysis.escalation_gcp``). Workload Identity User lets a Kubernetes account mint tokens as
+one service account: an impersonation hop to that account, not management of anything else.
+The level of either is what the rest of the holder's roles grant.
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ from typing import Any
 from standing.analysis.privilege import PrivilegeAssessment, PrivilegeLevel
 
 ADMIN_ROLES = frozenset({"roles/owner"})
-# Roles that can change IAM policy or mint credentials for other identities.
+# Roles that can change IAM policy or mint credentials for other identities (not Service Account
+# User or Workload Identity User: hops to one account, judged in ``analysis.escalation_gcp``).
 PRIVILEGE_MANAGEMENT_ROLES = frozenset(
     {
         "roles/resourcemanager.organizationAdmin",
@@ -28,18 +36,15 @@ PRIVILEGE_MANAGEMENT_ROLES = frozenset(
         "roles/iam.serviceAccountAdmin",
         "roles/iam.serviceAccountKeyAdmin",
         "roles/iam.serviceAccountTokenCreator",
-        "roles/iam.serviceAccountUser",
-        "roles/iam.workloadIdentityUser",
     }
 )
-# Permissions of custom roles with the same effect.
+# Permissions of custom roles with the same effect (``actAs`` is a hop only with a launcher).
 PRIVILEGE_MANAGEMENT_PERMISSIONS = (
     ".setIamPolicy",
     "iam.serviceAccountKeys.create",
     "iam.serviceAccounts.getAccessToken",
     "iam.serviceAccounts.signJwt",
     "iam.serviceAccounts.signBlob",
-    "iam.serviceAccounts.actAs",
     "iam.roles.update",
 )
 _READ_MARKERS = ("viewer", "reader", "browser", "securityreviewer", "lister")

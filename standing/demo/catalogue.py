@@ -11,10 +11,13 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from standing.demo.seeder import REGION
 from standing.demo.spec import (
     DEFAULT_ACCOUNT_ID,
     EstateSpec,
+    FunctionSpec,
     GroupSpec,
+    InstanceSpec,
     KeySpec,
     OidcProviderSpec,
     PolicyDocument,
@@ -29,6 +32,10 @@ ACCOUNT = DEFAULT_ACCOUNT_ID
 PARTNER_ACCOUNT = "999988887777"  # a partner trusted without any condition
 VENDOR_ACCOUNT = "111122223333"  # a SaaS vendor trusted with an sts:ExternalId
 GITHUB = OidcProviderSpec(url="https://token.actions.githubusercontent.com")
+# Compute of the demo, in the seeder's region: a function running as the over-privileged
+# provisioning role (its code deployed by a CI key), and the bastion host.
+USER_PROVISIONER = FunctionSpec(name="user-provisioner", role="lambda-user-provisioner")
+BASTION = InstanceSpec(name="bastion", role="ec2-bastion")
 EKS = OidcProviderSpec(url="https://oidc.eks.us-east-1.amazonaws.com/id/5C2E1B0F9A7D4E3B8C6A1F2D0E9B7A64")
 
 KEY_TOO_OLD = RuleId.KEY_TOO_OLD.value
@@ -286,8 +293,16 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             path="/ci/",
             keys=(_key(265, 1),),
             managed_policies=("ArtifactsReadWrite",),
+            # Deploys the user-provisioner function's code: whoever holds this key runs code
+            # as lambda-user-provisioner, which can create users and attach any policy.
+            inline_policies=(
+                (
+                    "deploy-user-provisioner",
+                    _doc(_allow("lambda:UpdateFunctionCode", USER_PROVISIONER.arn(ACCOUNT, REGION))),
+                ),
+            ),
             tags=(("owner", "platform"), ("workload", "ci")),
-            expect=_expect(KEY_TOO_OLD),
+            expect=_expect(KEY_TOO_OLD, PATH),
         ),
         UserSpec(
             name="ci-circleci-mobile",
@@ -776,6 +791,8 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
         roles=tuple(roles),
         policies=_ALL_POLICIES,
         oidc_providers=(GITHUB, EKS),
+        functions=(USER_PROVISIONER,),
+        instances=(BASTION,),
     )
 
 

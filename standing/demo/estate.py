@@ -67,7 +67,9 @@ from standing.demo.seeder import (
 )
 from standing.demo.spec import (
     EstateSpec,
+    FunctionSpec,
     GroupSpec,
+    InstanceSpec,
     KeySpec,
     OidcProviderSpec,
     PolicySpec,
@@ -81,7 +83,9 @@ __all__ = [
     "DEMO_ESTATE",
     "TEST_ESTATE",
     "EstateSpec",
+    "FunctionSpec",
     "GroupSpec",
+    "InstanceSpec",
     "KeySpec",
     "ManagedPoliciesNotLoaded",
     "MotoServer",

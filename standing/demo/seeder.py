@@ -173,6 +173,7 @@ def seed_estate(spec: EstateSpec, *, endpoint_url: str, now: datetime) -> Seeded
     iam = iam_client(endpoint_url, account_id=spec.account_id)
     _check_aws_managed_policies(iam, spec)
     created = _create(iam, spec)
+    _create_compute(spec, endpoint_url)
     return _backdate(spec, created, endpoint_url=endpoint_url, now=now.astimezone(UTC))
 
 
@@ -249,6 +250,64 @@ def _create(iam: IAMClient, spec: EstateSpec) -> list[_CreatedKey]:
         for name, document in role.inline_policies:
             iam.put_role_policy(RoleName=role.name, PolicyName=name, PolicyDocument=json.dumps(document))
     return keys
+
+
+def _client(service: str, endpoint_url: str, account_id: str) -> Any:
+    """A boto3 client of any service for the moto endpoint, routed to ``account_id``."""
+    import boto3
+
+    client = boto3.session.Session().client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=REGION,
+        aws_access_key_id=DUMMY_CREDENTIAL,
+        aws_secret_access_key=DUMMY_CREDENTIAL,
+    )
+
+    def route(request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = account_id
+
+    client.meta.events.register(f"before-sign.{client.meta.service_model.endpoint_prefix}", route)
+    return client
+
+
+def _function_zip() -> bytes:
+    """A deployment package of one do-nothing handler (moto stores it; nothing runs it)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return None\n")
+    return buffer.getvalue()
+
+
+def _create_compute(spec: EstateSpec, endpoint_url: str) -> None:
+    """Lambda functions and EC2 instances running as roles of the estate, in ``REGION``."""
+    if spec.functions:
+        functions = _client("lambda", endpoint_url, spec.account_id)
+        for function in spec.functions:
+            functions.create_function(
+                FunctionName=function.name,
+                Runtime=function.runtime,
+                Role=spec.role(function.role).arn(spec.account_id),
+                Handler="handler.handler",
+                Code={"ZipFile": _function_zip()},
+            )
+    if spec.instances:
+        iam = iam_client(endpoint_url, account_id=spec.account_id)
+        ec2 = _client("ec2", endpoint_url, spec.account_id)
+        image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        for instance in spec.instances:
+            iam.create_instance_profile(InstanceProfileName=instance.role)
+            iam.add_role_to_instance_profile(InstanceProfileName=instance.role, RoleName=instance.role)
+            ec2.run_instances(
+                ImageId=image,
+                MinCount=1,
+                MaxCount=1,
+                IamInstanceProfile={"Name": instance.role},
+                TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": instance.name}]}],
+            )
 
 
 def _moto_time(value: datetime) -> datetime:

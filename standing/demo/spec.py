@@ -183,6 +183,31 @@ class OidcProviderSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class FunctionSpec:
+    """A Lambda function whose code runs as ``role`` (a role of the estate, by name)."""
+
+    name: str
+    role: str
+    runtime: str = "python3.12"
+
+    def __post_init__(self) -> None:
+        if not re.match(r"^[A-Za-z0-9_-]{1,64}$", self.name):
+            raise ValueError(f"function name {self.name!r} is not a valid Lambda function name")
+
+    def arn(self, account_id: str, region: str) -> str:
+        return f"arn:aws:lambda:{region}:{account_id}:function:{self.name}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstanceSpec:
+    """An EC2 instance (tagged ``Name``) whose instance profile holds ``role``; the profile is
+    named after the role, as the console names the profiles it makes."""
+
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class EstateSpec:
     account_id: str = DEFAULT_ACCOUNT_ID
     users: tuple[UserSpec, ...] = ()
@@ -190,6 +215,8 @@ class EstateSpec:
     roles: tuple[RoleSpec, ...] = ()
     policies: tuple[PolicySpec, ...] = ()
     oidc_providers: tuple[OidcProviderSpec, ...] = ()
+    functions: tuple[FunctionSpec, ...] = ()
+    instances: tuple[InstanceSpec, ...] = ()
 
     def __post_init__(self) -> None:
         if not _ACCOUNT_ID.match(self.account_id):
@@ -200,6 +227,7 @@ class EstateSpec:
             ("role", [r.name for r in self.roles]),
             ("policy", [p.name for p in self.policies]),
             ("OIDC provider", [o.url for o in self.oidc_providers]),
+            ("function", [f.name for f in self.functions]),
         ):
             duplicates = sorted({n for n in names if names.count(n) > 1})
             if duplicates:
@@ -225,6 +253,16 @@ class EstateSpec:
             missing = sorted(set(user.groups) - group_names)
             if missing:
                 raise ValueError(f"user {user.name!r}: unknown groups {missing}")
+        role_names = {r.name for r in self.roles}
+        for kind, name, runs_as in (
+            *(("function", f.name, f.role) for f in self.functions),
+            *(("instance", i.name, i.role) for i in self.instances),
+        ):
+            if runs_as not in role_names:
+                raise ValueError(f"{kind} {name!r}: unknown role {runs_as!r}")
+
+    def role(self, name: str) -> RoleSpec:
+        return next(r for r in self.roles if r.name == name)
 
     def policy_arn(self, ref: str) -> str:
         """ARN of a managed-policy reference: an AWS managed ARN as is, else a name here."""

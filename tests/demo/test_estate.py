@@ -34,7 +34,7 @@ from standing.demo.estate import (
     start_moto_server,
     synthetic_estate,
 )
-from standing.demo.spec import KEY_GRACE_DAYS, KEY_MAX_AGE_DAYS, KEY_UNUSED_DAYS
+from standing.demo.spec import KEY_GRACE_DAYS, KEY_MAX_AGE_DAYS, KEY_UNUSED_DAYS, FunctionSpec, InstanceSpec
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 REPORT_TIME = "%Y-%m-%dT%H:%M:%S+00:00"
@@ -235,6 +235,12 @@ def test_specs_reject_what_aws_would() -> None:
         EstateSpec(users=(UserSpec(name="u", managed_policies=("Nope",)),))
     with pytest.raises(ValueError, match="unknown groups"):
         EstateSpec(users=(UserSpec(name="u", groups=("nobody",)),))
+    with pytest.raises(ValueError, match="unknown role"):
+        EstateSpec(functions=(FunctionSpec(name="f", role="nobody"),))
+    with pytest.raises(ValueError, match="unknown role"):
+        EstateSpec(instances=(InstanceSpec(name="vm", role="nobody"),))
+    with pytest.raises(ValueError, match="not a valid Lambda function name"):
+        FunctionSpec(name="has space", role="r")
 
 
 def test_synthetic_estate_size_mix_and_determinism() -> None:

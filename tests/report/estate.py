@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from standing.core.model import (
+    ComputeKind,
     CoverageEntry,
     CoverageStatus,
     Credential,
@@ -18,6 +19,7 @@ from standing.core.model import (
     IdentityKind,
     Provider,
     TrustKind,
+    Workload,
 )
 from standing.rules.config import ScanConfig
 from standing.scan import ScanResult, scan_inventory
@@ -27,16 +29,25 @@ HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 SCRIPT_BREAKER = "x</script><script>alert(2)</script><!--\u2028"
 FORMULA_NAME = '=HYPERLINK("http://evil.example")'
 GAP_DETAIL = "<b>AccessDenied</b> for iam:GetAccountAuthorizationDetails"
+# A function running as the admin role, whose code the hostile user can replace
+COMPUTE_NAME = "<svg onload=alert(3)>billing-sync"
+COMPUTE_REGION = "eu-west-1"
+OPS_ROLE = "acme-ops"
 EARLIER = NOW - timedelta(days=30)
 GCP_PROJECT = "data-prod"
 FILLERS = 60  # old keys: more findings than one page of the table holds
 
 
 def estate(*, fillers: int = FILLERS, with_gap: bool = True):
-    admin = role("acme-admin")
+    admin, ops = role("acme-admin"), role(OPS_ROLE)
     admin_policy = policy("Admin", allow("*"))
     hostile = user(HOSTILE_NAME)
-    assume = policy("AssumeAdmin", allow("sts:AssumeRole", arn("role", "acme-admin")))
+    function_arn = f"arn:aws:lambda:{COMPUTE_REGION}:{ACCOUNT}:function:billing-sync"
+    assume = policy(
+        "AssumeAdmin",
+        allow("sts:AssumeRole", arn("role", "acme-admin")),
+        allow("lambda:UpdateFunctionCode", function_arn),
+    )
     breaker = user(SCRIPT_BREAKER)
     formula = user(FORMULA_NAME)
     records = [
@@ -44,6 +55,10 @@ def estate(*, fillers: int = FILLERS, with_gap: bool = True):
         admin_policy,
         grant(admin, admin_policy),
         trust(admin, f"arn:aws:iam::{ACCOUNT}:root", TrustKind.ACCOUNT),
+        # the near miss of the function: an admin role no compute runs as
+        ops,
+        grant(ops, admin_policy),
+        trust(ops, f"arn:aws:iam::{ACCOUNT}:root", TrustKind.ACCOUNT),
         hostile,
         assume,
         grant(hostile, assume),
@@ -71,6 +86,17 @@ def estate(*, fillers: int = FILLERS, with_gap: bool = True):
         filler = user(f"svc-batch-{i:02d}")
         records += [filler, key(filler, f"AKIAFILL{i:02d}", age=100 + i, used=1)]
     inv = inventory(*records)
+    function = Workload(
+        id=function_arn,
+        provider=Provider.AWS,
+        kind=ComputeKind.LAMBDA_FUNCTION,
+        name=COMPUTE_NAME,
+        account=ACCOUNT,
+        region=COMPUTE_REGION,
+        identity_ids=[admin.id],
+        state="Active",
+    )
+    inv = inv.model_copy(update={"workloads": [function]})
     inv = inv.model_copy(update={"meta": inv.meta.model_copy(update={"providers": [Provider.AWS, Provider.GCP]})})
     if with_gap:
         gap = CoverageEntry(

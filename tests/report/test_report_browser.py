@@ -10,7 +10,16 @@ import re
 import pytest
 
 from tests.builders import NOW
-from tests.report.estate import FORMULA_NAME, GAP_DETAIL, GCP_PROJECT, HOSTILE_NAME, SCRIPT_BREAKER, scan_into
+from tests.report.estate import (
+    COMPUTE_NAME,
+    FORMULA_NAME,
+    GAP_DETAIL,
+    GCP_PROJECT,
+    HOSTILE_NAME,
+    OPS_ROLE,
+    SCRIPT_BREAKER,
+    scan_into,
+)
 from tests.support.chromium import PageRecord, chromium_missing_reason, open_in_chromium, watch
 
 pytestmark = pytest.mark.skipif(chromium_missing_reason() is not None, reason=chromium_missing_reason() or "")
@@ -60,7 +69,7 @@ def test_the_page_fetches_nothing_logs_no_error_and_runs_no_injected_code(scan, 
     assert page.evaluate("document.scripts.length") == 2
     assert page.evaluate("typeof window.alert") == "function"  # nothing replaced or called it
     riskiest = page.eval_on_selector_all("#riskiest tbody button", "bs => bs.map(b => b.textContent)")
-    assert riskiest[:4] == [HOSTILE_NAME, "acme-admin", SCRIPT_BREAKER, FORMULA_NAME]
+    assert riskiest[:5] == [HOSTILE_NAME, "acme-admin", OPS_ROLE, SCRIPT_BREAKER, FORMULA_NAME]
     assert page.text_content("#coverage td:last-child") == GAP_DETAIL
     assert page.text_content("#detail-name") == SCRIPT_BREAKER  # the row clicked last
     shot = tmp_path / "report.png"
@@ -107,6 +116,29 @@ def test_the_headline_and_blast_radius_say_what_they_are(scan, opened):
     assert detail.startswith("Reaches admin") and "can become" not in detail.lower()
     page.click("#riskiest tbody tr:first-child button")
     assert "can become 1 other identity" in page.text_content("#detail-blast")
+
+
+def test_top_risks_say_what_compute_runs_as_a_role_and_who_can_run_code_as_it(scan, opened):
+    page = opened.page
+    rows = dict(
+        page.eval_on_selector_all(
+            "#riskiest tbody tr",
+            "rows => rows.map(r => [r.querySelector('button').textContent,"
+            " Array.from(r.querySelectorAll('.compute'), d => d.textContent)])",
+        )
+    )
+    function = f"Lambda function {COMPUTE_NAME} (eu-west-1)"
+    assert rows["acme-admin"] == [f"{function} runs as this role; 1 identity can take over its compute"]
+    assert rows[HOSTILE_NAME] == [f"can run code as acme-admin (through {function})"]
+    # near miss: an admin role no compute runs as, and nobody can run code as, shows none
+    assert rows[OPS_ROLE] == [] and rows[SCRIPT_BREAKER] == []
+    # the function's name is cloud text: shown as text, never drawn as markup
+    assert page.evaluate("document.querySelectorAll('svg [onload], svg[onload]').length") == 0
+    # the identity's detail panel says the same
+    page.click("#riskiest button:text-is('acme-admin')")
+    assert f"{function} runs as this role; 1 identity can take over its compute." in page.text_content("#detail-blast")
+    page.click(f"#riskiest button:text-is('{OPS_ROLE}')")
+    assert "runs as this role" not in page.text_content("#detail-blast")  # near miss
 
 
 def test_search_filters_sorting_and_paging_act_on_all_findings(scan, opened):

@@ -21,11 +21,13 @@ from standing.reports.leadership.model import Count, PathHop
 from standing.reports.leadership.page import content_security_policy, render_html
 from tests.builders import ACCOUNT, NOW
 from tests.report.estate import (
+    COMPUTE_NAME,
     EARLIER,
     FORMULA_NAME,
     GAP_DETAIL,
     GCP_PROJECT,
     HOSTILE_NAME,
+    OPS_ROLE,
     SCRIPT_BREAKER,
     scan_into,
 )
@@ -55,14 +57,20 @@ def test_top_of_page_figures_come_from_the_scan_plans_and_history(scans):
     assert (figures.exposure.admin_secrets, figures.exposure.admin_secret_days) == (1, 400)
     assert figures.by_severity == [
         Count(label="critical", count=1),
-        Count(label="high", count=65),  # with the customer Admin policy's own finding
+        Count(label="high", count=66),  # with the customer Admin policy's own finding and acme-ops
         Count(label="medium", count=2),
         Count(label="low", count=64),  # the census: one per live key (63 AWS keys, 1 GCP key)
         Count(label="info", count=0),
     ]
-    assert figures.by_provider == [Count(label="aws", count=130), Count(label="gcp", count=2)]
-    assert figures.by_account == [Count(label=ACCOUNT, count=130), Count(label=GCP_PROJECT, count=2)]
-    assert [r.name for r in figures.riskiest[:4]] == [HOSTILE_NAME, "acme-admin", SCRIPT_BREAKER, FORMULA_NAME]
+    assert figures.by_provider == [Count(label="aws", count=131), Count(label="gcp", count=2)]
+    assert figures.by_account == [Count(label=ACCOUNT, count=131), Count(label=GCP_PROJECT, count=2)]
+    assert [r.name for r in figures.riskiest[:5]] == [
+        HOSTILE_NAME,
+        "acme-admin",
+        OPS_ROLE,
+        SCRIPT_BREAKER,
+        FORMULA_NAME,
+    ]
     assert len(figures.riskiest) == 10
     top = figures.riskiest[0]
     assert (top.risk, top.findings, top.reaches_admin, top.reachable) == (95, 3, True, 1)  # and its key's census
@@ -112,10 +120,21 @@ def test_headline_figures_say_what_they_are(scans):
     assert not any("can become" in part for part in admin.blast)  # reaches admin says it all
     # near miss: an identity that does become another keeps the figure
     assert hostile.blast[0] == "can become 1 other identity in 1 account(s)"
+    # compute: what runs as the admin role and who can take it over; an admin role nothing runs as says nothing
+    function = f"Lambda function {COMPUTE_NAME} (eu-west-1)"
+    assert admin.compute == [f"{function} runs as this role; 1 identity can take over its compute"]
+    assert hostile.compute == [f"can run code as acme-admin (through {function})"]
+    assert rows[OPS_ROLE].compute == []
+    assert "Lambda function &lt;svg onload=alert(3)&gt;billing-sync (eu-west-1) runs as this role" in html
     markdown = render_markdown(figures)
     assert "(a sum, not a score out of 100: each of" in markdown
     admin_row = next(line for line in markdown.splitlines() if line.startswith("| acme-admin |"))
-    assert admin_row.endswith("| yes | reads " + ", ".join(admin.sensitive) + " |")
+    escaped = "Lambda function &lt;svg onload=alert(3)&gt;billing-sync (eu-west-1)"
+    assert admin_row.endswith(
+        f"| yes | reads {', '.join(admin.sensitive)}; {escaped} runs as this role; 1 identity can take over its compute |"
+    )
+    ops_row = next(line for line in markdown.splitlines() if line.startswith(f"| {OPS_ROLE} |"))
+    assert ops_row.endswith("| yes | reads " + ", ".join(admin.sensitive) + " |")  # near miss: no compute
 
 
 def test_the_table_data_carries_each_findings_own_frameworks(scans):
@@ -157,7 +176,7 @@ def test_cloud_strings_are_escaped_in_the_page_and_cannot_leave_the_data_block(s
     data = json.loads(block)
     names = {row[1] for row in data["identities"]}
     assert {HOSTILE_NAME, SCRIPT_BREAKER, FORMULA_NAME} <= names
-    assert len(data["findings"]) == 132  # 68 judged, 64 in the census of standing secrets
+    assert len(data["findings"]) == 133  # 69 judged, 64 in the census of standing secrets
     assert html.count("<script") == 2  # the data block and the page's own script, nothing else
 
 
@@ -207,7 +226,7 @@ def test_cli_writes_every_format_escaped_for_its_reader(scans, tmp_path):
     summary = json.loads((tmp_path / "report.json").read_text())
     assert [p["at"][:10] for p in summary["trend"]] == [EARLIER.date().isoformat(), NOW.date().isoformat()]
     rows = list(csv.DictReader(io.StringIO((tmp_path / "report.csv").read_text())))
-    assert len(rows) == 132
+    assert len(rows) == 133
     assert {r["identity_name"] for r in rows if r["identity_name"].startswith("'")} == {"'" + FORMULA_NAME}
     markdown = (tmp_path / "report.md").read_text()
     assert "<img" not in markdown and "| &lt;img src=x onerror=alert(1)&gt; | aws |" in markdown
@@ -288,6 +307,6 @@ def test_waived_findings_stay_in_the_table_but_leave_the_figures(scans, tmp_path
     )
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "out" / "report.json").read_text())
-    assert (summary["open_findings"], summary["waived_findings"]) == (122, 10)
+    assert (summary["open_findings"], summary["waived_findings"]) == (123, 10)
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "report.csv").read_text())))
     assert sorted(r["identity_name"] for r in rows if r["waived"] == "yes") == [f"svc-batch-{i:02d}" for i in range(10)]

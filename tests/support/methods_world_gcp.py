@@ -24,11 +24,11 @@ PROD, DEV = "acme-prod", "acme-dev"
 ENDED = {"expression": 'request.time < timestamp("2026-01-01T00:00:00Z")', "title": "ended"}
 TARGET = "target"  # the account the on-account methods are held on
 # Methods this world cannot show, and why (their in-code tests show them)
-IN_CODE_ONLY = {
-    # builds run as the Google-managed <number>@cloudbuild.gserviceaccount.com, which
-    # ListServiceAccounts never returns, so the collector records no identity for it
-    "gcp-cloudbuild-002": "the legacy Cloud Build account is not listed by the IAM API",
-}
+IN_CODE_ONLY: dict[str, str] = {}
+# acme-prod's legacy Cloud Build account (project number 1001): ListServiceAccounts never
+# returns it; the project's policy names it, holding the Cloud Build Service Account role
+# Google grants it, and that makes it known
+BUILD_ACCOUNT = "1001@cloudbuild.gserviceaccount.com"
 
 
 def email(name: str, project: str = PROD) -> str:
@@ -68,7 +68,6 @@ def _plan() -> dict[str, tuple[list[Binding], list[Binding]]]:
     ):
         plan[mid] = ([exact(on_target, perm)], [ended(on_target, perm)])
     for mid, role in (
-        ("gcp-iam-007", "roles/iam.serviceAccountUser"),
         ("gcp-iam-008", "roles/iam.workloadIdentityUser"),
         ("gcp-iam-009", "roles/iam.serviceAccountTokenCreator"),
         ("gcp-iam-010", "roles/iam.serviceAccountKeyAdmin"),
@@ -84,6 +83,12 @@ def _plan() -> dict[str, tuple[list[Binding], list[Binding]]]:
         ("gcp-cloudbuild-001", "cloudbuild.builds.create", prod),
     ):
         plan[mid] = ([exact(on_target, act), exact(project, perm)], [exact(on_target, act), exact(dev, perm)])
+    # builds run as the project's legacy build account without actAs; near miss: the right on
+    # acme-dev, whose build account no policy names (and is not the one in acme-prod)
+    plan["gcp-cloudbuild-002"] = (
+        [exact(prod, "cloudbuild.builds.create")],
+        [exact(dev, "cloudbuild.builds.create")],
+    )
     # change-a-workload methods: the project holding compute running as an account; near miss:
     # one permission short (no actAs)
     for mid, perm, project in (
@@ -110,6 +115,17 @@ def _plan() -> dict[str, tuple[list[Binding], list[Binding]]]:
 
 
 PLAN = _plan()
+# Accounts beside the methods: Service Account User on the target alone (no hop: actAs with
+# nothing to launch, the retired gcp-iam-007), and with an instance launcher on its project
+# (gcp-compute-001 through the predefined roles).
+ACT_AS_ALONE, ACT_AS_LAUNCHER = "act-as-alone", "act-as-launcher"
+EXTRA: dict[str, list[Binding]] = {
+    ACT_AS_ALONE: [Binding(f"sa:{email(TARGET)}", "roles/iam.serviceAccountUser")],
+    ACT_AS_LAUNCHER: [
+        Binding(f"sa:{email(TARGET)}", "roles/iam.serviceAccountUser"),
+        Binding(f"projects/{PROD}", "roles/compute.instanceAdmin.v1"),
+    ],
+}
 
 
 def case(mid: str) -> str:
@@ -140,21 +156,29 @@ def world() -> tuple[dict[str, Any], dict[str, Any]]:
         grpc["GetIamPolicy"][name] = {"": {"etag": "ACAB"}}
 
     add_account(email(TARGET))
-    for mid, (held, missed) in PLAN.items():
-        for member, bindings, suffix in ((case(mid), held, "m"), (near_miss(mid), missed, "x")):
-            add_account(member)
-            for n, binding in enumerate(bindings):
-                role = binding.role
-                if not role:
-                    role = f"{ORG}/roles/{mid.replace('-', '_')}_{suffix}{n}"
-                    roles.append(
-                        {"name": role, "title": role.rsplit("/", 1)[-1], "stage": "GA", "etag": "BwYZ1b2c3d4=",
-                         "includedPermissions": list(binding.permissions)}
-                    )  # fmt: skip
-                entry: dict[str, Any] = {"members": [f"serviceAccount:{member}"], "role": role}
-                if binding.condition:
-                    entry["condition"] = binding.condition
-                policies.setdefault(binding.resource, []).append(entry)
+    members = [
+        (mid, member, bindings, suffix)
+        for mid, (held, missed) in PLAN.items()
+        for member, bindings, suffix in ((case(mid), held, "m"), (near_miss(mid), missed, "x"))
+    ]
+    members += [(name, email(name), bindings, "e") for name, bindings in EXTRA.items()]
+    for mid, member, bindings, suffix in members:
+        add_account(member)
+        for n, binding in enumerate(bindings):
+            role = binding.role
+            if not role:
+                role = f"{ORG}/roles/{mid.replace('-', '_')}_{suffix}{n}"
+                roles.append(
+                    {"name": role, "title": role.rsplit("/", 1)[-1], "stage": "GA", "etag": "BwYZ1b2c3d4=",
+                     "includedPermissions": list(binding.permissions)}
+                )  # fmt: skip
+            entry: dict[str, Any] = {"members": [f"serviceAccount:{member}"], "role": role}
+            if binding.condition:
+                entry["condition"] = binding.condition
+            policies.setdefault(binding.resource, []).append(entry)
+    policies.setdefault(f"projects/{PROD}", []).append(
+        {"members": [f"serviceAccount:{BUILD_ACCOUNT}"], "role": "roles/cloudbuild.builds.builder"}
+    )
     for resource, bindings in policies.items():
         if resource.startswith("sa:"):
             name = f"projects/{PROD}/serviceAccounts/{resource[3:]}"

@@ -1,10 +1,16 @@
 """GCP escalation methods (see standing.analysis.methods).
 
 pathfinding.cloud has no GCP paths, so every id here is ``gcp-<service>-NNN``. Where the
-collector already records a role binding as a ``Trust`` (token creator, service account user,
-workload identity user, key admin), the hop ``escalation`` follows for it carries the method
-of ``TRUST_ROLE_METHODS``; ``escalation_gcp`` derives the rest from the permissions of the
-roles held, where they are held.
+collector already records a role binding as a ``Trust`` (token creator, workload identity
+user, key admin), the hop ``escalation`` follows for it carries the method of
+``TRUST_ROLE_METHODS``; ``escalation_gcp`` derives the rest from the permissions of the roles
+held, where they are held.
+
+Service Account User is recorded as a trust too, but it is no hop by itself (``actAs`` only
+lets compute run as the account): ``escalation`` does not follow it (``ONLY_WITH_A_LAUNCHER``),
+and ``escalation_gcp`` makes the hop where the holder can also launch or change compute in the
+account's project (``gcp-compute-001`` and the rest naming ``actAs``). ``gcp-iam-007``, once
+that trust followed alone, is retired and not reused.
 """
 
 from __future__ import annotations
@@ -69,13 +75,6 @@ METHODS: tuple[EscalationMethod, ...] = (
         "set-iam-policy",
         ("iam.serviceAccounts.setIamPolicy",),
         "rewrites the service account's IAM policy to let itself impersonate it",
-        WIRE,
-    ),
-    _method(
-        "gcp-iam-007",
-        "impersonate",
-        ("iam.serviceAccounts.actAs",),
-        "holds Service Account User on it: can run compute as it",
         WIRE,
     ),
     _method(
@@ -160,7 +159,7 @@ METHODS: tuple[EscalationMethod, ...] = (
         "pass-role",
         ("cloudbuild.builds.create",),
         "runs a Cloud Build build as the project's legacy Cloud Build service account (no actAs asked)",
-        "test_cloud_build_runs_as_the_build_account",
+        WIRE,
     ),
     _method(
         "gcp-resourcemanager-001",
@@ -188,7 +187,9 @@ METHODS: tuple[EscalationMethod, ...] = (
 # The predefined roles the GCP collector records as trusts, and the method of the hop each makes.
 TRUST_ROLE_METHODS = {
     "roles/iam.serviceAccountTokenCreator": "gcp-iam-009",
-    "roles/iam.serviceAccountUser": "gcp-iam-007",
     "roles/iam.workloadIdentityUser": "gcp-iam-008",
     "roles/iam.serviceAccountKeyAdmin": "gcp-iam-010",
 }
+
+# Roles the collector records as trusts that are no hop alone: ``actAs`` needs a launcher too.
+ONLY_WITH_A_LAUNCHER = frozenset({"roles/iam.serviceAccountUser"})

@@ -130,6 +130,8 @@ def normalize_estate(raw: dict[str, Any], *, now: datetime) -> Inventory:
     sa_by_project: dict[str, list[str]] = {}
     for identity in identities:
         sa_by_project.setdefault(identity.account, []).append(identity.id)
+    # after the project map: a binding on a project does not reach Google's build account
+    identities += _legacy_build_accounts(raw, projects, {i.id for i in identities})
     credentials = [_credential(k, raw, disabled) for k in raw.get("keys", [])]
     roles, inert = _custom_roles(raw, projects)
     grants: list[Grant] = []
@@ -295,6 +297,41 @@ def _targets(resource: str, sa_by_project: dict[str, list[str]], parents: dict[s
                 break
             scope = parents.get(scope)
     return found
+
+
+_LEGACY_BUILD_MEMBER = re.compile(r"^serviceAccount:(\d+)@cloudbuild\.gserviceaccount\.com$", re.IGNORECASE)
+
+
+def _legacy_build_accounts(raw: dict[str, Any], projects: _Projects, known: set[str]) -> list[Identity]:
+    """The legacy Cloud Build account ``<project number>@cloudbuild.gserviceaccount.com`` of each
+    scanned project whose policies name it.
+
+    ListServiceAccounts never returns it (Google owns it), yet builds run as it unless told
+    otherwise, with whatever the project's bindings grant it: without an identity for it, the
+    hop to it (``gcp-cloudbuild-002``) and its grants would be lost. It is Google-managed
+    (``provider_managed``): judged as a target, never as a workload identity of the estate.
+    """
+    found: dict[str, Identity] = {}
+    for entry in raw.get("policies", []):
+        for binding in entry["policy"].get("bindings", []):
+            for member in binding.get("members", []):
+                match = _LEGACY_BUILD_MEMBER.match(member)
+                if match is None:
+                    continue
+                project, email = projects.number_to_id.get(match.group(1)), member.split(":", 1)[1].lower()
+                if project is None or email in known or email in found:
+                    continue  # another organization's build account, or already known
+                found[email] = Identity(
+                    id=email,
+                    provider=Provider.GCP,
+                    kind=IdentityKind.SERVICE_ACCOUNT,
+                    account=project,
+                    name=email,
+                    human=False,
+                    provider_managed=True,
+                    tags={"displayName": "Cloud Build legacy service account"},
+                )
+    return list(found.values())
 
 
 def _identity(account: dict[str, Any], raw: dict[str, Any]) -> Identity:

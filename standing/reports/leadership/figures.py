@@ -10,9 +10,10 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from standing.analysis.compute import KIND_WORDS, is_live
 from standing.core.facts import days_since, is_standing_secret
 from standing.core.findings import Finding, Framework, Severity
-from standing.core.model import Inventory, Provider
+from standing.core.model import Identity, Inventory, Provider, Workload
 from standing.planner.model import PlansDocument
 from standing.reports.leadership.model import (
     ControlCoverage,
@@ -27,6 +28,7 @@ from standing.reports.leadership.model import (
 from standing.rules.frameworks import mappings
 
 TOP_IDENTITIES = 10
+SHOWN_COMPUTE = 3  # workloads or identities named per line before "and N more"
 REPORTED_FRAMEWORKS = (Framework.OWASP_NHI, Framework.CIS_AWS, Framework.CIS_GCP)
 # Upper bounds in days; rotation policies are usually stated in these steps.
 AGE_BUCKETS = ((90, "< 90 days"), (180, "90-179 days"), (365, "180-364 days"), (730, "1-2 years"))
@@ -61,8 +63,63 @@ def _counts(counter: Counter[str]) -> list[Count]:
     return [Count(label=label, count=n) for label, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def _riskiest(findings: list[Finding], names: dict[str, str]) -> list[RiskyIdentity]:
+def compute_words(workload: Workload) -> str:
+    """ "Lambda function billing-sync (eu-west-1)": what leadership calls it, where it runs."""
+    where = workload.region or workload.account
+    state = "" if is_live(workload) else f", {workload.state}"
+    return f"{KIND_WORDS[workload.kind]} {workload.name} ({where}{state})"
+
+
+def _some(items: list[str]) -> str:
+    more = len(items) - SHOWN_COMPUTE
+    return ", ".join(items[:SHOWN_COMPUTE]) + (f" and {more} more" if more > 0 else "")
+
+
+class ComputeLines:
+    """Compute in the top risks: what runs as an identity (the inventory's workloads, when the
+    report has one) and who can run code as it (the risk model's ``runs_code_as``, over every
+    identity the findings name). Counted and named, never judged again here."""
+
+    def __init__(self, findings: list[Finding], inventory: Inventory | None, names: dict[str, str]) -> None:
+        self.names = names
+        self.running: dict[str, list[Workload]] = {}
+        self.kinds: dict[str, Identity] = {i.id: i for i in inventory.identities} if inventory else {}
+        for workload in sorted(inventory.workloads if inventory else [], key=lambda w: (w.kind, w.name, w.id)):
+            for identity in dict.fromkeys(workload.identity_ids):
+                self.running.setdefault(identity, []).append(workload)
+        self.takers: dict[str, set[str]] = {}
+        for f in findings:
+            for target in f.blast_radius.runs_code_as if f.blast_radius else ():
+                self.takers.setdefault(target, set()).add(f.identity)
+
+    def lines(self, identity_id: str, runs_code_as: list[str]) -> list[str]:
+        found = []
+        workloads = self.running.get(identity_id, [])
+        takers = len(self.takers.get(identity_id, set()) - {identity_id})
+        if workloads:
+            who = self.kinds.get(identity_id)
+            noun = who.kind.value.replace("_", " ") if who is not None else "identity"
+            line = f"{_some([compute_words(w) for w in workloads])} {'runs' if len(workloads) == 1 else 'run'} as this {noun}"
+            if takers:
+                line += f"; {takers} {'identity' if takers == 1 else 'identities'} can take over its compute"
+            found.append(line)
+        elif takers:
+            found.append(f"{takers} {'identity' if takers == 1 else 'identities'} can run code as it through compute")
+        targets = []
+        for target in runs_code_as:
+            name = self.names.get(target, short_name(target))
+            via = [compute_words(w) for w in self.running.get(target, [])]
+            targets.append(f"{name} (through {_some(via)})" if via else name)
+        if targets:
+            found.append("can run code as " + _some(targets))
+        return found
+
+
+def _riskiest(
+    findings: list[Finding], names: dict[str, str], inventory: Inventory | None = None
+) -> list[RiskyIdentity]:
     risks = identity_risks(findings)
+    compute = ComputeLines(findings, inventory, names)
     top = sorted(risks, key=lambda i: (-risks[i], names.get(i, i), i))[:TOP_IDENTITIES]
     by_identity: dict[str, list[Finding]] = {i: [] for i in top}
     for f in findings:
@@ -89,6 +146,7 @@ def _riskiest(findings: list[Finding], names: dict[str, str]) -> list[RiskyIdent
                 accounts=blast.accounts if blast else [],
                 sensitive=blast.sensitive if blast else [],
                 path=min(paths, key=len) if paths else [],
+                compute=compute.lines(identity, blast.runs_code_as if blast else []),
             )
         )
     return rows
@@ -179,7 +237,7 @@ def compute_figures(report: ReportInput) -> ReportFigures:
         by_severity=[Count(label=s.value, count=sum(1 for f in open_findings if f.severity is s)) for s in Severity],
         by_provider=_counts(Counter(f.provider.value for f in open_findings)),
         by_account=_counts(Counter(f.account for f in open_findings)),
-        riskiest=_riskiest(document.findings, names),
+        riskiest=_riskiest(document.findings, names, report.inventory),
         roadmap=_roadmap(report.plans),
         plans_completed=len(report.plans.completed) if report.plans else 0,
         gaps=document.scan.gaps,

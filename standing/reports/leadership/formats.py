@@ -106,7 +106,7 @@ def render_markdown(figures: ReportFigures) -> str:
     ]
     lines += [
         f"| {md(r.name)} | {r.provider.value} | {md(r.account)} | {r.risk} | {r.findings} | "
-        f"{'yes' if r.reaches_admin else 'no'} | {md('; '.join(r.blast)) or '-'} |"
+        f"{'yes' if r.reaches_admin else 'no'} | {md('; '.join([*r.blast, *r.compute])) or '-'} |"
         for r in figures.riskiest
     ]
     if figures.roadmap:

@@ -89,6 +89,11 @@ class RiskyIdentity(Record):
     accounts: list[str]
     sensitive: list[str]
     path: list[PathHop] = Field(description="the shortest escalation path its findings show, by name")
+    compute: list[str] = Field(
+        default_factory=list,
+        description="compute running as it and who can take that compute over, and whom it can run code as "
+        "through compute, in words (cloud text: the page escapes it)",
+    )
 
     @property
     def blast(self) -> list[str]:

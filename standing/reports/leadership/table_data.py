@@ -16,7 +16,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from standing.core.findings import Finding, Severity
-from standing.reports.leadership.figures import escalation_path, identity_names
+from standing.reports.leadership.figures import ComputeLines, escalation_path, identity_names
 from standing.reports.leadership.model import ReportInput
 
 SEVERITIES = [s.value for s in Severity]
@@ -45,7 +45,7 @@ class TableData:
     frameworks index the tables. Frameworks are the finding's own, not the rule's: one rule
     cites CIS AWS on an AWS identity and CIS GCP on a GCP one.
     ``identities`` rows: [id, name, provider, account, reachable, reaches admin 0/1, accounts,
-    sensitive, escalation path as [[from, to, how], ...]].
+    sensitive, escalation path as [[from, to, how], ...], compute lines (``ComputeLines``)].
     """
 
     payload: dict[str, object]
@@ -54,7 +54,7 @@ class TableData:
         return htmlsafe_json_dumps(self.payload, dumps=json.dumps, separators=(",", ":"))
 
 
-def _identity_row(finding: Finding, providers: _Interned, accounts: _Interned) -> list[object]:
+def _identity_row(finding: Finding, providers: _Interned, accounts: _Interned, compute: ComputeLines) -> list[object]:
     blast = finding.blast_radius
     return [
         finding.identity,
@@ -66,6 +66,7 @@ def _identity_row(finding: Finding, providers: _Interned, accounts: _Interned) -
         blast.accounts if blast else [],
         blast.sensitive if blast else [],
         [],
+        compute.lines(finding.identity, blast.runs_code_as if blast else []),
     ]
 
 
@@ -74,12 +75,13 @@ def build_table_data(report: ReportInput) -> TableData:
     identity_index: dict[str, int] = {}
     identities: list[list[object]] = []
     names = identity_names(report)
+    compute = ComputeLines(report.findings.findings, report.inventory, names)
     rule_titles: dict[str, str] = {}
     rows: list[list[object]] = []
     for f in report.findings.findings:
         if f.identity not in identity_index:
             identity_index[f.identity] = len(identities)
-            identities.append(_identity_row(f, providers, accounts))
+            identities.append(_identity_row(f, providers, accounts, compute))
         who = identity_index[f.identity]
         path = escalation_path(f, names)
         if path and (not identities[who][8] or len(path) < len(identities[who][8])):  # type: ignore[arg-type]

@@ -166,6 +166,29 @@ def test_deleted_members_are_dropped_and_service_accounts_lowercased():
     assert {g.principal_id for g in inventory.grants} == {"y@p.iam.gserviceaccount.com", "allUsers"}
 
 
+def test_a_legacy_build_account_the_policies_name_is_known_and_one_of_another_organization_is_not():
+    builder = {"role": "roles/cloudbuild.builds.builder", "members": [
+        "serviceAccount:1001@cloudbuild.gserviceaccount.com",  # acme-prod's, never listed by the IAM API
+        "serviceAccount:4242@cloudbuild.gserviceaccount.com",  # a project outside the scan
+    ]}  # fmt: skip
+    raw = {
+        "projects": [{"name": "projects/1001", "projectId": "acme-prod"}],
+        "policies": [{"resource": "projects/1001", "policy": {"bindings": [builder]}}],
+    }
+    inventory = normalize_estate(raw, now=AS_OF)
+    [known] = inventory.identities
+    assert (known.id, known.account, known.provider_managed) == (
+        "1001@cloudbuild.gserviceaccount.com",
+        "acme-prod",
+        True,
+    )
+    # both keep their grants; only the scanned project's account becomes an identity
+    assert {g.principal_id for g in inventory.grants} == {
+        "1001@cloudbuild.gserviceaccount.com",
+        "4242@cloudbuild.gserviceaccount.com",
+    }
+
+
 def _held(role_id: str, scope: str, permissions: tuple[str, ...] = ()) -> tuple[Grant, Role]:
     return (
         Grant(principal_id="a@p.iam.gserviceaccount.com", role_id=role_id, scope_id=scope),

@@ -113,6 +113,7 @@
     if (who[4]) parts.push("can become " + who[4] + " other " + (who[4] === 1 ? "identity" : "identities") +
       (who[6].length ? " in " + who[6].join(", ") : ""));
     if (who[7].length) parts.push("reads " + who[7].join(", "));
+    who[9].forEach(function (line) { parts.push(line); });  // compute: runs as it, or it runs code as
     var blast = parts.length ? parts.join("; ") + "." : "Its own grants only.";
     blast = blast.charAt(0).toUpperCase() + blast.slice(1);
     document.getElementById("detail-blast").textContent = blast;
