@@ -340,3 +340,32 @@ def test_every_gcp_method_names_a_test_here_or_through_the_wire():
     gcp = [m for m in all_methods().values() if m.provider is Provider.GCP]
     wire = "tests/test_escalation_methods_wire.py::test_gcp_method_through_the_wire_and_its_near_miss"
     assert gcp and all((m.test.split("::")[1] in names or m.test == wire) and m.id.startswith("gcp-") for m in gcp)
+
+
+def test_broad_service_account_user_is_said_to_run_compute_not_to_impersonate():
+    """Service Account User on a project mints no token: the finding says what it allows; Token
+    Creator beside it is still impersonation (the near miss)."""
+    from standing.rules.analyse import analyse
+    from standing.rules.config import ScanConfig
+    from tests.builders import NOW
+    from tests.planner.cases import PROJECT, sa
+    from tests.rule_cases import estate, gcp_grant, gcp_role
+
+    user_only, both = sa("sa-user-only"), sa("sa-user-and-minter")
+    inv = estate(
+        gcp_role("roles/iam.serviceAccountUser"),
+        gcp_role("roles/iam.serviceAccountTokenCreator"),
+        user_only,
+        both,
+        gcp_grant(user_only, "roles/iam.serviceAccountUser"),
+        gcp_grant(both, "roles/iam.serviceAccountUser"),
+        gcp_grant(both, "roles/iam.serviceAccountTokenCreator"),
+    )
+    found = {
+        f.identity: f for f in analyse(inv, ScanConfig(), as_of=NOW) if f.rule_id == "gcp-impersonation-granted-broadly"
+    }
+    assert found[user_only.id].message == (
+        f"{user_only.name} can run compute (with a launcher) as every service account under projects/{PROJECT}"
+    )
+    assert "can_run_compute_as" in found[user_only.id].evidence
+    assert "can impersonate every service account" in found[both.id].message

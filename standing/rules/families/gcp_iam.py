@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from standing.analysis.graph import PrivilegeGraph
+from standing.analysis.methods.gcp import ONLY_WITH_A_LAUNCHER
 from standing.analysis.privilege_gcp import is_container_scope
 from standing.core.facts import is_nhi
 from standing.core.findings import Severity
@@ -117,6 +118,9 @@ class GcpImpersonationGrantedBroadly(Rule):
                 if g.role_id in BROAD_IMPERSONATION_ROLES and _on_container(graph, g)
             ]
             if broad:
+                # Service Account User mints no token: it lets its holder run compute as the
+                # accounts (with a launcher), which is what the message says when it is all there is.
+                mints = any(g.role_id not in ONLY_WITH_A_LAUNCHER for g in broad)
                 reach = sorted(
                     {
                         t.target_id
@@ -124,11 +128,12 @@ class GcpImpersonationGrantedBroadly(Rule):
                         if t.principal == identity.id and t.actions and t.actions[0] in BROAD_IMPERSONATION_ROLES
                     }
                 )
+                verb = "can impersonate" if mints else "can run compute (with a launcher) as"
                 yield Hit(
                     identity=identity,
-                    message=f"{identity.name} can impersonate every service account under "
+                    message=f"{identity.name} {verb} every service account under "
                     f"{', '.join(sorted({g.scope_id for g in broad}))}",
-                    evidence={"grants": _describe(broad), "can_impersonate": reach},
+                    evidence={"grants": _describe(broad), "can_impersonate" if mints else "can_run_compute_as": reach},
                 )
 
 
