@@ -68,7 +68,9 @@ def seed_organization(endpoint: str, accounts: int) -> list[str]:
 
 def scan(endpoint: str, executor) -> tuple[Inventory, Counter, float]:
     with AwsWireProxy(endpoint) as proxy:
-        options = AwsScanOptions(organization=True, endpoint_url=proxy.endpoint_url, region="us-east-1")
+        options = AwsScanOptions(
+            organization=True, endpoint_url=proxy.endpoint_url, region="us-east-1", regions=("us-east-1",)
+        )
         started = time.perf_counter()
         inventory = collect_aws(options, session=boto3.Session(), now=lambda: NOW, executor=executor)
         seconds = time.perf_counter() - started

@@ -69,3 +69,13 @@ def test_demo_shows_a_path_through_existing_compute_and_an_instance_that_is_none
     # the report shows it where leadership reads the top risks
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "can run code as lambda-user-provisioner (through Lambda function user-provisioner (us-east-1))" in html
+
+
+def test_the_demo_reads_its_one_region_and_says_the_others_were_left_out_not_that_all_was_read(demo):
+    result, out, doc = demo
+    [left_out] = doc["scan"]["left_out"]
+    assert left_out["status"] == "scoped" and "(us-east-1 asked for)" in left_out["detail"]
+    assert doc["scan"]["gaps"] == []  # a choice, not a failure
+    assert "every source in scope was read" in result.output and "every source was read" not in result.output
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "every source in scope was read" in html and "every source was read" not in html

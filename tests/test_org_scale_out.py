@@ -110,6 +110,8 @@ def scan(org: Organization, out_dir: Path, *extra: str) -> Run:
             "scan",
             "aws",
             "--organization",
+            "--region",
+            "us-east-1",
             "--endpoint-url",
             proxy.endpoint_url,
             "--output-dir",
@@ -184,7 +186,7 @@ def records_without(document: dict, account: str) -> dict[str, list[str]]:
 def test_refresh_replaces_one_account_and_leaves_the_rest_untouched(organization, dask_run, thread_run, tmp_path):
     """Changes the estate, so it asks for the scans above first, to run after them."""
     run = lambda *args, endpoint=organization.endpoint_url: subprocess.run(  # noqa: E731
-        [STANDING, "collect", "aws", "--endpoint-url", endpoint, *args],
+        [STANDING, "collect", "aws", "--region", "us-east-1", "--endpoint-url", endpoint, *args],
         capture_output=True,
         text=True,
         timeout=120,

@@ -41,6 +41,10 @@ class ScanSummary(Record):
         description="people the scan saw and did not judge, per provider (who is a person: docs/scope.md)",
     )
     gaps: list[CoverageEntry] = Field(description="what the scan could not read, and why")
+    left_out: list[CoverageEntry] = Field(
+        default_factory=list,
+        description="what the scan's own options left out (--region, --no-workloads): not read, by choice",
+    )
 
 
 class FindingsDocument(Record):
@@ -91,6 +95,7 @@ def build_document(
             credentials=len(inventory.credentials),
             people_left_out=people_left_out(inventory),
             gaps=inventory.gaps,
+            left_out=inventory.left_out,
         ),
         counts={s: sum(1 for f in findings if f.severity is s) for s in Severity},
         exposure=exposure,

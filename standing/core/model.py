@@ -130,6 +130,10 @@ class CoverageStatus(StrEnum):
     THROTTLED = "throttled"
     FAILED = "failed"
     SKIPPED = "skipped"
+    SCOPED = "scoped"
+    """Left out by the scan's own options (``--region``, ``--no-workloads``): not read, by choice.
+    Not a gap (the scan did what it was asked), but never hidden: reports say what was left out
+    instead of "every source was read"."""
 
 
 class Identity(Record):
@@ -499,7 +503,12 @@ class Inventory(Record):
 
     @property
     def gaps(self) -> list[CoverageEntry]:
-        return [c for c in self.coverage if c.status is not CoverageStatus.OK]
+        return [c for c in self.coverage if c.status not in (CoverageStatus.OK, CoverageStatus.SCOPED)]
+
+    @property
+    def left_out(self) -> list[CoverageEntry]:
+        """What the scan's options left out on purpose (``CoverageStatus.SCOPED``)."""
+        return [c for c in self.coverage if c.status is CoverageStatus.SCOPED]
 
     @property
     def complete(self) -> bool:

@@ -43,7 +43,7 @@ def run_demo(*, output_dir: Path, now: datetime, progress: Console | None = None
                 aws_secret_access_key=DEMO_CREDENTIAL,
                 region_name=DEMO_REGION,
             )
-            options = AwsScanOptions(endpoint_url=server.endpoint_url, region=DEMO_REGION)
+            options = AwsScanOptions(endpoint_url=server.endpoint_url, region=DEMO_REGION, regions=(DEMO_REGION,))
             inventory = collect_aws(options, session=session, now=lambda: now)
     finally:
         if status:

@@ -138,7 +138,8 @@ def render_summary(
     if waived:
         console.print(Text(f"{waived} finding(s) waived (listed, marked; they do not fail the scan)"))
     if scan.complete:
-        console.print(Text("Scan complete: every source was read.", style="green"))
+        every = "every source in scope was read" if scan.left_out else "every source was read"
+        console.print(Text(f"Scan complete: {every}.", style="green"))
     else:
         console.print(
             Text(
@@ -156,6 +157,14 @@ def render_summary(
             console.print(line)
         if len(gaps) < len(scan.gaps):
             console.print(Text(f"  {len(scan.gaps) - len(gaps)} more: run with --all"))
+    if scan.left_out:
+        console.print(Text("Left out by the scan's own options (not read, by choice):"))
+        for entry in scan.left_out:
+            line = Text(
+                f"  {entry.provider.value} {_one_line(entry.scope)}: {_one_line(entry.detail or entry.operation)}"
+            )
+            line.truncate(console.width, overflow="ellipsis")
+            console.print(line)
     for path in written:
         console.print(Text(f"Wrote {path}"), soft_wrap=True)  # a path is copied whole
     if not findings:

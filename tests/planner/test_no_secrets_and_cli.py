@@ -14,6 +14,7 @@ from moto import mock_aws
 from standing.cli.main import main
 from standing.collectors.aws import AwsScanOptions, collect_aws
 from standing.core.snapshot import write_snapshot
+from standing.demo.moto_gaps import fill_moto_gaps
 from standing.planner.model import PlansDocument
 from standing.rules.config import ScanConfig
 from standing.scan import scan_inventory
@@ -21,11 +22,14 @@ from tests.builders import NOW
 
 AS_OF = NOW + timedelta(days=200)  # moto dates keys "now"; 200 days on they are old and idle
 
+ONE_REGION = ("us-east-1",)  # workloads are read where the tests put them, not in every moto region
+
 
 @pytest.fixture
 def estate(tmp_path: Path):
     """Users with real moto keys (whose secrets we keep, to search for), collected in-process."""
     session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    fill_moto_gaps()  # SSM's instance listing, which this moto lacks (it passed only after a test that filled it)
     with mock_aws():
         iam = session.client("iam")
         secrets = []
@@ -37,7 +41,7 @@ def estate(tmp_path: Path):
             iam.create_user(UserName=name, Path="/ci/" if name.startswith("ci") else "/", Tags=tags)
             created = iam.create_access_key(UserName=name)["AccessKey"]
             secrets.append(created["SecretAccessKey"])
-        inventory = collect_aws(AwsScanOptions(), session=session, now=lambda: NOW)
+        inventory = collect_aws(AwsScanOptions(regions=ONE_REGION), session=session, now=lambda: NOW)
     snapshot = tmp_path / "snapshot.json"
     write_snapshot(inventory, snapshot)
     return inventory, snapshot, secrets

@@ -28,8 +28,8 @@ aws_options = click_options(
         "--region",
         "regions",
         multiple=True,
-        help="Region whose workloads (compute) are read; repeatable; 'all' reads every region the "
-        "account has enabled. Default: the profile's region. IAM is global and read once.",
+        help="Region whose workloads (compute) are read; repeatable. Default (or 'all'): every region "
+        "the account has enabled; the regions left out are listed as such. IAM is global and read once.",
     ),
     click.option("--endpoint-url", help="Send every AWS call here (an AWS-compatible endpoint such as moto)."),
     click.option(

@@ -73,7 +73,15 @@ def fetch_account(
         access_keys = fetch_access_keys(iam, log, _key_holders(report, details))
     oidc_providers = fetch_oidc_providers(iam, log)
     saml_providers = fetch_saml_providers(iam, log)
-    workload_regions = fetch_workloads(session, options, log) if options.workloads else []
+    if options.workloads:
+        workload_regions = fetch_workloads(session, options, log)
+    else:
+        workload_regions = []
+        log.record(
+            operation("ec2", "DescribeRegions"),
+            CoverageStatus.SCOPED,
+            "workloads not read (--no-workloads): which compute runs as which role is unknown",
+        )
     return RawAccount(
         account_id=account_id,
         caller_arn=str(identity["Arn"]),

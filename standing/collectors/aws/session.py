@@ -56,8 +56,9 @@ class AwsScanOptions:
     max_workers: int = 8
     resolve_key_ids: bool = True
     regions: tuple[str, ...] = ()
-    """Regions whose workloads are read: empty, the session's region; ``("all",)``, every
-    enabled region. IAM is global and read once whatever the regions."""
+    """Regions whose workloads are read: empty (or ``("all",)``), every region the account has
+    enabled; named, only those, and the rest is recorded as left out (``CoverageStatus.SCOPED``).
+    IAM is global and read once whatever the regions."""
     workloads: bool = True
     """Read compute (workloads) at all; off, the scan makes only the IAM calls."""
 

@@ -21,7 +21,7 @@ from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from standing.collectors.aws.coverage import CoverageLog, client_error_entry
 from standing.collectors.aws.operations import AwsOperation, operation
 from standing.collectors.aws.raw import RegionWorkloads
-from standing.collectors.aws.session import AwsScanOptions, make_client, region_for
+from standing.collectors.aws.session import AwsScanOptions, make_client
 from standing.core.model import CoverageEntry, CoverageStatus, Provider
 
 T = TypeVar("T")
@@ -29,13 +29,14 @@ T = TypeVar("T")
 ALL_REGIONS = "all"  # --region all: every region the account has enabled
 ECS_DESCRIBE_BATCH = 10  # DescribeServices takes at most 10 services
 CODEBUILD_BATCH = 100  # BatchGetProjects takes at most 100 names
+_NAMED = 4  # regions named in the "left out" note; the rest counted
 
 
 def fetch_workloads(session: boto3.Session, options: AwsScanOptions, log: CoverageLog) -> list[RegionWorkloads]:
-    """The listings of ``options.regions`` (the session's region when none; every enabled
-    region for ``all``), each checked against the account's enabled regions."""
-    wanted = options.regions or (region_for(session, options),)
-    regions = enabled_regions(make_client(session, "ec2", options), log, () if ALL_REGIONS in wanted else wanted)
+    """The listings of every enabled region, or of ``options.regions`` when named (``all`` is
+    every region too), each checked against the account's enabled regions."""
+    wanted = () if ALL_REGIONS in options.regions else options.regions
+    regions = enabled_regions(make_client(session, "ec2", options), log, wanted)
     if regions is None:
         return []
     reads = _RegionLog(log)
@@ -59,6 +60,16 @@ def enabled_regions(ec2: Any, log: CoverageLog, wanted: tuple[str, ...]) -> list
     missing = [r for r in wanted if r not in enabled]
     if missing:
         log.record(op, CoverageStatus.FAILED, f"regions not enabled, not read: {', '.join(missing)}")
+    unread = [r for r in enabled if r not in wanted]
+    if unread:
+        log.record(
+            op,
+            CoverageStatus.SCOPED,
+            f"workloads read in {len(enabled) - len(unread)} of {len(enabled)} enabled regions "
+            f"({', '.join(r for r in enabled if r in wanted)} asked for); {len(unread)} not read: "
+            + ", ".join(unread[:_NAMED])
+            + (f", +{len(unread) - _NAMED} more" if len(unread) > _NAMED else ""),
+        )
     return [r for r in enabled if r in wanted]
 
 

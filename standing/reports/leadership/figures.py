@@ -241,6 +241,7 @@ def compute_figures(report: ReportInput) -> ReportFigures:
         roadmap=_roadmap(report.plans),
         plans_completed=len(report.plans.completed) if report.plans else 0,
         gaps=document.scan.gaps,
+        left_out=document.scan.left_out,
         frameworks=_frameworks(open_findings, set(document.scan.providers) | {f.provider for f in document.findings}),
         credential_ages=credential_ages(report.inventory, document.as_of) if report.inventory else None,
     )

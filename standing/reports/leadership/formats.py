@@ -85,7 +85,7 @@ def render_markdown(figures: ReportFigures) -> str:
         f"- Open findings: **{figures.open_findings:,}** ("
         + ", ".join(f"{c.count} {c.label}" for c in figures.by_severity if c.count)
         + ")",
-        f"- Coverage: {'every source was read' if figures.complete else f'PARTIAL, {len(figures.gaps)} gap(s)'}",
+        f"- Coverage: {_coverage(figures)}",
         "",
         "## Trend",
         "",
@@ -154,3 +154,12 @@ def write_report(report: ReportInput, formats: list[ReportFormat], output_dir: P
 def write_scan_report(report: ReportInput, output_dir: Path) -> Path:
     """``report.html`` beside a scan's findings.json, so every scan leaves a page to hand on."""
     return write_report(report, [ReportFormat.HTML], output_dir)[0]
+
+
+def _coverage(figures: ReportFigures) -> str:
+    if not figures.complete:
+        return f"PARTIAL, {len(figures.gaps)} gap(s)"
+    if figures.left_out:
+        left = "; ".join(md(e.detail or e.operation) for e in figures.left_out)
+        return f"every source in scope was read; left out by the scan's options: {left}"
+    return "every source was read"

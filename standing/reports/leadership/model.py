@@ -161,3 +161,6 @@ class ReportFigures(Record):
     gaps: list[CoverageEntry]
     frameworks: list[ControlCoverage]
     credential_ages: list[Count] | None = Field(description="standing secrets by age; None without an inventory")
+    left_out: list[CoverageEntry] = Field(
+        default_factory=list, description="what the scan's own options left out (--region, --no-workloads)"
+    )

@@ -27,6 +27,8 @@ from standing.core.model import CoverageEntry, CoverageStatus, IdentityKind, Pro
 ARN = f"arn:aws:iam::{ACCT}"
 CREATED = datetime(2024, 1, 1, tzinfo=NOW.tzinfo)
 
+ONE_REGION = ("us-east-1",)  # workloads are read where the tests put them, not in every moto region
+
 
 def stubbed_iam() -> Any:
     session = install_guard(boto3.Session(region_name=REGION))
@@ -144,7 +146,7 @@ def test_denied_report_is_a_gap_and_gaad_identities_remain(session: boto3.Sessio
     listed: list[str] = []
     session.events.register("before-call.iam.ListAccessKeys", lambda **_: listed.append("x"))
 
-    inv = collect_aws(AwsScanOptions(), session=session, now=fixed_now, sleep=no_sleep)
+    inv = collect_aws(AwsScanOptions(regions=ONE_REGION), session=session, now=fixed_now, sleep=no_sleep)
 
     assert inv.gaps == [
         CoverageEntry(
@@ -175,7 +177,7 @@ def test_denied_report_is_a_gap_and_gaad_identities_remain(session: boto3.Sessio
 )
 def test_other_failures_are_classified(session: boto3.Session, failure, status, detail) -> None:
     session.events.register("before-call.iam.ListSAMLProviders", failure)
-    inv = collect_aws(AwsScanOptions(), session=session, now=fixed_now, sleep=no_sleep)
+    inv = collect_aws(AwsScanOptions(regions=ONE_REGION), session=session, now=fixed_now, sleep=no_sleep)
     assert [(g.operation, g.status, g.detail) for g in inv.gaps] == [("iam:ListSAMLProviders", status, detail)]
 
 
@@ -185,7 +187,7 @@ def test_connection_error_is_a_failed_operation(session: boto3.Session) -> None:
 
     session.events.register("before-call.iam.ListOpenIDConnectProviders", unreachable)
     boto3.client("iam", region_name=REGION).create_user(UserName="u")
-    inv = collect_aws(AwsScanOptions(), session=session, now=fixed_now, sleep=no_sleep)
+    inv = collect_aws(AwsScanOptions(regions=ONE_REGION), session=session, now=fixed_now, sleep=no_sleep)
     assert [(g.operation, g.status) for g in inv.gaps] == [("iam:ListOpenIDConnectProviders", CoverageStatus.FAILED)]
     assert "Could not connect" in (inv.gaps[0].detail or "")
     assert {i.name for i in inv.identities} == {"u"}

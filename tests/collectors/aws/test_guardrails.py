@@ -16,6 +16,8 @@ from standing.core.model import CoverageStatus, GuardrailKind
 from standing.rules.analyse import analyse
 from standing.rules.config import ScanConfig
 
+ONE_REGION = ("us-east-1",)  # workloads are read where the tests put them, not in every moto region
+
 
 def _deny(action: str) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": action, "Resource": "*"}]})
@@ -117,7 +119,9 @@ def test_scps_and_rcps_are_read_with_their_targets_and_the_scp_cuts_the_prod_pat
     session.events.register(
         "before-call", lambda model, **_: calls.append(f"{model.service_model.service_name}:{model.name}")
     )
-    inv = collect_aws(AwsScanOptions(organization=True), session=session, now=fixed_now, sleep=no_sleep)
+    inv = collect_aws(
+        AwsScanOptions(regions=ONE_REGION, organization=True), session=session, now=fixed_now, sleep=no_sleep
+    )
     assert set(calls) <= declared_actions()
     by_id = {g.id: g for g in inv.guardrails}
     assert (by_id[org["scp"]].kind, by_id[org["scp"]].targets) == (GuardrailKind.SCP, [f"aws:ou:{org['ous']['prod']}"])
@@ -136,7 +140,9 @@ def test_scps_and_rcps_are_read_with_their_targets_and_the_scp_cuts_the_prod_pat
 
 def test_near_miss_an_scp_denying_another_action_cuts_nothing(session: boto3.Session) -> None:
     org = seed(deny_action="ec2:RunInstances")
-    inv = collect_aws(AwsScanOptions(organization=True), session=session, now=fixed_now, sleep=no_sleep)
+    inv = collect_aws(
+        AwsScanOptions(regions=ONE_REGION, organization=True), session=session, now=fixed_now, sleep=no_sleep
+    )
     assert _ci_paths(inv) == set(org["members"].values())
 
 
@@ -146,7 +152,9 @@ def test_denied_policy_listing_is_a_gap_and_the_scan_goes_on(session: boto3.Sess
         "before-call.organizations.ListPolicies",
         lambda **_: error_response(400, "AccessDeniedException", "not the management account or a delegated admin"),
     )
-    inv = collect_aws(AwsScanOptions(organization=True), session=session, now=fixed_now, sleep=no_sleep)
+    inv = collect_aws(
+        AwsScanOptions(regions=ONE_REGION, organization=True), session=session, now=fixed_now, sleep=no_sleep
+    )
     assert inv.guardrails == []
     assert {(g.operation, g.status) for g in inv.gaps} == {("organizations:ListPolicies", CoverageStatus.DENIED)}
     assert _ci_paths(inv) == set(org["members"].values())  # nothing read, nothing cut

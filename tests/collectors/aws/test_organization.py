@@ -18,6 +18,8 @@ from standing.collectors.aws.operations import declared_actions
 from standing.collectors.executors import TaskLimits, ThreadExecutor
 from standing.core.model import CoverageStatus, CredentialKind, ScopeKind, TrustKind
 
+ONE_REGION = ("us-east-1",)  # workloads are read where the tests put them, not in every moto region
+
 
 def assumed_iam(account_id: str) -> Any:
     """An IAM client inside ``account_id`` (moto keeps a backend per account)."""
@@ -62,7 +64,7 @@ def test_organization_scan_merges_every_account(session: boto3.Session) -> None:
     console_out = io.StringIO()
 
     inv = collect_aws(
-        AwsScanOptions(organization=True, external_id="ext-1234", max_workers=2),
+        AwsScanOptions(regions=ONE_REGION, organization=True, external_id="ext-1234", max_workers=2),
         session=session,
         now=fixed_now,
         sleep=no_sleep,
@@ -116,7 +118,9 @@ def test_one_account_failing_does_not_stop_the_others(session: boto3.Session) ->
         return None
 
     session.events.register("before-call.sts.AssumeRole", deny_dev)
-    inv = collect_aws(AwsScanOptions(organization=True), session=session, now=fixed_now, sleep=no_sleep)
+    inv = collect_aws(
+        AwsScanOptions(regions=ONE_REGION, organization=True), session=session, now=fixed_now, sleep=no_sleep
+    )
 
     assert {i.id for i in inv.identities} == {
         f"arn:aws:iam::{ACCT}:user/svc-mgmt",
@@ -137,7 +141,9 @@ def test_without_organizations_access_the_own_account_is_still_scanned(session: 
         "before-call.organizations.ListAccounts",
         lambda **_: error_response(400, "AccessDeniedException", "not the management account"),
     )
-    inv = collect_aws(AwsScanOptions(organization=True), session=session, now=fixed_now, sleep=no_sleep)
+    inv = collect_aws(
+        AwsScanOptions(regions=ONE_REGION, organization=True), session=session, now=fixed_now, sleep=no_sleep
+    )
     assert {i.name for i in inv.identities} == {"svc-mgmt"}
     assert [(g.scope, g.operation, g.status) for g in inv.gaps] == [
         (ACCT, "organizations:ListAccounts", CoverageStatus.DENIED)
@@ -148,7 +154,9 @@ def test_without_organizations_access_the_own_account_is_still_scanned(session: 
 def test_outside_an_organization_the_gap_is_recorded(session: boto3.Session) -> None:
     # Real AWS also refuses ListAccounts here; moto answers it with an empty list.
     boto3.client("iam", region_name=REGION).create_user(UserName="solo")
-    inv = collect_aws(AwsScanOptions(organization=True), session=session, now=fixed_now, sleep=no_sleep)
+    inv = collect_aws(
+        AwsScanOptions(regions=ONE_REGION, organization=True), session=session, now=fixed_now, sleep=no_sleep
+    )
     assert {i.name for i in inv.identities} == {"solo"}
     assert [(g.operation, g.status, g.detail.split(":")[0]) for g in inv.gaps] == [
         ("organizations:DescribeOrganization", CoverageStatus.FAILED, "AWSOrganizationsNotInUseException")
@@ -229,11 +237,15 @@ def test_organization_scan_and_refresh_carry_each_account_s_workloads(session: b
     _function_in(None, "mgmt-fn")
     prod_lambda = _function_in(prod, "prod-fn")
 
-    inv = collect_aws(AwsScanOptions(organization=True), session=session, now=fixed_now, sleep=no_sleep)
+    inv = collect_aws(
+        AwsScanOptions(regions=ONE_REGION, organization=True), session=session, now=fixed_now, sleep=no_sleep
+    )
     assert {(w.account, w.name) for w in inv.workloads} == {(ACCT, "mgmt-fn"), (prod, "prod-fn")}
 
     # Refreshing prod re-reads its workloads only: the function deleted since is gone,
     # the management account's is kept as it was read.
     prod_lambda.delete_function(FunctionName="prod-fn")
-    refreshed = refresh_aws(inv, prod, AwsScanOptions(), source="org.json", session=session, now=fixed_now)
+    refreshed = refresh_aws(
+        inv, prod, AwsScanOptions(regions=ONE_REGION), source="org.json", session=session, now=fixed_now
+    )
     assert {(w.account, w.name) for w in refreshed.workloads} == {(ACCT, "mgmt-fn")}

@@ -24,6 +24,8 @@ from tests.builders import inventory as built_inventory
 
 LAMBDA = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
 
+ONE_REGION = ("us-east-1",)  # workloads are read where the tests put them, not in every moto region
+
 
 def _scan(session: boto3.Session, roles: dict[str, tuple[int, int | None]]):
     """``roles``: name -> (age in days, days since last use or None for an empty RoleLastUsed)."""
@@ -38,7 +40,7 @@ def _scan(session: boto3.Session, roles: dict[str, tuple[int, int | None]]):
         moto_role.create_date = NOW - timedelta(days=age)
         if used is not None:
             moto_role.last_used = NOW - timedelta(days=used)
-    inv = collect_aws(AwsScanOptions(), session=session, now=fixed_now, sleep=no_sleep)
+    inv = collect_aws(AwsScanOptions(regions=ONE_REGION), session=session, now=fixed_now, sleep=no_sleep)
     by_name = {i.name: i for i in inv.identities if i.kind is IdentityKind.ROLE}
     findings = {f.identity_name: f for f in analyse(inv, ScanConfig(), as_of=NOW) if f.rule_id == "identity-unused"}
     return by_name, findings

@@ -276,12 +276,27 @@ def test_no_secret_from_a_function_or_task_environment_reaches_the_inventory(see
     assert "hunter2-not-kept" not in dumped and "s3cr3t" not in dumped
 
 
-def test_region_filter_reads_only_the_regions_asked_for(seeded):
+def test_by_default_every_enabled_region_is_read(seeded):
+    seeded.proxy.log.calls.clear()
+    options = AwsScanOptions(endpoint_url=seeded.endpoint_url)  # no --region
+    inventory = collect_aws(options, session=boto3.Session(region_name=EAST), now=fixed_now, sleep=no_sleep)
+    calls = Counter(seeded.proxy.log.calls)
+    assert {w.region for w in inventory.workloads if w.kind is ComputeKind.LAMBDA_FUNCTION} == {EAST, WEST}
+    enabled = boto3.client("ec2", region_name=EAST, endpoint_url=seeded.endpoint_url).describe_regions()["Regions"]
+    assert calls[("ec2", "DescribeInstances")] == len(enabled) > 2
+    assert inventory.left_out == [] and inventory.gaps == []
+
+
+def test_region_filter_reads_only_the_regions_asked_for_and_says_what_it_left_out(seeded):
     inventory, calls = scan(seeded, WEST)
     assert {(w.kind, w.region) for w in inventory.workloads if w.attributes.get("source") != "irsa"} == {
         (ComputeKind.LAMBDA_FUNCTION, WEST)
     }
     assert calls[("ssm", "DescribeInstanceInformation")] == 1
+    [left_out] = inventory.left_out
+    assert left_out.status is CoverageStatus.SCOPED and left_out.operation == "ec2:DescribeRegions"
+    assert f"enabled regions ({WEST} asked for);" in left_out.detail and EAST not in left_out.detail.split(";")[0]
+    assert inventory.gaps == [] and inventory.complete  # a choice, not a failure: the scan exits 0
 
 
 def test_calls_grow_with_regions_not_with_identities(seeded):
@@ -350,3 +365,15 @@ def test_cli_collect_writes_workloads_to_the_snapshot_and_filters_regions(seeded
     workloads = json.loads(out.read_text())["inventory"]["workloads"]
     assert {(w["kind"], w["region"]) for w in workloads} == {("lambda_function", WEST), ("eks_pod_identity", EAST)}
     assert "hunter2-not-kept" not in out.read_text()
+
+
+def test_no_workloads_reads_no_region_and_says_so(seeded):
+    seeded.proxy.log.calls.clear()
+    options = AwsScanOptions(endpoint_url=seeded.endpoint_url, workloads=False)
+    inventory = collect_aws(options, session=boto3.Session(region_name=EAST), now=fixed_now, sleep=no_sleep)
+    # IRSA service accounts come from trust policies (IAM), not from a regional read
+    assert [w for w in inventory.workloads if w.attributes.get("source") != "irsa"] == []
+    assert not {call for call in seeded.proxy.log.calls if call[0] not in ("iam", "sts")}
+    assert [e.detail for e in inventory.left_out] == [
+        "workloads not read (--no-workloads): which compute runs as which role is unknown"
+    ]
