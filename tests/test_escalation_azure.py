@@ -185,6 +185,38 @@ def test_web_and_function_app_deploy():
         assert hops(write, hold(write, RG), vm()) == {}
 
 
+def vault(name: str, model: str, rg: str = RG) -> Workload:
+    return Workload(
+        id=f"{rg}/providers/microsoft.keyvault/vaults/{name}", provider=Provider.AZURE, kind=ComputeKind.KEY_VAULT,
+        name=name, account="s1", attributes={"permission_model": model},
+    )  # fmt: skip
+
+
+def test_key_vault_access_policy_write_reaches_the_vault_only_in_the_access_policy_model():
+    contributor = custom("Microsoft.KeyVault/vaults/write")  # Key Vault Contributor's action on vaults
+    policies, rbac = vault("kv-policies", "access-policy"), vault("kv-rbac", "rbac")
+    found = hops(contributor, hold(contributor, RG), policies, rbac)
+    assert found == {(SOURCE.id, policies.id): (HopKind.SET_IAM_POLICY, "azure-keyvault-001", False)}
+    writer = custom("Microsoft.KeyVault/vaults/accessPolicies/write")
+    assert hops(writer, hold(writer, SUB), policies)[(SOURCE.id, policies.id)][1] == "azure-keyvault-001"
+    # near misses: the right on another resource group; a reader of the vault; the RBAC vault (above)
+    assert hops(contributor, hold(contributor, OTHER_RG), policies) == {}
+    reader = custom("Microsoft.KeyVault/vaults/read")
+    assert hops(reader, hold(reader, RG), policies) == {}
+    # the vault is no identity: nobody becomes it, and no path to admin goes through it
+    graph = PrivilegeGraph(
+        Inventory(
+            meta=ScanMeta(tool_version="test", started_at=NOW, finished_at=NOW, providers=[Provider.AZURE]),
+            identities=[SOURCE, TARGET],
+            scopes=SCOPES,
+            roles=[contributor],
+            grants=[hold(contributor, RG)],
+            workloads=[policies],
+        )
+    )
+    assert SOURCE.id not in graph.paths_to_admin
+
+
 def test_graph_application_readwrite_and_app_role_assignment():
     apps = graph_permission("Application.ReadWrite.All")
     tenant = f"entra:{TENANT}"
@@ -223,7 +255,7 @@ def test_app_owner_trust_carries_its_method():
 
 def test_every_azure_method_names_a_test_here_or_through_the_wire():
     azure = [m for m in all_methods().values() if m.provider is Provider.AZURE]
-    assert len(azure) == 10
+    assert len(azure) == 11
     names = {name for name in globals() if name.startswith("test_")}
     wire = "tests/test_escalation_methods_wire.py::test_azure_method_through_the_wire_and_its_near_miss"
     assert all(m.test.split("::")[1] in names or m.test == wire for m in azure)

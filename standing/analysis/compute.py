@@ -42,6 +42,7 @@ KIND_WORDS: dict[ComputeKind, str] = {
     ComputeKind.AKS_CLUSTER: "AKS cluster",
     ComputeKind.AUTOMATION_ACCOUNT: "Automation account",
     ComputeKind.LOGIC_APP: "Logic App",
+    ComputeKind.KEY_VAULT: "Key Vault",
 }
 
 # Provider words (lower case, any provider) for compute that runs nothing now. Matched as

@@ -16,6 +16,13 @@ The hops, each with its method (``analysis.methods.azure``):
   one of its extensions, on a VM; a runbook written and a job started in an Automation
   account; a deployment to a web app or function app (its definition written, or its
   publishing credentials read). Scope matters: the right must cover the workload's resource id;
+- a Key Vault in the access-policy permission model whose access policy the source may write
+  (``Microsoft.KeyVault/vaults/accessPolicies/write`` or ``.../vaults/write``, as Key Vault
+  Contributor and Contributor hold): it grants itself get on every secret, key and certificate
+  in it. The hop's target is the vault (``azure-keyvault-001``), not an identity: which
+  identity's credential a vault holds is data-plane, never read, so the path ends there, as
+  BloodHound's ``AZGetSecrets`` does. In the RBAC model those writes grant no data access
+  (changing the model needs role assignment rights, the hop above): no hop;
 - Microsoft Graph ``AppRoleAssignment.ReadWrite.All`` (the source grants itself any
   application permission: the administrator sink) and ``Application.ReadWrite.All`` (the
   source adds a credential to any application of the tenant: a hop to each application's
@@ -65,6 +72,8 @@ _EXISTING: tuple[tuple[ComputeKind, tuple[str, ...], str], ...] = (
     (ComputeKind.FUNCTION_APP, ("Microsoft.Web/sites/publishxml/action",), "azure-web-002"),
 )
 _SOURCES = (IdentityKind.SERVICE_PRINCIPAL, IdentityKind.MANAGED_IDENTITY)
+# Either rewrites a vault's access policy (vaults/write takes the whole properties, policies included).
+VAULT_POLICY_WRITES = ("Microsoft.KeyVault/vaults/accessPolicies/write", "Microsoft.KeyVault/vaults/write")
 GRAPH_APP_ROLE_ASSIGNMENT = "AppRoleAssignment.ReadWrite.All"
 GRAPH_APPLICATION = "Application.ReadWrite.All"
 
@@ -96,6 +105,13 @@ class _Hops:
         self.graph = graph
         self.identities = {i.id: i for i in graph.identities() if i.provider is Provider.AZURE}
         self.workloads = [w for w in graph.inventory.workloads if w.provider is Provider.AZURE and w.identity_ids]
+        self.vaults = [
+            w
+            for w in graph.inventory.workloads
+            if w.provider is Provider.AZURE
+            and w.kind is ComputeKind.KEY_VAULT
+            and w.attributes.get("permission_model") == "access-policy"
+        ]
         self.applications = [
             i
             for i in self.identities.values()
@@ -163,6 +179,7 @@ class _Hops:
             if arm:
                 yield from self._to_admin(source, arm)
                 yield from self._to_compute(source, arm)
+                yield from self._to_vaults(source, arm)
             if graph_permissions:
                 yield from self._graph(source, graph_permissions)
 
@@ -221,6 +238,22 @@ class _Hops:
                         conditional,
                         method,
                     )
+
+    def _to_vaults(self, source: Identity, arm: list[_Held]) -> Iterable[Hop]:
+        for vault in self.vaults:
+            right = next((r for action in VAULT_POLICY_WRITES if (r := self._right(arm, action, vault.id))), None)
+            if right is None:
+                continue
+            held, why = right
+            yield Hop(
+                source.id,
+                vault.id,
+                HopKind.SET_IAM_POLICY,
+                f"{why}; Key Vault {vault.name} uses access policies: it can grant itself get on every "
+                "secret, key and certificate in it",
+                held.conditional,
+                "azure-keyvault-001",
+            )
 
     def _graph(self, source: Identity, permissions: dict[str, bool]) -> Iterable[Hop]:
         if GRAPH_APP_ROLE_ASSIGNMENT in permissions:

@@ -583,6 +583,26 @@ def test_aks_list_example_as_resource_graph_data_runs_as_no_managed_identity():
     assert cluster.tags == {"archv2": "", "tier": "production"} and cluster.attributes["local_accounts"] == "true"
 
 
+def test_key_vault_example_as_resource_graph_data_is_a_vault_in_the_access_policy_model():
+    """Microsoft's "get a vault" example, served as a Resource Graph record (Resource Graph keys
+    types in lower case): no enableRbacAuthorization, so its access policies decide who reads its
+    secrets; the same vault with enableRbacAuthorization is in the RBAC model (the near miss)."""
+    vault = {
+        **arm("getVault"),
+        "type": "microsoft.keyvault/vaults",
+        "subscriptionId": "00000000-0000-0000-0000-000000000000",
+    }
+    graph_page = {"totalRecords": 1, "count": 1, "resultTruncated": "false", "facets": [], "data": [vault]}
+    routes = {"/subscriptions": arm("GetSubscriptions"), "/providers/Microsoft.ResourceGraph/resources": graph_page}
+    inv, _ = scan(routes)
+    (found,) = inv.workloads
+    assert (found.kind, found.name, found.identity_ids) == (ComputeKind.KEY_VAULT, "sample-vault", [])
+    assert found.attributes["permission_model"] == "access-policy" and found.attributes["access_policies"] == "1"
+    rbac = {**vault, "properties": {**vault["properties"], "enableRbacAuthorization": True}}
+    inv, _ = scan({**routes, "/providers/Microsoft.ResourceGraph/resources": {**graph_page, "data": [rbac]}})
+    assert inv.workloads[0].attributes["permission_model"] == "rbac"
+
+
 def test_deny_assignment_example_is_a_guardrail_on_its_resource_group_that_cuts_a_hop_for_its_principal_only():
     inv, _ = scan(
         {

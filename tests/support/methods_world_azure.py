@@ -43,6 +43,12 @@ PLAN: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]] = {
     "azure-graph-002": (("graph", "AppRoleAssignment.ReadWrite.All"), ("graph", "RoleManagement.Read.Directory")),
     "azure-entra-001": (("owner", True), ("owner", False)),
 }
+# Key Vault: the case may write access policies where a vault uses them; the near miss holds the
+# same right on a resource group whose vault uses Azure RBAC (access policies grant nothing there)
+PLAN["azure-keyvault-001"] = (
+    ("arm", ("Microsoft.KeyVault/vaults/accessPolicies/write",), f"{_RG}/rg-apps"),
+    ("arm", ("Microsoft.KeyVault/vaults/accessPolicies/write",), f"{_RG}/rg-vault-rbac"),
+)
 for _mid, _actions in (
     ("azure-compute-001", ("Microsoft.Compute/virtualMachines/runCommand/action",)),
     ("azure-compute-002", ("Microsoft.Compute/virtualMachines/write",)),
@@ -94,6 +100,19 @@ def _workload(kind_type: str, name: str, kind: str = "") -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _vault(group: str, name: str, rbac: bool) -> dict[str, Any]:
+    """A vault record as Resource Graph returns it (properties as in Microsoft's getVault example)."""
+    return {
+        "id": f"{_RG}/{group}/providers/Microsoft.KeyVault/vaults/{name}", "name": name,
+        "type": "microsoft.keyvault/vaults", "kind": "", "location": "westeurope", "subscriptionId": SUB,
+        "resourceGroup": group, "tags": {}, "identity": None,
+        "properties": {"tenantId": TENANT["tenant_id"], "sku": {"family": "A", "name": "standard"},
+                       "accessPolicies": [] if rbac else [{"tenantId": TENANT["tenant_id"], "objectId": MI_DEPLOY,
+                                                           "permissions": {"secrets": ["get", "list"]}}],
+                       "enableRbacAuthorization": rbac, "provisioningState": "Succeeded"},
+    }  # fmt: skip
+
+
 def documents() -> dict[str, Any]:
     """Wire path (as ``AzureWire`` indexes it) -> the document that replaces or adds it."""
     wire = FIXTURES / "wire"
@@ -122,6 +141,8 @@ def documents() -> dict[str, Any]:
     resources["data"] += [
         _workload("microsoft.web/sites", "web-deploy", "app,linux"),
         _workload("microsoft.automation/automationaccounts", "aa-deploy"),
+        _vault("rg-apps", "kv-deploy", rbac=False),
+        _vault("rg-vault-rbac", "kv-rbac", rbac=True),
     ]
     for mid, grants in PLAN.items():
         for who, grant, tag in ((case(mid), grants[0], "m"), (near_miss(mid), grants[1], "x")):

@@ -89,4 +89,11 @@ METHODS: tuple[EscalationMethod, ...] = (
         ("microsoft.directory/applications/credentials/update",),
         "as an owner of an application, adds a credential to it and signs in as its service principal",
     ),
+    _method(
+        "azure-keyvault-001",
+        "set-iam-policy",
+        ("Microsoft.KeyVault/vaults/accessPolicies/write",),
+        "rewrites the access policy of a Key Vault in the access-policy model (or the vault, with "
+        "vaults/write) and grants itself its secrets, keys and certificates",
+    ),
 )

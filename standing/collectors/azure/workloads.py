@@ -1,5 +1,9 @@
 """Azure compute that runs code as a managed identity, from Resource Graph records -> ``Workload``.
 
+Key Vaults are read by the same query and kept as ``KEY_VAULT`` workloads that run as nobody:
+whoever may rewrite the access policy of a vault in the access-policy permission model can
+grant itself its secrets (``analysis.escalation_azure``, method ``azure-keyvault-001``).
+
 A record is what Resource Graph returns for one resource (``id``, ``type``, ``kind``,
 ``location``, ``subscriptionId``, ``tags``, ``identity``, ``properties``), the shape
 ``az graph query`` prints too, so a live scan and an import are read by the same code.
@@ -19,7 +23,7 @@ from standing.core.model import ComputeKind, Provider, Workload
 WORKLOAD_QUERY = (
     "resources | where type in~ ('microsoft.compute/virtualmachines', 'microsoft.web/sites', "
     "'microsoft.containerservice/managedclusters', 'microsoft.automation/automationaccounts', "
-    "'microsoft.logic/workflows') "
+    "'microsoft.logic/workflows', 'microsoft.keyvault/vaults') "
     "| project id, name, type, kind, location, subscriptionId, resourceGroup, tags, identity, properties"
 )
 
@@ -29,6 +33,7 @@ _KINDS = {
     "microsoft.containerservice/managedclusters": ComputeKind.AKS_CLUSTER,
     "microsoft.automation/automationaccounts": ComputeKind.AUTOMATION_ACCOUNT,
     "microsoft.logic/workflows": ComputeKind.LOGIC_APP,
+    "microsoft.keyvault/vaults": ComputeKind.KEY_VAULT,
 }
 
 
@@ -76,6 +81,11 @@ def _attributes(kind: ComputeKind, record: dict[str, Any]) -> dict[str, str]:
         found["workload_identity"] = _text(bool(_get(props, "securityProfile", "workloadIdentity", "enabled")))
         found["oidc_issuer"] = _text(_get(props, "oidcIssuerProfile", "issuerURL"))
         found["local_accounts"] = _text(not props.get("disableLocalAccounts"))
+    elif kind is ComputeKind.KEY_VAULT:
+        # Access policies decide data access unless the vault uses Azure RBAC (enableRbacAuthorization).
+        found["permission_model"] = "rbac" if props.get("enableRbacAuthorization") is True else "access-policy"
+        policies = props.get("accessPolicies")
+        found["access_policies"] = str(len(policies)) if isinstance(policies, list) else ""
     return found
 
 
@@ -95,8 +105,8 @@ def workloads(records: list[dict[str, Any]]) -> list[Workload]:
     for record in records:
         kind = kind_of(record)
         ids = identity_ids(record)
-        if kind is None or not ids or not record.get("id"):
-            continue
+        if kind is None or not record.get("id") or (not ids and kind is not ComputeKind.KEY_VAULT):
+            continue  # compute that runs as no identity escalates to nothing; a vault is kept for its secrets
         rid = str(record["id"]).lower()
         parts = rid.split("/")
         found[rid] = Workload(
