@@ -86,7 +86,7 @@ def _plan(plan: Plan) -> list[str]:
     if plan.consumer:
         lines += ["### The consumer's side (same pull request)", ""]
         for change in plan.consumer:
-            lines += [f"{code(change.path)} ({change.kind.value}): {escape(change.summary)}", ""]
+            lines += [f"{code(change.path)} ({change.kind.value}): {prose_with_code(change.summary)}", ""]
             if change.subject:
                 lines += [f"Pinned subject: {code(change.subject)}", ""]
             lines += [f"- Fill in {escape(f)}" for f in change.fill_in] + ([""] if change.fill_in else [])
