@@ -224,6 +224,7 @@ def _fences(plans: list[dict[str, Any]]) -> int:
         + len(p["aws_policies"])
         + sum(1 for c in p["controls"] if c.get("query"))
         + (1 if (p.get("cut") or {}).get("policy") else 0)  # the Deny that cuts a path to admin
+        + len(p.get("consumer", []))  # the consumer's side: one YAML snippet each
         for p in plans
     )
 
@@ -239,7 +240,7 @@ def test_plans_md_keeps_every_name_on_its_line_and_every_block_in_its_fence(run)
     assert "a \\`\\`\\` }" in headings  # the fence breaker, escaped on one line
     fences = [t for t in tokens if t.type == "fence"]
     assert len(fences) == _fences(plans)  # no name closed a block early or opened a stray one
-    assert {t.info for t in fences} <= {"", "sql", "hcl", "json"}
+    assert {t.info for t in fences} <= {"", "sql", "hcl", "json", "yaml"}
     assert not any(t.type == "html_block" or t.type == "html_inline" for t in tokens)
 
 

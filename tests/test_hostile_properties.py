@@ -170,7 +170,12 @@ def test_plans_md_has_one_heading_per_plan_and_every_block_fenced(name, tag, dis
     h2 = [t for t in tokens if t.type == "heading_open" and t.tag == "h2"]
     assert len(h2) == len(document.plans) + 1
     expected = sum(
-        len(p.verify) + len(p.iac) + len(p.aws_policies) + sum(1 for c in p.controls if c.query) for p in document.plans
+        len(p.verify)
+        + len(p.iac)
+        + len(p.aws_policies)
+        + sum(1 for c in p.controls if c.query)
+        + len(p.consumer)  # one YAML snippet per consumer change
+        for p in document.plans
     )
     assert len([t for t in tokens if t.type == "fence"]) == expected
     assert not any(t.type in ("html_block", "html_inline") for t in tokens)

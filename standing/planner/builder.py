@@ -15,6 +15,7 @@ from standing.core.findings import Finding
 from standing.core.traits import Trait
 from standing.planner.aws_documents import without_unknown_actions
 from standing.planner.ci import PLATFORMS, CiSystem
+from standing.planner.consumer import consumer_changes
 from standing.planner.context import PlanContext, build_context
 from standing.planner.controls import ROTATION_DAYS, compensating_controls, control, risk_after
 from standing.planner.model import (
@@ -307,6 +308,9 @@ def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
         effort=target.effort,
         compute=list(ctx.compute),
         cut=ctx.cut if choice.pattern is not TargetPattern.RETIRE else None,
+        consumer=[]
+        if choice.pattern in (TargetPattern.RETIRE, TargetPattern.COMPENSATE)
+        else consumer_changes(ctx, choice, target),
     )
 
 

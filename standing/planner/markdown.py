@@ -83,6 +83,14 @@ def _plan(plan: Plan) -> list[str]:
     lines += ["### Terraform", ""]
     for snippet in plan.iac:
         lines += [code(snippet.filename), "", fence(snippet.terraform, "hcl"), ""]
+    if plan.consumer:
+        lines += ["### The consumer's side (same pull request)", ""]
+        for change in plan.consumer:
+            lines += [f"{code(change.path)} ({change.kind.value}): {prose_with_code(change.summary)}", ""]
+            if change.subject:
+                lines += [f"Pinned subject: {code(change.subject)}", ""]
+            lines += [f"- Fill in {escape(f)}" for f in change.fill_in] + ([""] if change.fill_in else [])
+            lines += [fence(change.snippet, "yaml"), ""]
     if plan.aws_policies:
         lines += ["### Policy documents", ""]
         for policy in plan.aws_policies:

@@ -185,6 +185,28 @@ class PathCut(Record):
     trust_of: str | None = Field(default=None, description="whose trust to edit, for a trust edit")
 
 
+class ConsumerKind(StrEnum):
+    """Where the consumer's side of the switch is written. Values are stable: plans.json uses them."""
+
+    GITHUB_ACTIONS = "github-actions"
+    GITLAB_CI = "gitlab-ci"
+    CIRCLECI = "circleci"
+    KUBERNETES = "kubernetes"
+    APP_ENVIRONMENT = "app-environment"
+
+
+class ConsumerChange(Record):
+    """The consumer's half of a plan (``standing.planner.consumer``): a YAML snippet beside the Terraform."""
+
+    kind: ConsumerKind
+    path: str = Field(description="the file the snippet is merged into, e.g. .github/workflows/deploy.yml")
+    summary: str
+    uses: list[str] = Field(description="the new role, provider, service account or client id the snippet names")
+    subject: str | None = Field(default=None, description="the token subject (or claim) the cloud side pins")
+    snippet: str = Field(description="YAML; every value from the cloud quoted by the YAML emitter")
+    fill_in: list[str] = Field(default_factory=list, description="values the inventory cannot know, and why")
+
+
 class Plan(Record):
     identity: str
     identity_name: str
@@ -220,6 +242,11 @@ class Plan(Record):
     )
     cut: PathCut | None = Field(
         default=None, description="for an identity with a path to admin: the one change that breaks it now"
+    )
+    consumer: list[ConsumerChange] = Field(
+        default_factory=list,
+        description="the consumer's side of the switch (workflow, service account, app environment), "
+        "to commit in the same pull request as the Terraform",
     )
 
     @property

@@ -152,3 +152,29 @@ def test_every_plan_in_the_estate_writes_its_own_terraform_file_and_labels(demo)
         for name in body
     ]
     assert len(declared) == len(set(declared))  # applied together, no two resources clash
+
+
+def test_the_demo_ci_identities_get_a_workflow_naming_the_new_role_and_the_pinned_subject(demo) -> None:
+    """Issue 18, item 4: each CI plan carries the consumer's side, YAML that names what the Terraform creates."""
+    import yaml
+
+    out, document, _ = demo
+    ci_plans = [p for p in document.plans if p.pattern is P.AWS_CI_OIDC_ROLE and p.identity_name != "ci-jenkins"]
+    assert {p.identity_name for p in ci_plans} >= {"ci-github-legacy", "github-actions-terraform", "ci-circleci-mobile"}
+    markdown = (out / "plans.md").read_text()
+    for plan in ci_plans:
+        [change] = plan.consumer
+        config = yaml.safe_load(change.snippet)
+        trusts = [p.document["Statement"][0]["Condition"] for p in plan.aws_policies if p.kind.value == "trust"]
+        pinned = {v for c in trusts for block in c.values() for k, v in block.items() if k.endswith(":sub")}
+        assert change.subject in pinned
+        for role in change.uses:
+            assert role.startswith("arn:aws:iam::") and role in change.snippet
+            assert f'"{role.rsplit("/", 1)[1]}"' in plan.iac[0].terraform  # the role the Terraform creates
+        if change.kind.value == "github-actions":
+            assert config["permissions"]["id-token"] == "write"
+        assert change.snippet in markdown
+    terraform = next(p for p in ci_plans if p.identity_name == "github-actions-terraform")
+    assert terraform.consumer[0].subject == "repo:acme/infra:environment:production"
+    # the near miss: plans that are not CI (retire, compensate, a service role) carry no workflow
+    assert all(not p.consumer for p in document.plans if p.pattern not in (P.AWS_CI_OIDC_ROLE, P.AWS_EKS_POD_ROLE))
