@@ -8,6 +8,7 @@ its near miss. No real sleep: the poll loop's ``sleep`` is a list that records t
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import boto3
@@ -260,3 +261,67 @@ def test_cli_exports_parse_like_the_live_reads():
     record = usage_from_last_accessed(ROLE, exported, NOW)
     assert record.services[0].last_used == datetime(2026, 11, 2, tzinfo=UTC)
     assert record.observed_at == datetime(2026, 11, 30, 10, tzinfo=UTC)
+
+
+def test_cli_exports_become_the_same_records(tmp_path):
+    from standing.collectors.aws.usage_collect import usage_from_exports
+
+    finding_file = tmp_path / "finding.json"
+    finding_file.write_text(
+        json.dumps(
+            {
+                **finding("f1", ROLE),
+                "analyzedAt": "2026-11-30T00:00:00Z",
+                "createdAt": "2026-11-30T00:00:00Z",
+                "updatedAt": "2026-11-30T00:00:00Z",
+                "findingDetails": [{"unusedPermissionDetails": {"serviceNamespace": "iam"}}],
+            }
+        )
+    )
+    advisor_file = tmp_path / "advisor.json"
+    advisor_file.write_text(json.dumps({"JobStatus": "COMPLETED", "ServicesLastAccessed": [EC2_IDLE]}))
+    first, second = usage_from_exports([str(finding_file), f"{OTHER}={advisor_file}"], NOW)
+    assert (first.identity_id, first.source, first.unused_actions) == (ROLE, UsageSource.AWS_ACCESS_ANALYZER, ["iam:*"])
+    assert (second.identity_id, second.source, second.services[0].name) == (
+        OTHER,
+        UsageSource.AWS_ACCESS_ADVISOR,
+        "ec2",
+    )
+
+
+def test_a_listing_or_a_broken_export_is_refused_naming_the_file(tmp_path):
+    from standing.collectors.aws.usage_collect import usage_from_exports
+    from standing.core.errors import UserError
+
+    listing = tmp_path / "list.json"
+    listing.write_text(json.dumps({"findings": [finding("f1", ROLE)]}, default=str))
+    with pytest.raises(UserError, match="list.json: .*get-finding-v2"):
+        usage_from_exports([str(listing)], NOW)
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    with pytest.raises(UserError, match="broken.json"):
+        usage_from_exports([f"{ROLE}={broken}"], NOW)
+
+
+def test_a_bad_usage_export_stops_the_scan_in_one_line_before_any_call(tmp_path):
+    from click.testing import CliRunner
+
+    from standing.cli.main import main
+
+    bad = tmp_path / "usage.json"
+    bad.write_text("[]")
+    result = CliRunner().invoke(
+        main,
+        [
+            "collect",
+            "aws",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--usage-from",
+            str(bad),
+            "-o",
+            str(tmp_path / "s.json"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert str(bad) in result.output and len(result.output.strip().splitlines()) == 1
