@@ -110,3 +110,11 @@ def report_of_snapshot(
         inventory, config, as_of=as_of, generated_at=generated_at, output_dir=None, waivers=waivers, with_plans=True
     )
     return ReportInput(findings=result.document, inventory=inventory, plans=result.plans, history=history)
+
+
+def usage_targets(inventory: Inventory, config: ScanConfig, *, as_of: datetime) -> list[str]:
+    """Identities a finding names, for ``--usage flagged``: the collectors sit below the rules,
+    so this layer analyses the inventory once, hands these ids to the usage read, and the scan
+    then analyses the inventory with its usage (collect -> analyse -> usage -> analyse)."""
+    analysis = analyse_estate(inventory, config, as_of=as_of)
+    return list(dict.fromkeys(f.identity for f in analysis.findings if f.identity))

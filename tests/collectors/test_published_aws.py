@@ -289,3 +289,29 @@ def test_eks_list_clusters_example_asks_each_cluster_for_pod_identities():
     )
     assert region_fetch(session).eks_pod_identities() == []
     [stub.assert_no_pending_responses() for stub in stubbers]
+
+
+def test_access_advisor_examples_are_iam_used_and_s3_idle_at_service_level():
+    """IAM's published Access Advisor pair, replayed as one job: the report names IAM as used
+    and S3 as granted but idle, and (a policy report, no tracked actions) is service-level only."""
+    from standing.collectors.aws.usage_fetch import fetch_access_advisor
+
+    iam = client("iam")
+    log = CoverageLog("aws:123456789012")
+    target = "arn:aws:iam::123456789012:policy/ExamplePolicy1"
+    job = body("aws", "iam-GenerateServiceLastAccessedDetails")
+    with Stubber(iam) as stub:
+        stub.add_response("generate_service_last_accessed_details", job, {"Arn": target, "Granularity": "ACTION_LEVEL"})
+        stub.add_response(
+            "get_service_last_accessed_details",
+            body("aws", "iam-GetServiceLastAccessedDetails"),
+            {"JobId": job["JobId"]},
+        )
+        (record,) = fetch_access_advisor(iam, log, [target], datetime(2018, 11, 1, tzinfo=UTC), sleep=lambda _: None)
+        stub.assert_no_pending_responses()
+    assert [(s.name, s.last_used) for s in record.services] == [
+        ("iam", datetime(2018, 10, 24, 19, 11, tzinfo=UTC)),
+        ("s3", None),
+    ]
+    assert record.actions == [] and not record.action_level
+    assert record.observed_at == datetime(2018, 10, 24, 19, 47, 35, 241000, tzinfo=UTC)

@@ -100,7 +100,8 @@ def _operation(headers, body: str, service: str = "?", method: str = "POST", pat
 def _rest_routes(service: str) -> tuple[tuple[str, re.Pattern[str], str], ...]:
     """(method, path pattern, operation) from botocore's model of a REST service (Lambda, EKS)."""
     try:
-        model = botocore.session.get_session().get_service_model(service)
+        # the SigV4 scope gives the signing name: access-analyzer is botocore's accessanalyzer
+        model = botocore.session.get_session().get_service_model(service.replace("-", ""))
     except botocore.exceptions.UnknownServiceError:
         return ()
     routes = []

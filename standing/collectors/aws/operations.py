@@ -21,11 +21,15 @@ class AwsOperation:
     """Operation name as botocore spells it, e.g. ``"GetAccountAuthorizationDetails"``."""
     why: str
     """One line for the docs' call table: what the scan learns from this call."""
+    authorized_by: str = ""
+    """IAM action when it is not ``service:api``: the ``accessanalyzer`` client is authorized
+    by ``access-analyzer:*``, and ``GetFindingV2``/``ListFindingsV2`` by ``GetFinding``/
+    ``ListFindings`` (IAM Access Analyzer API reference). Empty: ``service:api``."""
     action: str = field(init=False)
     """IAM action that authorizes the call, e.g. ``"iam:GetAccountAuthorizationDetails"``."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "action", f"{self.service}:{self.api}")
+        object.__setattr__(self, "action", self.authorized_by or f"{self.service}:{self.api}")
 
 
 OPERATIONS: tuple[AwsOperation, ...] = (
@@ -152,6 +156,36 @@ OPERATIONS: tuple[AwsOperation, ...] = (
         api="DescribePodIdentityAssociation",
         why="workloads: the role of a pod identity association (not listed)",
     ),
+    # Usage (issue 18): what each identity used of its grants. Bulk first (Access Analyzer's
+    # unused-access findings, one paged read per account), Access Advisor only per flagged identity.
+    AwsOperation(
+        service="accessanalyzer",
+        api="ListAnalyzers",
+        authorized_by="access-analyzer:ListAnalyzers",
+        why="usage: whether an unused-access analyzer exists, and its unusedAccessAge window",
+    ),
+    AwsOperation(
+        service="accessanalyzer",
+        api="ListFindingsV2",
+        authorized_by="access-analyzer:ListFindings",
+        why="usage: the account's active unused-access findings, one paged read",
+    ),
+    AwsOperation(
+        service="accessanalyzer",
+        api="GetFindingV2",
+        authorized_by="access-analyzer:GetFinding",
+        why="usage: the unused services and actions of one UnusedPermission finding",
+    ),
+    AwsOperation(
+        service="iam",
+        api="GenerateServiceLastAccessedDetails",
+        why="usage: starts an Access Advisor report job for one flagged identity; changes no principal or policy",
+    ),
+    AwsOperation(
+        service="iam",
+        api="GetServiceLastAccessedDetails",
+        why="usage: services and tracked actions the identity used in AWS's 400-day window (polled, paged)",
+    ),
 )
 
 
@@ -170,8 +204,9 @@ def declared_actions() -> frozenset[str]:
 def read_only_policy() -> dict[str, Any]:
     """IAM policy document allowing exactly the declared actions, for the scanner's role.
 
-    Every action is read-only except ``iam:GenerateCredentialReport`` (builds a cached report)
-    and ``sts:AssumeRole`` (only needed in the account that runs an organization scan).
+    Every action is read-only except ``iam:GenerateCredentialReport`` (builds a cached report),
+    ``iam:GenerateServiceLastAccessedDetails`` (starts a report job; IAM lists it as a Read
+    action, it changes no principal or policy) and ``sts:AssumeRole`` (only needed in the account that runs an organization scan).
     """
     return {
         "Version": "2012-10-17",
