@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from standing.analysis import catalogue, privilege_gcp, sensitive
 from standing.analysis.graph import PrivilegeGraph
@@ -120,3 +121,12 @@ def _gcp_part(graph: PrivilegeGraph, role_id: str, scope_id: str, replace_with: 
     if kept_level >= level:
         level = PrivilegeLevel.READ  # the same tier kept: only permissions within it go
     return UnusedPart("role", (role_id,), level, frozenset(kinds), scope=scope_id, replace_with=tuple(replace_with))
+
+
+@lru_cache(maxsize=4)
+def records_by_identity(graph: PrivilegeGraph) -> dict[str, tuple[PermissionUsage, ...]]:
+    """Every usage record of the inventory, by identity id: read once per graph, not per plan."""
+    index: dict[str, list[PermissionUsage]] = {}
+    for record in graph.inventory.usage:
+        index.setdefault(record.identity_id, []).append(record)
+    return {k: tuple(v) for k, v in index.items()}
