@@ -13,7 +13,7 @@ from standing.core.findings import Finding, Severity
 from standing.core.model import ActionUse, Identity, Inventory, PermissionUsage, RoleReplacement, UsageSource
 from standing.rules.analyse import analyse
 from standing.rules.config import ScanConfig, parse_config
-from tests.builders import NOW, allow, days_ago, role
+from tests.builders import NOW, allow, analyzer_usage, days_ago, role
 from tests.planner.cases import PROJECT, sa, sp
 from tests.rule_cases import estate, gcp_grant, gcp_role, holding
 
@@ -84,26 +84,10 @@ def test_access_analyzer_names_unused_actions_of_a_used_service():
     svc, tidy = role("svc"), role("tidy")
     inv = estate(
         *holding(svc, "S", allow(["s3:GetObject", "iam:CreateAccessKey", "iam:GetRole"])),
-        PermissionUsage(
-            identity_id=svc.id,
-            source=UsageSource.AWS_ACCESS_ANALYZER,
-            observed_at=NOW,
-            window_days=90,
-            action_level=True,
-            services=[ActionUse(name="s3", last_used=days_ago(2)), ActionUse(name="iam", last_used=days_ago(2))],
-            actions=[ActionUse(name="iam:GetRole", last_used=days_ago(2))],
-            unused_actions=["iam:CreateAccessKey"],
-        ),
+        analyzer_usage(svc, services={"s3": 2, "iam": 2}, actions={"iam:GetRole": 2}, unused=("iam:CreateAccessKey",)),
         *holding(tidy, "T", allow(["s3:GetObject", "iam:GetRole"])),
-        PermissionUsage(  # near miss: every granted action used
-            identity_id=tidy.id,
-            source=UsageSource.AWS_ACCESS_ANALYZER,
-            observed_at=NOW,
-            window_days=90,
-            action_level=True,
-            services=[ActionUse(name="s3", last_used=days_ago(2)), ActionUse(name="iam", last_used=days_ago(2))],
-            actions=[ActionUse(name="iam:GetRole", last_used=days_ago(2))],
-        ),
+        # near miss: every granted action used
+        analyzer_usage(tidy, services={"s3": 2, "iam": 2}, actions={"iam:GetRole": 2}),
     )
     found = unused(inv)
     assert set(found) == {svc.id}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from standing.core.model import ActionUse, Identity, PermissionUsage, RoleReplacement, UsageSource
 from standing.planner.model import PolicyKind, UsageBasis
-from tests.builders import NOW, allow, days_ago, grant, key, policy, user
+from tests.builders import NOW, allow, analyzer_usage, days_ago, grant, key, policy, user
 from tests.planner.cases import ACCOUNT, PROJECT, aws, gcp, parsed_terraform, plans_of, sa, sa_key
 from tests.planner.policy_lint import iam_accepts, is_error, parliament_findings
 from tests.rule_cases import gcp_grant, gcp_role
@@ -63,18 +63,10 @@ def test_service_level_usage_keeps_the_used_services_on_their_own_resources():
 
 def test_action_level_usage_keeps_only_the_used_actions():
     u, _ = _estate([])
-    record = PermissionUsage(
-        identity_id=u.id,
-        source=UsageSource.AWS_ACCESS_ANALYZER,
-        observed_at=NOW,
-        window_days=90,
-        action_level=True,
-        services=[ActionUse(name="s3", last_used=days_ago(1)), ActionUse(name="dynamodb", last_used=days_ago(1))],
-        actions=[
-            ActionUse(name="s3:GetObject", last_used=days_ago(1)),
-            ActionUse(name="dynamodb:GetItem", last_used=days_ago(1)),
-            ActionUse(name="dynamodb:PutItem", last_used=days_ago(91)),  # used, but before the window
-        ],
+    record = analyzer_usage(
+        u,
+        services={"s3": 1, "dynamodb": 1},
+        actions={"s3:GetObject": 1, "dynamodb:GetItem": 1, "dynamodb:PutItem": 91},  # PutItem: before the window
     )
     _, inv = _estate([record])
     plan = plans_of(inv)["svc-reports"]
