@@ -22,7 +22,7 @@ from standing.planner.model import (
 from standing.planner.model import (
     TargetPattern as P,
 )
-from standing.planner.narrowing import narrowed_aws_policy
+from standing.planner.narrowing import narrowed_aws_policy, session_actions
 from standing.planner.patterns import Choice
 from standing.planner.targets import Target, placeholder, tag
 
@@ -381,7 +381,7 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
             placeholders=holes,
         )
     if pattern is P.AWS_ADMIN_ON_REQUEST:
-        session = docs.session_policy("on-request-session", docs.allowed_actions(ctx.policy_documents))
+        session = docs.session_policy("on-request-session", session_actions(ctx))
         holes.append(f"{docs.BROKER_ROLE}: the role your approval workflow (e.g. AWS TEAM or a ticket bot) uses")
         return role(
             "aws-admin-on-request",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from standing.analysis import catalogue
 from standing.analysis.usage import WHAT_SOURCES, is_unused
 from standing.core.model import PermissionUsage, Provider, RoleReplacement, UsageSource
-from standing.planner.aws_documents import as_list
+from standing.planner.aws_documents import allowed_actions, as_list
 from standing.planner.model import AwsPolicyDocument, Permissions, PolicyKind, UsageBasis
 
 if TYPE_CHECKING:
@@ -95,7 +95,9 @@ def narrowed_aws_policy(
             for pattern in (str(a) for a in as_list(statement["Action"])):
                 if pattern == "*":
                     actions |= (
-                        {f"{s}:*" for s in used.used_services} if not used.action_level else set(used.used_actions)
+                        {f"{s}:*" for s in used.used_services}
+                        if not used.action_level
+                        else {a for n in used.used_actions for a in _concrete(n)}
                     )
                     continue
                 concrete = _concrete(pattern)
@@ -153,3 +155,12 @@ def usage_permissions(ctx: PlanContext, verify: str) -> Permissions | None:
     if ctx.narrowing is None:
         return Permissions(basis=UsageBasis.NO_USAGE_DATA, note=note)
     return Permissions(basis=UsageBasis.USAGE_DATA, services_in_use=sorted(ctx.narrowing.used_services), note=note)
+
+
+def session_actions(ctx: PlanContext) -> list[str]:
+    """The actions a session policy allows: the used ones with a usage record, else all held today."""
+    if ctx.narrowing is not None:
+        narrowed, _ = narrowed_aws_policy(ctx.policy_documents, ctx.narrowing)
+        if narrowed is not None:
+            return allowed_actions((narrowed.document,))
+    return allowed_actions(ctx.policy_documents)

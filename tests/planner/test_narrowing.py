@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from standing.core.model import ActionUse, Identity, PermissionUsage, RoleReplacement, UsageSource
 from standing.planner.model import PolicyKind, UsageBasis
+from standing.planner.model import TargetPattern as P
 from tests.builders import NOW, allow, analyzer_usage, days_ago, grant, key, policy, user
-from tests.planner.cases import ACCOUNT, PROJECT, aws, gcp, parsed_terraform, plans_of, sa, sa_key
+from tests.planner.cases import ACCOUNT, PROJECT, _aws_admin, aws, gcp, parsed_terraform, plans_of, sa, sa_key
 from tests.planner.policy_lint import iam_accepts, is_error, parliament_findings
 from tests.rule_cases import gcp_grant, gcp_role
 from tests.support.narrowing import compare_narrowed
@@ -138,3 +139,18 @@ def test_an_azure_plan_says_it_cannot_narrow_and_names_the_query():
     assert plan.permissions.basis is UsageBasis.NO_USAGE_DATA
     assert "cannot be narrowed per permission and is kept" in plan.permissions.note
     assert "AzureActivity" in plan.permissions.note
+
+
+def test_an_admin_on_request_session_is_narrowed_too():
+    base = _aws_admin()
+    admin = next(i for i in base.identities if i.name == "platform-admin")
+    record = analyzer_usage(admin, services={"ec2": 1}, actions={"ec2:RebootInstances": 1})
+    plans = [plans_of(base.model_copy(update={"usage": usage}))["platform-admin"] for usage in ([record], [])]
+    assert {plan.pattern for plan in plans} == {P.AWS_ADMIN_ON_REQUEST}
+    [[narrowed], [carried]] = [
+        [p.document for p in plan.aws_policies if p.kind is PolicyKind.SESSION and p.name == "on-request-session"]
+        for plan in plans
+    ]
+    assert narrowed["Statement"][0]["Action"] == ["ec2:RebootInstances"]
+    assert carried["Statement"][0]["Action"] == ["*"]  # near miss: no record, carried over
+    assert plans[0].approval.required  # used admin-level access still goes through approval
