@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from standing.core.model import (
+    ActionUse,
     Credential,
     CredentialKind,
     Grant,
@@ -13,6 +14,7 @@ from standing.core.model import (
     IdentityKind,
     Inventory,
     Membership,
+    PermissionUsage,
     Provider,
     Role,
     ScanMeta,
@@ -20,6 +22,7 @@ from standing.core.model import (
     ScopeKind,
     Trust,
     TrustKind,
+    UsageSource,
     UsageStatus,
 )
 
@@ -139,3 +142,19 @@ def inventory(*records: Any) -> Inventory:
     meta = ScanMeta(tool_version="test", started_at=NOW, finished_at=NOW, providers=[Provider.AWS])
     scope = Scope(id=SCOPE, provider=Provider.AWS, kind=ScopeKind.ACCOUNT, name=ACCOUNT)
     return Inventory(meta=meta, scopes=[scope], **buckets)
+
+
+def analyzer_usage(
+    who: Identity, *, services: dict[str, int], actions: dict[str, int], unused: tuple[str, ...] = ()
+) -> PermissionUsage:
+    """An Access Analyzer record, action level, as the collector writes it: name -> days since last use."""
+    return PermissionUsage(
+        identity_id=who.id,
+        source=UsageSource.AWS_ACCESS_ANALYZER,
+        observed_at=NOW,
+        window_days=90,
+        action_level=True,
+        services=[ActionUse(name=s, last_used=days_ago(d)) for s, d in services.items()],
+        actions=[ActionUse(name=a, last_used=days_ago(d)) for a, d in actions.items()],
+        unused_actions=list(unused),
+    )

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from standing.core.model import (
+    ActionUse,
     Credential,
     CredentialKind,
     FederationProvider,
@@ -26,6 +27,7 @@ from standing.core.model import (
     IdentityKind,
     Inventory,
     Membership,
+    PermissionUsage,
     Provider,
     Role,
     ScanMeta,
@@ -34,6 +36,7 @@ from standing.core.model import (
     ScopePolicy,
     Trust,
     TrustKind,
+    UsageSource,
     UsageStatus,
 )
 from tests.builders import ACCOUNT, NOW, SCOPE, allow, arn, days_ago, grant, key, policy, role, trust, user
@@ -60,6 +63,7 @@ _BUCKETS = {
     Trust: "trusts",
     FederationProvider: "federation",
     ScopePolicy: "scope_policies",
+    PermissionUsage: "usage",
 }
 
 
@@ -343,6 +347,23 @@ def key_unused() -> Inventory:
     return estate(idle, recent, key(idle, "AKIAIDLE", age=200, used=46), key(recent, "AKIARECENT", age=200, used=45))
 
 
+def permissions_unused() -> Inventory:
+    idle, recent = role("iam-idle"), role("iam-recent")
+    records: list[Any] = []
+    for who, days in ((idle, 91), (recent, 89)):
+        records += holding(who, f"Deploy-{who.name}", allow(["s3:*", "iam:*"]))
+        records.append(
+            PermissionUsage(
+                identity_id=who.id,
+                source=UsageSource.AWS_ACCESS_ADVISOR,
+                observed_at=NOW,
+                window_days=400,
+                services=[ActionUse(name="s3", last_used=days_ago(1)), ActionUse(name="iam", last_used=days_ago(days))],
+            )
+        )
+    return estate(*records)
+
+
 def long_lived_secret() -> Inventory:
     kept, token = sp("kept-secret"), sp("short-token")
     return estate(
@@ -573,6 +594,9 @@ CASES: dict[str, RuleCase] = {
     ),
     "key-too-old": RuleCase(key_too_old, "AKIAOLD", "AKIADUE", "90 days old, one day younger"),
     "key-unused": RuleCase(key_unused, "AKIAIDLE", "AKIARECENT", "last used 45 days ago, one day later"),
+    "permissions-unused": RuleCase(
+        permissions_unused, arn("role", "iam-idle"), arn("role", "iam-recent"), "IAM last used 89 days ago, not 91"
+    ),
     "long-lived-secret": RuleCase(long_lived_secret, "kept-secret", "short-token", "valid one day, not two"),
     "oidc-subject-unpinned": RuleCase(
         oidc_unpinned, arn("role", "gh-any-repo"), arn("role", "gh-pinned"), "sub pinned to one repository and branch"

@@ -22,6 +22,7 @@ from standing.planner.model import (
 from standing.planner.model import (
     TargetPattern as P,
 )
+from standing.planner.narrowing import narrowed_aws_policy, session_actions
 from standing.planner.patterns import Choice
 from standing.planner.targets import Target, placeholder, tag
 
@@ -60,6 +61,10 @@ def _old(ctx: PlanContext) -> tuple[str, str, str]:
 
 def _permissions(ctx: PlanContext) -> tuple[list[str], list[AwsPolicyDocument]]:
     """Managed policy ARNs to attach and inline documents to create on the new path."""
+    if ctx.narrowing is not None:
+        narrowed, _ = narrowed_aws_policy(ctx.policy_documents, ctx.narrowing)
+        if narrowed is not None:
+            return [], [narrowed]
     if ctx.services_in_use:
         narrowed = docs.narrowed_policy(ctx.policy_documents, ctx.services_in_use)
         if narrowed is not None:
@@ -376,7 +381,7 @@ def aws_target(ctx: PlanContext, choice: Choice, gated: bool) -> Target:
             placeholders=holes,
         )
     if pattern is P.AWS_ADMIN_ON_REQUEST:
-        session = docs.session_policy("on-request-session", docs.allowed_actions(ctx.policy_documents))
+        session = docs.session_policy("on-request-session", session_actions(ctx))
         holes.append(f"{docs.BROKER_ROLE}: the role your approval workflow (e.g. AWS TEAM or a ticket bot) uses")
         return role(
             "aws-admin-on-request",

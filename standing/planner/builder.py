@@ -30,6 +30,7 @@ from standing.planner.model import (
     TargetPattern,
     UsageBasis,
 )
+from standing.planner.narrowing import usage_permissions
 from standing.planner.patterns import Choice, choose
 from standing.planner.progress import replacements, tagged_new_path
 from standing.planner.providers import PlannerProfile, profile
@@ -74,7 +75,10 @@ def _approval(ctx: PlanContext, choice: Choice) -> Approval:
     )
 
 
-def _permissions(ctx: PlanContext) -> Permissions:
+def _permissions(ctx: PlanContext, verify: str) -> Permissions:
+    narrowed = usage_permissions(ctx, verify)
+    if narrowed is not None:
+        return narrowed
     services = list(ctx.services_in_use)
     if services:
         return Permissions(
@@ -294,7 +298,7 @@ def plan_identity(ctx: PlanContext, built: str | None = None) -> Plan:
         placeholders=target.placeholders,
         ttl_seconds=target.ttl_seconds,
         approval=approval,
-        permissions=_permissions(ctx),
+        permissions=_permissions(ctx, verify[0].query),
         verify=verify,
         steps=_steps(ctx, choice, target, watch, built if choice.pattern is not TargetPattern.RETIRE else None),
         iac=target.iac

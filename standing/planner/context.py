@@ -20,12 +20,14 @@ from standing.analysis.hops import HopKind
 from standing.analysis.privilege import PrivilegeLevel, assess_aws_policies
 from standing.analysis.providers import profile as analysis_profile
 from standing.analysis.risk import RiskModel
+from standing.analysis.usage import records_by_identity
 from standing.core.facts import is_standing_secret
 from standing.core.findings import Finding
 from standing.core.model import Credential, Grant, Identity, ScopePolicy, Trust, TrustKind, WorkloadKind
 from standing.core.traits import Trait
 from standing.planner.cuts import as_plan_cut, cut_terraform, path_cut
 from standing.planner.model import IacSnippet, PathCut
+from standing.planner.narrowing import Narrowing, narrowing_for
 from standing.rules.registry import traits_of
 
 # Tags that declare an identity's static credential an accepted exception, and why.
@@ -59,6 +61,8 @@ class PlanContext:
     # The one change that breaks its path to admin now, and that change as Terraform.
     cut: PathCut | None = None
     cut_iac: IacSnippet | None = None
+    # What the identity used, from a usage record that names it (None: carried over unchanged).
+    narrowing: Narrowing | None = None
 
     @property
     def traits(self) -> frozenset[Trait]:
@@ -145,6 +149,7 @@ def build_context(
         compute=tuple(describe_compute(w) for w in compute_uses(graph).running_as(identity.id)),
         cut=as_plan_cut(cut) if cut else None,
         cut_iac=cut_terraform(graph, cut) if cut else None,
+        narrowing=narrowing_for(records_by_identity(graph).get(identity.id, ()), as_of),
     )
 
 

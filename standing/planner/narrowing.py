@@ -1,0 +1,166 @@
+"""A plan's permissions cut down to what the identity used, from the usage record a collector wrote.
+
+Only a record that says *what* was used narrows (``analysis.usage.WHAT_SOURCES``); without one
+the plan carries permissions over unchanged and says so. AWS documents keep each Allow
+statement's own resources and conditions and only lose actions: actions where the source reports
+them (Access Analyzer, action-level Access Advisor), whole services otherwise. A GCP binding
+takes the Recommender's replacement. Azure reports sign-ins, never which operations: its role is
+kept and the plan names the Log Analytics query that would show the operations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from standing.analysis import catalogue
+from standing.analysis.usage import WHAT_SOURCES, is_unused
+from standing.core.model import PermissionUsage, Provider, RoleReplacement, UsageSource
+from standing.planner.aws_documents import allowed_actions, as_list
+from standing.planner.model import AwsPolicyDocument, Permissions, PolicyKind, UsageBasis
+
+if TYPE_CHECKING:
+    from standing.planner.context import PlanContext
+
+# The window a plan narrows on: the same default as the rule permissions-unused.
+WINDOW_DAYS = 90
+
+AZURE_ACTIVITY_QUERY = (
+    "AzureActivity | where TimeGenerated > ago(90d) and Caller == '<principal object id>' "
+    "| summarize count() by OperationNameValue"
+)
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """What one identity used, from one record: the basis of its narrowed plan."""
+
+    source: UsageSource
+    window_days: int
+    observed_at: datetime
+    action_level: bool
+    used_services: frozenset[str]  # lower-case service prefixes
+    used_actions: frozenset[str]  # lower-case qualified actions; empty unless action_level
+    replacements: tuple[RoleReplacement, ...] = ()
+
+    def keeps(self, action: str) -> bool:
+        """Whether a concrete action (``s3:GetObject``) was used."""
+        if self.action_level:
+            return action.lower() in self.used_actions
+        return action.split(":", 1)[0].lower() in self.used_services
+
+    @property
+    def evidence(self) -> str:
+        return f"{self.source.value}, {self.window_days}-day window to {self.observed_at.date().isoformat()}"
+
+
+def narrowing_for(records: tuple[PermissionUsage, ...], as_of: datetime) -> Narrowing | None:
+    """The best record that names what was used: action level first, then the longest window."""
+    usable = [r for r in records if r.source in WHAT_SOURCES]
+    if not usable:
+        return None
+    record = max(usable, key=lambda r: (r.action_level, r.window_days))
+    cutoff = as_of - timedelta(days=WINDOW_DAYS)
+    flagged = {a.lower() for a in record.unused_actions}
+    return Narrowing(
+        source=record.source,
+        window_days=record.window_days,
+        observed_at=record.observed_at,
+        action_level=record.action_level and bool(record.actions),
+        used_services=frozenset(u.name.lower() for u in record.services if not is_unused(u, cutoff)),
+        used_actions=frozenset(
+            u.name.lower() for u in record.actions if not is_unused(u, cutoff) and u.name.lower() not in flagged
+        ),
+        replacements=tuple(record.replacements),
+    )
+
+
+def _concrete(pattern: str) -> list[str]:
+    """The catalogue actions an action pattern stands for (``*`` included)."""
+    return [a.qualified for a in catalogue.expand(pattern)] if pattern != "*" else []
+
+
+def narrowed_aws_policy(
+    documents: tuple[dict[str, Any], ...], used: Narrowing
+) -> tuple[AwsPolicyDocument | None, list[str]]:
+    """Each Allow statement cut to its used actions, resources kept; and the actions dropped."""
+    kept: list[dict[str, Any]] = []
+    dropped: set[str] = set()
+    for document in documents:
+        for statement in as_list(document.get("Statement", [])):
+            if not isinstance(statement, dict) or statement.get("Effect") != "Allow" or "Action" not in statement:
+                continue
+            actions: set[str] = set()
+            for pattern in (str(a) for a in as_list(statement["Action"])):
+                if pattern == "*":
+                    actions |= (
+                        {f"{s}:*" for s in used.used_services}
+                        if not used.action_level
+                        else {a for n in used.used_actions for a in _concrete(n)}
+                    )
+                    continue
+                concrete = _concrete(pattern)
+                if not used.action_level and pattern.split(":", 1)[0].lower() in used.used_services:
+                    actions.add(pattern)  # a whole used service keeps its pattern as written
+                    continue
+                keep = [a for a in concrete if used.keeps(a)]
+                actions |= set(keep)
+                dropped |= {a for a in concrete if not used.keeps(a)} if keep else {pattern}
+            if actions:
+                kept.append({**{k: v for k, v in statement.items() if k != "Sid"}, "Action": sorted(actions)})
+    if not kept:
+        return None, sorted(dropped)
+    document = {"Version": "2012-10-17", "Statement": kept}
+    return AwsPolicyDocument(kind=PolicyKind.NARROWED, name="narrowed-to-usage", document=document), sorted(dropped)
+
+
+def permissions_note(provider: Provider, used: Narrowing | None, dropped: list[str], verify: str) -> str | None:
+    """What the plan says about its narrowing; None when there is no record (the caller says so)."""
+    if provider is Provider.AZURE:
+        return (
+            "Azure reports whether this identity signed in, never which operations it ran, so its role cannot be "
+            f"narrowed per permission and is kept; the operations it ran are in the activity log: {AZURE_ACTIVITY_QUERY}"
+        )
+    if used is None:
+        return None
+    if provider is Provider.GCP:
+        changes = [
+            f"{r.role_id} on {r.scope_id} -> {', '.join(r.replace_with) or 'removed'}" for r in used.replacements
+        ]
+        if not changes:
+            return None
+        return (
+            f"narrowed to what was used ({used.evidence}): the IAM Recommender's replacements "
+            + "; ".join(changes)
+            + f"; if a rare job needs a removed permission it fails with PERMISSION_DENIED: find out with {verify}"
+        )
+    grain = "actions" if used.action_level else "services"
+    shown = ", ".join(dropped[:12]) + (f" and {len(dropped) - 12} more" if len(dropped) > 12 else "")
+    return (
+        f"narrowed to the {grain} used ({used.evidence}); admin-level permissions that were used stay behind "
+        f"approval; dropped: {shown or 'nothing'}; a rare job that needs a dropped permission fails with "
+        f"AccessDenied: find out with {verify}"
+    )
+
+
+def usage_permissions(ctx: PlanContext, verify: str) -> Permissions | None:
+    """The plan's permissions section when a usage record (or Azure's lack of one) has something to say."""
+    dropped: list[str] = []
+    if ctx.narrowing is not None and ctx.identity.provider is Provider.AWS:
+        _, dropped = narrowed_aws_policy(ctx.policy_documents, ctx.narrowing)
+    note = permissions_note(ctx.identity.provider, ctx.narrowing, dropped, verify)
+    if note is None:
+        return None
+    if ctx.narrowing is None:
+        return Permissions(basis=UsageBasis.NO_USAGE_DATA, note=note)
+    return Permissions(basis=UsageBasis.USAGE_DATA, services_in_use=sorted(ctx.narrowing.used_services), note=note)
+
+
+def session_actions(ctx: PlanContext) -> list[str]:
+    """The actions a session policy allows: the used ones with a usage record, else all held today."""
+    if ctx.narrowing is not None:
+        narrowed, _ = narrowed_aws_policy(ctx.policy_documents, ctx.narrowing)
+        if narrowed is not None:
+            return allowed_actions((narrowed.document,))
+    return allowed_actions(ctx.policy_documents)

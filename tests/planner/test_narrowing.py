@@ -1,0 +1,156 @@
+"""Plans narrow to what was used, from each source's usage record; without one nothing changes.
+
+Records are built as each collector writes them: Access Advisor (service level), Access Analyzer
+(action level), a GCP Recommender replacement, and none for Azure. Every narrowed AWS document
+is checked strictly smaller than the grants, accepted by IAM (moto), lint-clean (parliament),
+and its Terraform parses.
+"""
+
+from __future__ import annotations
+
+from standing.core.model import ActionUse, Identity, PermissionUsage, RoleReplacement, UsageSource
+from standing.planner.model import PolicyKind, UsageBasis
+from standing.planner.model import TargetPattern as P
+from tests.builders import NOW, allow, analyzer_usage, days_ago, grant, key, policy, user
+from tests.planner.cases import ACCOUNT, PROJECT, _aws_admin, aws, gcp, parsed_terraform, plans_of, sa, sa_key
+from tests.planner.policy_lint import iam_accepts, is_error, parliament_findings
+from tests.rule_cases import gcp_grant, gcp_role
+from tests.support.narrowing import compare_narrowed
+
+TABLE = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/reports"
+
+
+def _estate(usage: list[PermissionUsage]) -> tuple[Identity, object]:
+    u = user("svc-reports")
+    held = policy(
+        "Reports",
+        allow(["s3:GetObject", "s3:PutObject"], "arn:aws:s3:::acme-reports/*"),
+        allow(["dynamodb:GetItem", "dynamodb:PutItem"], TABLE),
+        allow(["iam:*"]),
+    )
+    return u, aws(u, key(u, "AKIAREPORTS000000001", age=200, used=1), held, grant(u, held), usage=usage)
+
+
+def _advisor(who: Identity, **services: int | None) -> PermissionUsage:
+    return PermissionUsage(
+        identity_id=who.id,
+        source=UsageSource.AWS_ACCESS_ADVISOR,
+        observed_at=NOW,
+        window_days=400,
+        services=[ActionUse(name=s, last_used=None if d is None else days_ago(d)) for s, d in services.items()],
+    )
+
+
+def test_service_level_usage_keeps_the_used_services_on_their_own_resources():
+    u, _ = _estate([])
+    _, inv = _estate([_advisor(u, s3=3, dynamodb=10, iam=None)])
+    plan = plans_of(inv)["svc-reports"]
+    [narrowed] = [p for p in plan.aws_policies if p.kind is PolicyKind.NARROWED]
+    assert narrowed.document["Statement"] == [
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::acme-reports/*"},
+        {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": TABLE},
+    ]
+    assert plan.permissions.basis is UsageBasis.USAGE_DATA
+    note = plan.permissions.note
+    assert "narrowed to the services used (aws-access-advisor, 400-day window to 2026-06-01)" in note
+    assert "dropped: iam:*" in note and "AccessDenied: find out with" in note
+    assert plan.approval.required  # it held IAM write: every elevation is still approved
+    [comparison] = compare_narrowed([plan.model_dump(mode="json")], inv)
+    assert comparison.strictly_smaller and "iam:createuser" in comparison.granted - comparison.narrowed
+    assert iam_accepts([narrowed]) == 1
+    assert {f for f in parliament_findings(narrowed) if is_error(f)} == set()
+    assert parsed_terraform(plan)
+
+
+def test_action_level_usage_keeps_only_the_used_actions():
+    u, _ = _estate([])
+    record = analyzer_usage(
+        u,
+        services={"s3": 1, "dynamodb": 1},
+        actions={"s3:GetObject": 1, "dynamodb:GetItem": 1, "dynamodb:PutItem": 91},  # PutItem: before the window
+    )
+    _, inv = _estate([record])
+    plan = plans_of(inv)["svc-reports"]
+    [narrowed] = [p for p in plan.aws_policies if p.kind is PolicyKind.NARROWED]
+    assert narrowed.document["Statement"] == [
+        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::acme-reports/*"},
+        {"Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": TABLE},
+    ]
+    assert "dynamodb:PutItem" in plan.permissions.note and "narrowed to the actions used" in plan.permissions.note
+    [comparison] = compare_narrowed([plan], inv)
+    assert comparison.narrowed == {"s3:getobject", "dynamodb:getitem"} and comparison.strictly_smaller
+    assert iam_accepts([narrowed]) == 1
+    assert {f for f in parliament_findings(narrowed) if is_error(f)} == set()
+    assert parsed_terraform(plan)
+
+
+def test_without_a_usage_record_the_plan_carries_permissions_over():
+    u, inv = _estate([])
+    plan = plans_of(inv)["svc-reports"]
+    assert not [p for p in plan.aws_policies if p.kind is PolicyKind.NARROWED]
+    assert plan.permissions.basis is UsageBasis.NO_USAGE_DATA
+    assert "carried over unchanged" in plan.permissions.note
+    assert compare_narrowed([plan], inv) == []
+
+
+def test_a_credential_report_service_is_not_read_as_a_usage_record():
+    u, _ = _estate([])
+    fallback = PermissionUsage(
+        identity_id=u.id, source=UsageSource.AWS_CREDENTIAL_REPORT, observed_at=NOW, window_days=400
+    )
+    _, inv = _estate([fallback])
+    assert plans_of(inv)["svc-reports"].permissions.basis is UsageBasis.NO_USAGE_DATA
+
+
+def test_a_gcp_plan_names_the_recommenders_replacement():
+    s = sa("reports-sa")
+    inv = gcp(
+        s,
+        sa_key(s, "k1"),
+        gcp_role("roles/editor"),
+        gcp_grant(s, "roles/editor"),
+        usage=[
+            PermissionUsage(
+                identity_id=s.id,
+                source=UsageSource.GCP_RECOMMENDER,
+                observed_at=NOW,
+                window_days=90,
+                replacements=[
+                    RoleReplacement(
+                        scope_id=f"projects/{PROJECT}",
+                        role_id="roles/editor",
+                        replace_with=["roles/storage.objectViewer"],
+                    )
+                ],
+            )
+        ],
+    )
+    plan = plans_of(inv)[s.name]
+    assert plan.permissions.basis is UsageBasis.USAGE_DATA
+    assert f"roles/editor on projects/{PROJECT} -> roles/storage.objectViewer" in plan.permissions.note
+    assert "gcp-recommender, 90-day window" in plan.permissions.note
+
+
+def test_an_azure_plan_says_it_cannot_narrow_and_names_the_query():
+    from tests.rule_cases import azure_privileged_role
+
+    plans = plans_of(azure_privileged_role())
+    plan = plans["sub-owner"]
+    assert plan.permissions.basis is UsageBasis.NO_USAGE_DATA
+    assert "cannot be narrowed per permission and is kept" in plan.permissions.note
+    assert "AzureActivity" in plan.permissions.note
+
+
+def test_an_admin_on_request_session_is_narrowed_too():
+    base = _aws_admin()
+    admin = next(i for i in base.identities if i.name == "platform-admin")
+    record = analyzer_usage(admin, services={"ec2": 1}, actions={"ec2:RebootInstances": 1})
+    plans = [plans_of(base.model_copy(update={"usage": usage}))["platform-admin"] for usage in ([record], [])]
+    assert {plan.pattern for plan in plans} == {P.AWS_ADMIN_ON_REQUEST}
+    [[narrowed], [carried]] = [
+        [p.document for p in plan.aws_policies if p.kind is PolicyKind.SESSION and p.name == "on-request-session"]
+        for plan in plans
+    ]
+    assert narrowed["Statement"][0]["Action"] == ["ec2:RebootInstances"]
+    assert carried["Statement"][0]["Action"] == ["*"]  # near miss: no record, carried over
+    assert plans[0].approval.required  # used admin-level access still goes through approval
