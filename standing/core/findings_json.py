@@ -15,6 +15,7 @@ from typing import Final, Literal
 from pydantic import Field
 
 from standing.core.findings import Exposure, Finding, Severity, Waiver
+from standing.core.json_out import model_json
 from standing.core.model import (
     CoverageEntry,
     Inventory,
@@ -105,7 +106,7 @@ def build_document(
 
 
 def write_findings(document: FindingsDocument, path: Path) -> None:
-    text = json.dumps(document.model_dump(mode="json", by_alias=True), indent=2)
+    text = model_json(document, indent=2)
     write_text_atomic(path, json_text(text) + "\n")  # no raw DEL: the file may be cat
 
 

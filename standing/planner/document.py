@@ -5,12 +5,12 @@ Bump ``PLANS_VERSION`` on any change a consumer could notice.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 
 from standing.analysis.risk import RiskModel
 from standing.core.findings import Finding
+from standing.core.json_out import model_json
 from standing.core.outputs import write_text_atomic
 from standing.core.safe_text import json_text
 from standing.planner.builder import build_plans
@@ -37,7 +37,7 @@ def plan_estate(
 
 
 def plans_json(document: PlansDocument) -> str:
-    return json_text(json.dumps(document.model_dump(mode="json", by_alias=True), indent=2)) + "\n"
+    return json_text(model_json(document, indent=2)) + "\n"
 
 
 def write_plans(document: PlansDocument, output_dir: Path) -> list[Path]:

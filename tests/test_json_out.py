@@ -1,0 +1,38 @@
+"""findings.json and plans.json are written by pydantic's serializer now, not json.dumps: a
+reader diffing two scans, or a consumer pinning bytes, must see no difference from the change."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import BaseModel
+
+from standing.core.json_out import model_json
+
+
+class _Record(BaseModel):
+    numbers: list[float]
+    text: str
+    by_name: dict[str, float]
+    names: list[str]
+
+
+CASES = [
+    # Floats pydantic writes its own way, and strings that look like them (must stay untouched).
+    _Record(
+        numbers=[1e-05, 1e16, 0.1, 3.0, 1.5e300, -1e-7, 0.0001, 1e15, 2.5e-3, 5],
+        text='"quoted" \\ back',
+        by_name={"x: 1e-7": 1e-7, 'y"': -2.5e-9},
+        names=['"a": 1e-07', "1e-07", "0.00001"],
+    ),
+    # Non-ASCII, beyond the BMP, DEL, C0, a line separator: json.dumps escapes all of them.
+    _Record(numbers=[], text="é😀\x7f\x1f\u2028\u202e", by_name={"ключ": 0.5}, names=["名前"]),
+    # A lone surrogate pydantic refuses to serialize: the slow path writes it.
+    _Record(numbers=[], text="\ud800", by_name={}, names=[]),
+]
+
+
+@pytest.mark.parametrize("record", CASES)
+def test_model_json_is_byte_for_byte_json_dumps(record: _Record) -> None:
+    assert model_json(record, indent=2) == json.dumps(record.model_dump(mode="json", by_alias=True), indent=2)
