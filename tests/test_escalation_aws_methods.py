@@ -34,6 +34,7 @@ PASS_ROLE_CASES = {
     "ec2-001": ("ec2.amazonaws.com", ["ec2:RunInstances"]),
     "ecs-004": ("ecs-tasks.amazonaws.com", ["ecs:RegisterTaskDefinition", "ecs:RunTask"]),
     "ecs-003": ("ecs-tasks.amazonaws.com", ["ecs:RegisterTaskDefinition", "ecs:CreateService"]),
+    "aws-eks-001": ("pods.eks.amazonaws.com", ["eks:CreatePodIdentityAssociation"]),
     "ecs-008": ("ecs-tasks.amazonaws.com", ["ecs:RunTask"]),
     "glue-001": ("glue.amazonaws.com", ["glue:CreateDevEndpoint"]),
     "glue-003": ("glue.amazonaws.com", ["glue:CreateJob", "glue:StartJobRun"]),
@@ -92,6 +93,20 @@ def test_overriding_the_task_role_of_a_task_definition_is_firm_only_where_one_in
     graph = PrivilegeGraph(inv.model_copy(update={"workloads": [service]}))
     [seen] = [h for h in graph.escalation_hops if h.source == launcher.id]
     assert seen.method == "ecs-008" and not seen.conditional
+
+
+def test_a_pod_identity_association_is_always_conditional_on_kubernetes_rbac():
+    role_for_pods, launcher = role("pod-role"), user("launcher")
+    found = hops_by_method(
+        role_for_pods,
+        trust(role_for_pods, "pods.eks.amazonaws.com", TrustKind.SERVICE),
+        *with_policy(
+            launcher, "Bind", allow("iam:PassRole", role_for_pods.id), allow("eks:CreatePodIdentityAssociation")
+        ),
+    )
+    hop = found[("launcher", "pod-role")]
+    assert hop.method == "aws-eks-001" and hop.conditional
+    assert "Kubernetes RBAC, not read" in hop.reason
 
 
 def test_a_role_trusting_another_service_is_no_pass_role_target():

@@ -43,6 +43,7 @@ SERVICES = (
     "cloudformation",
     "codebuild",
     "datapipeline",
+    "pods.eks",
 )
 
 
@@ -69,6 +70,7 @@ PASS_ROLE = {
     "ec2-001": ("ec2", ["ec2:RunInstances"]),
     "ecs-004": ("ecs-tasks", ["ecs:RegisterTaskDefinition", "ecs:RunTask"]),
     "ecs-003": ("ecs-tasks", ["ecs:RegisterTaskDefinition", "ecs:CreateService"]),
+    "aws-eks-001": ("pods.eks", ["eks:CreatePodIdentityAssociation"]),
     "ecs-008": ("ecs-tasks", ["ecs:RunTask"]),
     "glue-001": ("glue", ["glue:CreateDevEndpoint"]),
     "glue-003": ("glue", ["glue:CreateJob", "glue:StartJobRun"]),

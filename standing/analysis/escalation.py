@@ -69,6 +69,13 @@ _LAUNCHERS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     ),
 }
 _LAUNCHERS["elasticmapreduce.amazonaws.com"] = _LAUNCHERS["datapipeline.amazonaws.com"]  # Data Pipeline's EMR resources
+# EKS Pod Identity: an association binds the role to a Kubernetes service account; a pod using it
+# runs as the role. Who may run such a pod is Kubernetes RBAC, which the scanner does not read.
+_LAUNCHERS["pods.eks.amazonaws.com"] = (("aws-eks-001", ("eks:CreatePodIdentityAssociation",)),)
+# Launchers whose hop always holds only "if" something the scan cannot see.
+_ALWAYS_IF = {
+    "aws-eks-001": "if it may also run a pod under that service account: Kubernetes RBAC, not read",
+}
 # Launchers that start compute someone else defined: the hop is firm only where the scan saw such
 # compute in the source's account, else it holds "if" one exists (task definitions not in use are
 # not listed).
@@ -320,6 +327,8 @@ class _AwsHops:
 
     def _existing_caveat(self, method_id: str, account: str) -> str:
         """ "" when the launcher needs no existing compute or the scan saw some; else its caveat."""
+        if method_id in _ALWAYS_IF:
+            return _ALWAYS_IF[method_id]
         if method_id not in _NEEDS_EXISTING:
             return ""
         kind, caveat = _NEEDS_EXISTING[method_id]

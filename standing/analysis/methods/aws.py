@@ -154,6 +154,12 @@ METHODS: tuple[EscalationMethod, ...] = (
         "registers a task definition with the role as task role and runs it",
     ),
     _pass_role(
+        "aws-eks-001",
+        ("eks:CreatePodIdentityAssociation",),
+        "binds the role to a Kubernetes service account with a pod identity association "
+        "(conditional: running a pod under it is Kubernetes RBAC, not read)",
+    ),
+    _pass_role(
         "ecs-003",
         ("ecs:RegisterTaskDefinition", "ecs:CreateService"),
         "registers a task definition with the role as task role and starts a service of it "
