@@ -168,6 +168,10 @@ def fetch_access_advisor(
             complete = True
             while page.get("IsTruncated"):
                 marker = page.get("Marker")
+                if not marker:  # more pages said, none named: asking again would loop forever
+                    log.record(get_op, CoverageStatus.FAILED, f"report for {arn} is truncated and names no next page")
+                    complete = False
+                    break
                 nxt = log.attempt(
                     get_op,
                     partial(_details, iam, job_id, marker),
@@ -182,7 +186,11 @@ def fetch_access_advisor(
                 gaps += 1
                 continue
             page["ServicesLastAccessed"] = services
-            records.append(usage_from_last_accessed(arn, page, now))
+            try:
+                records.append(usage_from_last_accessed(arn, page, now))
+            except (UsageParseError, KeyError, TypeError, ValueError) as err:
+                gaps += 1
+                log.record(get_op, CoverageStatus.FAILED, f"report for {arn} could not be read: {err}"[:300])
         start()
         if open_jobs:
             sleep(poll_seconds)

@@ -325,3 +325,25 @@ def test_a_bad_usage_export_stops_the_scan_in_one_line_before_any_call(tmp_path)
     )
     assert result.exit_code == 2
     assert str(bad) in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_a_report_truncated_with_no_next_page_or_unreadable_is_a_gap_not_a_loop_or_a_crash():
+    """AWS's model allows both: IsTruncated with no Marker (asking again would return the same
+    page forever) and a tracked action with no name. Each loses only its identity; the near miss,
+    a whole report beside them, is kept."""
+    iam = client("iam")
+    log = CoverageLog("aws:111122223333")
+    nameless = {**S3_USED, "TrackedActionsLastAccessed": [{"LastAccessedTime": datetime(2026, 11, 2, tzinfo=UTC)}]}
+    third, J3 = "arn:aws:iam::111122223333:role/third", "33333333-3333-3333-3333-333333333333"
+    with Stubber(iam) as stub:
+        for job in (J1, J2, J3):
+            stub.add_response("generate_service_last_accessed_details", {"JobId": job})
+        stub.add_response("get_service_last_accessed_details", report([S3_USED], truncated=True), {"JobId": J1})
+        stub.add_response("get_service_last_accessed_details", report([nameless]), {"JobId": J2})
+        stub.add_response("get_service_last_accessed_details", report([EC2_IDLE]), {"JobId": J3})
+        records = fetch_access_advisor(iam, log, [ROLE, OTHER, third], NOW, sleep=lambda _: None)
+        stub.assert_no_pending_responses()
+    assert [r.identity_id for r in records] == [third]
+    failed = [e.detail or "" for e in log.entries if e.status is CoverageStatus.FAILED]
+    assert any(ROLE in d and "names no next page" in d for d in failed)
+    assert any(OTHER in d and "could not be read" in d for d in failed)
