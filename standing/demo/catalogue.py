@@ -48,6 +48,7 @@ OIDC_UNPINNED = RuleId.OIDC_SUBJECT_UNPINNED.value
 CONSOLE_KEYS = RuleId.CONSOLE_AND_KEYS.value
 PATH = RuleId.PATH_TO_ADMIN.value
 AI = RuleId.AI_WORKLOAD_STANDING_ACCESS.value
+UNUSED_PERMISSIONS = RuleId.PERMISSIONS_UNUSED.value
 SHARED = RuleId.SHARED_IDENTITY.value
 UNUSED = RuleId.IDENTITY_UNUSED.value
 DORMANT = RuleId.DORMANT_PRIVILEGED_IDENTITY.value
@@ -653,7 +654,8 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             managed_policies=("NotebookBroadAccess",),
             last_used_days_ago=1,
             tags=(("workload", "notebook"), ("team", "ml")),
-            expect=_expect(AI),
+            expect=_expect(AI, UNUSED_PERMISSIONS),
+            used_services=("s3", "sagemaker"),  # its Access Advisor report: never Athena or Glue
         ),
         RoleSpec(
             name="sagemaker-notebook-datascience",
@@ -674,7 +676,8 @@ def demo_estate(*, aws_managed_admin_role: bool = False) -> EstateSpec:
             managed_policies=("BedrockAgentBroad",),
             last_used_days_ago=0,
             tags=(("workload", "agent"), ("team", "support")),
-            expect=_expect(PATH, AI),
+            expect=_expect(PATH, AI, UNUSED_PERMISSIONS),
+            used_services=("bedrock", "s3"),  # its Access Advisor report: never Lambda, DynamoDB or IAM
         ),
         RoleSpec(
             name="lambda-orders-api",

@@ -24,6 +24,7 @@ def run_demo(*, output_dir: Path, now: datetime, progress: Console | None = None
         import boto3
 
         from standing.demo.estate import DEMO_ESTATE, seed_estate, start_moto_server
+        from standing.demo.usage import demo_usage
     except ImportError as exc:
         raise UserError(
             "standing demo", f"needs the demo extra ({exc.name} is missing): pip install 'standing[demo]'"
@@ -45,6 +46,9 @@ def run_demo(*, output_dir: Path, now: datetime, progress: Console | None = None
             )
             options = AwsScanOptions(endpoint_url=server.endpoint_url, region=DEMO_REGION, regions=(DEMO_REGION,))
             inventory = collect_aws(options, session=session, now=lambda: now)
+        # What a user without the usage permissions passes as --usage-from: the roles' Access
+        # Advisor reports, read by the collector's own parser (moto answers no usage API).
+        inventory = inventory.model_copy(update={"usage": demo_usage(DEMO_ESTATE, now)})
     finally:
         if status:
             status.stop()

@@ -40,6 +40,7 @@ class RuleId(StrEnum):
     THIRD_PARTY_AWS_TRUST = "third-party-aws-trust"
     PRIVILEGED_CUSTOM_POLICY = "privileged-custom-policy"  # about the policy itself: its ARN is the subject
     DORMANT_PRIVILEGED_IDENTITY = "dormant-privileged-identity"
+    PERMISSIONS_UNUSED = "permissions-unused"
 
 
 # The scanner's default thresholds, in days. Only ``expected_key_rules`` reads them; the
@@ -151,6 +152,9 @@ class RoleSpec:
     """None means the role has never been used."""
     expect: frozenset[str] = frozenset()
     """Rule ids the scanner must report for this role, and no others."""
+    used_services: tuple[str, ...] = ()
+    """Service namespaces the role's Access Advisor report shows used (the demo ships the report
+    ``aws iam get-service-last-accessed-details`` prints); empty: no report, no usage data."""
 
     def __post_init__(self) -> None:
         _check_name("role", self.name)

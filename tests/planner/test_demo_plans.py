@@ -178,3 +178,25 @@ def test_the_demo_ci_identities_get_a_workflow_naming_the_new_role_and_the_pinne
     assert terraform.consumer[0].subject == "repo:acme/infra:environment:production"
     # the near miss: plans that are not CI (retire, compensate, a service role) carry no workflow
     assert all(not p.consumer for p in document.plans if p.pattern not in (P.AWS_CI_OIDC_ROLE, P.AWS_EKS_POD_ROLE))
+
+
+def test_the_demo_roles_with_usage_data_get_plans_strictly_smaller_than_their_grants(demo) -> None:
+    """Issue 18: the roles whose Access Advisor report the demo ships are planned onto what they
+    used; every other plan carries its permissions over unchanged (no usage data, no guess)."""
+    from standing.core.snapshot import read_snapshot
+    from standing.demo.estate import DEMO_ESTATE
+    from tests.support.narrowing import compare_narrowed
+
+    out, document, findings = demo
+    inventory = read_snapshot(out / "snapshot.json")
+    with_usage = {r.arn(DEMO_ESTATE.account_id) for r in DEMO_ESTATE.roles if r.used_services}
+    assert {u.identity_id for u in inventory.usage} == with_usage and len(with_usage) == 2
+    compared = {c.identity: c for c in compare_narrowed(document.plans, inventory)}
+    assert set(compared) == with_usage
+    for comparison in compared.values():
+        assert comparison.strictly_smaller, comparison.identity
+        assert comparison.narrowed and all(
+            a.split(":")[0] in ("s3", "sagemaker", "bedrock") for a in comparison.narrowed
+        )
+    unused = {f["identity"] for f in findings["findings"] if f["rule_id"] == "permissions-unused"}
+    assert unused == with_usage
