@@ -233,6 +233,41 @@ def test_the_summary_on_a_console_at_80_columns(tmp_path):
     assert all(len(line) <= 80 for line in lines)
 
 
+def test_what_an_organization_scan_left_out_is_capped_like_its_gaps(tmp_path):
+    """--region on 25 member accounts: one "left out" entry each, 10 shown, the rest counted."""
+    import io
+
+    from rich.console import Console
+
+    from standing.core.model import CoverageEntry, CoverageStatus, Provider
+    from standing.core.snapshot import read_snapshot
+    from standing.reports.terminal import render_summary
+    from standing.rules.config import ScanConfig
+    from standing.scan import scan_inventory
+
+    inventory = read_snapshot(_snapshot(tmp_path, users=2))
+    scoped = [
+        CoverageEntry(
+            provider=Provider.AWS,
+            scope=f"{n:012d}",
+            operation="ec2:DescribeRegions",
+            status=CoverageStatus.SCOPED,
+            detail="workloads read in 1 of 17 enabled regions (us-east-1 asked for); 16 not read: ...",
+        )
+        for n in range(25)
+    ]
+    inventory = inventory.model_copy(update={"coverage": [*inventory.coverage, *scoped]})
+    result = scan_inventory(inventory, ScanConfig(), as_of=NOW, generated_at=NOW, output_dir=None)
+    assert result.document.scan.complete and len(result.document.scan.left_out) == 25
+    for show_all, shown in ((False, 10), (True, 25)):
+        console = Console(file=io.StringIO(), width=200, color_system=None, highlight=False)
+        render_summary(console, result.document, written=[], show_all=show_all)
+        text = console.file.getvalue()
+        assert "Scan complete: every source in scope was read." in text
+        assert text.count("16 not read") == shown
+        assert ("15 more: run with --all" in text) is not show_all
+
+
 def test_shell_completion_knows_the_commands_without_their_required_options():
     result = CliRunner().invoke(
         main,

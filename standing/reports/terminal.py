@@ -159,12 +159,16 @@ def render_summary(
             console.print(Text(f"  {len(scan.gaps) - len(gaps)} more: run with --all"))
     if scan.left_out:
         console.print(Text("Left out by the scan's own options (not read, by choice):"))
-        for entry in scan.left_out:
+        # one per account of an organization: capped like the gaps, all of them with --all
+        left_out = scan.left_out if show_all else scan.left_out[:_GAPS_SHOWN]
+        for entry in left_out:
             line = Text(
                 f"  {entry.provider.value} {_one_line(entry.scope)}: {_one_line(entry.detail or entry.operation)}"
             )
             line.truncate(console.width, overflow="ellipsis")
             console.print(line)
+        if len(left_out) < len(scan.left_out):
+            console.print(Text(f"  {len(scan.left_out) - len(left_out)} more: run with --all"))
     for path in written:
         console.print(Text(f"Wrote {path}"), soft_wrap=True)  # a path is copied whole
     if not findings:
