@@ -13,6 +13,7 @@ table of methods is generated from this registry and checked against it by a tes
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -28,6 +29,20 @@ class EscalationMethod:
     summary: str  # one line a reader of a path understands
     test: str  # the pytest node id that shows the method and its near miss
     pathfinding: bool = False  # the id is pathfinding.cloud's
+
+
+MethodMaker = Callable[[str, str, tuple[str, ...], str], EscalationMethod]
+
+
+def method_maker(provider: Provider, test: str) -> MethodMaker:
+    """``(id, hop, actions, summary) -> EscalationMethod`` for one provider's module, whose methods
+    one test shows: an id without the provider's own prefix (``iam-001``) is pathfinding.cloud's."""
+    own = f"{provider.value}-"
+
+    def make(mid: str, hop: str, actions: tuple[str, ...], summary: str) -> EscalationMethod:
+        return EscalationMethod(mid, provider, hop, actions, summary, test, pathfinding=not mid.startswith(own))
+
+    return make
 
 
 @cache

@@ -13,22 +13,13 @@ the same methods on hand-built inventories, faster to debug.
 
 from __future__ import annotations
 
-from standing.analysis.methods import EscalationMethod
+from standing.analysis.methods import EscalationMethod, method_maker
 from standing.core.model import Provider
 
 _MOTO_TEST = "tests/test_escalation_methods_moto.py::test_method_through_moto"
 
 
-def _method(mid: str, hop: str, actions: tuple[str, ...], summary: str) -> EscalationMethod:
-    return EscalationMethod(
-        id=mid,
-        provider=Provider.AWS,
-        hop=hop,
-        actions=actions,
-        summary=summary,
-        test=_MOTO_TEST,
-        pathfinding=not mid.startswith("aws-"),
-    )
+_method = method_maker(Provider.AWS, _MOTO_TEST)
 
 
 def _pass_role(mid: str, actions: tuple[str, ...], summary: str) -> EscalationMethod:

@@ -9,7 +9,7 @@ permissions held, where they are held.
 
 from __future__ import annotations
 
-from standing.analysis.methods import EscalationMethod
+from standing.analysis.methods import EscalationMethod, method_maker
 from standing.core.model import Provider
 
 # Every method is shown through the real clients against the replay server, beside its near
@@ -17,8 +17,7 @@ from standing.core.model import Provider
 WIRE = "tests/test_escalation_methods_wire.py::test_azure_method_through_the_wire_and_its_near_miss"
 
 
-def _method(mid: str, hop: str, actions: tuple[str, ...], summary: str) -> EscalationMethod:
-    return EscalationMethod(id=mid, provider=Provider.AZURE, hop=hop, actions=actions, summary=summary, test=WIRE)
+_method = method_maker(Provider.AZURE, WIRE)
 
 
 # The action text ``collectors/azure/normalize.py`` writes on an application-owner trust.

@@ -15,23 +15,12 @@ that trust followed alone, is retired and not reused.
 
 from __future__ import annotations
 
-from standing.analysis.methods import EscalationMethod
+from standing.analysis.methods import EscalationMethod, method_maker
 from standing.core.model import Provider
 
-_TESTS = "tests/test_escalation_gcp.py"
 # Shown through the real clients against the replay servers, beside its near miss
 WIRE = "tests/test_escalation_methods_wire.py::test_gcp_method_through_the_wire_and_its_near_miss"
-
-
-def _method(mid: str, hop: str, actions: tuple[str, ...], summary: str, test: str) -> EscalationMethod:
-    return EscalationMethod(
-        id=mid,
-        provider=Provider.GCP,
-        hop=hop,
-        actions=actions,
-        summary=summary,
-        test=test if "::" in test else f"{_TESTS}::{test}",
-    )
+_method = method_maker(Provider.GCP, WIRE)
 
 
 METHODS: tuple[EscalationMethod, ...] = (
@@ -40,147 +29,126 @@ METHODS: tuple[EscalationMethod, ...] = (
         "impersonate",
         ("iam.serviceAccounts.getAccessToken",),
         "mints an OAuth access token for the service account",
-        WIRE,
     ),
     _method(
         "gcp-iam-002",
         "impersonate",
         ("iam.serviceAccounts.signJwt",),
         "signs a JWT as the service account and trades it for a token",
-        WIRE,
     ),
     _method(
         "gcp-iam-003",
         "impersonate",
         ("iam.serviceAccounts.signBlob",),
         "signs a self-made token assertion as the service account",
-        WIRE,
     ),
     _method(
         "gcp-iam-004",
         "impersonate",
         ("iam.serviceAccounts.implicitDelegation",),
         "has tokens minted for the service account through a delegation chain",
-        WIRE,
     ),
     _method(
         "gcp-iam-005",
         "create-credentials",
         ("iam.serviceAccountKeys.create",),
         "creates a key for the service account",
-        WIRE,
     ),
     _method(
         "gcp-iam-006",
         "set-iam-policy",
         ("iam.serviceAccounts.setIamPolicy",),
         "rewrites the service account's IAM policy to let itself impersonate it",
-        WIRE,
     ),
     _method(
         "gcp-iam-008",
         "impersonate",
         ("iam.serviceAccounts.getAccessToken",),
         "holds Workload Identity User on it: exchanges its own identity for the account's token",
-        WIRE,
     ),
     _method(
         "gcp-iam-009",
         "impersonate",
         ("iam.serviceAccounts.getAccessToken", "iam.serviceAccounts.signJwt", "iam.serviceAccounts.signBlob"),
         "holds Service Account Token Creator on it: mints tokens as it",
-        WIRE,
     ),
     _method(
         "gcp-iam-010",
         "owner",
         ("iam.serviceAccountKeys.create",),
         "holds Service Account Key Admin on it: creates keys for it",
-        WIRE,
     ),
     _method(
         "gcp-compute-001",
         "pass-role",
         ("iam.serviceAccounts.actAs", "compute.instances.create"),
         "creates a Compute Engine instance running as the service account",
-        WIRE,
     ),
     _method(
         "gcp-compute-002",
         "existing-compute",
         ("iam.serviceAccounts.actAs", "compute.instances.setServiceAccount"),
         "switches an existing instance of the project to run as the service account",
-        WIRE,
     ),
     _method(
         "gcp-compute-003",
         "existing-compute",
         ("iam.serviceAccounts.actAs", "compute.instances.setMetadata"),
         "sets a startup script or SSH key on an instance already running as the service account",
-        WIRE,
     ),
     _method(
         "gcp-cloudfunctions-001",
         "pass-role",
         ("iam.serviceAccounts.actAs", "cloudfunctions.functions.create"),
         "deploys a Cloud Function running as the service account",
-        WIRE,
     ),
     _method(
         "gcp-cloudfunctions-002",
         "existing-compute",
         ("iam.serviceAccounts.actAs", "cloudfunctions.functions.update"),
         "replaces the code of a function already running as the service account",
-        WIRE,
     ),
     _method(
         "gcp-run-001",
         "pass-role",
         ("iam.serviceAccounts.actAs", "run.services.create"),
         "deploys a Cloud Run service running as the service account",
-        WIRE,
     ),
     _method(
         "gcp-run-002",
         "existing-compute",
         ("iam.serviceAccounts.actAs", "run.services.update"),
         "deploys a new revision of a service already running as the service account",
-        WIRE,
     ),
     _method(
         "gcp-cloudbuild-001",
         "pass-role",
         ("iam.serviceAccounts.actAs", "cloudbuild.builds.create"),
         "runs a Cloud Build build as the service account",
-        WIRE,
     ),
     _method(
         "gcp-cloudbuild-002",
         "pass-role",
         ("cloudbuild.builds.create",),
         "runs a Cloud Build build as the project's legacy Cloud Build service account (no actAs asked)",
-        WIRE,
     ),
     _method(
         "gcp-resourcemanager-001",
         "set-iam-policy",
         ("resourcemanager.projects.setIamPolicy",),
         "rewrites a project's IAM policy: grants itself Owner",
-        WIRE,
     ),
     _method(
         "gcp-resourcemanager-002",
         "set-iam-policy",
         ("resourcemanager.folders.setIamPolicy",),
         "rewrites a folder's IAM policy: grants itself Owner of everything beneath",
-        WIRE,
     ),
     _method(
         "gcp-resourcemanager-003",
         "set-iam-policy",
         ("resourcemanager.organizations.setIamPolicy",),
         "rewrites the organization's IAM policy: grants itself Owner of everything",
-        WIRE,
     ),
 )
 
