@@ -71,37 +71,24 @@ def analyzers(kind: str) -> Answer:
     )
 
 
+# The finding as ListFindingsV2 summarizes it; GetFindingV2 returns the same fields and its details.
+FINDING = {
+    "id": "f-1",
+    "resource": f"{ROLE}/deployer",
+    "resourceType": "AWS::IAM::Role",
+    "resourceOwnerAccount": ACCT,
+    "status": "ACTIVE",
+    "findingType": "UnusedPermission",
+    "analyzedAt": "2026-11-30T00:00:00Z",
+    "createdAt": "2026-11-30T00:00:00Z",
+    "updatedAt": "2026-11-30T00:00:00Z",
+}
 FINDINGS = [
-    aa(
-        "/findingv2",
-        {
-            "findings": [
-                {
-                    "id": "f-1",
-                    "resource": f"{ROLE}/deployer",
-                    "resourceType": "AWS::IAM::Role",
-                    "resourceOwnerAccount": ACCT,
-                    "status": "ACTIVE",
-                    "findingType": "UnusedPermission",
-                    "analyzedAt": "2026-11-30T00:00:00Z",
-                    "createdAt": "2026-11-30T00:00:00Z",
-                    "updatedAt": "2026-11-30T00:00:00Z",
-                }
-            ]
-        },
-    ),
+    aa("/findingv2", {"findings": [FINDING]}),
     aa(
         "/findingv2/f-1",
         {
-            "id": "f-1",
-            "resource": f"{ROLE}/deployer",
-            "resourceType": "AWS::IAM::Role",
-            "resourceOwnerAccount": ACCT,
-            "status": "ACTIVE",
-            "findingType": "UnusedPermission",
-            "analyzedAt": "2026-11-30T00:00:00Z",
-            "createdAt": "2026-11-30T00:00:00Z",
-            "updatedAt": "2026-11-30T00:00:00Z",
+            **FINDING,
             "findingDetails": [
                 {"unusedPermissionDetails": {"serviceNamespace": "iam", "actions": [{"action": "CreateUser"}]}}
             ],
