@@ -34,28 +34,25 @@ CLUSTER = "cluster"  # attribute of an ecs_service: its cluster's ARN
 EXECUTE_COMMAND = "execute_command"  # attribute of an ecs_service: ECS Exec enabled, "true" / "false"
 
 
-def _ssm_reach(workload: Workload) -> str | None:
-    """Whether Systems Manager can reach the instance: "" firmly, a caveat, or None for no."""
-    managed = workload.attributes.get(SSM_MANAGED, "").lower()
-    if managed == "true":
-        return ""
-    if managed == "false":
-        return None
-    return "if it is SSM-managed (not known)"
+def _flag_reach(attribute: str, unknown: str) -> Callable[[Workload], str | None]:
+    """A reach read from a "true" / "false" attribute: "" (firm) when true, None (no hop) when
+    false, ``unknown`` (the caveat) when the collector could not tell."""
+
+    def reach(workload: Workload) -> str | None:
+        value = workload.attributes.get(attribute, "").lower()
+        return "" if value == "true" else None if value == "false" else unknown
+
+    return reach
+
+
+# Systems Manager reaches only a managed instance; ECS Exec only a service deployed with
+# ``enableExecuteCommand`` (off by default).
+_ssm_reach = _flag_reach(SSM_MANAGED, "if it is SSM-managed (not known)")
+_exec_reach = _flag_reach(EXECUTE_COMMAND, "if ECS Exec is enabled on it (not known)")
 
 
 def _ssh_reach(workload: Workload) -> str | None:
     return "if its SSH port can be reached"
-
-
-def _exec_reach(workload: Workload) -> str | None:
-    """ECS Exec works only on a service deployed with ``enableExecuteCommand`` (off by default)."""
-    enabled = workload.attributes.get(EXECUTE_COMMAND, "").lower()
-    if enabled == "true":
-        return ""
-    if enabled == "false":
-        return None
-    return "if ECS Exec is enabled on it (not known)"
 
 
 @dataclass(frozen=True, slots=True)
