@@ -20,7 +20,12 @@ import boto3
 
 from standing.collectors.aws.coverage import CoverageLog
 from standing.collectors.aws.session import AwsScanOptions, install_guard, make_client, make_session
-from standing.collectors.aws.usage import UsageParseError, usage_from_finding, usage_from_last_accessed
+from standing.collectors.aws.usage import (
+    DEFAULT_UNUSED_ACCESS_AGE,
+    UsageParseError,
+    usage_from_finding,
+    usage_from_last_accessed,
+)
 from standing.collectors.aws.usage_fetch import fetch_access_advisor, fetch_analyzer_usage
 from standing.core.errors import UserError
 from standing.core.model import IdentityKind, Inventory, PermissionUsage, Provider
@@ -91,7 +96,8 @@ def usage_from_exports(paths: list[str], now: datetime) -> list[PermissionUsage]
                     "is a list-findings-v2 listing, which names no services: export get-finding-v2 per finding"
                 )
             else:
-                record = usage_from_finding(data, 90, now)
+                # an exported finding does not carry its analyzer's unusedAccessAge
+                record = usage_from_finding(data, DEFAULT_UNUSED_ACCESS_AGE, now)
                 if record is not None:
                     records.append(record)
         except (OSError, ValueError, KeyError, TypeError) as err:
