@@ -22,7 +22,7 @@ from standing.planner.model import (
 from standing.planner.model import (
     TargetPattern as P,
 )
-from standing.planner.narrowing import narrowed_aws_policy, session_actions
+from standing.planner.narrowing import session_actions
 from standing.planner.patterns import Choice
 from standing.planner.targets import Target, placeholder, tag
 
@@ -61,10 +61,9 @@ def _old(ctx: PlanContext) -> tuple[str, str, str]:
 
 def _permissions(ctx: PlanContext) -> tuple[list[str], list[AwsPolicyDocument]]:
     """Managed policy ARNs to attach and inline documents to create on the new path."""
-    if ctx.narrowing is not None:
-        narrowed, _ = narrowed_aws_policy(ctx.policy_documents, ctx.narrowing)
-        if narrowed is not None:
-            return [], [narrowed]
+    narrowed, _ = ctx.narrowed_aws
+    if narrowed is not None:
+        return [], [narrowed]
     if ctx.services_in_use:
         narrowed = docs.narrowed_policy(ctx.policy_documents, ctx.services_in_use)
         if narrowed is not None:

@@ -11,6 +11,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from standing.analysis.compute import compute_uses
@@ -26,8 +27,8 @@ from standing.core.findings import Finding
 from standing.core.model import Credential, Grant, Identity, ScopePolicy, Trust, TrustKind, WorkloadKind
 from standing.core.traits import Trait
 from standing.planner.cuts import as_plan_cut, cut_terraform, path_cut
-from standing.planner.model import IacSnippet, PathCut
-from standing.planner.narrowing import Narrowing, narrowing_for
+from standing.planner.model import AwsPolicyDocument, IacSnippet, PathCut
+from standing.planner.narrowing import Narrowing, narrowed_aws_policy, narrowing_for
 from standing.rules.registry import traits_of
 
 # Tags that declare an identity's static credential an accepted exception, and why.
@@ -63,6 +64,15 @@ class PlanContext:
     cut_iac: IacSnippet | None = None
     # What the identity used, from a usage record that names it (None: carried over unchanged).
     narrowing: Narrowing | None = None
+
+    @cached_property
+    def narrowed_aws(self) -> tuple[AwsPolicyDocument | None, list[str]]:
+        """Its AWS policies cut to what the usage record shows used, and the actions that drops
+        ((None, []) without a record): cut once, read by the new role's policy, the on-request
+        session and the plan's note."""
+        if self.narrowing is None:
+            return None, []
+        return narrowed_aws_policy(self.policy_documents, self.narrowing)
 
     @property
     def traits(self) -> frozenset[Trait]:

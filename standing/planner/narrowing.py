@@ -146,9 +146,7 @@ def permissions_note(provider: Provider, used: Narrowing | None, dropped: list[s
 
 def usage_permissions(ctx: PlanContext, verify: str) -> Permissions | None:
     """The plan's permissions section when a usage record (or Azure's lack of one) has something to say."""
-    dropped: list[str] = []
-    if ctx.narrowing is not None and ctx.identity.provider is Provider.AWS:
-        _, dropped = narrowed_aws_policy(ctx.policy_documents, ctx.narrowing)
+    dropped = ctx.narrowed_aws[1] if ctx.identity.provider is Provider.AWS else []
     note = permissions_note(ctx.identity.provider, ctx.narrowing, dropped, verify)
     if note is None:
         return None
@@ -159,8 +157,5 @@ def usage_permissions(ctx: PlanContext, verify: str) -> Permissions | None:
 
 def session_actions(ctx: PlanContext) -> list[str]:
     """The actions a session policy allows: the used ones with a usage record, else all held today."""
-    if ctx.narrowing is not None:
-        narrowed, _ = narrowed_aws_policy(ctx.policy_documents, ctx.narrowing)
-        if narrowed is not None:
-            return allowed_actions((narrowed.document,))
-    return allowed_actions(ctx.policy_documents)
+    narrowed, _ = ctx.narrowed_aws
+    return allowed_actions((narrowed.document,) if narrowed is not None else ctx.policy_documents)
