@@ -140,21 +140,7 @@ def iam_client(endpoint_url: str, *, account_id: str | None = None) -> IAMClient
     ``account_id`` routes calls to that moto account (header ``x-moto-account-id``); without
     it moto uses its default account.
     """
-    import boto3
-
-    client = boto3.session.Session().client(
-        "iam",
-        endpoint_url=endpoint_url,
-        region_name=REGION,
-        aws_access_key_id=DUMMY_CREDENTIAL,
-        aws_secret_access_key=DUMMY_CREDENTIAL,
-    )
-    if account_id is not None:
-
-        def route(request: Any, **_: Any) -> None:
-            request.headers["x-moto-account-id"] = account_id
-
-        client.meta.events.register("before-sign.iam", route)
+    client: IAMClient = _client("iam", endpoint_url, account_id)
     return client
 
 
@@ -252,8 +238,8 @@ def _create(iam: IAMClient, spec: EstateSpec) -> list[_CreatedKey]:
     return keys
 
 
-def _client(service: str, endpoint_url: str, account_id: str) -> Any:
-    """A boto3 client of any service for the moto endpoint, routed to ``account_id``."""
+def _client(service: str, endpoint_url: str, account_id: str | None) -> Any:
+    """A boto3 client of any service for the moto endpoint, routed to ``account_id`` when given."""
     import boto3
 
     client = boto3.session.Session().client(
@@ -263,11 +249,12 @@ def _client(service: str, endpoint_url: str, account_id: str) -> Any:
         aws_access_key_id=DUMMY_CREDENTIAL,
         aws_secret_access_key=DUMMY_CREDENTIAL,
     )
+    if account_id is not None:
 
-    def route(request: Any, **_: Any) -> None:
-        request.headers["x-moto-account-id"] = account_id
+        def route(request: Any, **_: Any) -> None:
+            request.headers["x-moto-account-id"] = account_id
 
-    client.meta.events.register(f"before-sign.{client.meta.service_model.endpoint_prefix}", route)
+        client.meta.events.register(f"before-sign.{client.meta.service_model.endpoint_prefix}", route)
     return client
 
 
