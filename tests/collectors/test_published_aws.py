@@ -268,6 +268,22 @@ def test_ecs_examples_chain_to_the_service_and_its_task_definition_without_the_e
         [],
         "true",
     )
+    # The example (2016) predates ECS Exec and says nothing of it: unknown, so an ecs-006 hop into
+    # it would be conditional; the flag set, as DescribeServices writes it today, is read.
+    assert workload.attributes["execute_command"] == ""
+    exec_on = {**described, "services": [{**service, "enableExecuteCommand": True}]}
+    [service_on] = workloads_from_raw(
+        raw.model_copy(
+            update={
+                "workload_regions": [
+                    RegionWorkloads(
+                        region="us-east-1", ecs_services=exec_on["services"], ecs_task_definitions=definitions
+                    )
+                ]
+            }
+        )
+    )
+    assert service_on.attributes["execute_command"] == "true"
 
 
 def test_ecs_list_clusters_example_is_two_clusters():
