@@ -8,7 +8,7 @@ import json
 import pytest
 from pydantic import BaseModel
 
-from standing.core.json_out import model_json
+from standing.core.json_out import dumps, model_json
 
 
 class _Record(BaseModel):
@@ -36,3 +36,23 @@ CASES = [
 @pytest.mark.parametrize("record", CASES)
 def test_model_json_is_byte_for_byte_json_dumps(record: _Record) -> None:
     assert model_json(record, indent=2) == json.dumps(record.model_dump(mode="json", by_alias=True), indent=2)
+
+
+DATA = [
+    {"b": [1, 2, {"z": [], "a": {}}], "a": "é😀\x7f\x1f\u2028", "c": [1e-7, 1e-05, 0.5, 1e16], "d": None, "e": True},
+    {"Statement": [{"Effect": "Allow", "Action": ["s3:Get*"], "Resource": "*", "Condition": {"x": {"y": "1e-07"}}}]},
+    [[], {}, 2**70, float("inf"), "\ud800"],  # a lone surrogate: the slow path
+]
+
+
+@pytest.mark.parametrize("data", DATA)
+@pytest.mark.parametrize("sort_keys", [False, True])
+def test_dumps_is_byte_for_byte_json_dumps(data: object, sort_keys: bool) -> None:
+    """Snapshots and the policies in plans are written by ``dumps``: they must not change."""
+    assert dumps(data, indent=1, sort_keys=sort_keys) == json.dumps(data, indent=1, sort_keys=sort_keys)
+    assert dumps(data, indent=2, sort_keys=sort_keys) == json.dumps(data, indent=2, sort_keys=sort_keys)
+
+
+def test_dumps_leaves_non_string_keys_to_json() -> None:
+    data = {2: "b", 1: "a"}
+    assert dumps(data, indent=2, sort_keys=True) == json.dumps(data, indent=2, sort_keys=True)

@@ -1,4 +1,5 @@
-"""A record as indented JSON text, fast, byte for byte what ``json.dumps(indent=...)`` writes.
+"""A record (or plain JSON data) as indented JSON text, fast, byte for byte what
+``json.dumps(indent=...)`` writes.
 
 ``json.dumps`` with ``indent`` runs CPython's pure-Python encoder (the C one only writes compact
 JSON): at 100,000 identities that was a third of `standing scan --output-dir`. Pydantic's own
@@ -10,6 +11,10 @@ file stays as it was:
 - it writes some floats differently (``1e-7`` for ``1e-07``, ``0.00001`` for ``1e-05``): a float
   can only be a whole line's value, so each is rewritten as Python's ``repr``;
 - it refuses lone surrogates, which ``json.dumps`` escapes: such a record takes the slow path.
+
+``dumps`` does the same for plain data (a snapshot's records, a policy document in Terraform),
+with ``sort_keys`` done by copying the data with its dicts sorted, which is still several times
+faster than the pure-Python encoder.
 """
 
 from __future__ import annotations
@@ -17,9 +22,10 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from typing import Any
 
 from pydantic import BaseModel
-from pydantic_core import PydanticSerializationError
+from pydantic_core import PydanticSerializationError, to_json
 
 _NON_ASCII = re.compile("[^\x00-\x7e]")  # json.dumps escapes DEL too
 # In indented JSON a string never spans lines, so a line holding a float is: indentation, an
@@ -46,6 +52,30 @@ def model_json(record: BaseModel, *, indent: int) -> str:
         text = record.model_dump_json(indent=indent, by_alias=True)
     except (PydanticSerializationError, UnicodeEncodeError):
         return json.dumps(record.model_dump(mode="json", by_alias=True), indent=indent)
+    return _mend(text)
+
+
+def dumps(value: Any, *, indent: int, sort_keys: bool = False) -> str:
+    """``json.dumps(value, indent=indent, sort_keys=sort_keys)`` of plain JSON data, faster."""
+    try:
+        text = to_json(_sorted(value) if sort_keys else value, indent=indent, inf_nan_mode="constants").decode()
+    except (PydanticSerializationError, UnicodeEncodeError, TypeError, ValueError):
+        return json.dumps(value, indent=indent, sort_keys=sort_keys)
+    return _mend(text)
+
+
+def _sorted(value: Any) -> Any:
+    """``value`` with every dict's keys in ``sort_keys`` order (a mix of key types fails as in json)."""
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise TypeError("json.dumps writes non-string keys its own way")
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list | tuple):
+        return [_sorted(item) for item in value]
+    return value
+
+
+def _mend(text: str) -> str:
     if not text.isascii() or "\x7f" in text:
         text = _NON_ASCII.sub(lambda m: _escape(m.group()), text)
     return _FLOAT_LINE.sub(_python_float, text) if _maybe_float(text) else text

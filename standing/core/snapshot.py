@@ -20,6 +20,7 @@ from typing import Any, Literal, TextIO
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from standing.core.errors import UserError
+from standing.core.json_out import dumps
 from standing.core.model import Inventory
 from standing.core.outputs import atomic_writer
 from standing.core.textfiles import read_bytes
@@ -80,7 +81,7 @@ def _pad(level: int) -> str:
 
 def _encode(value: Any, *, level: int) -> str:
     # JSON strings never hold a raw newline, so indenting by line is exact.
-    return json.dumps(value, indent=_INDENT, sort_keys=True).replace("\n", "\n" + _pad(level))
+    return dumps(value, indent=_INDENT, sort_keys=True).replace("\n", "\n" + _pad(level))
 
 
 def read_snapshot(path: Path) -> Inventory:

@@ -19,6 +19,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from standing.core.json_out import dumps
 from standing.core.model import Identity
 from standing.core.safe_text import printable
 from standing.planner.model import AwsPolicyDocument, IacSnippet, TerraformProvider
@@ -47,7 +48,7 @@ def hcl_json(value: Any) -> str:
 
 
 def hcl_json_raw(value: Any) -> str:
-    return _escape_template(json.dumps(value, indent=2, sort_keys=False)).replace("\n", "\n  ")
+    return _escape_template(dumps(value, indent=2)).replace("\n", "\n  ")
 
 
 def oneline(value: Any) -> str:

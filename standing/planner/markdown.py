@@ -8,9 +8,8 @@ backticks as code.
 
 from __future__ import annotations
 
-import json
-
 from standing.core.findings import Exposure
+from standing.core.json_out import dumps
 from standing.core.markdown import code, count, escape, fence, prose_with_code
 from standing.planner.model import Plan, PlansDocument
 
@@ -60,7 +59,7 @@ def _plan(plan: Plan) -> list[str]:
             f"{escape(plan.cut.summary)}. Why this hop: {escape(plan.cut.why_this_hop)}.",
         ]
         if plan.cut.policy:
-            lines += ["", fence(json.dumps(plan.cut.policy, indent=2), "json")]
+            lines += ["", fence(dumps(plan.cut.policy, indent=2), "json")]
     if plan.placeholders:
         lines += ["", "### Fill in before applying", ""] + [f"- {escape(p)}" for p in plan.placeholders]
     if plan.controls:
@@ -97,7 +96,7 @@ def _plan(plan: Plan) -> list[str]:
             lines += [
                 f"{policy.kind.value}: {escape(policy.name)}",
                 "",
-                fence(json.dumps(policy.document, indent=2), "json"),
+                fence(dumps(policy.document, indent=2), "json"),
                 "",
             ]
     return lines
