@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from standing.core.errors import ExitCode
 from standing.core.findings import Finding, Severity, Waiver
 from standing.core.findings_json import FindingsDocument, build_document, write_findings
+from standing.core.gc_pause import paused_gc
 from standing.core.model import Inventory
 from standing.core.outputs import make_output_dir
 from standing.core.snapshot import read_snapshot, write_snapshot
@@ -52,6 +53,28 @@ def scan_inventory(
 
     ``with_plans`` plans without an output dir too (for a report built in memory).
     """
+    with paused_gc():  # millions of acyclic records: see core.gc_pause
+        return _scan_inventory(
+            inventory,
+            config,
+            as_of=as_of,
+            generated_at=generated_at,
+            output_dir=output_dir,
+            waivers=waivers,
+            with_plans=with_plans,
+        )
+
+
+def _scan_inventory(
+    inventory: Inventory,
+    config: ScanConfig,
+    *,
+    as_of: datetime,
+    generated_at: datetime,
+    output_dir: Path | None,
+    waivers: list[Waiver] | None,
+    with_plans: bool,
+) -> ScanResult:
     analysis = analyse_estate(inventory, config, as_of=as_of)
     findings, expired = apply_waivers(analysis.findings, waivers or [], as_of)
     document = build_document(

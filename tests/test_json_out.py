@@ -8,7 +8,7 @@ import json
 import pytest
 from pydantic import BaseModel
 
-from standing.core.json_out import dumps, model_json
+from standing.core.json_out import dumps, model_json, model_json_chunks
 
 
 class _Record(BaseModel):
@@ -56,3 +56,17 @@ def test_dumps_is_byte_for_byte_json_dumps(data: object, sort_keys: bool) -> Non
 def test_dumps_leaves_non_string_keys_to_json() -> None:
     data = {2: "b", 1: "a"}
     assert dumps(data, indent=2, sort_keys=True) == json.dumps(data, indent=2, sort_keys=True)
+
+
+class _Document(BaseModel):
+    version: int
+    records: list[_Record]
+    after: dict[str, list[int]]
+
+
+@pytest.mark.parametrize("records", [CASES, CASES[:1], []])
+def test_model_json_chunks_join_to_the_whole_document(records: list[_Record]) -> None:
+    """findings.json and plans.json are written a record at a time: the file must be the one
+    the whole document would have made."""
+    document = _Document(version=1, records=records, after={"records": [1]})
+    assert "".join(model_json_chunks(document, "records", indent=2)) == model_json(document, indent=2)

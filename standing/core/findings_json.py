@@ -15,7 +15,7 @@ from typing import Final, Literal
 from pydantic import Field
 
 from standing.core.findings import Exposure, Finding, Severity, Waiver
-from standing.core.json_out import model_json
+from standing.core.json_out import model_json_chunks
 from standing.core.model import (
     CoverageEntry,
     Inventory,
@@ -24,7 +24,7 @@ from standing.core.model import (
     ScopeKind,
     UtcDatetime,
 )
-from standing.core.outputs import write_text_atomic
+from standing.core.outputs import atomic_writer
 from standing.core.people import people_left_out
 from standing.core.safe_text import json_text
 
@@ -106,8 +106,11 @@ def build_document(
 
 
 def write_findings(document: FindingsDocument, path: Path) -> None:
-    text = model_json(document, indent=2)
-    write_text_atomic(path, json_text(text) + "\n")  # no raw DEL: the file may be cat
+    """Written a finding at a time: at 100,000 identities the document is a gigabyte of text."""
+    with atomic_writer(path) as out:
+        for chunk in model_json_chunks(document, "findings", indent=2):
+            out.write(json_text(chunk))  # no raw DEL: the file may be cat
+        out.write("\n")
 
 
 def json_schema() -> str:

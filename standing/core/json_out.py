@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -53,6 +54,25 @@ def model_json(record: BaseModel, *, indent: int) -> str:
     except (PydanticSerializationError, UnicodeEncodeError):
         return json.dumps(record.model_dump(mode="json", by_alias=True), indent=indent)
     return _mend(text)
+
+
+def model_json_chunks(record: BaseModel, field: str, *, indent: int) -> Iterator[str]:
+    """``model_json(record, indent=indent)`` in pieces, one per item of its list ``field`` (a
+    findings document's findings, a plans document's plans) and the record around them, so a
+    document of 100,000 plans is written as it is made, never held as one string."""
+    items = getattr(record, field)
+    head = model_json(record.model_copy(update={field: []}), indent=indent)
+    key = type(record).model_fields[field].alias or field
+    # A top-level key: one indent deep, at the start of a line (a string never holds a newline).
+    opening = head.index(f"\n{' ' * indent}{json.dumps(key)}: []") + indent + len(json.dumps(key)) + 4
+    if not items:
+        yield head
+        return
+    yield head[:opening]  # up to and including the list's "["
+    pad = "\n" + " " * (2 * indent)
+    for position, item in enumerate(items):
+        yield ("," if position else "") + pad + model_json(item, indent=indent).replace("\n", pad)
+    yield "\n" + " " * indent + head[opening:]  # from the list's "]"
 
 
 def dumps(value: Any, *, indent: int, sort_keys: bool = False) -> str:

@@ -20,6 +20,7 @@ from typing import Any, Literal, TextIO
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from standing.core.errors import UserError
+from standing.core.gc_pause import paused_gc
 from standing.core.json_out import dumps
 from standing.core.model import Inventory
 from standing.core.outputs import atomic_writer
@@ -88,7 +89,8 @@ def read_snapshot(path: Path) -> Inventory:
     source = str(path)
     data = read_bytes(path)  # a device, FIFO or oversized file is refused before reading
     try:
-        return _Envelope.model_validate_json(data).inventory
+        with paused_gc():
+            return _Envelope.model_validate_json(data).inventory
     except ValidationError as exc:
         raise UserError(source, _problem(exc)) from None
     except (OverflowError, ValueError) as exc:  # a validator's own arithmetic (a date at the end of time)

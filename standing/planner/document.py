@@ -10,8 +10,8 @@ from pathlib import Path
 
 from standing.analysis.risk import RiskModel
 from standing.core.findings import Finding
-from standing.core.json_out import model_json
-from standing.core.outputs import write_text_atomic
+from standing.core.json_out import model_json, model_json_chunks
+from standing.core.outputs import atomic_writer
 from standing.core.safe_text import json_text
 from standing.planner.builder import build_plans
 from standing.planner.model import Plan, PlansDocument
@@ -41,11 +41,16 @@ def plans_json(document: PlansDocument) -> str:
 
 
 def write_plans(document: PlansDocument, output_dir: Path) -> list[Path]:
-    from standing.planner.markdown import render_markdown
+    from standing.planner.markdown import write_markdown
 
     json_path, md_path = output_dir / "plans.json", output_dir / "plans.md"
-    write_text_atomic(json_path, plans_json(document))
-    write_text_atomic(md_path, render_markdown(document))
+    # A plan at a time, as ``plans_json`` and ``render_markdown`` would write them whole.
+    with atomic_writer(json_path) as out:
+        for chunk in model_json_chunks(document, "plans", indent=2):
+            out.write(json_text(chunk))
+        out.write("\n")
+    with atomic_writer(md_path) as out:
+        write_markdown(document, out)
     return [json_path, md_path]
 
 

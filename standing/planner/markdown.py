@@ -8,6 +8,10 @@ backticks as code.
 
 from __future__ import annotations
 
+from io import StringIO
+from itertools import chain
+from typing import TextIO
+
 from standing.core.findings import Exposure
 from standing.core.json_out import dumps
 from standing.core.markdown import code, count, escape, fence, prose_with_code
@@ -103,6 +107,13 @@ def _plan(plan: Plan) -> list[str]:
 
 
 def render_markdown(document: PlansDocument) -> str:
+    out = StringIO()
+    write_markdown(document, out)
+    return out.getvalue()
+
+
+def write_markdown(document: PlansDocument, out: TextIO) -> None:
+    """plans.md a plan at a time: at 100,000 identities it is hundreds of megabytes."""
     lines = [
         "# Migration plans",
         "",
@@ -111,6 +122,7 @@ def render_markdown(document: PlansDocument) -> str:
         "## Roadmap",
         "",
     ]
+    names = {p.identity: p.identity_name for p in document.plans}
     for phase in document.roadmap.phases:
         lines += [
             f"### {phase.phase.value}: {count(len(phase.plans), 'plan')}, risk removed {phase.risk_removed}, "
@@ -120,7 +132,6 @@ def render_markdown(document: PlansDocument) -> str:
             f"- Exposure after: {_exposure(phase.exposure_after)}",
             "",
         ]
-        names = {p.identity: p.identity_name for p in document.plans}
         lines += [f"{i}. {escape(names[identity])}" for i, identity in enumerate(phase.plans, start=1)] + [""]
     if document.completed:
         lines += (
@@ -128,6 +139,16 @@ def render_markdown(document: PlansDocument) -> str:
             + [f"- {escape(c.identity_name)} ({c.pattern.value}): {escape(c.how)}" for c in document.completed]
             + [""]
         )
-    for plan in document.plans:
-        lines += _plan(plan) + [""]
-    return "\n".join(lines).rstrip() + "\n"
+    # The text is the lines joined by newlines, its trailing whitespace cut, and one newline:
+    # whitespace is held back until more text follows it, so the end is cut as in one string.
+    held = ""
+    for block in chain([lines], (_plan(plan) + [""] for plan in document.plans)):
+        text = "\n".join(block)
+        kept = text.rstrip()
+        if kept:
+            out.write(held + kept)
+            held = text[len(kept) :]
+        else:
+            held += text
+        held += "\n"  # the newline joining this block's last line to the next block's first
+    out.write("\n")
