@@ -19,7 +19,7 @@ from standing.core.findings_json import FindingsDocument, build_document, write_
 from standing.core.gc_pause import paused_gc
 from standing.core.model import Inventory
 from standing.core.outputs import make_output_dir
-from standing.core.snapshot import read_snapshot, write_snapshot
+from standing.core.snapshot import copy_snapshot, read_snapshot, write_snapshot
 from standing.reports.leadership.model import ReportInput, TrendPoint
 from standing.rules.analyse import analyse_estate
 from standing.rules.config import ScanConfig
@@ -48,10 +48,13 @@ def scan_inventory(
     output_dir: Path | None,
     waivers: list[Waiver] | None = None,
     with_plans: bool = False,
+    read_from: Path | None = None,
 ) -> ScanResult:
     """Analyse, then write findings, snapshot, plans and report when there is an output dir.
 
     ``with_plans`` plans without an output dir too (for a report built in memory).
+    ``read_from``: the snapshot file ``inventory`` was read from, copied as the output's
+    snapshot instead of written again.
     """
     with paused_gc():  # millions of acyclic records: see core.gc_pause
         return _scan_inventory(
@@ -62,6 +65,7 @@ def scan_inventory(
             output_dir=output_dir,
             waivers=waivers,
             with_plans=with_plans,
+            read_from=read_from,
         )
 
 
@@ -74,6 +78,7 @@ def _scan_inventory(
     output_dir: Path | None,
     waivers: list[Waiver] | None,
     with_plans: bool,
+    read_from: Path | None,
 ) -> ScanResult:
     analysis = analyse_estate(inventory, config, as_of=as_of)
     findings, expired = apply_waivers(analysis.findings, waivers or [], as_of)
@@ -93,7 +98,10 @@ def _scan_inventory(
 
         make_output_dir(output_dir)
         write_findings(document, output_dir / "findings.json")
-        write_snapshot(inventory, output_dir / "snapshot.json")
+        if read_from is not None:
+            copy_snapshot(read_from, output_dir / "snapshot.json")
+        else:
+            write_snapshot(inventory, output_dir / "snapshot.json")
         written = [output_dir / "findings.json", output_dir / "snapshot.json"]
         plans, paths = write_scan_plans(analysis.model, findings, output_dir, generated_at=generated_at)
         written += paths

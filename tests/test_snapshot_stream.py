@@ -50,3 +50,26 @@ def test_an_interrupted_write_leaves_the_previous_snapshot_whole(tmp_path, monke
         write_snapshot(estate(), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["snap.json"]  # no temporary file left
+
+
+def _scan_snapshot(snap, out):
+    from click.testing import CliRunner
+
+    from standing.cli.main import main
+
+    args = ["scan", "--snapshot", str(snap), "--as-of", "2026-06-01T00:00:00+00:00", "--fail-on", "none"]
+    result = CliRunner().invoke(main, [*args, "--output-dir", str(out)], env={"STANDING_STORE": ""})
+    assert result.exit_code == 0, result.output
+
+
+def test_a_scan_of_a_snapshot_keeps_the_file_it_read_beside_its_outputs(tmp_path):
+    """The snapshot is copied, not written again: a hand-written (compact) snapshot comes back
+    byte for byte, reads back into the same inventory, and a scan into its own folder keeps it."""
+    inv = estate()
+    snap = tmp_path / "compact.json"
+    snap.write_text(json.dumps({"schema": "standing.snapshot", "version": 1, "inventory": inv.model_dump(mode="json")}))
+    _scan_snapshot(snap, tmp_path / "out")
+    assert (tmp_path / "out" / "snapshot.json").read_bytes() == snap.read_bytes()
+    assert read_snapshot(tmp_path / "out" / "snapshot.json") == inv
+    _scan_snapshot(tmp_path / "out" / "snapshot.json", tmp_path / "out")  # over itself
+    assert (tmp_path / "out" / "snapshot.json").read_bytes() == snap.read_bytes()

@@ -41,9 +41,12 @@ class RiskModel:
     now: datetime
 
     def __post_init__(self) -> None:
-        self._out: dict[str, list[tuple[str, bool]]] = {}  # source -> (target, through existing compute)
+        # source -> (target, through existing compute); only hops into an identity widen a
+        # blast radius (not those into admin or a vault), so the others are left out once here.
+        self._out: dict[str, list[tuple[str, bool]]] = {}
         for hop in self.graph.escalation_hops:
-            self._out.setdefault(hop.source, []).append((hop.target, hop.kind is HopKind.EXISTING_COMPUTE))
+            if self.graph.identity(hop.target) is not None:
+                self._out.setdefault(hop.source, []).append((hop.target, hop.kind is HopKind.EXISTING_COMPUTE))
         self._blast: dict[str, BlastRadius] = {}
         self._kinds: dict[str, frozenset[str]] = {}
         self._secrets: dict[str, tuple[bool, int]] = {}
@@ -61,12 +64,12 @@ class RiskModel:
 
     def _compute(self, identity_id: str) -> BlastRadius:
         seen, queue, truncated = {identity_id}, deque([identity_id]), False
-        runs_code_as: set[str] = set()
+        out, runs_code_as = self._out, set()
         while queue and not truncated:
-            for target, compute in self._out.get(queue.popleft(), ()):
-                if compute and target != identity_id and self.graph.identity(target) is not None:
+            for target, compute in out.get(queue.popleft(), ()):
+                if compute and target != identity_id:
                     runs_code_as.add(target)  # also when it was first reached another way
-                if target not in seen and self.graph.identity(target) is not None:
+                if target not in seen:
                     if len(seen) > MAX_REACHABLE:
                         truncated = True
                         break

@@ -52,8 +52,11 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def run_analysis(inventory: Inventory, params: dict[str, Any], recorder: ScanRecorder | None = None) -> None:
-    """Analyse, write, summarise, and exit with the documented code."""
+def run_analysis(
+    inventory: Inventory, params: dict[str, Any], recorder: ScanRecorder | None = None, read_from: Path | None = None
+) -> None:
+    """Analyse, write, summarise, and exit with the documented code; ``read_from``: the snapshot
+    file the inventory came from (copied beside the outputs, not written again)."""
     from standing.core.findings import Severity
     from standing.reports.terminal import render_summary
     from standing.rules.config import load_config
@@ -72,6 +75,7 @@ def run_analysis(inventory: Inventory, params: dict[str, Any], recorder: ScanRec
         generated_at=generated,
         output_dir=params["output_dir"],
         waivers=waivers,
+        read_from=read_from,
     )
     render_summary(stdout(), result.document, written=result.written, show_all=params["show_all"])
     if recorder is not None:  # opened by open_recorder before collecting
@@ -101,7 +105,7 @@ def scan(ctx: click.Context, snapshot: Path | None, **params: Any) -> None:
     recorder = open_recorder(params)
     from standing.core.snapshot import read_snapshot
 
-    run_analysis(read_snapshot(snapshot), params, recorder)
+    run_analysis(read_snapshot(snapshot), params, recorder, read_from=snapshot)
 
 
 def _add_provider(command: ProviderCommand) -> None:

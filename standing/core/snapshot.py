@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from io import StringIO
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -47,6 +48,16 @@ def write_snapshot(inventory: Inventory, path: Path) -> None:
     written over its own input) never leaves a half-written snapshot behind."""
     with atomic_writer(path) as out:  # a device (-o /dev/stdout) is written, never replaced
         stream_snapshot(inventory, out)
+
+
+def copy_snapshot(source: Path, path: Path) -> None:
+    """The snapshot a scan read, unchanged, as the snapshot beside its outputs: the file's own
+    bytes rather than the inventory written again (at 100,000 identities, seconds saved), and it
+    reads back into the same inventory. Through a temporary file, like ``write_snapshot``."""
+    if path.exists() and path.samefile(source):
+        return  # scanning out/snapshot.json into out/: it is already there
+    with atomic_writer(path, newline="") as out, source.open(encoding="utf-8", newline="") as data:
+        shutil.copyfileobj(data, out, 1 << 20)
 
 
 def dump_snapshot(inventory: Inventory) -> str:

@@ -20,6 +20,8 @@ from standing.planner.model import LogCheck
 
 def _parts(value: str) -> list[str | int]:
     """``value`` as literal runs (str) and code points to spell out (int)."""
+    if printable(value) == value:  # the usual name: nothing to spell out, one run (one check, not one per character)
+        return [value] if value else []
     parts: list[str | int] = []
     for char in value:
         if char != "\t" and printable(char) != char:
