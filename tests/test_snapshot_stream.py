@@ -73,3 +73,14 @@ def test_a_scan_of_a_snapshot_keeps_the_file_it_read_beside_its_outputs(tmp_path
     assert read_snapshot(tmp_path / "out" / "snapshot.json") == inv
     _scan_snapshot(tmp_path / "out" / "snapshot.json", tmp_path / "out")  # over itself
     assert (tmp_path / "out" / "snapshot.json").read_bytes() == snap.read_bytes()
+
+
+def test_records_read_share_their_fields_set_without_one_copy_changing_another(tmp_path):
+    path = tmp_path / "snap.json"
+    inv = estate()
+    write_snapshot(inv.model_copy(update={"grants": inv.grants * 3}), path)
+    grants = read_snapshot(path).grants
+    assert grants[0].model_fields_set is grants[1].model_fields_set  # one set, not one per record
+    sparse = grants[0].model_copy(update={"expires": None})
+    sparse.model_fields_set.discard("condition")
+    assert "condition" in grants[1].model_fields_set
