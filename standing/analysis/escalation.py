@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from itertools import chain
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from standing.analysis.aws_policy import PolicySet, Verdict
 from standing.analysis.aws_targets import TargetMatcher
@@ -111,6 +111,7 @@ _EMPOWER_ACTIONS = {
     IdentityKind.ROLE: ("iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:CreatePolicyVersion"),
     IdentityKind.USER: ("iam:AttachUserPolicy", "iam:PutUserPolicy"),
 }
+_ANY_EMPOWER = tuple(dict.fromkeys(a for actions in _EMPOWER_ACTIONS.values() for a in actions))
 _VERSION_ACTIONS = (
     ("iam:CreatePolicyVersion", "iam-001", "rewrite its own permissions", False),
     ("iam:SetDefaultPolicyVersion", "aws-iam-001", "make an older version the default, if one grants more", True),
@@ -119,6 +120,20 @@ _VERSION_ACTIONS = (
 
 def _assume_reason(verdict: Verdict, role_name: str, admitted: str) -> str:
     return f"{verdict.describe('sts:AssumeRole', role_name)}; trust of {role_name} admits {admitted}"
+
+
+class _Launch(NamedTuple):
+    """How one source launches compute on one service: the method, its wording, and its caveat."""
+
+    method: str
+    text: str
+    caveat: str
+    conditional: bool
+
+
+def _pass_reason(passing: Verdict, role_name: str, launch: _Launch, service: str) -> str:
+    why = f"{passing.describe('iam:PassRole', role_name)} and {launch.text}; {role_name} trusts {service}"
+    return f"{why} ({launch.caveat})" if launch.caveat else why
 
 
 def _trust_allows_assume(actions: list[str]) -> bool:
@@ -191,10 +206,15 @@ class _AwsHops:
         sources = {s.id for s in self.sources}
         by_id = {i.id: i for i in self.identities}
         done: set[str] = set()
+        may_empower: dict[str, bool] = {}  # per source: could it raise anyone at all
         for become in becomes:
             target = by_id.get(become.target)
+            if become.source not in may_empower:
+                policy = self.policies.get(become.source)
+                may_empower[become.source] = policy is not None and any(map(policy.may, _ANY_EMPOWER))
             if (
                 become.source in done
+                or not may_empower[become.source]
                 or become.source not in sources
                 or target is None
                 or self.graph.privilege_of(target.id).level >= PrivilegeLevel.PRIVILEGE_MANAGEMENT
@@ -301,6 +321,7 @@ class _AwsHops:
             if not can_launch:
                 continue
             key = ("launchable", source.account)
+            launches: dict[str, _Launch] = {}
             # An iam:PassedToService condition decides which launchers the role may go to.
             gated = any(s.passed_to for s in policy._relevant("iam:PassRole"))
             for role, passing in self._targets(source, "iam:PassRole", key, candidates[source.account]):
@@ -312,17 +333,23 @@ class _AwsHops:
                 if not usable:
                     continue
                 service, passing = usable[0]
-                method_id, actions, verdicts = can_launch[service]
-                launch = " and ".join(v.describe(a, "*") for a, v in zip(actions, verdicts, strict=True))
-                why = f"{passing.describe('iam:PassRole', role.name)} and {launch}; {role.name} trusts {service}"
-                caveat = self._existing_caveat(method_id, source.account)
+                launch = launches.get(service)
+                if launch is None:  # once per source and launcher, not per role it may pass
+                    method_id, actions, verdicts = can_launch[service]
+                    caveat = self._existing_caveat(method_id, source.account)
+                    launch = launches[service] = _Launch(
+                        method_id,
+                        " and ".join(v.describe(a, "*") for a, v in zip(actions, verdicts, strict=True)),
+                        caveat,
+                        bool(caveat) or any(v.conditional for v in verdicts),
+                    )
                 yield Hop(
                     source.id,
                     role.id,
                     HopKind.PASS_ROLE,
-                    f"{why} ({caveat})" if caveat else why,
-                    bool(caveat) or passing.conditional or any(v.conditional for v in verdicts),
-                    method_id,
+                    partial(_pass_reason, passing, role.name, launch, service),  # written when shown
+                    launch.conditional or passing.conditional,
+                    launch.method,
                 )
 
     def _existing_caveat(self, method_id: str, account: str) -> str:
