@@ -70,3 +70,8 @@ def test_model_json_chunks_join_to_the_whole_document(records: list[_Record]) ->
     the whole document would have made."""
     document = _Document(version=1, records=records, after={"records": [1]})
     assert "".join(model_json_chunks(document, "records", indent=2)) == model_json(document, indent=2)
+
+
+def test_model_json_chunks_join_to_the_whole_document_across_batches() -> None:
+    document = _Document(version=1, records=[CASES[0], CASES[1]] * 700 + [CASES[2]], after={})
+    assert "".join(model_json_chunks(document, "records", indent=2)) == model_json(document, indent=2)

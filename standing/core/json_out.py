@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from pydantic_core import PydanticSerializationError, to_json
 
 _NON_ASCII = re.compile("[^\x00-\x7e]")  # json.dumps escapes DEL too
@@ -69,10 +69,32 @@ def model_json_chunks(record: BaseModel, field: str, *, indent: int) -> Iterator
         yield head
         return
     yield head[:opening]  # up to and including the list's "["
-    pad = "\n" + " " * (2 * indent)
-    for position, item in enumerate(items):
-        yield ("," if position else "") + pad + model_json(item, indent=indent).replace("\n", pad)
+    adapter = _list_adapter(type(record), field)
+    for start in range(0, len(items), _BATCH):
+        yield ("," if start else "") + _items_json(adapter, items[start : start + _BATCH], indent)
     yield "\n" + " " * indent + head[opening:]  # from the list's "]"
+
+
+_BATCH = 500  # items serialized per call: few calls, and never the whole list as one string
+
+
+@lru_cache(maxsize=16)
+def _list_adapter(model: type[BaseModel], field: str) -> TypeAdapter[list[Any]]:
+    """The field's own type (``list[Finding]``), so items serialize exactly as inside the record."""
+    adapter: TypeAdapter[list[Any]] = TypeAdapter(model.model_fields[field].annotation)  # type: ignore[arg-type]
+    return adapter
+
+
+def _items_json(adapter: TypeAdapter[list[Any]], items: list[Any], indent: int) -> str:
+    """Some items of a top-level list, each on its own lines one level deeper than the list's
+    key, joined by commas: the text between the list's brackets in the whole document."""
+    pad = "\n" + " " * (2 * indent)
+    try:
+        text = adapter.dump_json(items, indent=indent, by_alias=True).decode()
+    except (PydanticSerializationError, UnicodeEncodeError):  # a lone surrogate: json.dumps, item by item
+        return ",".join(pad + model_json(item, indent=indent).replace("\n", pad) for item in items)
+    # "[\n" + items indented once + "\n]": indented once more, without the brackets.
+    return pad[:-indent] + _mend(text[2:-2]).replace("\n", pad[:-indent])
 
 
 def dumps(value: Any, *, indent: int, sort_keys: bool = False) -> str:

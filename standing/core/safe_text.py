@@ -60,4 +60,6 @@ def json_text(text: str) -> str:
     JSON encoders escape C0 but pass these through, and a terminal showing the file (``cat``,
     ``jq``) acts on them. They can only occur inside JSON strings, where the escape means the
     same character, so the document's data is unchanged."""
+    if text.isascii() and "\x7f" not in text:  # nothing to escape (all of them are DEL or beyond)
+        return text
     return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from standing.analysis.compute import compute_uses
 from standing.analysis.compute import describe as describe_compute
@@ -195,8 +196,14 @@ def admin_parts(graph: PrivilegeGraph, identity: Identity, grants: list[Grant]) 
             continue
         if judge is not None:
             level = judge([(grant, role)]).level
-        else:
-            level = assess_aws_policies((role.name, d) for d in role.documents).level
+        else:  # an AWS policy alone: the same for every holder, judged once per scan
+            known = _AWS_LEVELS.setdefault(graph, {})
+            if role.id not in known:
+                known[role.id] = assess_aws_policies((role.name, d) for d in role.documents).level
+            level = known[role.id]
         if level >= PrivilegeLevel.PRIVILEGE_MANAGEMENT or (hop_action and _allows(list(role.documents), hop_action)):
             parts.add(role.id)
     return frozenset(parts)
+
+
+_AWS_LEVELS: WeakKeyDictionary[PrivilegeGraph, dict[str, PrivilegeLevel]] = WeakKeyDictionary()
