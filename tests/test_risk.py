@@ -136,3 +136,27 @@ def test_sensitive_data_is_judged_in_every_cloud_by_what_the_grants_hand_out():
         "az-contrib": ["ai-models", "databases", "keys", "secrets", "storage"],
         "az-kv": ["keys"],  # decrypt allowed, secret reads carved out
     }
+
+
+def test_a_blast_radius_past_the_limit_is_the_first_identities_met_and_says_so():
+    """Past MAX_REACHABLE identities the search stops (first met, breadth first) and says it is
+    truncated; two identities one hop from the same roles get the same reach, each without itself."""
+    from standing.analysis.risk import MAX_REACHABLE
+
+    hub, spoke = user("hub"), user("spoke")
+    assume_all = policy("AssumeAll", allow("sts:AssumeRole", arn("role", "*")))
+    assume_few = policy("AssumeFew", allow("sts:AssumeRole", [arn("role", "r-0"), arn("role", "r-1")]))
+    roles = [role(f"r-{i}") for i in range(MAX_REACHABLE + 20)]
+    records = [hub, spoke, assume_all, assume_few, grant(hub, assume_all), grant(spoke, assume_few)]
+    records += [
+        grant(roles[1], assume_few),
+        key(hub, "AKIAHUB", age=400, used=1),
+        key(spoke, "AKIASP", age=400, used=1),
+    ]
+    for r in roles:
+        records += [r, trust(r, f"arn:aws:iam::{ACCOUNT}:root", TrustKind.ACCOUNT)]
+    analysis = analyse_estate(inventory(*records), ScanConfig(), as_of=NOW)
+    blast = analysis.model.blast_radius
+    assert blast(hub.id).truncated and len(blast(hub.id).reachable) == MAX_REACHABLE
+    assert not blast(spoke.id).truncated and blast(spoke.id).reachable == sorted([roles[0].id, roles[1].id])
+    assert blast(roles[1].id).reachable == [roles[0].id]  # r-1 reaches r-0 and itself, listed without itself

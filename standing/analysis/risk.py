@@ -41,12 +41,20 @@ class RiskModel:
     now: datetime
 
     def __post_init__(self) -> None:
-        # source -> (target, through existing compute); only hops into an identity widen a
-        # blast radius (not those into admin or a vault), so the others are left out once here.
-        self._out: dict[str, list[tuple[str, bool]]] = {}
+        # Only hops into an identity widen a blast radius (not those into admin or a vault).
+        # source -> the identities one hop away, each once; target -> who reaches it by taking
+        # over compute running as it.
+        following: dict[str, dict[str, None]] = {}
+        self._compute_sources: dict[str, set[str]] = {}
         for hop in self.graph.escalation_hops:
             if self.graph.identity(hop.target) is not None:
-                self._out.setdefault(hop.source, []).append((hop.target, hop.kind is HopKind.EXISTING_COMPUTE))
+                following.setdefault(hop.source, {})[hop.target] = None
+                if hop.kind is HopKind.EXISTING_COMPUTE:
+                    self._compute_sources.setdefault(hop.target, set()).add(hop.source)
+        self._next = {source: tuple(sorted(targets)) for source, targets in following.items()}
+        # Identities one hop from the same ones reach the same: searched once per set of them.
+        self._beyond: dict[tuple[str, ...], frozenset[str] | None] = {}
+        self._hops_out: dict[str, list[tuple[str, bool]]] | None = None  # source -> (target, through compute)
         self._blast: dict[str, BlastRadius] = {}
         self._kinds: dict[str, frozenset[str]] = {}
         self._secrets: dict[str, tuple[bool, int]] = {}
@@ -63,8 +71,43 @@ class RiskModel:
         return self._blast[identity_id]
 
     def _compute(self, identity_id: str) -> BlastRadius:
+        targets = self._next.get(identity_id, ())
+        if targets not in self._beyond:
+            self._beyond[targets] = self._closure(targets)
+        beyond = self._beyond[targets]
+        if beyond is None or len(beyond) + (identity_id not in beyond) > MAX_REACHABLE + 1:
+            return self._truncated(identity_id)
+        # Every identity reached was searched from, so compute running as a reached one counts
+        # when anything reached (or the identity itself) can take it over.
+        seen = beyond | {identity_id}
+        runs_code_as = {
+            t for t in beyond if t != identity_id and not self._compute_sources.get(t, frozenset()).isdisjoint(seen)
+        }
+        return self._radius(identity_id, seen, False, runs_code_as)
+
+    def _closure(self, start: tuple[str, ...]) -> frozenset[str] | None:
+        """Every identity reachable from ``start`` (included), or None past the size limit."""
+        seen, queue = set(start), deque(start)
+        while queue:
+            for target in self._next.get(queue.popleft(), ()):
+                if target not in seen:
+                    if len(seen) > MAX_REACHABLE + 1:
+                        return None
+                    seen.add(target)
+                    queue.append(target)
+        return frozenset(seen)
+
+    def _truncated(self, identity_id: str) -> BlastRadius:
+        """Beyond the limit: the first identities a breadth-first search meets, in hop order."""
+        if self._hops_out is None:  # only an estate this dense needs every hop in order
+            self._hops_out = {}
+            for hop in self.graph.escalation_hops:
+                if self.graph.identity(hop.target) is not None:
+                    compute = hop.kind is HopKind.EXISTING_COMPUTE
+                    self._hops_out.setdefault(hop.source, []).append((hop.target, compute))
+        out = self._hops_out
         seen, queue, truncated = {identity_id}, deque([identity_id]), False
-        out, runs_code_as = self._out, set()
+        runs_code_as: set[str] = set()
         while queue and not truncated:
             for target, compute in out.get(queue.popleft(), ()):
                 if compute and target != identity_id:
@@ -75,6 +118,11 @@ class RiskModel:
                         break
                     seen.add(target)
                     queue.append(target)
+        return self._radius(identity_id, seen, truncated, runs_code_as)
+
+    def _radius(
+        self, identity_id: str, seen: set[str] | frozenset[str], truncated: bool, runs_code_as: set[str]
+    ) -> BlastRadius:
         reachable = sorted(seen - {identity_id})
         admin = self.reaches_admin(identity_id)
         members = [self.graph.identity(i) for i in [identity_id, *reachable]]
