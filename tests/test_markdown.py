@@ -120,3 +120,29 @@ def test_plans_md_of_a_real_plan_renders_as_written():
     assert any(c.startswith("aws iam update-access-key --user-name reporting_export") for c in commands)
     assert "\\`" not in text  # no literal backticks in prose: commands are code
     assert "<h2>reporting_export</h2>" in rendered
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "svc-206 holds arn:aws:iam::1:role/x",
+        "a  b",
+        " lead",
+        "trail ",
+        "a_b",
+        "a&b",
+        "<b>",
+        "x\ty",
+        "é",
+        "`c`",
+        "a|b",
+        "",
+    ],
+)
+def test_plain_text_takes_the_short_way_to_the_same_escape(text):
+    """``escape`` and ``prose_with_code`` return plain text as it is: the same as escaping it."""
+    from standing.core import markdown
+
+    assert markdown.escape(text) == markdown._escaped(markdown._flat(text))
+    if "`" not in text:
+        assert markdown.prose_with_code(text) == markdown._escaped(markdown._flat(text))

@@ -14,12 +14,27 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TypeGuard
 
 from standing.core.safe_text import printable, printable_block
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 _TICKS = re.compile(r"`+")
 _SPAN = re.compile(r"(?<!`)`([^`]+)`(?!`)")
+_MARKUP = re.compile(r"[\\`*_\[\]|~<>&]|  ")  # what escaping changes in printable ASCII on one line
+
+
+def _plain(text: object) -> TypeGuard[str]:
+    """Text that every escaper here leaves as it is: printable ASCII, single-spaced, nothing
+    Markdown or HTML reads (most names and sentences; checked in C, not character by character)."""
+    return (
+        type(text) is str
+        and text.isascii()
+        and text.isprintable()
+        and not text.startswith(" ")
+        and not text.endswith(" ")
+        and _MARKUP.search(text) is None
+    )
 
 
 def _flat(text: object) -> str:
@@ -36,6 +51,8 @@ def _escaped(flat: str) -> str:
 
 def escape(text: object) -> str:
     """Plain text, safe in prose and in a table cell."""
+    if _plain(text):
+        return text
     return _escaped(_flat(text))
 
 
@@ -54,6 +71,8 @@ def code(text: object, *, table: bool = False) -> str:
 
 def prose_with_code(text: object) -> str:
     """Prose whose `backticked` parts (commands the tool wrote) become code spans; the rest escaped."""
+    if _plain(text):  # no backtick, nothing to escape
+        return text
     flat = _flat(text)
     out, end = [], 0
     for match in _SPAN.finditer(flat):
