@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from typing import TypeGuard
 
 from standing.core.safe_text import printable, printable_block
@@ -51,9 +52,14 @@ def _escaped(flat: str) -> str:
 
 def escape(text: object) -> str:
     """Plain text, safe in prose and in a table cell."""
-    if _plain(text):
-        return text
-    return _escaped(_flat(text))
+    return _escape_text(text) if type(text) is str else _escaped(_flat(text))
+
+
+# Plans repeat the same sentences (titles, rollbacks, notes) thousands of times: each distinct
+# text is escaped once. Bounded, so unique texts (names, messages) only cycle through it.
+@lru_cache(maxsize=16384)
+def _escape_text(text: str) -> str:
+    return text if _plain(text) else _escaped(_flat(text))
 
 
 def code(text: object, *, table: bool = False) -> str:
@@ -71,6 +77,11 @@ def code(text: object, *, table: bool = False) -> str:
 
 def prose_with_code(text: object) -> str:
     """Prose whose `backticked` parts (commands the tool wrote) become code spans; the rest escaped."""
+    return _prose_text(text) if type(text) is str else _prose_text(str(text))
+
+
+@lru_cache(maxsize=16384)
+def _prose_text(text: str) -> str:
     if _plain(text):  # no backtick, nothing to escape
         return text
     flat = _flat(text)
