@@ -83,6 +83,7 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # the templates ship with the package: no file check per plan rendered
     )
     env.filters.update(
         hcl=hcl_string, hcl_json=hcl_json, hcl_json_raw=hcl_json_raw, hcl_inner=hcl_inner, label=label, oneline=oneline
