@@ -54,8 +54,11 @@ def copy_snapshot(source: Path, path: Path) -> None:
     """The snapshot a scan read, unchanged, as the snapshot beside its outputs: the file's own
     bytes rather than the inventory written again (at 100,000 identities, seconds saved), and it
     reads back into the same inventory. Through a temporary file, like ``write_snapshot``."""
-    if path.exists() and path.samefile(source):
-        return  # scanning out/snapshot.json into out/: it is already there
+    try:
+        if path.exists() and path.samefile(source):
+            return  # scanning out/snapshot.json into out/: it is already there
+    except OSError:
+        pass  # the copy below names what cannot be read or written
     with atomic_writer(path, newline="") as out, source.open(encoding="utf-8", newline="") as data:
         shutil.copyfileobj(data, out, 1 << 20)
 
