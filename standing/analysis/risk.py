@@ -16,7 +16,7 @@ Score, 0 to 100, documented so a reader can recompute it:
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,6 +54,8 @@ class RiskModel:
         self._next = {source: tuple(sorted(targets)) for source, targets in following.items()}
         # Identities one hop from the same ones reach the same: searched once per set of them.
         self._beyond: dict[tuple[str, ...], frozenset[str] | None] = {}
+        self._reach_accounts: dict[tuple[str, ...], frozenset[str]] = {}
+        self._reach_kinds: dict[tuple[str, ...], frozenset[str]] = {}
         self._hops_out: dict[str, list[tuple[str, bool]]] | None = None  # source -> (target, through compute)
         self._blast: dict[str, BlastRadius] = {}
         self._kinds: dict[str, frozenset[str]] = {}
@@ -83,7 +85,7 @@ class RiskModel:
         runs_code_as = {
             t for t in beyond if t != identity_id and not self._compute_sources.get(t, frozenset()).isdisjoint(seen)
         }
-        return self._radius(identity_id, seen, False, runs_code_as)
+        return self._radius(identity_id, seen, False, runs_code_as, shared=targets)
 
     def _closure(self, start: tuple[str, ...]) -> frozenset[str] | None:
         """Every identity reachable from ``start`` (included), or None past the size limit."""
@@ -121,21 +123,44 @@ class RiskModel:
         return self._radius(identity_id, seen, truncated, runs_code_as)
 
     def _radius(
-        self, identity_id: str, seen: set[str] | frozenset[str], truncated: bool, runs_code_as: set[str]
+        self,
+        identity_id: str,
+        seen: set[str] | frozenset[str],
+        truncated: bool,
+        runs_code_as: set[str],
+        shared: tuple[str, ...] | None = None,
     ) -> BlastRadius:
+        """``shared``: the first hops whose reach ``seen`` is (with the identity): the accounts
+        and data kinds of that reach are gathered once for every identity sharing it."""
         reachable = sorted(seen - {identity_id})
         admin = self.reaches_admin(identity_id)
-        members = [self.graph.identity(i) for i in [identity_id, *reachable]]
-        accounts = sorted({m.account for m in members if m is not None})
-        sensitive = sorted(KINDS) if admin else self._sensitive([identity_id, *reachable])
+        if shared is None:
+            accounts = self._accounts([identity_id, *reachable])
+            sensitive = sorted(KINDS) if admin else self._sensitive([identity_id, *reachable])
+        else:
+            accounts = self._shared_accounts(shared) | self._accounts([identity_id])
+            sensitive = sorted(KINDS) if admin else sorted(self._shared_kinds(shared) | self._sensitive_of(identity_id))
         return BlastRadius(
             reachable=reachable,
             truncated=truncated,
             reaches_admin=admin,
-            accounts=accounts,
+            accounts=sorted(accounts),
             sensitive=sensitive,
             runs_code_as=sorted(runs_code_as & set(reachable)),
         )
+
+    def _accounts(self, identity_ids: Iterable[str]) -> set[str]:
+        return {m.account for i in identity_ids if (m := self.graph.identity(i)) is not None}
+
+    def _shared_accounts(self, targets: tuple[str, ...]) -> set[str]:
+        if targets not in self._reach_accounts:
+            self._reach_accounts[targets] = frozenset(self._accounts(self._beyond[targets] or ()))
+        return set(self._reach_accounts[targets])
+
+    def _shared_kinds(self, targets: tuple[str, ...]) -> frozenset[str]:
+        if targets not in self._reach_kinds:
+            self._reach_kinds[targets] = frozenset(self._sensitive(list(self._beyond[targets] or ())))
+        return self._reach_kinds[targets]
 
     def _sensitive(self, identity_ids: list[str]) -> list[str]:
         found: set[str] = set()
