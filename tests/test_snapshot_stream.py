@@ -84,3 +84,14 @@ def test_records_read_share_their_fields_set_without_one_copy_changing_another(t
     sparse = grants[0].model_copy(update={"expires": None})
     sparse.model_fields_set.discard("condition")
     assert "condition" in grants[1].model_fields_set
+
+
+def test_a_snapshot_is_copied_through_the_process_where_the_kernel_cannot(tmp_path, monkeypatch):
+    def no_sendfile(*args):
+        raise OSError("sendfile: not between these two")
+
+    monkeypatch.setattr(snapshot.os, "sendfile", no_sendfile)
+    source = tmp_path / "in.json"
+    write_snapshot(estate(), source)
+    snapshot.copy_snapshot(source, tmp_path / "out.json")
+    assert (tmp_path / "out.json").read_bytes() == source.read_bytes()
