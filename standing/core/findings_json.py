@@ -24,9 +24,9 @@ from standing.core.model import (
     ScopeKind,
     UtcDatetime,
 )
-from standing.core.outputs import atomic_writer
 from standing.core.people import people_left_out
 from standing.core.safe_text import json_text
+from standing.core.stream_out import atomic_stream
 
 FINDINGS_VERSION: Final = 1
 
@@ -107,7 +107,7 @@ def build_document(
 
 def write_findings(document: FindingsDocument, path: Path) -> None:
     """Written a finding at a time: at 100,000 identities the document is a gigabyte of text."""
-    with atomic_writer(path) as out:
+    with atomic_stream(path) as out:
         for chunk in model_json_chunks(document, "findings", indent=2):
             out.write(json_text(chunk))  # no raw DEL: the file may be cat
         out.write("\n")

@@ -11,8 +11,8 @@ from pathlib import Path
 from standing.analysis.risk import RiskModel
 from standing.core.findings import Finding
 from standing.core.json_out import model_json, model_json_chunks
-from standing.core.outputs import atomic_writer
 from standing.core.safe_text import json_text
+from standing.core.stream_out import atomic_stream
 from standing.planner.builder import build_plans
 from standing.planner.model import Plan, PlansDocument
 from standing.planner.progress import completed_since, previous_plans
@@ -45,11 +45,11 @@ def write_plans(document: PlansDocument, output_dir: Path) -> list[Path]:
 
     json_path, md_path = output_dir / "plans.json", output_dir / "plans.md"
     # A plan at a time, as ``plans_json`` and ``render_markdown`` would write them whole.
-    with atomic_writer(json_path) as out:
+    with atomic_stream(json_path) as out:
         for chunk in model_json_chunks(document, "plans", indent=2):
             out.write(json_text(chunk))
         out.write("\n")
-    with atomic_writer(md_path) as out:
+    with atomic_stream(md_path) as out:
         write_markdown(document, out)
     return [json_path, md_path]
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from io import StringIO
 from itertools import chain
-from typing import TextIO
 
 from standing.core.findings import Exposure
 from standing.core.json_out import dumps
 from standing.core.markdown import code, count, escape, fence, prose_with_code
+from standing.core.stream_out import TextSink
 from standing.planner.model import Plan, PlansDocument
 
 
@@ -112,7 +112,7 @@ def render_markdown(document: PlansDocument) -> str:
     return out.getvalue()
 
 
-def write_markdown(document: PlansDocument, out: TextIO) -> None:
+def write_markdown(document: PlansDocument, out: TextSink) -> None:
     """plans.md a plan at a time: at 100,000 identities it is hundreds of megabytes."""
     lines = [
         "# Migration plans",
