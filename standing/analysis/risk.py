@@ -140,7 +140,8 @@ class RiskModel:
         else:
             accounts = self._shared_accounts(shared) | self._accounts([identity_id])
             sensitive = sorted(KINDS) if admin else sorted(self._shared_kinds(shared) | self._sensitive_of(identity_id))
-        return BlastRadius(
+        # Built here from the graph's own ids: nothing to validate (a dense estate makes 100,000).
+        return BlastRadius.model_construct(
             reachable=reachable,
             truncated=truncated,
             reaches_admin=admin,
