@@ -158,3 +158,14 @@ def test_a_denied_report_job_is_a_gap_and_the_inventory_is_kept(wire):
     assert result.identities == inventory.identities
     denied = [c for c in result.coverage if c.status is CoverageStatus.DENIED]
     assert {c.operation for c in denied} == {"iam:GenerateServiceLastAccessedDetails"}
+
+
+def test_an_answer_that_is_not_aws_wire_format_is_a_named_gap_not_a_crash(wire):
+    """An emulator's or proxy's HTML error page where IAM's XML should be: the scan goes on."""
+    _, _, inventory = wire
+    page = Answer("iam", "GenerateServiceLastAccessedDetails", "<!doctype html><title>500</title>", "text/html")
+    result, _ = usage(wire, [aa("/analyzer", {"analyzers": []}), page], [f"{ROLE}/reporter"])
+    assert result.usage == [] and result.identities == inventory.identities
+    [failed] = [c for c in result.coverage if c.status is CoverageStatus.FAILED]
+    assert failed.operation == "iam:GenerateServiceLastAccessedDetails"
+    assert "not in AWS's wire format" in (failed.detail or "")
