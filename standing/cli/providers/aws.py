@@ -89,7 +89,7 @@ aws_options = click_options(
     click.option(
         "--usage",
         type=click.Choice(["none", "flagged", "all"]),
-        default="none",  # flagged once moto answers Access Analyzer at the wire (see docs/aws.md)
+        default="flagged",
         show_default=True,
         help="What each identity used of its grants: Access Analyzer's unused-access findings when an "
         "analyzer exists, else Access Advisor for the identities with a finding (flagged) or all (all).",
@@ -145,7 +145,7 @@ def _with_usage(inventory: Inventory, options: Any, params: dict[str, Any], now:
     """collect -> (analyse, for ``flagged``) -> usage; the scan then analyses the result."""
     from standing.collectors.aws.usage_collect import collect_aws_usage
 
-    mode = params.get("usage") or "none"
+    mode = params.get("usage") or "flagged"
     if mode == "none":
         return inventory
     targets = None
@@ -153,7 +153,9 @@ def _with_usage(inventory: Inventory, options: Any, params: dict[str, Any], now:
         from standing.rules.config import load_config
         from standing.scan import usage_targets
 
-        targets = usage_targets(inventory, load_config(params.get("config_path")), as_of=now())
+        # the same as-of the scan's own analysis uses, or the flagged set is another day's
+        as_of = params.get("as_of") or now()
+        targets = usage_targets(inventory, load_config(params.get("config_path")), as_of=as_of)
     return collect_aws_usage(inventory, options, targets, now=now)
 
 

@@ -136,6 +136,15 @@ def fetch_access_advisor(
             )
             if job is None:
                 gaps += 1
+                if log.entries and log.entries[-1].status is CoverageStatus.DENIED and waiting:
+                    # Refused once is refused for all: asking for each identity only fills CloudTrail.
+                    log.record(
+                        gen_op,
+                        CoverageStatus.DENIED,
+                        f"not asked for the {len(waiting)} other identities after the refusal",
+                    )
+                    gaps += len(waiting)
+                    waiting.clear()
                 continue
             open_jobs[arn] = (str(job["JobId"]), 0)
 

@@ -153,11 +153,14 @@ def test_without_an_unused_access_analyzer_access_advisor_reads_only_the_flagged
 def test_a_denied_report_job_is_a_gap_and_the_inventory_is_kept(wire):
     _, _, inventory = wire
     faults = (Fault("iam", "GenerateServiceLastAccessedDetails", "AccessDenied"),)
-    result, _ = usage(wire, [aa("/analyzer", {"analyzers": []}), *ADVISOR], None, faults)
+    result, calls = usage(wire, [aa("/analyzer", {"analyzers": []}), *ADVISOR], None, faults)
     assert result.usage == []
     assert result.identities == inventory.identities
     denied = [c for c in result.coverage if c.status is CoverageStatus.DENIED]
     assert {c.operation for c in denied} == {"iam:GenerateServiceLastAccessedDetails"}
+    # refused once, not asked again for the other role: the gap says how many were not asked
+    assert calls[("iam", "GenerateServiceLastAccessedDetails")] == 1
+    assert any("not asked for the 1 other identities" in (c.detail or "") for c in denied)
 
 
 def test_an_answer_that_is_not_aws_wire_format_is_a_named_gap_not_a_crash(wire):
