@@ -40,7 +40,9 @@ class UsageBook:
     analyzers: list[dict[str, Any]] = field(default_factory=list)  # ListAnalyzers entries
     findings: list[dict[str, Any]] = field(default_factory=list)  # GetFindingV2 bodies, details included
     reports: dict[str, dict[str, Any]] = field(default_factory=dict)  # ARN -> get-service-last-accessed-details
+    polls_before_done: int = 0  # IN_PROGRESS answers per job before its report, as AWS's queue gives
     _jobs: dict[str, str] = field(default_factory=dict)
+    _polls: dict[str, int] = field(default_factory=dict)
     _ids: Iterator[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -50,6 +52,8 @@ class UsageBook:
             self.findings.clear()
             self.reports.clear()
             self._jobs.clear()
+            self._polls.clear()
+            self.polls_before_done = 0
 
     def open_job(self, arn: str) -> str:
         with self._lock:
@@ -65,6 +69,13 @@ class UsageBook:
     def job_arn(self, job: str) -> str | None:
         with self._lock:
             return self._jobs.get(job)
+
+    def still_running(self, job: str) -> bool:
+        """Whether this poll of ``job`` is answered IN_PROGRESS (counts the poll)."""
+        with self._lock:
+            seen = self._polls.get(job, 0)
+            self._polls[job] = seen + 1
+            return seen < self.polls_before_done
 
 
 BOOK = UsageBook()
@@ -102,6 +113,8 @@ def _advisor(book: UsageBook, form: dict[str, str]) -> bytes:
     if operation == "GenerateServiceLastAccessedDetails":
         return _iam_body(operation, {"JobId": book.open_job(form.get("Arn", ""))})
     arn = book.job_arn(form.get("JobId", ""))
+    if arn is not None and not form.get("Marker") and book.still_running(form["JobId"]):
+        return _iam_body(operation, {"JobStatus": "IN_PROGRESS", "JobCreationDate": "2026-01-01T00:00:00Z"})
     report = book.reports.get(arn or "")
     if report is None:
         failed = {

@@ -172,3 +172,10 @@ def test_an_answer_that_is_not_aws_wire_format_is_a_named_gap_not_a_crash(wire):
     [failed] = [c for c in result.coverage if c.status is CoverageStatus.FAILED]
     assert failed.operation == "iam:GenerateServiceLastAccessedDetails"
     assert "not in AWS's wire format" in (failed.detail or "")
+
+
+def test_finding_details_are_read_only_for_the_flagged_identities(wire):
+    result, calls = usage(wire, [analyzers("ACCOUNT_UNUSED_ACCESS"), *FINDINGS], [f"{ROLE}/reporter"])
+    assert calls[("access-analyzer", "ListFindingsV2")] == 1  # the listing is the bulk read, whole
+    assert calls[("access-analyzer", "GetFindingV2")] == 0  # the deployer's details: not flagged, not read
+    assert result.usage == []
