@@ -39,6 +39,9 @@ MAX_REACHABLE = 500
 class RiskModel:
     graph: PrivilegeGraph
     now: datetime
+    # Days a granted permission must go unused to be dropped: the rule permissions-unused's
+    # setting, so a plan never drops what the findings beside it do not call unused.
+    usage_window_days: int = 90
 
     def __post_init__(self) -> None:
         self._out: dict[str, list[tuple[str, bool]]] = {}  # source -> (target, through existing compute)

@@ -159,7 +159,7 @@ def build_context(
         compute=tuple(describe_compute(w) for w in compute_uses(graph).running_as(identity.id)),
         cut=as_plan_cut(cut) if cut else None,
         cut_iac=cut_terraform(graph, cut) if cut else None,
-        narrowing=narrowing_for(records_by_identity(graph).get(identity.id, ()), as_of),
+        narrowing=narrowing_for(records_by_identity(graph).get(identity.id, ()), as_of, model.usage_window_days),
     )
 
 

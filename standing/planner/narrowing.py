@@ -23,7 +23,8 @@ from standing.planner.model import AwsPolicyDocument, Permissions, PolicyKind, U
 if TYPE_CHECKING:
     from standing.planner.context import PlanContext
 
-# The window a plan narrows on: the same default as the rule permissions-unused.
+# The window a plan narrows on when no setting is given: the rule permissions-unused's default
+# (a scan passes the rule's configured ``unused_days`` through ``RiskModel.usage_window_days``).
 WINDOW_DAYS = 90
 
 AZURE_ACTIVITY_QUERY = (

@@ -195,3 +195,26 @@ def test_a_wildcard_is_kept_when_the_source_names_only_the_unused_part():
     ]
     assert session["Statement"][0]["Action"] == ["*"]  # which services were used is not in a finding
     assert plan.approval.required
+
+
+def test_the_plan_narrows_over_the_rules_configured_window_not_a_constant_of_its_own():
+    """DynamoDB last used 60 days ago: used within the default 90 days, unused within 30. The
+    plan and the finding beside it agree under either setting."""
+    from standing.planner.builder import build_plans
+    from standing.rules.analyse import analyse_estate
+    from standing.rules.config import ScanConfig, parse_config
+
+    u, _ = _estate([])
+    _, inv = _estate([_advisor(u, s3=3, dynamodb=60, iam=None)])
+    results = {}
+    for days, config in (
+        (90, ScanConfig()),
+        (30, parse_config({"rules": {"permissions-unused": {"unused_days": 30}}}, "t")),
+    ):
+        analysis = analyse_estate(inv, config, as_of=NOW)
+        [plan] = [p for p in build_plans(analysis.model, analysis.findings) if p.identity_name == "svc-reports"]
+        [narrowed] = [p.document for p in plan.aws_policies if p.kind is PolicyKind.NARROWED]
+        unused = {n for f in analysis.findings if f.rule_id == "permissions-unused" for n in f.evidence["unused"]}
+        results[days] = ({a for s in narrowed["Statement"] for a in s["Action"]}, unused)
+    assert results[90] == ({"s3:GetObject", "s3:PutObject", "dynamodb:GetItem", "dynamodb:PutItem"}, {"iam"})
+    assert results[30] == ({"s3:GetObject", "s3:PutObject"}, {"dynamodb", "iam"})
