@@ -57,6 +57,10 @@ class RiskModel:
             or identity_id in self.graph.paths_to_admin
         )
 
+    def becomes_others(self, identity_id: str) -> bool:
+        """Whether any escalation hop starts at it: then what it reaches is more than its own grants."""
+        return bool(self._out.get(identity_id))
+
     def blast_radius(self, identity_id: str) -> BlastRadius:
         if identity_id not in self._blast:
             self._blast[identity_id] = self._compute(identity_id)

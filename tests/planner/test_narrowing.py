@@ -218,3 +218,20 @@ def test_the_plan_narrows_over_the_rules_configured_window_not_a_constant_of_its
         results[days] = ({a for s in narrowed["Statement"] for a in s["Action"]}, unused)
     assert results[90] == ({"s3:GetObject", "s3:PutObject", "dynamodb:GetItem", "dynamodb:PutItem"}, {"iam"})
     assert results[30] == ({"s3:GetObject", "s3:PutObject"}, {"dynamodb", "iam"})
+
+
+def test_approval_is_judged_on_the_narrowed_policy_when_the_sensitive_part_went_unused():
+    """A queue worker that also holds secret reads: unused secrets drop, and with them the approval
+    they required; its near miss used the secrets and still needs approval."""
+    u = user("svc-queue")
+    held = policy("Queue", allow(["sqs:SendMessage", "sqs:ReceiveMessage"]), allow(["secretsmanager:GetSecretValue"]))
+
+    def plan_with(secrets_days: int | None):
+        inv = aws(u, key(u, "AKIAQUEUE00000000001", age=200, used=1), held, grant(u, held),
+                  usage=[_advisor(u, sqs=2, secretsmanager=secrets_days)])  # fmt: skip
+        return plans_of(inv)["svc-queue"]
+
+    unused, used = plan_with(None), plan_with(5)
+    assert not unused.approval.required
+    assert "held access to sensitive data (secrets) unused in the usage window" in unused.approval.reason
+    assert used.approval.required and used.approval.reason == "reaches sensitive data: secrets"
