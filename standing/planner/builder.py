@@ -89,24 +89,22 @@ def _permissions(ctx: PlanContext, verify: str) -> Permissions:
     narrowed = usage_permissions(ctx, verify)
     if narrowed is not None:
         return narrowed
-    services = list(ctx.services_in_use)
-    if services:
-        return Permissions(
-            basis=UsageBasis.USAGE_DATA,
-            services_in_use=services,
-            note=(
-                "narrowed to the services the identity's credentials were last used with ("
-                + ", ".join(services)
-                + "); confirm with service-last-accessed data before removing the rest"
-            ),
-        )
     dropped = sorted({a for _, doc in ctx.inline_policies for a in without_unknown_actions(doc)[1]})
+    # A key's last-used service is its most recent call only, never what it uses: a worker reading
+    # S3 and writing DynamoDB shows whichever came last. It is named, and never narrows.
+    last = ", ".join(ctx.services_in_use)
     return Permissions(
         basis=UsageBasis.NO_USAGE_DATA,
         note=(
-            "the inventory has no usage data for this identity, so its permissions are carried over unchanged; "
-            "collect usage (AWS service last accessed, GCP activity / Policy Analyzer, Entra sign-in logs) to "
-            "narrow them" + (f"; actions AWS does not know are left behind: {', '.join(dropped)}" if dropped else "")
+            "the inventory has no usage data for this identity, so its permissions are carried over unchanged"
+            + (
+                f" (its credentials were last used with {last}, which says what came last, not what is used)"
+                if last
+                else ""
+            )
+            + "; collect usage (`standing scan aws` reads IAM Access Analyzer or Access Advisor for flagged "
+            "identities; GCP IAM Recommender) to narrow them"
+            + (f"; actions AWS does not know are left behind: {', '.join(dropped)}" if dropped else "")
         ),
     )
 
