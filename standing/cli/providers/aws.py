@@ -20,7 +20,7 @@ from standing.collectors.executors import (
     open_executor,
 )
 from standing.core.errors import UserError
-from standing.core.model import Inventory
+from standing.core.model import CoverageEntry, CoverageStatus, Inventory, Provider
 
 aws_options = click_options(
     click.option("--profile", help="AWS profile (default: boto3's credential chain)."),
@@ -148,6 +148,17 @@ def _with_usage(inventory: Inventory, options: Any, params: dict[str, Any], now:
     mode = params.get("usage") or "flagged"
     if mode == "none":
         return inventory
+    if params.get("organization"):
+        # Access Advisor answers for the caller's own account only; member accounts would need
+        # their own sessions. Said, never silently skipped.
+        left_out = CoverageEntry(
+            provider=Provider.AWS,
+            scope="aws:organization",
+            operation="iam:GenerateServiceLastAccessedDetails",
+            status=CoverageStatus.SCOPED,
+            detail="usage is not read under --organization (yet): scan an account alone, or pass --usage-from",
+        )
+        return inventory.model_copy(update={"coverage": [*inventory.coverage, left_out]})
     targets = None
     if mode == "flagged":
         from standing.rules.config import load_config
