@@ -73,6 +73,8 @@ _NOT_IN_EXPORTS = {
     "graph:beta.servicePrincipalSignInActivities": "sign-in activity was not imported: last use is unknown",
     "graph:beta.appCredentialSignInActivities": "credential sign-in activity was not imported: last use of "
     "secrets is unknown",
+    "graph:beta.directoryRecommendations": "Entra recommendations were not imported: credentials Entra "
+    "itself reports unused are not marked",
     "arm:resourceGraph.resources": "compute was not imported: no workload runs as any identity, "
     "so no hop through existing compute is seen",
     "graph:groups.transitiveMembers": "group members are not in these exports: roles held through groups are not seen",
