@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -306,3 +307,46 @@ def test_docs_state_what_is_read_and_the_query_that_would_give_per_permission_us
     assert "`DirectoryRecommendations.Read.All`" in section and "`staleAppCreds`" in section
     assert "Per-permission use is not possible from Azure's data" in section
     assert AZURE_ACTIVITY_QUERY in section
+
+
+# -- the offline import -----------------------------------------------------------------------
+
+EXPORT = Path(__file__).parents[3] / "fixtures" / "azure" / "export"
+
+
+def imported(**extras: Any) -> Inventory:
+    from standing.collectors.azure.importer import Extras, import_azure
+
+    return import_azure(
+        sp_list=EXPORT / "az-ad-sp-list.json",
+        app_list=EXPORT / "az-ad-app-list.json",
+        role_assignments=[EXPORT / "az-role-assignment-list.json"],
+        extras=Extras(**extras),
+        now=lambda: FIXTURE_AS_OF,
+    )
+
+
+def test_the_offline_export_marks_what_the_api_path_marks(fixture_tenant):
+    api, _ = fixture_tenant
+    inv = imported(recommendations=EXPORT / "az-rest-directory-recommendations.json")
+
+    def marked(i: Inventory) -> dict[str, Any]:
+        return {c.id: (c.reported_unused, c.last_used_status) for c in i.credentials if c.reported_unused}
+
+    assert marked(inv) == marked(api) and set(marked(inv)) == {OLD_SECRET}
+    assert LIST_OP not in {g.operation for g in inv.gaps}
+    # near miss: without the export, nothing is marked and the gap names the command that writes it
+    bare = imported()
+    assert all(c.reported_unused is None for c in bare.credentials)
+    (gap,) = [g for g in bare.gaps if g.operation == LIST_OP]
+    assert "directory/recommendations?$expand=impactedResources" in (gap.detail or "")
+
+
+def test_a_malformed_recommendations_export_names_the_file_and_field(tmp_path):
+    from standing.core.errors import UserError
+
+    bad = tmp_path / "recs.json"
+    bad.write_text(json.dumps({"value": [{"id": REC_ID, "impactedResources": [{"additionalDetails": "x"}]}]}))
+    with pytest.raises(UserError) as err:
+        imported(recommendations=bad)
+    assert "recs.json" in str(err.value) and "additionalDetails" in str(err.value)
