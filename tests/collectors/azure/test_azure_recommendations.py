@@ -21,7 +21,7 @@ from standing.collectors.azure.clients import StaticTokenCredential
 from standing.core.model import CoverageStatus, Inventory, UsageStatus
 from standing.rules.config import ScanConfig
 from standing.scan import scan_inventory
-from tests.support.azure_wire import TENANT, AzureWireServer, fixture_wire
+from tests.support.azure_wire import TENANT, AzureWire, AzureWireServer, fixture_wire
 from tests.support.published import PublishedAzureWire
 
 TOKEN = "recommendations-test-token"
@@ -58,20 +58,24 @@ def statuses(inv: Inventory, operation: str) -> set[CoverageStatus]:
     return {c.status for c in inv.coverage if c.operation == operation}
 
 
+def collect(wire: AzureWire, now: datetime) -> Inventory:
+    """The real collector against ``wire`` on loopback, never waiting."""
+    with AzureWireServer(wire) as url:
+        return collect_azure(
+            AzureScanOptions(arm_endpoint=url, graph_endpoint=url, max_workers=2),
+            credential=StaticTokenCredential(TOKEN),
+            now=lambda: now,
+            sleep=lambda _: None,
+        )
+
+
 # -- the fixture tenant -------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def fixture_tenant():
     wire = fixture_wire(TOKEN)
-    with AzureWireServer(wire) as url:
-        inv = collect_azure(
-            AzureScanOptions(arm_endpoint=url, graph_endpoint=url),
-            credential=StaticTokenCredential(TOKEN),
-            now=lambda: FIXTURE_AS_OF,
-            sleep=lambda _: None,
-        )
-    return inv, wire
+    return collect(wire, FIXTURE_AS_OF), wire
 
 
 def test_credential_entra_reports_unused_is_evidence_on_its_existing_findings(fixture_tenant):
@@ -113,13 +117,7 @@ def test_only_the_unused_credentials_recommendation_is_read_further(fixture_tena
 def test_recommendations_denied_is_a_skipped_read_and_the_rest_of_the_scan_stands():
     wire = fixture_wire(TOKEN)
     wire.forbidden_prefixes.append("/beta/directory/")
-    with AzureWireServer(wire) as url:
-        inv = collect_azure(
-            AzureScanOptions(arm_endpoint=url, graph_endpoint=url),
-            credential=StaticTokenCredential(TOKEN),
-            now=lambda: FIXTURE_AS_OF,
-            sleep=lambda _: None,
-        )
+    inv = collect(wire, FIXTURE_AS_OF)
     (listed,) = [c for c in inv.coverage if c.operation == LIST_OP]
     assert listed.status is CoverageStatus.SKIPPED
     assert "DirectoryRecommendations.Read.All" in (listed.detail or "") and "403" in (listed.detail or "")
@@ -199,14 +197,7 @@ def our_scan(
         "/beta/reports/appCredentialSignInActivities": {"value": sign_ins or []},
     }
     wire = PublishedAzureWire(token=TOKEN, routes=routes)
-    with AzureWireServer(wire) as url:
-        inv = collect_azure(
-            AzureScanOptions(arm_endpoint=url, graph_endpoint=url, max_workers=2),
-            credential=StaticTokenCredential(TOKEN),
-            now=lambda: AS_OF,
-            sleep=lambda _: None,
-        )
-    return inv, wire
+    return collect(wire, AS_OF), wire
 
 
 def cred(inv: Inventory, key_id: str):
