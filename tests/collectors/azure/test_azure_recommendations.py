@@ -99,6 +99,26 @@ def test_credential_entra_reports_unused_is_evidence_on_its_existing_findings(fi
         assert evidence["provider_reports_unused"]["window_days"] == 30
 
 
+def test_explain_shows_entras_report_beside_the_credentials_last_use(fixture_tenant):
+    import io
+
+    from rich.console import Console
+
+    from standing.analysis.graph import PrivilegeGraph
+    from standing.reports.explain import render_explanation
+
+    inv, _ = fixture_tenant
+    graph = PrivilegeGraph(inv)
+    shown = {}
+    for name in ("app-old-secret", "app-two-secrets"):
+        console = Console(file=io.StringIO(), width=250, color_system=None)
+        identity = next(i for i in inv.identities if i.name == name)
+        render_explanation(console, graph, identity, [])
+        shown[name] = console.file.getvalue()
+    assert "entra-recommendation:staleAppCreds: unused 30 days" in shown["app-old-secret"]
+    assert "staleAppCreds" not in shown["app-two-secrets"]  # its resource was dismissed
+
+
 def test_dismissed_impacted_resource_marks_nothing(fixture_tenant):
     inv, _ = fixture_tenant
     cred = next(c for c in inv.credentials if c.id == DISMISSED_SECRET)
