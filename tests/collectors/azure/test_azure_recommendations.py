@@ -119,6 +119,20 @@ def test_explain_shows_entras_report_beside_the_credentials_last_use(fixture_ten
     assert "staleAppCreds" not in shown["app-two-secrets"]  # its resource was dismissed
 
 
+def test_the_plan_states_entras_report_in_the_current_state(fixture_tenant):
+    inv, _ = fixture_tenant
+    plans = scan_inventory(
+        inv, ScanConfig(), as_of=FIXTURE_AS_OF, generated_at=FIXTURE_AS_OF, output_dir=None, with_plans=True
+    ).plans
+    assert plans is not None
+    state = {p.identity_name: " | ".join(p.current_state) for p in plans.plans}
+    assert (
+        f"{OLD_SECRET}: 120 days old, use not_in_window, entra-recommendation:staleAppCreds reports it unused "
+        "for 30 days" in state["app-old-secret"]
+    )
+    assert "staleAppCreds" not in state["app-two-secrets"]
+
+
 def test_dismissed_impacted_resource_marks_nothing(fixture_tenant):
     inv, _ = fixture_tenant
     cred = next(c for c in inv.credentials if c.id == DISMISSED_SECRET)
