@@ -375,3 +375,13 @@ def test_a_malformed_recommendations_export_names_the_file_and_field(tmp_path):
     with pytest.raises(UserError) as err:
         imported(recommendations=bad)
     assert "recs.json" in str(err.value) and "additionalDetails" in str(err.value)
+
+
+def test_a_recommendation_id_cannot_steer_the_read_elsewhere():
+    """A hostile id is one quoted path segment: the read stays the declared impactedResources read."""
+    hostile = "x/../../../v1.0/servicePrincipals?$top=1#"
+    inv, wire = our_scan([{**recommendation(), "id": hostile}])
+    (call,) = [c for c in wire.calls if c.path.startswith(f"{RECS}/")]
+    assert call.path.endswith("/impactedResources") and "/../" not in call.path and call.query == ""
+    assert statuses(inv, IMPACTED_OP) == {CoverageStatus.FAILED}  # no such recommendation here: a gap, not a crash
+    assert cred(inv, SECRET).reported_unused is None
