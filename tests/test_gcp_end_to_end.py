@@ -173,6 +173,8 @@ def test_a_denied_project_is_a_coverage_gap_and_the_scan_goes_on(live):
         ("projects/acme-locked", "cloudfunctions:projects.locations.functions.list", "denied"),
         ("projects/acme-locked", "container:projects.locations.clusters.list", "denied"),
         ("projects/acme-locked", "iam:ListRoles", "denied"),
+        # the IAM Recommender API not enabled there (SERVICE_DISABLED is a 403 too)
+        ("projects/acme-locked", "recommender:projects.locations.recommenders.recommendations.list", "denied"),
     }
     assert "PARTIAL" in run.stdout
     assert "[3/3] GCP project" in run.stderr  # progress, projects read concurrently

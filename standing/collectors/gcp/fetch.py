@@ -14,7 +14,9 @@ query succeeded: no entry there means "never used"), ``workloadIdentityPools`` (
 ``Role`` records of the projects' and the organization's custom roles, with
 ``includedPermissions``), ``customRoleScopes`` (projects and organizations whose custom roles
 were listed: a bound custom role of one of them that the listing lacks was deleted),
-``instances``, ``runServices``, ``functions``, ``clusters`` (the compute that runs as service
+``recommendations`` (the IAM Recommender's role recommendations on each scanned project, folder
+and organization, REST JSON; see ``recommender``), ``instances``, ``runServices``, ``functions``,
+``clusters`` (the compute that runs as service
 accounts, each as its API returns it; see ``workload_fetch``), ``coverage``.
 """
 
@@ -33,6 +35,7 @@ from rich.console import Console
 from standing.collectors.gcp.guardrails import fetch_deny_policies
 from standing.collectors.gcp.operations import declared_methods
 from standing.collectors.gcp.paging import pages
+from standing.collectors.gcp.recommender import fetch_recommendations
 from standing.collectors.gcp.workload_fetch import WORKLOAD_KEYS, fetch_workloads
 from standing.core.model import CoverageEntry, CoverageStatus, Provider
 
@@ -163,6 +166,9 @@ class GcpClients:
     def org_policy(self) -> Any:
         return self._gapic("org_policy", "google.cloud.orgpolicy_v2", "OrgPolicyClient")
 
+    def recommender(self) -> Any:
+        return self._gapic("recommender", "google.cloud.recommender_v1", "RecommenderClient")
+
     def iam_admin(self) -> Any:
         def build() -> Any:
             from google.cloud import iam_admin_v1
@@ -208,6 +214,7 @@ def fetch_estate(clients: GcpClients, options: GcpScanOptions, progress: Console
         "orgPolicies": [],
         "customRoles": [],
         "customRoleScopes": [],
+        "recommendations": [],
         **{key: [] for key in WORKLOAD_KEYS},
     }
     containers: list[str] = []
@@ -240,6 +247,7 @@ def fetch_estate(clients: GcpClients, options: GcpScanOptions, progress: Console
         f["name"] for f in raw["folders"]
     ]:
         _container_policy(clients, container, raw, log)
+        raw["recommendations"].extend(fetch_recommendations(clients, container, log))
     _scan_projects(clients, options, raw, log, progress)
     raw["denyPolicies"] = fetch_deny_policies(
         clients,
@@ -333,6 +341,7 @@ def fetch_project(clients: GcpClients, project: dict[str, Any], log: CoverageLog
             "orgPolicies",
             "customRoles",
             "customRoleScopes",
+            "recommendations",
             *WORKLOAD_KEYS,
         )
     }
@@ -358,6 +367,7 @@ def fetch_project(clients: GcpClients, project: dict[str, Any], log: CoverageLog
     if roles is not None:
         part["customRoles"] = roles
         part["customRoleScopes"].append(scope)
+    part["recommendations"] = fetch_recommendations(clients, scope, log)
     part.update(fetch_workloads(clients, project_id, log))
     return part
 
