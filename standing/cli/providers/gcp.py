@@ -112,6 +112,13 @@ gcp_options = click_options(
         type=_file,
         help="Offline: `gcloud container clusters list --format=json` output.",
     ),
+    click.option(
+        "--from-recommendations",
+        multiple=True,
+        type=_file,
+        help="Offline: `gcloud recommender recommendations list --recommender=google.iam.policy.Recommender "
+        "--project=P --location=global --format=json` output (what each service account used).",
+    ),
 )
 
 _IMPORT_FLAGS = (
@@ -127,6 +134,7 @@ _IMPORT_FLAGS = (
     "from_run_services",
     "from_functions",
     "from_container_clusters",
+    "from_recommendations",
 )
 
 
@@ -134,6 +142,7 @@ _SDK_MODULES = (
     "google.cloud.iam_admin_v1",
     "google.cloud.resourcemanager_v3",
     "google.cloud.orgpolicy_v2",
+    "google.cloud.recommender_v1",
     "googleapiclient.discovery",
 )
 

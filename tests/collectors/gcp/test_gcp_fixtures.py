@@ -170,6 +170,7 @@ def _camel(name: str) -> str:
         ("run-services.json", "run.v1", "Service"),  # gcloud prints the v1 (Knative) records
         ("functions.json", FUNCTIONS, "Function"),
         ("container-clusters.json", CONTAINER, "Cluster"),
+        ("recommendations-*.json", REC, "GoogleCloudRecommenderV1Recommendation"),
     ],
 )
 def test_import_files_match_google_schemas(pattern, doc, schema):
