@@ -10,6 +10,7 @@ from standing.planner.context import PlanContext
 from standing.planner.iac import identity_label, render
 from standing.planner.model import AgenticControls, AgenticMode, TerraformProvider
 from standing.planner.model import TargetPattern as P
+from standing.planner.narrowing import narrowed_gcp_grants
 from standing.planner.patterns import Choice
 from standing.planner.targets import Target, placeholder, tag
 
@@ -108,6 +109,8 @@ def gcp_target(ctx: PlanContext, choice: Choice) -> Target:
                 set(ctx.standing_grants)
             )
             kept = [g for g in ctx.standing_grants if g not in moved]
+            # the Recommender's advice, where there is a usage record: what moves is what was used
+            moved, kept = narrowed_gcp_grants(moved, ctx.narrowing), narrowed_gcp_grants(kept, ctx.narrowing)
             account_id = email.split("@", 1)[0]
             deploy_id = f"{account_id[:23]}-deploy"
             deploy_email = f"{deploy_id}@{project}.iam.gserviceaccount.com"
@@ -162,7 +165,10 @@ def gcp_target(ctx: PlanContext, choice: Choice) -> Target:
             grant_expires=expires,
         )
     if pattern is P.GCP_PAM_ENTITLEMENT:
-        roles = sorted({role for _, role in ctx.standing_grants}) or ["roles/editor"]
+        # the Recommender's replacements where a usage record has them; a record that would remove
+        # every role leaves them behind approval rather than an entitlement to nothing
+        granted = narrowed_gcp_grants(ctx.standing_grants, ctx.narrowing) or list(ctx.standing_grants)
+        roles = sorted({role for _, role in granted}) or ["roles/editor"]
         parents = sorted({scope for scope, _ in ctx.standing_grants if scope.startswith("projects/")})
         approvers = "group:" + placeholder(holes, "APPROVERS@example.com", "the group that approves grants")
         return target(
