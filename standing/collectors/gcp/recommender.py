@@ -74,13 +74,16 @@ def fetch_recommendations(clients: GcpClients, parent: str, log: CoverageLog) ->
 
 
 def summary(recommendations: list[dict[str, Any]]) -> str:
-    """``3 active role recommendations: 2 for service accounts, 1 for people (left out)``."""
+    """``3 active role recommendations: 2 for service accounts, 1 for people (left out)``, and how
+    many named no binding in ``pathFilters`` (read as the API defines them, never guessed)."""
     parsed = [_binding_changes(r) for r in recommendations if _counts(r)]
     people = sum(1 for changes in parsed for change in changes if change.member.startswith(PEOPLE))
     accounts = sum(1 for changes in parsed for change in changes if change.member.startswith("serviceAccount:"))
+    unread = sum(1 for changes in parsed if not changes)
     return (
         f"{len(parsed)} active role recommendation{'s' if len(parsed) != 1 else ''}: "
         f"{accounts} for service accounts, {people} for people (left out)"
+        + (f", {unread} naming no binding (left out)" if unread else "")
     )
 
 
