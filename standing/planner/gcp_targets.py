@@ -109,8 +109,6 @@ def gcp_target(ctx: PlanContext, choice: Choice) -> Target:
                 set(ctx.standing_grants)
             )
             kept = [g for g in ctx.standing_grants if g not in moved]
-            # the Recommender's advice, where there is a usage record: what moves is what was used
-            moved, kept = narrowed_gcp_grants(moved, ctx.narrowing), narrowed_gcp_grants(kept, ctx.narrowing)
             account_id = email.split("@", 1)[0]
             deploy_id = f"{account_id[:23]}-deploy"
             deploy_email = f"{deploy_id}@{project}.iam.gserviceaccount.com"

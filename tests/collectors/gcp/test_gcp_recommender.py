@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from google.oauth2.credentials import Credentials
 
 from standing.collectors.gcp import GcpScanOptions, ImportFiles, collect_gcp, import_gcp
 from standing.core.model import CoverageStatus, Inventory, RoleReplacement, UsageSource
+from standing.planner.narrowing import Narrowing, narrowed_gcp_grants
 from standing.rules.analyse import analyse
 from standing.rules.config import ScanConfig
 from tests.support.gcp_wire import GcpWire, http_routes
@@ -246,3 +248,30 @@ def test_the_export_files_are_what_the_live_server_replays():
         assert json.loads((IMPORTS / f"recommendations-{pid}.json").read_text()) == replayed
     assert sa("owner-sa") in json.dumps(planted())  # the dismissed near miss is on the wire too
     assert ("permissions-unused", COMPUTE) in EXPECTED
+
+
+def test_a_plan_s_bindings_take_the_advice_and_only_the_advice():
+    used = Narrowing(
+        source=UsageSource.GCP_RECOMMENDER,
+        window_days=90,
+        observed_at=datetime(2026, 5, 31, tzinfo=UTC),
+        action_level=False,
+        used_services=frozenset(),
+        used_actions=frozenset(),
+        replacements=(
+            EDITOR_ADVICE,
+            RoleReplacement(scope_id="projects/acme-prod", role_id="roles/pubsub.admin", replace_with=[]),
+        ),
+    )
+    grants = [
+        ("projects/acme-prod", "roles/editor"),  # replaced
+        ("projects/acme-prod", "roles/pubsub.admin"),  # removed
+        ("projects/acme-dev", "roles/editor"),  # the advice is for another project: kept
+        ("projects/acme-prod", "roles/logging.viewer"),  # no advice: kept
+    ]
+    assert narrowed_gcp_grants(grants, used) == [
+        ("projects/acme-prod", "roles/storage.objectViewer"),
+        ("projects/acme-dev", "roles/editor"),
+        ("projects/acme-prod", "roles/logging.viewer"),
+    ]
+    assert narrowed_gcp_grants(grants, None) == grants
