@@ -37,6 +37,14 @@ gcp_options = click_options(
     click.option(
         "--max-workers", default=8, show_default=True, type=click.IntRange(1, 64), help="Projects read at once."
     ),
+    click.option(
+        "--usage",
+        type=click.Choice(["none", "all"]),
+        default="all",
+        show_default=True,
+        help="What each service account used of its roles: the IAM Recommender's role recommendations, one "
+        "listing per project, folder and organization (all), or none.",
+    ),
     click.option("--api-endpoint", hidden=True, help="Emulators/tests: base URL for every REST call."),
     click.option("--grpc-endpoint", hidden=True, help="Emulators/tests: insecure host:port for the IAM admin API."),
     click.option(
@@ -165,6 +173,7 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
         max_workers=params["max_workers"],
         api_endpoint=params["api_endpoint"],
         grpc_endpoint=params["grpc_endpoint"],
+        usage=params["usage"] != "none",
     )
     token = os.environ.get(TEST_TOKEN_ENV)
     if token and (options.api_endpoint or options.grpc_endpoint):

@@ -61,6 +61,9 @@ class GcpScanOptions:
     """Send every REST and discovery call here (emulators and tests only)."""
     grpc_endpoint: str | None = None
     """host:port of an insecure gRPC server for the IAM admin API (emulators and tests only)."""
+    usage: bool = True
+    """Read the IAM Recommender's role recommendations (``--usage all``, the default); ``False``
+    (``--usage none``) records each scope's listing as left out by choice instead."""
 
 
 def scope_name(kind: str, value: str) -> str:
@@ -247,7 +250,7 @@ def fetch_estate(clients: GcpClients, options: GcpScanOptions, progress: Console
         f["name"] for f in raw["folders"]
     ]:
         _container_policy(clients, container, raw, log)
-        raw["recommendations"].extend(fetch_recommendations(clients, container, log))
+        raw["recommendations"].extend(fetch_recommendations(clients, container, log, enabled=options.usage))
     _scan_projects(clients, options, raw, log, progress)
     raw["denyPolicies"] = fetch_deny_policies(
         clients,
@@ -313,7 +316,7 @@ def _scan_projects(
     projects = [p for p in raw["projects"] if p.get("projectId")]
     lock = threading.Lock()
     with ThreadPoolExecutor(max_workers=options.max_workers) as pool:
-        futures = {pool.submit(fetch_project, clients, p, log): p["projectId"] for p in projects}
+        futures = {pool.submit(fetch_project, clients, p, log, usage=options.usage): p["projectId"] for p in projects}
         for done, future in enumerate(as_completed(futures), start=1):
             part = future.result()
             with lock:
@@ -325,7 +328,9 @@ def _scan_projects(
                 )
 
 
-def fetch_project(clients: GcpClients, project: dict[str, Any], log: CoverageLog) -> dict[str, list[Any]]:
+def fetch_project(
+    clients: GcpClients, project: dict[str, Any], log: CoverageLog, *, usage: bool = True
+) -> dict[str, list[Any]]:
     """Everything read from one project, in bundle form."""
     project_id = project["projectId"]
     scope = f"projects/{project_id}"
@@ -367,7 +372,7 @@ def fetch_project(clients: GcpClients, project: dict[str, Any], log: CoverageLog
     if roles is not None:
         part["customRoles"] = roles
         part["customRoleScopes"].append(scope)
-    part["recommendations"] = fetch_recommendations(clients, scope, log)
+    part["recommendations"] = fetch_recommendations(clients, scope, log, enabled=usage)
     part.update(fetch_workloads(clients, project_id, log))
     return part
 

@@ -53,14 +53,21 @@ def operation_name(parent: str) -> str:
     return f"recommender:{parent.split('/', 1)[0]}.locations.recommenders.recommendations.list"
 
 
-def fetch_recommendations(clients: GcpClients, parent: str, log: CoverageLog) -> list[dict[str, Any]]:
+def fetch_recommendations(
+    clients: GcpClients, parent: str, log: CoverageLog, *, enabled: bool = True
+) -> list[dict[str, Any]]:
     """Every recommendation of the IAM Recommender on one project, folder or organization.
 
     A 403 (denied, or the Recommender API not enabled in the project) is a gap naming the scope
     and the API; nothing else of the scan depends on it. The coverage entry of a successful read
-    counts what was read, people included, so leaving people out is never silent.
+    counts what was read, people included, so leaving people out is never silent. With
+    ``enabled`` false (``--usage none``) nothing is called and the listing is recorded as left
+    out by choice.
     """
     operation = operation_name(parent)
+    if not enabled:
+        log.record(parent, operation, CoverageStatus.SCOPED, "not read (--usage none): what was used is unknown")
+        return []
     path = f"{parent}/locations/global/recommenders/{RECOMMENDER}"
     found = log.attempt(
         parent, operation, lambda: list(clients.recommender().list_recommendations(parent=path)), record_ok=False

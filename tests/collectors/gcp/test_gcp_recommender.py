@@ -275,3 +275,22 @@ def test_a_plan_s_bindings_take_the_advice_and_only_the_advice():
         ("projects/acme-prod", "roles/logging.viewer"),
     ]
     assert narrowed_gcp_grants(grants, None) == grants
+
+
+def test_usage_none_calls_no_recommender_and_says_so_without_a_gap():
+    inventory, calls = scan(usage=False)
+    assert not [c for c in calls if "google.iam.policy.Recommender" in c]
+    assert inventory.usage == [] and inventory.gaps == []
+    [entry] = [c for c in inventory.coverage if c.operation == LIST]
+    assert (entry.scope, entry.status) == ("projects/acme-prod", CoverageStatus.SCOPED)
+    assert "--usage none" in (entry.detail or "")
+    assert ("permissions-unused", COMPUTE) not in found(inventory)
+
+
+def test_usage_none_on_the_command_line_is_a_complete_scan_without_the_finding(tmp_path):
+    with GcpWire() as wire:
+        run = cli("scan", "gcp", "--project", "acme-prod", "--usage", "none", *wire.cli_args(), *analysis(tmp_path),
+                  out_dir=tmp_path, home=tmp_path)  # fmt: skip
+    assert run.code == 0, run.stdout + run.stderr
+    assert not [c for c in wire.log.calls if "google.iam.policy.Recommender" in c]
+    assert not [f for f in findings(tmp_path) if f["rule_id"] == "permissions-unused"]
