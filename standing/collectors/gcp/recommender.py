@@ -117,7 +117,7 @@ def _binding_changes(recommendation: dict[str, Any]) -> list[_Change]:
                 member=str(member), resource=str(op.get("resource") or ""), role=str(_filters(op).get(ROLE_PATH, ""))
             )
             for op in operations
-            if op.get("action") == "remove"
+            if _action(op) == "remove"
             for member in _members(_filters(op).get(MEMBER_PATH))
         ]
         removed = [c for c in removed if c.member and c.role and c.resource]
@@ -128,14 +128,19 @@ def _binding_changes(recommendation: dict[str, Any]) -> list[_Change]:
                 {
                     str(_filters(op).get(ROLE_PATH, ""))
                     for op in operations
-                    if op.get("action") == "add"
+                    if _action(op) == "add"
                     and op.get("resource") == change.resource
-                    and op.get("value", change.member) == change.member
+                    and (op.get("value") or change.member) == change.member
                 }
                 - {"", change.role}
             )
         return removed
     return []
+
+
+def _action(operation: dict[str, Any]) -> str:
+    """``add`` / ``remove``: the API calls the field case-insensitive."""
+    return str(operation.get("action") or "").lower()
 
 
 def _filters(operation: dict[str, Any]) -> dict[str, Any]:

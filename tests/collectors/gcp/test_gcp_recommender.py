@@ -17,6 +17,8 @@ import pytest
 from google.oauth2.credentials import Credentials
 
 from standing.collectors.gcp import GcpScanOptions, ImportFiles, collect_gcp, import_gcp
+from standing.collectors.gcp.normalize import parse_time
+from standing.collectors.gcp.recommender import usage_records
 from standing.core.model import CoverageStatus, Inventory, RoleReplacement, UsageSource
 from standing.planner.narrowing import Narrowing, narrowed_gcp_grants
 from standing.rules.analyse import analyse
@@ -294,3 +296,20 @@ def test_usage_none_on_the_command_line_is_a_complete_scan_without_the_finding(t
     assert run.code == 0, run.stdout + run.stderr
     assert not [c for c in wire.log.calls if "google.iam.policy.Recommender" in c]
     assert not [f for f in findings(tmp_path) if f["rule_id"] == "permissions-unused"]
+
+
+def test_a_customizable_replacement_reads_its_first_group_only():
+    """REPLACE_ROLE_CUSTOMIZABLE: the first group swaps in predefined roles; a further group (a
+    custom role to create instead) is an alternative, not more roles to grant."""
+    [advice] = copy.deepcopy(planted()[:1])
+    advice["recommenderSubtype"] = "REPLACE_ROLE_CUSTOMIZABLE"
+    alternative = copy.deepcopy(advice["content"]["operationGroups"][0])
+    alternative["operations"][0]["pathFilters"]["/iamPolicy/bindings/*/role"] = "projects/acme-prod/roles/custom"
+    for operation in alternative["operations"]:
+        operation["action"] = operation["action"].upper()  # the API calls the field case-insensitive
+    advice["content"]["operationGroups"].append(alternative)
+    records = usage_records([advice], canonical=str, parse_time=parse_time, observed=AS_OF)
+    assert [r.replacements for r in records] == [[EDITOR_ADVICE]]
+    advice["content"]["operationGroups"] = [alternative]
+    [record] = usage_records([advice], canonical=str, parse_time=parse_time, observed=AS_OF)
+    assert record.replacements[0].replace_with == ["projects/acme-prod/roles/custom"]
