@@ -115,6 +115,8 @@ def report_of_snapshot(
 def usage_targets(inventory: Inventory, config: ScanConfig, *, as_of: datetime) -> list[str]:
     """Identities a finding names, for ``--usage flagged``: the collectors sit below the rules,
     so this layer analyses the inventory once, hands these ids to the usage read, and the scan
-    then analyses the inventory with its usage (collect -> analyse -> usage -> analyse)."""
+    then analyses the inventory with its usage (collect -> analyse -> usage -> analyse). People
+    are counted and left out: nobody's own usage is asked about."""
     analysis = analyse_estate(inventory, config, as_of=as_of)
-    return list(dict.fromkeys(f.identity for f in analysis.findings if f.identity))
+    people = {i.id for i in inventory.identities if i.human}
+    return list(dict.fromkeys(f.identity for f in analysis.findings if f.identity and f.identity not in people))

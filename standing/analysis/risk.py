@@ -39,6 +39,9 @@ MAX_REACHABLE = 500
 class RiskModel:
     graph: PrivilegeGraph
     now: datetime
+    # Days a granted permission must go unused to be dropped: the rule permissions-unused's
+    # setting, so a plan never drops what the findings beside it do not call unused.
+    usage_window_days: int = 90
 
     def __post_init__(self) -> None:
         self._out: dict[str, list[tuple[str, bool]]] = {}  # source -> (target, through existing compute)
@@ -53,6 +56,10 @@ class RiskModel:
             self.graph.privilege_of(identity_id).level >= PrivilegeLevel.PRIVILEGE_MANAGEMENT
             or identity_id in self.graph.paths_to_admin
         )
+
+    def becomes_others(self, identity_id: str) -> bool:
+        """Whether any escalation hop starts at it: then what it reaches is more than its own grants."""
+        return bool(self._out.get(identity_id))
 
     def blast_radius(self, identity_id: str) -> BlastRadius:
         if identity_id not in self._blast:

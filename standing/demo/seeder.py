@@ -96,6 +96,11 @@ class MotoServer:
         iam_config["load_aws_managed_policies"] = False
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
+        from standing.demo.moto_usage import BOOK, answer_usage
+
+        BOOK.clear()  # process-wide like moto's backends, and emptied with them
+        wsgi_server = self._server._server  # moto's werkzeug server: its app gains the usage answers
+        wsgi_server.app = answer_usage(wsgi_server.app)
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
         reset = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")

@@ -21,6 +21,7 @@ from standing.analysis.hops import HopKind
 from standing.analysis.privilege import PrivilegeLevel, assess_aws_policies
 from standing.analysis.providers import profile as analysis_profile
 from standing.analysis.risk import RiskModel
+from standing.analysis.sensitive import aws_document_sensitive
 from standing.analysis.usage import records_by_identity
 from standing.core.facts import is_standing_secret
 from standing.core.findings import Finding
@@ -64,6 +65,8 @@ class PlanContext:
     cut_iac: IacSnippet | None = None
     # What the identity used, from a usage record that names it (None: carried over unchanged).
     narrowing: Narrowing | None = None
+    # Whether an escalation hop starts at it: then what it reaches is more than its own grants.
+    becomes_others: bool = False
 
     @cached_property
     def narrowed_aws(self) -> tuple[AwsPolicyDocument | None, list[str]]:
@@ -73,6 +76,17 @@ class PlanContext:
         if self.narrowing is None:
             return None, []
         return narrowed_aws_policy(self.policy_documents, self.narrowing)
+
+    @cached_property
+    def elevation(self) -> tuple[bool, tuple[str, ...]]:
+        """(admin, sensitive kinds) of what an elevation will grant: the usage-narrowed AWS policy
+        when there is one and no escalation hop starts at the identity (a hop it keeps is not
+        re-judged here, so what it reaches through others stays counted); else what it holds today."""
+        narrowed, _ = self.narrowed_aws
+        if narrowed is None or self.becomes_others:
+            return self.admin, self.sensitive
+        level = assess_aws_policies([("narrowed", narrowed.document)]).level
+        return level >= PrivilegeLevel.PRIVILEGE_MANAGEMENT, tuple(sorted(aws_document_sensitive([narrowed.document])))
 
     @property
     def traits(self) -> frozenset[Trait]:
@@ -159,7 +173,8 @@ def build_context(
         compute=tuple(describe_compute(w) for w in compute_uses(graph).running_as(identity.id)),
         cut=as_plan_cut(cut) if cut else None,
         cut_iac=cut_terraform(graph, cut) if cut else None,
-        narrowing=narrowing_for(records_by_identity(graph).get(identity.id, ()), as_of),
+        narrowing=narrowing_for(records_by_identity(graph).get(identity.id, ()), as_of, model.usage_window_days),
+        becomes_others=model.becomes_others(identity.id),
     )
 
 
