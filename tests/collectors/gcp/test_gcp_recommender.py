@@ -259,7 +259,6 @@ def test_a_plan_s_bindings_take_the_advice_and_only_the_advice():
         observed_at=datetime(2026, 5, 31, tzinfo=UTC),
         action_level=False,
         used_services=frozenset(),
-        used_actions=frozenset(),
         replacements=(
             EDITOR_ADVICE,
             RoleReplacement(scope_id="projects/acme-prod", role_id="roles/pubsub.admin", replace_with=[]),
