@@ -102,7 +102,7 @@ def _permissions(ctx: PlanContext, verify: str) -> Permissions:
                 if last
                 else ""
             )
-            + "; collect usage (`standing scan aws` reads IAM Access Analyzer or Access Advisor for flagged "
+            + "; collect usage (standing scan aws reads IAM Access Analyzer or Access Advisor for flagged "
             "identities; GCP IAM Recommender) to narrow them"
             + (f"; actions AWS does not know are left behind: {', '.join(dropped)}" if dropped else "")
         ),
