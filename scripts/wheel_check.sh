@@ -18,6 +18,8 @@ log="$("$work/venv/bin/pip" install -q "$wheel[demo,history]" 2>&1)" || { echo "
 cd "$work"  # nothing from the checkout is importable from here
 "$work/venv/bin/python" -c "import standing, sys; assert '/venv/' in standing.__file__, standing.__file__"
 version="$("$work/venv/bin/standing" --version)"
+# the CI templates' run step ships in the package (the GitLab template runs the installed copy)
+test -x "$("$work/venv/bin/python" -c 'import os, standing.ci as ci; print(os.path.dirname(ci.__file__))')/run.sh"
 grep -q "$(sed -n 's/^version = "\(.*\)"/\1/p' "$OLDPWD/pyproject.toml")" <<<"$version"
 "$work/venv/bin/standing" demo --output-dir demo >/dev/null
 "$work/venv/bin/standing" report --findings-dir demo --format html,md --output-dir report >/dev/null
