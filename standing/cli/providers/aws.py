@@ -22,6 +22,46 @@ from standing.collectors.executors import (
 from standing.core.errors import UserError
 from standing.core.model import CoverageEntry, CoverageStatus, Inventory, Provider
 
+_file = click.Path(dir_okay=False, exists=True, path_type=Path)
+# Offline import (standing/collectors/aws/importer.py): one account from `aws iam` CLI exports.
+_import_options = (
+    click.option(
+        "--from-authorization-details",
+        multiple=True,
+        type=_file,
+        help="Offline: `aws iam get-account-authorization-details` JSON; the merged output, or repeat per page.",
+    ),
+    click.option(
+        "--from-credential-report",
+        type=_file,
+        help="Offline: `aws iam get-credential-report` JSON, or the CSV decoded from its Content.",
+    ),
+    click.option(
+        "--from-access-keys",
+        multiple=True,
+        type=_file,
+        help="Offline: `aws iam list-access-keys --user-name USER` JSON, repeatable (key ids; without them keys "
+        "are named by report slot, as with --no-key-ids).",
+    ),
+    click.option("--from-oidc-providers", type=_file, help="Offline: `aws iam list-open-id-connect-providers` JSON."),
+    click.option(
+        "--from-oidc-provider",
+        multiple=True,
+        metavar="[ARN=]FILE",
+        help="Offline: `aws iam get-open-id-connect-provider` JSON per provider, repeatable; without ARN= the "
+        "provider is named by the file's Url.",
+    ),
+    click.option("--from-saml-providers", type=_file, help="Offline: `aws iam list-saml-providers` JSON."),
+)
+_IMPORT_FLAGS = (
+    "from_authorization_details",
+    "from_credential_report",
+    "from_access_keys",
+    "from_oidc_providers",
+    "from_oidc_provider",
+    "from_saml_providers",
+)
+
 aws_options = click_options(
     click.option("--profile", help="AWS profile (default: boto3's credential chain)."),
     click.option(
@@ -112,6 +152,7 @@ aws_options = click_options(
         metavar="FILE",
         help="Merged organization snapshot in which --refresh-account is replaced.",
     ),
+    *_import_options,
 )
 
 
@@ -125,6 +166,8 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
     from standing.collectors.aws.usage_collect import usage_from_exports
 
     exported = usage_from_exports(list(params.get("usage_from") or []), now())  # a bad file stops before any call
+    if any(params.get(flag) for flag in _IMPORT_FLAGS):
+        return _import(params, exported, now)
     if refresh is not None:
         return _refresh(options, refresh, snapshot, now)
     if params["executor"] == "dask" and not params["organization"]:
@@ -139,6 +182,32 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
     if exported:
         return inventory.model_copy(update={"usage": [*inventory.usage, *exported]})
     return _with_usage(inventory, options, params, now)
+
+
+def _import(params: dict[str, Any], exported: list[Any], now: Callable[[], datetime]) -> Inventory:
+    """One account from exported files: no call is made, so no live-only flag applies."""
+    from standing.collectors.aws.importer import ImportFiles, import_aws, usage_not_imported
+
+    for flag in ("organization", "refresh_account", "profile", "endpoint_url", "external_id"):
+        if params.get(flag):
+            raise UserError(
+                "aws scan", f"--{flag.replace('_', '-')} reads live; it cannot be combined with --from-* files"
+            )
+    files = ImportFiles(
+        authorization_details=tuple(params["from_authorization_details"]),
+        credential_report=params["from_credential_report"],
+        access_keys=tuple(params["from_access_keys"]),
+        oidc_providers=params["from_oidc_providers"],
+        oidc_provider=tuple(params["from_oidc_provider"]),
+        saml_providers=params["from_saml_providers"],
+        workloads_left_out=params["no_workloads"],
+    )
+    inventory = import_aws(files, now=now)
+    if exported:
+        return inventory.model_copy(update={"usage": [*inventory.usage, *exported]})
+    if (params.get("usage") or "flagged") == "none":
+        return inventory  # as live: --usage none reads nothing and says nothing
+    return inventory.model_copy(update={"coverage": [*inventory.coverage, usage_not_imported(inventory)]})
 
 
 def _with_usage(inventory: Inventory, options: Any, params: dict[str, Any], now: Callable[[], datetime]) -> Inventory:
@@ -203,7 +272,7 @@ def permissions() -> dict[str, Any]:
 
 COMMAND = ProviderCommand(
     name="aws",
-    summary="AWS identities, credentials, policies, trusts and workloads (read-only calls)",
+    summary="AWS identities, credentials, policies, trusts and workloads (read-only calls, or exported files)",
     options=aws_options,
     collect=collect,
     permissions=permissions,
