@@ -18,6 +18,11 @@ from typing import Any
 
 import boto3
 
+from standing.collectors.aws.fetch import parse_credential_report
+from standing.collectors.aws.raw import has_key_slot
+
+LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+
 
 def cli_json(value: Any) -> str:
     """``value`` as the AWS CLI prints it (indent 4, ISO timestamps, base64 blobs)."""
@@ -45,17 +50,20 @@ def export_account(iam: Any, out: Path, *, page_size: int = 4) -> dict[str, Any]
     files: dict[str, Any] = {}
     merged = iam.get_paginator("get_account_authorization_details").paginate().build_full_result()
     files["gaad"] = write(out / "gaad.json", merged)
-    files["gaad_pages"] = _api_pages(iam, out, page_size)
+    files["gaad_pages"] = _api_pages(merged, out, page_size)
     files["gaad_cli_pages"] = _cli_pages(iam, out, page_size)
     iam.generate_credential_report()
     report = iam.get_credential_report()
     files["report"] = write(out / "credential-report.json", report)
     files["report_csv"] = out / "credential-report.csv"
     files["report_csv"].write_bytes(report["Content"])
-    rows = report["Content"].decode().splitlines()[1:]
-    holders = [r.split(",")[0] for r in rows if r.split(",")[8] == "true" or r.split(",")[13] == "true"]
+    rows = parse_credential_report(report["Content"])
+    # the users the live scan lists keys for: every key slot in use, active or not
+    holders = [r["user"] for r in rows if has_key_slot(r, 1) or has_key_slot(r, 2)]
     files["keys"] = [
-        write(out / f"keys-{user}.json", iam.get_paginator("list_access_keys").paginate(UserName=user).build_full_result())
+        write(
+            out / f"keys-{user}.json", iam.get_paginator("list_access_keys").paginate(UserName=user).build_full_result()
+        )
         for user in holders
         if user != "<root_account>"
     ]
@@ -69,16 +77,21 @@ def export_account(iam: Any, out: Path, *, page_size: int = 4) -> dict[str, Any]
     return files
 
 
-def _api_pages(iam: Any, out: Path, size: int) -> list[Path]:
-    """One file per API page (``IsTruncated``/``Marker`` kept), as ``--no-paginate`` prints one."""
+def _api_pages(merged: dict[str, Any], out: Path, size: int) -> list[Path]:
+    """One file per API page, as GetAccountAuthorizationDetails returns it with ``MaxItems``/``Marker``
+    (what ``aws iam get-account-authorization-details --no-paginate`` prints for the first): users, then groups, roles and policies, ``size`` entries a page, every page but
+    the last with ``IsTruncated: true`` and a ``Marker`` (moto answers GAAD in one page whatever
+    ``MaxItems`` says, so the account's merged listing is cut as IAM cuts it)."""
+    entries = [(key, item) for key in LISTS for item in merged.get(key, [])]
+    chunks = [entries[i : i + size] for i in range(0, len(entries), size)] or [[]]
     pages: list[Path] = []
-    marker: dict[str, str] = {}
-    while True:
-        page = iam.get_account_authorization_details(MaxItems=size, **marker)
-        pages.append(write(out / f"gaad-page-{len(pages) + 1}.json", page))
-        if not page.get("IsTruncated"):
-            return pages
-        marker = {"Marker": page["Marker"]}
+    for n, chunk in enumerate(chunks, start=1):
+        page: dict[str, Any] = {key: [item for k, item in chunk if k == key] for key in LISTS}
+        page["IsTruncated"] = n < len(chunks)
+        if n < len(chunks):
+            page["Marker"] = base64.b64encode(f"{n * size}".encode()).decode()
+        pages.append(write(out / f"gaad-page-{n}.json", page))
+    return pages
 
 
 def _cli_pages(iam: Any, out: Path, size: int) -> list[Path]:

@@ -32,8 +32,13 @@ def _iso(value: str) -> datetime | None:
     return parsed
 
 
-def _policy_text(value: str) -> str:
-    """A policy document as a string (the wire's URL-encoded JSON) must decode to an object."""
+def _policy(value: Any) -> Any:
+    """A policy document: an object (what the CLI prints, decoded), or the wire's URL-encoded
+    JSON text, which must decode to an object."""
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("a policy document must be a JSON object")
     try:
         decoded = json.loads(unquote(value))
     except ValueError:
@@ -44,7 +49,7 @@ def _policy_text(value: str) -> str:
 
 
 Time = Annotated[StrictStr, AfterValidator(date_text(_iso, "ISO 8601 with a time zone"))]
-PolicyDoc = dict[str, Any] | Annotated[StrictStr, AfterValidator(_policy_text)]
+PolicyDoc = Annotated[Any, AfterValidator(_policy)]
 Strings = list[StrictStr]
 Shape = ExportShape
 
