@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from standing.collectors.aws import shapes
-from standing.collectors.aws.normalize import normalize_account
+from standing.collectors.aws.normalize import normalize_account, parse_report_time
 from standing.collectors.aws.raw import (
     ROOT_ROW_USER,
     AccessKeyMetadata,
@@ -261,6 +261,14 @@ def _report_rows(source: str, content: bytes) -> list[dict[str, str]]:
                 raise UserError(source, f"line {reader.line_num} has not as many values as the header has columns")
             if not row["user"] or not _IAM_ARN.match(row["arn"]):
                 raise UserError(source, f"line {reader.line_num} names no user and IAM ARN")
+            for column, value in row.items():
+                try:
+                    parse_report_time(value)
+                except (OverflowError, ValueError):
+                    raise UserError(
+                        source,
+                        f"line {reader.line_num}, {column}: {value[:40]!r} is outside the supported range of dates",
+                    ) from None
             rows.append(dict(row))
     except csv.Error as exc:
         raise UserError(source, f"is not valid CSV ({exc})") from None
