@@ -12,7 +12,6 @@ missing, malformed or wrong files (one line naming the file, exit 2).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ import pytest
 
 from standing.demo.estate import TEST_ESTATE, seed_estate, start_moto_server
 from tests.support.aws_exports import client, export_account, write
+from tests.test_end_to_end import Estate
 
 AS_OF = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 STANDING = str(Path(sys.executable).parent / "standing")
@@ -30,16 +30,7 @@ ANALYSIS = ("--as-of", AS_OF.isoformat())
 
 
 def env(home: Path) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(home / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
-        "COLUMNS": "200",
-    }
+    return Estate("", frozenset(), home).env()  # the end-to-end tests' environment: no real AWS
 
 
 def standing(*args: Any, home: Path) -> subprocess.CompletedProcess[str]:

@@ -323,15 +323,7 @@ def _access_keys(paths: tuple[Path, ...], users: dict[str, str]) -> dict[str, li
                 raise UserError(
                     str(path), f"lists keys of {item['UserName']!r}, a user in neither the details nor the report"
                 )
-            created = item.get("CreateDate")
-            keys.setdefault(arn, []).append(
-                AccessKeyMetadata(
-                    user_name=item["UserName"],
-                    access_key_id=item["AccessKeyId"],
-                    status=item["Status"],
-                    created=datetime.fromisoformat(created) if created else None,
-                )
-            )
+            keys.setdefault(arn, []).append(AccessKeyMetadata.from_item(item))
     return keys
 
 
@@ -346,13 +338,7 @@ def _oidc(files: ImportFiles, partition: str, account: str) -> list[OidcProvider
             if not url:
                 raise UserError(str(path), "has no Url to tell which provider it is: give it as ARN=FILE")
             arn = f"arn:{partition}:iam::{account}:oidc-provider/{url.removeprefix('https://')}"
-        details[arn] = OidcProviderDetails(
-            arn=arn,
-            url=url,
-            client_ids=list(item.get("ClientIDList") or []),
-            thumbprints=list(item.get("ThumbprintList") or []),
-            created=_time(item.get("CreateDate")),
-        )
+        details[arn] = OidcProviderDetails.from_detail(arn, item)
     if files.oidc_providers is None:
         return list(details.values()) if details else None
     listed = _json(files.oidc_providers, shapes.OidcProviders, _OIDC_LIST)["OpenIDConnectProviderList"]
@@ -368,15 +354,9 @@ def _saml(path: Path | None) -> list[SamlProviderDetails] | None:
     if path is None:
         return None
     return [
-        SamlProviderDetails(
-            arn=item["Arn"], created=_time(item.get("CreateDate")), valid_until=_time(item.get("ValidUntil"))
-        )
+        SamlProviderDetails.from_item(item)
         for item in _json(path, shapes.SamlProviders, _SAML_LIST)["SAMLProviderList"]
     ]
-
-
-def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 # --- coverage --------------------------------------------------------------------------------
