@@ -36,7 +36,7 @@ from standing.core.safe_text import printable
 SCAN_FAIL_ON_CHOICES = [s.value for s in Severity] + ["none"]
 
 # Every --format value of every command; a command offers a subset, never another spelling.
-FORMATS = ("table", "json", "csv", "md", "html")
+FORMATS = ("table", "json", "csv", "md", "html", "ocsf")
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 DIRECTORY = click.Path(file_okay=False, path_type=Path)
@@ -151,6 +151,30 @@ def format_option(*names: str, default: str | None, help: str | None = None) -> 
         show_default=default is not None,
         help=help,
     )
+
+
+def extra_formats_option(*names: str) -> Callable[[F], F]:
+    """``--format`` on a command that writes several files: each value named adds its file to
+    ``--output-dir`` (findings.json is always written). Repeatable."""
+    unknown = [name for name in names if name not in FORMATS]
+    assert not unknown, f"--format values outside FORMATS: {unknown}"
+    return click.option(
+        "--format",
+        "formats",
+        type=click.Choice(names),
+        multiple=True,
+        callback=_formats_installed,
+        help="Also write findings in this format into --output-dir: ocsf (findings.ocsf.json, "
+        "OCSF Detection Findings; the ocsf extra). Repeatable.",
+    )
+
+
+def _formats_installed(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    if "ocsf" in value:
+        from standing.reports.ocsf import require_ocsf
+
+        require_ocsf("--format ocsf")
+    return value
 
 
 def utc_now() -> datetime:
