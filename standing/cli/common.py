@@ -139,14 +139,18 @@ def all_option() -> Callable[[F], F]:
     return click.option("--all", "show_all", is_flag=True, help="Print every finding [default: the worst 15].")
 
 
-def format_option(*names: str, default: str | None, help: str | None = None) -> Callable[[F], F]:
-    """``--format``, offering ``names`` (each one of ``FORMATS``)."""
+def _format_choice(names: tuple[str, ...]) -> click.Choice[str]:
     unknown = [name for name in names if name not in FORMATS]
     assert not unknown, f"--format values outside FORMATS: {unknown}"
+    return click.Choice(names)
+
+
+def format_option(*names: str, default: str | None, help: str | None = None) -> Callable[[F], F]:
+    """``--format``, offering ``names`` (each one of ``FORMATS``)."""
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(names),
+        type=_format_choice(names),
         default=default,
         show_default=default is not None,
         help=help,
@@ -156,12 +160,10 @@ def format_option(*names: str, default: str | None, help: str | None = None) -> 
 def extra_formats_option(*names: str) -> Callable[[F], F]:
     """``--format`` on a command that writes several files: each value named adds its file to
     ``--output-dir`` (findings.json is always written). Repeatable."""
-    unknown = [name for name in names if name not in FORMATS]
-    assert not unknown, f"--format values outside FORMATS: {unknown}"
     return click.option(
         "--format",
         "formats",
-        type=click.Choice(names),
+        type=_format_choice(names),
         multiple=True,
         callback=_formats_installed,
         help="Also write findings in this format into --output-dir: ocsf (findings.ocsf.json, "
