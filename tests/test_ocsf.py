@@ -17,6 +17,7 @@ from py_ocsf_models.objects.compliance import Compliance
 from pydantic import ValidationError
 
 import standing.demo.estate as demo_estate
+from standing import __version__
 from standing.cli.main import main
 from standing.core.findings import Severity, Waiver
 from standing.core.model import TrustKind
@@ -91,7 +92,7 @@ def test_the_demo_writes_one_valid_event_per_finding_with_account_resource_sever
     plans = {p["identity"]: p for p in json.loads((out / "plans.json").read_text())["plans"]}
     for event, finding in zip(events, findings, strict=True):
         assert_valid_ocsf(event)
-        assert event["metadata"]["product"] == {"name": "standing", "vendor_name": "standing", "version": "0.1.0"}
+        assert event["metadata"]["product"] == {"name": "standing", "vendor_name": "standing", "version": __version__}
         assert event["cloud"]["provider"] == "AWS"
         assert event["cloud"]["account"]["uid"] == finding["account"]
         [resource] = event["resources"]

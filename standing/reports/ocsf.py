@@ -60,7 +60,8 @@ _ACCOUNT_TYPE = {
     Provider.GCP: (99, "GCP Project"),
     Provider.AZURE: (99, "Azure Tenant"),
 }
-# The clouds' own names of each identity type (CloudFormation, Cloud Asset, Microsoft Graph).
+# Each identity type as its cloud names it (CloudFormation, Cloud Asset, Microsoft Graph and ARM;
+# the AWS root user, which no type names, in the same style).
 _RESOURCE_TYPE = {
     (Provider.AWS, IdentityKind.USER): "AWS::IAM::User",
     (Provider.AWS, IdentityKind.ROLE): "AWS::IAM::Role",
