@@ -116,6 +116,14 @@ def baseline_command(output: Path, **params: Any) -> None:
         sys.exit(ExitCode.INCOMPLETE)
 
 
+def _ocsf_installed(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None:
+        from standing.reports.ocsf import require_ocsf
+
+        require_ocsf("--ocsf")
+    return value
+
+
 @click.command("gate")
 @click.option(
     "--baseline",
@@ -135,6 +143,12 @@ def baseline_command(output: Path, **params: Any) -> None:
 @click.option("--sarif", type=OUTPUT_FILE, help="Write SARIF 2.1.0 here (code scanning).")
 @click.option("--markdown", type=OUTPUT_FILE, help="Write a Markdown summary here (a PR comment).")
 @click.option("--junit", type=OUTPUT_FILE, help="Write JUnit XML here.")
+@click.option(
+    "--ocsf",
+    type=OUTPUT_FILE,
+    callback=_ocsf_installed,
+    help="Write OCSF Detection Findings here (Security Hub, Security Lake, SIEMs; the ocsf extra).",
+)
 @user_errors
 def gate_command(
     baseline_path: Path | None,
@@ -143,6 +157,7 @@ def gate_command(
     sarif: Path | None,
     markdown: Path | None,
     junit: Path | None,
+    ocsf: Path | None,
     **params: Any,
 ) -> None:
     """Fail (exit 1) only on findings new since the baseline, or that an IaC change creates.
@@ -163,6 +178,10 @@ def gate_command(
     policy = GatePolicy.parse(fail_on or ("high" if iac else "keys"))
     result = judge(source, baseline, policy, waivers=waivers, as_of=params["as_of"] or now)
     _write_outputs(result, sarif, markdown, junit)
+    if ocsf:
+        from standing.reports.ocsf import gate_events, write_events
+
+        write_events(gate_events(result, time=now), ocsf)
     render_gate(Console(highlight=False, soft_wrap=False), result)
     sys.exit(result.exit_code)
 
@@ -219,7 +238,7 @@ def render_gate(console: Console, result: GateResult) -> None:
             console.print(
                 Text(
                     f"... and {len(result.new) - len(shown)} more new finding(s), not shown here: "
-                    "--sarif, --markdown and --junit list every one"
+                    "--sarif, --markdown, --junit and --ocsf list every one"
                 )
             )
     if result.baseline_given:

@@ -19,7 +19,9 @@ DEMO_REGION = "us-east-1"
 DEMO_CREDENTIAL = "testing"  # moto accepts any key pair; never the user's own credentials
 
 
-def run_demo(*, output_dir: Path, now: datetime, progress: Console | None = None) -> ScanResult:
+def run_demo(
+    *, output_dir: Path, now: datetime, progress: Console | None = None, formats: tuple[str, ...] = ()
+) -> ScanResult:
     try:
         import boto3
 
@@ -52,4 +54,4 @@ def run_demo(*, output_dir: Path, now: datetime, progress: Console | None = None
     finally:
         if status:
             status.stop()
-    return scan_inventory(inventory, ScanConfig(), as_of=now, generated_at=now, output_dir=output_dir)
+    return scan_inventory(inventory, ScanConfig(), as_of=now, generated_at=now, output_dir=output_dir, formats=formats)

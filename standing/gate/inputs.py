@@ -23,6 +23,7 @@ def from_inventory(inventory: Inventory, path: Path, config: ScanConfig, as_of: 
         findings=analyse(inventory, config, as_of=as_of),
         artifact=str(path),
         gaps=inventory.gaps,
+        kinds={i.id: i.kind for i in inventory.identities},
     )
 
 
@@ -35,6 +36,7 @@ def from_changes(changes: list[IacChange], config: ScanConfig, as_of: datetime) 
         artifact=changes[0].source if len(changes) == 1 else None,
         gaps=[g for c in changes for g in c.unknowns],
         changes=tuple(changes),
+        kinds={i.id: i.kind for c in changes for i in c.after.identities},
     )
 
 
