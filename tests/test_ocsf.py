@@ -298,7 +298,7 @@ def test_format_ocsf_without_an_output_dir_or_without_the_extra_is_one_line_befo
     out = tmp_path / "out"
     missing = runner.invoke(main, ["scan", "--snapshot", str(snapshot), "--output-dir", str(out), "--format", "ocsf"])
     assert missing.exit_code == 2, missing.output
-    assert "needs the ocsf extra: pip install 'standing[ocsf]'" in missing.output
+    assert "needs the ocsf extra: pip install 'standing-nhi[ocsf]'" in missing.output
     assert not out.exists()  # refused while parsing: nothing analysed or written
     gate = runner.invoke(main, ["gate", "--snapshot", str(snapshot), "--ocsf", str(tmp_path / "g.json")])
     assert gate.exit_code == 2 and "--ocsf: needs the ocsf extra" in gate.output

@@ -29,7 +29,7 @@ def run_demo(
         from standing.demo.usage import demo_usage
     except ImportError as exc:
         raise UserError(
-            "standing demo", f"needs the demo extra ({exc.name} is missing): pip install 'standing[demo]'"
+            "standing demo", f"needs the demo extra ({exc.name} is missing): pip install 'standing-nhi[demo]'"
         ) from None
     from standing.collectors.aws import AwsScanOptions, collect_aws
 
