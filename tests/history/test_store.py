@@ -8,11 +8,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from standing.core.errors import UserError
-from standing.core.findings import Waiver
+from standing.core.findings import Severity, Waiver
 from standing.history.schema import Base
 from standing.history.store import HistoryStore
 from standing.rules.config import ScanConfig
-from tests.history.estates import BATCH, DEP, OLD, TWO, day, estate, keyed, other_account, record_days, scan
+from tests.history.estates import BATCH, CI, DEP, OLD, TWO, day, estate, keyed, other_account, record_days, scan
 
 
 @pytest.fixture
@@ -170,3 +170,22 @@ def test_the_last_revision_downgrades_to_the_one_before(store_url):
         with store.engine.connect() as connection:
             assert connection.exec_driver_sql("SELECT count(*) FROM scans").scalar() == 2
             assert connection.exec_driver_sql("SELECT count(*) FROM remediations").scalar() == 2
+
+
+def test_completed_plans_and_remediation_severities_are_kept_and_pruned_with_their_scans(store):
+    from standing.history.remediation import mttr_by_severity
+    from standing.planner.model import CompletedPlan, TargetPattern
+
+    done = CompletedPlan(identity=CI, identity_name="ci", pattern=TargetPattern.RETIRE, how="no findings remain")
+    first = store.record(*scan(estate(), 0)).id
+    second = store.record(*scan(estate(old_key=False), 10), [done]).id  # OLD and TWO resolved after 10 days
+    assert [(p.scan_id, p.identity, p.pattern) for p in store.completed_plans()] == [(second, CI, "retire")]
+    assert {(r.severity, r.days) for r in store.remediations()} == {(Severity.HIGH, 10.0), (Severity.MEDIUM, 10.0)}
+    assert [(m.severity, m.remediated, m.mean_days) for m in mttr_by_severity(store.remediations())] == [
+        ("high", 1, 10.0),
+        ("medium", 1, 10.0),
+    ]
+    assert store.scan(second).estate_risk is not None and store.scan(first).estate_risk is not None
+    store.record(*scan(estate(old_key=False), 30))
+    store.prune(before=day(20))  # scans 1 and 2 go, and the plans scan 2 found done with them
+    assert store.completed_plans() == [] and store.remediations() == []

@@ -1,8 +1,9 @@
 """What the risk report is made from, and the figures it shows.
 
 The input is a typed record rather than a findings directory so the report does not care where
-a scan came from: a ``--findings-dir``, a snapshot analysed on the spot, or (later) the history
-store, which only has to produce ``TrendPoint`` values.
+a scan came from: a ``--findings-dir`` or a snapshot analysed on the spot; earlier scans come as
+``TrendPoint`` values from findings.json files or, with the history store, as ``StoredHistory``
+(``stored.py``), which also brings mean time to remediate and plans completed.
 """
 
 from __future__ import annotations
