@@ -50,13 +50,6 @@ def read_store_history(url: str, document: FindingsDocument) -> StoredHistory:
         scope=scope.describe(),
         points=points,
         remediation=tuple(
-            RemediationTime(
-                severity=row.severity,
-                remediated=row.remediated,
-                mean_days=row.mean_days,
-                median_days=row.median_days,
-                longest_days=row.longest_days,
-            )
-            for row in mttr_by_severity(remediations)
+            RemediationTime.model_validate(row, from_attributes=True) for row in mttr_by_severity(remediations)
         ),
     )
