@@ -228,3 +228,14 @@ def test_the_stored_trend_and_mttr_table_render_in_chromium(tmp_path):
         assert page.locator("#trend-note").count() == 0  # the single-point note is gone
         assert record.console_errors == [] and record.page_errors == []
         assert [url for url in record.requests if not url.startswith("file:")] == []
+
+
+def test_history_mttr_lists_the_time_to_remediate_by_severity(three_scans):
+    store, _ = three_scans
+    result = _run("history", "--store", store, "mttr", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "severity,remediated,mean_days,median_days,longest_days",
+        "high,1,1.0,1.0,1.0",
+        "low,1,1.0,1.0,1.0",
+    ]
