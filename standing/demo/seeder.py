@@ -104,7 +104,7 @@ class MotoServer:
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
         reset = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(reset, timeout=10) as response:
+        with urllib.request.urlopen(reset, timeout=60) as response:  # a loaded CI machine is slow to rebuild
             response.read()
         iam_config["load_aws_managed_policies"] = self.aws_managed_policies
         return self

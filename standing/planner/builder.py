@@ -235,7 +235,9 @@ def _current_state(ctx: PlanContext) -> list[str]:
             if cred.last_used
             else f"use {cred.last_used_status.value}"
         )
-        lines.append(f"{describe(cred)}: {age}, {used}")
+        report = cred.reported_unused
+        said = f", {report.source} reports it unused for {report.window_days} days" if report else ""
+        lines.append(f"{describe(cred)}: {age}, {used}{said}")
     for scope, role in ctx.standing_grants:
         lines.append(f"standing grant of {role} on {scope}")
     for compute in ctx.compute:

@@ -131,6 +131,25 @@ def narrowed_aws_policy(
     return AwsPolicyDocument(kind=PolicyKind.NARROWED, name="narrowed-to-usage", document=document), sorted(dropped)
 
 
+def narrowed_gcp_grants(
+    grants: tuple[tuple[str, str], ...] | list[tuple[str, str]], used: Narrowing | None
+) -> list[tuple[str, str]]:
+    """(scope, role) bindings with each one the Recommender advises on replaced by its advice.
+
+    A binding the Recommender would remove goes; one it would replace becomes the smaller roles
+    on the same scope; bindings it says nothing about stay. Without a record, unchanged.
+    """
+    if used is None or not used.replacements:
+        return list(grants)
+    advice = {(r.scope_id, r.role_id): r.replace_with for r in used.replacements}
+    result: list[tuple[str, str]] = []
+    for scope, role in grants:
+        for kept in advice.get((scope, role), [role]):
+            if (scope, kept) not in result:
+                result.append((scope, kept))
+    return result
+
+
 def permissions_note(provider: Provider, used: Narrowing | None, dropped: list[str], verify: str) -> str | None:
     """What the plan says about its narrowing; None when there is no record (the caller says so)."""
     if provider is Provider.AZURE:
