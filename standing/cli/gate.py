@@ -129,7 +129,13 @@ def _ocsf_installed(ctx: click.Context, param: click.Parameter, value: Path | No
     "--baseline",
     "baseline_path",
     type=FILE,
-    help="Accepted findings (from `standing baseline`); needed for --snapshot and --findings.",
+    help="Accepted findings (from `standing baseline`); --snapshot and --findings need it or --store.",
+)
+@click.option(
+    "--store",
+    metavar="URL",
+    help="A history store (`standing scan --store`): the baseline is its last complete scan of the "
+    "same providers and accounts before this one; an explicit --baseline wins.",
 )
 @source_options
 @click.option(
@@ -152,6 +158,7 @@ def _ocsf_installed(ctx: click.Context, param: click.Parameter, value: Path | No
 @user_errors
 def gate_command(
     baseline_path: Path | None,
+    store: str | None,
     fail_on: str | None,
     waivers_path: Path | None,
     sarif: Path | None,
@@ -170,11 +177,30 @@ def gate_command(
     """
     now = utc_now()
     iac = bool(params["terraform_plan"] or params["cloudformation"] or params["templates"])
-    if not iac and baseline_path is None and (params["snapshot"] or params["findings_path"]):
-        raise click.UsageError("--snapshot and --findings need --baseline (write one with `standing baseline`)")
+    if iac and store:
+        raise click.UsageError("--store gives a live estate's baseline; an IaC change is judged against itself")
+    if not iac and baseline_path is None and store is None and (params["snapshot"] or params["findings_path"]):
+        raise click.UsageError(
+            "--snapshot and --findings need --baseline (write one with `standing baseline`) or --store URL"
+        )
+    from_store = store is not None and baseline_path is None  # an explicit --baseline wins
+    if from_store:
+        from standing.cli.history_options import HISTORY_MODULES
+        from standing.core.extras import require_extra
+
+        require_extra("--store", "history", HISTORY_MODULES)
     baseline: Baseline | None = read_baseline(baseline_path) if baseline_path else None
     waivers = load_waivers(waivers_path)
     source = _load_source(params, now)
+    if from_store:
+        from standing.gate.stored import baseline_from_store
+
+        assert store is not None
+        stored = baseline_from_store(store, source)
+        baseline = stored.baseline
+        click.echo(printable(stored.describe()))
+    elif store is not None:
+        click.echo(f"baseline: {printable(str(baseline_path))} (given; --store not consulted)")
     policy = GatePolicy.parse(fail_on or ("high" if iac else "keys"))
     result = judge(source, baseline, policy, waivers=waivers, as_of=params["as_of"] or now)
     _write_outputs(result, sarif, markdown, junit)

@@ -84,7 +84,8 @@ def run_analysis(inventory: Inventory, params: dict[str, Any], recorder: ScanRec
     )
     render_summary(stdout(), result.document, written=result.written, show_all=params["show_all"])
     if recorder is not None:  # opened by open_recorder before collecting
-        recorder.record(result.document, result.inventory, stdout(), stderr())
+        completed = result.plans.completed if result.plans else []  # plans: with --output-dir
+        recorder.record(result.document, result.inventory, stdout(), stderr(), completed)
     sys.exit(exit_code(result, fail_on))
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from standing.core.errors import UserError
-from standing.core.findings_json import FindingsDocument
+from standing.core.findings_json import FindingsDocument, scanned_accounts
 from standing.core.iac import IacChange
 from standing.core.model import Inventory
 from standing.core.textfiles import read_document
@@ -24,6 +24,9 @@ def from_inventory(inventory: Inventory, path: Path, config: ScanConfig, as_of: 
         artifact=str(path),
         gaps=inventory.gaps,
         kinds={i.id: i.kind for i in inventory.identities},
+        providers=tuple(p.value for p in inventory.meta.providers),
+        accounts=tuple(scanned_accounts(inventory)),
+        as_of=as_of,
     )
 
 
@@ -60,4 +63,12 @@ def read_findings(path: Path) -> GateInput:
                 f"findings[{index}].rule_id {finding.rule_id[:60]!r} is not a rule of this standing "
                 "(written by another version? run `standing rules` for the list)",
             )
-    return GateInput(label=f"findings {source}", findings=document.findings, artifact=source, gaps=document.scan.gaps)
+    return GateInput(
+        label=f"findings {source}",
+        findings=document.findings,
+        artifact=source,
+        gaps=document.scan.gaps,
+        providers=tuple(p.value for p in document.scan.providers),
+        accounts=tuple(document.scan.accounts),
+        as_of=document.as_of,
+    )

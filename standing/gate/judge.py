@@ -41,6 +41,11 @@ class GateInput:
     gaps: list[CoverageEntry] = field(default_factory=list)
     changes: tuple[IacChange, ...] = ()
     kinds: Mapping[str, IdentityKind] = field(default_factory=dict)  # each identity's kind, when the source says
+    # What a live estate's findings cover, for a baseline from the history store: the scan's
+    # providers and accounts, and when it was measured. Empty for an IaC change.
+    providers: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    as_of: datetime | None = None
 
     def locations(self, finding: Finding) -> list[SourceRef]:
         """Where in the IaC files a finding comes from; empty for a live estate."""
