@@ -281,3 +281,16 @@ def test_a_path_to_admin_through_a_pass_role_the_narrowed_policy_drops_no_longer
     assert cut.approval.required and cut.approval.reason.startswith("reaches sensitive data: storage")
     assert "admin-level today, through permissions the usage-narrowed policy drops" in cut.approval.reason
     assert kept.approval.reason.startswith("admin-equivalent (or a path to admin)")
+
+
+def test_when_nothing_was_used_the_plan_grants_nothing_rather_than_carrying_the_grants_over():
+    u, _ = _estate([])
+    _, inv = _estate([_advisor(u, s3=200, dynamodb=300, iam=None)])  # all before the 90-day window
+    plan = plans_of(inv)["svc-reports"]
+    [narrowed] = [p.document for p in plan.aws_policies if p.kind is PolicyKind.NARROWED]
+    assert narrowed["Statement"] == [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]
+    assert "dropped: dynamodb:GetItem" in plan.permissions.note and "iam:*" in plan.permissions.note
+    assert not plan.approval.required  # what it will be granted is nothing sensitive
+    [doc] = [p for p in plan.aws_policies if p.kind is PolicyKind.NARROWED]
+    assert iam_accepts([doc]) == 1 and parliament_findings(doc) == set()
+    assert parsed_terraform(plan)
