@@ -47,10 +47,12 @@ def scan_inventory(
     output_dir: Path | None,
     waivers: list[Waiver] | None = None,
     with_plans: bool = False,
+    formats: tuple[str, ...] = (),
 ) -> ScanResult:
     """Analyse, then write findings, snapshot, plans and report when there is an output dir.
 
-    ``with_plans`` plans without an output dir too (for a report built in memory).
+    ``with_plans`` plans without an output dir too (for a report built in memory); ``formats``
+    adds files beside findings.json (``ocsf``: findings.ocsf.json).
     """
     analysis = analyse_estate(inventory, config, as_of=as_of)
     findings, expired = apply_waivers(analysis.findings, waivers or [], as_of)
@@ -75,6 +77,12 @@ def scan_inventory(
         plans, paths = write_scan_plans(analysis.model, findings, output_dir, generated_at=generated_at)
         written += paths
         written.append(write_scan_report(ReportInput(document, inventory, plans), output_dir))
+        if "ocsf" in formats:
+            from standing.reports.ocsf import OCSF_FILE, scan_events, write_events
+
+            events = scan_events(document.findings, time=generated_at, inventory=inventory, plans=plans)
+            write_events(events, output_dir / OCSF_FILE)
+            written.append(output_dir / OCSF_FILE)
     elif with_plans:
         from standing.planner.document import plan_estate
 

@@ -273,6 +273,50 @@ def test_no_secret_value_in_any_output_or_log(estate, live, tmp_path):
     assert any(f["subject"].startswith("AKIA") for f in findings(run.out_dir))
 
 
+def test_ocsf_events_of_a_live_scan_and_its_gate_carry_every_finding_and_no_secret(estate, tmp_path):
+    """`--format ocsf` given before the provider name (the group's option reaches the scan), and
+    the gate's `--ocsf`: every run is searched for the seeded secret keys (Estate.cli)."""
+    from tests.test_ocsf import assert_valid_ocsf
+
+    out = tmp_path / "out"
+    endpoint = ["--endpoint-url", estate.endpoint_url, "--region", "us-east-1", "--usage", "none"]
+    scan = estate.cli(
+        "scan",
+        "--format",
+        "ocsf",
+        "--output-dir",
+        str(out),
+        "aws",
+        *endpoint,
+        "--as-of",
+        AS_OF.isoformat(),
+        out_dir=out,
+    )
+    assert scan.code == 1, scan.stderr
+    events = json.loads((out / "findings.ocsf.json").read_text())
+    assert [e["finding_info"]["uid"] for e in events] == [f["fingerprint"] for f in findings(out)]
+    for event in events:
+        assert_valid_ocsf(event)
+    assert {e["cloud"]["account"]["uid"] for e in events} == {f["account"] for f in findings(out)}
+    baseline = out / "baseline.json"
+    made = estate.cli("baseline", "--findings", str(out / "findings.json"), "-o", str(baseline), out_dir=out)
+    assert made.code == 0, made.stderr
+    gate = estate.cli(
+        "gate",
+        "--findings",
+        str(out / "findings.json"),
+        "--baseline",
+        str(baseline),
+        "--ocsf",
+        str(out / "gate.json"),
+        out_dir=out,
+    )
+    assert gate.code == 0, gate.stdout
+    judged = json.loads((out / "gate.json").read_text())
+    assert sorted(e["finding_info"]["uid"] for e in judged) == sorted(e["finding_info"]["uid"] for e in events)
+    assert {e["status"] for e in judged} == {"Suppressed"}  # all accepted by the baseline
+
+
 def _advisor_report(used: str, idle: str) -> dict:
     """One identity's Access Advisor report as AWS returns it: one service used, one never."""
     return {

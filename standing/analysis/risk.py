@@ -45,8 +45,10 @@ class RiskModel:
 
     def __post_init__(self) -> None:
         self._out: dict[str, list[tuple[str, bool]]] = {}  # source -> (target, through existing compute)
+        self._kinds_out: dict[str, set[HopKind]] = {}
         for hop in self.graph.escalation_hops:
             self._out.setdefault(hop.source, []).append((hop.target, hop.kind is HopKind.EXISTING_COMPUTE))
+            self._kinds_out.setdefault(hop.source, set()).add(hop.kind)
         self._blast: dict[str, BlastRadius] = {}
         self._kinds: dict[str, frozenset[str]] = {}
         self._secrets: dict[str, tuple[bool, int]] = {}
@@ -57,9 +59,9 @@ class RiskModel:
             or identity_id in self.graph.paths_to_admin
         )
 
-    def becomes_others(self, identity_id: str) -> bool:
-        """Whether any escalation hop starts at it: then what it reaches is more than its own grants."""
-        return bool(self._out.get(identity_id))
+    def hop_kinds_from(self, identity_id: str) -> frozenset[HopKind]:
+        """The kinds of escalation hop that start at it: what it reaches beyond its own grants."""
+        return frozenset(self._kinds_out.get(identity_id, ()))
 
     def blast_radius(self, identity_id: str) -> BlastRadius:
         if identity_id not in self._blast:

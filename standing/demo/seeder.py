@@ -79,7 +79,7 @@ class MotoServer:
             from moto.core.config import default_user_config
             from moto.server import ThreadedMotoServer
         except ImportError as exc:  # pragma: no cover - depends on the install
-            raise RuntimeError("moto's server is not installed: pip install 'standing[demo]'") from exc
+            raise RuntimeError("moto's server is not installed: pip install 'standing-nhi[demo]'") from exc
         from standing.demo.moto_gaps import fill_moto_gaps
 
         fill_moto_gaps()

@@ -62,21 +62,24 @@ def _approval(ctx: PlanContext, choice: Choice) -> Approval:
             f"through {platform.approval}; every other job runs unattended, and no per-run approval broker stops "
             "the pipeline",
         )
-    # Admin today keeps its approval (its plan's pattern moves standing admin behind a request);
-    # below admin, sensitive data is judged on what the plan grants: narrowed to usage where it is.
-    if ctx.admin:
+    # Judged on what the plan grants: the usage-narrowed policy where there is one (context.elevation).
+    admin, sensitive = ctx.elevation
+    if admin:
         return Approval(required=True, reason="admin-equivalent (or a path to admin): every elevation is approved")
-    _, sensitive = ctx.elevation
     narrowed = ctx.narrowed_aws[0] is not None
+    was = " (admin-level today, through permissions the usage-narrowed policy drops)" if ctx.admin else ""
     if sensitive:
-        return Approval(required=True, reason="reaches sensitive data: " + ", ".join(sensitive))
+        return Approval(required=True, reason="reaches sensitive data: " + ", ".join(sensitive) + was)
     if not narrowed and any(word in role.lower() for _, role in ctx.standing_grants for word in _SENSITIVE_ROLES):
         return Approval(required=True, reason="holds a role over secrets, keys or data stores")
-    if narrowed and ctx.sensitive:
+    if narrowed and (ctx.admin or ctx.sensitive):
+        parts = ["admin-level access"] if ctx.admin else []
+        parts += [f"access to sensitive data ({', '.join(ctx.sensitive)})"] if ctx.sensitive else []
+        held = " and ".join(parts)
         return Approval(
             required=False,
-            reason=f"held access to sensitive data ({', '.join(ctx.sensitive)}) unused in the usage window; the "
-            "narrowed policy grants none of it: issued automatically on the workload's own proof of identity",
+            reason=f"held {held} unused in the usage window; the narrowed policy grants neither admin nor "
+            "sensitive data: issued automatically on the workload's own proof of identity",
         )
     return Approval(
         required=False,

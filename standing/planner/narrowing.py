@@ -125,8 +125,12 @@ def narrowed_aws_policy(
                 dropped |= dropped_here
             if actions:
                 kept.append({**{k: v for k, v in statement.items() if k != "Sid"}, "Action": sorted(actions)})
-    if not kept or not dropped:
-        return None, sorted(dropped)
+    if not dropped:
+        return None, []
+    if not kept:
+        # Nothing was used in the window: carrying the grants over would keep what went unused
+        # (admin included). The new role gets only the call every principal may make.
+        kept = [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]
     document = {"Version": "2012-10-17", "Statement": kept}
     return AwsPolicyDocument(kind=PolicyKind.NARROWED, name="narrowed-to-usage", document=document), sorted(dropped)
 

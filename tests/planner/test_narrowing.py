@@ -167,22 +167,29 @@ def test_an_azure_plan_says_it_cannot_narrow_and_names_the_query():
 def test_an_admin_on_request_session_is_narrowed_too():
     base = _aws_admin()
     admin = next(i for i in base.identities if i.name == "platform-admin")
-    record = PermissionUsage(
-        identity_id=admin.id,
-        source=UsageSource.AWS_ACCESS_ADVISOR,
-        observed_at=NOW,
-        window_days=400,
-        services=[ActionUse(name="ec2", last_used=days_ago(1)), ActionUse(name="iam", last_used=days_ago(200))],
-    )
-    plans = [plans_of(base.model_copy(update={"usage": usage}))["platform-admin"] for usage in ([record], [])]
+
+    def advisor(**services: int) -> PermissionUsage:
+        return PermissionUsage(
+            identity_id=admin.id,
+            source=UsageSource.AWS_ACCESS_ADVISOR,
+            observed_at=NOW,
+            window_days=400,
+            services=[ActionUse(name=s, last_used=days_ago(d)) for s, d in services.items()],
+        )
+
+    records = ([advisor(ec2=1, iam=200)], [], [advisor(ec2=1, iam=3)])
+    plans = [plans_of(base.model_copy(update={"usage": usage}))["platform-admin"] for usage in records]
     assert {plan.pattern for plan in plans} == {P.AWS_ADMIN_ON_REQUEST}
-    [[narrowed], [carried]] = [
+    [[narrowed], [carried], [with_iam]] = [
         [p.document for p in plan.aws_policies if p.kind is PolicyKind.SESSION and p.name == "on-request-session"]
         for plan in plans
     ]
     assert narrowed["Statement"][0]["Action"] == ["ec2:*"]  # Access Advisor lists every service: * is bounded
     assert carried["Statement"][0]["Action"] == ["*"]  # near miss: no record, carried over
-    assert plans[0].approval.required  # used admin-level access still goes through approval
+    # what the session grants is judged: EC2 alone is no admin, so no approval; IAM used stays approved
+    assert not plans[0].approval.required and plans[0].approval.reason.startswith("held admin-level access and")
+    assert plans[1].approval.required and with_iam["Statement"][0]["Action"] == ["ec2:*", "iam:*"]
+    assert plans[2].approval.required  # used admin-level access still goes through approval
 
 
 def test_a_wildcard_is_kept_when_the_source_names_only_the_unused_part():
@@ -235,3 +242,55 @@ def test_approval_is_judged_on_the_narrowed_policy_when_the_sensitive_part_went_
     assert not unused.approval.required
     assert "held access to sensitive data (secrets) unused in the usage window" in unused.approval.reason
     assert used.approval.required and used.approval.reason == "reaches sensitive data: secrets"
+
+
+def test_a_path_to_admin_through_a_pass_role_the_narrowed_policy_drops_no_longer_needs_admin_approval():
+    """A deployer that can hand an admin role to a new Lambda: a path to admin through PassRole.
+    When IAM went unused the narrowed policy drops the PassRole and the path with it, and what is
+    left (reading S3) is approved as sensitive data, not as admin; its near miss used IAM, keeps
+    the PassRole, and stays approved as admin."""
+    from standing.core.model import TrustKind
+    from tests.builders import arn, role, trust
+
+    lambda_admin = role("lambda-admin")
+    deployer = user("svc-deployer")
+    admin_policy = policy("Admin", allow("*"))
+    deploy_policy = policy(
+        "Deploy",
+        allow("iam:PassRole", arn("role", "lambda-*")),
+        allow(["lambda:CreateFunction", "lambda:InvokeFunction"]),
+        allow(["s3:GetObject"], "arn:aws:s3:::builds/*"),
+    )
+    records = [
+        lambda_admin,
+        admin_policy,
+        grant(lambda_admin, admin_policy),
+        trust(lambda_admin, "lambda.amazonaws.com", TrustKind.SERVICE),
+        deployer,
+        key(deployer, "AKIADEPLOYER00000001", age=200, used=1),
+        deploy_policy,
+        grant(deployer, deploy_policy),
+    ]
+
+    def plan_with(iam_days: int | None):
+        return plans_of(aws(*records, usage=[_advisor(deployer, s3=2, iam=iam_days, **{"lambda": 200})]))[
+            "svc-deployer"
+        ]
+
+    cut, kept = plan_with(None), plan_with(3)
+    assert cut.approval.required and cut.approval.reason.startswith("reaches sensitive data: storage")
+    assert "admin-level today, through permissions the usage-narrowed policy drops" in cut.approval.reason
+    assert kept.approval.reason.startswith("admin-equivalent (or a path to admin)")
+
+
+def test_when_nothing_was_used_the_plan_grants_nothing_rather_than_carrying_the_grants_over():
+    u, _ = _estate([])
+    _, inv = _estate([_advisor(u, s3=200, dynamodb=300, iam=None)])  # all before the 90-day window
+    plan = plans_of(inv)["svc-reports"]
+    [narrowed] = [p.document for p in plan.aws_policies if p.kind is PolicyKind.NARROWED]
+    assert narrowed["Statement"] == [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]
+    assert "dropped: dynamodb:GetItem" in plan.permissions.note and "iam:*" in plan.permissions.note
+    assert not plan.approval.required  # what it will be granted is nothing sensitive
+    [doc] = [p for p in plan.aws_policies if p.kind is PolicyKind.NARROWED]
+    assert iam_accepts([doc]) == 1 and parliament_findings(doc) == set()
+    assert parsed_terraform(plan)
