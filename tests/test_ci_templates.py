@@ -138,3 +138,31 @@ def test_an_unknown_command_is_one_error_line_and_exit_2(estate, tmp_path):
     _, env, _ = estate
     code, outputs, _ = run_action(tmp_path, {"command": "deploy"}, env)
     assert code == 2 and outputs["exit-code"] == "2" and "sarif-file" not in outputs
+
+
+class _TaggedLoader(yaml.SafeLoader):
+    """GitLab's ``!reference`` tags read as plain sequences."""
+
+
+_TaggedLoader.add_multi_constructor("!", lambda loader, suffix, node: loader.construct_sequence(node))
+
+
+def test_every_use_of_the_action_shown_in_the_readme_and_docs_passes_only_its_inputs():
+    """A copied snippet that passes an input the action does not have fails on GitHub: the ones
+    users copy (README, docs/gate.md) are checked against action.yml."""
+    uses = []
+    for page in (ROOT / "README.md", ROOT / "docs/gate.md"):
+        for block in re.findall(r"```yaml\n(.*?)```", page.read_text(), flags=re.S):
+            steps = yaml.load(block, Loader=_TaggedLoader)
+            found = [steps] if isinstance(steps, dict) else steps if isinstance(steps, list) else []
+            while found:
+                node = found.pop()
+                if isinstance(node, dict):
+                    if str(node.get("uses", "")).startswith("standing-nhi/standing@"):
+                        uses.append(node)
+                    found.extend(node.values())
+                elif isinstance(node, list):
+                    found.extend(node)
+    assert len(uses) >= 4  # two in the README, two on the gate page
+    assert all(set(u.get("with", {})) <= set(ACTION["inputs"]) for u in uses)
+    assert {u["with"]["command"] for u in uses} == {"scan", "gate"}
