@@ -8,6 +8,7 @@ shows up here too.
 
     python benchmarks/aws_collect_scale.py [--sizes 100 1000 5000]
     python benchmarks/aws_collect_scale.py --workloads   # with and without workloads, 4 regions
+    python benchmarks/aws_collect_scale.py --usage       # what --usage flagged adds, 1,000 / 200 flagged
 
 Not a test: nothing here asserts a time. Seeding 5,000 identities takes a few minutes
 (about 8 ms per moto call); the collection itself is the figure that matters.
@@ -123,13 +124,87 @@ def workloads_main(identities: int, functions: int, instances: int) -> None:
     )
 
 
+def _advisor_report(services: int) -> dict:
+    used = {"JobStatus": "COMPLETED", "JobType": "ACTION_LEVEL", "JobCreationDate": "2026-05-31T00:00:00Z"}
+    return used | {
+        "ServicesLastAccessed": [
+            {"ServiceName": f"svc{n}", "ServiceNamespace": f"svc{n}", "TotalAuthenticatedEntities": 0}
+            for n in range(services)
+        ]
+    }
+
+
+def _finding(n: int, arn: str, analyzer: str) -> dict:
+    return {
+        "id": f"finding-{n}",
+        "analyzerArn": analyzer,
+        "resource": arn,
+        "resourceType": "AWS::IAM::Role" if ":role/" in arn else "AWS::IAM::User",
+        "resourceOwnerAccount": "123456789012",
+        "status": "ACTIVE",
+        "findingType": "UnusedPermission",
+        "analyzedAt": "2026-05-31T00:00:00Z",
+        "createdAt": "2026-05-31T00:00:00Z",
+        "updatedAt": "2026-05-31T00:00:00Z",
+        "findingDetails": [
+            {"unusedPermissionDetails": {"serviceNamespace": "iam", "actions": [{"action": "CreateUser"}]}}
+        ],
+    }
+
+
+def usage_main(identities: int, flagged_count: int) -> None:
+    """The calls ``--usage flagged`` adds to a collection: Access Advisor for the flagged
+    identities (each job answered IN_PROGRESS once, so one poll round shows), then the same
+    account with an unused-access analyzer, whose findings are read in bulk instead."""
+    from standing.collectors.aws.usage_collect import collect_aws_usage
+    from standing.demo.moto_usage import BOOK
+    from standing.scan import usage_targets
+
+    spec = synthetic_estate(identities)
+    with start_moto_server() as server:
+        seed_estate(spec, endpoint_url=server.endpoint_url, now=NOW)
+        inventory, collect_calls, _ = measure(server.endpoint_url)
+        flagged = usage_targets(inventory, ScanConfig(), as_of=NOW)
+        targets = [arn for arn in flagged if ":role/" in arn or ":user/" in arn][:flagged_count]
+        options = AwsScanOptions(endpoint_url=server.endpoint_url, region="us-east-1", workloads=False)
+        rows = []
+        BOOK.reports.update({arn: _advisor_report(12) for arn in targets})
+        BOOK.polls_before_done = 1
+        for label in ("Access Advisor (no analyzer)", "unused-access analyzer present"):
+            if label.startswith("unused"):
+                analyzer = "arn:aws:access-analyzer:us-east-1:123456789012:analyzer/unused"
+                BOOK.analyzers[:] = [{"arn": analyzer, "name": "unused", "type": "ACCOUNT_UNUSED_ACCESS",
+                                      "status": "ACTIVE", "createdAt": "2026-01-01T00:00:00Z"}]  # fmt: skip
+                # the analyzer flags every identity with a finding; details are read for the flagged ones
+                BOOK.findings[:] = [_finding(n, arn, analyzer) for n, arn in enumerate(flagged)]
+            session, calls = counted_session()
+            started = time.perf_counter()
+            result = collect_aws_usage(
+                inventory, options, targets, now=lambda: NOW, session=session, sleep=lambda s: None
+            )
+            rows.append((label, calls, time.perf_counter() - started, len(result.usage)))
+    print(f"\n== {identities} identities, {len(flagged)} with a finding, {len(targets)} flagged identities asked about")
+    print(f"   the collection itself: {sum(collect_calls.values())} calls")
+    for label, calls, seconds, records in rows:
+        print(f"\n   {label}: {sum(calls.values())} calls in {seconds:.1f}s, {records} usage records")
+        for op, n in sorted(calls.items()):
+            print(f"      {op:45s} {n:6d}")
+    print("\n| usage read | calls | per flagged identity | seconds |\n|---|---:|---:|---:|")
+    for label, calls, seconds, _ in rows:
+        print(f"| {label} | {sum(calls.values())} | {sum(calls.values()) / max(1, len(targets)):.2f} | {seconds:.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
     parser.add_argument(
         "--workloads", action="store_true", help="1,000 identities with 500 functions and 500 instances in 4 regions"
     )
+    parser.add_argument("--usage", action="store_true", help="what --usage flagged adds: 1,000 identities, 200 flagged")
     args = parser.parse_args()
+    if args.usage:
+        usage_main(1000, 200)
+        return
     if args.workloads:
         workloads_main(1000, 500, 500)
         return

@@ -48,13 +48,14 @@ def scan_inventory(
     output_dir: Path | None,
     waivers: list[Waiver] | None = None,
     with_plans: bool = False,
+    formats: tuple[str, ...] = (),
     read_from: Path | None = None,
 ) -> ScanResult:
     """Analyse, then write findings, snapshot, plans and report when there is an output dir.
 
-    ``with_plans`` plans without an output dir too (for a report built in memory).
-    ``read_from``: the snapshot file ``inventory`` was read from, copied as the output's
-    snapshot instead of written again.
+    ``with_plans`` plans without an output dir too (for a report built in memory); ``formats``
+    adds files beside findings.json (``ocsf``: findings.ocsf.json). ``read_from``: the snapshot
+    file ``inventory`` was read from, copied as the output's snapshot instead of written again.
     """
     with paused_gc():  # millions of acyclic records: see core.gc_pause
         return _scan_inventory(
@@ -65,6 +66,7 @@ def scan_inventory(
             output_dir=output_dir,
             waivers=waivers,
             with_plans=with_plans,
+            formats=formats,
             read_from=read_from,
         )
 
@@ -78,6 +80,7 @@ def _scan_inventory(
     output_dir: Path | None,
     waivers: list[Waiver] | None,
     with_plans: bool,
+    formats: tuple[str, ...],
     read_from: Path | None,
 ) -> ScanResult:
     analysis = analyse_estate(inventory, config, as_of=as_of)
@@ -106,6 +109,12 @@ def _scan_inventory(
         plans, paths = write_scan_plans(analysis.model, findings, output_dir, generated_at=generated_at)
         written += paths
         written.append(write_scan_report(ReportInput(document, inventory, plans), output_dir))
+        if "ocsf" in formats:
+            from standing.reports.ocsf import OCSF_FILE, scan_events, write_events
+
+            events = scan_events(document.findings, time=generated_at, inventory=inventory, plans=plans)
+            write_events(events, output_dir / OCSF_FILE)
+            written.append(output_dir / OCSF_FILE)
     elif with_plans:
         from standing.planner.document import plan_estate
 
@@ -146,6 +155,8 @@ def report_of_snapshot(
 def usage_targets(inventory: Inventory, config: ScanConfig, *, as_of: datetime) -> list[str]:
     """Identities a finding names, for ``--usage flagged``: the collectors sit below the rules,
     so this layer analyses the inventory once, hands these ids to the usage read, and the scan
-    then analyses the inventory with its usage (collect -> analyse -> usage -> analyse)."""
+    then analyses the inventory with its usage (collect -> analyse -> usage -> analyse). People
+    are counted and left out: nobody's own usage is asked about."""
     analysis = analyse_estate(inventory, config, as_of=as_of)
-    return list(dict.fromkeys(f.identity for f in analysis.findings if f.identity))
+    people = {i.id for i in inventory.identities if i.human}
+    return list(dict.fromkeys(f.identity for f in analysis.findings if f.identity and f.identity not in people))

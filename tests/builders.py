@@ -144,17 +144,17 @@ def inventory(*records: Any) -> Inventory:
     return Inventory(meta=meta, scopes=[scope], **buckets)
 
 
-def analyzer_usage(
-    who: Identity, *, services: dict[str, int], actions: dict[str, int], unused: tuple[str, ...] = ()
-) -> PermissionUsage:
-    """An Access Analyzer record, action level, as the collector writes it: name -> days since last use."""
+def analyzer_usage(who: Identity, *, services: dict[str, int | None], unused: tuple[str, ...] = ()) -> PermissionUsage:
+    """An Access Analyzer record as ``usage_from_finding`` writes it: the finding names only the
+    idle part, so ``services`` are the namespaces it lists (name -> days since last access, None:
+    never) and ``unused`` the actions it lists; a namespace with no action listed is idle whole."""
+    listed = {a.split(":", 1)[0] for a in unused}
     return PermissionUsage(
         identity_id=who.id,
         source=UsageSource.AWS_ACCESS_ANALYZER,
         observed_at=NOW,
         window_days=90,
-        action_level=True,
-        services=[ActionUse(name=s, last_used=days_ago(d)) for s, d in services.items()],
-        actions=[ActionUse(name=a, last_used=days_ago(d)) for a, d in actions.items()],
-        unused_actions=list(unused),
+        action_level=bool(unused),
+        services=[ActionUse(name=s, last_used=None if d is None else days_ago(d)) for s, d in services.items()],
+        unused_actions=sorted({*unused, *(f"{s}:*" for s in services if s not in listed)}),
     )

@@ -197,6 +197,7 @@ DIRECTORY_AND_ACTIVITY = {
     "--from-sign-in-activity": "az-rest-sp-sign-in-activities.json",
     "--from-credential-sign-in-activity": "az-rest-credential-sign-in-activities.json",
     "--from-workloads": "az-graph-query-workloads.json",
+    "--from-recommendations": "az-rest-directory-recommendations.json",
 }
 COMPLETE_EXPORTS = (*ALL_EXPORTS, *(a for f, n in DIRECTORY_AND_ACTIVITY.items() for a in (f, str(EXPORT / n))))
 # What ALL_EXPORTS leave out (the sources above), each a gap naming the command that writes it.
@@ -210,6 +211,7 @@ NEVER_IMPORTED = {
     "graph:beta.servicePrincipalSignInActivities",
     "graph:beta.appCredentialSignInActivities",
     "arm:resourceGraph.resources",
+    "graph:beta.directoryRecommendations",
 }
 # What the three basic exports cannot show: owners, Graph app roles, federated credentials, group members,
 # and the PIM schedules (so a time-bound assignment looks standing).

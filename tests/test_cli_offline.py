@@ -145,4 +145,4 @@ def test_live_scan_without_its_sdk_names_the_extra(runner, monkeypatch, provider
     args = ["scan", provider] + (["--organization", "123"] if provider == "gcp" else [])
     result = runner.invoke(main, args)
     assert result.exit_code == 2
-    assert f"pip install 'standing[{provider}]'" in result.output and "Traceback" not in result.output
+    assert f"pip install 'standing-nhi[{provider}]'" in result.output and "Traceback" not in result.output

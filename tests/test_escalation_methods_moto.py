@@ -394,7 +394,17 @@ def hops_found(tmp_path_factory) -> dict[str, set[tuple[str, str]]]:
                 "AWS_CONFIG_FILE": str(home / "aws-config"),
                 "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
             }
-            argv = [STANDING, "collect", "aws", "--endpoint-url", proxy.endpoint_url, "--region", REGION]
+            argv = [
+                STANDING,
+                "collect",
+                "aws",
+                "--endpoint-url",
+                proxy.endpoint_url,
+                "--region",
+                REGION,
+                "--usage",
+                "none",
+            ]
             proc = subprocess.run([*argv, "-o", str(snapshot)], capture_output=True, text=True, env=env, timeout=120)
             assert proc.returncode == 0, proc.stderr
     found: dict[str, set[tuple[str, str]]] = {}

@@ -51,6 +51,8 @@ EXPECTED = {
     # Editor holds actAs and compute.instances.create on acme-prod: an instance running as
     # owner-sa is one call away (gcp-compute-001), and the account was never seen in use
     ("path-to-admin", COMPUTE),
+    # the IAM Recommender would replace its Editor with an object viewer: Editor went unused
+    ("permissions-unused", COMPUTE),
     ("dormant-privileged-identity", COMPUTE),
     ("gcp-impersonation-granted-broadly", sa("ci-deployer", "acme-dev")),
     ("oidc-subject-unpinned", sa("gh-open", "acme-dev")),
@@ -173,6 +175,8 @@ def test_a_denied_project_is_a_coverage_gap_and_the_scan_goes_on(live):
         ("projects/acme-locked", "cloudfunctions:projects.locations.functions.list", "denied"),
         ("projects/acme-locked", "container:projects.locations.clusters.list", "denied"),
         ("projects/acme-locked", "iam:ListRoles", "denied"),
+        # the IAM Recommender API not enabled there (SERVICE_DISABLED is a 403 too)
+        ("projects/acme-locked", "recommender:projects.locations.recommenders.recommendations.list", "denied"),
     }
     assert "PARTIAL" in run.stdout
     assert "[3/3] GCP project" in run.stderr  # progress, projects read concurrently
@@ -232,6 +236,7 @@ def import_args(export: bool) -> list[str]:
         ("--from-run-services", "run-services.json"),
         ("--from-functions", "functions.json"),
         ("--from-container-clusters", "container-clusters.json"),
+        ("--from-recommendations", "recommendations-*.json"),
     ):
         for path in sorted(IMPORTS.glob(pattern)):
             args += [flag, str(path)]
@@ -294,6 +299,10 @@ IMPORT_KINDS = {
     "--from-container-clusters": (
         "container:projects.locations.clusters.list",
         "gcloud container clusters list --project=",
+    ),
+    "--from-recommendations": (
+        "recommender:projects.locations.recommenders.recommendations.list",
+        "gcloud recommender recommendations list --recommender=google.iam.policy.Recommender --project=",
     ),
 }
 

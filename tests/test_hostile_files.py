@@ -146,6 +146,36 @@ def test_deep_nesting_in_one_asset_export_line_is_refused(tmp_path):
     assert "line" in refused(result, bad, "nested deeper")
 
 
+AWS_GAAD = {"UserDetailList": [{"UserName": "svc", "Arn": "arn:aws:iam::123456789012:user/svc", "GroupList": []}]}
+AWS_DEEP = {
+    # flag: the deep file's text (a credential report is JSON only when it starts with "{")
+    "--from-authorization-details": DEEP,
+    "--from-credential-report": '{"Content": ' + DEEP,
+    "--from-access-keys": DEEP,
+    "--from-oidc-providers": DEEP,
+    "--from-saml-providers": DEEP,
+}
+
+
+def _aws(tmp: Path, *args: Any) -> Result:
+    gaad = tmp / "gaad.json"
+    gaad.write_text(json.dumps(AWS_GAAD))
+    if "--from-authorization-details" not in args:
+        args = ("--from-authorization-details", gaad, *args)
+    return run("scan", "aws", *args, "--as-of", AS_OF, "--output-dir", tmp / "o", "--fail-on", "none")
+
+
+@pytest.mark.parametrize("flag", AWS_DEEP)
+def test_deep_nesting_in_aws_exports_is_refused(tmp_path, flag):
+    bad = tmp_path / "export.json"
+    bad.write_text(AWS_DEEP[flag])
+    refused(_aws(tmp_path, flag, bad), bad, "nested deeper than")
+
+
+def test_near_miss_the_aws_export_as_written_is_read(tmp_path):
+    read_normally(_aws(tmp_path))
+
+
 AZURE_BASIC = {
     "--from-sp-list": "az-ad-sp-list.json",
     "--from-app-list": "az-ad-app-list.json",

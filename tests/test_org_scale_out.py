@@ -267,5 +267,5 @@ def test_dask_executor_without_the_extra_names_the_extra(monkeypatch, tmp_path):
     )
     assert result.exit_code == 2
     assert result.output.strip() == (
-        "standing: error: --executor dask: needs the dask extra: pip install 'standing[dask]' (missing distributed)"
+        "standing: error: --executor dask: needs the dask extra: pip install 'standing-nhi[dask]' (missing distributed)"
     )

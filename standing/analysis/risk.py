@@ -39,6 +39,9 @@ MAX_REACHABLE = 500
 class RiskModel:
     graph: PrivilegeGraph
     now: datetime
+    # Days a granted permission must go unused to be dropped: the rule permissions-unused's
+    # setting, so a plan never drops what the findings beside it do not call unused.
+    usage_window_days: int = 90
 
     def __post_init__(self) -> None:
         # Only hops into an identity widen a blast radius (not those into admin or a vault).
@@ -46,7 +49,9 @@ class RiskModel:
         # over compute running as it.
         following: dict[str, dict[str, None]] = {}
         self._compute_sources: dict[str, set[str]] = {}
+        self._kinds_out: dict[str, set[HopKind]] = {}
         for hop in self.graph.escalation_hops:
+            self._kinds_out.setdefault(hop.source, set()).add(hop.kind)
             if self.graph.identity(hop.target) is not None:
                 following.setdefault(hop.source, {})[hop.target] = None
                 if hop.kind is HopKind.EXISTING_COMPUTE:
@@ -66,6 +71,10 @@ class RiskModel:
             self.graph.privilege_of(identity_id).level >= PrivilegeLevel.PRIVILEGE_MANAGEMENT
             or identity_id in self.graph.paths_to_admin
         )
+
+    def hop_kinds_from(self, identity_id: str) -> frozenset[HopKind]:
+        """The kinds of escalation hop that start at it: what it reaches beyond its own grants."""
+        return frozenset(self._kinds_out.get(identity_id, ()))
 
     def blast_radius(self, identity_id: str) -> BlastRadius:
         if identity_id not in self._blast:

@@ -13,7 +13,7 @@ ask ``providers.sensitive_kinds`` for an identity of any provider.
 from __future__ import annotations
 
 import fnmatch
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from standing.analysis.privilege_azure import arm_actions
 from standing.core.model import Identity, Role
@@ -93,6 +93,19 @@ AZURE_ACTIONS: dict[str, tuple[str, ...]] = {
 def aws_sensitive(graph: PrivilegeGraph, identity: Identity) -> frozenset[str]:
     policy = graph.aws_policy_set(identity.id)
     return frozenset(k for k, actions in AWS_ACTIONS.items() if any(policy.may(a) for a in actions))
+
+
+def aws_document_sensitive(documents: list[dict[str, Any]]) -> frozenset[str]:
+    """The kinds of sensitive data the Allow statements of ``documents`` name actions over (a
+    plan's narrowed policy, judged as it will be granted, not as the identity holds it today)."""
+    patterns: list[str] = []
+    for document in documents:
+        statements = document.get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if isinstance(statement, dict) and statement.get("Effect") == "Allow":
+                actions = statement.get("Action", [])
+                patterns += [str(a) for a in (actions if isinstance(actions, list) else [actions])]
+    return frozenset(k for k, actions in AWS_ACTIONS.items() if any(_any(patterns, a) for a in actions))
 
 
 def gcp_sensitive(graph: PrivilegeGraph, identity: Identity) -> frozenset[str]:

@@ -36,7 +36,7 @@ from standing.core.safe_text import printable
 SCAN_FAIL_ON_CHOICES = [s.value for s in Severity] + ["none"]
 
 # Every --format value of every command; a command offers a subset, never another spelling.
-FORMATS = ("table", "json", "csv", "md", "html")
+FORMATS = ("table", "json", "csv", "md", "html", "ocsf")
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 DIRECTORY = click.Path(file_okay=False, path_type=Path)
@@ -139,18 +139,44 @@ def all_option() -> Callable[[F], F]:
     return click.option("--all", "show_all", is_flag=True, help="Print every finding [default: the worst 15].")
 
 
-def format_option(*names: str, default: str | None, help: str | None = None) -> Callable[[F], F]:
-    """``--format``, offering ``names`` (each one of ``FORMATS``)."""
+def _format_choice(names: tuple[str, ...]) -> click.Choice[str]:
     unknown = [name for name in names if name not in FORMATS]
     assert not unknown, f"--format values outside FORMATS: {unknown}"
+    return click.Choice(names)
+
+
+def format_option(*names: str, default: str | None, help: str | None = None) -> Callable[[F], F]:
+    """``--format``, offering ``names`` (each one of ``FORMATS``)."""
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(names),
+        type=_format_choice(names),
         default=default,
         show_default=default is not None,
         help=help,
     )
+
+
+def extra_formats_option(*names: str) -> Callable[[F], F]:
+    """``--format`` on a command that writes several files: each value named adds its file to
+    ``--output-dir`` (findings.json is always written). Repeatable."""
+    return click.option(
+        "--format",
+        "formats",
+        type=_format_choice(names),
+        multiple=True,
+        callback=_formats_installed,
+        help="Also write findings in this format into --output-dir: ocsf (findings.ocsf.json, "
+        "OCSF Detection Findings; the ocsf extra). Repeatable.",
+    )
+
+
+def _formats_installed(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    if "ocsf" in value:
+        from standing.reports.ocsf import require_ocsf
+
+        require_ocsf("--format ocsf")
+    return value
 
 
 def utc_now() -> datetime:

@@ -116,12 +116,26 @@ def baseline_command(output: Path, **params: Any) -> None:
         sys.exit(ExitCode.INCOMPLETE)
 
 
+def _ocsf_installed(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None:
+        from standing.reports.ocsf import require_ocsf
+
+        require_ocsf("--ocsf")
+    return value
+
+
 @click.command("gate")
 @click.option(
     "--baseline",
     "baseline_path",
     type=FILE,
-    help="Accepted findings (from `standing baseline`); needed for --snapshot and --findings.",
+    help="Accepted findings (from `standing baseline`); --snapshot and --findings need it or --store.",
+)
+@click.option(
+    "--store",
+    metavar="URL",
+    help="A history store (`standing scan --store`): the baseline is its last complete scan of the "
+    "same providers and accounts before this one; an explicit --baseline wins.",
 )
 @source_options
 @click.option(
@@ -135,14 +149,22 @@ def baseline_command(output: Path, **params: Any) -> None:
 @click.option("--sarif", type=OUTPUT_FILE, help="Write SARIF 2.1.0 here (code scanning).")
 @click.option("--markdown", type=OUTPUT_FILE, help="Write a Markdown summary here (a PR comment).")
 @click.option("--junit", type=OUTPUT_FILE, help="Write JUnit XML here.")
+@click.option(
+    "--ocsf",
+    type=OUTPUT_FILE,
+    callback=_ocsf_installed,
+    help="Write OCSF Detection Findings here (Security Hub, Security Lake, SIEMs; the ocsf extra).",
+)
 @user_errors
 def gate_command(
     baseline_path: Path | None,
+    store: str | None,
     fail_on: str | None,
     waivers_path: Path | None,
     sarif: Path | None,
     markdown: Path | None,
     junit: Path | None,
+    ocsf: Path | None,
     **params: Any,
 ) -> None:
     """Fail (exit 1) only on findings new since the baseline, or that an IaC change creates.
@@ -155,14 +177,37 @@ def gate_command(
     """
     now = utc_now()
     iac = bool(params["terraform_plan"] or params["cloudformation"] or params["templates"])
-    if not iac and baseline_path is None and (params["snapshot"] or params["findings_path"]):
-        raise click.UsageError("--snapshot and --findings need --baseline (write one with `standing baseline`)")
+    if iac and store:
+        raise click.UsageError("--store gives a live estate's baseline; an IaC change is judged against itself")
+    if not iac and baseline_path is None and store is None and (params["snapshot"] or params["findings_path"]):
+        raise click.UsageError(
+            "--snapshot and --findings need --baseline (write one with `standing baseline`) or --store URL"
+        )
+    from_store = store is not None and baseline_path is None  # an explicit --baseline wins
+    if from_store:
+        from standing.cli.history_options import HISTORY_MODULES
+        from standing.core.extras import require_extra
+
+        require_extra("--store", "history", HISTORY_MODULES)
     baseline: Baseline | None = read_baseline(baseline_path) if baseline_path else None
     waivers = load_waivers(waivers_path)
     source = _load_source(params, now)
+    if from_store:
+        from standing.gate.stored import baseline_from_store
+
+        assert store is not None
+        stored = baseline_from_store(store, source)
+        baseline = stored.baseline
+        click.echo(printable(stored.describe()))
+    elif store is not None:
+        click.echo(f"baseline: {printable(str(baseline_path))} (given; --store not consulted)")
     policy = GatePolicy.parse(fail_on or ("high" if iac else "keys"))
     result = judge(source, baseline, policy, waivers=waivers, as_of=params["as_of"] or now)
     _write_outputs(result, sarif, markdown, junit)
+    if ocsf:
+        from standing.reports.ocsf import gate_events, write_events
+
+        write_events(gate_events(result, time=now), ocsf)
     render_gate(Console(highlight=False, soft_wrap=False), result)
     sys.exit(result.exit_code)
 
@@ -219,7 +264,7 @@ def render_gate(console: Console, result: GateResult) -> None:
             console.print(
                 Text(
                     f"... and {len(result.new) - len(shown)} more new finding(s), not shown here: "
-                    "--sarif, --markdown and --junit list every one"
+                    "--sarif, --markdown, --junit and --ocsf list every one"
                 )
             )
     if result.baseline_given:

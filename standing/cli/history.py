@@ -59,7 +59,7 @@ def _open(store: str | None) -> HistoryStore:
 )
 @click.pass_context
 def history(ctx: click.Context, store: str | None) -> None:
-    """Scans recorded with `standing scan --store`: list, diff, trend, prune."""
+    """Scans recorded with `standing scan --store`: list, diff, trend, mttr, prune."""
     ctx.obj = store
 
 
@@ -159,6 +159,25 @@ def trend_command(store: str | None, fmt: str, output: Path | None) -> None:
 
     with _open(store) as opened:
         table = trend_table(compute_trend(opened))
+    emit(table, fmt, output, _console())
+
+
+@history.command("mttr")
+@_format_options
+@click.pass_obj
+@user_errors
+def mttr_command(store: str | None, fmt: str, output: Path | None) -> None:
+    """Mean time to remediate by severity, over every resolution the store keeps (all accounts)."""
+    from standing.history.remediation import mttr_by_severity
+
+    with _open(store) as opened:
+        rows = mttr_by_severity(opened.remediations())
+    columns = ("severity", "remediated", "mean_days", "median_days", "longest_days")
+    table = Tabular(
+        "Mean time to remediate (days)",
+        columns,
+        tuple((r.severity, r.remediated, r.mean_days, r.median_days, r.longest_days) for r in rows),
+    )
     emit(table, fmt, output, _console())
 
 

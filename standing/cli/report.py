@@ -56,6 +56,12 @@ def _parse_formats(ctx: click.Context, param: click.Parameter, value: str) -> li
     help="An earlier scan's findings.json for the trend (repeatable).",
 )
 @click.option(
+    "--store",
+    metavar="URL",
+    help="The history store scans were recorded in (`standing scan --store`): the trend, mean time "
+    "to remediate by severity and plans completed, over the stored scans of this scan's scope.",
+)
+@click.option(
     "--format",
     "formats",
     default="html",
@@ -80,6 +86,7 @@ def report_command(
     snapshot: Path | None,
     history_dir: Path | None,
     previous: tuple[Path, ...],
+    store: str | None,
     formats: list[ReportFormat],
     output_dir: Path | None,
     deprecated_output_dir: Path | None,
@@ -104,6 +111,13 @@ def report_command(
         raise click.UsageError(
             "--config, --waivers and --as-of apply to --snapshot; a findings.json was already analysed"
         )
+    if store is not None and (history_dir is not None or previous):
+        raise click.UsageError("give --store URL or --history-dir/--previous for the trend, not both")
+    if store is not None:
+        from standing.cli.history_options import HISTORY_MODULES
+        from standing.core.extras import require_extra
+
+        require_extra("--store", "history", HISTORY_MODULES)
     history = history_points(history_dir, list(previous))
     if findings_dir is not None:
         report = from_findings_dir(findings_dir, history)
@@ -123,6 +137,12 @@ def report_command(
             waivers=load_waivers(waivers_path),
             history=history,
         )
+    if store is not None:
+        from dataclasses import replace
+
+        from standing.reports.leadership.stored import read_store_history
+
+        report = replace(report, stored=read_store_history(store, report.findings))
     console = stdout()
     for path in write_report(report, formats, output_dir):
         console.print(Text(f"Wrote {path}"), soft_wrap=True)  # a path is copied whole

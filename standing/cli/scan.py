@@ -15,6 +15,7 @@ from standing.cli.common import (
     all_option,
     as_of_option,
     config_option,
+    extra_formats_option,
     output_dir_option,
     output_option,
     snapshot_option,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         output_dir_option("Write findings.json, snapshot.json, plans.json, plans.md and report.html here."),
+        extra_formats_option("ocsf"),
         config_option(),
         click.option(
             "--fail-on",
@@ -50,6 +52,12 @@ def analysis_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def check_formats(params: dict[str, Any]) -> None:
+    """Before any collection: a --format file needs a folder to go in."""
+    if params["formats"] and params["output_dir"] is None:
+        raise click.UsageError(f"--format {params['formats'][0]} writes into --output-dir: give one")
 
 
 def run_analysis(
@@ -75,11 +83,13 @@ def run_analysis(
         generated_at=generated,
         output_dir=params["output_dir"],
         waivers=waivers,
+        formats=params["formats"],
         read_from=read_from,
     )
     render_summary(stdout(), result.document, written=result.written, show_all=params["show_all"])
     if recorder is not None:  # opened by open_recorder before collecting
-        recorder.record(result.document, result.inventory, stdout(), stderr())
+        completed = result.plans.completed if result.plans else []  # plans: with --output-dir
+        recorder.record(result.document, result.inventory, stdout(), stderr(), completed)
     sys.exit(exit_code(result, fail_on))
 
 
@@ -102,6 +112,7 @@ def scan(ctx: click.Context, snapshot: Path | None, **params: Any) -> None:
         return
     if snapshot is None:
         raise click.UsageError("give --snapshot FILE, or a provider: standing scan aws")
+    check_formats(params)
     recorder = open_recorder(params)
     from standing.core.snapshot import read_snapshot
 
@@ -141,8 +152,10 @@ def _add_provider(command: ProviderCommand) -> None:
     def scan_command(ctx: click.Context, **params: Any) -> None:
         # Analysis options may come before or after the provider name; the ones after win.
         for key, value in (ctx.obj or {}).items():
-            if params.get(key) is None or params.get(key) is False:  # unset, or a flag not given
+            given = params.get(key)
+            if given is None or given is False or given == ():  # unset, a flag or a repeatable option not given
                 params[key] = value
+        check_formats(params)
         recorder = open_recorder(params)
         run_analysis(command.collect(params, utc_now, stderr()), params, recorder)
 

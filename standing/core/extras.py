@@ -12,7 +12,7 @@ def require_extra(source: str, extra: str, modules: tuple[str, ...]) -> None:
     missing = [m for m in modules if not _importable(m)]
     if missing:
         raise UserError(
-            source, f"needs the {extra} extra: pip install 'standing[{extra}]' (missing {', '.join(missing)})"
+            source, f"needs the {extra} extra: pip install 'standing-nhi[{extra}]' (missing {', '.join(missing)})"
         )
 
 

@@ -177,6 +177,18 @@ class Identity(Record):
     )
 
 
+class UnusedReport(Record):
+    """The provider's own word that a credential is unused (Entra's ``staleAppCreds``
+    recommendation: "not used in the past 30 days"): evidence beside the tool's own judgement,
+    kept as the provider said it, with where it came from."""
+
+    source: str  # e.g. "entra-recommendation:staleAppCreds"
+    reference: str  # the provider's id of the report (the recommendation id)
+    window_days: int  # the provider's stated period of disuse
+    reported_at: UtcDatetime | None = None  # when the provider last saw it apply
+    last_active: UtcDatetime | None = None  # the last use it states, if any
+
+
 class Credential(Record):
     """A credential an identity can authenticate with. Never carries a secret value."""
 
@@ -199,6 +211,9 @@ class Credential(Record):
     )
     compromised: str | None = Field(
         default=None, description="why the provider flags this secret as exposed or compromised"
+    )
+    reported_unused: UnusedReport | None = Field(
+        default=None, description="the provider itself reports this credential unused (Entra recommendations)"
     )
 
 

@@ -19,7 +19,9 @@ DEMO_REGION = "us-east-1"
 DEMO_CREDENTIAL = "testing"  # moto accepts any key pair; never the user's own credentials
 
 
-def run_demo(*, output_dir: Path, now: datetime, progress: Console | None = None) -> ScanResult:
+def run_demo(
+    *, output_dir: Path, now: datetime, progress: Console | None = None, formats: tuple[str, ...] = ()
+) -> ScanResult:
     try:
         import boto3
 
@@ -27,7 +29,7 @@ def run_demo(*, output_dir: Path, now: datetime, progress: Console | None = None
         from standing.demo.usage import demo_usage
     except ImportError as exc:
         raise UserError(
-            "standing demo", f"needs the demo extra ({exc.name} is missing): pip install 'standing[demo]'"
+            "standing demo", f"needs the demo extra ({exc.name} is missing): pip install 'standing-nhi[demo]'"
         ) from None
     from standing.collectors.aws import AwsScanOptions, collect_aws
 
@@ -52,4 +54,4 @@ def run_demo(*, output_dir: Path, now: datetime, progress: Console | None = None
     finally:
         if status:
             status.stop()
-    return scan_inventory(inventory, ScanConfig(), as_of=now, generated_at=now, output_dir=output_dir)
+    return scan_inventory(inventory, ScanConfig(), as_of=now, generated_at=now, output_dir=output_dir, formats=formats)

@@ -79,7 +79,7 @@ class MotoServer:
             from moto.core.config import default_user_config
             from moto.server import ThreadedMotoServer
         except ImportError as exc:  # pragma: no cover - depends on the install
-            raise RuntimeError("moto's server is not installed: pip install 'standing[demo]'") from exc
+            raise RuntimeError("moto's server is not installed: pip install 'standing-nhi[demo]'") from exc
         from standing.demo.moto_gaps import fill_moto_gaps
 
         fill_moto_gaps()
@@ -96,10 +96,15 @@ class MotoServer:
         iam_config["load_aws_managed_policies"] = False
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
+        from standing.demo.moto_usage import BOOK, answer_usage
+
+        BOOK.clear()  # process-wide like moto's backends, and emptied with them
+        wsgi_server = self._server._server  # moto's werkzeug server: its app gains the usage answers
+        wsgi_server.app = answer_usage(wsgi_server.app)
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
         reset = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(reset, timeout=10) as response:
+        with urllib.request.urlopen(reset, timeout=60) as response:  # a loaded CI machine is slow to rebuild
             response.read()
         iam_config["load_aws_managed_policies"] = self.aws_managed_policies
         return self

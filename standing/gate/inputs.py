@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from standing.core.errors import UserError
-from standing.core.findings_json import FindingsDocument
+from standing.core.findings_json import FindingsDocument, scanned_accounts
 from standing.core.iac import IacChange
 from standing.core.model import Inventory
 from standing.core.textfiles import read_document
@@ -23,6 +23,10 @@ def from_inventory(inventory: Inventory, path: Path, config: ScanConfig, as_of: 
         findings=analyse(inventory, config, as_of=as_of),
         artifact=str(path),
         gaps=inventory.gaps,
+        kinds={i.id: i.kind for i in inventory.identities},
+        providers=tuple(p.value for p in inventory.meta.providers),
+        accounts=tuple(scanned_accounts(inventory)),
+        as_of=as_of,
     )
 
 
@@ -35,6 +39,7 @@ def from_changes(changes: list[IacChange], config: ScanConfig, as_of: datetime) 
         artifact=changes[0].source if len(changes) == 1 else None,
         gaps=[g for c in changes for g in c.unknowns],
         changes=tuple(changes),
+        kinds={i.id: i.kind for c in changes for i in c.after.identities},
     )
 
 
@@ -58,4 +63,12 @@ def read_findings(path: Path) -> GateInput:
                 f"findings[{index}].rule_id {finding.rule_id[:60]!r} is not a rule of this standing "
                 "(written by another version? run `standing rules` for the list)",
             )
-    return GateInput(label=f"findings {source}", findings=document.findings, artifact=source, gaps=document.scan.gaps)
+    return GateInput(
+        label=f"findings {source}",
+        findings=document.findings,
+        artifact=source,
+        gaps=document.scan.gaps,
+        providers=tuple(p.value for p in document.scan.providers),
+        accounts=tuple(document.scan.accounts),
+        as_of=document.as_of,
+    )

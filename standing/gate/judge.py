@@ -7,13 +7,14 @@ baseline entry. Removed findings are reported and never block.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from standing.core.errors import ExitCode
 from standing.core.findings import Finding, Waiver
 from standing.core.iac import IacChange, SourceRef
-from standing.core.model import CoverageEntry
+from standing.core.model import CoverageEntry, IdentityKind
 from standing.core.traits import Trait
 from standing.gate.baseline import Baseline, BaselineEntry
 from standing.gate.policy import GatePolicy
@@ -39,6 +40,12 @@ class GateInput:
     artifact: str | None = None  # the file the findings came from, for locations
     gaps: list[CoverageEntry] = field(default_factory=list)
     changes: tuple[IacChange, ...] = ()
+    kinds: Mapping[str, IdentityKind] = field(default_factory=dict)  # each identity's kind, when the source says
+    # What a live estate's findings cover, for a baseline from the history store: the scan's
+    # providers and accounts, and when it was measured. Empty for an IaC change.
+    providers: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    as_of: datetime | None = None
 
     def locations(self, finding: Finding) -> list[SourceRef]:
         """Where in the IaC files a finding comes from; empty for a live estate."""

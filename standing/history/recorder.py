@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +22,7 @@ from standing.history.notify import (
 )
 from standing.history.records import StoredScan
 from standing.history.store import HistoryStore
+from standing.planner.model import CompletedPlan
 
 BACKOFF_SLEEP: Callable[[float], None] = time.sleep
 
@@ -56,10 +57,18 @@ class ScanRecorder:
                 raise
         return cls(opened, keep_days=keep_days, webhook=checked, notify_on=notify_on)
 
-    def record(self, document: FindingsDocument, inventory: Inventory, out: Console, err: Console) -> StoredScan:
-        """Store the scan (all or nothing), then notify and prune; closes the store."""
+    def record(
+        self,
+        document: FindingsDocument,
+        inventory: Inventory,
+        out: Console,
+        err: Console,
+        completed: Sequence[CompletedPlan] = (),
+    ) -> StoredScan:
+        """Store the scan (all or nothing) with the plans it found done, then notify and prune;
+        closes the store."""
         try:
-            scan = self.store.record(document, inventory)
+            scan = self.store.record(document, inventory, completed)
             previous = self.store.previous(scan)
             current = self.store.findings_of(scan.id)
             before = self.store.findings_of(previous.id) if previous else {}

@@ -1,6 +1,6 @@
 """The history tables, as SQLAlchemy models; the Alembic revisions in ``migrations/`` create them.
 
-Two kinds of table. Spells (``identity_spells``, ``credential_spells``, ``finding_spells``)
+Two kinds of table (and ``completed_plans``: the plans each scan found done, by scan). Spells (``identity_spells``, ``credential_spells``, ``finding_spells``)
 say what each scan saw, one row per stretch of scans that saw a thing unchanged; they go once
 no kept scan falls in them. Lifecycle tables (``findings``, ``remediations``) outlive the
 scans: a finding's first-seen date, keyed by its stable fingerprint, survives retention for
@@ -58,6 +58,8 @@ class ScanRow(Base):
     standing_secret_days: Mapped[int]
     admin_secrets: Mapped[int]
     admin_secret_days: Mapped[int]
+    # sum over identities of their worst unwaived finding's risk; NULL for scans stored before 0004
+    estate_risk: Mapped[int | None]
 
 
 class _Spell:
@@ -139,3 +141,18 @@ class RemediationRow(Base):
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     scan_id: Mapped[int]
+    # the severity of the spell this resolution closed: mean time to remediate is told per severity
+    severity: Mapped[str | None] = mapped_column(String(16))
+
+
+class CompletedPlanRow(Base):
+    """A plan of an earlier scan that this scan found done (``plans.json``'s ``completed``)."""
+
+    __tablename__ = "completed_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scan_id: Mapped[int] = mapped_column(Integer, index=True)
+    identity: Mapped[str] = mapped_column(String(ID))
+    identity_name: Mapped[str] = mapped_column(String(ID))
+    pattern: Mapped[str] = mapped_column(String(64))
+    how: Mapped[str] = mapped_column(Text)

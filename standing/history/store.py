@@ -43,8 +43,19 @@ from standing.core.findings_json import FindingsDocument
 from standing.core.gc_pause import paused_gc
 from standing.core.model import Inventory
 from standing.history.database import make_engine, migrate, write_transaction
-from standing.history.records import CredentialState, FindingLife, FindingState, Pruned, ScanDiff, StoredScan
+from standing.history.records import (
+    CredentialState,
+    FindingLife,
+    FindingState,
+    Pruned,
+    Remediation,
+    ScanDiff,
+    Scope,
+    StoredCompletedPlan,
+    StoredScan,
+)
 from standing.history.schema import (
+    CompletedPlanRow,
     CredentialSpell,
     FindingRow,
     FindingSpell,
@@ -52,7 +63,9 @@ from standing.history.schema import (
     RemediationRow,
     ScanRow,
 )
+from standing.history.tally import estate_risk
 from standing.history.url import StoreUrl, parse_store_url
+from standing.planner.model import CompletedPlan
 
 SCANS: Table = ScanRow.__table__  # type: ignore[assignment]
 IDENTITIES: Table = IdentitySpell.__table__  # type: ignore[assignment]
@@ -60,6 +73,7 @@ CREDENTIALS: Table = CredentialSpell.__table__  # type: ignore[assignment]
 SEEN: Table = FindingSpell.__table__  # type: ignore[assignment]
 FINDINGS: Table = FindingRow.__table__  # type: ignore[assignment]
 REMEDIATIONS: Table = RemediationRow.__table__  # type: ignore[assignment]
+COMPLETED_PLANS: Table = CompletedPlanRow.__table__  # type: ignore[assignment]
 SPELLS = (IDENTITIES, CREDENTIALS, SEEN)
 _CHUNK = 5000  # ids per IN list, well under SQLite's limit on bound parameters
 
@@ -114,8 +128,10 @@ class HistoryStore:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def record(self, document: FindingsDocument, inventory: Inventory) -> StoredScan:
-        """Store one scan, all or nothing."""
+    def record(
+        self, document: FindingsDocument, inventory: Inventory, completed: Sequence[CompletedPlan] = ()
+    ) -> StoredScan:
+        """Store one scan, all or nothing; ``completed``: the plans of an earlier scan it found done."""
         # Recording allocates many short-lived, acyclic rows; in a scan process that still holds a
         # large inventory and graph, they would set off full cyclic collections over that whole
         # heap (measured: 0.35 s a scan becomes 2.7 s). Reference counting frees them all the same.
@@ -129,6 +145,20 @@ class HistoryStore:
             _write_credentials(connection, scan_id, inventory, scope, document.scan.complete)
             changes = _write_findings(connection, scan_id, document, scope)
             _update_lives(connection, scan_id, document, changes)
+            _insert_all(
+                connection,
+                COMPLETED_PLANS,
+                [
+                    {
+                        "scan_id": scan_id,
+                        "identity": p.identity,
+                        "identity_name": p.identity_name,
+                        "pattern": p.pattern.value,
+                        "how": p.how,
+                    }
+                    for p in completed
+                ],
+            )
         return self.scan(scan_id)
 
     def check_time_order(self, as_of: datetime) -> None:
@@ -155,6 +185,7 @@ class HistoryStore:
             ids = list(connection.execute(select(SCANS.c.id, SCANS.c.as_of).order_by(SCANS.c.as_of, SCANS.c.id)))
             doomed = [row.id for row in ids[:-1] if row.as_of < before]
             connection.execute(delete(SCANS).where(SCANS.c.id.in_(doomed)))
+            connection.execute(delete(COMPLETED_PLANS).where(COMPLETED_PLANS.c.scan_id.in_(doomed)))
             first_kept = connection.execute(select(func.min(SCANS.c.id))).scalar()
             if first_kept is not None:
                 for table in SPELLS:
@@ -188,6 +219,53 @@ class HistoryStore:
         earlier = [s for s in self._scans() if (s.as_of, s.id) < (scan.as_of, scan.id)]
         return earlier[-1] if earlier else None
 
+    def last_complete(self, scope: Scope, *, before: datetime) -> StoredScan | None:
+        """The newest complete scan of exactly ``scope`` measured before ``before``: the gate's
+        baseline. Strictly before, so gating the very scan a store just recorded compares it with
+        the one before it, not with itself."""
+        found = [s for s in self._scans() if s.complete and s.scope == scope and s.as_of < before]
+        return found[-1] if found else None
+
+    def open_counts(self) -> dict[int, list[tuple[str, bool, int]]]:
+        """Per scan, its findings counted by (severity, waived), as ``tally.tally`` reads them."""
+        waived = SEEN.c.waiver_owner.is_not(None)
+        query = (
+            select(SCANS.c.id, SEEN.c.severity, waived, func.count())
+            .select_from(SCANS.join(SEEN, covering(SEEN, SCANS.c.id)))
+            .group_by(SCANS.c.id, SEEN.c.severity, waived)
+        )
+        counts: dict[int, list[tuple[str, bool, int]]] = {}
+        for scan_id, severity, is_waived, n in self._rows(query):
+            counts.setdefault(scan_id, []).append((severity, bool(is_waived), n))
+        return counts
+
+    def remediations(self) -> list[Remediation]:
+        """Every resolution the store keeps (retention forgets older ones), oldest first."""
+        query = (
+            select(REMEDIATIONS, FINDINGS.c.account)
+            .join(FINDINGS, FINDINGS.c.fingerprint == REMEDIATIONS.c.fingerprint)
+            .order_by(REMEDIATIONS.c.resolved_at, REMEDIATIONS.c.id)
+        )
+        return [
+            Remediation(
+                fingerprint=row.fingerprint,
+                severity=Severity(row.severity) if row.severity else None,
+                account=row.account,
+                opened_at=row.opened_at,
+                resolved_at=row.resolved_at,
+                scan_id=row.scan_id,
+            )
+            for row in self._rows(query)
+        ]
+
+    def completed_plans(self) -> list[StoredCompletedPlan]:
+        """The plans each stored scan found done, by scan."""
+        query = select(COMPLETED_PLANS).order_by(COMPLETED_PLANS.c.scan_id, COMPLETED_PLANS.c.id)
+        return [
+            StoredCompletedPlan(row.scan_id, row.identity, row.identity_name, row.pattern, row.how)
+            for row in self._rows(query)
+        ]
+
     def findings_of(self, scan_id: int) -> dict[str, FindingState]:
         query = (
             select(SEEN.c.severity, SEEN.c.waiver_owner, FINDINGS)
@@ -206,6 +284,7 @@ class HistoryStore:
                 first_seen=row.first_seen,
                 opened_at=row.opened_at,
                 waived=row.waiver_owner is not None,
+                title=row.title,
             )
             for row in self._rows(query)
         }
@@ -270,6 +349,7 @@ class HistoryStore:
                     admin_secrets=row.admin_secrets,
                     admin_secret_days=row.admin_secret_days,
                 ),
+                estate_risk=row.estate_risk,
             )
             for row in self._rows(query)
         ]
@@ -295,6 +375,7 @@ def _scan_values(document: FindingsDocument) -> dict[str, Any]:
         "standing_secret_days": exposure.standing_secret_days,
         "admin_secrets": exposure.admin_secrets,
         "admin_secret_days": exposure.admin_secret_days,
+        "estate_risk": estate_risk(document.findings),
     }
 
 
@@ -423,6 +504,17 @@ def _write_findings(connection: Connection, scan_id: int, document: FindingsDocu
     )
 
 
+def _closed_severity(scan_id: int) -> Any:
+    """The severity of the spell scan ``scan_id`` just closed for a vanished finding (one per key)."""
+    return (
+        select(SEEN.c.severity)
+        .where(SEEN.c.fingerprint == FINDINGS.c.fingerprint, SEEN.c.until_scan == scan_id)
+        .order_by(SEEN.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def _update_lives(connection: Connection, scan_id: int, document: FindingsDocument, changes: Changes) -> None:
     """Open, reopen and resolve findings by what their spells did in this scan.
 
@@ -476,12 +568,13 @@ def _update_lives(connection: Connection, scan_id: int, document: FindingsDocume
         chunk = gone[start : start + _CHUNK]
         connection.execute(
             insert(REMEDIATIONS).from_select(
-                ["fingerprint", "opened_at", "resolved_at", "scan_id"],
+                ["fingerprint", "opened_at", "resolved_at", "scan_id", "severity"],
                 select(
                     FINDINGS.c.fingerprint,
                     FINDINGS.c.opened_at,
                     literal(as_of, REMEDIATIONS.c.resolved_at.type),
                     literal(scan_id, REMEDIATIONS.c.scan_id.type),
+                    _closed_severity(scan_id),
                 ).where(FINDINGS.c.fingerprint.in_(chunk), FINDINGS.c.resolved_at.is_(None)),
             )
         )

@@ -147,22 +147,6 @@ def session_policy(name: str, actions: list[str]) -> AwsPolicyDocument:
     )
 
 
-def narrowed_policy(documents: tuple[dict[str, Any], ...], services: tuple[str, ...]) -> AwsPolicyDocument | None:
-    """The current Allow statements cut down to the services seen in use; None if nothing is left."""
-    kept: list[dict[str, Any]] = []
-    for document in documents:
-        for statement in as_list(document.get("Statement", [])):
-            if not isinstance(statement, dict) or statement.get("Effect") != "Allow" or "Action" not in statement:
-                continue
-            actions = [
-                a for a in as_list(statement["Action"]) if a == "*" or str(a).split(":", 1)[0].lower() in services
-            ]
-            actions = [f"{s}:*" for s in services] if "*" in actions else actions
-            if actions:
-                kept.append({**{k: v for k, v in statement.items() if k != "Sid"}, "Action": sorted(set(actions))})
-    return AwsPolicyDocument(kind=PolicyKind.NARROWED, name="narrowed-to-usage", document=_doc(*kept)) if kept else None
-
-
 def source_guardrail(cidrs: list[str]) -> AwsPolicyDocument:
     """Denies every request from outside the consumer's known networks."""
     return AwsPolicyDocument(

@@ -64,10 +64,6 @@ def _permissions(ctx: PlanContext) -> tuple[list[str], list[AwsPolicyDocument]]:
     narrowed, _ = ctx.narrowed_aws
     if narrowed is not None:
         return [], [narrowed]
-    if ctx.services_in_use:
-        narrowed = docs.narrowed_policy(ctx.policy_documents, ctx.services_in_use)
-        if narrowed is not None:
-            return [], [narrowed]
     carried = []
     for name, doc in ctx.inline_policies:
         cleaned, _ = docs.without_unknown_actions(doc)

@@ -62,12 +62,25 @@ def _approval(ctx: PlanContext, choice: Choice) -> Approval:
             f"through {platform.approval}; every other job runs unattended, and no per-run approval broker stops "
             "the pipeline",
         )
-    if ctx.admin:
+    # Judged on what the plan grants: the usage-narrowed policy where there is one (context.elevation).
+    admin, sensitive = ctx.elevation
+    if admin:
         return Approval(required=True, reason="admin-equivalent (or a path to admin): every elevation is approved")
-    if ctx.sensitive:
-        return Approval(required=True, reason="reaches sensitive data: " + ", ".join(ctx.sensitive))
-    if any(word in role.lower() for _, role in ctx.standing_grants for word in _SENSITIVE_ROLES):
+    narrowed = ctx.narrowed_aws[0] is not None
+    was = " (admin-level today, through permissions the usage-narrowed policy drops)" if ctx.admin else ""
+    if sensitive:
+        return Approval(required=True, reason="reaches sensitive data: " + ", ".join(sensitive) + was)
+    if not narrowed and any(word in role.lower() for _, role in ctx.standing_grants for word in _SENSITIVE_ROLES):
         return Approval(required=True, reason="holds a role over secrets, keys or data stores")
+    if narrowed and (ctx.admin or ctx.sensitive):
+        parts = ["admin-level access"] if ctx.admin else []
+        parts += [f"access to sensitive data ({', '.join(ctx.sensitive)})"] if ctx.sensitive else []
+        held = " and ".join(parts)
+        return Approval(
+            required=False,
+            reason=f"held {held} unused in the usage window; the narrowed policy grants neither admin nor "
+            "sensitive data: issued automatically on the workload's own proof of identity",
+        )
     return Approval(
         required=False,
         reason="neither admin-equivalent nor sensitive-data access: "
@@ -79,24 +92,22 @@ def _permissions(ctx: PlanContext, verify: str) -> Permissions:
     narrowed = usage_permissions(ctx, verify)
     if narrowed is not None:
         return narrowed
-    services = list(ctx.services_in_use)
-    if services:
-        return Permissions(
-            basis=UsageBasis.USAGE_DATA,
-            services_in_use=services,
-            note=(
-                "narrowed to the services the identity's credentials were last used with ("
-                + ", ".join(services)
-                + "); confirm with service-last-accessed data before removing the rest"
-            ),
-        )
     dropped = sorted({a for _, doc in ctx.inline_policies for a in without_unknown_actions(doc)[1]})
+    # A key's last-used service is its most recent call only, never what it uses: a worker reading
+    # S3 and writing DynamoDB shows whichever came last. It is named, and never narrows.
+    last = ", ".join(ctx.services_in_use)
     return Permissions(
         basis=UsageBasis.NO_USAGE_DATA,
         note=(
-            "the inventory has no usage data for this identity, so its permissions are carried over unchanged; "
-            "collect usage (AWS service last accessed, GCP activity / Policy Analyzer, Entra sign-in logs) to "
-            "narrow them" + (f"; actions AWS does not know are left behind: {', '.join(dropped)}" if dropped else "")
+            "the inventory has no usage data for this identity, so its permissions are carried over unchanged"
+            + (
+                f" (its credentials were last used with {last}, which says what came last, not what is used)"
+                if last
+                else ""
+            )
+            + "; collect usage (standing scan aws reads IAM Access Analyzer or Access Advisor for flagged "
+            "identities; GCP IAM Recommender) to narrow them"
+            + (f"; actions AWS does not know are left behind: {', '.join(dropped)}" if dropped else "")
         ),
     )
 
@@ -227,7 +238,9 @@ def _current_state(ctx: PlanContext) -> list[str]:
             if cred.last_used
             else f"use {cred.last_used_status.value}"
         )
-        lines.append(f"{describe(cred)}: {age}, {used}")
+        report = cred.reported_unused
+        said = f", {report.source} reports it unused for {report.window_days} days" if report else ""
+        lines.append(f"{describe(cred)}: {age}, {used}{said}")
     for scope, role in ctx.standing_grants:
         lines.append(f"standing grant of {role} on {scope}")
     for compute in ctx.compute:

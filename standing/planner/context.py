@@ -22,6 +22,7 @@ from standing.analysis.hops import HopKind
 from standing.analysis.privilege import PrivilegeLevel, assess_aws_policies
 from standing.analysis.providers import profile as analysis_profile
 from standing.analysis.risk import RiskModel
+from standing.analysis.sensitive import aws_document_sensitive
 from standing.analysis.usage import records_by_identity
 from standing.core.facts import is_standing_secret
 from standing.core.findings import Finding
@@ -65,6 +66,11 @@ class PlanContext:
     cut_iac: IacSnippet | None = None
     # What the identity used, from a usage record that names it (None: carried over unchanged).
     narrowing: Narrowing | None = None
+    # The kinds of escalation hop that start at it: then what it reaches is more than its own grants.
+    hop_kinds: frozenset[HopKind] = frozenset()
+    # The first hop of its path to admin, when that hop is an ``iam:PassRole`` its own policy
+    # grants ("iam:passrole"); "" for a path starting any other way; None without a path.
+    admin_hop_action: str | None = None
 
     @cached_property
     def narrowed_aws(self) -> tuple[AwsPolicyDocument | None, list[str]]:
@@ -74,6 +80,33 @@ class PlanContext:
         if self.narrowing is None:
             return None, []
         return narrowed_aws_policy(self.policy_documents, self.narrowing)
+
+    @cached_property
+    def elevation(self) -> tuple[bool, tuple[str, ...]]:
+        """(admin, sensitive kinds) of what an elevation will grant: the usage-narrowed AWS policy
+        when there is one, else what the identity holds today.
+
+        Admin after narrowing: the narrowed policy is admin or privilege management itself, or a
+        path to admin still starts at it. Only a path whose first hop is a PassRole the narrowed
+        policy no longer grants counts as cut; a path starting any other way (a trust naming the
+        identity, a key minted for another) is kept, since dropping its own actions may not cut
+        it. Sensitive data after narrowing is the narrowed policy's own when every hop starting at
+        the identity is a PassRole it no longer grants; otherwise what it reaches through others
+        stays counted."""
+        narrowed, _ = self.narrowed_aws
+        if narrowed is None:
+            return self.admin, self.sensitive
+        documents = [narrowed.document]
+        level = assess_aws_policies([("narrowed", narrowed.document)]).level
+        path_kept = self.admin_hop_action is not None and (
+            self.admin_hop_action == "" or _allows(documents, self.admin_hop_action)
+        )
+        admin = level >= PrivilegeLevel.PRIVILEGE_MANAGEMENT or path_kept
+        hops_cut = self.hop_kinds <= {HopKind.PASS_ROLE} and (
+            not self.hop_kinds or not _allows(documents, _HOP_ACTIONS[HopKind.PASS_ROLE])
+        )
+        sensitive = tuple(sorted(aws_document_sensitive(documents))) if hops_cut else self.sensitive
+        return admin, sensitive
 
     @property
     def traits(self) -> frozenset[Trait]:
@@ -160,7 +193,9 @@ def build_context(
         compute=tuple(describe_compute(w) for w in compute_uses(graph).running_as(identity.id)),
         cut=as_plan_cut(cut) if cut else None,
         cut_iac=cut_terraform(graph, cut) if cut else None,
-        narrowing=narrowing_for(records_by_identity(graph).get(identity.id, ()), as_of),
+        narrowing=narrowing_for(records_by_identity(graph).get(identity.id, ()), as_of, model.usage_window_days),
+        hop_kinds=model.hop_kinds_from(identity.id),
+        admin_hop_action=_admin_hop_action(graph, identity),
     )
 
 
@@ -182,6 +217,13 @@ def _allows(documents: list[dict[str, Any]], action: str) -> bool:
             ):
                 return True
     return False
+
+
+def _admin_hop_action(graph: PrivilegeGraph, identity: Identity) -> str | None:
+    path = graph.paths_to_admin.get(identity.id)
+    if not path:
+        return None
+    return _HOP_ACTIONS[HopKind.PASS_ROLE] if path[0].kind is HopKind.PASS_ROLE else ""
 
 
 def admin_parts(graph: PrivilegeGraph, identity: Identity, grants: list[Grant]) -> frozenset[str]:

@@ -10,6 +10,7 @@ from standing.planner.context import PlanContext
 from standing.planner.iac import identity_label, render
 from standing.planner.model import AgenticControls, AgenticMode, TerraformProvider
 from standing.planner.model import TargetPattern as P
+from standing.planner.narrowing import narrowed_gcp_grants
 from standing.planner.patterns import Choice
 from standing.planner.targets import Target, placeholder, tag
 
@@ -162,7 +163,10 @@ def gcp_target(ctx: PlanContext, choice: Choice) -> Target:
             grant_expires=expires,
         )
     if pattern is P.GCP_PAM_ENTITLEMENT:
-        roles = sorted({role for _, role in ctx.standing_grants}) or ["roles/editor"]
+        # the Recommender's replacements where a usage record has them; a record that would remove
+        # every role leaves them behind approval rather than an entitlement to nothing
+        granted = narrowed_gcp_grants(ctx.standing_grants, ctx.narrowing) or list(ctx.standing_grants)
+        roles = sorted({role for _, role in granted}) or ["roles/editor"]
         parents = sorted({scope for scope, _ in ctx.standing_grants if scope.startswith("projects/")})
         approvers = "group:" + placeholder(holes, "APPROVERS@example.com", "the group that approves grants")
         return target(

@@ -23,7 +23,8 @@ from standing.planner.model import AwsPolicyDocument, Permissions, PolicyKind, U
 if TYPE_CHECKING:
     from standing.planner.context import PlanContext
 
-# The window a plan narrows on: the same default as the rule permissions-unused.
+# The window a plan narrows on when no setting is given: the rule permissions-unused's default
+# (a scan passes the rule's configured ``unused_days`` through ``RiskModel.usage_window_days``).
 WINDOW_DAYS = 90
 
 AZURE_ACTIVITY_QUERY = (
@@ -34,44 +35,55 @@ AZURE_ACTIVITY_QUERY = (
 
 @dataclass(frozen=True)
 class Narrowing:
-    """What one identity used, from one record: the basis of its narrowed plan."""
+    """What one identity's record says it used and left unused: the basis of its narrowed plan.
+
+    A plan drops only what the source *saw unused*, and keeps what the source says nothing about:
+    Access Analyzer names the unused part alone, Access Advisor tracks actions for some services
+    only (S3's data-plane reads are never in its action list), and a grant added after the report
+    is not in it. Dropping what is merely unreported would break the workload the plan migrates.
+    """
 
     source: UsageSource
     window_days: int
     observed_at: datetime
     action_level: bool
-    used_services: frozenset[str]  # lower-case service prefixes
-    used_actions: frozenset[str]  # lower-case qualified actions; empty unless action_level
+    used_services: frozenset[str]  # lower-case prefixes seen used; empty unless the source lists every service
+    unused_services: frozenset[str] = frozenset()  # lower-case prefixes it saw unused: every action goes
+    unused_actions: frozenset[str] = frozenset()  # lower-case qualified actions it saw unused
     replacements: tuple[RoleReplacement, ...] = ()
 
     def keeps(self, action: str) -> bool:
-        """Whether a concrete action (``s3:GetObject``) was used."""
-        if self.action_level:
-            return action.lower() in self.used_actions
-        return action.split(":", 1)[0].lower() in self.used_services
+        """Whether a concrete action (``s3:GetObject``) stays: anything the source did not see unused."""
+        lowered = action.lower()
+        return lowered.split(":", 1)[0] not in self.unused_services and lowered not in self.unused_actions
 
     @property
     def evidence(self) -> str:
         return f"{self.source.value}, {self.window_days}-day window to {self.observed_at.date().isoformat()}"
 
 
-def narrowing_for(records: tuple[PermissionUsage, ...], as_of: datetime) -> Narrowing | None:
+def narrowing_for(
+    records: tuple[PermissionUsage, ...], as_of: datetime, window_days: int = WINDOW_DAYS
+) -> Narrowing | None:
     """The best record that names what was used: action level first, then the longest window."""
     usable = [r for r in records if r.source in WHAT_SOURCES]
     if not usable:
         return None
     record = max(usable, key=lambda r: (r.action_level, r.window_days))
-    cutoff = as_of - timedelta(days=WINDOW_DAYS)
-    flagged = {a.lower() for a in record.unused_actions}
+    cutoff = as_of - timedelta(days=window_days)
+    whole = {a.lower().removesuffix(":*") for a in record.unused_actions if a.endswith(":*")}
     return Narrowing(
         source=record.source,
         window_days=record.window_days,
         observed_at=record.observed_at,
-        action_level=record.action_level and bool(record.actions),
-        used_services=frozenset(u.name.lower() for u in record.services if not is_unused(u, cutoff)),
-        used_actions=frozenset(
-            u.name.lower() for u in record.actions if not is_unused(u, cutoff) and u.name.lower() not in flagged
-        ),
+        action_level=record.action_level and bool(record.actions or record.unused_actions),
+        # Only Access Advisor lists every service the grants allow; a finding lists the idle part only.
+        used_services=frozenset(u.name.lower() for u in record.services if not is_unused(u, cutoff))
+        if record.source is UsageSource.AWS_ACCESS_ADVISOR
+        else frozenset(),
+        unused_services=frozenset(u.name.lower() for u in record.services if is_unused(u, cutoff)) | whole,
+        unused_actions=frozenset(u.name.lower() for u in record.actions if is_unused(u, cutoff))
+        | {a.lower() for a in record.unused_actions if not a.endswith(":*")},
         replacements=tuple(record.replacements),
     )
 
@@ -81,10 +93,25 @@ def _concrete(pattern: str) -> list[str]:
     return [a.qualified for a in catalogue.expand(pattern)] if pattern != "*" else []
 
 
+def _narrowed_actions(pattern: str, used: Narrowing) -> tuple[set[str], set[str]]:
+    """What one Allow pattern becomes (kept, dropped)."""
+    if pattern == "*":
+        if not used.used_services:  # a source that names only the unused part cannot bound a wildcard
+            return {"*"}, set()
+        return {f"{s}:*" for s in used.used_services}, {"*"}
+    concrete = _concrete(pattern)
+    keep = [a for a in concrete if used.keeps(a)]
+    if len(keep) == len(concrete) and (concrete or used.keeps(pattern)):
+        return {pattern}, set()  # nothing it stands for was seen unused: kept as written
+    dropped = {a for a in concrete if not used.keeps(a)}
+    return set(keep), dropped if keep else {pattern}
+
+
 def narrowed_aws_policy(
     documents: tuple[dict[str, Any], ...], used: Narrowing
 ) -> tuple[AwsPolicyDocument | None, list[str]]:
-    """Each Allow statement cut to its used actions, resources kept; and the actions dropped."""
+    """Each Allow statement less what the source saw unused, resources kept; and what was dropped.
+    ``None`` when nothing is dropped: the plan then carries the grants over and says why."""
     kept: list[dict[str, Any]] = []
     dropped: set[str] = set()
     for document in documents:
@@ -93,26 +120,38 @@ def narrowed_aws_policy(
                 continue
             actions: set[str] = set()
             for pattern in (str(a) for a in as_list(statement["Action"])):
-                if pattern == "*":
-                    actions |= (
-                        {f"{s}:*" for s in used.used_services}
-                        if not used.action_level
-                        else {a for n in used.used_actions for a in _concrete(n)}
-                    )
-                    continue
-                concrete = _concrete(pattern)
-                if not used.action_level and pattern.split(":", 1)[0].lower() in used.used_services:
-                    actions.add(pattern)  # a whole used service keeps its pattern as written
-                    continue
-                keep = [a for a in concrete if used.keeps(a)]
-                actions |= set(keep)
-                dropped |= {a for a in concrete if not used.keeps(a)} if keep else {pattern}
+                kept_here, dropped_here = _narrowed_actions(pattern, used)
+                actions |= kept_here
+                dropped |= dropped_here
             if actions:
                 kept.append({**{k: v for k, v in statement.items() if k != "Sid"}, "Action": sorted(actions)})
+    if not dropped:
+        return None, []
     if not kept:
-        return None, sorted(dropped)
+        # Nothing was used in the window: carrying the grants over would keep what went unused
+        # (admin included). The new role gets only the call every principal may make.
+        kept = [{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]
     document = {"Version": "2012-10-17", "Statement": kept}
     return AwsPolicyDocument(kind=PolicyKind.NARROWED, name="narrowed-to-usage", document=document), sorted(dropped)
+
+
+def narrowed_gcp_grants(
+    grants: tuple[tuple[str, str], ...] | list[tuple[str, str]], used: Narrowing | None
+) -> list[tuple[str, str]]:
+    """(scope, role) bindings with each one the Recommender advises on replaced by its advice.
+
+    A binding the Recommender would remove goes; one it would replace becomes the smaller roles
+    on the same scope; bindings it says nothing about stay. Without a record, unchanged.
+    """
+    if used is None or not used.replacements:
+        return list(grants)
+    advice = {(r.scope_id, r.role_id): r.replace_with for r in used.replacements}
+    result: list[tuple[str, str]] = []
+    for scope, role in grants:
+        for kept in advice.get((scope, role), [role]):
+            if (scope, kept) not in result:
+                result.append((scope, kept))
+    return result
 
 
 def permissions_note(provider: Provider, used: Narrowing | None, dropped: list[str], verify: str) -> str | None:

@@ -124,7 +124,12 @@ def render_explanation(console: Console, graph: PrivilegeGraph, identity: Identi
                 "yes" if c.active else "no",
                 _when(c.created),
                 _when(c.expires) if c.expires else "never",
-                f"{_when(c.last_used)} ({c.last_used_status.value})",
+                f"{_when(c.last_used)} ({c.last_used_status.value})"
+                + (
+                    f"; {c.reported_unused.source}: unused {c.reported_unused.window_days} days"
+                    if c.reported_unused
+                    else ""
+                ),
             )
         console.print(table)
 

@@ -49,10 +49,15 @@ def long_lived_heap() -> Iterator[None]:
 def analyse_estate(inventory: Inventory, config: ScanConfig, *, as_of: datetime) -> Analysis:
     with long_lived_heap():
         graph = PrivilegeGraph(inventory, as_of=as_of)
-        model = RiskModel(graph, as_of)
+        model = RiskModel(graph, as_of, usage_window_days=_usage_window(config))
         return Analysis(
             enrich(run_rules(graph, config.rules, as_of), model, traits_of=traits_of), model.exposure(), model
         )
+
+
+def _usage_window(config: ScanConfig) -> int:
+    setting = config.rules.get("permissions-unused")
+    return int(getattr(setting.params, "unused_days", 90)) if setting is not None else 90
 
 
 def analyse(inventory: Inventory, config: ScanConfig, *, as_of: datetime) -> list[Finding]:

@@ -372,6 +372,68 @@ def test_group_members_example_user_is_a_person_not_a_workload_member():
     assert (person.kind, person.human, is_nhi(person)) == (IdentityKind.USER, True, False)
 
 
+RECS = "/beta/directory/recommendations"
+STALE = graph("recommendation-remove-unused-credential-from-apps")  # one recommendation, as Entra's docs show it
+EXAMPLE_APP = "1d9d9eb9-e956-4dab-881a-b4f4f35293ef"  # subjectId of the impactedResources example's first app
+
+
+def credentials_app(app_id: str, key_id: str, name: str) -> dict[str, Any]:
+    """Ours: an app and its service principal holding one client secret."""
+    return {
+        "id": f"a{key_id[1:]}",
+        "appId": app_id,
+        "displayName": name,
+        "passwordCredentials": [
+            {"keyId": key_id, "startDateTime": "2021-01-01T00:00:00Z", "endDateTime": "2022-01-01T00:00:00Z"}
+        ],
+    }
+
+
+def recommendation_scan(routes: dict[str, Any]) -> tuple[Inventory, PublishedAzureWire]:
+    apps = [
+        credentials_app(EXAMPLE_APP, "0e000000-0000-4000-8000-000000000001", "ours-contoso-iwa"),
+        credentials_app("0c000000-0000-4000-8000-0000000000c2", "0e000000-0000-4000-8000-000000000002", "ours-idle"),
+    ]
+    sps = [sp(f"5{a['id'][1:]}", a["displayName"], appId=a["appId"]) for a in apps]
+    return scan({"/v1.0/applications": ours(*apps), "/v1.0/servicePrincipals": ours(*sps), **routes})
+
+
+def test_recommendation_list_example_holds_no_credential_recommendation_and_marks_nothing():
+    """Microsoft's listed recommendation (printed as one object, served as the list's one item) is
+    ``turnOffPerUserMFA``: read, not followed, and no credential is marked."""
+    inv, wire = recommendation_scan({RECS: ours(graph("directory-list-recommendation"))})
+    assert RECS in wire.paths()
+    assert not [p for p in wire.paths() if p.endswith("/impactedResources")]  # turnOffPerUserMFA: not read further
+    assert coverage(inv, "graph:beta.directoryRecommendations") == {CoverageStatus.OK}
+    assert coverage(inv, "graph:beta.directoryRecommendations.impactedResources") == {CoverageStatus.OK}
+    assert len(inv.credentials) == 2 and all(c.reported_unused is None for c in inv.credentials)
+
+
+def test_unused_credentials_recommendation_example_is_read_and_its_completed_resources_mark_nothing():
+    """Entra's published ``staleAppCreds`` recommendation is open, so its impacted resources are read;
+    Microsoft's published impacted resources are both ``completedBySystem``: nothing is marked, not even
+    the credential of the app the example names. Beside them, ours: one open resource naming a credential."""
+    impacted = f"{RECS}/{STALE['id']}/impactedResources"
+    published = graph("recommendation-list-impactedresources")
+    open_one = {
+        "id": "ours-open",
+        "subjectId": "0c000000-0000-4000-8000-0000000000c2",
+        "resourceType": "app",
+        "status": "active",
+        "additionalDetails": [{"key": "CredentialId", "value": "0e000000-0000-4000-8000-000000000002"}],
+    }
+    inv, wire = recommendation_scan(
+        {RECS: ours(STALE), impacted: {**published, "value": [*published["value"], open_one]}}
+    )
+    assert impacted in wire.paths()
+    marked = {c.id: c.reported_unused for c in inv.credentials if c.reported_unused is not None}
+    assert set(marked) == {"0e000000-0000-4000-8000-000000000002"}  # ours, never the example's completed app
+    report = marked["0e000000-0000-4000-8000-000000000002"]
+    assert (report.reference, report.window_days) == (STALE["id"], 30)
+    # the published recommendation carries no lastCheckedDateTime and ours no addedDateTime: no date invented
+    assert report.reported_at is None
+
+
 # -- Azure Resource Manager ---------------------------------------------------------------------
 
 

@@ -22,8 +22,19 @@ def test_each_example_records_its_source_and_is_replayed(path):
     assert provenance_problems(data) == []
     relative = f"{path.parent.name}/{path.name}"
     assert f"`{relative}`" in TABLE, f"{relative} is missing from PROVENANCE.md"
-    assert data["provenance"]["commit"][:8] in TABLE
+    prov = data["provenance"]
+    assert (prov["commit"][:8] if "commit" in prov else prov["page"]) in TABLE
     assert any(f'"{path.stem}"' in source for source in TESTS), f"no test replays {relative}"
+
+
+def test_a_documentation_page_example_names_the_provider_s_page_and_when_it_was_read():
+    [page] = [p for p in all_fixtures() if p.stem == "recommender-v1-secops-get-recommendation"]
+    good = json.loads(page.read_text())
+    assert provenance_problems(good) == []
+    elsewhere = {**good, "provenance": {**good["provenance"], "page": "https://example.com/recs"}}
+    assert provenance_problems(elsewhere) == ["page is not the provider's documentation"]
+    undated = {**good, "provenance": {k: v for k, v in good["provenance"].items() if k != "read_at"}}
+    assert "no read_at" in provenance_problems(undated)
 
 
 def test_an_example_without_its_commit_or_with_a_url_elsewhere_is_refused():

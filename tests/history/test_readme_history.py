@@ -27,7 +27,7 @@ def _commands() -> list[list[str]]:
 
 def test_every_example_command_parses():
     commands = _commands()
-    assert len(commands) == 8
+    assert len(commands) == 9
     for args in commands:
         result = CliRunner().invoke(main, [*args, "--help"])
         assert result.exit_code == 0, (args, result.output)

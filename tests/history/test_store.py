@@ -8,11 +8,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from standing.core.errors import UserError
-from standing.core.findings import Waiver
+from standing.core.findings import Severity, Waiver
 from standing.history.schema import Base
 from standing.history.store import HistoryStore
 from standing.rules.config import ScanConfig
-from tests.history.estates import BATCH, DEP, OLD, TWO, day, estate, keyed, other_account, record_days, scan
+from tests.history.estates import BATCH, CI, DEP, OLD, TWO, day, estate, keyed, other_account, record_days, scan
 
 
 @pytest.fixture
@@ -121,10 +121,22 @@ def test_migrations_build_exactly_the_models_schema(store):
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
 
 
+def _downgrade(store: HistoryStore, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "standing.history:migrations")
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
 def test_upgrading_from_the_first_revision_keeps_history(store_url):
-    with HistoryStore.open(store_url, revision="0001") as old:
-        stored = old.record(*scan(estate(), 0))
-        assert "plan_progress" not in inspect(old.engine).get_table_names()
+    with HistoryStore.open(store_url) as written:  # a store as revision 0001 left it, holding one scan
+        stored = written.record(*scan(estate(), 0))
+        _downgrade(written, "0001")
+        assert not {"plan_progress", "completed_plans"} & set(inspect(written.engine).get_table_names())
     with HistoryStore.open(store_url, revision="0002") as middle:
         assert "plan_progress" in inspect(middle.engine).get_table_names()
     for _ in range(2):  # the upgrade, then a second open that has nothing to do
@@ -132,20 +144,48 @@ def test_upgrading_from_the_first_revision_keeps_history(store_url):
             assert [s.id for s in new.scans()] == [stored.id]
             assert keyed(new.findings_of(stored.id).values()) == {OLD, TWO}
             assert "plan_progress" not in inspect(new.engine).get_table_names()  # 0003 drops it, unused
+            assert new.scan(stored.id).estate_risk is None  # 0004: a risk never stored is not made up
             with new.engine.connect() as connection:
-                assert MigrationContext.configure(connection).get_current_revision() == "0003"
+                assert MigrationContext.configure(connection).get_current_revision() == "0004"
+
+
+def test_upgrading_to_0004_gives_earlier_remediations_the_severity_their_spells_had(store_url):
+    with HistoryStore.open(store_url) as store:
+        record_days(store, (estate(), 0), (estate(old_key=False), 1))  # OLD and TWO resolved on day 1
+        severities = {r.fingerprint: r.severity for r in store.remediations()}
+        assert len(severities) == 2 and None not in severities.values()
+        _downgrade(store, "0003")
+    with HistoryStore.open(store_url) as upgraded:
+        assert {r.fingerprint: r.severity for r in upgraded.remediations()} == severities
 
 
 def test_the_last_revision_downgrades_to_the_one_before(store_url):
-    from alembic import command
-    from alembic.config import Config
-
     with HistoryStore.open(store_url) as store:
-        stored = store.record(*scan(estate(), 0))
-        config = Config()
-        config.set_main_option("script_location", "standing.history:migrations")
-        with store.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0002")
-        assert "plan_progress" in inspect(store.engine).get_table_names()
-        assert [s.id for s in store.scans()] == [stored.id]
+        record_days(store, (estate(), 0), (estate(old_key=False), 1))
+        _downgrade(store, "0003")
+        found = inspect(store.engine)
+        assert "completed_plans" not in found.get_table_names()
+        assert "estate_risk" not in {c["name"] for c in found.get_columns("scans")}
+        assert "severity" not in {c["name"] for c in found.get_columns("remediations")}
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM scans").scalar() == 2
+            assert connection.exec_driver_sql("SELECT count(*) FROM remediations").scalar() == 2
+
+
+def test_completed_plans_and_remediation_severities_are_kept_and_pruned_with_their_scans(store):
+    from standing.history.remediation import mttr_by_severity
+    from standing.planner.model import CompletedPlan, TargetPattern
+
+    done = CompletedPlan(identity=CI, identity_name="ci", pattern=TargetPattern.RETIRE, how="no findings remain")
+    first = store.record(*scan(estate(), 0)).id
+    second = store.record(*scan(estate(old_key=False), 10), [done]).id  # OLD and TWO resolved after 10 days
+    assert [(p.scan_id, p.identity, p.pattern) for p in store.completed_plans()] == [(second, CI, "retire")]
+    assert {(r.severity, r.days) for r in store.remediations()} == {(Severity.HIGH, 10.0), (Severity.MEDIUM, 10.0)}
+    assert [(m.severity, m.remediated, m.mean_days) for m in mttr_by_severity(store.remediations())] == [
+        ("high", 1, 10.0),
+        ("medium", 1, 10.0),
+    ]
+    assert store.scan(second).estate_risk is not None and store.scan(first).estate_risk is not None
+    store.record(*scan(estate(old_key=False), 30))
+    store.prune(before=day(20))  # scans 1 and 2 go, and the plans scan 2 found done with them
+    assert store.completed_plans() == [] and store.remediations() == []

@@ -8,6 +8,7 @@ from typing import Any
 import hcl2
 
 from standing.core.model import (
+    ActionUse,
     Credential,
     CredentialKind,
     FederationKind,
@@ -16,6 +17,7 @@ from standing.core.model import (
     Identity,
     IdentityKind,
     Inventory,
+    PermissionUsage,
     Provider,
     Role,
     ScanMeta,
@@ -23,6 +25,7 @@ from standing.core.model import (
     ScopeKind,
     ScopePolicy,
     TrustKind,
+    UsageSource,
     UsageStatus,
     WorkloadKind,
 )
@@ -311,8 +314,9 @@ def resources(parsed: list[dict[str, Any]]) -> set[str]:
     return {kind.strip('"') for doc in parsed for block in doc.get("resource", []) for kind in block}
 
 
-def narrowed_case() -> Plan:
-    """A key whose last use is known (the credential report's last-used service): usage data."""
+def narrowed_case(*, with_usage_record: bool = True) -> Plan:
+    """A key whose Access Advisor report says S3 was used and DynamoDB and SQS were not; without
+    the record (its near miss) only the credential report's last-used service is known."""
     u = user("svc-reports-uploader")
     mixed = policy(
         "ReportsMixed",
@@ -321,4 +325,16 @@ def narrowed_case() -> Plan:
         allow("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{ACCOUNT}:reports"),
     )
     used = key(u, "AKIAREPORTSUPLOADER1", age=200, used=0).model_copy(update={"last_used_service": "s3"})
-    return plans_of(aws(u, used, mixed, grant(u, mixed)))["svc-reports-uploader"]
+    report = PermissionUsage(
+        identity_id=u.id,
+        source=UsageSource.AWS_ACCESS_ADVISOR,
+        observed_at=NOW,
+        window_days=400,
+        services=[
+            ActionUse(name="s3", last_used=NOW),
+            ActionUse(name="dynamodb", last_used=None),
+            ActionUse(name="sqs", last_used=None),
+        ],
+    )
+    usage = [report] if with_usage_record else []
+    return plans_of(aws(u, used, mixed, grant(u, mixed), usage=usage))["svc-reports-uploader"]

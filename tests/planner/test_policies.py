@@ -59,3 +59,12 @@ def test_usage_data_narrows_the_policy_to_the_services_in_use() -> None:
         {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::acme-reports/*"}
     ]
     assert "aws_iam_role_policy_attachment" not in plan.iac[0].terraform  # the broad policy is not attached
+
+
+def test_a_keys_last_used_service_alone_never_narrows():
+    """The credential report's last-used service is the key's most recent call, not what it uses:
+    narrowing to it would break a worker that also writes DynamoDB and SQS."""
+    plan = narrowed_case(with_usage_record=False)
+    assert plan.permissions.basis.value == "no-usage-data"
+    assert not [p for p in plan.aws_policies if p.kind is PolicyKind.NARROWED]
+    assert "last used with s3, which says what came last, not what is used" in plan.permissions.note

@@ -1,7 +1,8 @@
 """The providers' own published example responses (``fixtures/published``), served to the real clients.
 
 Each fixture is ``{"provenance": {...}, "response": <the published body>}``: where the body
-was published (repository, path, commit, which example) and the body itself, unchanged.
+was published (repository, path, commit, which example; or, for an example only a
+documentation page carries, the page and the day it was read) and the body itself, unchanged.
 
 ``PublishedAzureWire`` answers ARM and Graph requests from a table of path -> body, with
 two replay rules, because a published example is one page cut out of a conversation:
@@ -30,6 +31,9 @@ from tests.support.azure_wire import RESOURCE_GRAPH, AzureWire, Call, _error
 PUBLISHED = Path(__file__).parents[2] / "fixtures" / "published"
 SERVICE_ROOTS = ("https://serviceRoot", "https://management.azure.com", "https://graph.microsoft.com")
 PROVENANCE_KEYS = ("repository", "path", "commit", "url", "example_of", "replayed_as")
+# An example published on a provider's documentation page (no repository holds it): the page and the day it was read.
+PAGE_KEYS = ("page", "read_at", "example_of", "replayed_as")
+DOCUMENTATION = ("https://docs.cloud.google.com/", "https://cloud.google.com/")
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,13 @@ def provenance_problems(data: Any) -> list[str]:
     if not isinstance(data, dict) or set(data) != {"provenance", "response"}:
         return ["not {provenance, response}"]
     prov = data["provenance"]
+    if "page" in prov:
+        problems = [f"no {k}" for k in PAGE_KEYS if not (isinstance(prov.get(k), str) and prov[k])]
+        if not str(prov.get("page", "")).startswith(DOCUMENTATION):
+            problems.append("page is not the provider's documentation")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(prov.get("read_at", ""))):
+            problems.append("read_at is not a date")
+        return problems
     problems = [f"no {k}" for k in PROVENANCE_KEYS if not (isinstance(prov.get(k), str) and prov[k])]
     if not re.fullmatch(r"[0-9a-f]{40}", str(prov.get("commit", ""))):
         problems.append("commit is not a 40-hex git commit")

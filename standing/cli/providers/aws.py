@@ -20,7 +20,47 @@ from standing.collectors.executors import (
     open_executor,
 )
 from standing.core.errors import UserError
-from standing.core.model import Inventory
+from standing.core.model import CoverageEntry, CoverageStatus, Inventory, Provider
+
+_file = click.Path(dir_okay=False, exists=True, path_type=Path)
+# Offline import (standing/collectors/aws/importer.py): one account from `aws iam` CLI exports.
+_import_options = (
+    click.option(
+        "--from-authorization-details",
+        multiple=True,
+        type=_file,
+        help="Offline: `aws iam get-account-authorization-details` JSON; the merged output, or repeat per page.",
+    ),
+    click.option(
+        "--from-credential-report",
+        type=_file,
+        help="Offline: `aws iam get-credential-report` JSON, or the CSV decoded from its Content.",
+    ),
+    click.option(
+        "--from-access-keys",
+        multiple=True,
+        type=_file,
+        help="Offline: `aws iam list-access-keys --user-name USER` JSON, repeatable (key ids; without them keys "
+        "are named by report slot, as with --no-key-ids).",
+    ),
+    click.option("--from-oidc-providers", type=_file, help="Offline: `aws iam list-open-id-connect-providers` JSON."),
+    click.option(
+        "--from-oidc-provider",
+        multiple=True,
+        metavar="[ARN=]FILE",
+        help="Offline: `aws iam get-open-id-connect-provider` JSON per provider, repeatable; without ARN= the "
+        "provider is named by the file's Url.",
+    ),
+    click.option("--from-saml-providers", type=_file, help="Offline: `aws iam list-saml-providers` JSON."),
+)
+_IMPORT_FLAGS = (
+    "from_authorization_details",
+    "from_credential_report",
+    "from_access_keys",
+    "from_oidc_providers",
+    "from_oidc_provider",
+    "from_saml_providers",
+)
 
 aws_options = click_options(
     click.option("--profile", help="AWS profile (default: boto3's credential chain)."),
@@ -89,7 +129,7 @@ aws_options = click_options(
     click.option(
         "--usage",
         type=click.Choice(["none", "flagged", "all"]),
-        default="none",  # flagged once moto answers Access Analyzer at the wire (see docs/aws.md)
+        default="flagged",
         show_default=True,
         help="What each identity used of its grants: Access Analyzer's unused-access findings when an "
         "analyzer exists, else Access Advisor for the identities with a finding (flagged) or all (all).",
@@ -112,6 +152,7 @@ aws_options = click_options(
         metavar="FILE",
         help="Merged organization snapshot in which --refresh-account is replaced.",
     ),
+    *_import_options,
 )
 
 
@@ -125,6 +166,8 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
     from standing.collectors.aws.usage_collect import usage_from_exports
 
     exported = usage_from_exports(list(params.get("usage_from") or []), now())  # a bad file stops before any call
+    if any(params.get(flag) for flag in _IMPORT_FLAGS):
+        return _import(params, exported, now)
     if refresh is not None:
         return _refresh(options, refresh, snapshot, now)
     if params["executor"] == "dask" and not params["organization"]:
@@ -141,19 +184,58 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
     return _with_usage(inventory, options, params, now)
 
 
+def _import(params: dict[str, Any], exported: list[Any], now: Callable[[], datetime]) -> Inventory:
+    """One account from exported files: no call is made, so no live-only flag applies."""
+    from standing.collectors.aws.importer import ImportFiles, import_aws, usage_not_imported
+
+    for flag in ("organization", "refresh_account", "profile", "endpoint_url", "external_id"):
+        if params.get(flag):
+            raise UserError(
+                "aws scan", f"--{flag.replace('_', '-')} reads live; it cannot be combined with --from-* files"
+            )
+    files = ImportFiles(
+        authorization_details=tuple(params["from_authorization_details"]),
+        credential_report=params["from_credential_report"],
+        access_keys=tuple(params["from_access_keys"]),
+        oidc_providers=params["from_oidc_providers"],
+        oidc_provider=tuple(params["from_oidc_provider"]),
+        saml_providers=params["from_saml_providers"],
+        workloads_left_out=params["no_workloads"],
+    )
+    inventory = import_aws(files, now=now)
+    if exported:
+        return inventory.model_copy(update={"usage": [*inventory.usage, *exported]})
+    if (params.get("usage") or "flagged") == "none":
+        return inventory  # as live: --usage none reads nothing and says nothing
+    return inventory.model_copy(update={"coverage": [*inventory.coverage, usage_not_imported(inventory)]})
+
+
 def _with_usage(inventory: Inventory, options: Any, params: dict[str, Any], now: Callable[[], datetime]) -> Inventory:
     """collect -> (analyse, for ``flagged``) -> usage; the scan then analyses the result."""
     from standing.collectors.aws.usage_collect import collect_aws_usage
 
-    mode = params.get("usage") or "none"
+    mode = params.get("usage") or "flagged"
     if mode == "none":
         return inventory
+    if params.get("organization"):
+        # Access Advisor answers for the caller's own account only; member accounts would need
+        # their own sessions. Said, never silently skipped.
+        left_out = CoverageEntry(
+            provider=Provider.AWS,
+            scope="aws:organization",
+            operation="iam:GenerateServiceLastAccessedDetails",
+            status=CoverageStatus.SCOPED,
+            detail="usage is not read under --organization (yet): scan an account alone, or pass --usage-from",
+        )
+        return inventory.model_copy(update={"coverage": [*inventory.coverage, left_out]})
     targets = None
     if mode == "flagged":
         from standing.rules.config import load_config
         from standing.scan import usage_targets
 
-        targets = usage_targets(inventory, load_config(params.get("config_path")), as_of=now())
+        # the same as-of the scan's own analysis uses, or the flagged set is another day's
+        as_of = params.get("as_of") or now()
+        targets = usage_targets(inventory, load_config(params.get("config_path")), as_of=as_of)
     return collect_aws_usage(inventory, options, targets, now=now)
 
 
@@ -190,7 +272,7 @@ def permissions() -> dict[str, Any]:
 
 COMMAND = ProviderCommand(
     name="aws",
-    summary="AWS identities, credentials, policies, trusts and workloads (read-only calls)",
+    summary="AWS identities, credentials, policies, trusts and workloads (read-only calls, or exported files)",
     options=aws_options,
     collect=collect,
     permissions=permissions,

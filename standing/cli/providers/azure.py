@@ -151,6 +151,12 @@ azure_options = click_options(
         help="Offline: `az rest --url https://graph.microsoft.com/beta/reports/appCredentialSignInActivities`.",
     ),
     click.option(
+        "--from-recommendations",
+        type=_FILE,
+        help="Offline: Entra's recommendations with their impacted resources, `az rest --url "
+        '"https://graph.microsoft.com/beta/directory/recommendations?$expand=impactedResources"`.',
+    ),
+    click.option(
         "--from-workloads",
         type=_FILE,
         help="Offline: compute that runs as managed identities, what `az graph query --first 1000 -q <query>` "
@@ -167,6 +173,7 @@ _EXTRAS = (
     "from_sign_in_activity",
     "from_credential_sign_in_activity",
     "from_workloads",
+    "from_recommendations",
     "from_role_definitions",
     "from_app_owners",
     "from_federated_credentials",
@@ -206,6 +213,7 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
             sign_in_activity=params["from_sign_in_activity"],
             credential_sign_in_activity=params["from_credential_sign_in_activity"],
             workloads=params["from_workloads"],
+            recommendations=params["from_recommendations"],
         )
         return import_azure(
             sp_list=params["from_sp_list"],

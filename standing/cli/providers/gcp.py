@@ -37,6 +37,14 @@ gcp_options = click_options(
     click.option(
         "--max-workers", default=8, show_default=True, type=click.IntRange(1, 64), help="Projects read at once."
     ),
+    click.option(
+        "--usage",
+        type=click.Choice(["none", "all"]),
+        default="all",
+        show_default=True,
+        help="What each service account used of its roles: the IAM Recommender's role recommendations, one "
+        "listing per project, folder and organization (all), or none.",
+    ),
     click.option("--api-endpoint", hidden=True, help="Emulators/tests: base URL for every REST call."),
     click.option("--grpc-endpoint", hidden=True, help="Emulators/tests: insecure host:port for the IAM admin API."),
     click.option(
@@ -112,6 +120,13 @@ gcp_options = click_options(
         type=_file,
         help="Offline: `gcloud container clusters list --format=json` output.",
     ),
+    click.option(
+        "--from-recommendations",
+        multiple=True,
+        type=_file,
+        help="Offline: `gcloud recommender recommendations list --recommender=google.iam.policy.Recommender "
+        "--project=P --location=global --format=json` output (what each service account used).",
+    ),
 )
 
 _IMPORT_FLAGS = (
@@ -127,6 +142,7 @@ _IMPORT_FLAGS = (
     "from_run_services",
     "from_functions",
     "from_container_clusters",
+    "from_recommendations",
 )
 
 
@@ -134,6 +150,7 @@ _SDK_MODULES = (
     "google.cloud.iam_admin_v1",
     "google.cloud.resourcemanager_v3",
     "google.cloud.orgpolicy_v2",
+    "google.cloud.recommender_v1",
     "googleapiclient.discovery",
 )
 
@@ -156,6 +173,7 @@ def collect(params: dict[str, Any], now: Callable[[], datetime], progress: Conso
         max_workers=params["max_workers"],
         api_endpoint=params["api_endpoint"],
         grpc_endpoint=params["grpc_endpoint"],
+        usage=params["usage"] != "none",
     )
     token = os.environ.get(TEST_TOKEN_ENV)
     if token and (options.api_endpoint or options.grpc_endpoint):

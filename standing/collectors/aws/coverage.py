@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from botocore.exceptions import ClientError, ReadTimeoutError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
+from botocore.parsers import ResponseParserError
 
 from standing.collectors.aws.operations import AwsOperation
 from standing.core.model import CoverageEntry, CoverageStatus, Provider
@@ -68,6 +69,11 @@ class CoverageLog:
         except (BotocoreConnectionError, ReadTimeoutError) as err:
             # botocore's message names the endpoint and the cause; it never holds credentials.
             self.record(op, CoverageStatus.FAILED, f"{type(err).__name__}: {err}")
+            return None
+        except ResponseParserError as err:
+            # An answer not in AWS's wire format (a proxy's error page, an emulator's 500): the
+            # call is missed like a failed one, never a crash; the body is cut, not echoed whole.
+            self.record(op, CoverageStatus.FAILED, f"the answer was not in AWS's wire format: {str(err)[:160]}")
             return None
         if record_ok:
             self.record(op, CoverageStatus.OK)

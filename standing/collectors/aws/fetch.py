@@ -174,15 +174,7 @@ def fetch_access_keys(iam: Any, log: CoverageLog, holders: list[tuple[str, str]]
         listed = log.attempt(op, call, record_ok=False)
         if listed is None:
             continue
-        keys[user_arn] = [
-            AccessKeyMetadata(
-                user_name=str(item["UserName"]),
-                access_key_id=str(item["AccessKeyId"]),
-                status=str(item["Status"]),
-                created=item.get("CreateDate"),
-            )
-            for item in listed
-        ]
+        keys[user_arn] = [AccessKeyMetadata.from_item(item) for item in listed]
     if keys:
         log.record(op, CoverageStatus.OK, f"keys listed for {len(keys)} users")
     return keys
@@ -207,15 +199,7 @@ def fetch_oidc_providers(iam: Any, log: CoverageLog) -> list[OidcProviderDetails
             providers.append(OidcProviderDetails(arn=arn))
             continue
         got_any = True
-        providers.append(
-            OidcProviderDetails(
-                arn=arn,
-                url=detail.get("Url"),
-                client_ids=list(detail.get("ClientIDList", [])),
-                thumbprints=list(detail.get("ThumbprintList", [])),
-                created=detail.get("CreateDate"),
-            )
-        )
+        providers.append(OidcProviderDetails.from_detail(arn, detail))
     if got_any:
         log.record(get_op, CoverageStatus.OK)
     return providers
@@ -225,11 +209,4 @@ def fetch_saml_providers(iam: Any, log: CoverageLog) -> list[SamlProviderDetails
     listed = log.attempt(operation("iam", "ListSAMLProviders"), iam.list_saml_providers)
     if listed is None:
         return None
-    return [
-        SamlProviderDetails(
-            arn=str(item["Arn"]),
-            created=item.get("CreateDate"),
-            valid_until=item.get("ValidUntil"),
-        )
-        for item in listed.get("SAMLProviderList", [])
-    ]
+    return [SamlProviderDetails.from_item(item) for item in listed.get("SAMLProviderList", [])]

@@ -46,6 +46,16 @@ class AccessKeyMetadata(_Raw):
     status: str
     created: UtcDatetime | None = None
 
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> AccessKeyMetadata:
+        """One ``AccessKeyMetadata`` entry as botocore (datetimes) or the CLI (ISO strings) gives it."""
+        return cls(
+            user_name=str(item["UserName"]),
+            access_key_id=str(item["AccessKeyId"]),
+            status=str(item["Status"]),
+            created=item.get("CreateDate"),
+        )
+
 
 class OidcProviderDetails(_Raw):
     arn: str
@@ -54,11 +64,27 @@ class OidcProviderDetails(_Raw):
     thumbprints: list[str] = Field(default_factory=list)
     created: UtcDatetime | None = None
 
+    @classmethod
+    def from_detail(cls, arn: str, detail: dict[str, Any]) -> OidcProviderDetails:
+        """A ``GetOpenIDConnectProvider`` answer (which does not repeat the ARN asked about)."""
+        return cls(
+            arn=arn,
+            url=detail.get("Url"),
+            client_ids=list(detail.get("ClientIDList") or []),
+            thumbprints=list(detail.get("ThumbprintList") or []),
+            created=detail.get("CreateDate"),
+        )
+
 
 class SamlProviderDetails(_Raw):
     arn: str
     created: UtcDatetime | None = None
     valid_until: UtcDatetime | None = None
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> SamlProviderDetails:
+        """One ``SAMLProviderList`` entry."""
+        return cls(arn=str(item["Arn"]), created=item.get("CreateDate"), valid_until=item.get("ValidUntil"))
 
 
 class RegionWorkloads(_Raw):

@@ -52,11 +52,11 @@ def collect_aws_usage(
     account = next(iter(accounts), "") if len(accounts) == 1 else _caller_account(inventory)
     log = CoverageLog(f"aws:{account}")
     observed = now()
-    found = fetch_analyzer_usage(make_client(session, "accessanalyzer", options), log, observed)
+    wanted = set(targets) if targets is not None else None
+    found = fetch_analyzer_usage(make_client(session, "accessanalyzer", options), log, observed, wanted)
     records: list[PermissionUsage] = list(found.records) if found else []
     covered = {r.identity_id for r in records}
     if found is None:
-        wanted = set(targets) if targets is not None else None
         arns = [
             i.id
             for i in inventory.identities

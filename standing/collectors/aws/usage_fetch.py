@@ -48,9 +48,13 @@ class AnalyzerUsage:
     flagged: list[str] = field(default_factory=list)
 
 
-def fetch_analyzer_usage(client: Any, log: CoverageLog, now: datetime) -> AnalyzerUsage | None:
+def fetch_analyzer_usage(
+    client: Any, log: CoverageLog, now: datetime, wanted: set[str] | None = None
+) -> AnalyzerUsage | None:
     """``None`` when no active unused-access analyzer exists (or listing it was refused):
-    the caller falls back to Access Advisor."""
+    the caller falls back to Access Advisor. The listing is read whole (its pages are the bulk
+    read); a finding's details cost one ``GetFindingV2`` each, so they are read only for the
+    identities in ``wanted`` (``None``: all)."""
     list_op = operation("accessanalyzer", "ListAnalyzers")
 
     def list_analyzers() -> list[dict[str, Any]]:
@@ -77,7 +81,8 @@ def fetch_analyzer_usage(client: Any, log: CoverageLog, now: datetime) -> Analyz
         return result
     result.flagged = flagged_resources(findings)
     get_op = operation("accessanalyzer", "GetFindingV2")
-    for finding_id in unused_permission_finding_ids(findings):
+    asked = [f for f in findings if wanted is None or f.get("resource") in wanted]
+    for finding_id in unused_permission_finding_ids(asked):
 
         def get(finding_id: str = finding_id) -> dict[str, Any]:
             response = dict(client.get_finding_v2(analyzerArn=result.analyzer_arn, id=finding_id))
@@ -136,6 +141,15 @@ def fetch_access_advisor(
             )
             if job is None:
                 gaps += 1
+                if log.entries and log.entries[-1].status is CoverageStatus.DENIED and waiting:
+                    # Refused once is refused for all: asking for each identity only fills CloudTrail.
+                    log.record(
+                        gen_op,
+                        CoverageStatus.DENIED,
+                        f"not asked for the {len(waiting)} other identities after the refusal",
+                    )
+                    gaps += len(waiting)
+                    waiting.clear()
                 continue
             open_jobs[arn] = (str(job["JobId"]), 0)
 

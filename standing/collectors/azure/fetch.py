@@ -23,6 +23,7 @@ from standing.collectors.azure.clients import ClientFactory, GraphReader, Undecl
 from standing.collectors.azure.guardrails import fetch_deny_assignments
 from standing.collectors.azure.operations import AzureOperation, operation
 from standing.collectors.azure.raw import GRAPH_APP_ID, TENANT_SCOPE, RawTenant, flatten
+from standing.collectors.azure.recommendations import fetch_credential_recommendations
 from standing.collectors.azure.workloads import WORKLOAD_QUERY
 from standing.core.model import CoverageEntry, CoverageStatus, Provider
 from standing.core.safe_text import printable
@@ -252,6 +253,7 @@ def _fetch_graph(
             lambda: graph.list("/beta/reports/appCredentialSignInActivities"),
             unavailable=note,
         )
+    out["directory_recommendations"], out["recommendation_resources"] = fetch_credential_recommendations(graph, log)
     return out
 
 

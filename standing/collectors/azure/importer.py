@@ -50,6 +50,7 @@ import standing
 from standing.collectors.azure import shapes
 from standing.collectors.azure.normalize import normalize_tenant
 from standing.collectors.azure.raw import RawTenant, flatten
+from standing.collectors.azure.recommendations import is_open, is_unused_credentials
 from standing.collectors.azure.workloads import WORKLOAD_QUERY
 from standing.core.errors import UserError
 from standing.core.model import CoverageEntry, CoverageStatus, Inventory, Provider, ScanMeta
@@ -73,6 +74,8 @@ _NOT_IN_EXPORTS = {
     "graph:beta.servicePrincipalSignInActivities": "sign-in activity was not imported: last use is unknown",
     "graph:beta.appCredentialSignInActivities": "credential sign-in activity was not imported: last use of "
     "secrets is unknown",
+    "graph:beta.directoryRecommendations": "Entra recommendations were not imported: credentials Entra "
+    "itself reports unused are not marked",
     "arm:resourceGraph.resources": "compute was not imported: no workload runs as any identity, "
     "so no hop through existing compute is seen",
     "graph:groups.transitiveMembers": "group members are not in these exports: roles held through groups are not seen",
@@ -107,6 +110,7 @@ MANAGED_IDENTITIES = "az identity list"
 IDENTITY_FEDERATED = "az identity federated-credential list --identity-name <name> --resource-group <group>"
 SP_SIGN_INS = f"az rest --url {_GRAPH}/beta/reports/servicePrincipalSignInActivities"
 CREDENTIAL_SIGN_INS = f"az rest --url {_GRAPH}/beta/reports/appCredentialSignInActivities"
+RECOMMENDATIONS = f'az rest --url "{_GRAPH}/beta/directory/recommendations?$expand=impactedResources"'
 WORKLOADS = f'az graph query --first 1000 -q "{WORKLOAD_QUERY}"'
 _SOURCE = {
     WORKLOADS: "arm:resourceGraph.resources",
@@ -118,6 +122,7 @@ _SOURCE = {
     IDENTITY_FEDERATED: "arm:userAssignedIdentities.federatedIdentityCredentials",
     SP_SIGN_INS: "graph:beta.servicePrincipalSignInActivities",
     CREDENTIAL_SIGN_INS: "graph:beta.appCredentialSignInActivities",
+    RECOMMENDATIONS: "graph:beta.directoryRecommendations",
     APP_OWNERS: "graph:applications.owners",
     FEDERATED: "graph:applications.federatedIdentityCredentials",
     APP_ROLES: "graph:servicePrincipals.appRoleAssignedTo",
@@ -135,6 +140,7 @@ _LISTS = frozenset(
         MANAGED_IDENTITIES,
         SP_SIGN_INS,
         CREDENTIAL_SIGN_INS,
+        RECOMMENDATIONS,
     }
 )
 # The command that writes each source, named in the gap when it was not given.
@@ -152,6 +158,7 @@ _SHAPES: dict[str, type[shapes.Shape]] = {
     IDENTITY_FEDERATED: shapes.FederatedCredential,
     SP_SIGN_INS: shapes.ServicePrincipalSignIns,
     CREDENTIAL_SIGN_INS: shapes.CredentialSignIns,
+    RECOMMENDATIONS: shapes.Recommendation,
     WORKLOADS: shapes.ComputeResource,
     APP_OWNERS: shapes.DirectoryObject,
     FEDERATED: shapes.FederatedCredential,
@@ -169,6 +176,7 @@ _FIELDS = {
     IDENTITY_FEDERATED: ("id", "issuer"),
     SP_SIGN_INS: ("appId",),
     CREDENTIAL_SIGN_INS: ("keyId",),
+    RECOMMENDATIONS: ("id",),
     WORKLOADS: ("id", "type"),
     APP_OWNERS: ("id",),
     FEDERATED: ("id", "issuer"),
@@ -280,6 +288,7 @@ class Extras:
     sign_in_activity: Path | None = None
     credential_sign_in_activity: Path | None = None
     workloads: Path | None = None
+    recommendations: Path | None = None
 
     def files(self) -> list[tuple[Path, str]]:
         single = [
@@ -296,6 +305,7 @@ class Extras:
             (self.sign_in_activity, SP_SIGN_INS),
             (self.credential_sign_in_activity, CREDENTIAL_SIGN_INS),
             (self.workloads, WORKLOADS),
+            (self.recommendations, RECOMMENDATIONS),
         ]
         return (
             [(p, c) for p, c in single if p is not None]
@@ -406,9 +416,25 @@ def import_exports(
         identity_federated_credentials=identity_federated,
         sp_sign_ins=lists.get(SP_SIGN_INS),
         credential_sign_ins=lists.get(CREDENTIAL_SIGN_INS),
+        **_recommendations(lists.get(RECOMMENDATIONS)),
         workloads=workloads,
         coverage=coverage,
     )
+
+
+def _recommendations(expanded: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """Recommendations listed with ``$expand=impactedResources``, split as the API path reads them:
+    the list, and the impacted resources of each open ``staleAppCreds`` one."""
+    if expanded is None:
+        return {}
+    return {
+        "directory_recommendations": [{k: v for k, v in r.items() if k != "impactedResources"} for r in expanded],
+        "recommendation_resources": {
+            str(r["id"]): list(r.get("impactedResources") or [])
+            for r in expanded
+            if is_unused_credentials(r) and is_open(r)
+        },
+    }
 
 
 def import_azure(

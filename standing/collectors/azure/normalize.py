@@ -20,6 +20,7 @@ from typing import Any
 
 from standing.collectors.azure.guardrails import normalize_deny_assignments
 from standing.collectors.azure.raw import GRAPH_APP_ID, RawTenant
+from standing.collectors.azure.recommendations import SOURCE, UNUSED_WINDOW_DAYS, unused_credentials
 from standing.collectors.azure.workloads import workloads
 from standing.core.model import (
     Credential,
@@ -37,6 +38,7 @@ from standing.core.model import (
     ScopeKind,
     Trust,
     TrustKind,
+    UnusedReport,
     UsageStatus,
 )
 from standing.core.trust_conditions import federated_credential_block
@@ -67,6 +69,14 @@ def parse_time(value: Any) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def _time_or_none(value: Any) -> datetime | None:
+    """A timestamp from free text (Graph's ``additionalDetails``): unreadable is unknown, never a crash."""
+    try:
+        return parse_time(value)
+    except (ValueError, TypeError):
+        return None
 
 
 def _expiry(value: Any) -> datetime | None:
@@ -298,6 +308,41 @@ class _Builder:
                 self.credentials[cred.id] = cred.model_copy(
                     update={"last_used": last, "last_used_status": UsageStatus.USED}
                 )
+
+    def entra_unused(self) -> None:
+        """Credentials Entra's open ``staleAppCreds`` recommendation names: the report is kept on
+        the credential as evidence, and a use the sign-in report did not date becomes "no use
+        in the last 30 days" (Entra's window) so the rules judge it by their own limits.
+
+        Never on a managed identity (its certificate is Azure's, never a standing secret), never
+        on a credential of another app than the one the resource names, and a dated use from the
+        sign-in report is never overwritten.
+        """
+        by_app = {k.lower(): v for k, v in self.appid_to_identity.items() if k}
+        for report in unused_credentials(self.raw.directory_recommendations, self.raw.recommendation_resources):
+            cred = self.credentials.get(report.key_id)
+            if cred is None or cred.kind not in (CredentialKind.CLIENT_SECRET, CredentialKind.CERTIFICATE):
+                continue
+            if not cred.user_managed or self.identities[cred.identity_id].kind is IdentityKind.MANAGED_IDENTITY:
+                continue
+            if report.app_id is not None and by_app.get(report.app_id) != cred.identity_id:
+                continue
+            last_active = _time_or_none(report.last_active)
+            update: dict[str, Any] = {
+                "reported_unused": UnusedReport(
+                    source=SOURCE,
+                    reference=report.recommendation_id,
+                    window_days=UNUSED_WINDOW_DAYS,
+                    reported_at=_time_or_none(report.reported_at),
+                    last_active=last_active,
+                )
+            }
+            if cred.last_used_status is UsageStatus.UNKNOWN:
+                if last_active is not None:
+                    update |= {"last_used": last_active, "last_used_status": UsageStatus.USED}
+                else:
+                    update |= {"last_used_status": UsageStatus.NOT_IN_WINDOW, "usage_window_days": UNUSED_WINDOW_DAYS}
+            self.credentials[cred.id] = cred.model_copy(update=update)
 
     # -- owners ----------------------------------------------------------------------------
     def owners(self) -> None:
@@ -586,6 +631,7 @@ def normalize_tenant(raw: RawTenant, *, now: datetime, meta: ScanMeta) -> Invent
     b.managed_identities()
     b.secrets()
     b.sign_ins()
+    b.entra_unused()
     b.owners()
     b.people()
     b.groups()

@@ -130,6 +130,18 @@ OPERATIONS: tuple[AzureOperation, ...] = (
         "AuditLog.Read.All",
         "last use of each secret and certificate (needs Entra ID P1/P2)",
     ),
+    _graph(
+        "beta.directoryRecommendations",
+        "/beta/directory/recommendations",
+        "DirectoryRecommendations.Read.All",
+        "Entra's own recommendations: whether it reports unused app credentials (staleAppCreds)",
+    ),
+    _graph(
+        "beta.directoryRecommendations.impactedResources",
+        "/beta/directory/recommendations/{id}/impactedResources",
+        "DirectoryRecommendations.Read.All",
+        "which app credentials Entra reports unused for 30 days (active staleAppCreds only)",
+    ),
     _arm("subscriptions", "/subscriptions", "Microsoft.Resources/subscriptions/read", "the subscriptions to scan"),
     _arm(
         "managementGroups",

@@ -38,6 +38,12 @@ class RawTenant(BaseModel):
     directory_eligibility_schedules: list[dict[str, Any]] | None = None
     sp_sign_ins: list[dict[str, Any]] | None = None
     credential_sign_ins: list[dict[str, Any]] | None = None
+    directory_recommendations: list[dict[str, Any]] | None = Field(
+        default=None, description="Entra's recommendations for the tenant (beta), as Graph lists them"
+    )
+    recommendation_resources: dict[str, list[dict[str, Any]]] | None = Field(
+        default=None, description="recommendation id -> its impacted resources (open staleAppCreds only)"
+    )
     management_groups: list[dict[str, Any]] | None = None
     subscriptions: list[dict[str, Any]] | None = None
     role_assignments: list[dict[str, Any]] | None = None

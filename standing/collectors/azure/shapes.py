@@ -221,6 +221,28 @@ class CredentialSignIns(Shape):
     signInActivity: SignIn | None = None
 
 
+class KeyValue(Shape):
+    key: Text = None
+    value: Text = None
+
+
+class ImpactedResource(Shape):
+    subjectId: Text = None
+    status: Text = None
+    addedDateTime: Time | None = None
+    additionalDetails: list[KeyValue] | None = None
+
+
+class Recommendation(Shape):
+    """One recommendation as listed with ``$expand=impactedResources``."""
+
+    id: StrictStr
+    recommendationType: Text = None
+    status: Text = None
+    lastCheckedDateTime: Time | None = None
+    impactedResources: list[ImpactedResource] | None = None
+
+
 def check_items(source: str, items: list[dict[str, Any]], shape: type[Shape], where: str = "") -> None:
     """Refuse the file at its first item whose fields do not have the types ``shape`` names."""
     for index, item in enumerate(items):

@@ -14,7 +14,9 @@ query succeeded: no entry there means "never used"), ``workloadIdentityPools`` (
 ``Role`` records of the projects' and the organization's custom roles, with
 ``includedPermissions``), ``customRoleScopes`` (projects and organizations whose custom roles
 were listed: a bound custom role of one of them that the listing lacks was deleted),
-``instances``, ``runServices``, ``functions``, ``clusters`` (the compute that runs as service
+``recommendations`` (the IAM Recommender's role recommendations on each scanned project, folder
+and organization, REST JSON; see ``recommender``), ``instances``, ``runServices``, ``functions``,
+``clusters`` (the compute that runs as service
 accounts, each as its API returns it; see ``workload_fetch``), ``coverage``.
 """
 
@@ -33,6 +35,7 @@ from rich.console import Console
 from standing.collectors.gcp.guardrails import fetch_deny_policies
 from standing.collectors.gcp.operations import declared_methods
 from standing.collectors.gcp.paging import pages
+from standing.collectors.gcp.recommender import fetch_recommendations
 from standing.collectors.gcp.workload_fetch import WORKLOAD_KEYS, fetch_workloads
 from standing.core.model import CoverageEntry, CoverageStatus, Provider
 
@@ -58,6 +61,9 @@ class GcpScanOptions:
     """Send every REST and discovery call here (emulators and tests only)."""
     grpc_endpoint: str | None = None
     """host:port of an insecure gRPC server for the IAM admin API (emulators and tests only)."""
+    usage: bool = True
+    """Read the IAM Recommender's role recommendations (``--usage all``, the default); ``False``
+    (``--usage none``) records each scope's listing as left out by choice instead."""
 
 
 def scope_name(kind: str, value: str) -> str:
@@ -163,6 +169,9 @@ class GcpClients:
     def org_policy(self) -> Any:
         return self._gapic("org_policy", "google.cloud.orgpolicy_v2", "OrgPolicyClient")
 
+    def recommender(self) -> Any:
+        return self._gapic("recommender", "google.cloud.recommender_v1", "RecommenderClient")
+
     def iam_admin(self) -> Any:
         def build() -> Any:
             from google.cloud import iam_admin_v1
@@ -208,6 +217,7 @@ def fetch_estate(clients: GcpClients, options: GcpScanOptions, progress: Console
         "orgPolicies": [],
         "customRoles": [],
         "customRoleScopes": [],
+        "recommendations": [],
         **{key: [] for key in WORKLOAD_KEYS},
     }
     containers: list[str] = []
@@ -240,6 +250,7 @@ def fetch_estate(clients: GcpClients, options: GcpScanOptions, progress: Console
         f["name"] for f in raw["folders"]
     ]:
         _container_policy(clients, container, raw, log)
+        raw["recommendations"].extend(fetch_recommendations(clients, container, log, enabled=options.usage))
     _scan_projects(clients, options, raw, log, progress)
     raw["denyPolicies"] = fetch_deny_policies(
         clients,
@@ -305,7 +316,7 @@ def _scan_projects(
     projects = [p for p in raw["projects"] if p.get("projectId")]
     lock = threading.Lock()
     with ThreadPoolExecutor(max_workers=options.max_workers) as pool:
-        futures = {pool.submit(fetch_project, clients, p, log): p["projectId"] for p in projects}
+        futures = {pool.submit(fetch_project, clients, p, log, usage=options.usage): p["projectId"] for p in projects}
         for done, future in enumerate(as_completed(futures), start=1):
             part = future.result()
             with lock:
@@ -317,7 +328,9 @@ def _scan_projects(
                 )
 
 
-def fetch_project(clients: GcpClients, project: dict[str, Any], log: CoverageLog) -> dict[str, list[Any]]:
+def fetch_project(
+    clients: GcpClients, project: dict[str, Any], log: CoverageLog, *, usage: bool = True
+) -> dict[str, list[Any]]:
     """Everything read from one project, in bundle form."""
     project_id = project["projectId"]
     scope = f"projects/{project_id}"
@@ -333,6 +346,7 @@ def fetch_project(clients: GcpClients, project: dict[str, Any], log: CoverageLog
             "orgPolicies",
             "customRoles",
             "customRoleScopes",
+            "recommendations",
             *WORKLOAD_KEYS,
         )
     }
@@ -358,6 +372,7 @@ def fetch_project(clients: GcpClients, project: dict[str, Any], log: CoverageLog
     if roles is not None:
         part["customRoles"] = roles
         part["customRoleScopes"].append(scope)
+    part["recommendations"] = fetch_recommendations(clients, scope, log, enabled=usage)
     part.update(fetch_workloads(clients, project_id, log))
     return part
 

@@ -15,6 +15,10 @@ Accepted (all JSON as gcloud writes it with ``--format=json``):
 - ``gcloud compute instances list``, ``gcloud run services list`` (Knative v1 records, or v2
   ones), ``gcloud functions list`` and ``gcloud container clusters list``: the compute that runs
   as service accounts (``Inventory.workloads``);
+- ``gcloud recommender recommendations list --recommender=google.iam.policy.Recommender
+  --project=P --location=global`` (or ``--folder`` / ``--organization``): the IAM Recommender's
+  role recommendations, read as the live scan reads them (``recommender``), one list per file
+  or several files;
 - ``gcloud iam roles describe ROLE --project=P`` (or ``--organization=N``) for each custom role,
   one object per file or several gathered into a JSON list: ``gcloud iam roles list`` prints
   no ``includedPermissions`` (it has no ``--view`` flag), so a listing entry without them is
@@ -44,6 +48,7 @@ from typing import Any
 
 from standing.collectors.gcp import shapes
 from standing.collectors.gcp.fetch import ACTIVITY_TYPES, KEY_CONSTRAINTS
+from standing.collectors.gcp.operations import RECOMMENDER
 from standing.core.errors import UserError
 from standing.core.model import CoverageEntry, CoverageStatus, Provider
 from standing.core.textfiles import parse_json, read_text
@@ -68,6 +73,7 @@ class ImportFiles:
     run_services: tuple[Path, ...] = ()
     functions: tuple[Path, ...] = ()
     container_clusters: tuple[Path, ...] = ()
+    recommendations: tuple[Path, ...] = ()
 
 
 def _read(path: Path, shape: type[shapes.Shape], *, lines: bool = False) -> list[dict[str, Any]]:
@@ -133,6 +139,7 @@ def load_files(files: ImportFiles) -> dict[str, Any]:
         "runServices": [_run_v2(s) for path in files.run_services for s in _read(path, shapes.RunService)],
         "functions": [f for path in files.functions for f in _read(path, shapes.Function)],
         "clusters": [c for path in files.container_clusters for c in _read(path, shapes.Cluster)],
+        "recommendations": [r for path in files.recommendations for r in _read(path, shapes.Recommendation)],
     }
     for path in files.service_accounts:
         for i, account in enumerate(_read(path, shapes.ServiceAccount)):
@@ -364,6 +371,16 @@ def _gaps(files: ImportFiles, raw: dict[str, Any], unread_roles: list[str]) -> l
                     f"projects/{project}",
                     "policyanalyzer:projects.locations.activityTypes.activities.query",
                     f"not imported: {commands} (--from-activity); last use is unknown",
+                )
+            )
+        if not files.recommendations:
+            gaps.append(
+                _gap(
+                    f"projects/{project}",
+                    "recommender:projects.locations.recommenders.recommendations.list",
+                    f"not imported: `gcloud recommender recommendations list --recommender={RECOMMENDER} "
+                    f"--project={project} --location=global --format=json` (--from-recommendations); "
+                    "what its service accounts used of their roles is unknown",
                 )
             )
         if not files.wif_providers:

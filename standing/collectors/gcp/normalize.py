@@ -17,6 +17,8 @@ Judgements made here, once:
   trusts into the service account; granted on a project, folder or organization they reach
   every service account beneath it;
 - with a successful Policy Analyzer query, no activity means "never used"; without one, unknown;
+- an active IAM Recommender role recommendation for a service account is its usage record
+  (``PermissionUsage``, source ``gcp-recommender``): the bindings Google would remove or replace;
 - a custom role read from IAM carries its ``includedPermissions``, so it is judged by what it
   grants; a custom role that grants nothing (``stage: DISABLED``, ``deleted: true``, or missing
   from a successful listing of its project or organization, which leaves deleted roles out)
@@ -35,6 +37,7 @@ from urllib.parse import urlparse
 
 import standing
 from standing.collectors.gcp.guardrails import normalize_deny_policies
+from standing.collectors.gcp.recommender import usage_records
 from standing.collectors.gcp.workloads import normalize_workloads
 from standing.core.model import (
     CoverageEntry,
@@ -193,6 +196,12 @@ def normalize_estate(raw: dict[str, Any], *, now: datetime) -> Inventory:
         scope_policies=[_scope_policy(p, projects) for p in raw.get("orgPolicies", [])],
         workloads=normalize_workloads(raw),
         guardrails=normalize_deny_policies(raw.get("denyPolicies", [])),
+        usage=usage_records(
+            raw.get("recommendations", []),
+            canonical=lambda r: _canonical_resource(r, projects),
+            parse_time=parse_time,
+            observed=now,
+        ),
         coverage=[CoverageEntry.model_validate(c) for c in raw.get("coverage", [])],
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 READ_VERBS = ("get", "list", "aggregatedlist", "search", "query")
+RECOMMENDER = "google.iam.policy.Recommender"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,6 +142,16 @@ OPERATIONS: tuple[GcpOperation, ...] = (
         why="last authentication of each service account and key "
         "(also policyanalyzer.serviceAccountLastAuthenticationActivities.query)",
     ),
+    *(
+        GcpOperation(
+            api="recommender",
+            method=f"{kind}.locations.recommenders.recommendations.list",
+            permission="recommender.iamPolicyRecommendations.list",
+            why=f"IAM Recommender role recommendations ({RECOMMENDER}) of each scanned {noun}: "
+            "which bindings Google would remove or replace after 90 days of use",
+        )
+        for kind, noun in (("projects", "project"), ("folders", "folder"), ("organizations", "organization"))
+    ),
     GcpOperation(
         api="orgpolicy",
         method="policies.getEffectivePolicy",
@@ -178,6 +189,7 @@ READ_ONLY_ROLES = (
     "roles/iam.securityReviewer",
     "roles/browser",
     "roles/policyanalyzer.activityAnalysisViewer",
+    "roles/recommender.iamViewer",
     "roles/orgpolicy.policyViewer",
     "roles/compute.viewer",
     "roles/run.viewer",

@@ -133,6 +133,34 @@ class CustomRole(Shape):
     includedPermissions: Strings | None = None
 
 
+class RecommendationOperation(Shape):
+    action: StrictStr = ""
+    resource: StrictStr = ""
+    pathFilters: dict[StrictStr, Any] = {}  # the member filter: one member, or a list (the schema allows both)
+
+
+class RecommendationGroup(Shape):
+    operations: list[RecommendationOperation] = []
+
+
+class RecommendationContent(Shape):
+    operationGroups: list[RecommendationGroup] = []
+
+
+class RecommendationState(Shape):
+    state: StrictStr = ""
+
+
+class Recommendation(Shape):
+    """``gcloud recommender recommendations list --recommender=google.iam.policy.Recommender``."""
+
+    name: Annotated[StrictStr, Field(pattern=r"/recommenders/google\.iam\.policy\.Recommender/recommendations/")]
+    recommenderSubtype: StrictStr = ""
+    stateInfo: RecommendationState | None = None
+    content: RecommendationContent | None = None
+    lastRefreshTime: Time | None = None
+
+
 class InstanceServiceAccount(Shape):
     email: StrictStr
     scopes: Strings = []

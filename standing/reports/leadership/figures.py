@@ -14,6 +14,7 @@ from standing.analysis.compute import KIND_WORDS, is_live
 from standing.core.facts import days_since, is_standing_secret
 from standing.core.findings import Finding, Framework, Severity
 from standing.core.model import Identity, Inventory, Provider, Workload
+from standing.history.tally import identity_risks
 from standing.planner.model import PlansDocument
 from standing.reports.leadership.model import (
     ControlCoverage,
@@ -23,7 +24,6 @@ from standing.reports.leadership.model import (
     ReportFigures,
     ReportInput,
     RiskyIdentity,
-    identity_risks,
 )
 from standing.rules.frameworks import mappings
 
@@ -240,6 +240,11 @@ def compute_figures(report: ReportInput) -> ReportFigures:
         riskiest=_riskiest(document.findings, names, report.inventory),
         roadmap=_roadmap(report.plans),
         plans_completed=len(report.plans.completed) if report.plans else 0,
+        remediation=list(report.stored.remediation) if report.stored else [],
+        plans_completed_on_record=(
+            sum(p.plans_completed or 0 for p in report.trend) if report.stored is not None else None
+        ),
+        history_store=report.stored.store if report.stored else None,
         gaps=document.scan.gaps,
         left_out=document.scan.left_out,
         frameworks=_frameworks(open_findings, set(document.scan.providers) | {f.provider for f in document.findings}),

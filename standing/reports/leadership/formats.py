@@ -93,10 +93,12 @@ def render_markdown(figures: ReportFigures) -> str:
         "|---|---:|---:|---:|",
     ]
     lines += [
-        f"| {p.at:%Y-%m-%d} | {p.estate_risk:,} | {p.exposure.standing_secret_days:,} | "
+        f"| {p.at:%Y-%m-%d} | {'-' if p.estate_risk is None else f'{p.estate_risk:,}'} | "
+        f"{p.exposure.standing_secret_days:,} | "
         f"{p.exposure.admin_secret_days:,} |"
         for p in figures.trend
     ]
+    lines += _stored_history(figures)
     lines += [
         "",
         "## The ten riskiest identities",
@@ -128,6 +130,28 @@ def render_markdown(figures: ReportFigures) -> str:
             f"| {g.provider.value} | {md(g.scope)} | {md(g.operation)} | {g.status.value} |" for g in figures.gaps
         ]
     return "\n".join(lines) + "\n"
+
+
+def _stored_history(figures: ReportFigures) -> list[str]:
+    """With the history store: where the trend came from, plans completed, time to remediate."""
+    if figures.history_store is None:
+        return []
+    lines = [
+        "",
+        f"{len(figures.trend)} scan(s) of this scope, from the history store {md(figures.history_store)}; "
+        f"{figures.plans_completed_on_record} plan(s) completed across them.",
+        "",
+        "## Mean time to remediate",
+        "",
+    ]
+    if not figures.remediation:
+        return [*lines, "No finding of this scope has been remediated in the stored scans yet."]
+    lines += ["| severity | remediated | mean days | median days | longest |", "|---|---:|---:|---:|---:|"]
+    lines += [
+        f"| {r.severity} | {r.remediated} | {r.mean_days} | {r.median_days} | {r.longest_days} |"
+        for r in figures.remediation
+    ]
+    return lines
 
 
 def write_report(report: ReportInput, formats: list[ReportFormat], output_dir: Path) -> list[Path]:

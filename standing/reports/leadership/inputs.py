@@ -1,8 +1,8 @@
 """Where a report's input comes from: a scan's output directory and earlier findings.json files
 (a snapshot is analysed by ``standing.scan.report_of_snapshot``).
 
-Every bad file is one ``UserError`` naming it. Reading the trend from the history store
-(``standing/history``) is not wired yet; it only has to produce ``TrendPoint`` values.
+Every bad file is one ``UserError`` naming it. The trend from the history store instead
+(``--store``) is read by ``stored.py``.
 """
 
 from __future__ import annotations

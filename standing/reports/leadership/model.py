@@ -1,8 +1,9 @@
 """What the risk report is made from, and the figures it shows.
 
 The input is a typed record rather than a findings directory so the report does not care where
-a scan came from: a ``--findings-dir``, a snapshot analysed on the spot, or (later) the history
-store, which only has to produce ``TrendPoint`` values.
+a scan came from: a ``--findings-dir`` or a snapshot analysed on the spot; earlier scans come as
+``TrendPoint`` values from findings.json files or, with the history store, as ``StoredHistory``
+(``stored.py``), which also brings mean time to remediate and plans completed.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from dataclasses import dataclass, field
 
 from pydantic import Field
 
-from standing.core.findings import Exposure, Finding, Severity
+from standing.core.findings import Exposure, Severity
 from standing.core.findings_json import FindingsDocument
 from standing.core.model import CoverageEntry, Inventory, Provider, Record, UtcDatetime
+from standing.history.tally import estate_risk as summed_risk
 from standing.history.tally import tally_findings
 from standing.planner.model import Phase, PlansDocument
 
@@ -24,16 +26,13 @@ class TrendPoint(Record):
     at: UtcDatetime
     open_by_severity: dict[Severity, int]
     exposure: Exposure
-    estate_risk: int = Field(description="sum over identities of their worst unwaived finding's risk")
-
-
-def identity_risks(findings: list[Finding]) -> dict[str, int]:
-    """Each identity's risk: its worst unwaived finding. One identity is one thing to fix."""
-    worst: dict[str, int] = {}
-    for f in findings:
-        if f.waiver is None:
-            worst[f.identity] = max(worst.get(f.identity, 0), f.risk or 0)
-    return worst
+    estate_risk: int | None = Field(
+        description="sum over identities of their worst unwaived finding's risk; None: a stored scan from "
+        "before the store kept it"
+    )
+    plans_completed: int | None = Field(
+        default=None, description="plans of an earlier scan this scan found done; None when not known"
+    )
 
 
 def trend_point(document: FindingsDocument) -> TrendPoint:
@@ -42,8 +41,28 @@ def trend_point(document: FindingsDocument) -> TrendPoint:
         at=document.as_of,
         open_by_severity=tally_findings(document.findings).open_by_severity,
         exposure=document.exposure,
-        estate_risk=sum(identity_risks(document.findings).values()),
+        estate_risk=summed_risk(document.findings),
     )
+
+
+class RemediationTime(Record):
+    """Mean time to remediate one severity: days from a finding's opening to the first complete
+    scan that no longer saw it (``standing.history.remediation``)."""
+
+    severity: str = Field(description="a severity, or 'unknown' for resolutions stored before severities were")
+    remediated: int
+    mean_days: float
+    median_days: float
+    longest_days: float
+
+
+class StoredHistory(Record):
+    """What the history store adds to a report: the scope's scans, remediations and completed plans."""
+
+    store: str = Field(description="the store's URL as shown (never a password)")
+    scope: str
+    points: tuple[TrendPoint, ...]
+    remediation: tuple[RemediationTime, ...]
 
 
 @dataclass(frozen=True)
@@ -54,12 +73,20 @@ class ReportInput:
     inventory: Inventory | None = None  # for the credential age histogram; absent for a bare findings.json
     plans: PlansDocument | None = None
     history: tuple[TrendPoint, ...] = field(default_factory=tuple)
+    stored: StoredHistory | None = None  # --store: the history comes from the database
 
     @property
     def trend(self) -> list[TrendPoint]:
-        """Earlier points and this scan, one per time (this scan wins a tie), oldest first."""
-        by_time = {p.at: p for p in self.history}
-        by_time[self.findings.as_of] = trend_point(self.findings)
+        """Earlier points and this scan, one per time (this scan wins a tie, keeping the stored
+        count of plans completed when it has none of its own), oldest first."""
+        earlier = self.stored.points if self.stored else self.history
+        by_time = {p.at: p for p in earlier}
+        current = trend_point(self.findings)
+        if self.plans is not None:
+            current = current.model_copy(update={"plans_completed": len(self.plans.completed)})
+        elif self.findings.as_of in by_time:
+            current = current.model_copy(update={"plans_completed": by_time[self.findings.as_of].plans_completed})
+        by_time[self.findings.as_of] = current
         return [by_time[at] for at in sorted(by_time)]
 
 
@@ -158,6 +185,13 @@ class ReportFigures(Record):
     riskiest: list[RiskyIdentity]
     roadmap: list[PhaseProgress]
     plans_completed: int
+    remediation: list[RemediationTime] = Field(
+        default_factory=list, description="mean time to remediate by severity, from the history store"
+    )
+    plans_completed_on_record: int | None = Field(
+        default=None, description="plans completed over the trend's scans; None without the history store"
+    )
+    history_store: str | None = Field(default=None, description="the history store the trend was read from")
     gaps: list[CoverageEntry]
     frameworks: list[ControlCoverage]
     credential_ages: list[Count] | None = Field(description="standing secrets by age; None without an inventory")

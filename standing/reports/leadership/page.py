@@ -81,7 +81,10 @@ def render_html(report: ReportInput, figures: ReportFigures | None = None) -> st
             tool_version=__version__,
             figures=figures,
             previous=trend[-2] if len(trend) > 1 else None,
-            trend=line_chart("Estate risk per scan", [(p.at.strftime("%Y-%m-%d"), p.estate_risk) for p in trend]),
+            trend=line_chart(
+                "Estate risk per scan",
+                [(p.at.strftime("%Y-%m-%d"), p.estate_risk) for p in trend if p.estate_risk is not None],
+            ),
             severity_chart=bar_chart("Open findings by severity", figures.by_severity, colours=SEVERITY_COLOURS),
             provider_chart=bar_chart("Open findings by provider", figures.by_provider),
             account_chart=bar_chart("Open findings by account (top 12)", figures.by_account),

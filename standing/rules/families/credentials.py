@@ -4,19 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from standing.analysis.graph import PrivilegeGraph
 from standing.core.facts import days_since, describe, idleness, is_standing_secret, window_words
 from standing.core.findings import Severity
-from standing.core.model import CredentialKind, IdentityKind
+from standing.core.model import Credential, CredentialKind, IdentityKind
 from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
 
 
 def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when else None
+
+
+def reported_unused(cred: Credential) -> dict[str, Any]:
+    """The provider's own report that ``cred`` is unused (Entra's ``staleAppCreds``), as evidence
+    to merge into a credential finding's; empty when the provider said nothing."""
+    report = cred.reported_unused
+    if report is None:
+        return {}
+    return {
+        "provider_reports_unused": {
+            "source": report.source,
+            "reference": report.reference,
+            "window_days": report.window_days,
+            "reported_at": _iso(report.reported_at),
+            "last_active": _iso(report.last_active),
+        }
+    }
 
 
 class KeyTooOld(Rule):
@@ -54,6 +72,7 @@ class KeyTooOld(Rule):
                         "age_days": age,
                         "max_age_days": params.max_age_days,
                         "last_used": _iso(cred.last_used),
+                        **reported_unused(cred),
                     },
                 )
 
@@ -86,18 +105,34 @@ class KeyUnused(Rule):
             if idle is None:
                 continue
             if idle.window is not None:
+                report = cred.reported_unused
+                why = (
+                    f"Microsoft Entra reports no use in the last {idle.window} days ({report.source})"
+                    if report is not None and report.window_days == idle.window
+                    else window_words(idle, identity.provider)
+                )
                 yield Hit(
                     identity=identity,
                     subject=cred.id,
-                    message=f"{describe(cred)} of {identity.name}: {window_words(idle, identity.provider)}",
-                    evidence={"created": _iso(cred.created), "no_use_recorded_days": idle.days, "last_used": None},
+                    message=f"{describe(cred)} of {identity.name}: {why}",
+                    evidence={
+                        "created": _iso(cred.created),
+                        "no_use_recorded_days": idle.days,
+                        "last_used": None,
+                        **reported_unused(cred),
+                    },
                 )
             elif idle.never:
                 yield Hit(
                     identity=identity,
                     subject=cred.id,
                     message=f"{describe(cred)} of {identity.name} has never been used in {idle.days} days",
-                    evidence={"created": _iso(cred.created), "age_days": idle.days, "last_used": None},
+                    evidence={
+                        "created": _iso(cred.created),
+                        "age_days": idle.days,
+                        "last_used": None,
+                        **reported_unused(cred),
+                    },
                 )
             else:
                 yield Hit(
@@ -109,6 +144,7 @@ class KeyUnused(Rule):
                         "last_used": _iso(cred.last_used),
                         "idle_days": idle.days,
                         "last_used_service": cred.last_used_service,
+                        **reported_unused(cred),
                     },
                 )
 

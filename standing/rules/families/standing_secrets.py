@@ -21,6 +21,7 @@ from standing.core.facts import describe, is_standing_secret, lifetime_days
 from standing.core.findings import Severity
 from standing.core.traits import Trait
 from standing.rules.engine import Hit, Rule
+from standing.rules.families.credentials import reported_unused
 
 
 class LongLivedSecret(Rule):
@@ -72,5 +73,6 @@ class LongLivedSecret(Rule):
                     "created": cred.created.isoformat() if cred.created else None,
                     "expires": cred.expires.isoformat() if cred.expires else None,
                     "lifetime_days": lifetime,
+                    **reported_unused(cred),
                 },
             )

@@ -153,8 +153,29 @@ def test_without_an_unused_access_analyzer_access_advisor_reads_only_the_flagged
 def test_a_denied_report_job_is_a_gap_and_the_inventory_is_kept(wire):
     _, _, inventory = wire
     faults = (Fault("iam", "GenerateServiceLastAccessedDetails", "AccessDenied"),)
-    result, _ = usage(wire, [aa("/analyzer", {"analyzers": []}), *ADVISOR], None, faults)
+    result, calls = usage(wire, [aa("/analyzer", {"analyzers": []}), *ADVISOR], None, faults)
     assert result.usage == []
     assert result.identities == inventory.identities
     denied = [c for c in result.coverage if c.status is CoverageStatus.DENIED]
     assert {c.operation for c in denied} == {"iam:GenerateServiceLastAccessedDetails"}
+    # refused once, not asked again for the other role: the gap says how many were not asked
+    assert calls[("iam", "GenerateServiceLastAccessedDetails")] == 1
+    assert any("not asked for the 1 other identities" in (c.detail or "") for c in denied)
+
+
+def test_an_answer_that_is_not_aws_wire_format_is_a_named_gap_not_a_crash(wire):
+    """An emulator's or proxy's HTML error page where IAM's XML should be: the scan goes on."""
+    _, _, inventory = wire
+    page = Answer("iam", "GenerateServiceLastAccessedDetails", "<!doctype html><title>500</title>", "text/html")
+    result, _ = usage(wire, [aa("/analyzer", {"analyzers": []}), page], [f"{ROLE}/reporter"])
+    assert result.usage == [] and result.identities == inventory.identities
+    [failed] = [c for c in result.coverage if c.status is CoverageStatus.FAILED]
+    assert failed.operation == "iam:GenerateServiceLastAccessedDetails"
+    assert "not in AWS's wire format" in (failed.detail or "")
+
+
+def test_finding_details_are_read_only_for_the_flagged_identities(wire):
+    result, calls = usage(wire, [analyzers("ACCOUNT_UNUSED_ACCESS"), *FINDINGS], [f"{ROLE}/reporter"])
+    assert calls[("access-analyzer", "ListFindingsV2")] == 1  # the listing is the bulk read, whole
+    assert calls[("access-analyzer", "GetFindingV2")] == 0  # the deployer's details: not flagged, not read
+    assert result.usage == []

@@ -65,6 +65,7 @@ def check(value: Any, doc: str, schema: str, where: str) -> None:
 
 RM, IAM, PA, OP, ASSET = "cloudresourcemanager.v3", "iam.v1", "policyanalyzer.v1", "orgpolicy.v2", "cloudasset.v1"
 COMPUTE, RUN, FUNCTIONS, CONTAINER = "compute.v1", "run.v2", "cloudfunctions.v2", "container.v1"
+REC = "recommender.v1"
 HTTP_SCHEMAS = [  # route pattern -> (document, schema)
     (r"^GET /v3/organizations/\d+$", (RM, "Organization")),
     (r"^GET /v3/folders/\d+$", (RM, "Folder")),
@@ -82,6 +83,10 @@ HTTP_SCHEMAS = [  # route pattern -> (document, schema)
     (r"/locations/-/functions$", (FUNCTIONS, "ListFunctionsResponse")),
     (r"/locations/-/clusters$", (CONTAINER, "ListClustersResponse")),
     (r"^GET /v2/policies/[^/]+/denypolicies$", ("iam.v2", "GoogleIamV2ListPoliciesResponse")),
+    (
+        r"/recommenders/google\.iam\.policy\.Recommender/recommendations$",
+        (REC, "GoogleCloudRecommenderV1ListRecommendationsResponse"),
+    ),
     (r"^GET /v2/policies/[^/]+/denypolicies/[^/]+$", ("iam.v2", "GoogleIamV2Policy")),
 ]
 
@@ -165,6 +170,7 @@ def _camel(name: str) -> str:
         ("run-services.json", "run.v1", "Service"),  # gcloud prints the v1 (Knative) records
         ("functions.json", FUNCTIONS, "Function"),
         ("container-clusters.json", CONTAINER, "Cluster"),
+        ("recommendations-*.json", REC, "GoogleCloudRecommenderV1Recommendation"),
     ],
 )
 def test_import_files_match_google_schemas(pattern, doc, schema):
