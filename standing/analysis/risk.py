@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from standing.analysis.graph import PrivilegeGraph
-from standing.analysis.hops import HopKind
+from standing.analysis.hops import Hop, HopKind
 from standing.analysis.privilege import PrivilegeLevel
 from standing.analysis.providers import sensitive_kinds
 from standing.analysis.sensitive import KINDS
@@ -49,9 +49,9 @@ class RiskModel:
         # over compute running as it.
         following: dict[str, dict[str, None]] = {}
         self._compute_sources: dict[str, set[str]] = {}
-        self._kinds_out: dict[str, set[HopKind]] = {}
+        self._from: dict[str, list[Hop]] = {}
         for hop in self.graph.escalation_hops:
-            self._kinds_out.setdefault(hop.source, set()).add(hop.kind)
+            self._from.setdefault(hop.source, []).append(hop)
             if self.graph.identity(hop.target) is not None:
                 following.setdefault(hop.source, {})[hop.target] = None
                 if hop.kind is HopKind.EXISTING_COMPUTE:
@@ -72,9 +72,9 @@ class RiskModel:
             or identity_id in self.graph.paths_to_admin
         )
 
-    def hop_kinds_from(self, identity_id: str) -> frozenset[HopKind]:
-        """The kinds of escalation hop that start at it: what it reaches beyond its own grants."""
-        return frozenset(self._kinds_out.get(identity_id, ()))
+    def hops_from(self, identity_id: str) -> tuple[Hop, ...]:
+        """The escalation hops that start at it: what it reaches beyond its own grants."""
+        return tuple(self._from.get(identity_id, ()))
 
     def blast_radius(self, identity_id: str) -> BlastRadius:
         if identity_id not in self._blast:

@@ -18,7 +18,8 @@ from weakref import WeakKeyDictionary
 from standing.analysis.compute import compute_uses
 from standing.analysis.compute import describe as describe_compute
 from standing.analysis.graph import PrivilegeGraph
-from standing.analysis.hops import HopKind
+from standing.analysis.hops import Hop, HopKind
+from standing.analysis.methods import all_methods
 from standing.analysis.privilege import PrivilegeLevel, assess_aws_policies
 from standing.analysis.providers import profile as analysis_profile
 from standing.analysis.risk import RiskModel
@@ -66,11 +67,8 @@ class PlanContext:
     cut_iac: IacSnippet | None = None
     # What the identity used, from a usage record that names it (None: carried over unchanged).
     narrowing: Narrowing | None = None
-    # The kinds of escalation hop that start at it: then what it reaches is more than its own grants.
-    hop_kinds: frozenset[HopKind] = frozenset()
-    # The first hop of its path to admin, when that hop is an ``iam:PassRole`` its own policy
-    # grants ("iam:passrole"); "" for a path starting any other way; None without a path.
-    admin_hop_action: str | None = None
+    # The escalation hops that start at it: then what it reaches is more than its own grants.
+    hops: tuple[Hop, ...] = ()
 
     @cached_property
     def narrowed_aws(self) -> tuple[AwsPolicyDocument | None, list[str]]:
@@ -86,27 +84,20 @@ class PlanContext:
         """(admin, sensitive kinds) of what an elevation will grant: the usage-narrowed AWS policy
         when there is one, else what the identity holds today.
 
-        Admin after narrowing: the narrowed policy is admin or privilege management itself, or a
-        path to admin still starts at it. Only a path whose first hop is a PassRole the narrowed
-        policy no longer grants counts as cut; a path starting any other way (a trust naming the
-        identity, a key minted for another) is kept, since dropping its own actions may not cut
-        it. Sensitive data after narrowing is the narrowed policy's own when every hop starting at
-        the identity is a PassRole it no longer grants; otherwise what it reaches through others
-        stays counted."""
+        A hop that starts at the identity is cut when the narrowed policy no longer allows one of
+        the actions its method needs (all of them are needed). A hop without a method, or an
+        assume-role (a trust naming the identity may let it in whatever its own policy says), is
+        never judged cut. With every hop cut, the identity reaches only what the narrowed policy
+        grants: admin only if that policy is, and its own sensitive data. Otherwise it keeps what
+        it holds today, paths and blast radius included."""
         narrowed, _ = self.narrowed_aws
         if narrowed is None:
             return self.admin, self.sensitive
         documents = [narrowed.document]
+        if any(not _hop_cut(hop, documents) for hop in self.hops):
+            return self.admin, self.sensitive
         level = assess_aws_policies([("narrowed", narrowed.document)]).level
-        path_kept = self.admin_hop_action is not None and (
-            self.admin_hop_action == "" or _allows(documents, self.admin_hop_action)
-        )
-        admin = level >= PrivilegeLevel.PRIVILEGE_MANAGEMENT or path_kept
-        hops_cut = self.hop_kinds <= {HopKind.PASS_ROLE} and (
-            not self.hop_kinds or not _allows(documents, _HOP_ACTIONS[HopKind.PASS_ROLE])
-        )
-        sensitive = tuple(sorted(aws_document_sensitive(documents))) if hops_cut else self.sensitive
-        return admin, sensitive
+        return level >= PrivilegeLevel.PRIVILEGE_MANAGEMENT, tuple(sorted(aws_document_sensitive(documents)))
 
     @property
     def traits(self) -> frozenset[Trait]:
@@ -194,8 +185,7 @@ def build_context(
         cut=as_plan_cut(cut) if cut else None,
         cut_iac=cut_terraform(graph, cut) if cut else None,
         narrowing=narrowing_for(records_by_identity(graph).get(identity.id, ()), as_of, model.usage_window_days),
-        hop_kinds=model.hop_kinds_from(identity.id),
-        admin_hop_action=_admin_hop_action(graph, identity),
+        hops=model.hops_from(identity.id),
     )
 
 
@@ -219,11 +209,12 @@ def _allows(documents: list[dict[str, Any]], action: str) -> bool:
     return False
 
 
-def _admin_hop_action(graph: PrivilegeGraph, identity: Identity) -> str | None:
-    path = graph.paths_to_admin.get(identity.id)
-    if not path:
-        return None
-    return _HOP_ACTIONS[HopKind.PASS_ROLE] if path[0].kind is HopKind.PASS_ROLE else ""
+def _hop_cut(hop: Hop, documents: list[dict[str, Any]]) -> bool:
+    """Whether a narrowed policy no longer allows an action the hop's method needs."""
+    method = all_methods().get(hop.method or "")
+    if method is None or hop.kind is HopKind.ASSUME_ROLE:
+        return False
+    return not all(_allows(documents, action.lower()) for action in method.actions)
 
 
 def admin_parts(graph: PrivilegeGraph, identity: Identity, grants: list[Grant]) -> frozenset[str]:

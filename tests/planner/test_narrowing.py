@@ -246,9 +246,9 @@ def test_approval_is_judged_on_the_narrowed_policy_when_the_sensitive_part_went_
 
 def test_a_path_to_admin_through_a_pass_role_the_narrowed_policy_drops_no_longer_needs_admin_approval():
     """A deployer that can hand an admin role to a new Lambda: a path to admin through PassRole.
-    When IAM went unused the narrowed policy drops the PassRole and the path with it, and what is
-    left (reading S3) is approved as sensitive data, not as admin; its near miss used IAM, keeps
-    the PassRole, and stays approved as admin."""
+    When IAM (or Lambda) went unused the narrowed policy drops an action the hop needs and the
+    path with it, and what is left (reading S3) is approved as sensitive data, not as admin; its
+    near miss used both, keeps the hop, and stays approved as admin."""
     from standing.core.model import TrustKind
     from tests.builders import arn, role, trust
 
@@ -272,12 +272,13 @@ def test_a_path_to_admin_through_a_pass_role_the_narrowed_policy_drops_no_longer
         grant(deployer, deploy_policy),
     ]
 
-    def plan_with(iam_days: int | None):
-        return plans_of(aws(*records, usage=[_advisor(deployer, s3=2, iam=iam_days, **{"lambda": 200})]))[
-            "svc-deployer"
-        ]
+    def plan_with(iam_days: int | None, lambda_days: int):
+        usage = [_advisor(deployer, s3=2, iam=iam_days, **{"lambda": lambda_days})]
+        return plans_of(aws(*records, usage=usage))["svc-deployer"]
 
-    cut, kept = plan_with(None), plan_with(3)
+    # IAM unused drops the PassRole; Lambda unused drops the launcher: either cuts the hop
+    cut, launcher_cut, kept = plan_with(None, 2), plan_with(3, 200), plan_with(3, 2)
+    assert launcher_cut.approval.reason == cut.approval.reason
     assert cut.approval.required and cut.approval.reason.startswith("reaches sensitive data: storage")
     assert "admin-level today, through permissions the usage-narrowed policy drops" in cut.approval.reason
     assert kept.approval.reason.startswith("admin-equivalent (or a path to admin)")
