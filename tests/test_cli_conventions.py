@@ -282,3 +282,23 @@ def test_docs_cli_lists_every_command():
     page = (Path(__file__).parents[1] / "docs" / "cli.md").read_text()
     assert all(f"`standing {name}" in page for name in COMMANDS)
     assert "_STANDING_COMPLETE=bash_source standing" in page
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "stderr"), [(3, 3, ""), (None, 0, ""), ("standing: error: x", 1, "standing: error: x\n")]
+)
+def test_the_installed_command_leaves_without_teardown_but_with_its_code_output_and_cleanups(code, status, stderr):
+    """The installed command skips the interpreter's teardown (seconds of freeing at 100k
+    identities): what it printed, its atexit cleanups and its exit code are still as sys.exit's."""
+    import subprocess
+    import sys
+
+    program = (
+        "import atexit, sys\n"
+        "from standing.cli.main import _exit_now\n"
+        "atexit.register(lambda: sys.stdout.write(' and cleaned up'))\n"
+        "sys.stdout.write('printed')\n"
+        f"_exit_now({code!r})\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (status, "printed and cleaned up", stderr)
