@@ -80,6 +80,9 @@ class LazyGroup(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         if args is None:  # the installed command, in a process of its own
+            from standing.core.gc_pause import process_ends_after_command
+
+            process_ends_after_command()
             try:
                 return self._standalone(None, prog_name, complete_var, **extra)
             except SystemExit as exc:

@@ -21,6 +21,18 @@ from functools import lru_cache
 from typing import Any
 
 
+class _Process:
+    ends_after_command = False
+    """Set by the installed command, which leaves without the interpreter's teardown
+    (``cli.main._exit_now``): the collector is then left off after a pause, since turning it on
+    makes its next collection walk every record the pause let pile up (a second of a 30k scan),
+    only for the process to end."""
+
+
+def process_ends_after_command() -> None:
+    _Process.ends_after_command = True
+
+
 @contextmanager
 def paused_gc() -> Iterator[None]:
     """Pause automatic cycle collection for the block; nesting keeps the outermost's state."""
@@ -29,7 +41,7 @@ def paused_gc() -> Iterator[None]:
     try:
         yield
     finally:
-        if enabled:
+        if enabled and not _Process.ends_after_command:
             gc.enable()
 
 
