@@ -61,7 +61,6 @@ class RiskModel:
         self._beyond: dict[tuple[str, ...], frozenset[str] | None] = {}
         self._reach_accounts: dict[tuple[str, ...], frozenset[str]] = {}
         self._reach_kinds: dict[tuple[str, ...], frozenset[str]] = {}
-        self._hops_out: dict[str, list[tuple[str, bool]]] | None = None  # source -> (target, through compute)
         self._blast: dict[str, BlastRadius] = {}
         self._kinds: dict[str, frozenset[str]] = {}
         self._secrets: dict[str, tuple[bool, int]] = {}
@@ -110,18 +109,14 @@ class RiskModel:
 
     def _truncated(self, identity_id: str) -> BlastRadius:
         """Beyond the limit: the first identities a breadth-first search meets, in hop order."""
-        if self._hops_out is None:  # only an estate this dense needs every hop in order
-            self._hops_out = {}
-            for hop in self.graph.escalation_hops:
-                if self.graph.identity(hop.target) is not None:
-                    compute = hop.kind is HopKind.EXISTING_COMPUTE
-                    self._hops_out.setdefault(hop.source, []).append((hop.target, compute))
-        out = self._hops_out
         seen, queue, truncated = {identity_id}, deque([identity_id]), False
         runs_code_as: set[str] = set()
         while queue and not truncated:
-            for target, compute in out.get(queue.popleft(), ()):
-                if compute and target != identity_id:
+            for hop in self._from.get(queue.popleft(), ()):  # every hop from it, in hop order
+                target = hop.target
+                if self.graph.identity(target) is None:
+                    continue  # into admin or a vault: widens no blast radius
+                if hop.kind is HopKind.EXISTING_COMPUTE and target != identity_id:
                     runs_code_as.add(target)  # also when it was first reached another way
                 if target not in seen:
                     if len(seen) > MAX_REACHABLE:

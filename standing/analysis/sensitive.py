@@ -15,6 +15,7 @@ from __future__ import annotations
 import fnmatch
 from typing import TYPE_CHECKING, Any
 
+from standing.analysis.aws_policy import PolicySet, statements
 from standing.analysis.privilege_azure import arm_actions
 from standing.core.model import Identity, Role
 
@@ -96,16 +97,10 @@ def aws_sensitive(graph: PrivilegeGraph, identity: Identity) -> frozenset[str]:
 
 
 def aws_document_sensitive(documents: list[dict[str, Any]]) -> frozenset[str]:
-    """The kinds of sensitive data the Allow statements of ``documents`` name actions over (a
-    plan's narrowed policy, judged as it will be granted, not as the identity holds it today)."""
-    patterns: list[str] = []
-    for document in documents:
-        statements = document.get("Statement", [])
-        for statement in statements if isinstance(statements, list) else [statements]:
-            if isinstance(statement, dict) and statement.get("Effect") == "Allow":
-                actions = statement.get("Action", [])
-                patterns += [str(a) for a in (actions if isinstance(actions, list) else [actions])]
-    return frozenset(k for k, actions in AWS_ACTIONS.items() if any(_any(patterns, a) for a in actions))
+    """The kinds of sensitive data ``documents`` may grant, read as ``aws_sensitive`` reads an
+    identity's policies (a plan's narrowed policy, judged as it will be granted)."""
+    policy = PolicySet((statements(("document", d) for d in documents),))
+    return frozenset(k for k, actions in AWS_ACTIONS.items() if any(policy.may(a) for a in actions))
 
 
 def gcp_sensitive(graph: PrivilegeGraph, identity: Identity) -> frozenset[str]:

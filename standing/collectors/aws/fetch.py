@@ -17,14 +17,13 @@ import boto3
 from standing.collectors.aws.coverage import CoverageLog, client_error_entry, coverage_status
 from standing.collectors.aws.operations import operation
 from standing.collectors.aws.raw import (
-    ROOT_ROW_USER,
     AccessKeyMetadata,
     AuthorizationDetails,
     CredentialReport,
     OidcProviderDetails,
     RawAccount,
     SamlProviderDetails,
-    has_key_slot,
+    holds_key,
 )
 from standing.collectors.aws.session import AwsScanOptions, make_client
 from standing.collectors.aws.workload_fetch import fetch_workloads
@@ -150,11 +149,7 @@ def _key_holders(report: CredentialReport | None, details: AuthorizationDetails 
     happen only in that degraded case.
     """
     if report is not None:
-        return [
-            (row["user"], row["arn"])
-            for row in report.rows
-            if row.get("user") != ROOT_ROW_USER and (has_key_slot(row, 1) or has_key_slot(row, 2))
-        ]
+        return [(row["user"], row["arn"]) for row in report.rows if holds_key(row)]
     if details is not None:
         return [(str(user["UserName"]), str(user["Arn"])) for user in details.users]
     return []

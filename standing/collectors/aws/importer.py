@@ -48,7 +48,7 @@ from standing.collectors.aws.raw import (
     OidcProviderDetails,
     RawAccount,
     SamlProviderDetails,
-    has_key_slot,
+    holds_key,
 )
 from standing.core.errors import UserError
 from standing.core.model import CoverageEntry, CoverageStatus, Inventory, Provider
@@ -386,9 +386,7 @@ class _Gaps:
         holders = [
             row["user"]
             for row in (report.rows if report is not None else [])
-            if row["user"] != ROOT_ROW_USER
-            and (has_key_slot(row, 1) or has_key_slot(row, 2))
-            and row["arn"] not in keys
+            if holds_key(row) and row["arn"] not in keys
         ]
         if keys:
             self.add("iam:ListAccessKeys", CoverageStatus.OK, f"keys of {len(keys)} users imported")

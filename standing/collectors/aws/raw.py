@@ -132,3 +132,9 @@ def has_key_slot(row: dict[str, str], slot: int) -> bool:
     return row.get(f"access_key_{slot}_active") == "true" or (
         row.get(f"access_key_{slot}_last_rotated", "N/A") not in _EMPTY_SLOT_VALUES
     )
+
+
+def holds_key(row: dict[str, str]) -> bool:
+    """Whether a report row is a user (not the root row) with a key in either slot: the users
+    whose keys the live scan lists and an import expects listings for."""
+    return row.get("user") != ROOT_ROW_USER and (has_key_slot(row, 1) or has_key_slot(row, 2))

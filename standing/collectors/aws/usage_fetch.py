@@ -128,10 +128,8 @@ def fetch_access_advisor(
     waiting = list(arns)
     open_jobs: dict[str, tuple[str, int]] = {}  # arn -> (job id, polls so far)
     records: list[PermissionUsage] = []
-    gaps = 0
 
     def start() -> None:
-        nonlocal gaps
         while waiting and len(open_jobs) < max_jobs:
             arn = waiting.pop(0)
             job = log.attempt(
@@ -140,7 +138,6 @@ def fetch_access_advisor(
                 record_ok=False,
             )
             if job is None:
-                gaps += 1
                 if log.entries and log.entries[-1].status is CoverageStatus.DENIED and waiting:
                     # Refused once is refused for all: asking for each identity only fills CloudTrail.
                     log.record(
@@ -148,7 +145,6 @@ def fetch_access_advisor(
                         CoverageStatus.DENIED,
                         f"not asked for the {len(waiting)} other identities after the refusal",
                     )
-                    gaps += len(waiting)
                     waiting.clear()
                 continue
             open_jobs[arn] = (str(job["JobId"]), 0)
@@ -159,13 +155,11 @@ def fetch_access_advisor(
             page = log.attempt(get_op, partial(_details, iam, job_id, None), record_ok=False)
             if page is None:
                 del open_jobs[arn]
-                gaps += 1
                 continue
             status = page.get("JobStatus")
             if status == "IN_PROGRESS":
                 if polls + 1 >= max_polls:
                     del open_jobs[arn]
-                    gaps += 1
                     log.record(
                         get_op, CoverageStatus.FAILED, f"report job for {arn} still running after {max_polls} polls"
                     )
@@ -174,7 +168,6 @@ def fetch_access_advisor(
                 continue
             del open_jobs[arn]
             if status != "COMPLETED":
-                gaps += 1
                 message = (page.get("Error") or {}).get("Message", "")
                 log.record(get_op, CoverageStatus.FAILED, f"report job for {arn} {status}: {message}"[:300])
                 continue
@@ -197,13 +190,11 @@ def fetch_access_advisor(
                 page = nxt
                 services.extend(page.get("ServicesLastAccessed", []))
             if not complete:
-                gaps += 1
                 continue
             page["ServicesLastAccessed"] = services
             try:
                 records.append(usage_from_last_accessed(arn, page, now))
             except (UsageParseError, KeyError, TypeError, ValueError) as err:
-                gaps += 1
                 log.record(get_op, CoverageStatus.FAILED, f"report for {arn} could not be read: {err}"[:300])
         start()
         if open_jobs:
